@@ -1,0 +1,152 @@
+"""The plain records every stage hands to the next.
+
+No framework is imported here: spiders, nlp, warehouse and flows all speak these types, so a
+stage can run alone on files of them (JSON lines) or on another machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def stable_id(*parts: str) -> str:
+    """Deterministic 16-hex-digit id, so re-runs and crashes can never mint a second id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A URL discovered in a feed or sitemap, already canonicalised."""
+
+    url: str
+    source_url: str
+    title: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass
+class SourceResult:
+    """What one feed or sitemap gave this run, and the conditional-GET state to keep."""
+
+    source_url: str
+    kind: str  # "feed" | "sitemap"
+    name: str | None
+    status: int | None
+    candidates: list[Candidate] = field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # None when the source was read fine (a 304 included)
+    not_modified: bool = False
+
+
+@dataclass
+class FetchedPage:
+    """One line of the crawl's output: a page or the reason there is none."""
+
+    url: str  # the canonical URL that was requested
+    final_url: str  # after redirects
+    status: int | None
+    fetched_at: datetime
+    source_url: str
+    content_type: str | None = None
+    body_path: str | None = None  # gzip file of the raw bytes in the run's staging folder
+    encoding: str | None = None
+    reason: str | None = None  # why there is no usable body (robots, 404, too large, ...)
+
+
+@dataclass
+class Article:
+    """An extracted article; article_id is stable_id(canonical_url)."""
+
+    article_id: str
+    url: str
+    canonical_url: str
+    outlet: str
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    language: str | None
+    text: str
+    word_count: int
+    fetched_at: datetime
+    source_url: str
+    raw_html_gz: bytes = b""
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    article_id: str
+    text: str
+    label: str
+    start_char: int
+    end_char: int
+    canonical: str | None
+
+
+@dataclass
+class QuoteMention:
+    """A statement found in one text, with character offsets into that text."""
+
+    content_text: str
+    content_span: tuple[int, int]
+    cue_text: str | None
+    cue_span: tuple[int, int] | None
+    kind: str  # "direct" | "indirect" | "mixed"
+    speaker_text: str | None
+    speaker_span: tuple[int, int] | None
+    speaker: str | None  # canonical name when known
+    speaker_role: str | None
+    confidence: float
+
+
+@dataclass
+class DocAnalysis:
+    """Everything the NLP stage says about one document."""
+
+    doc_id: str
+    language: str | None
+    skipped_reason: str | None
+    entities: list[EntityMention]
+    quotes: list[QuoteMention]
+
+
+@dataclass
+class Relevance:
+    article_id: str
+    score: float
+    is_relevant: bool
+    reasons: list[str]
+
+
+@dataclass
+class Quote:
+    """A quote as stored: one QuoteMention in one article, linked to its statement."""
+
+    quote_id: str
+    article_id: str
+    content: str
+    cue: str | None
+    kind: str
+    speaker_text: str | None
+    speaker: str | None
+    speaker_role: str | None
+    start_char: int
+    end_char: int
+    confidence: float
+    statement_id: str | None = None
+
+
+@dataclass
+class Statement:
+    """One thing one speaker said; its id is fixed when first seen and never re-keyed."""
+
+    statement_id: str
+    speaker: str
+    speaker_role: str | None
+    organisation: str | None
+    text: str
+    first_seen_at: datetime
+    first_article_id: str
