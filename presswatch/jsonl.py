@@ -1,0 +1,86 @@
+"""Records as JSON lines: how stages hand work to each other through files.
+
+Dataclasses are written field by field; datetimes as ISO 8601 with their offset, bytes as base64,
+tuples as lists. Reading needs the record type, so the file stays plain JSON any tool can read.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import gzip
+import json
+import os
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _typed(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        return _typed(options[0], value) if len(options) == 1 else value
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is bytes:
+        return base64.b64decode(value)
+    if origin in (list, tuple):
+        args = typing.get_args(kind)
+        items = [_typed(args[0], v) for v in value] if args else list(value)
+        return tuple(items) if origin is tuple else items
+    if dataclasses.is_dataclass(kind):
+        return from_dict(kind, value)
+    return value
+
+
+def from_dict(record_type: type[T], data: dict[str, Any]) -> T:
+    hints = typing.get_type_hints(record_type)
+    fields = {f.name for f in dataclasses.fields(record_type)}  # type: ignore[arg-type]
+    return record_type(**{k: _typed(hints[k], v) for k, v in data.items() if k in fields})
+
+
+def dumps(record: Any) -> str:
+    return json.dumps(_plain(record), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_records(path: Path, records: Iterable[Any]) -> int:
+    """Write atomically (temp file, then rename) so a crash never leaves half a file."""
+    tmp = path.with_name(path.name + ".part")
+    count = 0
+    with gzip.open(tmp, "wt", encoding="utf-8") as out:
+        for record in records:
+            out.write(dumps(record) + "\n")
+            count += 1
+    os.replace(tmp, path)
+    return count
+
+
+def read_records(path: Path, record_type: type[T]) -> Iterator[T]:
+    with gzip.open(path, "rt", encoding="utf-8") as source:
+        for line in source:
+            if line.strip():
+                yield from_dict(record_type, json.loads(line))
