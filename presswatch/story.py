@@ -47,6 +47,9 @@ class Relevance(_Strict):
     """Rules that judge an article against the story; another story needs no code."""
 
     terms: list[str] = Field(default_factory=list)  # in any language; phrases allowed
+    # A concept and its spellings in any language ("leak" -> "fuga", "Leck"): one concept counts
+    # once, and require_any may name the concept so an Italian "fuga" satisfies ["Sora", "leak"].
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
     core_entities: list[str] = Field(default_factory=list)  # canonical names, see [[entities]]
     require_any: list[list[str]] = Field(default_factory=list)  # each inner list: all must occur
     exclude_terms: list[str] = Field(default_factory=list)
