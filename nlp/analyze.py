@@ -1,0 +1,106 @@
+"""The NLP stage as plain functions: texts in, `DocAnalysis` records out.
+
+`analyze_texts` streams (doc_id, text) pairs through `nlp.pipe` in batches; texts not in English
+are recorded with their language and skipped before any parsing. `extract_jsonl` is the
+`presswatch extract` contract: JSON lines in, JSON lines out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from itertools import islice
+from typing import IO
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.language import is_english
+from nlp.pipeline import build_pipeline
+from presswatch.records import DocAnalysis, EntityMention
+from presswatch.story import Story
+
+
+class ExtractInputError(ValueError):
+    """A line of `presswatch extract` input that is not {"doc_id": ..., "text": ...}."""
+
+
+def analyze_texts(
+    items: Iterable[tuple[str, str]],
+    story: Story,
+    *,
+    batch_size: int = 32,
+    n_process: int = 1,
+    nlp: Language | None = None,
+) -> Iterator[DocAnalysis]:
+    """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included."""
+    nlp = nlp or build_pipeline(story)
+    iterator = iter(items)
+    while chunk := list(islice(iterator, batch_size * max(1, n_process))):
+        verdicts = [(doc_id, text, *is_english(text)) for doc_id, text in chunk]
+        english = ((text, doc_id) for doc_id, text, ok, _ in verdicts if ok)
+        docs = nlp.pipe(english, as_tuples=True, batch_size=batch_size, n_process=n_process)
+        for doc_id, _text, ok, language in verdicts:
+            if not ok:
+                yield DocAnalysis(doc_id, language, f"language {language}", [], [])
+                continue
+            doc, _ = next(docs)
+            yield analysis_of(doc_id, doc)
+
+
+def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:
+    entities = [
+        EntityMention(doc_id, ent.text, ent.label_, ent.start_char, ent.end_char,
+                      ent.kb_id_ or None)
+        for ent in doc.ents
+    ]
+    return DocAnalysis(doc_id, "en", None, entities, doc._.quotes)
+
+
+def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str]) -> int:
+    """Read {"doc_id", "text"} lines, write one result line per document; returns the count."""
+    count = 0
+    for analysis in analyze_texts(_read_items(in_stream), story, batch_size=story.nlp.batch_size,
+                                  n_process=story.nlp.n_process):
+        out_stream.write(json.dumps(to_json(analysis), ensure_ascii=False) + "\n")
+        count += 1
+    out_stream.flush()
+    return count
+
+
+def to_json(analysis: DocAnalysis) -> dict:
+    """The `presswatch extract` output line for one document."""
+    return {
+        "doc_id": analysis.doc_id,
+        "language": analysis.language,
+        "skipped_reason": analysis.skipped_reason,
+        "entities": [
+            {"text": e.text, "label": e.label, "start": e.start_char, "end": e.end_char,
+             "canonical": e.canonical}
+            for e in analysis.entities
+        ],
+        "quotes": [
+            {**asdict(q), "content_span": list(q.content_span),
+             "cue_span": list(q.cue_span) if q.cue_span else None,
+             "speaker_span": list(q.speaker_span) if q.speaker_span else None}
+            for q in analysis.quotes
+        ],
+    }
+
+
+def _read_items(in_stream: IO[str]) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(in_stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            doc_id, text = record["doc_id"], record["text"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ExtractInputError(
+                f"input line {number}: expected a JSON object with \"doc_id\" and \"text\" "
+                f"({exc})"
+            ) from exc
+        if not isinstance(text, str):
+            raise ExtractInputError(f"input line {number}: \"text\" must be a string")
+        yield str(doc_id), text

@@ -1,0 +1,107 @@
+"""Entities: the story's names as ruler patterns, and a linker that gives mentions a canonical name.
+
+The small English model misses or mislabels names that matter ("OpenAI spokesperson Niko Felix"
+finds no OpenAI; other phrasings call it a GPE), so the story's entity list is matched first by a
+ruler before `ner`. The linker then maps every mention onto one canonical name: aliases and odd
+spellings ("Open AI", "OPENAI") through a normalised alias table, and a person's later surname-only
+mention ("Felix") onto the full name seen earlier in the same document ("Niko Felix").
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from presswatch.story import Story
+
+# Labels whose mentions name something a reader would look up; numbers and dates get no canonical.
+NAMED_LABELS = frozenset({"PERSON", "ORG", "PRODUCT", "GPE", "NORP", "EVENT", "WORK_OF_ART", "LAW",
+                          "FAC", "LOC"})
+_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+_LEADING_THE = re.compile(r"^the\s+", re.I)
+
+
+def alias_key(text: str) -> str:
+    """How two spellings of one name compare: "Open AI", "OpenAI's" and "openai" share a key."""
+    text = _LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip()))
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def clean_name(text: str) -> str:
+    """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed."""
+    return " ".join(_LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip())).split())
+
+
+def ruler_patterns(story: Story) -> list[dict]:
+    """Entity ruler patterns for every name and alias in the story, with the canonical as id."""
+    patterns = []
+    for entity in story.entities:
+        for name in (entity.name, *entity.aliases):
+            patterns.append({"label": entity.label, "pattern": name, "id": entity.name})
+    return patterns
+
+
+def alias_table(story: Story) -> dict[str, str]:
+    """Normalised spelling -> canonical name, for the linker's config (JSON-serialisable)."""
+    table: dict[str, str] = {}
+    for entity in story.entities:
+        for name in (entity.name, *entity.aliases):
+            table.setdefault(alias_key(name), entity.name)
+    return table
+
+
+def label_table(story: Story) -> dict[str, str]:
+    return {entity.name: entity.label for entity in story.entities}
+
+
+if not Span.has_extension("canonical"):
+    Span.set_extension("canonical", getter=lambda span: span.kb_id_ or None)
+
+
+class EntityLinker:
+    """Sets each entity's kb_id to its canonical name and fixes labels of the story's names."""
+
+    def __init__(self, name: str, aliases: dict[str, str], labels: dict[str, str]) -> None:
+        self.name = name
+        self.aliases = aliases
+        self.labels = labels
+
+    def __call__(self, doc: Doc) -> Doc:
+        surnames: dict[str, str] = {}
+        linked: list[Span] = []
+        for ent in doc.ents:
+            canonical, label = self._link(ent, surnames)
+            if ent.label_ == "PERSON" and canonical and " " in canonical:
+                surnames.setdefault(canonical.rsplit(" ", 1)[1].lower(), canonical)
+            linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
+        doc.ents = linked
+        return doc
+
+    def _link(self, ent: Span, surnames: dict[str, str]) -> tuple[str | None, str]:
+        """Canonical name and label for one mention, in order of trust."""
+        if ent.ent_id_:
+            return ent.ent_id_, self.labels.get(ent.ent_id_, ent.label_)
+        known = self.aliases.get(alias_key(ent.text))
+        if known:
+            return known, self.labels.get(known, ent.label_)
+        if ent.label_ not in NAMED_LABELS:
+            return None, ent.label_
+        name = clean_name(ent.text)
+        if " " not in name and name.lower() in surnames and ent.label_ in ("PERSON", "ORG", "GPE"):
+            # A lone surname after the full name: the model often mislabels it as ORG or GPE.
+            return surnames[name.lower()], "PERSON"
+        return (name or None), ent.label_
+
+
+@Language.factory(
+    "presswatch_entity_linker",
+    default_config={"aliases": {}, "labels": {}},
+    assigns=["doc.ents", "token.ent_kb_id", "span._.canonical"],
+    requires=["doc.ents"],
+)
+def make_entity_linker(
+    nlp: Language, name: str, aliases: dict[str, str], labels: dict[str, str]
+) -> EntityLinker:
+    return EntityLinker(name, aliases, labels)

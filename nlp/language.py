@@ -1,0 +1,32 @@
+"""Which language a text is in, so the English pipeline only reads English."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+# Below this many letters the identifier guesses; such snippets are read as English.
+MIN_LETTERS = 40
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """ISO 639-1 code and probability; ("en", 0.0) when there is too little text to tell."""
+    sample = text[:4000]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return "en", 0.0
+    language, probability = _identifier().classify(sample)
+    return language, float(probability)
+
+
+def is_english(text: str, threshold: float = 0.9) -> tuple[bool, str]:
+    """Whether to run the English pipeline on this text, and the language recorded for it."""
+    language, probability = detect_language(text)
+    if language == "en" or probability < threshold:
+        return True, "en" if language == "en" else language
+    return False, language

@@ -1,0 +1,563 @@
+"""Quotes: who is reported as saying (or believing) what, found from the dependency parse.
+
+Extraction is a short sequence of named rules, each with an early exit, in the style of textacy's
+`extract/triples.py`. Every rule's docstring shows the sentence shape it catches. The component
+writes plain data (character offsets, token indices) under `doc.user_data`, the content spans to
+`doc.spans["quotes"]`, and `Doc._.quotes` builds `QuoteMention` records from them on demand, so
+nothing holds on to `Span` objects.
+
+Order of work in one document:
+1. find the quotation-mark regions (several sentences or paragraphs long when the marks say so);
+2. cue rules, one reporting verb at a time (`X said (that) ...`, `"...," X said`, `X told Y ...`,
+   `X said: ...`, `according to X, ...`), with negative rules first ("said to be", questions the
+   writer asks);
+3. quoted regions no cue claimed: a cue right before or after the marks, else a follow-on
+   quotation continuing the previous speaker, else nothing (scare quotes, titles of works).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from nlp.data import word_set
+from presswatch.records import QuoteMention
+
+USER_DATA_KEY = "presswatch.quotes"
+OPENERS = {"“": "”", '"': '"', "„": "“", "«": "»", "``": "''", "''": "''"}
+CLOSERS = {"”", '"', "»", "''", "“"}
+QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
+TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
+SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+# Quoted words at most this long, with no sentence punctuation, are phrases (scare quotes, titles),
+# not statements: they only ever count inside a reported clause (a mixed quote).
+PHRASE_MAX_WORDS = 4
+
+
+@dataclass
+class Region:
+    """Text between quotation marks: [start, end) excludes the marks."""
+
+    start: int
+    end: int
+    open_mark: int  # char offset of the opening mark
+    close_end: int  # char offset just after the closing mark (or the paragraph end)
+
+    def is_statement(self, text: str) -> bool:
+        inner = text[self.start : self.end].strip()
+        words = inner.split()
+        return len(words) > PHRASE_MAX_WORDS or (len(words) > 1 and inner[-1:] in ".,!?…")
+
+
+@dataclass
+class RawQuote:
+    """One quote as plain data (char offsets; token index of the speaker's head)."""
+
+    content: tuple[int, int]
+    cue: tuple[int, int] | None
+    kind: str
+    speaker: tuple[int, int] | None
+    speaker_head: int | None
+    confidence: float
+    rule: str
+    canonical: str | None = None
+    role: str | None = None
+
+
+# --- quotation-mark regions ---------------------------------------------------------------------
+
+
+def _marks(paragraph: str, offset: int) -> Iterator[tuple[int, str]]:
+    i = 0
+    while i < len(paragraph):
+        pair = paragraph[i : i + 2]
+        if pair in ("``", "''"):
+            yield offset + i, pair
+            i += 2
+            continue
+        if paragraph[i] in "“”\"„«»":
+            yield offset + i, paragraph[i]
+        i += 1
+
+
+def quote_regions(text: str) -> list[Region]:
+    """Quoted stretches of `text`; a quote left open at a paragraph's end and reopened at the next
+    paragraph's start (the news convention for long quotes) becomes one region."""
+    regions: list[Region] = []
+    open_ended: list[bool] = []
+    pos = 0
+    for paragraph in text.split("\n"):
+        opened: tuple[int, str] | None = None
+        for at, mark in _marks(paragraph, pos):
+            if opened is None:
+                if mark in OPENERS:
+                    opened = (at, mark)
+            elif mark in CLOSERS and (mark == OPENERS[opened[1]] or mark in "”\"''"):
+                regions.append(Region(opened[0] + len(opened[1]), at, opened[0], at + len(mark)))
+                open_ended.append(False)
+                opened = None
+        if opened is not None:
+            end = pos + len(paragraph.rstrip())
+            if end - opened[0] > 1:
+                regions.append(Region(opened[0] + len(opened[1]), end, opened[0], end))
+                open_ended.append(True)
+        pos += len(paragraph) + 1
+    merged: list[Region] = []
+    last_was_open = False
+    for region, was_open in zip(regions, open_ended, strict=True):
+        if merged and last_was_open and _continues(text, merged[-1], region):
+            first = merged[-1]
+            merged[-1] = Region(first.start, region.end, first.open_mark, region.close_end)
+        else:
+            merged.append(region)
+        last_was_open = was_open
+    return merged
+
+
+def _continues(text: str, previous: Region, region: Region) -> bool:
+    """An open-ended quote continues when only a paragraph break precedes the next opening mark."""
+    between = text[previous.end : region.open_mark]
+    return "\n" in between and not between.strip()
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+class QuoteFinder:
+    """The rules, bound to one document."""
+
+    def __init__(self, doc: Doc, reporting: frozenset[str], beliefs: frozenset[str],
+                 documents: frozenset[str]) -> None:
+        self.doc = doc
+        self.reporting = reporting
+        self.beliefs = beliefs
+        self.documents = documents
+        self.regions = quote_regions(doc.text)
+        self.statements = [r for r in self.regions if r.is_statement(doc.text)]
+        self.used_cues: set[int] = set()
+        self.quotes: list[RawQuote] = []
+
+    def run(self) -> list[RawQuote]:
+        for token in self.doc:
+            quote = self.from_cue(token)
+            if quote is not None:
+                self.quotes.append(quote)
+        self.quotes.extend(self.from_according_to())
+        self.quotes.sort(key=lambda q: q.content)
+        self.attach_regions()
+        return _without_duplicates(self.quotes)
+
+    # cue rules -------------------------------------------------------------------------------
+
+    def from_cue(self, verb: Token) -> RawQuote | None:
+        """A reporting or belief verb with a speaker and a content clause, or nothing."""
+        lemma = verb.lemma_.lower()
+        is_speech = lemma in self.reporting
+        if not (is_speech or lemma in self.beliefs) or verb.pos_ not in ("VERB", "AUX"):
+            return None
+        if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
+            return None
+        speaker = find_speaker(verb)
+        if lemma == "read" and (speaker is None or speaker.lemma_.lower() not in self.documents):
+            return None
+        for rule in (content_after_colon, content_in_marks_after, content_clause,
+                     content_before_cue, content_infinitive):
+            found = rule(self, verb)
+            if found is not None:
+                start, end, name = found
+                break
+        else:
+            return None
+        start, end = self.trim(start, end)
+        if end - start < 2:
+            return None
+        kind, (start, end) = self.kind_of(start, end, verb)
+        confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
+        self.used_cues.add(verb.i)
+        return RawQuote(
+            content=(start, end),
+            cue=cue_span(verb),
+            kind=kind,
+            speaker=mention_span(speaker) if speaker is not None else None,
+            speaker_head=speaker.i if speaker is not None else None,
+            confidence=round(confidence + (0.05 if kind == "direct" else 0.0), 2),
+            rule=name,
+        )
+
+    def from_according_to(self) -> Iterator[RawQuote]:
+        """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
+        for token in self.doc:
+            if token.lower_ != "according" or self.inside_statement(token.idx):
+                continue
+            to = next((c for c in token.children if c.lower_ == "to"), None)
+            if to is None and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
+                to = self.doc[token.i + 1]
+            if to is None:
+                continue
+            source = next((c for c in to.children if c.dep_ == "pobj"), None)
+            if source is None:
+                continue
+            sent = token.sent
+            phrase_start = token.i
+            phrase_end = max(t.i for t in source.subtree) + 1
+            if phrase_start - sent.start <= 1:
+                start, end = phrase_end, sent.end
+            else:
+                start, end = sent.start, phrase_start
+            start_char, end_char = self.trim(self.doc[start].idx, _char_end(self.doc[end - 1]))
+            if end_char - start_char < 2:
+                continue
+            kind, (start_char, end_char) = self.kind_of(start_char, end_char, token)
+            yield RawQuote(
+                content=(start_char, end_char),
+                cue=(token.idx, to.idx + len(to)),
+                kind=kind,
+                speaker=mention_span(source),
+                speaker_head=source.i,
+                confidence=0.8,
+                rule="according_to",
+            )
+
+    # quoted regions no cue claimed -----------------------------------------------------------
+
+    def attach_regions(self) -> None:
+        """Quoted statements no cue rule reached: a nearby cue, or continuing the last speaker."""
+        covered = [q.content for q in self.quotes]
+        for region in self.statements:
+            if any(_overlap((region.start, region.end), span) for span in covered):
+                continue
+            quote = self.region_with_nearby_cue(region) or self.follow_on(region)
+            if quote is not None:
+                self.quotes.append(quote)
+                covered.append(quote.content)
+                self.quotes.sort(key=lambda q: q.content)
+
+    def region_with_nearby_cue(self, region: Region) -> RawQuote | None:
+        """'"Sora is in research preview," the spokesperson for OpenAI went on to say.' -> a cue
+        in the same sentence as the closing mark, or as the opening mark, outside the quote."""
+        doc = self.doc
+        closing = doc.char_span(region.close_end - 1, region.close_end, alignment_mode="expand")
+        opening = doc.char_span(region.open_mark, region.open_mark + 1, alignment_mode="expand")
+        candidates: list[Token] = []
+        if closing is not None:
+            sent = closing[-1].sent
+            candidates += [t for t in doc[closing[-1].i + 1 : sent.end][:10]]
+        if opening is not None:
+            sent = opening[0].sent
+            candidates += list(reversed(doc[sent.start : opening[0].i]))[:10]
+        for verb in candidates:
+            if verb.lemma_.lower() not in self.reporting or verb.pos_ != "VERB":
+                continue
+            if verb.i in self.used_cues or self.inside_region(verb.idx):
+                continue
+            speaker = find_speaker(verb)
+            if speaker is None or self.inside_region(speaker.idx):
+                continue
+            self.used_cues.add(verb.i)
+            return RawQuote((region.start, region.end), cue_span(verb), "direct",
+                            mention_span(speaker), speaker.i, 0.8, "nearby_cue")
+        return None
+
+    def follow_on(self, region: Region) -> RawQuote | None:
+        """'"Sora is still in research preview," Felix said. "We are pausing access."' -> the
+        second quotation, opening a sentence right after a quote, continues the same speaker."""
+        previous = next((q for q in reversed(self.quotes) if q.content[1] <= region.open_mark),
+                        None)
+        if previous is None or previous.speaker is None:
+            return None
+        gap = self.doc.text[previous.content[1] : region.open_mark]
+        if gap.count("\n") > 2 or len(gap) > 120:
+            return None
+        opening = self.doc.char_span(region.open_mark, region.open_mark + 1,
+                                     alignment_mode="expand")
+        if opening is not None and not _starts_sentence(opening[0]):
+            return None
+        if "\n" not in gap and previous.kind == "direct":
+            previous.content = (previous.content[0], region.end)
+            return None
+        return RawQuote((region.start, region.end), previous.cue, "direct", previous.speaker,
+                        previous.speaker_head, round(previous.confidence - 0.15, 2), "follow_on",
+                        )
+
+    # helpers ---------------------------------------------------------------------------------
+
+    def inside_statement(self, char: int) -> bool:
+        return any(r.start <= char < r.end for r in self.statements)
+
+    def writer_asks(self, verb: Token) -> bool:
+        """'Did OpenAI say that participation was voluntary?' is the writer's question, not a
+        quote: the sentence ends in a question mark outside any quotation marks."""
+        sent = verb.sent
+        last = next((t for t in reversed(sent) if not t.is_space and t.text not in QUOTE_MARKS),
+                    None)
+        return last is not None and last.text == "?" and not self.inside_region(last.idx)
+
+    def inside_region(self, char: int) -> bool:
+        return any(r.start <= char < r.end for r in self.regions)
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
+        """Drop surrounding spaces, commas and colons, a leading "that", and quotation marks
+        whose partner lies outside the span."""
+        text = self.doc.text
+        edge = "“”\"'‘’`,:;—–-()"
+        opens = {r.open_mark for r in self.regions if r.close_end <= end}
+        closes = {r.close_end for r in self.regions if r.open_mark >= start}
+        while start < end and (text[start].isspace() or text[start] in edge):
+            if start in opens:
+                break
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in edge):
+            if end in closes:
+                break
+            end -= 1
+        if text[start:end].lower().startswith("that "):
+            start += 5
+        return start, end
+
+    def kind_of(self, start: int, end: int, cue: Token) -> tuple[str, tuple[int, int]]:
+        """direct when the content lies inside one quoted statement (then the whole statement is
+        the content), mixed when it holds quoted words, indirect otherwise."""
+        for region in self.statements:
+            inside = region.start - 2 <= start and end <= region.end + 2
+            if inside and not region.start <= cue.idx < region.end:
+                return "direct", (region.start, region.end)
+        touched = [r for r in self.regions if _overlap((start, end), (r.start, r.end))]
+        if not touched:
+            return "indirect", (start, end)
+        statements = [r for r in touched if r.is_statement(self.doc.text)]
+        start = min([start] + [r.start for r in statements])
+        end = max([end] + [r.end for r in statements])
+        return "mixed", (start, end)
+
+
+# --- content rules: each returns (start_char, end_char, rule name) or None ---------------------
+
+
+def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'The letter reads: "We are not your PR puppets."' / 'Altman wrote on X: we will fix it.'
+    -> what follows the colon, to the end of the quotation or sentence."""
+    doc = finder.doc
+    last = max([verb.i] + [t.i for c in verb.rights if c.dep_ in ("prep", "dobj", "dative", "prt",
+                                                                  "npadvmod", "advmod")
+                           for t in c.subtree])
+    colon = last + 1
+    if colon >= len(doc) or doc[colon].text != ":":
+        return None
+    after = doc[colon + 1].idx if colon + 1 < len(doc) else len(doc.text)
+    region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
+    if region is not None:
+        return region.start, region.end, "colon_quote"
+    return after, _char_end(doc[colon].sent[-1]), "colon"
+
+
+def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Felix said, "Sora is still in research preview."' -> the quotation right after the cue."""
+    doc = finder.doc
+    nxt = verb.i + 1
+    while nxt < len(doc) and doc[nxt].dep_ in ("nsubj", "prt") and doc[nxt].i - verb.i < 4:
+        nxt += 1
+    if nxt >= len(doc) or doc[nxt].text != ",":
+        return None
+    after = _char_end(doc[nxt])
+    region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
+    if region is None:
+        return None
+    return region.start, region.end, "cue_then_quote"
+
+
+def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
+    preview," Felix said.' -> the verb's clausal complement."""
+    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+    if clause is None:
+        return None
+    tokens = list(clause.subtree)
+    return tokens[0].idx, _char_end(tokens[-1]), "clause"
+
+
+def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Participation is voluntary, the spokesperson said.' parsed with the cue as a side clause
+    -> the sentence before the cue."""
+    if verb.dep_ not in ("parataxis", "advcl", "conj") or verb.head.i > verb.i:
+        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children):
+        return None
+    left = min(t.i for t in verb.subtree)
+    sent = verb.sent
+    if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):
+        return None
+    return sent[0].idx, finder.doc[left - 1].idx, "before_cue"
+
+
+def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive."""
+    clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    if clause is None or not any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children):
+        return None
+    tokens = list(clause.subtree)
+    return tokens[0].idx, _char_end(tokens[-1]), "infinitive"
+
+
+# --- speakers as mentions (resolution is nlp/speakers.py) --------------------------------------
+
+
+def is_said_to_be(verb: Token) -> bool:
+    """'Sora is said to be the best model.' names no speaker: a passive cue with an infinitive."""
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    return passive and any(c.dep_ == "xcomp" for c in verb.children)
+
+
+def find_speaker(verb: Token) -> Token | None:
+    """The head token of who speaks: the verb's subject, the agent of a passive, or the subject of
+    the verb a participle or conjunct hangs from ('Felix said ..., adding that ...')."""
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "csubj"):
+            return None if child.lower_ in ("it", "there") and _is_expletive(child) else child
+    for child in verb.children:
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    if any(c.dep_ == "nsubjpass" for c in verb.children):
+        return None
+    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
+        return find_speaker(verb.head) if verb.head.pos_ in ("VERB", "AUX") else None
+    return None
+
+
+def _is_expletive(token: Token) -> bool:
+    return token.dep_ == "expl" or token.head.lemma_ in ("be", "seem", "appear")
+
+
+def mention_span(head: Token) -> tuple[int, int]:
+    """The speaker's noun phrase without relative clauses or appositions (kept for the role)."""
+    doc = head.doc
+    left = head.left_edge.i
+    right = head.i
+    for child in head.rights:
+        if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
+            break
+        right = max(right, child.right_edge.i)
+    while left < head.i and (doc[left].is_punct or doc[left].text in QUOTE_MARKS):
+        left += 1
+    if doc[head.i].ent_type_:
+        while right + 1 < len(doc) and doc[right + 1].ent_iob_ == "I":
+            right += 1
+    return doc[left].idx, _char_end(doc[right])
+
+
+def cue_span(verb: Token) -> tuple[int, int]:
+    """The cue: the verb with its particle ('pointed out')."""
+    end = verb
+    for child in verb.rights:
+        if child.dep_ == "prt" and child.i == end.i + 1:
+            end = child
+    return verb.idx, _char_end(end)
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _char_end(token: Token) -> int:
+    return token.idx + len(token.text)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _starts_sentence(token: Token) -> bool:
+    return token.is_sent_start or token.i == token.sent.start or token.i == 0
+
+
+def _without_duplicates(quotes: list[RawQuote]) -> list[RawQuote]:
+    """Two rules may claim one content span: keep the one with a speaker, then the first."""
+    kept: list[RawQuote] = []
+    for quote in sorted(quotes, key=lambda q: (q.content, q.speaker is None)):
+        clash = next((k for k in kept if _same_content(k.content, quote.content)), None)
+        if clash is None:
+            kept.append(quote)
+        elif clash.speaker is None and quote.speaker is not None:
+            kept[kept.index(clash)] = quote
+    return kept
+
+
+def _same_content(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    return inter > 0 and inter >= 0.8 * max(a[1] - a[0], b[1] - b[0])
+
+
+# --- the component ------------------------------------------------------------------------------
+
+
+def raw_quotes(doc: Doc) -> list[RawQuote]:
+    return [RawQuote(**_tupled(d)) for d in doc.user_data.get(USER_DATA_KEY, [])]
+
+
+def store_quotes(doc: Doc, quotes: list[RawQuote]) -> None:
+    doc.user_data[USER_DATA_KEY] = [asdict(q) for q in quotes]
+    doc.spans["quotes"] = [
+        span for q in quotes
+        if (span := doc.char_span(*q.content, label=q.kind, alignment_mode="expand")) is not None
+    ]
+
+
+def _tupled(data: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
+def quote_mentions(doc: Doc) -> list[QuoteMention]:
+    """`Doc._.quotes`: the document's quotes as records, offsets into `doc.text`."""
+    text = doc.text
+    return [
+        QuoteMention(
+            content_text=text[q.content[0] : q.content[1]],
+            content_span=q.content,
+            cue_text=text[q.cue[0] : q.cue[1]] if q.cue else None,
+            cue_span=q.cue,
+            kind=q.kind,
+            speaker_text=text[q.speaker[0] : q.speaker[1]] if q.speaker else None,
+            speaker_span=q.speaker,
+            speaker=q.canonical,
+            speaker_role=q.role,
+            confidence=q.confidence,
+        )
+        for q in raw_quotes(doc)
+    ]
+
+
+if not Doc.has_extension("quotes"):
+    Doc.set_extension("quotes", getter=quote_mentions)
+
+
+class QuoteExtractor:
+    """Finds quotes and their speaker mentions; nlp/speakers.py resolves who the speakers are."""
+
+    def __init__(self, name: str, reporting_verbs: str, belief_verbs: str, document_nouns: str,
+                 include_beliefs: bool) -> None:
+        self.name = name
+        self.reporting = word_set(reporting_verbs)
+        self.beliefs = word_set(belief_verbs) if include_beliefs else frozenset()
+        self.documents = word_set(document_nouns)
+
+    def __call__(self, doc: Doc) -> Doc:
+        store_quotes(doc, QuoteFinder(doc, self.reporting, self.beliefs, self.documents).run())
+        return doc
+
+
+@Language.factory(
+    "presswatch_quotes",
+    default_config={
+        "reporting_verbs": "reporting_verbs",
+        "belief_verbs": "belief_verbs",
+        "document_nouns": "document_nouns",
+        "include_beliefs": True,
+    },
+    assigns=["doc.spans", "doc._.quotes"],
+    requires=["token.dep", "token.lemma", "token.pos", "doc.sents"],
+)
+def make_quote_extractor(nlp: Language, name: str, reporting_verbs: str, belief_verbs: str,
+                         document_nouns: str, include_beliefs: bool) -> QuoteExtractor:
+    return QuoteExtractor(name, reporting_verbs, belief_verbs, document_nouns, include_beliefs)
+
