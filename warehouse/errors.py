@@ -1,0 +1,87 @@
+"""Named errors of the warehouse: each says which file, what is wrong and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class WarehouseError(Exception):
+    """Base of every warehouse error; the file named in it was left as it was."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class WarehouseMissing(WarehouseError):
+    """A warehouse file opened for reading does not exist."""
+
+
+class WarehouseUnwritable(WarehouseError):
+    """A new warehouse file cannot be created where asked (missing directory, permissions)."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The file is not a readable DuckDB database (damaged, truncated or another format)."""
+
+
+class WarehouseForeign(WarehouseError):
+    """A DuckDB database that presswatch did not create: it is never migrated or written."""
+
+
+class WarehouseTooNew(WarehouseError):
+    """Written by a newer presswatch (a schema version this one does not know)."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process held the file for longer than the lock timeout."""
+
+
+class MigrationError(WarehouseError):
+    """A migration failed; it was rolled back and the file keeps its previous version."""
+
+
+class LoadError(WarehouseError):
+    """A batch failed to load; its transaction was rolled back, nothing of it was written."""
+
+
+class QueryRefused(WarehouseError):
+    """A statement that would change data was sent to a read-only session."""
+
+
+@dataclass
+class CheckFailure:
+    """One data check that found offending rows (at most `shown` of them are kept)."""
+
+    name: str
+    description: str
+    n_rows: int
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def describe(self, max_rows: int = 5) -> str:
+        lines = [f"check {self.name} failed: {self.description} ({self.n_rows} offending rows)"]
+        lines.append("  " + " | ".join(self.columns))
+        lines.extend("  " + " | ".join(_short(v) for v in row) for row in self.rows[:max_rows])
+        return "\n".join(lines)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ChecksFailed(WarehouseError):
+    """Data checks found offending rows; the snapshot was not published."""
+
+    def __init__(self, path: Path | str, failures: list[CheckFailure]) -> None:
+        self.failures = failures
+        details = "\n".join(f.describe() for f in failures)
+        super().__init__(
+            path,
+            f"{len(failures)} data check(s) failed; the rows below break them. The last good "
+            f"snapshot stays published; fix the loader that wrote them, then re-run.\n{details}",
+        )
