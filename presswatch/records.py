@@ -150,3 +150,24 @@ class Statement:
     text: str
     first_seen_at: datetime
     first_article_id: str
+
+
+@dataclass(frozen=True)
+class NewStatementInfo:
+    """A statement the alert stage has not judged yet, with what an alert must show about it.
+
+    outlet, title, url and published_at describe the first article that carried it.
+    """
+
+    statement_id: str
+    speaker: str
+    role: str | None
+    text: str
+    confidence: float
+    outlet: str
+    title: str | None
+    url: str
+    published_at: datetime | None
+    n_outlets: int
+    is_new_speaker: bool
+    organisation: str | None = None

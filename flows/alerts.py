@@ -1,0 +1,978 @@
+"""Alerts: which new statements and coverage spikes to tell people about, and telling them once.
+
+Plain Python; the daily flow wraps these functions in Prefect tasks. The rules turn the statements
+the alert stage has not judged yet into AlertMessage values. Each message is queued once per
+channel in the warehouse's `alerts` table (committed) before anything is sent, then delivered;
+a failure is retried by later runs up to MAX_ATTEMPTS, and a delivered alert is never sent again.
+A crash between sending and recording makes the next run send again with the same alert id, which
+receivers see as the webhook's Idempotency-Key and the mail's Message-ID, so they can drop it.
+
+Everything shown to a person comes from strangers' pages, so every channel neutralises it: no
+control characters (ANSI escapes, CR/LF), no bidi overrides, Slack's &, <, > escaped and user text
+in plain_text objects, HTML escaped in the mail's HTML part, only http(s) links.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import smtplib
+import ssl
+import sys
+import unicodedata
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+from urllib.parse import quote, urlsplit
+
+from presswatch.records import NewStatementInfo, stable_id
+from presswatch.story import Alerts, Story
+from warehouse import alerts as store
+
+MAX_ATTEMPTS = 5  # sends per alert and channel before it is marked failed and left alone
+SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
+DIGEST_ITEMS_SHOWN = 10  # statements listed in a digest's text; the JSON carries up to 200
+DIGEST_ITEMS_KEPT = 200
+USER_AGENT = "presswatch/0.1 (+https://github.com/presswatch/presswatch)"
+
+__all__ = [
+    "AlertConfigError",
+    "AlertContext",
+    "AlertItem",
+    "AlertMessage",
+    "AlertRunReport",
+    "ChannelResult",
+    "ChannelSettings",
+    "ConsoleChannel",
+    "DeliveryError",
+    "DeliveryOutcome",
+    "DeliveryReport",
+    "EmailChannel",
+    "EmailSettings",
+    "NewStatementInfo",
+    "WebhookChannel",
+    "build_channels",
+    "channel_settings",
+    "deliver_pending",
+    "list_alerts",
+    "queue_alerts",
+    "render_alert_rows",
+    "run_alerts",
+    "select_alerts",
+    "send_test_alert",
+]
+
+
+class AlertConfigError(ValueError):
+    """Alert settings that cannot be used; the message names the key or variable to fix."""
+
+
+class DeliveryError(RuntimeError):
+    """One send failed; the alert stays pending and a later run retries it."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings: the story's [alerts] section, overridden by PRESSWATCH_* environment variables.
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str
+    port: int
+    starttls: bool
+    username: str | None
+    password: str | None  # only ever from PRESSWATCH_SMTP_PASSWORD
+    sender: str
+    recipients: tuple[str, ...]
+
+    def __repr__(self) -> str:  # never print the password
+        return (
+            f"EmailSettings(host={self.host!r}, port={self.port}, starttls={self.starttls}, "
+            f"username={self.username!r}, sender={self.sender!r}, recipients={self.recipients!r})"
+        )
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    console: bool
+    webhook_url: str | None
+    email: EmailSettings | None
+
+
+def _env(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _check_address(address: str, where: str) -> str:
+    if clean_line(address, 320) != address or not address:
+        raise AlertConfigError(f"{where}: {address!r} is not a mail address")
+    _, parsed = parseaddr(address)
+    if "@" not in parsed:
+        raise AlertConfigError(f"{where}: {address!r} is not a mail address (user@host)")
+    return address
+
+
+def _check_webhook_url(url: str, where: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or clean_line(url) != url:
+        raise AlertConfigError(f"{where}: {url!r} is not an http(s) URL")
+    return url
+
+
+def channel_settings(alerts: Alerts, env: Mapping[str, str]) -> ChannelSettings:
+    """Resolve the configured channels; environment variables win over the story file."""
+    webhook_url = _env(env, "PRESSWATCH_WEBHOOK_URL")
+    where = "PRESSWATCH_WEBHOOK_URL"
+    if webhook_url is None and alerts.webhook.url:
+        webhook_url, where = alerts.webhook.url, "alerts.webhook.url"
+    if webhook_url is not None:
+        _check_webhook_url(webhook_url, where)
+    return ChannelSettings(
+        console=alerts.console, webhook_url=webhook_url, email=_email_settings(alerts, env)
+    )
+
+
+def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | None:
+    mail = alerts.email
+    host = _env(env, "PRESSWATCH_SMTP_HOST") or mail.host
+    if host is None:
+        return None
+    port_text = _env(env, "PRESSWATCH_SMTP_PORT")
+    try:
+        port = int(port_text) if port_text else mail.port
+    except ValueError as exc:
+        raise AlertConfigError(f"PRESSWATCH_SMTP_PORT: {port_text!r} is not a port number") from exc
+    starttls_text = _env(env, "PRESSWATCH_SMTP_STARTTLS")
+    starttls = mail.starttls
+    if starttls_text is not None:
+        if starttls_text.lower() not in ("1", "true", "yes", "0", "false", "no"):
+            raise AlertConfigError(
+                f"PRESSWATCH_SMTP_STARTTLS: {starttls_text!r}, expected true or false"
+            )
+        starttls = starttls_text.lower() in ("1", "true", "yes")
+    sender = _env(env, "PRESSWATCH_SMTP_SENDER") or mail.sender
+    recipients_text = _env(env, "PRESSWATCH_SMTP_RECIPIENTS")
+    recipients = (
+        [r.strip() for r in recipients_text.replace(";", ",").split(",") if r.strip()]
+        if recipients_text
+        else list(mail.recipients)
+    )
+    if not sender or not recipients:
+        raise AlertConfigError(
+            f"mail host {host!r} is set but "
+            f"{'alerts.email.sender (or PRESSWATCH_SMTP_SENDER)' if not sender else ''}"
+            f"{' and ' if not sender and not recipients else ''}"
+            f"{'alerts.email.recipients (or PRESSWATCH_SMTP_RECIPIENTS)' if not recipients else ''}"
+            " is missing"
+        )
+    return EmailSettings(
+        host=host,
+        port=port,
+        starttls=starttls,
+        username=_env(env, "PRESSWATCH_SMTP_USERNAME") or mail.username,
+        password=env.get("PRESSWATCH_SMTP_PASSWORD") or None,
+        sender=_check_address(sender, "alerts.email.sender"),
+        recipients=tuple(_check_address(r, "alerts.email.recipients") for r in recipients),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages: what an alert says, independent of the channel; stored as the alerts row's payload.
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One statement as an alert shows it."""
+
+    statement_id: str
+    speaker: str
+    role: str | None
+    organisation: str | None
+    text: str
+    confidence: float
+    outlet: str
+    title: str | None
+    url: str
+    published_at: str | None  # ISO 8601, UTC
+    n_outlets: int
+    is_new_speaker: bool
+
+    @classmethod
+    def of(cls, statement: NewStatementInfo) -> AlertItem:
+        published = statement.published_at
+        return cls(
+            statement_id=statement.statement_id,
+            speaker=statement.speaker,
+            role=statement.role,
+            organisation=statement.organisation,
+            text=statement.text,
+            confidence=round(float(statement.confidence), 3),
+            outlet=statement.outlet,
+            title=statement.title,
+            url=statement.url,
+            published_at=published.astimezone(UTC).isoformat() if published else None,
+            n_outlets=statement.n_outlets,
+            is_new_speaker=statement.is_new_speaker,
+        )
+
+
+@dataclass(frozen=True)
+class SpikeInfo:
+    day: str  # ISO date
+    n_articles: int
+    trailing_average: float
+    trailing_days: int
+    factor: float
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """One alert, before it is split per channel.
+
+    key identifies what it is about: the statement id, "digest:<story>:<run>",
+    "spike:<story>:<day>" or "test:<story>:<time>"; the alert id per channel is
+    stable_id(key, channel).
+    """
+
+    key: str
+    kind: str  # statement | digest | spike | test
+    rule: str  # the rule that raised it: all | tracked_speakers | new_speakers | terms | ...
+    story_id: str
+    story_title: str
+    headline: str
+    created_at: str  # ISO 8601, UTC
+    items: tuple[AlertItem, ...] = ()
+    n_statements: int = 0  # digest: statements in the baseline
+    n_speakers: int = 0
+    spike: SpikeInfo | None = None
+
+    @property
+    def statement_id(self) -> str | None:
+        return self.items[0].statement_id if self.kind == "statement" else None
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> AlertMessage:
+        data = dict(payload)
+        data["items"] = tuple(AlertItem(**item) for item in data.get("items", ()))
+        data["spike"] = SpikeInfo(**data["spike"]) if data.get("spike") else None
+        return cls(**data)
+
+
+def alert_id(key: str, channel: str) -> str:
+    return stable_id(key, channel)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules.
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What the rules need to know besides the new statements."""
+
+    story_id: str
+    story_title: str
+    rules: Alerts
+    run_id: str
+    is_first_run: bool  # no earlier finished run: set the baseline, send one digest
+    now: datetime
+    daily_article_counts: Mapping[date, int] = field(default_factory=dict)
+    spike_days: Sequence[date] = ()  # days this run added articles to
+
+
+def _folded(value: str | None) -> str:
+    return " ".join((value or "").casefold().split())
+
+
+def _mentions(text: str, term: str) -> bool:
+    """Whole-word, case-insensitive: "leak" matches "the leak," but not "bleak"."""
+    haystack, needle = f" {_alnum_spaces(text)} ", f" {_alnum_spaces(term)} "
+    return needle.strip() != "" and needle in haystack
+
+
+def _alnum_spaces(value: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in _folded(value)).split())
+
+
+def matches_rules(statement: NewStatementInfo, rules: Alerts) -> bool:
+    """Does this statement pass the story's alert rule and minimum confidence?"""
+    if statement.confidence < rules.min_confidence:
+        return False
+    if rules.on == "all":
+        return True
+    if rules.on == "new_speakers":
+        return statement.is_new_speaker
+    if rules.on == "tracked_speakers":
+        tracked = {_folded(name) for name in rules.tracked_speakers}
+        return bool(tracked & {_folded(statement.speaker), _folded(statement.organisation)})
+    return any(_mentions(statement.text, term) for term in rules.terms)
+
+
+def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> AlertMessage:
+    who = statement.speaker + (f" ({statement.role})" if statement.role else "")
+    lead = "New speaker" if statement.is_new_speaker else "New statement from"
+    return AlertMessage(
+        key=statement.statement_id,
+        kind="statement",
+        rule=context.rules.on,
+        story_id=context.story_id,
+        story_title=context.story_title,
+        headline=f"{lead}: {who}" if statement.is_new_speaker else f"{lead} {who}",
+        created_at=context.now.astimezone(UTC).isoformat(),
+        items=(AlertItem.of(statement),),
+    )
+
+
+def _digest(
+    statements: Sequence[NewStatementInfo], matched: Sequence[NewStatementInfo], ctx: AlertContext
+) -> AlertMessage:
+    ranked = sorted(matched, key=lambda s: (-s.n_outlets, -s.confidence, s.speaker))
+    n_speakers = len({s.speaker for s in statements})
+    return AlertMessage(
+        key=f"digest:{ctx.story_id}:{ctx.run_id}",
+        kind="digest",
+        rule="digest",
+        story_id=ctx.story_id,
+        story_title=ctx.story_title,
+        headline=(
+            f"Now following: {ctx.story_title} ({len(statements)} statements by {n_speakers} "
+            f"speakers so far, {len(matched)} matching your alert rules)"
+        ),
+        created_at=ctx.now.astimezone(UTC).isoformat(),
+        items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
+        n_statements=len(statements),
+        n_speakers=n_speakers,
+    )
+
+
+def spike_alerts(context: AlertContext) -> list[AlertMessage]:
+    """Days with at least min_articles articles and more than factor x the trailing average."""
+    spike = context.rules.spike
+    if spike is None:
+        return []
+    counts = context.daily_article_counts
+    messages = []
+    for day in sorted(set(context.spike_days)):
+        n_articles = counts.get(day, 0)
+        before = range(1, spike.trailing_days + 1)
+        trailing = [counts.get(day - timedelta(days=k), 0) for k in before]
+        average = sum(trailing) / len(trailing)
+        if n_articles < spike.min_articles or n_articles <= spike.factor * average:
+            continue
+        messages.append(
+            AlertMessage(
+                key=f"spike:{context.story_id}:{day.isoformat()}",
+                kind="spike",
+                rule="spike",
+                story_id=context.story_id,
+                story_title=context.story_title,
+                headline=(
+                    f"Coverage spike: {n_articles} articles on {day.isoformat()}, "
+                    f"against {average:.1f} a day over the previous {spike.trailing_days} days"
+                ),
+                created_at=context.now.astimezone(UTC).isoformat(),
+                spike=SpikeInfo(
+                    day=day.isoformat(),
+                    n_articles=n_articles,
+                    trailing_average=round(average, 3),
+                    trailing_days=spike.trailing_days,
+                    factor=spike.factor,
+                ),
+            )
+        )
+    return messages
+
+
+def select_alerts(
+    new_statements: Sequence[NewStatementInfo], context: AlertContext
+) -> list[AlertMessage]:
+    """The alerts this run raises: one per matching statement, plus coverage spikes.
+
+    A story's first run sets the baseline instead: one digest of everything found so far (and no
+    spike, since there is no trailing average to compare with).
+    """
+    matched = [s for s in new_statements if matches_rules(s, context.rules)]
+    if context.is_first_run:
+        return [_digest(new_statements, matched, context)]
+    return [_statement_alert(s, context) for s in matched] + spike_alerts(context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Neutralising text from strangers' pages.
+
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
+
+
+def clean_line(value: object, limit: int = 500) -> str:
+    """One line of inert text: control characters (ESC, CR, LF, C1) and line separators become
+    spaces, bidi overrides go, runs of whitespace collapse, and it is cut at `limit`."""
+    if value is None:
+        return ""
+    chars = []
+    for char in str(value).translate(_BIDI_CONTROLS):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            chars.append(" ")
+        elif category == "Cs":  # a lone surrogate cannot be encoded anywhere
+            chars.append("\ufffd")
+        else:
+            chars.append(char)
+    text = " ".join("".join(chars).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clean_url(value: object) -> str | None:
+    """An http(s) URL safe to put in a link (quotes, brackets, pipes, spaces escaped), or None."""
+    url = clean_line(value, 2000)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#[]@!$&()*+,;=%~-._")
+
+
+def slack_escape(text: str) -> str:
+    """Slack's three control characters; with them escaped, <!channel> and <url|x> are inert."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html_safe_json(data: Any) -> str:
+    """JSON whose bytes hold no <, > or &, so no receiver can mistake any of it for markup."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _clean_payload(data: Any) -> Any:
+    if isinstance(data, str):
+        return clean_line(data, 5000)
+    if isinstance(data, dict):
+        return {key: _clean_payload(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean_payload(value) for value in data]
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering: plain text (console, mail), Slack-compatible JSON, mail.
+
+
+def _who(item: AlertItem) -> str:
+    role = clean_line(item.role, 120)
+    return clean_line(item.speaker, 120) + (f" ({role})" if role else "")
+
+
+def _first_article(item: AlertItem) -> str:
+    title = clean_line(item.title, 200)
+    day = f" ({item.published_at[:10]})" if item.published_at else ""
+    outlet = clean_line(item.outlet, 120) or "unknown outlet"
+    return f"{outlet}: \u201c{title}\u201d{day}" if title else f"{outlet}{day}"
+
+
+def _carried(item: AlertItem) -> str:
+    outlets = "1 outlet" if item.n_outlets == 1 else f"{item.n_outlets} outlets"
+    return f"carried by {outlets}, confidence {item.confidence:.2f}"
+
+
+def render_text(message: AlertMessage) -> list[str]:
+    """The alert as lines of plain, inert text (console and the mail's text part)."""
+    lines = [clean_line(message.headline, 300)]
+    if message.kind in ("statement", "test"):
+        for item in message.items:
+            lines += [
+                f"{_who(item)} said: \u201c{clean_line(item.text, 2000)}\u201d",
+                f"First reported by {_first_article(item)}",
+                clean_url(item.url) or "(no usable link)",
+                f"{_carried(item).capitalize()}.",
+            ]
+    elif message.kind == "digest":
+        for number, item in enumerate(message.items[:DIGEST_ITEMS_SHOWN], start=1):
+            lines.append(
+                f"{number}. {_who(item)}: \u201c{clean_line(item.text, 300)}\u201d "
+                f"({clean_line(item.outlet, 120)}, {_carried(item)}) "
+                f"{clean_url(item.url) or ''}".rstrip()
+            )
+        hidden = len(message.items) - DIGEST_ITEMS_SHOWN
+        if hidden > 0:
+            lines.append(f"... and {hidden} more: see the statements table in the warehouse.")
+    lines.append(f"Story: {clean_line(message.story_title, 200)} ({clean_line(message.story_id)})")
+    return lines
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": slack_escape(clean_line(text, limit)), "emoji": False}
+
+
+def _slack_item_blocks(item: AlertItem, *, short: bool) -> list[dict[str, Any]]:
+    said = clean_line(item.text, 300 if short else 2800)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": _plain(f"{_who(item)}: \u201c{said}\u201d", 2990)},
+        {
+            "type": "context",
+            "elements": [
+                _plain(f"First reported by {_first_article(item)}", 1990),
+                _plain(_carried(item), 200),
+            ],
+        },
+    ]
+    url = clean_url(item.url)
+    if url:
+        link = f"<{slack_escape(url)}|Read the first article>"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": link}})
+    return blocks
+
+
+def render_slack(message: AlertMessage, alert_id_: str) -> dict[str, Any]:
+    """A Slack incoming-webhook body (text + blocks) plus our structured fields under
+    "presswatch". User text only ever appears escaped inside plain_text objects."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(message.headline, 150)}]
+    if message.kind in ("statement", "test"):
+        for item in message.items:
+            blocks += _slack_item_blocks(item, short=False)
+    elif message.kind == "digest":
+        for item in message.items[:DIGEST_ITEMS_SHOWN]:
+            blocks += _slack_item_blocks(item, short=True)
+        hidden = len(message.items) - DIGEST_ITEMS_SHOWN
+        if hidden > 0:
+            blocks.append({"type": "context", "elements": [_plain(f"... and {hidden} more", 50)]})
+    blocks.append(
+        {"type": "context", "elements": [_plain(f"presswatch · {message.story_title}", 200)]}
+    )
+    structured = _clean_payload(message.to_payload())
+    structured["alert_id"] = alert_id_
+    return {
+        "text": slack_escape(clean_line(message.headline, 300)),
+        "mrkdwn": False,
+        "blocks": blocks,
+        "presswatch": structured,
+    }
+
+
+def _sender_domain(sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    safe = "".join(c for c in domain if c.isalnum() or c in ".-")
+    return safe or "presswatch.invalid"
+
+
+def message_id(alert_id_: str, sender: str) -> str:
+    """The same alert always gets the same Message-ID, so a resend can be recognised."""
+    return f"<presswatch.{alert_id_}@{_sender_domain(sender)}>"
+
+
+def render_email(message: AlertMessage, alert_id_: str, settings: EmailSettings) -> EmailMessage:
+    """A mail with a one-line subject (no header injection), a text and an escaped HTML part."""
+    mail = EmailMessage(policy=SMTP_POLICY)
+    mail["Subject"] = "[presswatch] " + clean_line(message.headline, 180)
+    mail["From"] = settings.sender
+    mail["To"] = ", ".join(settings.recipients)
+    mail["Date"] = format_datetime(datetime.fromisoformat(message.created_at))
+    mail["Message-ID"] = message_id(alert_id_, settings.sender)
+    mail["X-Presswatch-Alert-Id"] = alert_id_
+    lines = render_text(message)
+    mail.set_content("\n\n".join(lines) + "\n", charset="utf-8")
+    paragraphs = []
+    for line in lines:
+        url = clean_url(line) if line.startswith(("http://", "https://")) else None
+        if url:
+            href = html.escape(url, quote=True)
+            paragraphs.append(f'<p><a href="{href}">{html.escape(url)}</a></p>')
+        else:
+            paragraphs.append(f"<p>{html.escape(line)}</p>")
+    mail.add_alternative(
+        "<!doctype html><html><body>" + "".join(paragraphs) + "</body></html>\n",
+        subtype="html",
+        charset="utf-8",
+    )
+    return mail
+
+
+# ---------------------------------------------------------------------------------------------
+# Channels. Each has a name (the `alerts.channel` column) and send(message, alert_id), which
+# raises DeliveryError when the receiver did not take it.
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: AlertMessage, alert_id_: str) -> None: ...
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def send(self, message: AlertMessage, alert_id_: str) -> None:
+        lines = render_text(message)
+        self.stream.write(f"[alert {alert_id_}] " + "\n    ".join(lines) + "\n")
+        self.stream.flush()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook that redirects is misconfigured; following it could post the alert anywhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def __init__(self, url: str, timeout: float = SEND_TIMEOUT) -> None:
+        self.url = _check_webhook_url(url, "webhook URL")
+        self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
+
+    def send(self, message: AlertMessage, alert_id_: str) -> None:
+        body = _html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Idempotency-Key": alert_id_,
+                "User-Agent": USER_AGENT,
+            },
+        )
+        host = urlsplit(self.url).netloc
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                response.read(65536)
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"webhook at {host} answered HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise DeliveryError(f"webhook at {host} unreachable: {reason}") from exc
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(
+        self,
+        settings: EmailSettings,
+        timeout: float = SEND_TIMEOUT,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self.ssl_context = ssl_context
+
+    def send(self, message: AlertMessage, alert_id_: str) -> None:
+        mail = render_email(message, alert_id_, self.settings)
+        s = self.settings
+        try:
+            with smtplib.SMTP(s.host, s.port, timeout=self.timeout) as smtp:
+                smtp.ehlo()
+                if s.starttls:
+                    smtp.starttls(context=self.ssl_context or ssl.create_default_context())
+                    smtp.ehlo()
+                if s.username and s.password:
+                    smtp.login(s.username, s.password)
+                smtp.send_message(mail, from_addr=s.sender, to_addrs=list(s.recipients))
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"mail via {s.host}:{s.port} failed: {exc}") from exc
+
+
+def build_channels(
+    settings: ChannelSettings,
+    stream: TextIO | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> list[Channel]:
+    """The channels the settings configure, console first."""
+    channels: list[Channel] = []
+    if settings.console:
+        channels.append(ConsoleChannel(stream or sys.stdout))
+    if settings.webhook_url:
+        channels.append(WebhookChannel(settings.webhook_url))
+    if settings.email:
+        channels.append(EmailChannel(settings.email, ssl_context=ssl_context))
+    return channels
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookkeeping: queue before sending, count the attempt, send, record.
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    alert_id: str
+    alert_key: str | None
+    channel: str
+    status: str  # delivered | retry (still pending) | failed (gave up) | skipped
+    attempts: int
+    error: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    outcomes: list[DeliveryOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def n_delivered(self) -> int:
+        return self.count("delivered")
+
+    @property
+    def n_failed(self) -> int:
+        return self.count("failed") + self.count("retry")
+
+
+def queue_alerts(
+    db_path: Path | str,
+    messages: Sequence[AlertMessage],
+    channel_names: Sequence[str],
+    judged_statement_ids: Sequence[str],
+    *,
+    story_id: str,
+    run_id: str,
+    now: datetime,
+) -> list[store.QueuedAlert]:
+    """Record each message once per channel as pending, and the statements as judged, in one
+    committed transaction, before anything is sent."""
+    queued = [
+        store.QueuedAlert(
+            alert_id=alert_id(message.key, channel),
+            alert_key=message.key,
+            statement_id=message.statement_id,
+            rule=message.rule,
+            channel=channel,
+            payload=message.to_payload(),
+        )
+        for message in messages
+        for channel in channel_names
+    ]
+    judged: dict[str, str | None] = dict.fromkeys(judged_statement_ids)
+    for message in messages:
+        for item in message.items:
+            if item.statement_id in judged:
+                judged[item.statement_id] = message.key
+    with store.connect(db_path) as con:
+        store.queue_alerts(con, queued, judged, story_id=story_id, run_id=run_id, now=now)
+    return queued
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def deliver_pending(
+    db_path: Path | str,
+    channels: Sequence[Channel],
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    clock: Callable[[], datetime] = _utc_now,
+    after_send: Callable[[store.AlertRow], None] | None = None,
+) -> DeliveryReport:
+    """Send every pending alert through its channel, oldest first, and record each outcome.
+
+    The attempt is counted (committed) before the send, and the delivery recorded after it;
+    `after_send` runs in between (tests use it to die there). Alerts for a channel that is not
+    configured now stay pending and are reported as skipped.
+    """
+    by_name = {channel.name: channel for channel in channels}
+    report = DeliveryReport()
+    with store.connect(db_path) as con:
+        for row in store.read_pending(con):
+            channel = by_name.get(row.channel)
+            if channel is None:
+                report.outcomes.append(
+                    DeliveryOutcome(
+                        row.alert_id,
+                        row.alert_key,
+                        row.channel,
+                        "skipped",
+                        row.attempts,
+                        "channel not configured",
+                    )
+                )
+                continue
+            attempts = store.start_attempt(con, row.alert_id, clock())
+            if attempts is None:
+                continue
+            try:
+                channel.send(AlertMessage.from_payload(row.payload), row.alert_id)
+            except DeliveryError as exc:
+                status = store.record_failure(con, row.alert_id, str(exc), max_attempts)
+                report.outcomes.append(
+                    DeliveryOutcome(
+                        row.alert_id,
+                        row.alert_key,
+                        row.channel,
+                        "failed" if status == "failed" else "retry",
+                        attempts,
+                        str(exc),
+                    )
+                )
+                continue
+            if after_send is not None:
+                after_send(row)
+            store.mark_delivered(con, row.alert_id, clock())
+            report.outcomes.append(
+                DeliveryOutcome(row.alert_id, row.alert_key, row.channel, "delivered", attempts)
+            )
+    return report
+
+
+@dataclass
+class AlertRunReport:
+    is_first_run: bool
+    n_new_statements: int
+    messages: list[AlertMessage]
+    delivery: DeliveryReport
+
+
+def run_alerts(
+    db_path: Path | str,
+    story: Story,
+    run_id: str,
+    *,
+    env: Mapping[str, str],
+    stream: TextIO | None = None,
+    now: datetime | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    ssl_context: ssl.SSLContext | None = None,
+) -> AlertRunReport:
+    """The alert stage of one run: judge new statements, queue, deliver (and retry old ones).
+
+    Settings are checked first, so a configuration error raises AlertConfigError before anything
+    is written, and the statements are judged by the next run instead.
+    """
+    now = now or _utc_now()
+    channels = build_channels(channel_settings(story.alerts, env), stream, ssl_context)
+    with store.connect(db_path) as con:
+        new_statements = store.read_new_statements(con)
+        is_first_run = not store.has_previous_run(con, story.id, run_id)
+        counts = store.daily_article_counts(con) if story.alerts.spike else {}
+        days = store.run_article_days(con, run_id) if story.alerts.spike else []
+    context = AlertContext(
+        story_id=story.id,
+        story_title=story.title,
+        rules=story.alerts,
+        run_id=run_id,
+        is_first_run=is_first_run,
+        now=now,
+        daily_article_counts=counts,
+        spike_days=days,
+    )
+    messages = select_alerts(new_statements, context)
+    queue_alerts(
+        db_path,
+        messages,
+        [channel.name for channel in channels],
+        [s.statement_id for s in new_statements],
+        story_id=story.id,
+        run_id=run_id,
+        now=now,
+    )
+    delivery = deliver_pending(db_path, channels, max_attempts=max_attempts)
+    return AlertRunReport(is_first_run, len(new_statements), messages, delivery)
+
+
+# ---------------------------------------------------------------------------------------------
+# For the CLI: `presswatch alerts` and `presswatch alerts test`.
+
+
+def list_alerts(db_path: Path | str, since: date | datetime | None = None) -> list[store.AlertRow]:
+    """Every alert and its delivery state, oldest first (a date means from its UTC midnight)."""
+    if isinstance(since, date) and not isinstance(since, datetime):
+        since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    with store.connect(db_path, read_only=True) as con:
+        return store.read_alerts(con, since)
+
+
+def render_alert_rows(rows: Sequence[store.AlertRow]) -> str:
+    """A plain table for the terminal; every cell is cleaned of control characters."""
+    header = ("created (UTC)", "status", "tries", "channel", "rule", "alert", "last error")
+    table = [header] + [
+        (
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
+            row.status,
+            str(row.attempts),
+            clean_line(row.channel, 20),
+            clean_line(row.rule, 20),
+            clean_line(row.payload.get("headline", row.alert_key), 70),
+            clean_line(row.last_error, 60),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    text = "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    )
+    return text + f"\n{len(rows)} alert(s)\n"
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    channel: str
+    alert_id: str
+    ok: bool
+    error: str | None = None
+
+
+def sample_alert(story: Story, now: datetime) -> AlertMessage:
+    """A recognisable alert that exercises every field a real one has."""
+    return AlertMessage(
+        key=f"test:{story.id}:{now.astimezone(UTC).isoformat()}",
+        kind="test",
+        rule="test",
+        story_id=story.id,
+        story_title=story.title,
+        headline=f"presswatch test alert for {story.id}",
+        created_at=now.astimezone(UTC).isoformat(),
+        items=(
+            AlertItem(
+                statement_id="test",
+                speaker="Test Speaker",
+                role="presswatch",
+                organisation=None,
+                text="This is a test alert: if you can read it, this channel works.",
+                confidence=1.0,
+                outlet="presswatch",
+                title="Test alert",
+                url="https://github.com/presswatch/presswatch",
+                published_at=now.astimezone(UTC).isoformat(),
+                n_outlets=1,
+                is_new_speaker=False,
+            ),
+        ),
+    )
+
+
+def send_test_alert(
+    story: Story,
+    *,
+    env: Mapping[str, str],
+    stream: TextIO | None = None,
+    now: datetime | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> list[ChannelResult]:
+    """Send one test alert through every configured channel; nothing is recorded."""
+    message = sample_alert(story, now or _utc_now())
+    results = []
+    for channel in build_channels(channel_settings(story.alerts, env), stream, ssl_context):
+        key = alert_id(message.key, channel.name)
+        try:
+            channel.send(message, key)
+        except DeliveryError as exc:
+            results.append(ChannelResult(channel.name, key, False, str(exc)))
+        else:
+            results.append(ChannelResult(channel.name, key, True))
+    return results

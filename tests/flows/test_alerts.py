@@ -1,0 +1,674 @@
+"""Alerts end to end: rules, real receivers on 127.0.0.1 (HTTP and SMTP), a real DuckDB file,
+and a real process killed between sending and recording."""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from aiosmtpd.controller import Controller
+
+from flows.alerts import (
+    AlertConfigError,
+    AlertContext,
+    ConsoleChannel,
+    EmailChannel,
+    WebhookChannel,
+    build_channels,
+    channel_settings,
+    deliver_pending,
+    list_alerts,
+    queue_alerts,
+    render_alert_rows,
+    run_alerts,
+    select_alerts,
+    send_test_alert,
+)
+from presswatch.records import NewStatementInfo, stable_id
+from presswatch.story import Alerts, Email, Spike, Story, Webhook
+from warehouse import alerts as store
+
+REPO = Path(__file__).resolve().parents[2]
+MIGRATIONS = REPO / "warehouse" / "migrations"
+T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
+
+
+# --- receivers ---------------------------------------------------------------------------------
+
+
+class WebhookReceiver:
+    """Records every POST; answers 500 to the next `fail_next` posts."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[dict[str, str], bytes]] = []
+        self.fail_next = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    failing = receiver.fail_next > 0
+                    if failing:
+                        receiver.fail_next -= 1
+                    else:
+                        receiver.posts.append((dict(self.headers.items()), body))
+                self.send_response(500 if failing else 200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def keys(self) -> list[str]:
+        return [headers["Idempotency-Key"] for headers, _ in self.posts]
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(body) for _, body in self.posts]
+
+
+class SmtpHandler:
+    def __init__(self) -> None:
+        self.mails: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.fail_next = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return "451 try again later"
+        self.mails.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def webhook():
+    receiver = WebhookReceiver()
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def smtp():
+    handler = SmtpHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+# --- a real warehouse file -----------------------------------------------------------------------
+
+
+def new_warehouse(path: Path) -> Path:
+    """A warehouse with every migration applied, as store.open_warehouse will leave it."""
+    con = duckdb.connect(str(path))
+    for migration in sorted(MIGRATIONS.glob("*.sql")):
+        con.execute(migration.read_text(encoding="utf-8"))
+    con.close()
+    return path
+
+
+def add_run(db: Path, run_id: str, started_at: datetime, status: str = "running") -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into runs (run_id, story_id, started_at, status) values (?, 'test', ?, ?)",
+            [run_id, started_at, status],
+        )
+
+
+def finish_run(db: Path, run_id: str) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute("update runs set status = 'ok' where run_id = ?", [run_id])
+
+
+def add_article(
+    db: Path, run_id: str, n: int, published_at: datetime, outlet: str = "Example News",
+    title: str = "Artists leak Sora",
+) -> str:
+    article_id = stable_id("article", run_id, str(n))
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into articles (article_id, url, canonical_url, outlet, title, published_at,"
+            " text, word_count, fetched_at, first_seen_at, run_id, is_relevant)"
+            " values (?, ?, ?, ?, ?, ?, 'text', 1, ?, ?, ?, true)",
+            [
+                article_id, f"https://news.example/{article_id}?utm=x",
+                f"https://news.example/{article_id}", outlet, title, published_at,
+                published_at, published_at, run_id,
+            ],
+        )
+    return article_id
+
+
+def add_statement(
+    db: Path, article_id: str, speaker: str, text: str, *, role: str | None = None,
+    confidence: float = 0.9, n_outlets: int = 1, seen_at: datetime = T0,
+) -> str:
+    statement_id = stable_id(speaker, text)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into statements (statement_id, speaker, speaker_role, text, first_seen_at,"
+            " first_article_id, n_articles, n_outlets) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [statement_id, speaker, role, text, seen_at, article_id, n_outlets, n_outlets],
+        )
+        con.execute(
+            "insert into quotes (quote_id, article_id, content, kind, speaker, start_char,"
+            " end_char, confidence, statement_id) values (?, ?, ?, 'direct', ?, 0, 1, ?, ?)",
+            [stable_id(statement_id, "q"), article_id, text, speaker, confidence, statement_id],
+        )
+    return statement_id
+
+
+def story(**alerts: object) -> Story:
+    settings = {"console": False, **alerts}
+    return Story(
+        id="test", title="Artists leak Sora", start_date=date(2024, 11, 26),
+        alerts=Alerts(**settings),
+    )
+
+
+def alert_rows(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select alert_key, channel, status, attempts, rule from alerts order by alert_key,"
+            " channel"
+        ).fetchall()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return new_warehouse(tmp_path / "presswatch.duckdb")
+
+
+def day_one(db: Path) -> dict[str, str]:
+    """Run r1: two articles, Niko Felix and PR Puppets quoted."""
+    add_run(db, "r1", T0)
+    a1 = add_article(db, "r1", 1, T0, outlet="The Verge", title="OpenAI cuts Sora access")
+    a2 = add_article(db, "r1", 2, T0 + timedelta(hours=1), outlet="TechCrunch")
+    return {
+        "felix": add_statement(
+            db, a1, "Niko Felix", "Participation in the research preview was voluntary.",
+            role="OpenAI spokesperson", n_outlets=3,
+        ),
+        "puppets": add_statement(db, a2, "PR Puppets", "We are not your PR puppets."),
+    }
+
+
+def day_two(db: Path) -> dict[str, str]:
+    """Run r2: Sam Altman is new, Niko Felix says something new, one shaky attribution."""
+    add_run(db, "r2", T0 + timedelta(days=1))
+    a3 = add_article(db, "r2", 3, T0 + timedelta(days=1), outlet="Wired")
+    return {
+        "altman": add_statement(
+            db, a3, "Sam Altman", "We paused Sora access to investigate.",
+            role="OpenAI chief executive", n_outlets=2, seen_at=T0 + timedelta(days=1),
+        ),
+        "felix2": add_statement(
+            db, a3, "Niko Felix", "Hundreds of artists have shaped Sora's development.",
+            role="OpenAI spokesperson", seen_at=T0 + timedelta(days=1, hours=1),
+        ),
+        "shaky": add_statement(db, a3, "Someone", "Leak leak leak.", confidence=0.2),
+    }
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def info(speaker: str, text: str, **fields: object) -> NewStatementInfo:
+    values = dict(
+        statement_id=stable_id(speaker, text), speaker=speaker, role=None, text=text,
+        confidence=0.9, outlet="Example News", title="A title", url="https://news.example/a",
+        published_at=T0, n_outlets=1, is_new_speaker=False, organisation=None,
+    )
+    values.update(fields)
+    return NewStatementInfo(**values)
+
+
+def context(rules: Alerts, **fields: object) -> AlertContext:
+    values = dict(
+        story_id="test", story_title="Artists leak Sora", rules=rules, run_id="r2",
+        is_first_run=False, now=T0,
+    )
+    values.update(fields)
+    return AlertContext(**values)
+
+
+STATEMENTS = [
+    info("Niko Felix", "Participation was voluntary.", organisation="OpenAI"),
+    info("Jane Doe", "The leak was a protest.", is_new_speaker=True),
+    info("Spokesperson", "We comment on nothing.", organisation="PR Puppets"),
+    info("Sam Altman", "Sora leaked.", confidence=0.3),
+    info("Bob", "This is bleak for artists."),
+]
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (Alerts(on="all"), ["Niko Felix", "Jane Doe", "Spokesperson", "Bob"]),
+        (Alerts(on="all", min_confidence=0.2), ["Niko Felix", "Jane Doe", "Spokesperson",
+                                                 "Sam Altman", "Bob"]),
+        (Alerts(on="new_speakers"), ["Jane Doe"]),
+        # a tracked organisation matches its spokespeople; Sam Altman is below the confidence
+        (Alerts(on="tracked_speakers", tracked_speakers=["niko felix", "PR Puppets",
+                                                         "Sam Altman"]),
+         ["Niko Felix", "Spokesperson"]),
+        (Alerts(on="tracked_speakers", tracked_speakers=[]), []),
+        # whole words only: "bleak" is not "leak"; "leaked" is not "leak"
+        (Alerts(on="terms", terms=["leak", "artists"]), ["Jane Doe", "Bob"]),
+        (Alerts(on="terms", terms=["LEAK"], min_confidence=0.0), ["Jane Doe"]),
+        (Alerts(on="terms", terms=[]), []),
+    ],
+)
+def test_rules_pick_the_statements_to_alert_on(rules: Alerts, expected: list[str]) -> None:
+    messages = select_alerts(STATEMENTS, context(rules))
+    assert [m.items[0].speaker for m in messages] == expected
+    assert all(m.kind == "statement" and m.key == m.items[0].statement_id for m in messages)
+
+
+def test_first_run_sends_one_digest_of_the_baseline() -> None:
+    messages = select_alerts(STATEMENTS, context(Alerts(on="all"), is_first_run=True))
+    assert len(messages) == 1
+    digest = messages[0]
+    assert digest.kind == "digest" and digest.key == "digest:test:r2"
+    assert digest.n_statements == 5 and digest.n_speakers == 5
+    assert {item.speaker for item in digest.items} == {"Niko Felix", "Jane Doe", "Spokesperson",
+                                                       "Bob"}
+
+
+def counts(*pairs: tuple[int, int]) -> dict[date, int]:
+    return {date(2024, 11, 1) + timedelta(days=day): n for day, n in pairs}
+
+
+@pytest.mark.parametrize(
+    ("daily", "day", "spikes"),
+    [
+        # 12 today against an average of 2 over 7 days: 12 > 3 x 2
+        (counts(*[(d, 2) for d in range(7)], (7, 12)), 7, True),
+        # 6 is not over 3 x 2
+        (counts(*[(d, 2) for d in range(7)], (7, 6)), 7, False),
+        # 4 after silence is over the factor but under min_articles = 5
+        (counts((7, 4)), 7, False),
+        (counts((7, 5)), 7, True),
+        # days outside the trailing window do not count: a busy day 8 days ago is forgotten
+        (counts((0, 40), (8, 5)), 8, True),
+        (counts((1, 40), (8, 5)), 8, False),
+    ],
+)
+def test_spike_rule(daily: dict[date, int], day: int, spikes: bool) -> None:
+    rules = Alerts(on="all", spike=Spike(factor=3.0, trailing_days=7, min_articles=5))
+    spike_day = date(2024, 11, 1) + timedelta(days=day)
+    messages = select_alerts([], context(rules, daily_article_counts=daily, spike_days=[spike_day]))
+    assert [m.kind for m in messages] == (["spike"] if spikes else [])
+    if spikes:
+        assert messages[0].key == f"spike:test:{spike_day.isoformat()}"
+        assert messages[0].spike.n_articles == daily[spike_day]
+
+
+def test_no_spike_without_the_rule_or_on_the_first_run() -> None:
+    daily, today = counts((7, 50)), [date(2024, 11, 8)]
+    assert select_alerts([], context(Alerts(), daily_article_counts=daily, spike_days=today)) == []
+    rules = Alerts(spike=Spike())
+    first = select_alerts([], context(rules, daily_article_counts=daily, spike_days=today,
+                                      is_first_run=True))
+    assert [m.kind for m in first] == ["digest"]
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def test_environment_overrides_story_settings_and_password_only_from_env() -> None:
+    alerts = Alerts(
+        webhook=Webhook(url="https://hooks.example/story"),
+        email=Email(host="smtp.story", sender="a@story.example", recipients=["b@story.example"]),
+    )
+    env = {
+        "PRESSWATCH_WEBHOOK_URL": "https://hooks.example/env",
+        "PRESSWATCH_SMTP_HOST": "smtp.env", "PRESSWATCH_SMTP_PORT": "2525",
+        "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_USERNAME": "user",
+        "PRESSWATCH_SMTP_PASSWORD": "secret",
+        "PRESSWATCH_SMTP_RECIPIENTS": "x@env.example, y@env.example",
+    }
+    settings = channel_settings(alerts, env)
+    assert settings.webhook_url == "https://hooks.example/env"
+    mail = settings.email
+    assert (mail.host, mail.port, mail.starttls, mail.username, mail.password) == (
+        "smtp.env", 2525, False, "user", "secret")
+    assert mail.sender == "a@story.example"
+    assert mail.recipients == ("x@env.example", "y@env.example")
+    assert "secret" not in repr(settings)
+    assert channel_settings(alerts, {}).email.password is None
+
+
+@pytest.mark.parametrize(
+    ("alerts", "env", "message"),
+    [
+        (Alerts(), {"PRESSWATCH_WEBHOOK_URL": "file:///etc/passwd"}, "PRESSWATCH_WEBHOOK_URL"),
+        (Alerts(webhook=Webhook(url="ftp://x")), {}, "alerts.webhook.url"),
+        (Alerts(), {"PRESSWATCH_SMTP_HOST": "h"}, "alerts.email.sender"),
+        (Alerts(), {"PRESSWATCH_SMTP_HOST": "h", "PRESSWATCH_SMTP_PORT": "x",
+                    "PRESSWATCH_SMTP_SENDER": "a@b", "PRESSWATCH_SMTP_RECIPIENTS": "c@d"},
+         "PRESSWATCH_SMTP_PORT"),
+        (Alerts(), {"PRESSWATCH_SMTP_HOST": "h", "PRESSWATCH_SMTP_SENDER": "a@b",
+                    "PRESSWATCH_SMTP_RECIPIENTS": "c@d\r\nBcc: e@f"},
+         "alerts.email.recipients"),
+    ],
+)
+def test_unusable_settings_name_what_to_fix(alerts: Alerts, env: dict, message: str) -> None:
+    with pytest.raises(AlertConfigError, match=message):
+        channel_settings(alerts, env)
+
+
+# --- runs against a real warehouse and real receivers --------------------------------------------
+
+
+def mail_env(smtp: SmtpHandler) -> dict[str, str]:
+    return {
+        "PRESSWATCH_SMTP_HOST": "127.0.0.1", "PRESSWATCH_SMTP_PORT": str(smtp.port),
+        "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_SENDER": "presswatch@example.org",
+        "PRESSWATCH_SMTP_RECIPIENTS": "comms@example.org",
+    }
+
+
+def test_day_one_digest_then_day_two_alerts_exactly_the_new_statements(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    console = io.StringIO()
+    the_story = story(console=True)
+    first = day_one(db)
+    report = run_alerts(db, the_story, "r1", env=env, stream=console, now=T0)
+    assert report.is_first_run and report.n_new_statements == 2
+    assert report.delivery.n_delivered == 3  # one digest on each channel
+    assert len(webhook.posts) == 1 and len(smtp.mails) == 1
+    digest = webhook.bodies()[0]["presswatch"]
+    assert digest["kind"] == "digest" and digest["n_statements"] == 2
+    assert smtp.mails[0]["Subject"].startswith("[presswatch] Now following: Artists leak Sora")
+    assert "Niko Felix (OpenAI spokesperson)" in smtp.mails[0].get_body(("plain",)).get_content()
+    finish_run(db, "r1")
+
+    # the same run again sends nothing: all judged, the digest's key already delivered
+    again = run_alerts(db, the_story, "r1", env=env, stream=console, now=T0)
+    assert again.n_new_statements == 0 and again.delivery.outcomes == []
+    assert len(webhook.posts) == 1 and len(smtp.mails) == 1
+
+    second = day_two(db)
+    report = run_alerts(db, the_story, "r2", env=env, stream=console, now=T0 + timedelta(days=1))
+    assert not report.is_first_run
+    assert [m.key for m in report.messages] == [second["altman"], second["felix2"]]
+    sent = sorted((b["presswatch"] for b in webhook.bodies()[1:]), key=lambda m: m["headline"])
+    assert [(m["kind"], m["items"][0]["speaker"]) for m in sent] == [
+        ("statement", "Sam Altman"), ("statement", "Niko Felix")]
+    altman = sent[0]["items"][0]
+    assert altman["is_new_speaker"] and altman["n_outlets"] == 2
+    assert altman["outlet"] == "Wired" and altman["url"].startswith("https://news.example/")
+    assert sorted(m["Subject"] for m in smtp.mails[1:]) == [
+        "[presswatch] New speaker: Sam Altman (OpenAI chief executive)",
+        "[presswatch] New statement from Niko Felix (OpenAI spokesperson)",
+    ]
+    assert console.getvalue().count("[alert ") == 3
+    rows = alert_rows(db)
+    assert len(rows) == 9 and {row[2] for row in rows} == {"delivered"}
+    assert first["felix"] not in {row[0] for row in rows}  # day one went into the digest only
+
+
+def test_receiver_that_fails_then_recovers_gets_each_alert_once(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")  # baseline already set
+    webhook.fail_next = 3  # both alerts fail in run 1, the first fails again in run 2
+    smtp.fail_next = 1
+    report = run_alerts(db, story(), "r1", env=env, now=T0)
+    assert report.delivery.count("retry") == 3 and report.delivery.n_delivered == 1
+    assert len(webhook.posts) == 0 and len(smtp.mails) == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        errors = con.execute("select last_error from alerts where status = 'pending'").fetchall()
+    assert {e[0] for e in errors} >= {"webhook at " + webhook.url.split("/")[2]
+                                      + " answered HTTP 500"}
+
+    report = run_alerts(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
+    assert report.messages == []  # nothing new: only retries
+    assert report.delivery.n_delivered == 2 and report.delivery.count("retry") == 1
+    report = run_alerts(db, story(), "r3", env=env, now=T0 + timedelta(days=2))
+    assert report.delivery.n_delivered == 1
+    assert sorted(webhook.keys()) == sorted(set(webhook.keys())) and len(webhook.keys()) == 2
+    assert len(smtp.mails) == 2
+    assert {(row[2], row[3]) for row in alert_rows(db) if row[1] == "webhook"} == {
+        ("delivered", 2), ("delivered", 3)}
+    assert run_alerts(db, story(), "r4", env=env).delivery.outcomes == []
+
+
+def test_gives_up_after_max_attempts(db: Path, webhook: WebhookReceiver) -> None:
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    webhook.fail_next = 100
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
+    for run in range(3):
+        run_alerts(db, story(), f"r{run + 1}", env=env, max_attempts=3)
+    assert {(row[2], row[3]) for row in alert_rows(db)} == {("failed", 3)}
+    report = run_alerts(db, story(), "r9", env=env, max_attempts=3)
+    assert report.delivery.outcomes == [] and webhook.fail_next == 100 - 6
+
+
+def test_unreachable_receivers_are_recorded_as_retries(db: Path) -> None:
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    port = free_port()  # nothing listens there
+    env = {"PRESSWATCH_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+           "PRESSWATCH_SMTP_HOST": "127.0.0.1", "PRESSWATCH_SMTP_PORT": str(port),
+           "PRESSWATCH_SMTP_SENDER": "a@example.org", "PRESSWATCH_SMTP_RECIPIENTS": "b@example.org"}
+    report = run_alerts(db, story(), "r1", env=env)
+    assert report.delivery.count("retry") == 4
+    errors = {o.channel: o.error for o in report.delivery.outcomes}
+    assert "unreachable" in errors["webhook"] and "127.0.0.1:" in errors["email"]
+
+
+def test_spike_alert_is_sent_once_per_day(db: Path, webhook: WebhookReceiver) -> None:
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    add_run(db, "r1", T0)
+    for n in range(6):
+        add_article(db, "r1", n, T0)
+    the_story = story(spike=Spike(factor=3, trailing_days=7, min_articles=5))
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
+    report = run_alerts(db, the_story, "r1", env=env)
+    assert [m.key for m in report.messages] == ["spike:test:2024-11-26"]
+    assert webhook.bodies()[0]["presswatch"]["spike"]["n_articles"] == 6
+    add_article(db, "r1", 99, T0)
+    run_alerts(db, the_story, "r1", env=env)
+    assert len(webhook.posts) == 1
+
+
+CRASHING_DELIVERY = """
+import os, signal, sys
+from flows.alerts import build_channels, channel_settings, deliver_pending
+from presswatch.story import Alerts
+
+sent = []
+
+def die_on_second_send(row):
+    sent.append(row.alert_id)
+    if len(sent) == 2:
+        print(row.alert_id, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+settings = channel_settings(Alerts(console=False), os.environ)
+deliver_pending(sys.argv[1], build_channels(settings), after_send=die_on_second_send)
+"""
+
+
+def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_else(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    day_one(db)
+    day_two(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    the_story = story(min_confidence=0.0)
+    with store.connect(db) as con:
+        new = store.read_new_statements(con)
+    messages = select_alerts(new, context(the_story.alerts))
+    channels = [c.name for c in build_channels(channel_settings(the_story.alerts, env))]
+    queue_alerts(db, messages, channels, [s.statement_id for s in new], story_id="test",
+                 run_id="r2", now=T0)
+    assert len(alert_rows(db)) == 10
+
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASHING_DELIVERY, str(db)],
+        cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    unrecorded = crashed.stdout.strip()
+    sent_before_crash = len(webhook.posts) + len(smtp.mails)
+    assert sent_before_crash == 2
+
+    report = deliver_pending(db, build_channels(channel_settings(the_story.alerts, env)))
+    assert report.n_delivered == 9  # the unrecorded one again, and the eight never sent
+    keys = webhook.keys() + [m["X-Presswatch-Alert-Id"] for m in smtp.mails]
+    assert len(keys) == 11
+    assert {key: keys.count(key) for key in keys if keys.count(key) > 1} == {unrecorded: 2}
+    ids = [m["Message-ID"] for m in smtp.mails]
+    if unrecorded in {m["X-Presswatch-Alert-Id"] for m in smtp.mails}:
+        assert len(set(ids)) == len(ids) - 1  # the mail resent carries the same Message-ID
+    assert {row[2] for row in alert_rows(db)} == {"delivered"}
+
+
+# --- hostile text --------------------------------------------------------------------------------
+
+HOSTILE_SPEAKER = "<!channel> *Boss* \x1b[31mRed\x1b[0m"
+HOSTILE_TEXT = (
+    "<script>alert(1)</script> <https://evil.example|click here> _it_ ~x~ `code` & co\r\n"
+    "Bcc: victim@example.com\x07\u202egnp.exe"
+)
+HOSTILE_TITLE = "Title\r\nBcc: victim@example.com\r\nX-Evil: 1 <b>bold</b> [md](http://x)"
+
+
+def test_hostile_text_is_neutralised_in_every_channel(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    add_run(db, "r1", T0)
+    article = add_article(db, "r1", 1, T0, outlet="Evil\x1b]0;pwned\x07 Times",
+                          title=HOSTILE_TITLE)
+    add_statement(db, article, HOSTILE_SPEAKER, HOSTILE_TEXT, role="CEO\r\nSubject: x")
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    console = io.StringIO()
+    report = run_alerts(db, story(console=True), "r1", env=env, stream=console)
+    assert report.delivery.n_delivered == 3
+
+    # webhook: no markup-significant bytes at all; user text only in escaped plain_text objects
+    headers, raw = webhook.posts[0]
+    assert not any(c in raw for c in (b"<", b">", b"\x1b", b"\\r", b"\\n", b"\\u001b"))
+    body = json.loads(raw)
+    assert body["text"].startswith("New speaker: &lt;!channel&gt; *Boss*")
+    assert "<" not in json.dumps(body["blocks"]).replace("<https://news.example/", "")
+    for block in body["blocks"]:
+        objects = [block["text"]] if "text" in block else block.get("elements", [])
+        for obj in objects:
+            if obj["type"] == "mrkdwn":  # only our own link, to the real article
+                assert obj["text"].startswith("<https://news.example/")
+                assert obj["text"].endswith("|Read the first article>")
+            else:
+                assert obj["type"] == "plain_text"
+    statement_block = json.dumps(body["blocks"][1])
+    assert "&lt;https://evil.example|click here&gt;" in statement_block
+    assert "&lt;script&gt;" in statement_block and "\u202e" not in statement_block
+    assert body["presswatch"]["items"][0]["speaker"] == "<!channel> *Boss* [31mRed [0m"
+
+    # mail: one-line subject, no injected header, inert bodies
+    mail = smtp.mails[0]
+    assert mail["Bcc"] is None and mail["X-Evil"] is None
+    assert smtp.envelopes[0][1] == ["comms@example.org"]
+    assert "\n" not in mail["Subject"] and "\x1b" not in mail["Subject"]
+    assert mail["Subject"].strip().startswith("[presswatch] New speaker: <!channel> *Boss*")
+    plain = mail.get_body(("plain",)).get_content()
+    assert "\x1b" not in plain and "\x07" not in plain and "\u202e" not in plain
+    assert "\nBcc:" not in plain and "\nX-Evil" not in plain
+    html_part = mail.get_body(("html",)).get_content()
+    assert "<script>" not in html_part and "&lt;script&gt;" in html_part
+    assert "<b>" not in html_part and "&lt;b&gt;bold&lt;/b&gt;" in html_part
+
+    # console: no escape sequences, no carriage returns, every line ours
+    out = console.getvalue()
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out
+    assert all(line.startswith(("[alert ", "    ")) for line in out.splitlines())
+
+
+# --- CLI helpers ---------------------------------------------------------------------------------
+
+
+def test_list_alerts_shows_state_and_since_filters(
+    db: Path, webhook: WebhookReceiver
+) -> None:
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    webhook.fail_next = 1
+    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    rows = list_alerts(db)
+    assert sorted((r.status, r.attempts) for r in rows) == [("delivered", 1), ("pending", 1)]
+    text = render_alert_rows(rows)
+    assert "HTTP 500" in text and "New speaker: Niko Felix" in text
+    assert text.endswith("2 alert(s)\n")
+    assert list_alerts(db, since=date(2024, 11, 27)) == []
+    assert len(list_alerts(db, since=date(2024, 11, 26))) == 2
+
+
+def test_send_test_alert_goes_through_every_configured_channel(
+    webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    console = io.StringIO()
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    results = send_test_alert(story(console=True), env=env, stream=console, now=T0)
+    assert [(r.channel, r.ok) for r in results] == [
+        ("console", True), ("webhook", True), ("email", True)]
+    assert "presswatch test alert for test" in console.getvalue()
+    assert webhook.bodies()[0]["presswatch"]["kind"] == "test"
+    assert smtp.mails[0]["Subject"] == "[presswatch] presswatch test alert for test"
+    smtp.fail_next = 1
+    results = send_test_alert(story(), env=env, now=T0)
+    assert [(r.channel, r.ok) for r in results] == [("webhook", True), ("email", False)]
+    assert "451" in results[1].error
+
+
+def test_channels_are_usable_alone(webhook: WebhookReceiver, smtp: SmtpHandler) -> None:
+    """The same message renders identically on resend: same body, same Message-ID."""
+    message = select_alerts([STATEMENTS[0]], context(Alerts()))[0]
+    settings = channel_settings(Alerts(), mail_env(smtp)).email
+    for _ in range(2):
+        WebhookChannel(webhook.url).send(message, "id1")
+        EmailChannel(settings).send(message, "id1")
+        ConsoleChannel(io.StringIO()).send(message, "id1")
+    assert webhook.posts[0][1] == webhook.posts[1][1]
+    assert smtp.mails[0]["Message-ID"] == smtp.mails[1]["Message-ID"]
+    assert smtp.mails[0]["Date"] == smtp.mails[1]["Date"]

@@ -1,0 +1,231 @@
+"""The alert stage's side of the warehouse: what is new, what is pending, what was delivered.
+
+Every write is one short transaction, so the alert stage never holds the file longer than a
+statement takes, and a crash leaves either the whole write or none of it. The SQL is in
+warehouse/queries/alerts_*.sql; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from presswatch.records import NewStatementInfo
+
+QUERIES = Path(__file__).parent / "queries"
+
+
+class AlertStoreError(RuntimeError):
+    """The warehouse could not be opened or written for alert bookkeeping."""
+
+
+@dataclass(frozen=True)
+class QueuedAlert:
+    """One alert for one channel, as it is queued before anything is sent."""
+
+    alert_id: str
+    alert_key: str  # the statement id, or the digest / spike rule key
+    statement_id: str | None
+    rule: str
+    channel: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """A row of the `alerts` table."""
+
+    alert_id: str
+    story_id: str | None
+    alert_key: str | None
+    statement_id: str | None
+    rule: str
+    channel: str
+    created_at: datetime
+    status: str  # pending | delivered | failed
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+    last_attempt_at: datetime | None
+    payload: dict[str, Any]
+
+
+def _sql(name: str) -> str:
+    return (QUERIES / f"alerts_{name}.sql").read_text(encoding="utf-8")
+
+
+@contextmanager
+def connect(db_path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to an existing warehouse, closed on exit; times come back in UTC."""
+    path = Path(db_path)
+    if not path.exists():
+        raise AlertStoreError(f"{path}: no warehouse here; run `presswatch run` first or pass --db")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise AlertStoreError(
+            f"{path}: cannot open the warehouse ({exc}); if another process holds it, "
+            "close it and try again"
+        ) from exc
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def has_previous_run(con: duckdb.DuckDBPyConnection, story_id: str, run_id: str) -> bool:
+    """True when the story finished (ok or partial) a run other than run_id."""
+    row = con.execute(_sql("has_previous_run"), {"story_id": story_id, "run_id": run_id}).fetchone()
+    return bool(row and row[0])
+
+
+def read_new_statements(con: duckdb.DuckDBPyConnection) -> list[NewStatementInfo]:
+    """Statements not judged by the alert stage yet, oldest first."""
+    rows = con.execute(_sql("new_statements")).fetchall()
+    return [
+        NewStatementInfo(
+            statement_id=row[0],
+            speaker=row[1],
+            role=row[2],
+            organisation=row[3],
+            text=row[4],
+            confidence=float(row[5]),
+            outlet=row[6],
+            title=row[7],
+            url=row[8],
+            published_at=_utc(row[9]),
+            n_outlets=int(row[10]),
+            is_new_speaker=bool(row[11]),
+        )
+        for row in rows
+    ]
+
+
+def daily_article_counts(con: duckdb.DuckDBPyConnection) -> dict[date, int]:
+    """Relevant articles per UTC day, for the coverage spike rule."""
+    return {day: int(n) for day, n in con.execute(_sql("daily_article_counts")).fetchall()}
+
+
+def run_article_days(con: duckdb.DuckDBPyConnection, run_id: str) -> list[date]:
+    """The days this run added relevant articles to."""
+    return [row[0] for row in con.execute(_sql("run_article_days"), {"run_id": run_id}).fetchall()]
+
+
+def queue_alerts(
+    con: duckdb.DuckDBPyConnection,
+    alerts: Sequence[QueuedAlert],
+    judged: dict[str, str | None],
+    *,
+    story_id: str,
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Queue alerts as pending and mark statements judged, in one transaction.
+
+    `judged` maps each statement judged this run to the alert key it went into (None when no
+    rule matched). Queuing an alert id that exists already changes nothing, so a delivered alert
+    can never become pending again.
+    """
+    unique = list({alert.alert_id: alert for alert in alerts}.values())
+    with _transaction(con):
+        if unique:
+            con.execute(
+                _sql("queue"),
+                {
+                    "alert_ids": [a.alert_id for a in unique],
+                    "alert_keys": [a.alert_key for a in unique],
+                    "statement_ids": [a.statement_id for a in unique],
+                    "rules": [a.rule for a in unique],
+                    "channels": [a.channel for a in unique],
+                    "payloads": [json.dumps(a.payload, ensure_ascii=False) for a in unique],
+                    "story_id": story_id,
+                    "created_at": now,
+                },
+            )
+        if judged:
+            con.execute(
+                _sql("judge_statements"),
+                {
+                    "statement_ids": list(judged),
+                    "alert_keys": list(judged.values()),
+                    "story_id": story_id,
+                    "run_id": run_id,
+                    "judged_at": now,
+                },
+            )
+
+
+def _alert_row(row: tuple) -> AlertRow:
+    return AlertRow(
+        alert_id=row[0],
+        story_id=row[1],
+        alert_key=row[2],
+        statement_id=row[3],
+        rule=row[4],
+        channel=row[5],
+        created_at=_utc(row[6]),
+        status=row[7],
+        attempts=int(row[8]),
+        last_error=row[9],
+        delivered_at=_utc(row[10]),
+        last_attempt_at=_utc(row[11]),
+        payload=json.loads(row[12]) if row[12] else {},
+    )
+
+
+def read_pending(con: duckdb.DuckDBPyConnection) -> list[AlertRow]:
+    return [_alert_row(row) for row in con.execute(_sql("pending")).fetchall()]
+
+
+def read_alerts(con: duckdb.DuckDBPyConnection, since: datetime | None = None) -> list[AlertRow]:
+    rows = con.execute(_sql("list"), {"since": since}).fetchall()
+    return [_alert_row(row) for row in rows]
+
+
+def start_attempt(con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime) -> int | None:
+    """Count one attempt before sending; None when the alert is no longer pending."""
+    with _transaction(con):
+        row = con.execute(
+            _sql("start_attempt"), {"alert_id": alert_id, "attempted_at": now}
+        ).fetchone()
+    return int(row[0]) if row else None
+
+
+def mark_delivered(con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime) -> None:
+    with _transaction(con):
+        con.execute(_sql("mark_delivered"), {"alert_id": alert_id, "delivered_at": now})
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection, alert_id: str, error: str, max_attempts: int
+) -> str:
+    """Keep why an attempt failed; returns the new status (pending, or failed when given up)."""
+    with _transaction(con):
+        row = con.execute(
+            _sql("record_failure"),
+            {"alert_id": alert_id, "error": error[:1000], "max_attempts": max_attempts},
+        ).fetchone()
+    return str(row[0]) if row else "failed"
