@@ -1,0 +1,280 @@
+"""Page bytes to an Article: plain functions, run anywhere (no Scrapy).
+
+trafilatura finds the main text and metadata; we decide the encoding, the canonical URL, the
+language and the date bounds, because those decide identity and what analysts filter on.
+
+Rules:
+- Encoding: a byte-order mark wins; else a body that is valid UTF-8 is UTF-8 (servers and meta
+  tags often claim latin-1 for UTF-8 pages, while real cp1252 text with accents is almost never
+  valid UTF-8); else the HTTP charset, then the <meta> charset, then cp1252, then latin-1.
+- Canonical URL: <link rel=canonical>, else og:url, made absolute against the final URL and
+  canonicalised, kept only if it is http(s), on the same registered domain as the final URL,
+  and not the site's front page (a common CMS bug) unless the page itself is the front page.
+  Otherwise the canonicalised final URL. A cross-domain canonical (syndication) is ignored so a
+  page can never claim another outlet's article id.
+- Published date: trafilatura/htmldate, never after the fetch time (later dates are dropped).
+- Language: py3langid on the text when it is confident (p >= 0.9), else the page's lang
+  attribute, else py3langid's best guess.
+- raw_html_gz: the HTML as decoded here, stored UTF-8 and gzip-compressed, so re-analysis
+  reads exactly what this extraction read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+
+from presswatch.records import Article, FetchedPage, stable_id
+from spiders.urls import BadUrl, canonicalize, outlet_of
+
+MIN_WORDS = 20
+LANGID_CONFIDENT = 0.9
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_MAGIC = (
+    (b"%PDF-", "PDF document"),
+    (b"\x89PNG", "PNG image"),
+    (b"GIF8", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"ID3", "MP3 audio"),
+    (b"RIFF", "RIFF media"),
+    (b"\x00\x00\x00", "binary media"),
+    (b"OggS", "Ogg media"),
+    (b"\x7fELF", "executable"),
+)
+_LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{1,8})*$")
+
+
+class NoArticleText(ValueError):
+    """The page has no extractable article text; the message names the URL and why."""
+
+
+@dataclass
+class ExtractionFailure:
+    """A page that gave no article: not fetched (stage "fetch") or no text (stage "extract")."""
+
+    url: str
+    final_url: str
+    source_url: str
+    fetched_at: datetime
+    stage: str
+    reason: str
+
+
+def sniff_non_html(body: bytes) -> str | None:
+    """What the body is when it is plainly not HTML (a PDF or image served as text/html)."""
+    for bom, _ in _BOMS:
+        if body.startswith(bom):
+            return None
+    head = body[:1024]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
+    return None
+
+
+def _strict(body: bytes, encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    resolved = resolve_encoding(encoding)
+    if not resolved:
+        return None
+    try:
+        return body.decode(resolved)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
+    """(text, encoding used) following the rules in the module docstring."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(encoding, errors="replace"), encoding
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = [http_charset, html_body_declared_encoding(body[:4096])]
+    for encoding in declared:
+        text = _strict(body, encoding)
+        if text is not None:
+            return text, resolve_encoding(encoding) or "unknown"
+    text = _strict(body, "cp1252")
+    if text is not None:
+        return text, "cp1252"
+    return body.decode("latin-1"), "latin-1"
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> LanguageIdentifier:
+    # 0.45 s to load: once per process, shared by every page extracted in it.
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, html_lang: str | None) -> str | None:
+    sample = text[:5000]
+    guess, probability = _language_identifier().classify(sample) if sample.strip() else (None, 0)
+    if guess and probability >= LANGID_CONFIDENT:
+        return guess
+    if html_lang and _LANG_TAG.match(html_lang.strip()):
+        return html_lang.strip().split("-")[0].split("_")[0].lower()
+    return guess
+
+
+def _page_hints(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+    """(canonical or og:url href, html lang) read before trafilatura prunes the tree."""
+    href = None
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        if "canonical" in rel and link.get("href"):
+            href = link.get("href")
+            break
+    if href is None:
+        for meta in tree.iter("meta"):
+            if (meta.get("property") or "").lower() == "og:url" and meta.get("content"):
+                href = meta.get("content")
+                break
+    root = tree.getroottree().getroot()
+    return href, root.get("lang") or root.get("xml:lang")
+
+
+def choose_canonical(final_url: str, declared: str | None) -> str:
+    """The article's identity URL (rule in the module docstring)."""
+    fallback = canonicalize(final_url)
+    if not declared:
+        return fallback
+    try:
+        candidate = canonicalize(urljoin(final_url, declared.strip()))
+        same_outlet = outlet_of(candidate) == outlet_of(fallback)
+    except (BadUrl, ValueError):
+        return fallback
+    front_page = urlsplit(candidate).path in ("", "/") and urlsplit(fallback).path not in ("", "/")
+    if not same_outlet or front_page:
+        return fallback
+    return candidate
+
+
+def _published_at(value: str | None, fetched_at: datetime) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    parsed = parsed.astimezone(UTC)
+    return parsed if parsed <= fetched_at else None
+
+
+def _authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    names = (" ".join(part.split()) for part in value.split(";"))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def extract_article(page: FetchedPage, body: bytes) -> Article:
+    """The article in one fetched page, or NoArticleText saying why there is none."""
+    url = page.final_url or page.url
+    not_html = sniff_non_html(body)
+    if not_html:
+        raise NoArticleText(f"{url}: body is {not_html}, not HTML")
+    html, _ = decode_html(body, page.encoding)
+    tree = load_html(html)
+    if tree is None:
+        raise NoArticleText(f"{url}: not parseable as HTML")
+    declared, html_lang = _page_hints(tree)
+    try:
+        canonical_url = choose_canonical(url, declared)
+    except BadUrl as exc:
+        raise NoArticleText(f"{url}: page URL unusable: {exc}") from exc
+    fetched_at = page.fetched_at.astimezone(UTC)
+    try:
+        document = bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            date_extraction_params={
+                "original_date": True,
+                "extensive_search": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+                "max_date": fetched_at.date().isoformat(),
+            },
+        )
+    except (ValueError, TypeError, lxml.etree.LxmlError, RecursionError) as exc:
+        raise NoArticleText(f"{url}: extraction failed on this page ({exc!r})") from exc
+    text = (document.text or "").strip() if document is not None else ""
+    word_count = len(text.split())
+    if word_count < MIN_WORDS:
+        raise NoArticleText(
+            f"{url}: no article text found ({word_count} words, at least {MIN_WORDS} needed)"
+        )
+    return Article(
+        article_id=stable_id(canonical_url),
+        url=canonicalize(url),
+        canonical_url=canonical_url,
+        outlet=outlet_of(canonical_url),
+        title=" ".join((document.title or "").split()) or None,
+        authors=_authors(document.author),
+        published_at=_published_at(document.date, fetched_at),
+        language=detect_language(text, html_lang),
+        text=text,
+        word_count=word_count,
+        fetched_at=page.fetched_at,
+        source_url=page.source_url,
+        raw_html_gz=gzip.compress(html.encode("utf-8", errors="replace")),
+    )
+
+
+def _failure(page: FetchedPage, stage: str, reason: str) -> ExtractionFailure:
+    return ExtractionFailure(
+        url=page.url,
+        final_url=page.final_url,
+        source_url=page.source_url,
+        fetched_at=page.fetched_at,
+        stage=stage,
+        reason=reason,
+    )
+
+
+def extract_pages(pages: Iterable[FetchedPage]) -> Iterator[Article | ExtractionFailure]:
+    """One Article or ExtractionFailure per page, in order, reading each body from its gzip
+    file only when needed (so 10,000 pages never sit in memory together)."""
+    for page in pages:
+        if page.reason is not None or not page.body_path:
+            yield _failure(page, "fetch", page.reason or "no body was stored")
+            continue
+        try:
+            body = gzip.decompress(Path(page.body_path).read_bytes())
+        except (OSError, EOFError) as exc:
+            yield _failure(page, "extract", f"cannot read stored body {page.body_path}: {exc}")
+            continue
+        try:
+            yield extract_article(page, body)
+        except NoArticleText as exc:
+            yield _failure(page, "extract", str(exc))
