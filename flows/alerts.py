@@ -35,6 +35,9 @@ from urllib.parse import quote, urlsplit
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Story
 from warehouse import alerts as store
+from warehouse.store import Warehouse
+
+WarehouseRef = Path | str | Warehouse  # a path is opened per step; an open Warehouse is borrowed
 
 MAX_ATTEMPTS = 5  # sends per alert and channel before it is marked failed and left alone
 SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
@@ -734,7 +737,7 @@ class DeliveryReport:
 
 
 def queue_alerts(
-    db_path: Path | str,
+    db: WarehouseRef,
     messages: Sequence[AlertMessage],
     channel_names: Sequence[str],
     judged_statement_ids: Sequence[str],
@@ -762,7 +765,7 @@ def queue_alerts(
         for item in message.items:
             if item.statement_id in judged:
                 judged[item.statement_id] = message.key
-    with store.connect(db_path) as con:
+    with store.connect(db) as con:
         store.queue_alerts(con, queued, judged, story_id=story_id, run_id=run_id, now=now)
     return queued
 
@@ -772,7 +775,7 @@ def _utc_now() -> datetime:
 
 
 def deliver_pending(
-    db_path: Path | str,
+    db: WarehouseRef,
     channels: Sequence[Channel],
     *,
     max_attempts: int = MAX_ATTEMPTS,
@@ -787,7 +790,7 @@ def deliver_pending(
     """
     by_name = {channel.name: channel for channel in channels}
     report = DeliveryReport()
-    with store.connect(db_path) as con:
+    with store.connect(db) as con:
         for row in store.read_pending(con):
             channel = by_name.get(row.channel)
             if channel is None:
@@ -838,7 +841,7 @@ class AlertRunReport:
 
 
 def run_alerts(
-    db_path: Path | str,
+    db: WarehouseRef,
     story: Story,
     run_id: str,
     *,
@@ -855,7 +858,7 @@ def run_alerts(
     """
     now = now or _utc_now()
     channels = build_channels(channel_settings(story.alerts, env), stream, ssl_context)
-    with store.connect(db_path) as con:
+    with store.connect(db) as con:
         new_statements = store.read_new_statements(con)
         is_first_run = not store.has_previous_run(con, story.id, run_id)
         counts = store.daily_article_counts(con) if story.alerts.spike else {}
@@ -872,7 +875,7 @@ def run_alerts(
     )
     messages = select_alerts(new_statements, context)
     queue_alerts(
-        db_path,
+        db,
         messages,
         [channel.name for channel in channels],
         [s.statement_id for s in new_statements],
@@ -880,7 +883,7 @@ def run_alerts(
         run_id=run_id,
         now=now,
     )
-    delivery = deliver_pending(db_path, channels, max_attempts=max_attempts)
+    delivery = deliver_pending(db, channels, max_attempts=max_attempts)
     return AlertRunReport(is_first_run, len(new_statements), messages, delivery)
 
 
@@ -888,11 +891,11 @@ def run_alerts(
 # For the CLI: `presswatch alerts` and `presswatch alerts test`.
 
 
-def list_alerts(db_path: Path | str, since: date | datetime | None = None) -> list[store.AlertRow]:
+def list_alerts(db: WarehouseRef, since: date | datetime | None = None) -> list[store.AlertRow]:
     """Every alert and its delivery state, oldest first (a date means from its UTC midnight)."""
     if isinstance(since, date) and not isinstance(since, datetime):
         since = datetime(since.year, since.month, since.day, tzinfo=UTC)
-    with store.connect(db_path, read_only=True) as con:
+    with store.connect(db, read_only=True) as con:
         return store.read_alerts(con, since)
 
 

@@ -18,12 +18,13 @@ from typing import Any
 import duckdb
 
 from presswatch.records import NewStatementInfo
+from warehouse.store import Warehouse, open_warehouse
 
 QUERIES = Path(__file__).parent / "queries"
 
 
 class AlertStoreError(RuntimeError):
-    """The warehouse could not be opened or written for alert bookkeeping."""
+    """The warehouse cannot serve alert bookkeeping as opened (read-only, or too old)."""
 
 
 @dataclass(frozen=True)
@@ -62,23 +63,20 @@ def _sql(name: str) -> str:
 
 
 @contextmanager
-def connect(db_path: Path | str, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to an existing warehouse, closed on exit; times come back in UTC."""
-    path = Path(db_path)
-    if not path.exists():
-        raise AlertStoreError(f"{path}: no warehouse here; run `presswatch run` first or pass --db")
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise AlertStoreError(
-            f"{path}: cannot open the warehouse ({exc}); if another process holds it, "
-            "close it and try again"
-        ) from exc
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        yield con
-    finally:
-        con.close()
+def connect(
+    db: Path | str | Warehouse, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse: a path is opened (and migrated) and closed on exit; an
+    open Warehouse (the daily flow's) is borrowed and left open."""
+    if isinstance(db, Warehouse):
+        if db.read_only and not read_only:
+            raise AlertStoreError(
+                f"{db.path}: alert bookkeeping writes, but the warehouse was opened read-only"
+            )
+        yield db.connection
+        return
+    with open_warehouse(db, read_only=read_only) as warehouse:
+        yield warehouse.connection
 
 
 @contextmanager
@@ -201,7 +199,13 @@ def read_pending(con: duckdb.DuckDBPyConnection) -> list[AlertRow]:
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection, since: datetime | None = None) -> list[AlertRow]:
-    rows = con.execute(_sql("list"), {"since": since}).fetchall()
+    try:
+        rows = con.execute(_sql("list"), {"since": since}).fetchall()
+    except duckdb.CatalogException as exc:
+        raise AlertStoreError(
+            f"this warehouse predates alert bookkeeping (migration 004): {exc}. Open it once "
+            "for writing (the next `presswatch run` does) to migrate it."
+        ) from exc
     return [_alert_row(row) for row in rows]
 
 

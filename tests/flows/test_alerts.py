@@ -17,7 +17,6 @@ from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -40,9 +39,9 @@ from flows.alerts import (
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
 from warehouse import alerts as store
+from warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
-MIGRATIONS = REPO / "warehouse" / "migrations"
 T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
 
 
@@ -130,25 +129,26 @@ def smtp():
 
 
 def new_warehouse(path: Path) -> Path:
-    """A warehouse with every migration applied, as store.open_warehouse will leave it."""
-    con = duckdb.connect(str(path))
-    for migration in sorted(MIGRATIONS.glob("*.sql")):
-        con.execute(migration.read_text(encoding="utf-8"))
-    con.close()
+    """A new warehouse file with every migration applied."""
+    open_warehouse(path).close()
     return path
 
 
+def sql(db: Path, query: str, params: list | None = None, *, read_only: bool = False) -> list:
+    with open_warehouse(db, read_only=read_only) as warehouse:
+        return warehouse.connection.execute(query, params or []).fetchall()
+
+
 def add_run(db: Path, run_id: str, started_at: datetime, status: str = "running") -> None:
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "insert into runs (run_id, story_id, started_at, status) values (?, 'test', ?, ?)",
-            [run_id, started_at, status],
-        )
+    sql(
+        db,
+        "insert into runs (run_id, story_id, started_at, status) values (?, 'test', ?, ?)",
+        [run_id, started_at, status],
+    )
 
 
 def finish_run(db: Path, run_id: str) -> None:
-    with duckdb.connect(str(db)) as con:
-        con.execute("update runs set status = 'ok' where run_id = ?", [run_id])
+    sql(db, "update runs set status = 'ok' where run_id = ?", [run_id])
 
 
 def add_article(
@@ -156,17 +156,17 @@ def add_article(
     title: str = "Artists leak Sora",
 ) -> str:
     article_id = stable_id("article", run_id, str(n))
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "insert into articles (article_id, url, canonical_url, outlet, title, published_at,"
-            " text, word_count, fetched_at, first_seen_at, run_id, is_relevant)"
-            " values (?, ?, ?, ?, ?, ?, 'text', 1, ?, ?, ?, true)",
-            [
-                article_id, f"https://news.example/{article_id}?utm=x",
-                f"https://news.example/{article_id}", outlet, title, published_at,
-                published_at, published_at, run_id,
-            ],
-        )
+    sql(
+        db,
+        "insert into articles (article_id, url, canonical_url, outlet, title, published_at,"
+        " text, word_count, fetched_at, first_seen_at, run_id, is_relevant)"
+        " values (?, ?, ?, ?, ?, ?, 'text', 1, ?, ?, ?, true)",
+        [
+            article_id, f"https://news.example/{article_id}?utm=x",
+            f"https://news.example/{article_id}", outlet, title, published_at,
+            published_at, published_at, run_id,
+        ],
+    )
     return article_id
 
 
@@ -175,17 +175,18 @@ def add_statement(
     confidence: float = 0.9, n_outlets: int = 1, seen_at: datetime = T0,
 ) -> str:
     statement_id = stable_id(speaker, text)
-    with duckdb.connect(str(db)) as con:
-        con.execute(
-            "insert into statements (statement_id, speaker, speaker_role, text, first_seen_at,"
-            " first_article_id, n_articles, n_outlets) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [statement_id, speaker, role, text, seen_at, article_id, n_outlets, n_outlets],
-        )
-        con.execute(
-            "insert into quotes (quote_id, article_id, content, kind, speaker, start_char,"
-            " end_char, confidence, statement_id) values (?, ?, ?, 'direct', ?, 0, 1, ?, ?)",
-            [stable_id(statement_id, "q"), article_id, text, speaker, confidence, statement_id],
-        )
+    sql(
+        db,
+        "insert into statements (statement_id, speaker, speaker_role, text, first_seen_at,"
+        " first_article_id, n_articles, n_outlets) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [statement_id, speaker, role, text, seen_at, article_id, n_outlets, n_outlets],
+    )
+    sql(
+        db,
+        "insert into quotes (quote_id, article_id, content, kind, speaker, start_char,"
+        " end_char, confidence, statement_id) values (?, ?, ?, 'direct', ?, 0, 1, ?, ?)",
+        [stable_id(statement_id, "q"), article_id, text, speaker, confidence, statement_id],
+    )
     return statement_id
 
 
@@ -198,11 +199,12 @@ def story(**alerts: object) -> Story:
 
 
 def alert_rows(db: Path) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(
-            "select alert_key, channel, status, attempts, rule from alerts order by alert_key,"
-            " channel"
-        ).fetchall()
+    return sql(
+        db,
+        "select alert_key, channel, status, attempts, rule from alerts"
+        " order by alert_key, channel",
+        read_only=True,
+    )
 
 
 @pytest.fixture
@@ -453,8 +455,7 @@ def test_receiver_that_fails_then_recovers_gets_each_alert_once(
     report = run_alerts(db, story(), "r1", env=env, now=T0)
     assert report.delivery.count("retry") == 3 and report.delivery.n_delivered == 1
     assert len(webhook.posts) == 0 and len(smtp.mails) == 1
-    with duckdb.connect(str(db), read_only=True) as con:
-        errors = con.execute("select last_error from alerts where status = 'pending'").fetchall()
+    errors = sql(db, "select last_error from alerts where status = 'pending'", read_only=True)
     assert {e[0] for e in errors} >= {"webhook at " + webhook.url.split("/")[2]
                                       + " answered HTTP 500"}
 
