@@ -44,6 +44,7 @@ def predict(gold: Path, predictions: Path) -> tuple[int, int, float]:
     story = load_story(default_story_path())
     lines = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line]
     words = sum(len(d["text"].split()) for d in lines)
+    texts = {d["doc_id"]: d["text"] for d in lines}
     source = io.StringIO("".join(
         json.dumps({"doc_id": d["doc_id"], "text": d["text"]}) + "\n" for d in lines))
     started = time.perf_counter()
@@ -52,17 +53,31 @@ def predict(gold: Path, predictions: Path) -> tuple[int, int, float]:
     seconds = time.perf_counter() - started
     with predictions.open("w", encoding="utf-8") as out:
         for line in output.getvalue().splitlines():
-            out.write(json.dumps(for_scorer(json.loads(line))) + "\n")
+            result = json.loads(line)
+            out.write(json.dumps(for_scorer(result, texts[result["doc_id"]])) + "\n")
     return count, words, seconds
 
 
-def for_scorer(result: dict) -> dict:
-    """The scorer accepts a coreference-resolved name in speaker_text ("he" -> "he (Niko
-    Felix)"); our output keeps the mention and the canonical name apart, so join them here."""
+def for_scorer(result: dict, text: str) -> dict:
+    """Our output in the scorer's terms. A quotation interrupted by its attribution ('"A," she
+    said. "B."') is one attribution in PolNeAR and two records sharing a cue in ours: join them
+    as content_spans (within one paragraph). The scorer accepts a coreference-resolved name in
+    speaker_text ("he" -> "he (Niko Felix)"); our output keeps mention and canonical apart."""
+    by_cue: dict[tuple, dict] = {}
+    quotes = []
     for quote in result["quotes"]:
         if quote["speaker"] and quote["speaker"] not in (quote["speaker_text"] or ""):
             quote["speaker_text"] = f"{quote['speaker_text']} ({quote['speaker']})"
-    return result
+        key = tuple(quote["cue_span"] or ()) + tuple(quote["speaker_span"] or ())
+        first = by_cue.get(key)
+        gap = text[first["content_spans"][-1][1] : quote["content_span"][0]] if first else ""
+        if key and first and "\n" not in gap:
+            first["content_spans"].append(quote["content_span"])
+            continue
+        quote["content_spans"] = [quote["content_span"]]
+        by_cue[key] = quote
+        quotes.append(quote)
+    return {**result, "quotes": quotes}
 
 
 def score(scorer: Path, gold: Path, predictions: Path, mode: str) -> dict:

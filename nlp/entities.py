@@ -19,6 +19,7 @@ from presswatch.story import Story
 # Labels whose mentions name something a reader would look up; numbers and dates get no canonical.
 NAMED_LABELS = frozenset({"PERSON", "ORG", "PRODUCT", "GPE", "NORP", "EVENT", "WORK_OF_ART", "LAW",
                           "FAC", "LOC"})
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.I)
 
@@ -32,6 +33,12 @@ def alias_key(text: str) -> str:
 def clean_name(text: str) -> str:
     """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed."""
     return " ".join(_LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip())).split())
+
+
+def surname(name: str) -> str:
+    """'Joseph R. Biden Jr.' -> 'Biden': the last word that is not a generational suffix."""
+    words = [w for w in name.split() if w.strip(".,").lower() not in NAME_SUFFIXES]
+    return words[-1] if words else name
 
 
 def ruler_patterns(story: Story) -> list[dict]:
@@ -74,7 +81,7 @@ class EntityLinker:
         for ent in doc.ents:
             canonical, label = self._link(ent, surnames)
             if ent.label_ == "PERSON" and canonical and " " in canonical:
-                surnames.setdefault(canonical.rsplit(" ", 1)[1].lower(), canonical)
+                surnames.setdefault(surname(canonical).lower(), canonical)
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
         doc.ents = linked
         return doc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 import nlp.quotes  # noqa: F401  (registers presswatch_quotes)
 from nlp.entities import alias_table, label_table, ruler_patterns
@@ -35,9 +36,22 @@ def load_model(name: str) -> Language:
         ) from exc
 
 
+@Language.component("presswatch_paragraph_breaks", assigns=["token.is_sent_start"])
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A line break always ends a sentence: without this the parser runs a sentence (and so a
+    reported clause) across paragraphs. Runs before the parser, which keeps preset boundaries."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
 def build_pipeline(story: Story) -> Language:
     """The story's model plus an entity ruler before `ner` and our linker, quotes and speakers."""
     nlp = load_model(story.nlp.model)
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("presswatch_paragraph_breaks", before="parser")
     ruler = nlp.add_pipe(
         "entity_ruler",
         name="story_entities",

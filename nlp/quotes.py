@@ -32,7 +32,6 @@ OPENERS = {"“": "”", '"': '"', "„": "“", "«": "»", "``": "''", "''": "
 CLOSERS = {"”", '"', "»", "''", "“"}
 QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
 TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
-SENTENCE_END = re.compile(r"[.!?][”\"']?(?:\s|$)")
 # '"..." ― Martha Aguilar': a name after a dash closes a quotation (letters pages, posts).
 DASH_NAME = re.compile(r"[ \t,]*([―—–]|--?)[ \t]*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})")
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
@@ -283,21 +282,30 @@ class QuoteFinder:
                         None)
         if previous is None or previous.speaker is None:
             return None
-        gap = self.doc.text[previous.content[1] : region.open_mark]
+        gap_start = previous.content[1]
+        gap = self.doc.text[gap_start : region.open_mark]
         if any(previous.content[1] <= r.open_mark < region.open_mark for r in self.statements):
             return None
-        if gap.count("\n") > 2 or len(SENTENCE_END.findall(gap)) > 1 or len(gap) > 400:
+        if gap.count("\n") > 2 or len(gap) > 400 or self.sentences_between(gap_start, region) > 1:
             return None
         cue_between = previous.cue is not None and previous.content[1] <= previous.cue[0]
-        if "\n" not in gap and cue_between and previous.kind == "direct":
-            previous.content = (previous.content[0], region.end)
-            return None
         opening = self.doc.char_span(region.open_mark, region.open_mark + 1,
                                      alignment_mode="expand")
-        if opening is not None and not _starts_sentence(opening[0]) and "\n" not in gap:
+        starts = opening is None or _starts_sentence(opening[0]) or "\n" in gap
+        if not (starts or cue_between):
             return None
+        same_paragraph = "\n" not in gap
         return RawQuote((region.start, region.end), previous.cue, "direct", previous.speaker,
-                        previous.speaker_head, round(previous.confidence - 0.15, 2), "follow_on")
+                        previous.speaker_head,
+                        round(previous.confidence - (0.0 if same_paragraph else 0.1), 2),
+                        "continued" if same_paragraph else "follow_on")
+
+    def sentences_between(self, start: int, region: Region) -> int:
+        """How many sentences start between a character offset and a quotation's opening."""
+        span = self.doc.char_span(start, region.open_mark, alignment_mode="contract")
+        if span is None:
+            return 0
+        return sum(1 for t in span[1:] if t.is_sent_start and not t.is_space)
 
     def dash_attribution(self, region: Region) -> RawQuote | None:
         """'"We can build a wall around him." ― Steve Quinlan' -> the name after a dash."""
