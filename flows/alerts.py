@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from urllib.parse import quote, urlsplit
 
+from flows.settings import UsageError
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Story
 from warehouse import alerts as store
+from warehouse.errors import WarehouseError
 from warehouse.store import Warehouse
 
 WarehouseRef = Path | str | Warehouse  # a path is opened per step; an open Warehouse is borrowed
@@ -65,6 +67,8 @@ __all__ = [
     "channel_settings",
     "deliver_pending",
     "list_alerts",
+    "print_alerts",
+    "print_test_alert",
     "queue_alerts",
     "render_alert_rows",
     "run_alerts",
@@ -922,6 +926,27 @@ def render_alert_rows(rows: Sequence[store.AlertRow]) -> str:
     return text + f"\n{len(rows)} alert(s)\n"
 
 
+def parse_since(text: str | None) -> datetime | None:
+    """--since: a date (YYYY-MM-DD, from its UTC midnight) or an ISO time."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--since {text!r}: expected a date such as 2024-11-27") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def print_alerts(db: Path | str, since: str | None = None, out: TextIO | None = None) -> int:
+    """`presswatch alerts`: the table of alerts and their delivery state; the exit code."""
+    try:
+        rows = list_alerts(db, parse_since(since))
+    except (WarehouseError, store.AlertStoreError) as exc:
+        raise UsageError(str(exc)) from exc
+    (out or sys.stdout).write(render_alert_rows(rows))
+    return 0
+
+
 @dataclass(frozen=True)
 class ChannelResult:
     channel: str
@@ -979,3 +1004,24 @@ def send_test_alert(
         else:
             results.append(ChannelResult(channel.name, key, True))
     return results
+
+
+def print_test_alert(
+    story: Story, env: Mapping[str, str], out: TextIO | None = None
+) -> int:
+    """`presswatch alerts test`: one test alert per configured channel; 0 when all took it,
+    1 when one failed, 2 when nothing is configured or the settings are unusable."""
+    out = out or sys.stdout
+    try:
+        results = send_test_alert(story, env=env, stream=out)
+    except AlertConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    if not results:
+        raise UsageError(
+            "no alert channel is configured: set [alerts] console = true, [alerts.webhook] url "
+            "or [alerts.email] in the story file, or PRESSWATCH_WEBHOOK_URL / PRESSWATCH_SMTP_*"
+        )
+    for result in results:
+        state = "sent" if result.ok else f"FAILED: {clean_line(result.error, 300)}"
+        out.write(f"{result.channel}: {state} (alert id {result.alert_id})\n")
+    return 0 if all(result.ok for result in results) else 1

@@ -36,6 +36,7 @@ from flows.alerts import (
     select_alerts,
     send_test_alert,
 )
+from flows.cli import main
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
 from warehouse import alerts as store
@@ -673,3 +674,56 @@ def test_channels_are_usable_alone(webhook: WebhookReceiver, smtp: SmtpHandler) 
     assert webhook.posts[0][1] == webhook.posts[1][1]
     assert smtp.mails[0]["Message-ID"] == smtp.mails[1]["Message-ID"]
     assert smtp.mails[0]["Date"] == smtp.mails[1]["Date"]
+
+
+# --- the `presswatch alerts` command -------------------------------------------------------------
+
+
+def test_cli_lists_alerts(db: Path, webhook: WebhookReceiver, capsys) -> None:
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    assert main(["alerts", "--db", str(db), "--since", "2024-11-26"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("delivered") == 2 and "New speaker: PR Puppets" in out
+    assert main(["alerts", "--db", str(db), "--since", "2024-11-27T00:00:00+00:00"]) == 0
+    assert capsys.readouterr().out.endswith("0 alert(s)\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--db", "missing.duckdb"], "no warehouse here"),
+        (["--since", "yesterday"], "--since 'yesterday': expected a date"),
+    ],
+)
+def test_cli_alerts_refuses_bad_input_with_exit_2(
+    db: Path, tmp_path: Path, capsys, args: list[str], message: str
+) -> None:
+    args = [a if a != "missing.duckdb" else str(tmp_path / a) for a in args]
+    assert main(["alerts", "--db", str(db), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_cli_alerts_test_uses_the_story_and_environment(
+    tmp_path: Path, webhook: WebhookReceiver, smtp: SmtpHandler, monkeypatch, capsys
+) -> None:
+    story_file = tmp_path / "story.toml"
+    story_file.write_text(
+        'id = "cli"\ntitle = "CLI story"\nstart_date = 2024-11-26\n'
+        f'[alerts]\nconsole = false\n[alerts.webhook]\nurl = "{webhook.url}"\n',
+        encoding="utf-8",
+    )
+    for name, value in mail_env(smtp).items():
+        monkeypatch.setenv(name, value)
+    assert main(["alerts", "test", "--story", str(story_file)]) == 0
+    out = capsys.readouterr().out
+    assert "webhook: sent" in out and "email: sent" in out
+    assert len(webhook.posts) == 1 and len(smtp.mails) == 1
+    webhook.fail_next = 1
+    assert main(["alerts", "test", "--story", str(story_file)]) == 1
+    assert "webhook: FAILED: webhook at 127.0.0.1" in capsys.readouterr().out
+    monkeypatch.setenv("PRESSWATCH_SMTP_PORT", "not-a-port")
+    assert main(["alerts", "test", "--story", str(story_file)]) == 2
+    assert "PRESSWATCH_SMTP_PORT" in capsys.readouterr().err
