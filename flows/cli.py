@@ -78,11 +78,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    from flows.alerts import print_alerts, send_test_alert
+    from flows.alerts import print_alerts, print_test_alert
 
     if args.action == "test":
         story = load_story(args.story) if args.story else load_story(default_story_path())
-        return send_test_alert(story, os.environ)
+        return print_test_alert(story, os.environ)
     return print_alerts(Path(args.db), since=args.since)
 
 
