@@ -1,0 +1,465 @@
+"""One record per thing said: map quotes from many articles onto statements.
+
+A statement is one thing one speaker said. Quotes of it differ (punctuation, truncation, a
+shortened or spliced quote, indirect in one article and direct in another), so a quote joins a
+statement of the same speaker when their content words largely overlap: most of the quote is in
+the statement, or most of the statement is in the quote, or the two sets mostly agree. A word
+said in one and negated in the other ("is" / "is not voluntary") always keeps them apart.
+
+Speakers are unified first: a story entity by any alias ("Felix", "OpenAI's Niko Felix"), other
+people by full name (a bare surname joins the one known full name it ends), an unnamed role
+("a spokesperson for OpenAI", "an OpenAI spokeswoman") as the role of its organisation ("OpenAI
+spokesperson"), which stays its own speaker. The same words attributed to an unnamed role in one
+article and to a named person of that organisation in another are one statement (a copy
+attributed loosely), but two named people saying the same words are two statements.
+
+Identity: a statement's id is stable_id(speaker key, folded words of its first version), decided
+when first seen and never changed; later versions add quotes, may make its text fuller or its
+first appearance earlier, and never create a second statement. Everything the matching needs is
+in the `statements` table (speaker, organisation, text): `StatementIndex(stored statements)`
+rebuilds it, so nothing else is stored. n_articles and n_outlets are counted by the warehouse in
+SQL from quotes and articles (see `touched`), since only it sees every quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from nlp.data import word_set, word_table
+from nlp.relevance import fold, words
+from presswatch.records import Article, Quote, Statement, stable_id
+from presswatch.story import Story
+
+MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
+SAME_SPEAKER = {"containment": 0.8, "jaccard": 0.6, "min_fragment": 1}
+# The same words under a looser attribution (an unnamed role of the organisation, no speaker).
+LINKED_SPEAKER = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS}
+MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
+
+
+@dataclass(frozen=True)
+class StatementInput:
+    """One quote as statements need it: what was said, by whom, where and when."""
+
+    quote_id: str
+    article_id: str
+    outlet: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    content: str
+    kind: str  # direct | indirect | mixed
+    speaker: str | None  # canonical name from the NLP stage
+    speaker_text: str | None
+    speaker_role: str | None
+    confidence: float = 1.0
+    start_char: int = 0
+
+    @property
+    def appeared_at(self) -> datetime:
+        """When the quote first appeared: its article's date, or when we first saw it."""
+        return _utc(self.published_at or self.first_seen_at)
+
+
+def statement_input(quote: Quote, article: Article, first_seen_at: datetime) -> StatementInput:
+    """The input for one stored quote of one article (first_seen_at: the article's)."""
+    return StatementInput(
+        quote_id=quote.quote_id,
+        article_id=quote.article_id,
+        outlet=article.outlet,
+        published_at=article.published_at,
+        first_seen_at=first_seen_at,
+        content=quote.content,
+        kind=quote.kind,
+        speaker=quote.speaker,
+        speaker_text=quote.speaker_text,
+        speaker_role=quote.speaker_role,
+        confidence=quote.confidence,
+        start_char=quote.start_char,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- speakers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A unified speaker: `key` buckets statements, `name` is what the warehouse shows."""
+
+    key: str
+    name: str
+    role: str | None
+    organisation: str | None
+    kind: str  # person | org | role (unnamed role of an organisation) | description
+
+
+def speaker_key(name: str) -> str:
+    """The bucket key of a speaker name: folded words, leading determiners dropped."""
+    tokens = words(name)
+    determiners = word_set("relevance/statement_determiners")
+    while len(tokens) > 1 and tokens[0] in determiners:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class _Entity:
+    name: str
+    label: str
+    role: str | None
+    organisation: str | None
+
+
+class SpeakerDirectory:
+    """The story's people and organisations, and the rules that unify speaker mentions."""
+
+    def __init__(self, story: Story) -> None:
+        self._entities: dict[str, _Entity] = {}
+        self._aliases: list[tuple[tuple[str, ...], _Entity]] = []
+        for entity in story.entities:
+            known = _Entity(entity.name, entity.label, entity.role, entity.organisation)
+            self._entities[entity.name] = known
+            for spelling in (entity.name, *entity.aliases):
+                self._aliases.append((tuple(words(spelling)), known))
+        self._aliases.sort(key=lambda alias: -len(alias[0]))  # "Niko Felix" before "Felix"
+        self._role_nouns = word_set("role_nouns")
+        self._role_synonyms = word_table("relevance/statement_roles")
+        self._pronouns = set(word_table("pronouns"))
+
+    def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
+        """The unified speaker of a quote, or None when it has none (a bare pronoun)."""
+        text = " ".join(t for t in (quote.speaker_text, quote.speaker_role) if t)
+        canonical = self._entities.get(quote.speaker or "")
+        person = canonical if canonical and canonical.label == "PERSON" else None
+        person = person or self._find(text, "PERSON")
+        if person is not None:
+            return self._named(person, quote.speaker_role)
+        role = self._role(text)
+        org = canonical if canonical and canonical.label != "PERSON" else self._find(text, None)
+        if role is not None:
+            org_name = org.name if org else self._capitalised_before(quote, role)
+            if org_name:
+                name = f"{org_name} {role}"
+                return Speaker(speaker_key(name), name, name, org_name, "role")
+        if org is not None:
+            return self._named(org, None)
+        if quote.speaker:
+            return self._person(quote.speaker, quote.speaker_role, full_names)
+        mention = (quote.speaker_text or "").strip()
+        if not mention or fold(mention) in self._pronouns:
+            return None
+        if _looks_like_name(mention):
+            return self._person(_strip_possessor(mention), quote.speaker_role, full_names)
+        return Speaker(speaker_key(mention), mention, quote.speaker_role, None, "description")
+
+    def speaker_of(self, statement: Statement) -> Speaker:
+        """The speaker of a stored statement, rebuilt from its row."""
+        entity = self._entities.get(statement.speaker)
+        if entity is not None:
+            return self._named(entity, statement.speaker_role)
+        tokens = words(statement.speaker)
+        if statement.organisation and tokens and self._role_synonyms.get(tokens[-1]):
+            kind = "role"
+        elif _looks_like_name(statement.speaker):
+            kind = "person"
+        else:
+            kind = "description"
+        return Speaker(speaker_key(statement.speaker), statement.speaker,
+                       statement.speaker_role, statement.organisation, kind)
+
+    def _named(self, entity: _Entity, stated_role: str | None) -> Speaker:
+        kind = "person" if entity.label == "PERSON" else "org"
+        organisation = entity.organisation if kind == "person" else entity.name
+        role = entity.role or stated_role
+        return Speaker(speaker_key(entity.name), entity.name, role, organisation, kind)
+
+    def _person(self, name: str, role: str | None, full_names: Iterable[str]) -> Speaker:
+        """A person outside the story's list; a bare surname joins the one full name it ends."""
+        tokens = words(name)
+        if len(tokens) == 1:
+            matches = {n for n in full_names if len(words(n)) > 1 and words(n)[-1] == tokens[0]}
+            if len(matches) == 1:
+                name = matches.pop()
+        return Speaker(speaker_key(name), name, role, None, "person")
+
+    def _find(self, text: str, label: str | None) -> _Entity | None:
+        """The longest story entity named in the text (of this label; None: not a person)."""
+        tokens = words(text)
+        for alias, entity in self._aliases:
+            if (entity.label == "PERSON") != (label == "PERSON"):
+                continue
+            n = len(alias)
+            if any(tuple(tokens[i : i + n]) == alias for i in range(len(tokens) - n + 1)):
+                return entity
+        return None
+
+    def _role(self, text: str) -> str | None:
+        """The spokesperson-like role named in a mention, in its one spelling."""
+        for token in words(text):
+            if token in self._role_synonyms:
+                return self._role_synonyms[token]
+        return None
+
+    def _capitalised_before(self, quote: StatementInput, role: str) -> str | None:
+        """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""
+        mention = quote.speaker_text or quote.speaker_role or ""
+        names = [w for w in mention.replace("'s", "").split() if w[:1].isupper()]
+        names = [w.strip(",.") for w in names if fold(w.strip(",.")) not in self._role_synonyms]
+        return " ".join(names) or None
+
+
+def _looks_like_name(text: str) -> bool:
+    """'Maren Solvik', 'Solvik', "OpenAI's Niko Felix": every word capitalised."""
+    parts = [p for p in text.replace("'s", "").split() if p]
+    return 0 < len(parts) <= 5 and all(p[:1].isupper() for p in parts)
+
+
+def _strip_possessor(name: str) -> str:
+    """"Hugging Face's Jane Smith" -> "Jane Smith"."""
+    return name.rsplit("'s ", 1)[-1].rsplit("\u2019s ", 1)[-1].strip()
+
+
+# --- text comparison -------------------------------------------------------------------------
+
+
+NEGATED = "not:"
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Content words of a quote; a negated word is marked: "is not voluntary" -> not:voluntary."""
+    function_words = word_set("relevance/statement_function_words")
+    negations = word_set("relevance/statement_negations")
+    found: set[str] = set()
+    negate = False
+    for token in words(text):
+        if token in negations:
+            negate = True
+        elif token not in function_words:
+            found.add(NEGATED + token if negate else token)
+            negate = False
+    return frozenset(found)
+
+
+def _contradicts(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One says a word, the other its negation: "is voluntary" against "is not voluntary"."""
+    return any(
+        (w.startswith(NEGATED) and w[len(NEGATED):] in other)
+        for x, other in ((a, b), (b, a))
+        for w in x
+    )
+
+
+def _matches(quote: frozenset[str], statement: frozenset[str], bar: dict[str, float]) -> float:
+    """How well a quote's words fit a statement's (0: they are different statements)."""
+    if not quote or not statement or _contradicts(quote, statement):
+        return 0.0
+    shared = len(quote & statement)
+    jaccard = shared / len(quote | statement)
+    in_statement = shared / len(quote)  # the quote is a part of the statement
+    in_quote = shared / len(statement)  # the statement is a part of a fuller quote
+    if len(quote) < MIN_CONTENT_WORDS or len(statement) < MIN_CONTENT_WORDS:
+        # short fragments only when wholly inside a statement, never by partial overlap
+        inside = in_statement == 1.0 and len(quote) >= bar["min_fragment"]
+        return jaccard + in_statement if inside else 0.0
+    fits = (
+        jaccard >= bar["jaccard"]
+        or in_statement >= bar["containment"]
+        or (in_quote >= bar["containment"] and len(quote) <= MAX_GROWTH * len(statement))
+    )
+    return jaccard + max(in_statement, in_quote) if fits else 0.0
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Known:
+    statement: Statement
+    speaker: Speaker
+    words: frozenset[str]
+    rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
+    folded: str  # all folded words of the text, for exact matches of word-less quotes
+
+
+class StatementIndex:
+    """Statements so far, bucketed by speaker, with an inverted index of their content words."""
+
+    def __init__(self, directory: SpeakerDirectory, statements: Iterable[Statement] = ()) -> None:
+        self.directory = directory
+        self._known: dict[str, _Known] = {}
+        self._by_speaker: dict[str, set[str]] = {}
+        self._by_organisation: dict[str, set[str]] = {}
+        self._by_word: dict[str, set[str]] = {}
+        self.speakers: dict[str, Speaker] = {}
+        for statement in statements:
+            self._put(statement, self.directory.speaker_of(statement), rank=None)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def get(self, statement_id: str) -> Statement | None:
+        known = self._known.get(statement_id)
+        return known.statement if known else None
+
+    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int] | None) -> None:
+        old = self._known.get(statement.statement_id)
+        if old is not None:
+            for word in old.words:
+                self._by_word.get(word, set()).discard(statement.statement_id)
+        content = content_words(statement.text)
+        folded = " ".join(words(statement.text))
+        rank = rank or (True, len(content))
+        self._known[statement.statement_id] = _Known(statement, speaker, content, rank, folded)
+        self._by_speaker.setdefault(speaker.key, set()).add(statement.statement_id)
+        if speaker.organisation:
+            self._by_organisation.setdefault(fold(speaker.organisation), set()).add(
+                statement.statement_id
+            )
+        for word in content:
+            self._by_word.setdefault(word, set()).add(statement.statement_id)
+        self.speakers.setdefault(speaker.key, speaker)
+
+    def full_names(self) -> list[str]:
+        return [s.name for s in self.speakers.values() if s.kind == "person"]
+
+    def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str
+                   ) -> str | None:
+        """The statement this quote is a version of, if any."""
+        own = self._by_speaker.get(speaker.key, set()) if speaker else set()
+        linked = self._linked(speaker, quote) - own
+        best: tuple[float, str] | None = None
+        for candidates, bar in ((own, SAME_SPEAKER), (linked, LINKED_SPEAKER)):
+            for statement_id in candidates:
+                known = self._known[statement_id]
+                score = 3.0 if folded and folded == known.folded else _matches(
+                    quote, known.words, bar
+                )
+                if score > 0 and (best is None or (score, statement_id) > best):
+                    best = (score, statement_id)
+            if best is not None:
+                return best[1]  # the speaker's own statements first
+        return None
+
+    def _linked(self, speaker: Speaker | None, quote: frozenset[str]) -> set[str]:
+        """Statements whose speaker may be this one under another attribution."""
+        if speaker is None:  # no speaker: anyone who said these words
+            found: set[str] = set()
+            for word in quote:
+                found |= self._by_word.get(word, set())
+            return found
+        if not speaker.organisation or speaker.kind == "description":
+            return set()
+        found = set()
+        for statement_id in self._by_organisation.get(fold(speaker.organisation), set()):
+            other = self._known[statement_id].speaker
+            # two named people never share a statement; an unnamed role or the org may
+            if speaker.kind == "person" and other.kind == "person":
+                continue
+            found.add(statement_id)
+        return found
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+@dataclass
+class StatementAssignment:
+    """What one batch of quotes did to the statements.
+
+    new: statements first seen in this batch (insert); updated: stored statements whose text
+    became fuller, whose first appearance became earlier or whose speaker became named (update
+    by statement_id; the id never changes); quote_statement: quote_id -> statement_id, or None
+    for a quote with no speaker that matches nothing; touched: every statement that got a quote,
+    whose n_articles / n_outlets the warehouse recounts.
+    """
+
+    new: list[Statement] = field(default_factory=list)
+    updated: list[Statement] = field(default_factory=list)
+    quote_statement: dict[str, str | None] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+
+
+def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex
+                      ) -> StatementAssignment:
+    """Map each quote to a statement, creating statements only for things not said before.
+
+    Quotes are taken in order of first appearance, so a statement's id and first article come
+    from its earliest version in the batch. The index is updated in place for the next batch.
+    """
+    ordered = sorted(quotes, key=lambda q: (q.appeared_at, q.article_id, q.start_char, q.quote_id))
+    full_names = set(known.full_names())
+    for quote in ordered:  # all full names first, so a bare surname can find its full name
+        if quote.speaker and len(words(quote.speaker)) > 1:
+            full_names.add(quote.speaker)
+    stored_ids = set(known._known)
+    result = StatementAssignment()
+    created: set[str] = set()
+    changed: set[str] = set()
+    for quote in ordered:
+        speaker = known.directory.resolve(quote, full_names)
+        content = content_words(quote.content)
+        folded = " ".join(words(quote.content))
+        if not folded:
+            result.quote_statement[quote.quote_id] = None
+            continue
+        statement_id = known.best_match(speaker, content, folded)
+        if statement_id is None and speaker is None:
+            result.quote_statement[quote.quote_id] = None
+            continue
+        if statement_id is None:
+            assert speaker is not None
+            statement_id = stable_id(speaker.key, folded)
+            statement = Statement(
+                statement_id=statement_id,
+                speaker=speaker.name,
+                speaker_role=speaker.role,
+                organisation=speaker.organisation,
+                text=quote.content.strip(),
+                first_seen_at=quote.appeared_at,
+                first_article_id=quote.article_id,
+            )
+            known._put(statement, speaker, (quote.kind != "indirect", len(content)))
+            created.add(statement_id)
+        else:
+            if _grow(known, statement_id, quote, speaker, content):
+                changed.add(statement_id)
+        result.quote_statement[quote.quote_id] = statement_id
+        result.touched.add(statement_id)
+    result.new = [known._known[i].statement for i in sorted(created, key=_first_seen(known))]
+    result.updated = [known._known[i].statement for i in sorted(changed & stored_ids)]
+    return result
+
+
+def _first_seen(known: StatementIndex):
+    return lambda statement_id: (known._known[statement_id].statement.first_seen_at, statement_id)
+
+
+def _grow(known: StatementIndex, statement_id: str, quote: StatementInput,
+          speaker: Speaker | None, content: frozenset[str]) -> bool:
+    """Fold a new version into a statement: fuller text, earlier appearance, named speaker."""
+    entry = known._known[statement_id]
+    statement = entry.statement
+    updates: dict[str, object] = {}
+    rank = (quote.kind != "indirect", len(content))
+    if rank > entry.rank and len(content) <= MAX_GROWTH * max(len(entry.words), 1):
+        updates["text"] = quote.content.strip()
+    if quote.appeared_at < statement.first_seen_at:
+        updates["first_seen_at"] = quote.appeared_at
+        updates["first_article_id"] = quote.article_id
+    new_speaker = entry.speaker
+    if speaker is not None and speaker.kind == "person" and entry.speaker.kind in ("role", "org"):
+        # an unnamed "OpenAI spokesperson" turned out to be a named person of that organisation
+        updates.update(speaker=speaker.name, speaker_role=speaker.role or statement.speaker_role)
+        new_speaker = speaker
+    if not updates:
+        return False
+    known._put(replace(statement, **updates), new_speaker,
+               rank if "text" in updates else entry.rank)
+    if new_speaker.key != entry.speaker.key:
+        known._by_speaker.get(entry.speaker.key, set()).discard(statement_id)
+    return True

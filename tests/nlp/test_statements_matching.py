@@ -1,0 +1,243 @@
+"""Quotes to statements: which versions are one statement, who said it, and stability over runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import pytest
+
+from nlp.statements import (
+    SpeakerDirectory,
+    StatementIndex,
+    StatementInput,
+    assign_statements,
+    statement_input,
+)
+from presswatch.records import Article, Quote, Statement, stable_id
+from presswatch.story import default_story_path, load_story
+
+OPENAI_STATEMENT = (
+    "Sora is still in research preview, and we're working to balance creativity with robust "
+    "safety measures for broader use. Hundreds of artists in our alpha have shaped Sora's "
+    "development, helping prioritize new features and safeguards. Participation is voluntary, "
+    "with no obligation to provide feedback or use the tool."
+)
+LETTER_LINE = (
+    "We are not against the use of AI technology as a tool for the arts, but we do not agree "
+    "with how this artist program has been rolled out."
+)
+DAY = datetime(2024, 11, 26, 15, tzinfo=UTC)
+_numbers = count()
+
+
+@pytest.fixture(scope="module")
+def directory() -> SpeakerDirectory:
+    return SpeakerDirectory(load_story(default_story_path()))
+
+
+def quote(content: str, speaker: str | None = "Niko Felix", speaker_text: str | None = None,
+          kind: str = "direct", article: str | None = None, outlet: str = "frn",
+          hours: int = 0, role: str | None = None) -> StatementInput:
+    n = next(_numbers)
+    article_id = article or f"article-{n}"
+    return StatementInput(
+        quote_id=stable_id(article_id, str(n)),
+        article_id=article_id,
+        outlet=outlet,
+        published_at=DAY + timedelta(hours=hours),
+        first_seen_at=DAY + timedelta(days=1),
+        content=content,
+        kind=kind,
+        speaker=speaker,
+        speaker_text=speaker_text or speaker,
+        speaker_role=role,
+    )
+
+
+def seeded(directory: SpeakerDirectory) -> tuple[StatementIndex, str, str]:
+    """An index holding OpenAI's statement (by Felix) and one line of the artists' letter."""
+    index = StatementIndex(directory)
+    first = assign_statements(
+        [quote(OPENAI_STATEMENT, hours=1), quote(LETTER_LINE, speaker="PR Puppets", hours=2)],
+        index,
+    )
+    felix, letter = (s.statement_id for s in first.new)
+    return index, felix, letter
+
+
+SAME = [
+    ("punctuation", quote(OPENAI_STATEMENT.replace(",", " -").replace("we're", "we are"))),
+    ("truncated", quote("Participation is voluntary, with no obligation to provide feedback")),
+    ("fragment", quote("Participation is voluntary", kind="mixed")),
+    ("spliced", quote("Sora is still in research preview ... Participation is voluntary, with no "
+                      "obligation to provide feedback or use the tool.")),
+    ("indirect", quote("participation in the alpha was voluntary and artists had no obligation to "
+                       "provide feedback", kind="indirect")),
+    ("surname-only", quote("Hundreds of artists in our alpha have shaped Sora's development",
+                           speaker=None, speaker_text="Felix")),
+    ("possessive", quote("Participation is voluntary, with no obligation to use the tool",
+                         speaker=None, speaker_text="OpenAI's Niko Felix")),
+    ("unnamed-spokesperson", quote("Participation is voluntary, with no obligation to provide "
+                                   "feedback or use the tool", speaker="OpenAI",
+                                   speaker_text="an OpenAI spokesperson")),
+    ("pronoun-unresolved", quote("Hundreds of artists in our alpha have shaped Sora's "
+                                 "development, helping prioritize new features",
+                                 speaker=None, speaker_text="he")),
+    ("letter-reworded", quote("we are not against the use of AI technology as a tool for the "
+                              "arts", speaker=None, speaker_text="the PR Puppets collective")),
+]
+
+
+@pytest.mark.parametrize("case", SAME, ids=[c[0] for c in SAME])
+def test_versions_of_one_statement_merge(directory, case) -> None:
+    name, variant = case
+    index, felix, letter = seeded(directory)
+    result = assign_statements([variant], index)
+    assert result.new == []
+    assert result.quote_statement[variant.quote_id] == (letter if "letter" in name else felix)
+
+
+DIFFERENT = [
+    ("same-speaker-other-thing", quote("We have paused access to Sora while we investigate the "
+                                       "situation with the artists")),
+    ("same-speaker-negated", quote("Participation is not voluntary, with an obligation to provide "
+                                   "feedback or use the tool")),
+    ("same-words-other-person", quote(OPENAI_STATEMENT, speaker="Sam Altman")),
+    ("same-words-other-org", quote("Participation is voluntary, with no obligation to provide "
+                                   "feedback or use the tool", speaker="PR Puppets")),
+    ("other-person-overlapping-words", quote("Hundreds of artists in the alpha were never paid "
+                                             "for the features they shaped",
+                                             speaker="Maren Solvik")),
+    ("short-different-fragment", quote("about PR", speaker="PR Puppets", kind="mixed")),
+]
+
+
+@pytest.mark.parametrize("case", DIFFERENT, ids=[c[0] for c in DIFFERENT])
+def test_different_statements_stay_apart(directory, case) -> None:
+    _, variant = case
+    index, felix, letter = seeded(directory)
+    result = assign_statements([variant], index)
+    assert [s.statement_id for s in result.new] == [result.quote_statement[variant.quote_id]]
+    assert result.quote_statement[variant.quote_id] not in {felix, letter}
+
+
+SPEAKERS = [
+    (("Niko Felix", "OpenAI spokesperson Niko Felix"), "Niko Felix", "person", "OpenAI"),
+    ((None, "Felix"), "Niko Felix", "person", "OpenAI"),
+    ((None, "OpenAI's Niko Felix"), "Niko Felix", "person", "OpenAI"),
+    (("OpenAI", "an OpenAI spokesperson"), "OpenAI spokesperson", "role", "OpenAI"),
+    ((None, "a spokesperson for OpenAI"), "OpenAI spokesperson", "role", "OpenAI"),
+    ((None, "an Open AI spokeswoman"), "OpenAI spokesperson", "role", "OpenAI"),
+    ((None, "a Meta spokesman"), "Meta spokesperson", "role", "Meta"),
+    (("OpenAI", "the company"), "OpenAI", "org", "OpenAI"),
+    ((None, "Maren Solvik"), "Maren Solvik", "person", None),
+    ((None, "Solvik"), "Maren Solvik", "person", None),
+    ((None, "the artists"), "the artists", "description", None),
+]
+
+
+@pytest.mark.parametrize(("mention", "name", "kind", "organisation"), SPEAKERS,
+                         ids=[m[1] for m, *_ in SPEAKERS])
+def test_speakers_are_unified(directory, mention, name, kind, organisation) -> None:
+    speaker = directory.resolve(quote("x", speaker=mention[0], speaker_text=mention[1]),
+                                full_names=["Maren Solvik", "Jane Doe"])
+    assert speaker is not None
+    assert (speaker.name, speaker.kind, speaker.organisation) == (name, kind, organisation)
+
+
+def test_unnamed_spokesperson_stays_its_own_speaker(directory) -> None:
+    index = StatementIndex(directory)
+    result = assign_statements([quote("We are looking into the reports of a leak and have "
+                                      "paused access", speaker=None,
+                                      speaker_text="a spokesperson for OpenAI")], index)
+    (statement,) = result.new
+    assert (statement.speaker, statement.organisation) == ("OpenAI spokesperson", "OpenAI")
+
+
+def test_bare_pronoun_with_no_match_is_no_statement(directory) -> None:
+    index, _, _ = seeded(directory)
+    lone = quote("It was a difficult week for everyone involved in the programme",
+                 speaker=None, speaker_text="she")
+    result = assign_statements([lone], index)
+    assert result.new == [] and result.quote_statement[lone.quote_id] is None
+
+
+def test_first_version_keys_the_statement_and_fullest_text_wins(directory) -> None:
+    index = StatementIndex(directory)
+    short = quote("Participation is voluntary, with no obligation to provide feedback",
+                  kind="indirect", hours=1, article="early")
+    full = quote(OPENAI_STATEMENT.split(". ")[-1], hours=5, article="later")
+    result = assign_statements([full, short], index)
+    (statement,) = result.new
+    assert statement.statement_id == stable_id(
+        "niko felix", "participation is voluntary with no obligation to provide feedback")
+    assert statement.first_article_id == "early"
+    assert statement.text == full.content
+    assert result.quote_statement == {short.quote_id: statement.statement_id,
+                                      full.quote_id: statement.statement_id}
+
+
+def stored(index_rows: dict[str, Statement], result) -> list[Statement]:
+    """What the warehouse holds after loading a result: rows by id, updates applied."""
+    for statement in [*result.new, *result.updated]:
+        index_rows[statement.statement_id] = statement
+    return list(index_rows.values())
+
+
+def test_two_runs_create_only_what_is_new_and_rerun_creates_nothing(directory) -> None:
+    day1 = [
+        quote(OPENAI_STATEMENT, article="frn-1", hours=2),
+        quote(LETTER_LINE, speaker="PR Puppets", article="dc-1", outlet="dc", hours=1),
+        quote("I spent months making things for them for free", speaker="Maren Solvik",
+              article="frn-1", hours=2),
+    ]
+    rows: dict[str, Statement] = {}
+    run1 = assign_statements(day1, StatementIndex(directory))
+    assert len(run1.new) == 3
+    day2 = [
+        # a re-crawled copy, a reworded version and an indirect one of day-1 statements
+        quote(OPENAI_STATEMENT, article="wire-copy", outlet="wire", hours=30),
+        quote("Participation is voluntary and there is no obligation to provide feedback",
+              speaker=None, speaker_text="Felix", article="pl-2", outlet="pl", hours=31),
+        quote("she had spent months making things for OpenAI for free", speaker=None,
+              speaker_text="Solvik", kind="indirect", article="pl-2", outlet="pl", hours=31),
+        # and two things not said before
+        quote("We have removed the Hugging Face front-end and are reviewing the programme",
+              article="pl-2", outlet="pl", hours=31),
+        quote("OpenAI should pay the artists who test its tools", speaker="Maren Solvik",
+              article="bl-2", outlet="bl", hours=33),
+    ]
+    index2 = StatementIndex(directory, stored(rows, run1))
+    run2 = assign_statements(day2, index2)
+    assert [s.text for s in run2.new] == [day2[3].content, day2[4].content]
+    assert {run2.quote_statement[q.quote_id] for q in day2[:3]} <= {
+        s.statement_id for s in run1.new}
+    rows_after = stored(rows, run2)
+    rerun = assign_statements(day2, StatementIndex(directory, rows_after))
+    assert rerun.new == [] and rerun.updated == []
+    assert rerun.quote_statement == run2.quote_statement
+    # and day 1 again, in a third run, is nothing new either
+    assert assign_statements(day1, StatementIndex(directory, rows_after)).new == []
+
+
+def test_later_run_with_an_earlier_article_moves_first_appearance_not_the_id(directory) -> None:
+    rows: dict[str, Statement] = {}
+    run1 = assign_statements([quote(OPENAI_STATEMENT, article="late", hours=20)],
+                             StatementIndex(directory))
+    (statement,) = run1.new
+    run2 = assign_statements([quote(OPENAI_STATEMENT, article="early", hours=1)],
+                             StatementIndex(directory, stored(rows, run1)))
+    (updated,) = run2.updated
+    assert updated.statement_id == statement.statement_id
+    assert updated.first_article_id == "early" and run2.new == []
+
+
+def test_statement_input_from_stored_quote_and_article() -> None:
+    article = Article("a1", "https://x.org/a", "https://x.org/a", "x.org", "T", [], DAY, "en",
+                      "text", 1, DAY, "https://x.org/feed")
+    stored_quote = Quote("q1", "a1", "Participation is voluntary", "said", "direct",
+                         "Felix", "Niko Felix", "OpenAI spokesperson", 10, 36, 0.9)
+    item = statement_input(stored_quote, article, DAY + timedelta(hours=3))
+    assert (item.outlet, item.appeared_at, item.speaker, item.start_char) == (
+        "x.org", DAY, "Niko Felix", 10)
