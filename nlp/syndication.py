@@ -64,6 +64,19 @@ class ArticleSignature:
 
 
 @dataclass(frozen=True)
+class SignatureBand:
+    """A row of `signature_bands`: one LSH bucket one stored signature falls in."""
+
+    band_key: str
+    article_id: str
+
+
+def band_rows(signatures: Iterable[ArticleSignature]) -> list[SignatureBand]:
+    """The `signature_bands` rows of these signatures, to load beside them."""
+    return [SignatureBand(key, s.article_id) for s in signatures for key in s.band_keys]
+
+
+@dataclass(frozen=True)
 class ClusterAssignment:
     article_id: str
     cluster_id: str
