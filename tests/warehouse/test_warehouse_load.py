@@ -1,0 +1,173 @@
+"""Loading batches: bulk, one transaction, idempotent by key, and the state a run reads back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import pytest
+
+from presswatch.records import SourceResult
+from warehouse.batch import BatchError, LoadBatch, SourceRun
+from warehouse.errors import LoadError
+from warehouse.store import open_warehouse
+
+COUNTED = ["runs", "sources", "source_runs", "pages", "articles", "raw_pages", "entities",
+           "quotes", "statements"]
+
+
+def _counts(wh) -> dict[str, int]:
+    con = wh.connection
+    return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in COUNTED}
+
+
+def test_reloading_the_same_batch_adds_nothing(db_path, corpus):
+    batch = corpus.run_batch("r1", 4)
+    with open_warehouse(db_path) as wh:
+        first = wh.load_batch(batch)
+        counts = _counts(wh)
+        second = wh.load_batch(batch)
+        assert _counts(wh) == counts
+    assert (first.articles_added, first.quotes_added, first.statements_added) == (4, 4, 1)
+    assert (second.articles_added, second.quotes_added, second.statements_added) == (0, 0, 0)
+    assert counts == {"runs": 1, "sources": 1, "source_runs": 1, "pages": 4, "articles": 4,
+                      "raw_pages": 4, "entities": 4, "quotes": 4, "statements": 1}
+
+
+def test_a_key_repeated_inside_one_batch_keeps_the_last_record(db_path, corpus):
+    batch = corpus.run_batch("r1", 2)
+    corrected = replace(batch.relevance[0], score=0.1, is_relevant=False)
+    batch.relevance.append(corrected)
+    batch.articles.append(batch.articles[0])
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        rows = wh.connection.execute(
+            "select count(*), any_value(relevance_score) filter (where article_id = ?) "
+            "from articles", [corrected.article_id]
+        ).fetchall()
+    assert rows == [(2, 0.1)]
+
+
+def test_a_failing_batch_writes_nothing(db_path, corpus):
+    batch = corpus.run_batch("r1", 3)
+    batch.quotes[2] = replace(batch.quotes[2], content=None)  # violates NOT NULL mid-batch
+    with open_warehouse(db_path) as wh:
+        with pytest.raises(LoadError, match="rolled back"):
+            wh.load_batch(batch)
+        assert set(_counts(wh).values()) == {0}
+
+
+def test_a_batch_with_articles_needs_a_run_id(db_path, corpus):
+    batch = corpus.run_batch("r1", 1)
+    batch.run_id = None
+    with pytest.raises(BatchError, match="run_id"):
+        with open_warehouse(db_path) as wh:
+            wh.load_batch(batch)
+
+
+def test_statement_counts_follow_quotes_across_batches(db_path, corpus):
+    first = corpus.run_batch("r1", 2)
+    statement_id = first.statements[0].statement_id
+    later = corpus.make_article("https://other.example/x", f"Copy: {first.quotes[0].content}.",
+                                outlet="Other Outlet")
+    second = LoadBatch(
+        run_id="r2", runs=[replace(first.runs[0], run_id="r2")], articles=[later],
+        analysed={later.article_id: "done"},
+        quotes=[corpus.make_quote(later, first.quotes[0].content, "Niko Felix", statement_id)],
+    )
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(first)
+        wh.load_batch(second)
+        counts = wh.connection.execute(
+            "select n_articles, n_outlets from statements where statement_id = ?", [statement_id]
+        ).fetchall()
+    assert counts == [(3, 3)]  # Outlet 0, Outlet 1, Other Outlet
+
+
+def test_reanalysis_replaces_an_articles_quotes_and_entities(db_path, corpus):
+    batch = corpus.run_batch("r1", 1)
+    article = batch.articles[0]
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        redo = LoadBatch(analysed={article.article_id: "done"},
+                         entities=[corpus.make_entity(article, "Sora", "PRODUCT")])
+        wh.load_batch(redo)
+        entities = wh.connection.execute("select text from entities").fetchall()
+        quotes = wh.connection.execute("select count(*) from quotes").fetchall()
+        counts = wh.connection.execute("select n_articles from statements").fetchall()
+    assert entities == [("Sora",)]
+    assert quotes == [(0,)]
+    assert counts == [(0,)]
+
+
+def test_statement_keeps_its_id_and_earliest_appearance(db_path, corpus):
+    batch = corpus.run_batch("r1", 2)
+    statement = batch.statements[0]
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        later = replace(statement, text=statement.text + " and more",
+                        first_seen_at=statement.first_seen_at + timedelta(days=1),
+                        first_article_id=batch.articles[1].article_id)
+        wh.load_batch(LoadBatch(statements=[later]))
+        rows = wh.connection.execute(
+            "select text, first_seen_at, first_article_id from statements").fetchall()
+    assert rows == [(later.text, statement.first_seen_at, statement.first_article_id)]
+
+
+def test_feed_state_survives_a_failed_fetch(db_path, corpus):
+    batch = corpus.run_batch("r1", 1)
+    url = batch.sources[0].result.source_url
+    failed = SourceResult(url, "feed", None, 503, error="HTTP 503")
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        wh.load_batch(LoadBatch(run_id="r2", sources=[SourceRun(failed, corpus.T0)]))
+        state = wh.feed_state()[url]
+        source_runs = wh.connection.execute(
+            "select run_id, status, reason from source_runs order by run_id").fetchall()
+    assert state.etag == '"r1"' and state.last_error == "HTTP 503"
+    assert source_runs == [("r1", "ok", None), ("r2", "failed", "HTTP 503")]
+
+
+def test_read_state_gives_what_a_run_needs(db_path, corpus):
+    batch = corpus.run_batch("r1", 3)
+    unanalysed = batch.articles[2]
+    del batch.analysed[unanalysed.article_id]
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        state = wh.read_state()
+    assert state.stored_urls == {a.url for a in batch.articles}
+    assert [a.article_id for a in state.pending_articles] == [unanalysed.article_id]
+    assert state.pending_articles[0].text == unanalysed.text
+    assert [s.statement_id for s in state.statements] == [batch.statements[0].statement_id]
+    assert state.feeds["https://feeds.example/rss"].etag == '"r1"'
+
+
+@dataclass
+class Note:
+    note_id: str
+    body: str
+
+
+def test_extra_rows_are_upserted_by_primary_key(db_path, tmp_path):
+    import shutil
+
+    from warehouse.store import MIGRATIONS_DIR
+
+    migrations_dir = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, migrations_dir)
+    (migrations_dir / "090_notes.sql").write_text(
+        "create table notes (note_id varchar primary key, body varchar);")
+    with open_warehouse(db_path, migrations_dir=migrations_dir) as wh:
+        wh.load_batch(LoadBatch(extra={"notes": [Note("a", "one"), Note("a", "two")]}))
+        wh.load_batch(LoadBatch(extra={"notes": [Note("b", "three")]}))
+        rows = wh.connection.execute("select * from notes order by note_id").fetchall()
+        with pytest.raises(LoadError, match="primary key"):
+            wh.load_batch(LoadBatch(extra={"no_such_table": [Note("c", "x")]}))
+    assert rows == [("a", "two"), ("b", "three")]
+
+
+def test_read_only_warehouse_refuses_loads(db_path, corpus):
+    open_warehouse(db_path).close()
+    with open_warehouse(db_path, read_only=True) as wh:
+        with pytest.raises(LoadError, match="opened for writing"):
+            wh.load_batch(corpus.run_batch("r1", 1))
