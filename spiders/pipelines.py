@@ -48,9 +48,7 @@ class DropDuplicatePagesPipeline:
             first = self._final_urls.setdefault(item.final_url, item.url)
             if first != item.url:
                 item.body = None
-                item.reason = (
-                    f"duplicate: redirects to {item.final_url}, already fetched as {first}"
-                )
+                item.reason = f"duplicate: {item.final_url} was already fetched as {first}"
         return item
 
 

@@ -58,6 +58,10 @@ def describe_failure(failure: Failure, timeout: float) -> tuple[int | None, str]
     after = f" after {retries} retries" if retries else ""
     if isinstance(error, HttpError):
         status = error.response.status
+        if 300 <= status < 400:
+            # RedirectMiddleware only follows http(s) Locations; anything else stops here.
+            location = _header(error.response, "Location")
+            return status, f"HTTP {status}: redirect to {location!r} not followed"
         return status, f"HTTP {status}{after}"
     if isinstance(error, PrivateHostRefused):
         return None, f"refused: {error}"

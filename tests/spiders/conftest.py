@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -90,9 +91,7 @@ class Site:
         self.server.server_close()
 
 
-@pytest.fixture
-def sites() -> Iterator[Callable[[str], Site]]:
-    """sites("127.0.0.2") starts an outlet on that address; all stop after the test."""
+def _site_starter() -> Iterator[Callable[[str], Site]]:
     started: list[Site] = []
 
     def start(host: str = "127.0.0.1") -> Site:
@@ -103,6 +102,18 @@ def sites() -> Iterator[Callable[[str], Site]]:
     yield start
     for site in started:
         site.close()
+
+
+@pytest.fixture
+def sites() -> Iterator[Callable[[str], Site]]:
+    """sites("127.0.0.2") starts an outlet on that address; all stop after the test."""
+    yield from _site_starter()
+
+
+@pytest.fixture(scope="module")
+def module_sites() -> Iterator[Callable[[str], Site]]:
+    """Like sites, for a module that runs one crawl and checks many things about it."""
+    yield from _site_starter()
 
 
 def article_html(title: str, paragraphs: int = 4, *, lang: str = "en", extra_head: str = "",
@@ -127,7 +138,7 @@ def article_html(title: str, paragraphs: int = 4, *, lang: str = "en", extra_hea
 def rss(items: list[dict[str, str]], title: str = "Example feed") -> str:
     parts = []
     for item in items:
-        fields = "".join(f"<{k}>{v}</{k}>" for k, v in item.items())
+        fields = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in item.items())
         parts.append(f"<item>{fields}</item>")
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -137,11 +148,11 @@ def rss(items: list[dict[str, str]], title: str = "Example feed") -> str:
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def article_page() -> Callable[..., str]:
     return article_html
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def rss_feed() -> Callable[..., str]:
     return rss
