@@ -518,7 +518,13 @@ def render_text(message: AlertMessage) -> list[str]:
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": slack_escape(clean_line(text, limit)), "emoji": False}
+    """A plain_text object within Slack's length limit, counted after escaping."""
+    cleaned = clean_line(text, limit)
+    escaped = slack_escape(cleaned)
+    if len(escaped) > limit:  # each escape lengthens the text: cut the source by as much
+        growth = len(escaped) - len(cleaned)
+        escaped = slack_escape(clean_line(text, max(1, limit - growth)))
+    return {"type": "plain_text", "text": escaped, "emoji": False}
 
 
 def _slack_item_blocks(item: AlertItem, *, short: bool) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -28,10 +29,13 @@ from flows.alerts import (
     WebhookChannel,
     build_channels,
     channel_settings,
+    clean_line,
+    clean_url,
     deliver_pending,
     list_alerts,
     queue_alerts,
     render_alert_rows,
+    render_slack,
     run_alerts,
     select_alerts,
     send_test_alert,
@@ -727,3 +731,152 @@ def test_cli_alerts_test_uses_the_story_and_environment(
     monkeypatch.setenv("PRESSWATCH_SMTP_PORT", "not-a-port")
     assert main(["alerts", "test", "--story", str(story_file)]) == 2
     assert "PRESSWATCH_SMTP_PORT" in capsys.readouterr().err
+
+
+# --- STARTTLS and login --------------------------------------------------------------------------
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, made here, so the client can verify the server for real."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_smtp(tmp_path: Path):
+    """An SMTP server that requires STARTTLS and a login before it takes mail."""
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = self_signed_certificate(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    handler = SmtpHandler()
+    handler.logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        handler.logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=free_port(), tls_context=server_context,
+        require_starttls=True, auth_required=True, authenticator=authenticator,
+    )
+    controller.start()
+    handler.port = controller.port
+    handler.client_context = ssl.create_default_context(cafile=str(cert))
+    yield handler
+    controller.stop()
+
+
+def test_mail_over_starttls_with_login_from_the_environment(tls_smtp: SmtpHandler) -> None:
+    the_story = story(email=Email(host="127.0.0.1", port=tls_smtp.port, username="alerts",
+                                  sender="presswatch@example.org",
+                                  recipients=["comms@example.org"]))
+    env = {"PRESSWATCH_SMTP_PASSWORD": "s3cret"}
+    results = send_test_alert(the_story, env=env, now=T0, ssl_context=tls_smtp.client_context)
+    assert [(r.channel, r.ok) for r in results] == [("email", True)]
+    assert tls_smtp.logins == [(b"alerts", b"s3cret")] and len(tls_smtp.mails) == 1
+
+    # no password in the environment: no login, so this server refuses the mail
+    results = send_test_alert(the_story, env={}, now=T0, ssl_context=tls_smtp.client_context)
+    assert not results[0].ok and "530" in results[0].error and len(tls_smtp.mails) == 1
+
+    # a certificate the client does not trust: refused before anything is sent
+    results = send_test_alert(the_story, env=env, now=T0)
+    assert not results[0].ok and "CERTIFICATE_VERIFY_FAILED" in results[0].error
+    assert len(tls_smtp.logins) == 1
+
+
+def test_starttls_never_falls_back_to_plain_text(smtp: SmtpHandler) -> None:
+    """The plain fixture server offers no STARTTLS: with starttls on, nothing is sent."""
+    env = {**mail_env(smtp), "PRESSWATCH_SMTP_STARTTLS": "true"}
+    results = send_test_alert(story(), env=env, now=T0)
+    assert not results[0].ok and "STARTTLS" in results[0].error
+    assert smtp.mails == []
+
+
+# --- the neutralising functions, case by case ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("plain", "plain"),
+        ("a\r\nb\tc", "a b c"),
+        ("\x1b[2J\x1b]0;title\x07ok", "[2J ]0;title ok"),
+        ("\x9b31mC1 CSI", "31mC1 CSI"),
+        ("left\u202eright\u2066x\u2069", "leftrightx"),
+        ("line\u2028separator\u2029para", "line separator para"),
+        ("lone \ud800 surrogate", "lone \ufffd surrogate"),
+        (None, ""),
+        ("x" * 20, "x" * 9 + "…"),
+    ],
+)
+def test_clean_line(raw: str | None, expected: str) -> None:
+    assert clean_line(raw, 10 if raw == "x" * 20 else 500) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://news.example/a?b=1&c=2#x", "https://news.example/a?b=1&c=2#x"),
+        ("https://x.example/a b|c<d>\"e`", "https://x.example/a%20b%7Cc%3Cd%3E%22e%60"),
+        ("https://x.example/\r\nSet-Cookie: a", "https://x.example/%20Set-Cookie:%20a"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<b>", None),
+        ("//no-scheme.example/a", None),
+        ("http:///no-host", None),
+        ("", None),
+    ],
+)
+def test_clean_url_keeps_only_inert_http_links(raw: str, expected: str | None) -> None:
+    assert clean_url(raw) == expected
+
+
+def test_webhook_digest_stays_within_slack_limits() -> None:
+    noisy = [
+        info(f"Speaker {n} " + "&" * 200, "<&>" * 2000, url="javascript:alert(1)")
+        for n in range(300)
+    ]
+    digest = select_alerts(noisy, context(Alerts(), is_first_run=True))[0]
+    body = render_slack(digest, "id")
+    assert len(body["blocks"]) <= 50
+    assert len(body["blocks"][0]["text"]["text"]) <= 150
+    for block in body["blocks"]:
+        for obj in [block["text"]] if "text" in block else block["elements"]:
+            assert len(obj["text"]) <= 3000
+            assert obj["type"] == "plain_text"  # no link: javascript: URLs are dropped
+    assert "<" not in json.dumps(body["blocks"])
