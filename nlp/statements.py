@@ -9,9 +9,9 @@ said in one and negated in the other ("is" / "is not voluntary") always keeps th
 Speakers are unified first: a story entity by any alias ("Felix", "OpenAI's Niko Felix"), other
 people by full name (a bare surname joins the one known full name it ends), an unnamed role
 ("a spokesperson for OpenAI", "an OpenAI spokeswoman") as the role of its organisation ("OpenAI
-spokesperson"), which stays its own speaker. The same words attributed to an unnamed role in one
-article and to a named person of that organisation in another are one statement (a copy
-attributed loosely), but two named people saying the same words are two statements.
+spokesperson"), which stays its own speaker: the same words from an unnamed spokesperson and from
+Niko Felix are two statements, as are the same words from two people. Only a quote with no
+speaker at all (an unresolved "he") may join anyone's statement, on a stricter bar.
 
 Identity: a statement's id is stable_id(speaker key, folded words of its first version), decided
 when first seen and never changed; later versions add quotes, may make its text fuller or its
@@ -23,6 +23,7 @@ SQL from quotes and articles (see `touched`), since only it sees every quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -34,8 +35,8 @@ from presswatch.story import Story
 
 MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
 SAME_SPEAKER = {"containment": 0.8, "jaccard": 0.6, "min_fragment": 1}
-# The same words under a looser attribution (an unnamed role of the organisation, no speaker).
-LINKED_SPEAKER = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS}
+# A quote with no speaker joins anyone's statement only on this stricter bar.
+ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS}
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 
 
@@ -228,10 +229,25 @@ def _strip_possessor(name: str) -> str:
 
 
 NEGATED = "not:"
+_NUMBER_UNIT = re.compile(r"^(\d+)[a-z]+$")  # "150b" -> "150", as "$150 billion" gives "150"
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, enough for tense and number to differ between two versions
+    ("shaped" / "shape", "provided" / "provides", "artists" / "artist")."""
+    number = _NUMBER_UNIT.match(word)
+    if number:
+        return number.group(1)
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def content_words(text: str) -> frozenset[str]:
-    """Content words of a quote; a negated word is marked: "is not voluntary" -> not:voluntary."""
+    """Stems of a quote's content words; a negated one is marked ("is not voluntary" ->
+    not:voluntary)."""
     function_words = word_set("relevance/statement_function_words")
     negations = word_set("relevance/statement_negations")
     found: set[str] = set()
@@ -240,7 +256,7 @@ def content_words(text: str) -> frozenset[str]:
         if token in negations:
             negate = True
         elif token not in function_words:
-            found.add(NEGATED + token if negate else token)
+            found.add(NEGATED + _stem(token) if negate else _stem(token))
             negate = False
     return frozenset(found)
 
@@ -293,7 +309,6 @@ class StatementIndex:
         self.directory = directory
         self._known: dict[str, _Known] = {}
         self._by_speaker: dict[str, set[str]] = {}
-        self._by_organisation: dict[str, set[str]] = {}
         self._by_word: dict[str, set[str]] = {}
         self.speakers: dict[str, Speaker] = {}
         for statement in statements:
@@ -316,10 +331,6 @@ class StatementIndex:
         rank = rank or (True, len(content))
         self._known[statement.statement_id] = _Known(statement, speaker, content, rank, folded)
         self._by_speaker.setdefault(speaker.key, set()).add(statement.statement_id)
-        if speaker.organisation:
-            self._by_organisation.setdefault(fold(speaker.organisation), set()).add(
-                statement.statement_id
-            )
         for word in content:
             self._by_word.setdefault(word, set()).add(statement.statement_id)
         self.speakers.setdefault(speaker.key, speaker)
@@ -329,39 +340,20 @@ class StatementIndex:
 
     def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str
                    ) -> str | None:
-        """The statement this quote is a version of, if any."""
-        own = self._by_speaker.get(speaker.key, set()) if speaker else set()
-        linked = self._linked(speaker, quote) - own
+        """The statement this quote is a version of, if any: the speaker's own statements, or
+        anyone's when the quote has no speaker."""
+        if speaker is not None:
+            candidates, bar = self._by_speaker.get(speaker.key, set()), SAME_SPEAKER
+        else:
+            candidates, bar = set().union(*(self._by_word.get(w, set()) for w in quote)), ANYONE
         best: tuple[float, str] | None = None
-        for candidates, bar in ((own, SAME_SPEAKER), (linked, LINKED_SPEAKER)):
-            for statement_id in candidates:
-                known = self._known[statement_id]
-                score = 3.0 if folded and folded == known.folded else _matches(
-                    quote, known.words, bar
-                )
-                if score > 0 and (best is None or (score, statement_id) > best):
-                    best = (score, statement_id)
-            if best is not None:
-                return best[1]  # the speaker's own statements first
-        return None
-
-    def _linked(self, speaker: Speaker | None, quote: frozenset[str]) -> set[str]:
-        """Statements whose speaker may be this one under another attribution."""
-        if speaker is None:  # no speaker: anyone who said these words
-            found: set[str] = set()
-            for word in quote:
-                found |= self._by_word.get(word, set())
-            return found
-        if not speaker.organisation or speaker.kind == "description":
-            return set()
-        found = set()
-        for statement_id in self._by_organisation.get(fold(speaker.organisation), set()):
-            other = self._known[statement_id].speaker
-            # two named people never share a statement; an unnamed role or the org may
-            if speaker.kind == "person" and other.kind == "person":
-                continue
-            found.add(statement_id)
-        return found
+        for statement_id in candidates:
+            known = self._known[statement_id]
+            exact = folded == known.folded
+            score = 3.0 if exact else _matches(quote, known.words, bar)
+            if score > 0 and (best is None or (score, statement_id) > best):
+                best = (score, statement_id)
+        return best[1] if best else None
 
 
 # --- assignment ------------------------------------------------------------------------------
@@ -372,8 +364,8 @@ class StatementAssignment:
     """What one batch of quotes did to the statements.
 
     new: statements first seen in this batch (insert); updated: stored statements whose text
-    became fuller, whose first appearance became earlier or whose speaker became named (update
-    by statement_id; the id never changes); quote_statement: quote_id -> statement_id, or None
+    became fuller or whose first appearance became earlier (update by statement_id; the id
+    never changes); quote_statement: quote_id -> statement_id, or None
     for a quote with no speaker that matches nothing; touched: every statement that got a quote,
     whose n_articles / n_outlets the warehouse recounts.
     """
@@ -426,7 +418,7 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex
             known._put(statement, speaker, (quote.kind != "indirect", len(content)))
             created.add(statement_id)
         else:
-            if _grow(known, statement_id, quote, speaker, content):
+            if _grow(known, statement_id, quote, content):
                 changed.add(statement_id)
         result.quote_statement[quote.quote_id] = statement_id
         result.touched.add(statement_id)
@@ -440,8 +432,8 @@ def _first_seen(known: StatementIndex):
 
 
 def _grow(known: StatementIndex, statement_id: str, quote: StatementInput,
-          speaker: Speaker | None, content: frozenset[str]) -> bool:
-    """Fold a new version into a statement: fuller text, earlier appearance, named speaker."""
+          content: frozenset[str]) -> bool:
+    """Fold a new version into a statement: fuller text, or an earlier first appearance."""
     entry = known._known[statement_id]
     statement = entry.statement
     updates: dict[str, object] = {}
@@ -451,15 +443,8 @@ def _grow(known: StatementIndex, statement_id: str, quote: StatementInput,
     if quote.appeared_at < statement.first_seen_at:
         updates["first_seen_at"] = quote.appeared_at
         updates["first_article_id"] = quote.article_id
-    new_speaker = entry.speaker
-    if speaker is not None and speaker.kind == "person" and entry.speaker.kind in ("role", "org"):
-        # an unnamed "OpenAI spokesperson" turned out to be a named person of that organisation
-        updates.update(speaker=speaker.name, speaker_role=speaker.role or statement.speaker_role)
-        new_speaker = speaker
     if not updates:
         return False
-    known._put(replace(statement, **updates), new_speaker,
+    known._put(replace(statement, **updates), entry.speaker,
                rank if "text" in updates else entry.rank)
-    if new_speaker.key != entry.speaker.key:
-        known._by_speaker.get(entry.speaker.key, set()).discard(statement_id)
     return True

@@ -24,8 +24,9 @@ OPENAI_STATEMENT = (
     "with no obligation to provide feedback or use the tool."
 )
 LETTER_LINE = (
-    "We are not against the use of AI technology as a tool for the arts, but we do not agree "
-    "with how this artist program has been rolled out."
+    "Hundreds of artists have given unpaid labour to a company valued at $150B: bug reports, "
+    "feedback, experiments, finished pieces. We are not against the use of AI technology as a "
+    "tool for the arts, but we do not agree with how this artist program has been rolled out."
 )
 DAY = datetime(2024, 11, 26, 15, tzinfo=UTC)
 _numbers = count()
@@ -78,14 +79,14 @@ SAME = [
                            speaker=None, speaker_text="Felix")),
     ("possessive", quote("Participation is voluntary, with no obligation to use the tool",
                          speaker=None, speaker_text="OpenAI's Niko Felix")),
-    ("unnamed-spokesperson", quote("Participation is voluntary, with no obligation to provide "
-                                   "feedback or use the tool", speaker="OpenAI",
-                                   speaker_text="an OpenAI spokesperson")),
     ("pronoun-unresolved", quote("Hundreds of artists in our alpha have shaped Sora's "
                                  "development, helping prioritize new features",
                                  speaker=None, speaker_text="he")),
     ("letter-reworded", quote("we are not against the use of AI technology as a tool for the "
                               "arts", speaker=None, speaker_text="the PR Puppets collective")),
+    ("letter-indirect-units", quote("hundreds of artists provided unpaid labour to a company "
+                                    "valued at $150 billion", speaker="PR Puppets",
+                                    kind="indirect")),
 ]
 
 
@@ -110,6 +111,10 @@ DIFFERENT = [
                                              "for the features they shaped",
                                              speaker="Maren Solvik")),
     ("short-different-fragment", quote("about PR", speaker="PR Puppets", kind="mixed")),
+    # an unnamed spokesperson stays its own speaker, even with the named one's words
+    ("unnamed-spokesperson", quote("Participation is voluntary, with no obligation to provide "
+                                   "feedback or use the tool", speaker="OpenAI",
+                                   speaker_text="an OpenAI spokesperson")),
 ]
 
 
