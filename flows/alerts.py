@@ -47,35 +47,6 @@ DIGEST_ITEMS_SHOWN = 10  # statements listed in a digest's text; the JSON carrie
 DIGEST_ITEMS_KEPT = 200
 USER_AGENT = "presswatch/0.1 (+https://github.com/presswatch/presswatch)"
 
-__all__ = [
-    "AlertConfigError",
-    "AlertContext",
-    "AlertItem",
-    "AlertMessage",
-    "AlertRunReport",
-    "ChannelResult",
-    "ChannelSettings",
-    "ConsoleChannel",
-    "DeliveryError",
-    "DeliveryOutcome",
-    "DeliveryReport",
-    "EmailChannel",
-    "EmailSettings",
-    "NewStatementInfo",
-    "WebhookChannel",
-    "build_channels",
-    "channel_settings",
-    "deliver_pending",
-    "list_alerts",
-    "print_alerts",
-    "print_test_alert",
-    "queue_alerts",
-    "render_alert_rows",
-    "run_alerts",
-    "select_alerts",
-    "send_test_alert",
-]
-
 
 class AlertConfigError(ValueError):
     """Alert settings that cannot be used; the message names the key or variable to fix."""
@@ -111,6 +82,10 @@ class ChannelSettings:
     console: bool
     webhook_url: str | None
     email: EmailSettings | None
+
+    def __repr__(self) -> str:  # a webhook URL is a secret (Slack's carry the token): host only
+        host = urlsplit(self.webhook_url).netloc if self.webhook_url else None
+        return f"ChannelSettings(console={self.console}, webhook={host!r}, email={self.email!r})"
 
 
 def _env(env: Mapping[str, str], name: str) -> str | None:
@@ -157,6 +132,8 @@ def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | N
         port = int(port_text) if port_text else mail.port
     except ValueError as exc:
         raise AlertConfigError(f"PRESSWATCH_SMTP_PORT: {port_text!r} is not a port number") from exc
+    if not 0 < port < 65536:
+        raise AlertConfigError(f"SMTP port {port} is out of range (1-65535)")
     starttls_text = _env(env, "PRESSWATCH_SMTP_STARTTLS")
     starttls = mail.starttls
     if starttls_text is not None:
@@ -172,22 +149,34 @@ def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | N
         if recipients_text
         else list(mail.recipients)
     )
-    if not sender or not recipients:
-        raise AlertConfigError(
-            f"mail host {host!r} is set but "
-            f"{'alerts.email.sender (or PRESSWATCH_SMTP_SENDER)' if not sender else ''}"
-            f"{' and ' if not sender and not recipients else ''}"
-            f"{'alerts.email.recipients (or PRESSWATCH_SMTP_RECIPIENTS)' if not recipients else ''}"
-            " is missing"
+    missing = [
+        key
+        for key, value in (
+            ("alerts.email.sender (or PRESSWATCH_SMTP_SENDER)", sender),
+            ("alerts.email.recipients (or PRESSWATCH_SMTP_RECIPIENTS)", recipients),
         )
+        if not value
+    ]
+    if missing:
+        raise AlertConfigError(f"mail host {host!r} is set but {' and '.join(missing)} missing")
     return EmailSettings(
         host=host,
         port=port,
         starttls=starttls,
         username=_env(env, "PRESSWATCH_SMTP_USERNAME") or mail.username,
         password=env.get("PRESSWATCH_SMTP_PASSWORD") or None,
-        sender=_check_address(sender, "alerts.email.sender"),
-        recipients=tuple(_check_address(r, "alerts.email.recipients") for r in recipients),
+        sender=_check_address(
+            sender,
+            "PRESSWATCH_SMTP_SENDER"
+            if _env(env, "PRESSWATCH_SMTP_SENDER")
+            else "alerts.email.sender",
+        ),
+        recipients=tuple(
+            _check_address(
+                r, "PRESSWATCH_SMTP_RECIPIENTS" if recipients_text else "alerts.email.recipients"
+            )
+            for r in recipients
+        ),
     )
 
 
@@ -1012,9 +1001,7 @@ def send_test_alert(
     return results
 
 
-def print_test_alert(
-    story: Story, env: Mapping[str, str], out: TextIO | None = None
-) -> int:
+def print_test_alert(story: Story, env: Mapping[str, str], out: TextIO | None = None) -> int:
     """`presswatch alerts test`: one test alert per configured channel; 0 when all took it,
     1 when one failed, 2 when nothing is configured or the settings are unusable."""
     out = out or sys.stdout
