@@ -1,0 +1,91 @@
+"""Every data check passes on a clean warehouse and catches a planted bad row."""
+
+from __future__ import annotations
+
+import pytest
+
+from warehouse.errors import ChecksFailed
+from warehouse.store import CHECKS_DIR, open_warehouse, snapshot_path
+
+A = "(select min(article_id) from articles)"
+Q = "(select min(quote_id) from quotes)"
+COPY_ARTICLE = (
+    "insert into articles (article_id, url, canonical_url, outlet, text, word_count, "
+    "fetched_at, first_seen_at, run_id) select {id}, url || '#x', {canonical}, outlet, text, "
+    "word_count, fetched_at, first_seen_at, run_id from articles where article_id = " + A
+)
+
+PLANTED = {
+    "articles_id_is_url_hash": f"update articles set canonical_url = 'https://elsewhere.example/' "
+                               f"where article_id = {A}",
+    "articles_unique_canonical_url": COPY_ARTICLE.format(id="'0000000000000000'",
+                                                         canonical="canonical_url"),
+    "articles_not_from_the_future": f"update articles set published_at = fetched_at + "
+                                    f"interval 3 day where article_id = {A}",
+    "articles_have_text": f"update articles set text = '  ' where article_id = {A}",
+    "articles_known_run": f"update articles set run_id = 'no-such-run' where article_id = {A}",
+    "articles_cluster_is_article": f"update articles set cluster_id = 'ffffffffffffffff' "
+                                   f"where article_id = {A}",
+    "articles_relevance_in_range": f"update articles set is_relevant = null where article_id = {A}",
+    "raw_pages_known_article": "insert into raw_pages values ('ffffffffffffffff', '\\x00'::blob)",
+    "pages_known_run": "insert into pages (url, run_id, fetched_at) "
+                       "values ('https://x.example/', 'no-such-run', now())",
+    "source_runs_known": "insert into source_runs values "
+                         "('r1', 'no-such-source', 'ok', 0, 0, 0, 0, null)",
+    "runs_valid": "update runs set finished_at = started_at - interval 1 hour",
+    "entities_inside_article": f"update entities set end_char = end_char + 1 "
+                               f"where article_id = {A}",
+    "quotes_inside_article": f"update quotes set content = 'words never written' "
+                             f"where quote_id = {Q}",
+    "quotes_valid": f"update quotes set confidence = 1.5 where quote_id = {Q}",
+    "quotes_unique_span": "insert into quotes select 'ffffffffffffffff', article_id, content, cue, "
+                          "kind, speaker_text, speaker, speaker_role, start_char, end_char, "
+                          f"confidence, statement_id from quotes where quote_id = {Q}",
+    "quotes_known_statement": f"update quotes set statement_id = 'gone' where quote_id = {Q}",
+    "statements_known_first_article": "update statements set first_article_id = 'gone'",
+    "statements_counts_match_quotes": "update statements set n_outlets = n_outlets + 1",
+    "search_index_consistent": f"insert into article_terms select article_id, term, tf "
+                               f"from article_terms where article_id = {A} limit 1",
+}
+
+
+def _check_names() -> list[str]:
+    return sorted(p.stem for p in CHECKS_DIR.glob("*.sql"))
+
+
+def test_every_check_has_a_planted_row():
+    assert sorted(PLANTED) == _check_names()
+
+
+@pytest.fixture
+def clean_warehouse(db_path, corpus):
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(corpus.run_batch("r1", 3))
+        wh.index_articles()
+    return db_path
+
+
+def test_a_clean_warehouse_passes_every_check(clean_warehouse):
+    with open_warehouse(clean_warehouse) as wh:
+        assert wh.run_checks() == []
+
+
+@pytest.mark.parametrize("check", sorted(PLANTED))
+def test_check_catches_its_planted_row(clean_warehouse, check):
+    with open_warehouse(clean_warehouse) as wh:
+        wh.connection.execute(PLANTED[check])
+        failures = {f.name: f for f in wh.run_checks()}
+    assert check in failures
+    assert failures[check].n_rows >= 1 and failures[check].rows
+
+
+def test_a_failed_check_fails_publishing_and_keeps_the_last_good_snapshot(clean_warehouse):
+    with open_warehouse(clean_warehouse) as wh:
+        good = wh.publish()
+        good_bytes = good.read_bytes()
+        wh.connection.execute(PLANTED["quotes_inside_article"])
+        with pytest.raises(ChecksFailed) as raised:
+            wh.publish()
+    message = str(raised.value)
+    assert "quotes_inside_article" in message and "words never written" in message
+    assert snapshot_path(clean_warehouse).read_bytes() == good_bytes
