@@ -718,6 +718,10 @@ class DeliveryOutcome:
     attempts: int
     error: str | None = None
 
+    @property
+    def delivered(self) -> bool:
+        return self.status == "delivered"
+
 
 @dataclass
 class DeliveryReport:
