@@ -130,7 +130,8 @@ class SpeakerDirectory:
         self._aliases.sort(key=lambda alias: -len(alias[0]))  # "Niko Felix" before "Felix"
         self._role_nouns = word_set("role_nouns")
         self._role_synonyms = word_table("relevance/statement_roles")
-        self._pronouns = set(word_table("pronouns"))
+        self._nobody = set(word_table("pronouns")) | word_set("relevance/statement_non_speakers")
+        self._determiners = word_set("relevance/statement_determiners")
 
     def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
         """The unified speaker of a quote, or None when it has none (a bare pronoun)."""
@@ -152,7 +153,7 @@ class SpeakerDirectory:
         if quote.speaker:
             return self._person(quote.speaker, quote.speaker_role, full_names)
         mention = (quote.speaker_text or "").strip()
-        if not mention or fold(mention) in self._pronouns:
+        if not mention or fold(mention) in self._nobody:
             return None
         if _looks_like_name(mention):
             return self._person(_strip_possessor(mention), quote.speaker_role, full_names)
@@ -209,9 +210,9 @@ class SpeakerDirectory:
     def _capitalised_before(self, quote: StatementInput, role: str) -> str | None:
         """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""
         mention = quote.speaker_text or quote.speaker_role or ""
-        names = [w for w in mention.replace("'s", "").split() if w[:1].isupper()]
-        names = [w.strip(",.") for w in names if fold(w.strip(",.")) not in self._role_synonyms]
-        return " ".join(names) or None
+        names = [w.strip(",.") for w in mention.replace("'s", "").split() if w[:1].isupper()]
+        skip = self._role_synonyms.keys() | self._determiners
+        return " ".join(w for w in names if fold(w) not in skip) or None
 
 
 def _looks_like_name(text: str) -> bool:
@@ -376,15 +377,17 @@ class StatementAssignment:
     touched: set[str] = field(default_factory=set)
 
 
-def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex
-                      ) -> StatementAssignment:
+def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
+                      people: Iterable[str] = ()) -> StatementAssignment:
     """Map each quote to a statement, creating statements only for things not said before.
 
     Quotes are taken in order of first appearance, so a statement's id and first article come
-    from its earliest version in the batch. The index is updated in place for the next batch.
+    from its earliest version in the batch. `people`: canonical names of the PERSON entities in
+    the batch's articles, so that "Solvik" finds "Maren Solvik" even when she is first quoted by
+    surname. The index is updated in place for the next batch.
     """
     ordered = sorted(quotes, key=lambda q: (q.appeared_at, q.article_id, q.start_char, q.quote_id))
-    full_names = set(known.full_names())
+    full_names = set(known.full_names()) | {p for p in people if len(words(p)) > 1}
     for quote in ordered:  # all full names first, so a bare surname can find its full name
         if quote.speaker and len(words(quote.speaker)) > 1:
             full_names.add(quote.speaker)

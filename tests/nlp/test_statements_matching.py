@@ -139,6 +139,7 @@ SPEAKERS = [
     ((None, "Maren Solvik"), "Maren Solvik", "person", None),
     ((None, "Solvik"), "Maren Solvik", "person", None),
     ((None, "the artists"), "the artists", "description", None),
+    ((None, "The spokesperson"), "The spokesperson", "description", None),
 ]
 
 
@@ -149,6 +150,18 @@ def test_speakers_are_unified(directory, mention, name, kind, organisation) -> N
                                 full_names=["Maren Solvik", "Jane Doe"])
     assert speaker is not None
     assert (speaker.name, speaker.kind, speaker.organisation) == (name, kind, organisation)
+
+
+@pytest.mark.parametrize("mention", ["he", "She", "who", "which", "", None])
+def test_mentions_that_name_nobody_have_no_speaker(directory, mention) -> None:
+    assert directory.resolve(quote("x", speaker=None, speaker_text=mention)) is None
+
+
+def test_surname_finds_the_full_name_of_a_person_in_the_batch(directory) -> None:
+    index = StatementIndex(directory)
+    first = quote("I spent months making things for them for free", speaker="Solvik", hours=1)
+    result = assign_statements([first], index, people=["Maren Solvik", "Niko Felix"])
+    assert [s.speaker for s in result.new] == ["Maren Solvik"]
 
 
 def test_unnamed_spokesperson_stays_its_own_speaker(directory) -> None:
