@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -64,7 +65,8 @@ def looks_like_html(body: bytes) -> bool:
 
 def _entry_date(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        # dict.get: feedparser's own get() maps missing keys onto others, with a warning.
+        parsed = dict.get(entry, key)
         if parsed:
             try:
                 return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
@@ -225,7 +227,7 @@ def parse_sitemap(
         except _DecompressionMaxSizeExceeded:
             result.error = f"sitemap larger than {max_size} bytes once decompressed"
             return result
-        except OSError as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             result.error = f"broken gzip sitemap: {exc}"
             return result
     try:

@@ -1,0 +1,211 @@
+"""URL identity and the private-host guard, table-driven, plus a fuzz of canonicalize."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spiders.urls import (
+    BadUrl,
+    UrlRefused,
+    canonicalize,
+    check_url_allowed,
+    google_news_publisher_url,
+    outlet_of,
+    parse_networks,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("HTTP://Example.COM/a", "http://example.com/a"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://example.com:443/a", "http://example.com:443/a"),
+        ("http://example.com", "http://example.com/"),
+        ("http://example.com/a#section-2", "http://example.com/a"),
+        ("http://example.com/a?utm_source=rss&utm_medium=feed&utm_campaign=x",
+         "http://example.com/a"),
+        ("http://example.com/a?id=7&fbclid=IwAR0&gclid=abc&mc_cid=1&mc_eid=2",
+         "http://example.com/a?id=7"),
+        ("http://example.com/a?UTM_Source=x&id=7", "http://example.com/a?id=7"),
+        ("http://example.com/a?b=2&a=1", "http://example.com/a?a=1&b=2"),
+        ("http://example.com/a?", "http://example.com/a"),
+        ("http://example.com/a?flag", "http://example.com/a?flag="),
+        ("http://example.com/a/../b/./c", "http://example.com/b/c"),
+        ("http://example.com/%7euser", "http://example.com/~user"),
+        ("http://example.com/caf%c3%a9", "http://example.com/caf%C3%A9"),
+        ("http://example.com/café", "http://example.com/caf%C3%A9"),
+        ("http://user:secret@example.com/a", "http://example.com/a"),
+        ("http://Example.com./a", "http://example.com/a"),
+        ("http://bücher.de/a", "http://xn--bcher-kva.de/a"),
+        ("http://[::1]:80/a", "http://[::1]/a"),
+        ("  http://example.com/a  ", "http://example.com/a"),
+        # Trailing slashes stay as published: /a and /a/ can be different resources.
+        ("http://example.com/a/", "http://example.com/a/"),
+        # Parameters that look like tracking but are content stay.
+        ("http://example.com/search?q=utm_source", "http://example.com/search?q=utm_source"),
+        ("http://example.com/a?page=2", "http://example.com/a?page=2"),
+    ],
+)
+def test_canonicalize(raw: str, expected: str) -> None:
+    assert canonicalize(raw) == expected
+
+
+def test_canonicalize_is_idempotent_on_the_table() -> None:
+    url = "HTTP://Example.COM:80/a/../b?z=1&utm_source=x&a=2#f"
+    assert canonicalize(canonicalize(url)) == canonicalize(url)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   ", "example.com/a", "/relative/path", "mailto:news@example.com",
+     "javascript:alert(1)", "ftp://example.com/file", "file:///etc/passwd", "http://",
+     "http://exa mple.com/", "http://example.com:99999/", "http://example.com/a\nb",
+     "data:text/html,<b>hi</b>"],
+)
+def test_canonicalize_refuses_what_is_not_an_http_url(raw: str) -> None:
+    with pytest.raises(BadUrl):
+        canonicalize(raw)
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=400, deadline=None)
+def test_canonicalize_fuzz_only_bad_url_escapes(raw: str) -> None:
+    try:
+        result = canonicalize(raw)
+    except BadUrl:
+        return
+    assert result.startswith(("http://", "https://"))
+    assert canonicalize(result) == result
+
+
+_url_parts = st.fixed_dictionaries({
+    "scheme": st.sampled_from(["http", "https", "HTTP"]),
+    "host": st.from_regex(r"[a-z][a-z0-9-]{0,10}\.(com|org|co\.uk)", fullmatch=True),
+    "path": st.lists(st.text("abc%/.~-_é", max_size=8), max_size=4),
+    "query": st.lists(st.tuples(st.sampled_from(["a", "b", "utm_x", "fbclid", "id"]),
+                                st.text("xyz=&", max_size=4)), max_size=4),
+    "fragment": st.text("abc", max_size=4),
+})
+
+
+@given(_url_parts)
+@settings(max_examples=300, deadline=None)
+def test_canonicalize_fuzz_urls_are_stable_and_untracked(parts: dict) -> None:
+    query = "&".join(f"{k}={v}" for k, v in parts["query"])
+    url = f"{parts['scheme']}://{parts['host']}/{'/'.join(parts['path'])}?{query}#{parts['fragment']}"
+    try:
+        result = canonicalize(url)
+    except BadUrl:
+        return
+    assert canonicalize(result) == result
+    assert "#" not in result and "utm_x=" not in result and "fbclid=" not in result
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet"),
+    [
+        ("https://www.theverge.com/2024/11/26/x", "theverge.com"),
+        ("https://feeds.arstechnica.com/arstechnica/index", "arstechnica.com"),
+        ("https://www.bbc.co.uk/news/x", "bbc.co.uk"),
+        ("http://127.0.0.2:8001/a", "127.0.0.2"),
+        ("http://localhost:8000/", "localhost"),
+    ],
+)
+def test_outlet_of(url: str, outlet: str) -> None:
+    assert outlet_of(url) == outlet
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/", "http://127.8.9.10:8080/x", "http://10.0.0.5/", "http://172.16.3.4/",
+        "http://172.31.255.255/", "http://192.168.1.1/", "http://169.254.169.254/latest/",
+        "http://0.0.0.0/", "http://100.64.0.1/", "http://[::1]/", "http://[fc00::1]/",
+        "http://[fd12:3456::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/",
+        "http://224.0.0.1/", "http://localhost/",
+    ],
+)
+def test_private_and_special_addresses_are_refused(url: str) -> None:
+    with pytest.raises(UrlRefused, match="non-public address"):
+        check_url_allowed(url, allow_private_hosts=False)
+    check_url_allowed(url, allow_private_hosts=True)  # allowed with the flag
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/", "file:///etc/passwd", "gopher://x/"])
+def test_other_schemes_are_refused_even_with_private_hosts_allowed(url: str) -> None:
+    with pytest.raises(UrlRefused, match="only http"):
+        check_url_allowed(url, allow_private_hosts=True)
+
+
+def test_public_address_is_allowed() -> None:
+    check_url_allowed("https://93.184.215.14/a", allow_private_hosts=False)
+    check_url_allowed("https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/", False)
+
+
+def test_a_name_is_refused_if_any_of_its_addresses_is_private() -> None:
+    def resolve(host: str) -> list[str]:
+        return {"mixed.example": ["93.184.215.14", "10.0.0.7"],
+                "public.example": ["93.184.215.14"]}[host]
+
+    with pytest.raises(UrlRefused, match="10.0.0.7"):
+        check_url_allowed("http://mixed.example/", False, resolve=resolve)
+    check_url_allowed("http://public.example/", False, resolve=resolve)
+
+
+def test_unresolvable_name_is_refused_with_reason() -> None:
+    def resolve(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    with pytest.raises(UrlRefused, match="cannot resolve host 'nowhere.invalid'"):
+        check_url_allowed("http://nowhere.invalid/", False, resolve=resolve)
+
+
+def test_trusted_networks_make_one_address_public_looking() -> None:
+    trusted = parse_networks(["127.0.0.5/32"])
+    check_url_allowed("http://127.0.0.5:8000/", False, trusted_networks=trusted)
+    with pytest.raises(UrlRefused):
+        check_url_allowed("http://127.0.0.6:8000/", False, trusted_networks=trusted)
+    assert trusted == (ipaddress.ip_network("127.0.0.5/32"),)
+    with pytest.raises(BadUrl, match="not an IP network"):
+        parse_networks(["intranet"])
+
+
+def _google_token(url: str) -> str:
+    data = url.encode()
+    length = bytes([len(data)]) if len(data) < 0x80 else bytes(
+        [(len(data) & 0x7F) | 0x80, len(data) >> 7])
+    raw = b"\x08\x13\x22" + length + data + b"\xd2\x01\x00"
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "publisher",
+    ["https://www.theverge.com/2024/11/26/24306879/openai-sora-leak?utm_source=gn",
+     "https://techcrunch.com/" + "long-path/" * 20],
+)
+def test_google_news_links_decode_to_the_publisher(publisher: str) -> None:
+    link = f"https://news.google.com/rss/articles/{_google_token(publisher)}?oc=5"
+    assert google_news_publisher_url(link) == canonicalize(publisher)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        # The newer opaque ids only resolve through Google: the crawl follows them instead.
+        "https://news.google.com/rss/articles/" + base64.urlsafe_b64encode(
+            b"\x08\x13\x22\x00AU_yqLOpaqueIdentifier").decode().rstrip("="),
+        "https://news.google.com/rss/articles/!!!not-base64",
+        "https://news.google.com/topics/CAAqBwgKMK",
+        "https://example.com/rss/articles/" + _google_token("https://example.org/a"),
+    ],
+)
+def test_google_news_links_that_cannot_be_decoded(link: str) -> None:
+    assert google_news_publisher_url(link) is None
