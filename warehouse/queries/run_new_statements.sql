@@ -1,0 +1,14 @@
+-- The statements a run created, with their first article, for the run's Prefect artifact.
+-- $1: list of statement ids.
+select
+    s.speaker,
+    coalesce(s.speaker_role, '') as role,
+    s.text as statement,
+    a.outlet,
+    coalesce(a.title, '') as title,
+    a.url,
+    s.n_outlets
+from statements as s
+join articles as a on a.article_id = s.first_article_id
+where list_contains($1, s.statement_id)
+order by s.first_seen_at, s.statement_id
