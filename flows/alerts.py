@@ -15,6 +15,7 @@ in plain_text objects, HTML escaped in the mail's HTML part, only http(s) links.
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import smtplib
 import ssl
@@ -655,7 +656,7 @@ class WebhookChannel:
                 response.read(65536)
         except urllib.error.HTTPError as exc:
             raise DeliveryError(f"webhook at {host} answered HTTP {exc.code}") from exc
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise DeliveryError(f"webhook at {host} unreachable: {reason}") from exc
 
@@ -808,8 +809,19 @@ def deliver_pending(
                     )
                 )
                 continue
-            attempts = store.start_attempt(con, row.alert_id, clock())
+            attempts = store.start_attempt(con, row.alert_id, clock(), max_attempts)
             if attempts is None:
+                if store.give_up(con, row.alert_id, max_attempts):
+                    report.outcomes.append(
+                        DeliveryOutcome(
+                            row.alert_id,
+                            row.alert_key,
+                            row.channel,
+                            "failed",
+                            row.attempts,
+                            row.last_error or "the last attempt did not finish",
+                        )
+                    )
                 continue
             try:
                 channel.send(AlertMessage.from_payload(row.payload), row.alert_id)

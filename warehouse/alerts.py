@@ -209,13 +209,26 @@ def read_alerts(con: duckdb.DuckDBPyConnection, since: datetime | None = None) -
     return [_alert_row(row) for row in rows]
 
 
-def start_attempt(con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime) -> int | None:
-    """Count one attempt before sending; None when the alert is no longer pending."""
+def start_attempt(
+    con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime, max_attempts: int
+) -> int | None:
+    """Count one attempt before sending; None when the alert is no longer pending or has used
+    its attempts (see give_up)."""
     with _transaction(con):
         row = con.execute(
-            _sql("start_attempt"), {"alert_id": alert_id, "attempted_at": now}
+            _sql("start_attempt"),
+            {"alert_id": alert_id, "attempted_at": now, "max_attempts": max_attempts},
         ).fetchone()
     return int(row[0]) if row else None
+
+
+def give_up(con: duckdb.DuckDBPyConnection, alert_id: str, max_attempts: int) -> bool:
+    """Fail a pending alert whose attempts are used up; True when it did."""
+    with _transaction(con):
+        row = con.execute(
+            _sql("give_up"), {"alert_id": alert_id, "max_attempts": max_attempts}
+        ).fetchone()
+    return row is not None
 
 
 def mark_delivered(con: duckdb.DuckDBPyConnection, alert_id: str, now: datetime) -> None:

@@ -880,3 +880,20 @@ def test_webhook_digest_stays_within_slack_limits() -> None:
             assert len(obj["text"]) <= 3000
             assert obj["type"] == "plain_text"  # no link: javascript: URLs are dropped
     assert "<" not in json.dumps(body["blocks"])
+
+
+def test_alert_whose_sends_never_finish_is_given_up(db: Path, webhook: WebhookReceiver) -> None:
+    """A process that dies in every send still stops: attempts are counted before sending."""
+    statements = day_one(db)
+    with store.connect(db) as con:
+        new = store.read_new_statements(con)
+    queue_alerts(db, select_alerts(new, context(Alerts())), ["webhook"],
+                 [s.statement_id for s in new], story_id="test", run_id="r1", now=T0)
+    # as if three runs had died while sending Niko Felix's alert
+    sql(db, "update alerts set attempts = 3 where alert_key = ?", [statements["felix"]])
+    report = deliver_pending(db, [WebhookChannel(webhook.url)], max_attempts=3)
+    assert sorted((o.alert_key, o.status) for o in report.outcomes) == sorted(
+        [(statements["felix"], "failed"), (statements["puppets"], "delivered")])
+    assert [b["presswatch"]["items"][0]["speaker"] for b in webhook.bodies()] == ["PR Puppets"]
+    assert sql(db, "select last_error from alerts where status = 'failed'") == [
+        ("the last attempt did not finish (the process died)",)]
