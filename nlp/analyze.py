@@ -34,7 +34,8 @@ def analyze_texts(
     n_process: int = 1,
     nlp: Language | None = None,
 ) -> Iterator[DocAnalysis]:
-    """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included."""
+    """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included.
+    Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline across calls."""
     nlp = nlp or build_pipeline(story)
     iterator = iter(items)
     while chunk := list(islice(iterator, batch_size * max(1, n_process))):
@@ -58,11 +59,12 @@ def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:
     return DocAnalysis(doc_id, "en", None, entities, doc._.quotes)
 
 
-def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str]) -> int:
+def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str], *,
+                  nlp: Language | None = None) -> int:
     """Read {"doc_id", "text"} lines, write one result line per document; returns the count."""
     count = 0
     for analysis in analyze_texts(_read_items(in_stream), story, batch_size=story.nlp.batch_size,
-                                  n_process=story.nlp.n_process):
+                                  n_process=story.nlp.n_process, nlp=nlp):
         out_stream.write(json.dumps(to_json(analysis), ensure_ascii=False) + "\n")
         count += 1
     out_stream.flush()

@@ -77,14 +77,28 @@ class EntityLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         surnames: dict[str, str] = {}
+        first_seen: dict[str, int] = {}
         linked: list[Span] = []
         for ent in doc.ents:
             canonical, label = self._link(ent, surnames)
-            if ent.label_ == "PERSON" and canonical and " " in canonical:
-                surnames.setdefault(surname(canonical).lower(), canonical)
+            if label == "PERSON" and canonical and " " in canonical:
+                key = surname(canonical).lower()
+                if key not in surnames:
+                    surnames[key], first_seen[key] = canonical, ent.end
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
-        doc.ents = linked
+        linked += self._missed_surnames(doc, surnames, first_seen)
+        doc.ents = sorted(linked, key=lambda span: span.start)
         return doc
+
+    def _missed_surnames(self, doc: Doc, surnames: dict[str, str], first_seen: dict[str, int]
+                         ) -> list[Span]:
+        """'Maria Lopez joined in May. Lopez said ...': the model often misses the lone surname."""
+        return [
+            Span(doc, token.i, token.i + 1, label="PERSON", kb_id=surnames[token.lower_])
+            for token in doc
+            if token.ent_iob_ == "O" and token.pos_ == "PROPN" and token.lower_ in surnames
+            and token.i >= first_seen[token.lower_]
+        ]
 
     def _link(self, ent: Span, surnames: dict[str, str]) -> tuple[str | None, str]:
         """Canonical name and label for one mention, in order of trust."""

