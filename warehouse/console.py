@@ -38,8 +38,7 @@ _READING_STATEMENTS = {
     duckdb.StatementType.CALL,
     duckdb.StatementType.SET,
     duckdb.StatementType.VARIABLE_SET,
-    duckdb.StatementType.COPY,  # COPY (query) TO file reads; COPY ... FROM is refused read-only
-}
+}  # not COPY: it can load into tables too; --out FILE writes a result instead
 _HISTORY_FILE = Path.home() / ".presswatch_sql_history"
 
 
@@ -103,7 +102,7 @@ def run_query(
             for statement in statements[:-1]:
                 con.execute(statement).fetchall()
             relation = con.sql(statements[-1].query)
-            if relation is None:  # a statement without a result (SET, COPY ... TO)
+            if relation is None:  # a statement without a result (SET)
                 return EXIT_OK
             reader = relation.to_arrow_reader(_BATCH_ROWS)
             _write(reader, fmt, out, stdout, max_table_rows)

@@ -145,6 +145,10 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseErro
     message = str(exc)
     if read_only and not path.exists():
         return WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
+    if isinstance(exc, duckdb.ConnectionException):
+        return WarehouseError(
+            path, f"already open in this process with other settings ({message}); close it first"
+        )
     if not path.exists():
         return WarehouseUnwritable(
             path, f"cannot create a warehouse here ({message}); choose a writable path"
@@ -213,23 +217,26 @@ def open_warehouse(
         probe = connect(path, read_only=True, lock_timeout_s=lock_timeout_s)
         try:
             _inspect(probe, path, known)
-        finally:
+        except BaseException:
             probe.close()
+            raise
+        if read_only:
+            return Warehouse(path, probe, read_only=True)
+        probe.close()
     elif read_only:
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
-    con = connect(path, read_only=read_only, lock_timeout_s=lock_timeout_s)
-    warehouse = Warehouse(path, con, read_only=read_only)
-    if not read_only:
-        try:
-            applied = _inspect(con, path, known)
-            pending = [m for m in known if m.version not in applied]
-            for migration in pending:
-                warehouse._apply(migration)
-            if pending:
-                warehouse.refresh_views()
-        except BaseException:
-            con.close()
-            raise
+    con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s)
+    warehouse = Warehouse(path, con, read_only=False)
+    try:
+        applied = _inspect(con, path, known)
+        pending = [m for m in known if m.version not in applied]
+        for migration in pending:
+            warehouse._apply(migration)
+        if pending:
+            warehouse.refresh_views()
+    except BaseException:
+        con.close()
+        raise
     return warehouse
 
 
