@@ -6,7 +6,9 @@ language and the date bounds, because those decide identity and what analysts fi
 Rules:
 - Encoding: a byte-order mark wins; else a body that is valid UTF-8 is UTF-8 (servers and meta
   tags often claim latin-1 for UTF-8 pages, while real cp1252 text with accents is almost never
-  valid UTF-8); else the HTTP charset, then the <meta> charset, then cp1252, then latin-1.
+  valid UTF-8); a body of UTF-8 sequences with stray invalid bytes is UTF-8 with those bytes
+  read as cp1252 (mixed encodings); else the HTTP charset, then the <meta> charset, then
+  cp1252, then latin-1.
 - Canonical URL: <link rel=canonical>, else og:url, made absolute against the final URL and
   canonicalised, kept only if it is http(s), on the same registered domain as the final URL,
   and not the site's front page (a common CMS bug) unless the page itself is the front page.
@@ -33,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
+from htmldate import find_date
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
@@ -42,6 +45,7 @@ from presswatch.records import Article, FetchedPage, stable_id
 from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 LANGID_CONFIDENT = 0.9
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -63,7 +67,21 @@ _MAGIC = (
     (b"OggS", "Ogg media"),
     (b"\x7fELF", "executable"),
 )
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_STRAY_BYTES_AS_CP1252 = "presswatch-stray-bytes-as-cp1252"
 _LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{1,8})*$")
+
+
+def _stray_bytes_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start:error.end]
+    return stray.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_STRAY_BYTES_AS_CP1252, _stray_bytes_as_cp1252)
 
 
 class NoArticleText(ValueError):
@@ -117,6 +135,9 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(body):
+        # Mostly UTF-8 with stray single bytes: a UTF-8 template around cp1252 content.
+        return body.decode("utf-8", errors=_STRAY_BYTES_AS_CP1252), "utf-8+cp1252"
     declared = [http_charset, html_body_declared_encoding(body[:4096])]
     for encoding in declared:
         text = _strict(body, encoding)
@@ -177,9 +198,24 @@ def choose_canonical(final_url: str, declared: str | None) -> str:
     return candidate
 
 
-def _published_at(value: str | None, fetched_at: datetime) -> datetime | None:
+def _published_at(value: str | None, html: str, fetched_at: datetime) -> datetime | None:
+    """The publication time, never after the fetch.
+
+    trafilatura hands htmldate the page URL, and a date in the URL (/2024/11/26/) wins over a
+    precise meta timestamp, so a date-only result is refined from the page alone when the page
+    gives a time on that same day.
+    """
     if not value:
         return None
+    if value.endswith("T00:00:00"):
+        precise = find_date(
+            html,
+            original_date=True,
+            outputformat=DATE_FORMAT,
+            max_date=fetched_at.date().isoformat(),
+        )
+        if precise and precise[:10] == value[:10]:
+            value = precise
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -200,6 +236,8 @@ def _authors(value: str | None) -> list[str]:
 def extract_article(page: FetchedPage, body: bytes) -> Article:
     """The article in one fetched page, or NoArticleText saying why there is none."""
     url = page.final_url or page.url
+    if not body.strip():
+        raise NoArticleText(f"{url}: empty body")
     not_html = sniff_non_html(body)
     if not_html:
         raise NoArticleText(f"{url}: body is {not_html}, not HTML")
@@ -222,7 +260,7 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
             date_extraction_params={
                 "original_date": True,
                 "extensive_search": True,
-                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+                "outputformat": DATE_FORMAT,
                 "max_date": fetched_at.date().isoformat(),
             },
         )
@@ -241,7 +279,7 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         outlet=outlet_of(canonical_url),
         title=" ".join((document.title or "").split()) or None,
         authors=_authors(document.author),
-        published_at=_published_at(document.date, fetched_at),
+        published_at=_published_at(document.date, html, fetched_at),
         language=detect_language(text, html_lang),
         text=text,
         word_count=word_count,
