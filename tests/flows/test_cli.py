@@ -1,0 +1,74 @@
+"""The `presswatch` command as a user runs it: a real process, its exit code and its words."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from presswatch.story import default_story_path
+
+
+def presswatch(*args: str, stdin: str | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], input=stdin, capture_output=True,
+        text=True, timeout=300, cwd=cwd,
+    )
+
+
+def _story_with(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "story.toml"
+    path.write_text(default_story_path().read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("\n[surprise]\nkey = 1\n", "surprise: unknown key"),
+        ("\n[[feeds]]\nname = 'no url'\n", "url: missing"),
+        ("\n[[feeds]]\nurl = 42\n", "url: Input should be a valid string"),
+        ("\n[crawl]\ntimeout = 5\n", "not valid TOML"),  # [crawl] defined twice
+        ("\n[alerts.email]\nport = 'twenty-five'\n", "alerts.email.port"),
+    ],
+)
+def test_a_malformed_story_names_file_and_key_and_exits_2(tmp_path, extra, expected):
+    story = _story_with(tmp_path, extra)
+    db = tmp_path / "out.duckdb"
+    result = presswatch("run", "--story", str(story), "--db", str(db))
+    assert result.returncode == 2, result.stderr
+    assert str(story) in result.stderr and expected in result.stderr
+    assert not db.exists(), "nothing may be written on a usage error"
+
+
+def test_missing_story_and_unwritable_warehouse_exit_2(tmp_path):
+    result = presswatch("run", "--story", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2 and "story file not found" in result.stderr
+    result = presswatch("run", "--db", str(tmp_path / "no" / "such" / "folder.duckdb"))
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    result = presswatch("run", "--db", str(tmp_path))
+    assert result.returncode == 2 and "is a directory" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error():
+    result = presswatch("run", "--no-such-flag")
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+
+
+def test_extract_reads_json_lines_and_writes_offsets_into_the_text():
+    text = ('OpenAI spokesperson Niko Felix said participation in the research preview is '
+            '"voluntary."')
+    result = presswatch("extract", stdin=json.dumps({"doc_id": "d1", "text": text}) + "\n")
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    doc = json.loads(line)
+    assert doc["doc_id"] == "d1"
+    (quote,) = doc["quotes"]
+    assert quote["speaker"] == "Niko Felix"
+    start, end = quote["content_span"]
+    assert text[start:end] == quote["content_text"] and "voluntary" in quote["content_text"]
+    labels = {(e["text"], e["label"]) for e in doc["entities"]}
+    assert ("OpenAI", "ORG") in labels and ("Niko Felix", "PERSON") in labels
