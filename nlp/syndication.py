@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from nlp.relevance import words
 
@@ -111,14 +111,15 @@ def _band_keys(minhash: bytes) -> list[str]:
     ]
 
 
-def _minhash(signature: ArticleSignature) -> MinHash:
+def _minhash(signature: ArticleSignature) -> LeanMinHash:
     values = np.frombuffer(signature.minhash, dtype="<u4")
     if values.shape != (NUM_PERM,):
         raise SignatureError(
             f"signature of article {signature.article_id} has {values.size} values, expected "
             f"{NUM_PERM}: it was made with other parameters; re-sketch the stored articles"
         )
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashvalues=values.astype(np.uint32))
+    # LeanMinHash: no permutation tables, so rebuilding 100k stored signatures stays cheap
+    return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint32), scheme=SCHEME)
 
 
 def sketch_article(
@@ -163,7 +164,7 @@ class SyndicationIndex:
     def __init__(self, signatures: Iterable[ArticleSignature] = ()) -> None:
         self._lsh = _lsh()
         self._by_id: dict[str, ArticleSignature] = {}
-        self._minhash: dict[str, MinHash] = {}
+        self._minhash: dict[str, LeanMinHash] = {}
         self._by_hash: dict[str, list[str]] = {}
         for signature in signatures:
             self.add(signature)
