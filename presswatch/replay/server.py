@@ -157,6 +157,7 @@ def smart_quotes(text: str) -> str:
 
 
 _LINK = re.compile(r"\[([^\]]+)\]\((@[a-z]+)?(/[^)\s]*)\)")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 
 def _inline(text: str, outlet: str, urls: dict[str, str], curly: bool) -> str:
@@ -169,7 +170,7 @@ def _inline(text: str, outlet: str, urls: dict[str, str], curly: bool) -> str:
         href = urls[target_outlet] + match.group(3)
         return f'<a href="{html.escape(href)}">{match.group(1)}</a>'
 
-    return _LINK.sub(link, html.escape(text, quote=False))
+    return _BOLD.sub(r"<strong>\1</strong>", _LINK.sub(link, html.escape(text, quote=False)))
 
 
 def body_html(source: str, outlet: str, urls: dict[str, str], curly: bool = False) -> str:
@@ -177,7 +178,8 @@ def body_html(source: str, outlet: str, urls: dict[str, str], curly: bool = Fals
 
     Blocks are separated by blank lines: "## " starts a subheading, lines starting "> " are
     paragraphs of a block quote (consecutive quote blocks form one quote), "X> name|@handle|text"
-    is an embedded post on X, anything else is a paragraph.
+    is an embedded post on X, anything else is a paragraph. Inline: [text](@outlet/path) links
+    and **bold**.
     """
     out: list[str] = []
     quote: list[str] = []
@@ -218,7 +220,7 @@ def plain_text(source: str) -> str:
         if block.startswith("X> "):
             block = block[3:].split("|", 2)[2]
         block = re.sub(r"^(> |## )", "", block, flags=re.M)
-        lines.append(_LINK.sub(r"\1", " ".join(block.splitlines())))
+        lines.append(_BOLD.sub(r"\1", _LINK.sub(r"\1", " ".join(block.splitlines()))))
     return "\n\n".join(lines)
 
 
