@@ -445,7 +445,7 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _html_safe_json(data: Any) -> str:
+def html_safe_json(data: Any) -> str:
     """JSON whose bytes hold no <, > or &, so no receiver can mistake any of it for markup."""
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -639,7 +639,7 @@ class WebhookChannel:
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def send(self, message: AlertMessage, alert_id_: str) -> None:
-        body = _html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
+        body = html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
         request = urllib.request.Request(
             self.url,
             data=body,

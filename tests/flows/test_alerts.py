@@ -7,12 +7,14 @@ import email
 import io
 import json
 import os
+import re
 import signal
 import socket
 import ssl
 import subprocess
 import sys
 import threading
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,22 +22,28 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flows.alerts import (
     AlertConfigError,
     AlertContext,
     ConsoleChannel,
     EmailChannel,
+    EmailSettings,
     WebhookChannel,
     build_channels,
     channel_settings,
     clean_line,
     clean_url,
     deliver_pending,
+    html_safe_json,
     list_alerts,
     queue_alerts,
     render_alert_rows,
+    render_email,
     render_slack,
+    render_text,
     run_alerts,
     select_alerts,
     send_test_alert,
@@ -897,3 +905,46 @@ def test_alert_whose_sends_never_finish_is_given_up(db: Path, webhook: WebhookRe
     assert [b["presswatch"]["items"][0]["speaker"] for b in webhook.bodies()] == ["PR Puppets"]
     assert sql(db, "select last_error from alerts where status = 'failed'") == [
         ("the last attempt did not finish (the process died)",)]
+
+
+# --- any text at all: property tests of the neutralising renderers -------------------------------
+
+hostile_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(list("<>&|*_~`!@#:[]()\r\n\t\x1b\x07\x9b\u202e\u2028\u0000")),
+    ),
+    max_size=300,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(speaker=hostile_text, role=hostile_text, text=hostile_text, outlet=hostile_text,
+       title=hostile_text, url=hostile_text, kind=st.sampled_from(["first", "later"]))
+def test_any_text_renders_inert_in_every_channel(
+    speaker: str, role: str, text: str, outlet: str, title: str, url: str, kind: str
+) -> None:
+    statement = info(speaker or "x", text, role=role, outlet=outlet, title=title, url=url)
+    message = select_alerts([statement], context(Alerts(min_confidence=0),
+                                                 is_first_run=kind == "first"))[0]
+    for line in render_text(message):
+        assert not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in line)
+        assert "\u202e" not in line
+    body = render_slack(message, "id")
+    raw = html_safe_json(body)
+    assert "<" not in raw and ">" not in raw and "\\u001b" not in raw and "\\r" not in raw
+    for block in body["blocks"]:
+        for obj in [block["text"]] if "text" in block else block["elements"]:
+            if obj["type"] == "mrkdwn":
+                assert re.fullmatch(r"<https?://[^<>|\s]+\|Read the first article>", obj["text"])
+            else:
+                assert "<" not in obj["text"] and ">" not in obj["text"]
+    settings_ = EmailSettings("h", 25, False, None, None, "a@example.org", ("b@example.org",))
+    mail = render_email(message, "id", settings_)
+    parsed = email.message_from_bytes(mail.as_bytes(), policy=policy.default)
+    assert sorted(parsed.keys()) == sorted(
+        ["Subject", "From", "To", "Date", "Message-ID", "X-Presswatch-Alert-Id",
+         "Content-Type", "MIME-Version"])
+    assert "\n" not in str(parsed["Subject"]).strip()
+    assert "<script" not in parsed.get_body(("html",)).get_content().lower().replace(
+        "&lt;script", "")
