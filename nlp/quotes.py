@@ -18,7 +18,7 @@ Order of work in one document:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from spacy.language import Language
@@ -34,6 +34,8 @@ QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
 TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
 # '"..." ― Martha Aguilar': a name after a dash closes a quotation (letters pages, posts).
 DASH_NAME = re.compile(r"[ \t,]*([―—–]|--?)[ \t]*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})")
+# Words that introduce the title of a work: 'a film called "Air Head"'.
+TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined"})
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # Quoted words at most this long, with no sentence punctuation, are phrases (scare quotes, titles),
 # not statements: they only ever count inside a reported clause (a mixed quote).
@@ -145,7 +147,7 @@ class QuoteFinder:
 
     def run(self) -> list[RawQuote]:
         for token in self.doc:
-            quote = self.from_cue(token)
+            quote = self.from_cue(token) or self.from_quoted_words(token)
             if quote is not None:
                 self.quotes.append(quote)
         self.quotes.extend(self.from_according_to())
@@ -163,11 +165,11 @@ class QuoteFinder:
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
             return None
-        speaker = find_speaker(verb)
+        speaker = find_speaker(verb, self.quoted)
         if lemma == "read" and (speaker is None or speaker.lemma_.lower() not in self.documents):
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
-                     content_before_cue, content_infinitive):
+                     content_before_cue, content_around_cue, content_infinitive):
             found = rule(self, verb)
             if found is not None:
                 start, end, name = found
@@ -189,6 +191,39 @@ class QuoteFinder:
             confidence=round(confidence + (0.05 if kind == "direct" else 0.0), 2),
             rule=name,
         )
+
+    def from_quoted_words(self, verb: Token) -> RawQuote | None:
+        """'Christie blasted Clinton as a "disgrace".' / 'The union called Clinton a "champion"
+        for its members.' -> any verb whose object holds someone's words in quotation marks
+        (a mixed quote). Titles are not words: 'a film called "Air Head"', 'ran "Sora Leaks"'."""
+        if verb.pos_ != "VERB" or verb.i in self.used_cues or self.inside_region(verb.idx):
+            return None
+        if any(q.content[0] <= verb.idx < q.content[1] for q in self.quotes):
+            return None  # 'They said OpenAI used them for "art washing"': the words are theirs
+        speaker = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if speaker is None or self.quoted(speaker) or speaker.lower_ in ("it", "this", "that"):
+            return None
+        objects = [c for c in verb.rights if c.dep_ in ("dobj", "oprd", "prep", "attr", "acomp")]
+        if not objects:
+            return None
+        start, end = objects[0].left_edge.idx, _char_end(objects[-1].right_edge)
+        words = [r for r in self.regions if start <= r.open_mark and r.close_end <= end + 1
+                 and not self.is_title(r)]
+        if not words or any(r.is_statement(self.doc.text) for r in words):
+            return None
+        end = max(_char_end(objects[0].right_edge), max(r.close_end for r in words))
+        if start >= words[0].open_mark and end <= words[-1].close_end:
+            return None  # only the quoted words: a name or a title, not a characterisation
+        self.used_cues.add(verb.i)
+        return RawQuote((start, end), cue_span(verb), "mixed", mention_span(speaker), speaker.i,
+                        0.6, "quoted_words")
+
+    def is_title(self, region: Region) -> bool:
+        """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
+        words = self.doc.text[region.start : region.end].split()
+        before = self.doc.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
+        capitalised = len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha())
+        return capitalised or (bool(before) and before[-1] in TITLE_MARKERS)
 
     def from_according_to(self) -> Iterator[RawQuote]:
         """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
@@ -259,8 +294,8 @@ class QuoteFinder:
                 continue
             if verb.i in self.used_cues or self.inside_region(verb.idx):
                 continue
-            speaker = find_speaker(verb)
-            if speaker is None or self.inside_region(speaker.idx):
+            speaker = find_speaker(verb, self.quoted)
+            if speaker is None:
                 continue
             self.used_cues.add(verb.i)
             return RawQuote((region.start, region.end), cue_span(verb), "direct",
@@ -330,6 +365,9 @@ class QuoteFinder:
         last = next((t for t in reversed(sent) if not t.is_space and t.text not in QUOTE_MARKS),
                     None)
         return last is not None and last.text == "?" and not self.inside_region(last.idx)
+
+    def quoted(self, token: Token) -> bool:
+        return self.inside_region(token.idx)
 
     def inside_region(self, char: int) -> bool:
         return any(r.start <= char < r.end for r in self.regions)
@@ -428,6 +466,20 @@ def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     return sent[0].idx, finder.doc[left - 1].idx, "before_cue"
 
 
+def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Participation, the spokesperson said, is voluntary.' -> the sentence the cue interrupts
+    (the cue and speaker stay inside the content span: they sit in the middle of it)."""
+    if verb.dep_ != "parataxis" or verb.head.i < verb.i:
+        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children):
+        return None
+    sent = verb.sent
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if left - sent.start < 1 or sent.end - right < 3:
+        return None
+    return sent[0].idx, _char_end(sent[-1]), "around_cue"
+
+
 def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
     """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive."""
     clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
@@ -446,11 +498,13 @@ def is_said_to_be(verb: Token) -> bool:
     return passive and any(c.dep_ == "xcomp" for c in verb.children)
 
 
-def find_speaker(verb: Token) -> Token | None:
+def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: False
+                 ) -> Token | None:
     """The head token of who speaks: the verb's subject, the agent of a passive, or the subject of
-    the verb a participle or conjunct hangs from ('Felix said ..., adding that ...')."""
+    the verb a participle or conjunct hangs from ('Felix said ..., adding that ...'). A subject
+    inside quotation marks is part of the quote, not its speaker."""
     for child in verb.children:
-        if child.dep_ in ("nsubj", "csubj"):
+        if child.dep_ in ("nsubj", "csubj") and not quoted(child):
             return None if child.lower_ in ("it", "there") and _is_expletive(child) else child
     for child in verb.children:
         if child.dep_ == "agent":
@@ -458,7 +512,7 @@ def find_speaker(verb: Token) -> Token | None:
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None
     if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
-        return find_speaker(verb.head) if verb.head.pos_ in ("VERB", "AUX") else None
+        return find_speaker(verb.head, quoted) if verb.head.pos_ in ("VERB", "AUX") else None
     return None
 
 
