@@ -3,9 +3,10 @@
 Runs before the spaCy stage (only relevant articles get full NLP), so it is plain Python: text is
 folded (case, accents), split into words, and the story's terms, concepts and entity names are
 matched as word sequences in three zones (title, lead, body). The score rewards the story's
-required combinations (``require_any``) being present where a reader looks first, and breadth of
-story vocabulary; a single passing line scores low, other news about the same product fails the
-combinations. Another story needs another TOML file, not code.
+required combinations (``require_any``) being present where a reader looks first, breadth of
+story vocabulary, and the story reaching beyond a few paragraphs; a single passing line scores
+low, other news about the same product fails the combinations. Another story needs another
+TOML file, not code.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ LEAD_MIN_WORDS = 40  # the lead is the first paragraphs until this many words...
 LEAD_MAX_WORDS = 90  # ...but never more than this many
 BREADTH_SCALE = 1.5  # how much summed concept evidence makes the breadth factor reach ~0.63
 EXCLUDE_FACTOR = {"title": 0.1, "lead": 0.2, "body": 0.6}
+# Below this share of its paragraphs (of at least MIN_PARAGRAPH_WORDS words) mentioning the
+# story, an article's score shrinks in proportion: the story is an aside in it.
+MIN_SPREAD = 0.3
+MIN_PARAGRAPH_WORDS = 8
 # Articles dated a little before the story's start still count: time zones and sloppy dates.
 START_GRACE = timedelta(days=1)
 
@@ -145,19 +150,21 @@ def compile_rules(story: Story) -> RelevanceRules:
     )
 
 
-def _zones(article: Article) -> dict[str, list[_Token]]:
-    """Title, lead (first paragraphs up to ~LEAD words) and body of an article."""
-    lead: list[_Token] = []
-    body: list[_Token] = []
-    for paragraph in article.text.split("\n"):
+def _segments(article: Article) -> list[tuple[str, int, list[_Token]]]:
+    """(zone, paragraph number, tokens): the title (paragraph -1), then each paragraph of the
+    text, split where the lead (first paragraphs up to ~LEAD words) ends."""
+    segments = [("title", -1, _tokens(article.title or ""))]
+    lead_words = 0
+    for number, paragraph in enumerate(article.text.split("\n")):
         tokens = _tokens(paragraph)
-        if len(lead) < LEAD_MIN_WORDS:
-            room = LEAD_MAX_WORDS - len(lead)
-            lead.extend(tokens[:room])
-            body.extend(tokens[room:])
+        if lead_words < LEAD_MIN_WORDS:
+            room = LEAD_MAX_WORDS - lead_words
+            segments.append(("lead", number, tokens[:room]))
+            segments.append(("body", number, tokens[room:]))
+            lead_words += len(tokens[:room])
         else:
-            body.extend(tokens)
-    return {"title": _tokens(article.title or ""), "lead": lead, "body": body}
+            segments.append(("body", number, tokens))
+    return [segment for segment in segments if segment[2]]
 
 
 def _matches(rules: RelevanceRules, tokens: Sequence[_Token]) -> Iterable[_Pattern]:
@@ -192,7 +199,11 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
     hits: dict[str, dict[str, int]] = {}  # concept -> zone -> count
     surfaces: dict[tuple[str, str], str] = {}  # (concept, zone) -> first spelling seen
     excludes: dict[str, set[str]] = {}  # exclude term -> zones
-    for zone, tokens in _zones(article).items():
+    paragraph_words: dict[int, int] = {}
+    paragraphs_with_story: set[int] = set()
+    for zone, paragraph, tokens in _segments(article):
+        if paragraph >= 0:
+            paragraph_words[paragraph] = paragraph_words.get(paragraph, 0) + len(tokens)
         for pattern in _matches(rules, tokens):
             if pattern.kind == "exclude":
                 excludes.setdefault(pattern.concept, set()).add(zone)
@@ -200,6 +211,7 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
             per_zone = hits.setdefault(pattern.concept, {})
             per_zone[zone] = per_zone.get(zone, 0) + 1
             surfaces.setdefault((pattern.concept, zone), pattern.surface)
+            paragraphs_with_story.add(paragraph)
 
     evidence = {
         concept: 1 - math.prod((1 - ZONE_WEIGHT[z]) ** n for z, n in per_zone.items())
@@ -213,13 +225,21 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
                 shown = concept if kind == "entity" else surfaces[(concept, zone)]
                 reasons.append(f"{kind}:{shown}@{zone}")
 
-    combo_strength = 0.0
+    # Each satisfied combination is evidence as strong as its weakest member; several combine.
+    missing_combo = 1.0
     for combo in rules.combos:
         if all(member in evidence for member in combo):
             reasons.append("combo:" + "+".join(combo))
-            combo_strength = max(combo_strength, min(evidence[m] for m in combo))
+            missing_combo *= 1 - min(evidence[m] for m in combo)
     breadth = 1 - math.exp(-sum(evidence.values()) / BREADTH_SCALE)
-    score = combo_strength * breadth if rules.combos else breadth
+    score = (1 - missing_combo) * breadth if rules.combos else breadth
+    # A story confined to a few paragraphs of a long piece is a passing mention (a newsletter).
+    counted = [n for n, count in paragraph_words.items() if count >= MIN_PARAGRAPH_WORDS]
+    if hits and len(counted) >= 1 / MIN_SPREAD:
+        spread = len(paragraphs_with_story.intersection(counted)) / len(counted)
+        if spread < MIN_SPREAD:
+            score *= spread / MIN_SPREAD
+            reasons.append(f"passing:{spread:.2f}")
 
     for term, zones in excludes.items():
         for zone in ZONES:
