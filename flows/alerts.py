@@ -655,7 +655,10 @@ class WebhookChannel:
             with self._opener.open(request, timeout=self.timeout) as response:
                 response.read(65536)
         except urllib.error.HTTPError as exc:
-            raise DeliveryError(f"webhook at {host} answered HTTP {exc.code}") from exc
+            said = clean_line(exc.read(300).decode("utf-8", "replace"), 200)  # Slack: one word
+            raise DeliveryError(
+                f"webhook at {host} answered HTTP {exc.code}" + (f": {said}" if said else "")
+            ) from exc
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise DeliveryError(f"webhook at {host} unreachable: {reason}") from exc

@@ -79,10 +79,11 @@ class WebhookReceiver:
                         receiver.fail_next -= 1
                     else:
                         receiver.posts.append((dict(self.headers.items()), body))
+                answer = b"server_error\x1b[2J" if failing else b"ok"
                 self.send_response(500 if failing else 200)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -470,7 +471,7 @@ def test_receiver_that_fails_then_recovers_gets_each_alert_once(
     assert len(webhook.posts) == 0 and len(smtp.mails) == 1
     errors = sql(db, "select last_error from alerts where status = 'pending'", read_only=True)
     assert {e[0] for e in errors} >= {"webhook at " + webhook.url.split("/")[2]
-                                      + " answered HTTP 500"}
+                                      + " answered HTTP 500: server_error [2J"}
 
     report = run_alerts(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
     assert report.messages == []  # nothing new: only retries
