@@ -26,7 +26,7 @@ ZONES = ("title", "lead", "body")
 # Weight of one hit by zone: a title hit says what the article is about, a body hit may be an
 # aside. Several hits of one concept combine as independent evidence: 1 - prod(1 - w).
 ZONE_WEIGHT = {"title": 0.6, "lead": 0.45, "body": 0.2}
-LEAD_MIN_WORDS = 40  # the lead is the first paragraphs until this many words...
+LEAD_MIN_WORDS = 25  # the lead is the first paragraphs until this many words...
 LEAD_MAX_WORDS = 90  # ...but never more than this many
 BREADTH_SCALE = 1.5  # how much summed concept evidence makes the breadth factor reach ~0.63
 EXCLUDE_FACTOR = {"title": 0.1, "lead": 0.2, "body": 0.6}

@@ -135,10 +135,27 @@ def test_passing_mention_scores_low_but_above_nothing(story: Story) -> None:
     assert headline.score > 0.7
 
 
+NEWSLETTER = "\n".join([
+    "Good morning. Here is what you need to know about technology today, in five short items.",
+    "Chip exports: new limits on memory chips are expected next week, equipment makers say.",
+    "Sora, briefly: artists leaked OpenAI's Sora on Hugging Face for three hours in protest at "
+    "unpaid work, in an open letter signed PR Puppets, before OpenAI shut it down.",
+    "Browsers: the government filed its proposed remedies in the search case last week.",
+    "Deals: laptops, televisions and headphones are discounted at most large retailers now.",
+    "Kernel: another set of drivers written in Rust was merged for the next Linux release.",
+])
+
+
+def test_story_in_one_item_of_a_newsletter_is_a_passing_mention(story: Story) -> None:
+    result = score_relevance(article("Your Wednesday briefing", NEWSLETTER), story)
+    assert not result.is_relevant and 0 < result.score < 0.25
+    assert "passing:0.17" in result.reasons and "combo:Sora+leak" in result.reasons
+
+
 def test_reasons_name_entities_terms_zones_and_combos(story: Story) -> None:
     result = score_relevance(article(CASES[0][2], CASES[0][3]), story)
     for reason in ("entity:Sora@title", "entity:OpenAI@title", "term:leak@title",
-                   "term:artists@lead", "entity:PR Puppets@lead", "combo:Sora+leak"):
+                   "term:artists@lead", "entity:PR Puppets@body", "combo:Sora+leak"):
         assert reason in result.reasons
     italian = score_relevance(article(CASES[1][2], CASES[1][3]), story)
     assert "term:fuga@title" in italian.reasons and "combo:Sora+leak" in italian.reasons
