@@ -1,0 +1,95 @@
+"""The scheduled deployment as the README sets it up: a real Prefect server, `prefect deploy`
+from prefect.yaml, a process work pool and a worker that runs the flow to completion."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PREFECT = [sys.executable, "-m", "prefect"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def prefect_server(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_API_URL=f"http://127.0.0.1:{port}/api", PRESSWATCH_HOME=str(REPO))
+    server = subprocess.Popen(
+        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port),
+         "--analytics-off"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                _get(f"http://127.0.0.1:{port}/api/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("the Prefect server did not start")
+                time.sleep(0.5)
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _prefect(env: dict, *args: str) -> str:
+    result = subprocess.run([*PREFECT, *args], env=env, cwd=REPO, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def test_the_deployment_from_prefect_yaml_runs_on_a_worker(prefect_server, tmp_path):
+    from presswatch.replay.server import ReplaySite
+
+    env = prefect_server
+    db = tmp_path / "scheduled.duckdb"
+    _prefect(env, "work-pool", "create", "local", "--type", "process")
+    _prefect(env, "--no-prompt", "deploy", "--all")
+    deployments = _get(env["PREFECT_API_URL"] + "/deployments/filter", {})
+    (deployment,) = deployments
+    assert deployment["name"] == "daily"
+    (schedule,) = deployment["schedules"]
+    assert schedule["schedule"]["cron"] == "0 6 * * *"
+    with ReplaySite(day=1) as site:
+        story = site.write_story(tmp_path / "story.toml")
+        _prefect(env, "deployment", "run", "presswatch-daily/daily",
+                 "--param", f"story_path={story}", "--param", f"db_path={db}",
+                 "--param", "allow_private_hosts=true")
+        _prefect(env, "worker", "start", "--pool", "local", "--run-once")
+    runs = _get(env["PREFECT_API_URL"] + "/flow_runs/filter",
+                {"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}})
+    assert len(runs) == 1, "the worker's flow run did not complete"
+    with duckdb.connect(str(db), read_only=True) as con:
+        (articles,) = con.execute("select count(*) from articles").fetchone()
+        (status,) = con.execute("select status from runs").fetchone()
+    assert articles > 0 and status in ("ok", "partial")
+    artifacts = _get(env["PREFECT_API_URL"] + "/artifacts/filter", {})
+    assert {a["key"] for a in artifacts} >= {"presswatch-summary", "presswatch-new-statements"}
