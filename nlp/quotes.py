@@ -30,6 +30,7 @@ from presswatch.records import QuoteMention
 USER_DATA_KEY = "presswatch.quotes"
 OPENERS = {"“": "”", '"': '"', "„": "“", "«": "»", "``": "''", "''": "''"}
 CLOSERS = {"”", '"', "»", "''", "“"}
+SHAPE_ROLES = {"“": "open", "„": "open", "«": "open", "``": "open", "”": "close", "»": "close"}
 QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
 TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
 # '"..." ― Martha Aguilar': a name after a dash closes a quotation (letters pages, posts).
@@ -88,6 +89,18 @@ def _marks(paragraph: str, offset: int) -> Iterator[tuple[int, str]]:
         i += 1
 
 
+def _mark_role(text: str, at: int, mark: str) -> str:
+    """Whether a quotation mark opens or closes, from the characters around it first (writers and
+    converters mix up curly marks: '”Fear. I am afraid'), else from its shape."""
+    before = text[at - 1] if at > 0 else " "
+    after = text[at + len(mark)] if at + len(mark) < len(text) else " "
+    opens = (before.isspace() or before in "([{—–-/―") and not after.isspace()
+    closes = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-/―'’\"”“")
+    if opens != closes:
+        return "open" if opens else "close"
+    return SHAPE_ROLES.get(mark, "either")
+
+
 def quote_regions(text: str) -> list[Region]:
     """Quoted stretches of `text`; a quote left open at a paragraph's end and reopened at the next
     paragraph's start (the news convention for long quotes) becomes one region."""
@@ -97,10 +110,11 @@ def quote_regions(text: str) -> list[Region]:
     for paragraph in text.split("\n"):
         opened: tuple[int, str] | None = None
         for at, mark in _marks(paragraph, pos):
-            if opened is None:
-                if mark in OPENERS:
-                    opened = (at, mark)
-            elif mark in CLOSERS and (mark == OPENERS[opened[1]] or mark in "”\"''"):
+            role = _mark_role(text, at, mark)
+            if opened is None or role == "open":
+                if role != "close":
+                    opened = (at, mark)  # a clear opener while open: the last one never closed
+            elif role in ("close", "either"):
                 regions.append(Region(opened[0] + len(opened[1]), at, opened[0], at + len(mark)))
                 open_ended.append(False)
                 opened = None
@@ -511,8 +525,13 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None
-    if verb.dep_ in ("conj", "advcl", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head is not verb:
         return find_speaker(verb.head, quoted) if verb.head.pos_ in ("VERB", "AUX") else None
+    if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
+        # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
+        governor = verb.head.head if verb.head.dep_ != "pobj" else verb.head.head.head
+        if governor.pos_ in ("VERB", "AUX") and governor is not verb:
+            return find_speaker(governor, quoted)
     return None
 
 
