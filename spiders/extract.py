@@ -42,31 +42,12 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from presswatch.records import Article, FetchedPage, stable_id
+from spiders.sniff import BOMS, sniff_non_html
 from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 LANGID_CONFIDENT = 0.9
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_MAGIC = (
-    (b"%PDF-", "PDF document"),
-    (b"\x89PNG", "PNG image"),
-    (b"GIF8", "GIF image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"\x1f\x8b", "gzip data"),
-    (b"ID3", "MP3 audio"),
-    (b"RIFF", "RIFF media"),
-    (b"\x00\x00\x00", "binary media"),
-    (b"OggS", "Ogg media"),
-    (b"\x7fELF", "executable"),
-)
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -100,20 +81,6 @@ class ExtractionFailure:
     reason: str
 
 
-def sniff_non_html(body: bytes) -> str | None:
-    """What the body is when it is plainly not HTML (a PDF or image served as text/html)."""
-    for bom, _ in _BOMS:
-        if body.startswith(bom):
-            return None
-    head = body[:1024]
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            return what
-    if b"\x00" in head:
-        return "binary data (NUL bytes)"
-    return None
-
-
 def _strict(body: bytes, encoding: str | None) -> str | None:
     if not encoding:
         return None
@@ -128,7 +95,7 @@ def _strict(body: bytes, encoding: str | None) -> str | None:
 
 def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
     """(text, encoding used) following the rules in the module docstring."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if body.startswith(bom):
             return body[len(bom):].decode(encoding, errors="replace"), encoding
     try:

@@ -13,7 +13,6 @@ shows it is newer), while an undated child sitemap is still followed.
 from __future__ import annotations
 
 import calendar
-import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,12 +26,12 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from presswatch.records import Candidate
+from spiders.sniff import looks_like_html
 from spiders.urls import BadUrl, canonicalize, google_news_publisher_url
 
 CLOCK_SKEW = timedelta(days=1)
 OLDEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 MAX_TITLE_CHARS = 1000
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 # feedparser flags these but parses the document fine: not a reason to call a feed broken.
 _HARMLESS_BOZO = {"CharacterEncodingOverride", "NonXMLContentType"}
 
@@ -57,10 +56,6 @@ def plausible_date(value: datetime | None, now: datetime) -> datetime | None:
     if value > now + CLOCK_SKEW or value < OLDEST_PLAUSIBLE:
         return None
     return value
-
-
-def looks_like_html(body: bytes) -> bool:
-    return bool(_HTML_START.match(body[:4096].lstrip(b"\xef\xbb\xbf")))
 
 
 def _entry_date(entry: Any) -> datetime | None:

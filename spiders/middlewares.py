@@ -8,13 +8,22 @@ through process_request again), so a public page cannot redirect the crawler ins
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import logging
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.base import ReactorBase
+from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 
-from spiders.urls import UrlRefused, check_url_allowed, parse_networks
+from spiders.urls import IpNetwork, UrlRefused, check_url_allowed, is_public_address, parse_networks
+
+logger = logging.getLogger(__name__)
 
 
 class PrivateHostRefused(IgnoreRequest):
@@ -83,3 +92,47 @@ class RetryBackoffMiddleware:
         attempt = request.meta.get("retry_times", 0)
         if attempt and self.base > 0:
             await asyncio.sleep(min(self.cap, self.base * 2 ** (attempt - 1)))
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's DNS resolver, refusing names that resolve to non-public addresses.
+
+    The middleware checks a host before the request; this checks the very address the
+    connection will use, so a name that answers "public" to the check and "private" a moment
+    later (DNS rebinding) still cannot reach inside. IP literals skip DNS and are checked by
+    the middleware alone.
+
+    Scrapy builds the resolver from the CrawlerProcess before any spider exists, so the
+    policy (which the spider's job sets) is read from the running crawlers at lookup time;
+    with several crawlers, private hosts are allowed only if all of them allow them.
+    """
+
+    _owner: object = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> GuardedResolver:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver._owner = crawler
+        return resolver
+
+    def _policy(self) -> tuple[bool, tuple[IpNetwork, ...]]:
+        crawlers = getattr(self._owner, "crawlers", None) or [self._owner]
+        settings = [c.settings for c in crawlers if getattr(c, "settings", None) is not None]
+        if not settings:
+            return False, ()
+        allow = all(s.getbool("PRESSWATCH_ALLOW_PRIVATE_HOSTS") for s in settings)
+        trusted = parse_networks(
+            [n for s in settings for n in s.getlist("PRESSWATCH_TRUSTED_NETWORKS")]
+        )
+        return allow, trusted
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+        return super().getHostByName(name, timeout).addCallback(self._refuse_private, name)
+
+    def _refuse_private(self, address: str, name: str) -> str:
+        allow, trusted = self._policy()
+        if allow or is_public_address(ipaddress.ip_address(address), trusted):
+            return address
+        # Twisted reports any failure here as "no results", so the reason goes to the log.
+        logger.warning("refused: %s resolved to non-public address %s", name, address)
+        raise DNSLookupError(f"{name} resolved to non-public address {address}: refused")

@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.PrivateHostGuardMiddleware": 50,
     "spiders.middlewares.RetryBackoffMiddleware": 60,
 }
+# The same rule once more where the connection's address is resolved (see GuardedResolver).
+TWISTED_DNS_RESOLVER = "spiders.middlewares.GuardedResolver"
 PRESSWATCH_ALLOW_PRIVATE_HOSTS = False
 PRESSWATCH_TRUSTED_NETWORKS: list[str] = []
 

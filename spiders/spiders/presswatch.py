@@ -30,10 +30,10 @@ from twisted.python.failure import Failure
 from presswatch.jsonl import dumps
 from presswatch.records import Candidate
 from spiders.crawl import CrawlJob, SourceSpec, job_settings
-from spiders.extract import sniff_non_html
 from spiders.feeds import ParsedSource, parse_feed, parse_sitemap
 from spiders.items import PageItem, SourceItem
 from spiders.middlewares import PrivateHostRefused
+from spiders.sniff import sniff_non_html
 from spiders.urls import BadUrl, canonicalize
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
@@ -79,7 +79,7 @@ def describe_failure(failure: Failure, timeout: float) -> tuple[int | None, str]
     if isinstance(error, DownloadTimeoutError | TwistedTimeoutError):
         return None, f"timeout: no complete response within {timeout:g} s{after}"
     if isinstance(error, CannotResolveHostError):
-        return None, f"DNS lookup failed: {error}"
+        return None, f"DNS lookup failed for {request.url if request else 'this URL'}{after}"
     if isinstance(error, DownloadConnectionRefusedError):
         return None, f"connection refused{after}"
     if isinstance(error, ResponseDataLossError):

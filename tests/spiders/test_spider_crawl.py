@@ -118,6 +118,9 @@ def hostile(module_sites, article_page, rss_feed, tmp_path_factory):
     a.add("/a/ok", article_page("Artists leak Sora"))
     a.add("/a/moved-here", article_page("Moved article"))
     a.handle("/a/moved", redirect(a.url("/a/moved-here"), 301))
+    a.handle("/a/chain1", redirect(a.url("/a/chain2"), 301))
+    a.handle("/a/chain2", redirect(a.url("/a/chain3"), 307))
+    a.handle("/a/chain3", redirect("/a/moved-here", 302))
     a.handle("/a/loop1", redirect(a.url("/a/loop2")))
     a.handle("/a/loop2", redirect(a.url("/a/loop1")))
     a.handle("/a/flaky", fails_then(1, 500, article_page("Flaky but fine").encode()))
@@ -134,7 +137,7 @@ def hostile(module_sites, article_page, rss_feed, tmp_path_factory):
     a.add("/a/scripts", "<html><head><script>var a=1;</script></head><body>"
           + "<script>document.write('x')</script>" * 50 + "</body></html>")
     a.add("/a/stored", article_page("Already stored"))
-    links = ["/a/ok", "/a/ok?utm_source=rss&utm_medium=feed", "/a/moved", "/a/loop1",
+    links = ["/a/ok", "/a/ok?utm_source=rss&utm_medium=feed", "/a/moved", "/a/chain1", "/a/loop1",
              "/a/flaky", "/a/throttled", "/a/down", "/private/secret", "/a/bomb", "/a/huge",
              "/a/endless", "/a/slow", "/a/pdf-as-html", "/a/image", "/a/cp1252", "/a/scripts",
              "/a/stored", "/a/missing"]
@@ -210,10 +213,15 @@ def test_good_articles_are_fetched_once_with_bodies(hostile):
     assert hostile["a"].hits["/a/ok"] == 1  # the utm_ link was the same article
 
 
-def test_redirect_is_followed_and_final_url_kept(hostile):
+def test_redirects_are_followed_and_the_final_url_kept(hostile):
+    target = canonicalize(hostile["a"].url("/a/moved-here"))
     moved = page(hostile, "a", "/a/moved")
-    assert moved.final_url == canonicalize(hostile["a"].url("/a/moved-here"))
-    assert moved.reason is None
+    chained = page(hostile, "a", "/a/chain1")  # 301, 307, then a relative 302
+    assert moved.final_url == chained.final_url == target
+    # Both land on one page: its body is kept once, the other record says why it has none.
+    kept, duplicate = sorted([moved, chained], key=lambda p: p.body_path is None)
+    assert kept.reason is None and kept.body_path is not None
+    assert duplicate.reason == f"duplicate: {target} was already fetched as {kept.url}"
 
 
 @pytest.mark.parametrize(
@@ -261,7 +269,7 @@ def test_feed_entries_without_link_duplicate_guid_or_too_old_are_skipped(hostile
     assert feed.error is None and feed.status == 200
     assert canonicalize(hostile["a"].url("/a/dup-guid")) not in urls
     assert canonicalize(hostile["a"].url("/a/too-old")) not in urls
-    assert len(urls) == len(feed.candidates) == 17  # 18 links, one a utm_ duplicate
+    assert len(urls) == len(feed.candidates) == 18  # 19 links, one a utm_ duplicate
     assert hostile["a"].hits["/a/dup-guid"] == 0
 
 
@@ -403,3 +411,49 @@ def test_scrapy_crawl_works_from_the_checkout(sites, article_page, rss_feed, tmp
     output = load_crawl_output(tmp_path)
     assert [p.url for p in output.pages()] == [canonicalize(site.url("/a/1"))]
     assert output.sources[0].error is None
+
+
+def test_resolver_refuses_private_addresses_even_without_the_middleware(sites, article_page,
+                                                                        rss_feed, tmp_path):
+    """Defence in depth against DNS rebinding: with the guard middleware switched off, the
+    resolver still refuses a name (localhost) that resolves to a loopback address."""
+    site = sites("127.0.0.5")
+    site.add("/feed", rss_feed([{"title": "x", "link": f"http://localhost:{site.port}/a"}]),
+             content_type="application/rss+xml")
+    site.add("/a", article_page("Should not be fetched"))
+    job = CrawlJob(feeds=[SourceSpec(site.url("/feed"))],
+                   crawl=crawl_settings(allow_private_hosts=False, retries=0),
+                   trusted_networks=["127.0.0.5/32"])
+    (tmp_path / "job.json").write_text(job.to_json(), encoding="utf-8")
+    no_guard = 'DOWNLOADER_MIDDLEWARES={"spiders.middlewares.PrivateHostGuardMiddleware": null}'
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "presswatch", "-s", no_guard,
+         "-a", f"job={tmp_path / 'job.json'}"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    [fetched] = load_crawl_output(tmp_path).pages()
+    assert fetched.reason == f"DNS lookup failed for http://localhost:{site.port}/a"
+    assert "refused: localhost resolved to non-public address 127.0.0.1" in done.stderr
+    assert site.hits["/a"] == 0
+
+
+def test_output_of_a_killed_crawl_is_readable(tmp_path):
+    """A crawl killed mid-write leaves a cut last line: reading stops before it, and sources
+    never reached are reported as such."""
+    job = CrawlJob(feeds=[SourceSpec("http://a.example/feed"), SourceSpec("http://b.example/f")])
+    (tmp_path / "job.json").write_text(job.to_json(), encoding="utf-8")
+    (tmp_path / "sources.jsonl").write_text(
+        '{"source_url": "http://a.example/feed", "document_url": "http://a.example/feed", '
+        '"kind": "feed", "name": null, "status": 200, "candidates": [], "error": null}\n',
+        encoding="utf-8")
+    (tmp_path / "pages.jsonl").write_text(
+        '{"url": "http://a.example/1", "final_url": "http://a.example/1", "status": 200, '
+        '"fetched_at": "2024-11-26T10:00:00+00:00", "source_url": "http://a.example/feed", '
+        '"body_path": "bodies/x.html.gz"}\n{"url": "http://a.exa', encoding="utf-8")
+    output = load_crawl_output(tmp_path)
+    [only] = output.pages()
+    assert only.url == "http://a.example/1" and only.body_path == str(tmp_path / "bodies/x.html.gz")
+    assert only.fetched_at.tzinfo is not None
+    assert output.sources[0].error is None
+    assert output.sources[1].error == "no result: the crawl ended before this source was read"

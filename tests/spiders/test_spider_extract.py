@@ -18,8 +18,8 @@ from spiders.extract import (
     decode_html,
     extract_article,
     extract_pages,
-    sniff_non_html,
 )
+from spiders.sniff import sniff_non_html
 
 FETCHED_AT = datetime(2024, 11, 27, 9, 0, tzinfo=UTC)
 URL = "https://www.outlet-news.com/2024/11/26/sora-leak"
