@@ -286,6 +286,16 @@ def _sql_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.sql"))
 
 
+def _load_steps() -> list[tuple[str, set[str]]]:
+    """The load's SQL files in order, each with the batch parts it reads: a step whose parts
+    are all empty is skipped (a dozen no-op statements per batch cost more than the data)."""
+    steps = []
+    for path in _sql_files(_SQL_DIR / "load"):
+        sql = path.read_text(encoding="utf-8")
+        steps.append((sql, set(re.findall(r"\bbatch_(\w+)", sql))))
+    return steps
+
+
 class Warehouse:
     """An open warehouse file. Hold it briefly: while open for writing, nobody else can open it."""
 
@@ -445,8 +455,9 @@ class Warehouse:
                 "select count(*) from batch_statements anti join statements using (statement_id)",
             )
             (quotes_before,) = _one(con, "select count(*) from quotes")
-            for path in _sql_files(_SQL_DIR / "load"):
-                con.execute(path.read_text(encoding="utf-8"))
+            for sql, parts in _load_steps():
+                if not parts or any(tables[part].num_rows for part in parts):
+                    con.execute(sql)
             for name, table in extras.items():
                 self._upsert_extra(name, table)
             (quotes_after,) = _one(con, "select count(*) from quotes")

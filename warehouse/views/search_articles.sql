@@ -1,6 +1,7 @@
 -- search_articles('query'): articles ranked by BM25 (k1 = 1.2, b = 0.75) over title and text.
 -- The query is split into words the same way the index was (pw_tokens); every word counts, an
--- article needs at least one. Example:
+-- article needs at least one. The snippet (text around the first word found) is given for the
+-- 100 best; rank 1 is the best. Example:
 --   select title, outlet, score, snippet from search_articles('leaked sora api') limit 10;
 
 create or replace macro search_articles(q) as table
@@ -39,25 +40,33 @@ scored as (
     inner join article_lengths as l on l.article_id = m.article_id
     cross join corpus as c
     group by m.article_id
+),
+
+ranked as (
+    select
+        s.*,
+        row_number() over (order by s.score desc, s.article_id) as rank
+    from scored as s
 )
 
 select
+    r.rank,
     a.article_id,
     a.title,
     a.outlet,
     a.url,
     a.published_at,
     a.is_relevant,
-    s.score,
-    s.n_terms_matched,
-    trim(substring(
+    r.score,
+    r.n_terms_matched,
+    case when r.rank <= 100 then trim(substring(
         a.text,
         greatest(1, coalesce(list_min(list_filter(
             list_transform(pw_tokens(q), lambda t: instr(strip_accents(lower(a.text)), t)),
             lambda p: p > 0
         )), 1) - 80),
         240
-    )) as snippet
-from scored as s
-inner join articles as a on a.article_id = s.article_id
-order by s.score desc, a.article_id;
+    )) end as snippet
+from ranked as r
+inner join articles as a on a.article_id = r.article_id
+order by r.rank;

@@ -1,4 +1,4 @@
--- Statements whose counts this batch may change, remembered before 07 deletes replaced quotes.
+-- Statements whose counts this batch may change, remembered before 04 deletes replaced quotes.
 create or replace temp table touched_statements as
 select statement_id from quotes
 where article_id in (select article_id from batch_analysed) and statement_id is not null

@@ -2,7 +2,3 @@
 -- ones), so re-analysing it or re-loading after a crash never leaves stale or doubled rows.
 delete from entities where article_id in (select article_id from batch_analysed);
 delete from quotes where article_id in (select article_id from batch_analysed);
-
-update articles set nlp_status = a.nlp_status
-from batch_analysed as a
-where articles.article_id = a.article_id;

@@ -1,5 +1,6 @@
 -- n_articles and n_outlets are derived from the quotes, recounted for every statement this batch
 -- touched (new quotes, new statements, or articles whose quotes were replaced).
+-- Runs when the batch has rows in batch_quotes, batch_statements or batch_analysed.
 update statements set
     n_articles = counts.n_articles,
     n_outlets = counts.n_outlets
