@@ -1,0 +1,488 @@
+"""End to end: the real daily flow over a synthetic coverage site, against plain `nlp.pipe`.
+
+    .venv/bin/python bench/e2e.py [--articles 2000] [--profile out.html]
+    .venv/bin/python bench/e2e.py --existing 100000 [--articles 1000]
+
+The default mode serves N articles (bench/sitegen.py, in its own process), runs the daily flow
+(Prefect, Scrapy child, trafilatura, relevance, spaCy, syndication, statements, DuckDB, alerts,
+publish) into a fresh warehouse, then runs it again with nothing new. It prints per-stage
+seconds, throughput, peak RSS and the quiet run's requests and parsed documents, then times
+plain `spacy.load(model).pipe` over the very texts the flow analysed (read back from the
+warehouse), in this same process, as the reference.
+
+--existing M adds the N articles to an empty warehouse and to one already holding M synthetic
+articles (rows written straight through warehouse/store.py load_batch), and reports the ratio.
+
+Stages are timed by wrapping the functions flows/stages.py calls (the real ones run; the
+wrappers only read the clock), so the figures come from the real flow. The Prefect server is
+started by a warm-up run on an empty story first, so no measured run pays for it.
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this folder comes first on sys.path, and bench/warehouse.py would shadow
+# the warehouse package: put the checkout there instead.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from presswatch.replay.server import to_toml  # noqa: E402
+from presswatch.story import Feed, Sitemap, Story, default_story_path, load_story  # noqa: E402
+
+SITEGEN = Path(__file__).with_name("sitegen.py")
+TARGETS = {"ratio": 0.6, "quiet_share": 0.10, "growth_ratio": 1.2}
+
+
+class BenchError(RuntimeError):
+    """The benchmark could not run: the message says which step and why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The site, in its own process
+
+
+class SiteProcess:
+    """bench/sitegen.py serving N articles; asked for its request counts over stdin/stdout."""
+
+    def __init__(self, n_articles: int, seed: int) -> None:
+        self.child = subprocess.Popen(
+            [sys.executable, str(SITEGEN), "serve", "--articles", str(n_articles),
+             "--seed", str(seed)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        line = self.child.stdout.readline()
+        if not line:
+            raise BenchError(f"{SITEGEN} exited with code {self.child.wait()} before serving")
+        self.bases: list[str] = json.loads(line)["outlets"]
+
+    def _ask(self, command: str) -> dict:
+        self.child.stdin.write(command + "\n")
+        self.child.stdin.flush()
+        return json.loads(self.child.stdout.readline())
+
+    def stats(self) -> dict[str, int]:
+        return self._ask("stats")
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def close(self) -> None:
+        self.child.stdin.close()
+        self.child.wait(timeout=30)
+
+
+def bench_story(bases: list[str], folder: Path) -> Path:
+    """The bundled Sora story with the site's feeds and sitemaps, written as a story file."""
+    base = load_story(default_story_path())
+    crawl = base.crawl.model_copy(update={"allow_private_hosts": True, "download_delay": 0.0})
+    story = base.model_copy(update={
+        "feeds": [Feed(url=f"{b}/feed.xml", name=f"outlet {i} feed")
+                  for i, b in enumerate(bases)],
+        "sitemaps": [Sitemap(url=f"{b}/news-sitemap.xml", name=f"outlet {i} sitemap")
+                     for i, b in enumerate(bases)],
+        "crawl": crawl,
+    })
+    path = folder / "bench-story.toml"
+    path.write_text(to_toml(story.model_dump(mode="json")), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing the real stages
+
+
+class StageClock:
+    """Seconds and counts per stage, gathered by wrapping what flows/stages.py calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.counts.clear()
+
+    def timed(self, name: str, function: Callable, count: Callable | None = None) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - started
+                if count is not None:
+                    self.counts[name] += count(*args, **kwargs)
+
+        return wrapper
+
+    def timed_iter(self, name: str, function: Callable) -> Callable:
+        """For generator functions: time each step, count the items."""
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs) -> Iterator:
+            iterator = iter(function(*args, **kwargs))
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    self.seconds[name] += time.perf_counter() - started
+                    return
+                self.seconds[name] += time.perf_counter() - started
+                self.counts[name] += 1
+                yield item
+
+        return wrapper
+
+
+def instrument(clock: StageClock) -> None:
+    """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
+    from flows import daily, stages
+    from warehouse.store import Warehouse
+
+    for name in ("begin_run", "crawl_sources", "process_pages", "finish_run"):
+        setattr(stages, name, clock.timed(name, getattr(stages, name)))
+    daily.run_alerts = clock.timed("alerts", daily.run_alerts)
+    stages.extract_pages = clock.timed_iter("process.extract", stages.extract_pages)
+    stages.open_warehouse = clock.timed("process.open_warehouse", stages.open_warehouse,
+                                        lambda *a, **k: 1)
+    stages.signature_candidates = clock.timed("process.signature_lookup",
+                                              stages.signature_candidates)
+    stages.analyse_batch = clock.timed("process.analyse_batch", stages.analyse_batch)
+    stages.Analyzer.relevance = clock.timed("process.relevance", stages.Analyzer.relevance,
+                                            lambda self, articles: len(articles))
+    stages.Analyzer.analyse = clock.timed("process.nlp", stages.Analyzer.analyse,
+                                          lambda self, articles: len(articles))
+    stages.Analyzer.__post_init__ = clock.timed("process.build_pipeline",
+                                                stages.Analyzer.__post_init__)
+    Warehouse.load_batch = clock.timed("process.load_batch", Warehouse.load_batch)
+    Warehouse.publish = clock.timed("finish.publish", Warehouse.publish)
+
+
+def stage_figures(clock: StageClock, total: float) -> dict[str, float]:
+    seconds = {k: round(v, 2) for k, v in sorted(clock.seconds.items())}
+    outer = sum(clock.seconds[k] for k in ("begin_run", "crawl_sources", "process_pages",
+                                           "alerts", "finish_run"))
+    # analyse_batch includes relevance and nlp; what is left is syndication and statements.
+    seconds["process.syndication_statements"] = round(
+        clock.seconds["process.analyse_batch"] - clock.seconds["process.relevance"]
+        - clock.seconds["process.nlp"], 2)
+    seconds["prefect_and_flow_overhead"] = round(total - outer, 2)
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs
+
+
+def run_flow(story_path: Path, db_path: Path) -> tuple[object, float]:
+    from flows.daily import daily_with_progress
+    from flows.settings import run_settings
+
+    settings = run_settings(str(story_path), str(db_path), None, True, os.environ)
+    started = time.perf_counter()
+    summary = daily_with_progress(settings, lambda stage, done, total: None)
+    return summary, time.perf_counter() - started
+
+
+def warm_up(folder: Path) -> float:
+    """One run on a story with no sources: starts Prefect's local server and imports everything,
+    so that no measured run pays for either."""
+    story = load_story(default_story_path()).model_copy(update={"feeds": [], "sitemaps": []})
+    path = folder / "empty-story.toml"
+    path.write_text(to_toml(story.model_dump(mode="json")), encoding="utf-8")
+    _, seconds = run_flow(path, folder / "warm-up.duckdb")
+    return seconds
+
+
+def peak_rss_mb() -> dict[str, float]:
+    """High-water RSS of this process and of the largest finished child (the crawl, spaCy
+    workers); Linux reports kilobytes."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"main_peak_rss_mb": round(own, 1), "child_peak_rss_mb": round(children, 1),
+            "peak_rss_mb": round(own + children, 1)}
+
+
+def analysed_texts(db_path: Path) -> list[str]:
+    """The texts the flow ran spaCy on, as stored: the reference parses exactly these."""
+    from warehouse.store import open_warehouse
+
+    with open_warehouse(db_path, read_only=True) as warehouse:
+        rows = warehouse.connection.execute(
+            "select text from articles where nlp_status = 'done' order by article_id"
+        ).fetchall()
+    return [text for (text,) in rows]
+
+
+def plain_pipe_words_per_s(texts: list[str], story: Story, n_process: int = 1) -> float:
+    import spacy
+
+    nlp = spacy.load(story.nlp.model)
+    words = sum(len(t.split()) for t in texts)
+    list(nlp.pipe(texts[:8]))  # first calls pay for lazy set-up
+    started = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=story.nlp.batch_size, n_process=n_process):
+        pass
+    return words / (time.perf_counter() - started)
+
+
+@contextmanager
+def profiled(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        if path.suffix == ".html":
+            path.write_text(profiler.output_html(), encoding="utf-8")
+        else:
+            path.write_text(profiler.output_text(unicode=True, show_all=False),
+                            encoding="utf-8")
+
+
+def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
+    clock = StageClock()
+    instrument(clock)
+    figures: dict = {"mode": "full_and_quiet", "articles": args.articles}
+    figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
+    clock.reset()
+    site = SiteProcess(args.articles, args.seed)
+    try:
+        story_path = bench_story(site.bases, folder)
+        story = load_story(story_path)
+        db = folder / "bench.duckdb"
+        with profiled(args.profile):
+            summary, full = run_flow(story_path, db)
+        figures.update(peak_rss_mb())
+        first_requests = site.stats()
+        figures["full_run_s"] = round(full, 2)
+        figures["articles_added"] = summary.articles_added
+        figures["full_requests"] = first_requests
+        figures["stages_s"] = stage_figures(clock, full)
+        figures["docs_parsed"] = clock.counts["process.nlp"]
+        figures["pages_extracted"] = clock.counts["process.extract"]
+        figures["warehouse_opens"] = clock.counts["process.open_warehouse"]
+        print_stage_table("first run", figures["stages_s"], full)
+
+        clock.reset()
+        site.reset()
+        summary, quiet = run_flow(story_path, db)
+        quiet_requests = site.stats()
+        figures["quiet_run_s"] = round(quiet, 2)
+        figures["quiet_share"] = round(quiet / full, 3)
+        figures["quiet_requests"] = quiet_requests.get("requests", 0)
+        figures["quiet_request_kinds"] = quiet_requests
+        figures["quiet_articles_fetched"] = quiet_requests.get("article", 0)
+        figures["quiet_docs_parsed"] = clock.counts["process.nlp"]
+        figures["quiet_pages_extracted"] = clock.counts["process.extract"]
+        figures["quiet_articles_added"] = summary.articles_added
+        figures["quiet_stages_s"] = stage_figures(clock, quiet)
+        print_stage_table("quiet run", figures["quiet_stages_s"], quiet)
+    finally:
+        site.close()
+
+    texts = analysed_texts(db)
+    relevant_words = sum(len(t.split()) for t in texts)
+    all_words = article_words(db)
+    figures["relevant_docs"] = len(texts)
+    figures["relevant_words"] = relevant_words
+    figures["all_words"] = all_words
+    figures["articles_per_s"] = round(summary_articles(figures) / full, 2)
+    figures["e2e_words_per_s"] = round(relevant_words / full)
+    figures["e2e_all_words_per_s"] = round(all_words / full)
+    figures["nlp_words_per_s"] = round(plain_pipe_words_per_s(texts, story))
+    figures["ratio"] = round(figures["e2e_words_per_s"] / figures["nlp_words_per_s"], 3)
+    if args.plain_two_processes:
+        figures["nlp_words_per_s_2proc"] = round(plain_pipe_words_per_s(texts, story, 2))
+    figures["targets"] = {
+        "ratio>=0.6": figures["ratio"] >= TARGETS["ratio"],
+        "quiet<=10%": figures["quiet_share"] <= TARGETS["quiet_share"],
+        "quiet_no_article_fetched": figures["quiet_articles_fetched"] == 0,
+        "quiet_no_doc_parsed": figures["quiet_docs_parsed"] == 0
+        and figures["quiet_pages_extracted"] == 0,
+        "quiet_one_conditional_per_source": quiet_requests.get("conditional", 0)
+        == quiet_requests.get("feed", 0) + quiet_requests.get("sitemap", 0)
+        == 2 * len(site.bases),
+    }
+    return figures
+
+
+def summary_articles(figures: dict) -> int:
+    return figures["articles_added"]
+
+
+def article_words(db_path: Path) -> int:
+    from warehouse.store import open_warehouse
+
+    with open_warehouse(db_path, read_only=True) as warehouse:
+        (words,) = warehouse.connection.execute(
+            "select coalesce(sum(word_count), 0) from articles").fetchone()
+    return int(words)
+
+
+def print_stage_table(title: str, seconds: dict[str, float], total: float) -> None:
+    print(f"\n{title}: {total:.2f} s")
+    for name, value in seconds.items():
+        print(f"  {name:34} {value:8.2f} s")
+
+
+# ---------------------------------------------------------------------------------------------
+# Growth: adding N to a warehouse of M
+
+
+def fill_warehouse(db_path: Path, n_existing: int, seed: int, batch: int = 10_000) -> float:
+    """M stored, analysed articles (with signatures and bands), loaded in big batches through
+    load_batch, then published once, as a warehouse that has run for months would be."""
+    import numpy as np
+
+    from nlp.syndication import NUM_PERM, ArticleSignature, band_rows
+    from presswatch.records import Article, Relevance, stable_id
+    Corpus = _sitegen().Corpus
+    from warehouse.batch import LoadBatch, Run
+    from warehouse.store import open_warehouse
+
+    started = time.perf_counter()
+    corpus = Corpus(min(n_existing, 2000), seed=seed + 1)  # texts reused; ids and URLs unique
+    texts = [corpus.text(i) for i in range(corpus.n_articles)]
+    rng = np.random.default_rng(seed)
+    run_id = "20241101T000000000000Z-filler"
+    day0 = datetime(2024, 11, 26, tzinfo=UTC)
+    with open_warehouse(db_path) as warehouse:
+        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(
+            run_id, "sora-leak", day0, status="ok", finished_at=day0)]))
+        for start in range(0, n_existing, batch):
+            articles, relevance, signatures = [], [], []
+            for i in range(start, min(start + batch, n_existing)):
+                url = f"http://archive-{i % 50}.example/2024/11/{i}"
+                article_id = stable_id(url)
+                text = texts[i % len(texts)]
+                published = day0 + timedelta(seconds=i * 30)
+                articles.append(Article(
+                    article_id=article_id, url=url, canonical_url=url,
+                    outlet=f"archive-{i % 50}.example", title=f"Archived story {i}",
+                    authors=["Archive Writer"], published_at=published, language="en",
+                    text=text, word_count=len(text.split()), fetched_at=published,
+                    source_url=f"http://archive-{i % 50}.example/feed.xml",
+                ))
+                relevance.append(Relevance(article_id, 0.1, False, []))
+                # Distinct articles: random MinHash values, so no two share an LSH band.
+                signatures.append(ArticleSignature(
+                    article_id, published, published, stable_id(str(i), "text"), 500,
+                    rng.integers(0, 2**32, NUM_PERM, dtype="<u4").tobytes(), article_id))
+            warehouse.load_batch(LoadBatch(
+                run_id=run_id, articles=articles, relevance=relevance,
+                clusters={a.article_id: a.article_id for a in articles},
+                analysed={a.article_id: "skipped:not relevant" for a in articles},
+                extra={"article_signatures": signatures,
+                       "signature_bands": band_rows(signatures)},
+            ))
+        warehouse.publish()
+    return time.perf_counter() - started
+
+
+def _sitegen():
+    """bench/sitegen.py as a module (bench/ is a folder of scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sitegen", SITEGEN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sitegen"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def growth(args: argparse.Namespace, folder: Path) -> dict:
+    clock = StageClock()
+    instrument(clock)
+    figures: dict = {"mode": "growth", "articles": args.articles, "existing": args.existing}
+    figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
+    filled = folder / "filled.duckdb"
+    figures["fill_s"] = round(fill_warehouse(filled, args.existing, args.seed), 1)
+    figures["filled_mb"] = round(filled.stat().st_size / 2**20, 1)
+    site = SiteProcess(args.articles, args.seed)
+    try:
+        story_path = bench_story(site.bases, folder)
+        for name, db in (("empty", folder / "empty.duckdb"), ("existing", filled)):
+            clock.reset()
+            summary, seconds = run_flow(story_path, db)
+            figures[f"{name}_run_s"] = round(seconds, 2)
+            figures[f"{name}_articles_added"] = summary.articles_added
+            figures[f"{name}_stages_s"] = stage_figures(clock, seconds)
+            print_stage_table(f"adding {args.articles} to {name}", figures[f"{name}_stages_s"],
+                              seconds)
+    finally:
+        site.close()
+    figures["growth_ratio"] = round(figures["existing_run_s"] / figures["empty_run_s"], 3)
+    figures["targets"] = {"growth<=1.2": figures["growth_ratio"] <= TARGETS["growth_ratio"]}
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=None,
+                        help="articles on the site (default 2000; 1000 with --existing)")
+    parser.add_argument("--existing", type=int, default=0,
+                        help="compare adding --articles to an empty warehouse and to one "
+                             "holding this many")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="pyinstrument report of the first run (.html or .txt)")
+    parser.add_argument("--plain-two-processes", action="store_true",
+                        help="also time plain nlp.pipe with n_process=2")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the warehouses and staging here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    if args.articles is None:
+        args.articles = 1000 if args.existing else 2000
+    with tempfile.TemporaryDirectory(prefix="presswatch-e2e-") as scratch:
+        folder = args.workdir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("PREFECT_HOME", str(folder / "prefect-home"))
+        figures = growth(args, folder) if args.existing else full_and_quiet(args, folder)
+    figures["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["commit"] = _commit()
+    figures["cpus"] = os.cpu_count()
+    print()
+    for key in ("full_run_s", "quiet_run_s", "e2e_words_per_s", "nlp_words_per_s", "ratio",
+                "articles_per_s", "peak_rss_mb", "quiet_requests", "quiet_docs_parsed",
+                "growth_ratio"):
+        if key in figures:
+            print(f"{key:24} {figures[key]}")
+    print(json.dumps(figures, sort_keys=True))
+    return 0
+
+
+def _commit() -> str | None:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
