@@ -10,7 +10,10 @@ from __future__ import annotations
 import gzip
 import html
 import http.client
+import json
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -377,3 +380,62 @@ def test_urllib_follows_a_moved_article_to_the_new_page(day1):
         assert response.url == day1.article_url(bad["article"])
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(day1.url("dailycircuit", "/no/such/page"), timeout=10)
+
+
+# ------------------------------------------------------------------------------ relevance snippets
+
+SNIPPETS = Path(__file__).parent / "data" / "relevance_snippets.jsonl"
+SNIPPET_KINDS = {"on_topic", "passing_mention", "near_miss_product", "near_miss_other_leak",
+                 "near_miss_other_protest", "off_topic"}
+
+
+def load_snippets() -> list[dict]:
+    return [json.loads(line) for line in SNIPPETS.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_relevance_snippets_are_well_formed_and_cover_every_kind():
+    items = load_snippets()
+    assert len(items) >= 70
+    assert len({i["id"] for i in items}) == len(items)
+    for item in items:
+        assert set(item) == {"id", "title", "text", "language", "relevant", "kind"}, item["id"]
+        assert item["kind"] in SNIPPET_KINDS, item["id"]
+        assert item["relevant"] == (item["kind"] == "on_topic"), item["id"]
+        assert 80 <= len(item["text"].split()) <= 250, item["id"]
+    assert {i["kind"] for i in items} == SNIPPET_KINDS
+    on_topic_languages = {i["language"] for i in items if i["relevant"]}
+    assert on_topic_languages >= {"en", "it", "es", "fr", "de"}
+
+
+def precision_recall(items: list[dict], predict) -> tuple[float, float]:
+    hits = [(predict(i), i["relevant"]) for i in items]
+    tp = sum(1 for got, want in hits if got and want)
+    return tp / max(1, sum(got for got, _ in hits)), tp / max(1, sum(want for _, want in hits))
+
+
+def test_relevance_snippets_are_not_separable_by_a_keyword():
+    """The set must be hard: the word "Sora", or Sora plus a leak word, is far from enough."""
+    items = load_snippets()
+
+    def text(item: dict) -> str:
+        return f"{item['title']} {item['text']}".lower()
+
+    leak_words = ("leak", "fuga", "filtra", "fuite", "leck", "protest", "artist", "künstler")
+    for predict in (
+        lambda i: "sora" in text(i),
+        lambda i: "sora" in text(i) and any(w in text(i) for w in leak_words),
+        lambda i: "openai" in text(i) and any(w in text(i) for w in leak_words),
+    ):
+        precision, recall = precision_recall(items, predict)
+        assert precision < 0.8 or recall < 0.8
+
+
+def test_manual_entry_point_serves_and_stops_on_end_of_input(tmp_path: Path):
+    story_file = tmp_path / "story.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "presswatch.replay.server", "--day", "2", "--story-out",
+         str(story_file)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=True,
+    )
+    assert "dailycircuit" in done.stdout and "http://127." in done.stdout
+    assert load_story(story_file).crawl.allow_private_hosts
