@@ -10,15 +10,18 @@ Speakers are unified first: a story entity by any alias ("Felix", "OpenAI's Niko
 people by full name (a bare surname joins the one known full name it ends), an unnamed role
 ("a spokesperson for OpenAI", "an OpenAI spokeswoman") as the role of its organisation ("OpenAI
 spokesperson"), which stays its own speaker: the same words from an unnamed spokesperson and from
-Niko Felix are two statements, as are the same words from two people. Only a quote with no
-speaker at all (an unresolved "he") may join anyone's statement, on a stricter bar.
+Niko Felix are two statements, as are the same words from two people. Only a quote whose speaker
+is a mere description ("the group") or nobody (an unresolved "he") may join anyone's statement,
+on a stricter bar.
 
 Identity: a statement's id is stable_id(speaker key, folded words of its first version), decided
 when first seen and never changed; later versions add quotes, may make its text fuller or its
 first appearance earlier, and never create a second statement. Everything the matching needs is
-in the `statements` table (speaker, organisation, text): `StatementIndex(stored statements)`
-rebuilds it, so nothing else is stored. n_articles and n_outlets are counted by the warehouse in
-SQL from quotes and articles (see `touched`), since only it sees every quote.
+in the `statements` table (speaker, organisation, text) and `statement_fingerprints` (the content
+words of every version seen, so a paraphrase is compared with all of them):
+`StatementIndex(directory, statements, fingerprints)` rebuilds it. n_articles and n_outlets are
+counted by the warehouse in SQL from quotes and articles (see `touched`): only it sees every
+quote.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ from presswatch.records import Article, Quote, Statement, stable_id
 from presswatch.story import Story
 
 MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
-SAME_SPEAKER = {"containment": 0.8, "jaccard": 0.6, "min_fragment": 1}
-# A quote with no speaker joins anyone's statement only on this stricter bar.
+SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1}
+# A quote with no speaker, or only a description, joins anyone's statement on this stricter bar.
 ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS}
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 
@@ -271,49 +274,73 @@ def _contradicts(a: frozenset[str], b: frozenset[str]) -> bool:
     )
 
 
-def _matches(quote: frozenset[str], statement: frozenset[str], bar: dict[str, float]) -> float:
-    """How well a quote's words fit a statement's (0: they are different statements)."""
-    if not quote or not statement or _contradicts(quote, statement):
+def _matches(quote: frozenset[str], known: _Known, bar: dict[str, float]) -> float:
+    """How well a quote's words fit a statement (0: they are different statements).
+
+    The quote is compared with the statement's vocabulary (every word its versions used) to ask
+    "is this a version of a part of it", and with its fullest text to ask "is it a part of this
+    fuller quote" or "do the two mostly agree".
+    """
+    text, vocabulary = known.words, known.vocabulary
+    if not quote or not text or _contradicts(quote, vocabulary):
         return 0.0
-    shared = len(quote & statement)
-    jaccard = shared / len(quote | statement)
-    in_statement = shared / len(quote)  # the quote is a part of the statement
-    in_quote = shared / len(statement)  # the statement is a part of a fuller quote
-    if len(quote) < MIN_CONTENT_WORDS or len(statement) < MIN_CONTENT_WORDS:
+    in_vocabulary = len(quote & vocabulary) / len(quote)
+    shared = len(quote & text)
+    jaccard = shared / len(quote | text)
+    in_quote = shared / len(text)
+    if len(quote) < MIN_CONTENT_WORDS or len(text) < MIN_CONTENT_WORDS:
         # short fragments only when wholly inside a statement, never by partial overlap
-        inside = in_statement == 1.0 and len(quote) >= bar["min_fragment"]
-        return jaccard + in_statement if inside else 0.0
+        inside = in_vocabulary == 1.0 and len(quote) >= bar["min_fragment"]
+        return jaccard + in_vocabulary if inside else 0.0
     fits = (
         jaccard >= bar["jaccard"]
-        or in_statement >= bar["containment"]
-        or (in_quote >= bar["containment"] and len(quote) <= MAX_GROWTH * len(statement))
+        or in_vocabulary >= bar["containment"]
+        or (in_quote >= bar["containment"] and len(quote) <= MAX_GROWTH * len(text))
     )
-    return jaccard + max(in_statement, in_quote) if fits else 0.0
+    return jaccard + max(in_vocabulary, in_quote) if fits else 0.0
 
 
 # --- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementFingerprint:
+    """A row of `statement_fingerprints`: the content words every version of a statement used,
+    so that a later paraphrase is compared with all of them, not with one text."""
+
+    statement_id: str
+    words: list[str]
 
 
 @dataclass
 class _Known:
     statement: Statement
     speaker: Speaker
-    words: frozenset[str]
+    words: frozenset[str]  # content words of the fullest text
+    vocabulary: frozenset[str]  # content words of every version
     rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
     folded: str  # all folded words of the text, for exact matches of word-less quotes
 
 
 class StatementIndex:
-    """Statements so far, bucketed by speaker, with an inverted index of their content words."""
+    """Statements so far, bucketed by speaker, with an inverted index of their vocabulary.
 
-    def __init__(self, directory: SpeakerDirectory, statements: Iterable[Statement] = ()) -> None:
+    Built from the `statements` rows and, when stored, their `statement_fingerprints`.
+    """
+
+    def __init__(self, directory: SpeakerDirectory, statements: Iterable[Statement] = (),
+                 fingerprints: Iterable[StatementFingerprint] = ()) -> None:
         self.directory = directory
         self._known: dict[str, _Known] = {}
         self._by_speaker: dict[str, set[str]] = {}
         self._by_word: dict[str, set[str]] = {}
         self.speakers: dict[str, Speaker] = {}
+        vocabularies = {f.statement_id: frozenset(f.words) for f in fingerprints}
         for statement in statements:
-            self._put(statement, self.directory.speaker_of(statement), rank=None)
+            speaker = self.directory.speaker_of(statement)
+            words_ = content_words(statement.text)
+            self._put(statement, speaker, (True, len(words_)),
+                      vocabularies.get(statement.statement_id, frozenset()))
 
     def __len__(self) -> int:
         return len(self._known)
@@ -322,18 +349,21 @@ class StatementIndex:
         known = self._known.get(statement_id)
         return known.statement if known else None
 
-    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int] | None) -> None:
-        old = self._known.get(statement.statement_id)
-        if old is not None:
-            for word in old.words:
-                self._by_word.get(word, set()).discard(statement.statement_id)
-        content = content_words(statement.text)
-        folded = " ".join(words(statement.text))
-        rank = rank or (True, len(content))
-        self._known[statement.statement_id] = _Known(statement, speaker, content, rank, folded)
-        self._by_speaker.setdefault(speaker.key, set()).add(statement.statement_id)
-        for word in content:
-            self._by_word.setdefault(word, set()).add(statement.statement_id)
+    def fingerprint(self, statement_id: str) -> StatementFingerprint:
+        return StatementFingerprint(statement_id, sorted(self._known[statement_id].vocabulary))
+
+    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int],
+             more_words: frozenset[str] = frozenset()) -> None:
+        statement_id = statement.statement_id
+        old = self._known.get(statement_id)
+        text_words = content_words(statement.text)
+        vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
+        self._known[statement_id] = _Known(
+            statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text))
+        )
+        self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
+        for word in vocabulary:
+            self._by_word.setdefault(word, set()).add(statement_id)
         self.speakers.setdefault(speaker.key, speaker)
 
     def full_names(self) -> list[str]:
@@ -341,20 +371,43 @@ class StatementIndex:
 
     def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str
                    ) -> str | None:
-        """The statement this quote is a version of, if any: the speaker's own statements, or
-        anyone's when the quote has no speaker."""
+        """The statement this quote is a version of, if any: first among the speaker's own;
+        then, for a quote whose speaker is only a description ("the group") or nobody, among
+        anyone's on a stricter bar, since the description may be a named speaker elsewhere."""
+        searches = []
         if speaker is not None:
-            candidates, bar = self._by_speaker.get(speaker.key, set()), SAME_SPEAKER
-        else:
-            candidates, bar = set().union(*(self._by_word.get(w, set()) for w in quote)), ANYONE
-        best: tuple[float, str] | None = None
-        for statement_id in candidates:
-            known = self._known[statement_id]
-            exact = folded == known.folded
-            score = 3.0 if exact else _matches(quote, known.words, bar)
-            if score > 0 and (best is None or (score, statement_id) > best):
-                best = (score, statement_id)
-        return best[1] if best else None
+            searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
+        if speaker is None or speaker.kind == "description":
+            searches.append((set().union(*(self._by_word.get(w, set()) for w in quote)), ANYONE))
+        for candidates, bar in searches:
+            best: tuple[float, str] | None = None
+            for statement_id in candidates:
+                known = self._known[statement_id]
+                score = 3.0 if folded == known.folded else _matches(quote, known, bar)
+                if score > 0 and (best is None or (score, statement_id) > best):
+                    best = (score, statement_id)
+            if best is not None:
+                return best[1]
+        return None
+
+    def add_version(self, statement_id: str, quote: StatementInput,
+                    content: frozenset[str]) -> tuple[bool, bool]:
+        """Fold a new version into a statement: its words join the vocabulary; a fuller text or
+        an earlier first appearance replace the statement's. (statement changed, words grew)"""
+        entry = self._known[statement_id]
+        statement = entry.statement
+        updates: dict[str, object] = {}
+        rank = (quote.kind != "indirect", len(content))
+        if rank > entry.rank and len(content) <= MAX_GROWTH * max(len(entry.words), 1):
+            updates["text"] = quote.content.strip()
+        if quote.appeared_at < statement.first_seen_at:
+            updates["first_seen_at"] = quote.appeared_at
+            updates["first_article_id"] = quote.article_id
+        grew = not content <= entry.vocabulary
+        if updates or grew:
+            self._put(replace(statement, **updates), entry.speaker,
+                      rank if "text" in updates else entry.rank, content)
+        return bool(updates), grew
 
 
 # --- assignment ------------------------------------------------------------------------------
@@ -366,13 +419,15 @@ class StatementAssignment:
 
     new: statements first seen in this batch (insert); updated: stored statements whose text
     became fuller or whose first appearance became earlier (update by statement_id; the id
-    never changes); quote_statement: quote_id -> statement_id, or None
+    never changes); fingerprints: vocabularies of new statements and of those that grew
+    (upsert into statement_fingerprints); quote_statement: quote_id -> statement_id, or None
     for a quote with no speaker that matches nothing; touched: every statement that got a quote,
     whose n_articles / n_outlets the warehouse recounts.
     """
 
     new: list[Statement] = field(default_factory=list)
     updated: list[Statement] = field(default_factory=list)
+    fingerprints: list[StatementFingerprint] = field(default_factory=list)
     quote_statement: dict[str, str | None] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
 
@@ -391,25 +446,18 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
     for quote in ordered:  # all full names first, so a bare surname can find its full name
         if quote.speaker and len(words(quote.speaker)) > 1:
             full_names.add(quote.speaker)
-    stored_ids = set(known._known)
     result = StatementAssignment()
-    created: set[str] = set()
+    created: list[str] = []
     changed: set[str] = set()
+    grown: set[str] = set()
     for quote in ordered:
         speaker = known.directory.resolve(quote, full_names)
         content = content_words(quote.content)
         folded = " ".join(words(quote.content))
-        if not folded:
-            result.quote_statement[quote.quote_id] = None
-            continue
-        statement_id = known.best_match(speaker, content, folded)
-        if statement_id is None and speaker is None:
-            result.quote_statement[quote.quote_id] = None
-            continue
-        if statement_id is None:
-            assert speaker is not None
+        statement_id = known.best_match(speaker, content, folded) if folded else None
+        if statement_id is None and speaker is not None and folded:
             statement_id = stable_id(speaker.key, folded)
-            statement = Statement(
+            known._put(Statement(
                 statement_id=statement_id,
                 speaker=speaker.name,
                 speaker_role=speaker.role,
@@ -417,37 +465,20 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
                 text=quote.content.strip(),
                 first_seen_at=quote.appeared_at,
                 first_article_id=quote.article_id,
-            )
-            known._put(statement, speaker, (quote.kind != "indirect", len(content)))
-            created.add(statement_id)
-        else:
-            if _grow(known, statement_id, quote, content):
+            ), speaker, (quote.kind != "indirect", len(content)))
+            created.append(statement_id)
+        elif statement_id is not None:
+            statement_changed, words_grew = known.add_version(statement_id, quote, content)
+            if statement_changed:
                 changed.add(statement_id)
+            if words_grew:
+                grown.add(statement_id)
         result.quote_statement[quote.quote_id] = statement_id
-        result.touched.add(statement_id)
-    result.new = [known._known[i].statement for i in sorted(created, key=_first_seen(known))]
-    result.updated = [known._known[i].statement for i in sorted(changed & stored_ids)]
+        if statement_id is not None:
+            result.touched.add(statement_id)
+    new = set(created)
+    result.new = sorted((known._known[i].statement for i in created),
+                        key=lambda s: (s.first_seen_at, s.statement_id))
+    result.updated = [known._known[i].statement for i in sorted(changed - new)]
+    result.fingerprints = [known.fingerprint(i) for i in sorted(new | grown)]
     return result
-
-
-def _first_seen(known: StatementIndex):
-    return lambda statement_id: (known._known[statement_id].statement.first_seen_at, statement_id)
-
-
-def _grow(known: StatementIndex, statement_id: str, quote: StatementInput,
-          content: frozenset[str]) -> bool:
-    """Fold a new version into a statement: fuller text, or an earlier first appearance."""
-    entry = known._known[statement_id]
-    statement = entry.statement
-    updates: dict[str, object] = {}
-    rank = (quote.kind != "indirect", len(content))
-    if rank > entry.rank and len(content) <= MAX_GROWTH * max(len(entry.words), 1):
-        updates["text"] = quote.content.strip()
-    if quote.appeared_at < statement.first_seen_at:
-        updates["first_seen_at"] = quote.appeared_at
-        updates["first_article_id"] = quote.article_id
-    if not updates:
-        return False
-    known._put(replace(statement, **updates), entry.speaker,
-               rank if "text" in updates else entry.rank)
-    return True

@@ -9,6 +9,7 @@ import pytest
 
 from nlp.statements import (
     SpeakerDirectory,
+    StatementFingerprint,
     StatementIndex,
     StatementInput,
     assign_statements,
@@ -84,6 +85,8 @@ SAME = [
                                  speaker=None, speaker_text="he")),
     ("letter-reworded", quote("we are not against the use of AI technology as a tool for the "
                               "arts", speaker=None, speaker_text="the PR Puppets collective")),
+    ("letter-by-description", quote("Hundreds of artists have given unpaid labour to a company "
+                                    "valued at $150B", speaker=None, speaker_text="the group")),
     ("letter-indirect-units", quote("hundreds of artists provided unpaid labour to a company "
                                     "valued at $150 billion", speaker="PR Puppets",
                                     kind="indirect")),
@@ -196,11 +199,22 @@ def test_first_version_keys_the_statement_and_fullest_text_wins(directory) -> No
                                       full.quote_id: statement.statement_id}
 
 
-def stored(index_rows: dict[str, Statement], result) -> list[Statement]:
-    """What the warehouse holds after loading a result: rows by id, updates applied."""
-    for statement in [*result.new, *result.updated]:
-        index_rows[statement.statement_id] = statement
-    return list(index_rows.values())
+class Warehouse:
+    """What the warehouse holds after loading results: rows by id, updates applied."""
+
+    def __init__(self) -> None:
+        self.statements: dict[str, Statement] = {}
+        self.fingerprints: dict[str, StatementFingerprint] = {}
+
+    def load(self, result) -> None:
+        for statement in [*result.new, *result.updated]:
+            self.statements[statement.statement_id] = statement
+        for fingerprint in result.fingerprints:
+            self.fingerprints[fingerprint.statement_id] = fingerprint
+
+    def index(self, directory: SpeakerDirectory) -> StatementIndex:
+        return StatementIndex(directory, list(self.statements.values()),
+                              list(self.fingerprints.values()))
 
 
 def test_two_runs_create_only_what_is_new_and_rerun_creates_nothing(directory) -> None:
@@ -210,9 +224,10 @@ def test_two_runs_create_only_what_is_new_and_rerun_creates_nothing(directory) -
         quote("I spent months making things for them for free", speaker="Maren Solvik",
               article="frn-1", hours=2),
     ]
-    rows: dict[str, Statement] = {}
+    warehouse = Warehouse()
     run1 = assign_statements(day1, StatementIndex(directory))
     assert len(run1.new) == 3
+    warehouse.load(run1)
     day2 = [
         # a re-crawled copy, a reworded version and an indirect one of day-1 statements
         quote(OPENAI_STATEMENT, article="wire-copy", outlet="wire", hours=30),
@@ -226,26 +241,26 @@ def test_two_runs_create_only_what_is_new_and_rerun_creates_nothing(directory) -
         quote("OpenAI should pay the artists who test its tools", speaker="Maren Solvik",
               article="bl-2", outlet="bl", hours=33),
     ]
-    index2 = StatementIndex(directory, stored(rows, run1))
-    run2 = assign_statements(day2, index2)
+    run2 = assign_statements(day2, warehouse.index(directory))
     assert [s.text for s in run2.new] == [day2[3].content, day2[4].content]
     assert {run2.quote_statement[q.quote_id] for q in day2[:3]} <= {
         s.statement_id for s in run1.new}
-    rows_after = stored(rows, run2)
-    rerun = assign_statements(day2, StatementIndex(directory, rows_after))
+    warehouse.load(run2)
+    rerun = assign_statements(day2, warehouse.index(directory))
     assert rerun.new == [] and rerun.updated == []
     assert rerun.quote_statement == run2.quote_statement
     # and day 1 again, in a third run, is nothing new either
-    assert assign_statements(day1, StatementIndex(directory, rows_after)).new == []
+    assert assign_statements(day1, warehouse.index(directory)).new == []
 
 
 def test_later_run_with_an_earlier_article_moves_first_appearance_not_the_id(directory) -> None:
-    rows: dict[str, Statement] = {}
+    warehouse = Warehouse()
     run1 = assign_statements([quote(OPENAI_STATEMENT, article="late", hours=20)],
                              StatementIndex(directory))
     (statement,) = run1.new
+    warehouse.load(run1)
     run2 = assign_statements([quote(OPENAI_STATEMENT, article="early", hours=1)],
-                             StatementIndex(directory, stored(rows, run1)))
+                             warehouse.index(directory))
     (updated,) = run2.updated
     assert updated.statement_id == statement.statement_id
     assert updated.first_article_id == "early" and run2.new == []
@@ -259,3 +274,23 @@ def test_statement_input_from_stored_quote_and_article() -> None:
     item = statement_input(stored_quote, article, DAY + timedelta(hours=3))
     assert (item.outlet, item.appeared_at, item.speaker, item.start_char) == (
         "x.org", DAY, "Niko Felix", 10)
+
+
+def test_paraphrases_are_compared_with_every_version_seen_in_earlier_runs(directory) -> None:
+    warehouse = Warehouse()
+    run1 = assign_statements([
+        quote(OPENAI_STATEMENT, hours=1),
+        quote("the company was working to balance creativity with safety measures for broader use",
+              kind="indirect", hours=2),
+        quote("Sora remains in research preview", kind="indirect", hours=3),
+    ], StatementIndex(directory))
+    assert len(run1.new) == 1 and len(run1.fingerprints) == 1
+    warehouse.load(run1)
+    paraphrase = quote("Sora remains a research preview and the company is trying to balance "
+                       "creativity with strong safety measures", kind="indirect", hours=30)
+    run2 = assign_statements([paraphrase], warehouse.index(directory))
+    assert run2.new == []
+    assert run2.quote_statement[paraphrase.quote_id] == run1.new[0].statement_id
+    # the same paraphrase against the first text alone would be a new statement
+    text_only = StatementIndex(directory, list(warehouse.statements.values()))
+    assert len(assign_statements([paraphrase], text_only).new) == 1

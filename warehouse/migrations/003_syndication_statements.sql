@@ -1,8 +1,9 @@
 -- Syndication state kept between runs (nlp/syndication.py), so that a run matches its new
 -- articles against stored MinHash signatures instead of re-reading every stored text.
--- Rows are nlp.syndication.ArticleSignature and SignatureBand: fields are the column names.
--- Statements need no table of their own: StatementIndex is rebuilt from `statements`
--- (speaker, organisation, text) alone.
+-- And the vocabulary of each statement (nlp/statements.py), so that a later paraphrase is
+-- compared with every version of it seen so far, not only with its text.
+-- Rows are nlp.syndication.ArticleSignature and SignatureBand and nlp.statements.
+-- StatementFingerprint: their fields are the column names.
 
 create table article_signatures (
     article_id varchar primary key,
@@ -22,6 +23,11 @@ create table signature_bands (
     primary key (band_key, article_id)
 );
 
+create table statement_fingerprints (
+    statement_id varchar primary key,
+    words varchar[] not null
+);
+
 create index article_signatures_text_hash on article_signatures (text_hash);
 create index article_signatures_cluster on article_signatures (cluster_id);
 
@@ -37,3 +43,7 @@ comment on column article_signatures.minhash is 'MinHash of the five-word sequen
 comment on table signature_bands is 'Locality-sensitive hashing buckets of each signature: copies share a bucket.';
 comment on column signature_bands.band_key is 'Band number and hash of that band of the MinHash.';
 comment on column signature_bands.article_id is 'The article (see article_signatures).';
+
+comment on table statement_fingerprints is 'Words used by every version of each statement, to recognise it when quoted again.';
+comment on column statement_fingerprints.statement_id is 'The statement (see statements).';
+comment on column statement_fingerprints.words is 'Content words (stemmed, negated ones marked not:) of every quote of the statement.';
