@@ -149,8 +149,9 @@ class QuoteFinder:
     """The rules, bound to one document."""
 
     def __init__(self, doc: Doc, reporting: frozenset[str], beliefs: frozenset[str],
-                 documents: frozenset[str]) -> None:
+                 documents: frozenset[str], stances: frozenset[str]) -> None:
         self.doc = doc
+        self.stances = stances
         self.reporting = reporting
         self.beliefs = beliefs
         self.documents = documents
@@ -161,7 +162,8 @@ class QuoteFinder:
 
     def run(self) -> list[RawQuote]:
         for token in self.doc:
-            quote = self.from_cue(token) or self.from_quoted_words(token)
+            quote = (self.from_cue(token) or self.from_quoted_words(token)
+                     or self.from_stance(token))
             if quote is not None:
                 self.quotes.append(quote)
         self.quotes.extend(self.from_according_to())
@@ -231,6 +233,45 @@ class QuoteFinder:
         self.used_cues.add(verb.i)
         return RawQuote((start, end), cue_span(verb), "mixed", mention_span(speaker), speaker.i,
                         0.6, "quoted_words")
+
+    def from_stance(self, verb: Token) -> RawQuote | None:
+        """'Trump attacked the trade deal.' / 'The union called for a recount.' / 'She called
+        it a mistake.' -> the object of a stance verb (low confidence: no words are reported)."""
+        if verb.lemma_.lower() not in self.stances or verb.pos_ != "VERB":
+            return None
+        if verb.i in self.used_cues or self.inside_region(verb.idx) or self.writer_asks(verb):
+            return None
+        speaker = find_speaker(verb, self.quoted)
+        if speaker is None or speaker.pos_ not in ("PROPN", "NOUN", "PRON"):
+            return None
+        rights = [c for c in verb.rights if c.dep_ in ("dobj", "oprd", "prep", "ccomp", "xcomp")]
+        if verb.lemma_.lower() == "call":
+            if verb.dep_ == "acl":
+                return None  # 'a film called "Air Head"' names a work
+            wanted = [c for c in rights if c.dep_ == "oprd" or c.lower_ in ("for", "on")]
+            if not wanted:
+                return None
+            rights = [c for c in rights if c.i <= wanted[-1].i]
+        objects = []
+        for child in rights:
+            if child.dep_ == "prep" and not objects:
+                if verb.lemma_.lower() != "call":
+                    break
+            objects.append(child)
+        if not objects:
+            return None
+        first = objects[0].left_edge
+        if objects[0].dep_ == "prep" and objects[0].i + 1 < len(self.doc):
+            first = self.doc[objects[0].i + 1]  # 'called for a recount': content 'a recount'
+        start, end = self.trim(first.idx, _char_end(objects[-1].right_edge))
+        if end - start < 3 or any(
+                r.open_mark <= start and end <= r.close_end and self.is_title(r)
+                for r in self.regions):
+            return None
+        kind, (start, end) = self.kind_of(start, end, verb)
+        self.used_cues.add(verb.i)
+        return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
+                        0.4, "stance")
 
     def is_title(self, region: Region) -> bool:
         """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
@@ -643,15 +684,17 @@ if not Doc.has_extension("quotes"):
 class QuoteExtractor:
     """Finds quotes and their speaker mentions; nlp/speakers.py resolves who the speakers are."""
 
-    def __init__(self, name: str, reporting_verbs: str, belief_verbs: str, document_nouns: str,
-                 include_beliefs: bool) -> None:
+    def __init__(self, name: str, reporting_verbs: str, belief_verbs: str, stance_verbs: str,
+                 document_nouns: str, include_beliefs: bool) -> None:
         self.name = name
         self.reporting = word_set(reporting_verbs)
         self.beliefs = word_set(belief_verbs) if include_beliefs else frozenset()
+        self.stances = word_set(stance_verbs) if include_beliefs else frozenset()
         self.documents = word_set(document_nouns)
 
     def __call__(self, doc: Doc) -> Doc:
-        store_quotes(doc, QuoteFinder(doc, self.reporting, self.beliefs, self.documents).run())
+        finder = QuoteFinder(doc, self.reporting, self.beliefs, self.documents, self.stances)
+        store_quotes(doc, finder.run())
         return doc
 
 
@@ -660,6 +703,7 @@ class QuoteExtractor:
     default_config={
         "reporting_verbs": "reporting_verbs",
         "belief_verbs": "belief_verbs",
+        "stance_verbs": "stance_verbs",
         "document_nouns": "document_nouns",
         "include_beliefs": True,
     },
@@ -667,6 +711,8 @@ class QuoteExtractor:
     requires=["token.dep", "token.lemma", "token.pos", "doc.sents"],
 )
 def make_quote_extractor(nlp: Language, name: str, reporting_verbs: str, belief_verbs: str,
-                         document_nouns: str, include_beliefs: bool) -> QuoteExtractor:
-    return QuoteExtractor(name, reporting_verbs, belief_verbs, document_nouns, include_beliefs)
+                         stance_verbs: str, document_nouns: str, include_beliefs: bool
+                         ) -> QuoteExtractor:
+    return QuoteExtractor(name, reporting_verbs, belief_verbs, stance_verbs, document_nouns,
+                          include_beliefs)
 
