@@ -156,7 +156,7 @@ def bench_views(workdir: Path, n_articles: int) -> dict:
         times = {}
         for view in VIEWS:
             started = time.perf_counter()
-            table = con.execute(f"select * from {view}").to_arrow_table()
+            table = con.sql(f"select * from {view}").to_arrow_table()
             times[view] = {"s": round(time.perf_counter() - started, 3), "rows": table.num_rows}
         started = time.perf_counter()
         failures = wh.run_checks()

@@ -69,8 +69,7 @@ class CheckFailure:
 
 
 def _short(value: Any, width: int = 60) -> str:
-    text = repr(value) if not isinstance(value, str) else value
-    text = text.replace("\n", " ")
+    text = "NULL" if value is None else str(value).replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -585,12 +584,6 @@ class Warehouse:
             "and schema_name = 'main' and not temporary order by table_name"
         ).fetchall()
         return [name for (name,) in rows]
-
-    def iter_rows(self, sql: str, params: list[Any] | None = None) -> Iterator[tuple]:
-        """Rows of a query from the warehouse's own SQL files, fetched in chunks."""
-        result = self._con.execute(sql, params or [])
-        while chunk := result.fetchmany(10_000):
-            yield from chunk
 
 
 def _first_comment(sql: str) -> str | None:

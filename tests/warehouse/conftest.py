@@ -124,7 +124,7 @@ class Corpus:
     file_digest = staticmethod(file_digest)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Corpus:
     return Corpus()
 

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from presswatch.records import Relevance, Statement, stable_id
 from warehouse.batch import LoadBatch, Run, SourceRun
+from warehouse.console import run_query
 from warehouse.store import open_warehouse
+
+COOKBOOK = Path(__file__).parents[2] / "warehouse" / "cookbook"
 
 VIEWS = ["daily_coverage", "outlet_coverage", "speaker_statements", "statement_timeline",
          "entity_mentions_daily", "latest_run"]
 
 
-@pytest.fixture
-def coverage(db_path, corpus):
+@pytest.fixture(scope="module")
+def coverage(tmp_path_factory, corpus):
     """Three articles on 26 Nov (one a syndicated copy), one on 27 Nov (off topic); OpenAI's
     statement in three of them across two outlets and two days."""
+    db_path = tmp_path_factory.mktemp("views") / "presswatch.duckdb"
     t0 = corpus.T0
     said = "We take the leak seriously"
     texts = {
@@ -27,15 +34,17 @@ def coverage(db_path, corpus):
         "c": f'Hugging Face hosted the tool. "{said}," Felix said.',
         "d": "A recipe for apple pie with no mention of the story.",
     }
+    published = {"a": t0, "b": t0 + timedelta(hours=3), "c": t0 + timedelta(days=1),
+                 "d": t0 + timedelta(days=1, hours=2)}
+    where = {"a": ("https://verge.example/a", "Verge", "OpenAI responds"),
+             "b": ("https://wire.example/b", "Wire", "OpenAI responds"),
+             "c": ("https://verge.example/c", "Verge", "Hugging Face"),
+             "d": ("https://food.example/d", "Food", "Pie")}
     articles = {
-        "a": corpus.make_article("https://verge.example/a", texts["a"], outlet="Verge",
-                                 title="OpenAI responds", published_at=t0),
-        "b": corpus.make_article("https://wire.example/b", texts["b"], outlet="Wire",
-                                 title="OpenAI responds", published_at=t0 + timedelta(hours=3)),
-        "c": corpus.make_article("https://verge.example/c", texts["c"], outlet="Verge",
-                                 title="Hugging Face", published_at=t0 + timedelta(days=1)),
-        "d": corpus.make_article("https://food.example/d", texts["d"], outlet="Food",
-                                 title="Pie", published_at=t0 + timedelta(days=1, hours=2)),
+        k: corpus.make_article(url, texts[k], outlet=outlet, title=title,
+                               published_at=published[k],
+                               fetched_at=published[k] + timedelta(hours=1))
+        for k, (url, outlet, title) in where.items()
     }
     statement_id = stable_id("Niko Felix", said)
     quotes = [corpus.make_quote(articles[k], said, "Niko Felix", statement_id) for k in "abc"]
@@ -62,7 +71,7 @@ def coverage(db_path, corpus):
     )
     with open_warehouse(db_path) as wh:
         wh.load_batch(batch)
-        wh.refresh_views()
+        wh.publish()
     return db_path
 
 
@@ -137,3 +146,33 @@ def test_views_survive_a_refresh_and_stay_described(coverage, view):
         (comment,) = wh.connection.execute(
             "select comment from duckdb_views() where view_name = ?", [view]).fetchall()[0]
     assert comment
+
+
+@pytest.mark.parametrize("recipe", sorted(p.name for p in COOKBOOK.glob("*.sql")))
+def test_cookbook_recipes_run_on_the_snapshot(coverage, recipe):
+    out, err = io.StringIO(), io.StringIO()
+    sql = (COOKBOOK / recipe).read_text()
+    assert run_query(coverage.with_name("presswatch.snapshot.duckdb"), sql, "json",
+                     stdout=out, stderr=err) == 0, err.getvalue()
+    assert sql.startswith("-- ") and sql.splitlines()[0].endswith("?")
+
+
+def test_cookbook_answers_on_the_hand_made_corpus(coverage):
+    def answer(recipe, *columns):
+        out = io.StringIO()
+        run_query(coverage, (COOKBOOK / recipe).read_text(), "json", stdout=out)
+        return [tuple(json.loads(line)[c] for c in columns) for line in out.getvalue().splitlines()]
+
+    assert answer("01_quoted_in_first_48_hours.sql", "speaker", "n_quotes", "n_outlets") == [
+        ("Niko Felix", 3, 2)
+    ]
+    assert answer("02_outlets_running_openai_statement.sql", "outlet") == [("Verge",), ("Wire",)]
+    assert answer("05_syndicated_copies.sql", "original_outlet", "copied_by") == [
+        ("Verge", ["Wire"])
+    ]
+    assert answer("10_failed_sources_last_run.sql", "url", "reason") == [
+        ("https://bad.example/feed", "HTTP 500")
+    ]
+    assert answer("09_search_hugging_face_token.sql", "outlet", "title")[0] == (
+        "Verge", "Hugging Face"
+    )

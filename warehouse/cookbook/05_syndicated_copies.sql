@@ -1,0 +1,11 @@
+-- Which articles are copies of another one (syndication), and of which original?
+select
+    original.outlet as original_outlet,
+    original.title as original_title,
+    count(*) as n_copies,
+    list(copy.outlet order by copy.outlet) as copied_by
+from articles as copy
+inner join articles as original on original.article_id = copy.cluster_id
+where copy.cluster_id <> copy.article_id
+group by all
+order by n_copies desc, original_title;
