@@ -42,7 +42,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from presswatch.records import Article, FetchedPage, stable_id
-from spiders.sniff import BOMS, sniff_non_html
+from spiders.sniff import BOMS, clean_line, sniff_non_html
 from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20
@@ -196,7 +196,7 @@ def _published_at(value: str | None, html: str, fetched_at: datetime) -> datetim
 def _authors(value: str | None) -> list[str]:
     if not value:
         return []
-    names = (" ".join(part.split()) for part in value.split(";"))
+    names = (clean_line(part, 200) for part in value.split(";"))
     return list(dict.fromkeys(name for name in names if name))
 
 
@@ -244,7 +244,7 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         url=canonicalize(url),
         canonical_url=canonical_url,
         outlet=outlet_of(canonical_url),
-        title=" ".join((document.title or "").split()) or None,
+        title=clean_line(document.title or "") or None,
         authors=_authors(document.author),
         published_at=_published_at(document.date, html, fetched_at),
         language=detect_language(text, html_lang),

@@ -26,7 +26,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from presswatch.records import Candidate
-from spiders.sniff import looks_like_html
+from spiders.sniff import clean_line, looks_like_html
 from spiders.urls import BadUrl, canonicalize, google_news_publisher_url
 
 CLOCK_SKEW = timedelta(days=1)
@@ -87,8 +87,7 @@ def _entry_link(entry: Any) -> str | None:
 def _clean_title(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    title = " ".join(value.split())[:MAX_TITLE_CHARS]
-    return title or None
+    return clean_line(value, MAX_TITLE_CHARS) or None
 
 
 def _candidate_url(link: str) -> str:

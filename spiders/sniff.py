@@ -33,7 +33,11 @@ def looks_like_html(body: bytes) -> bool:
 
 
 def sniff_non_html(body: bytes) -> str | None:
-    """What the body is when it is plainly not HTML (a PDF or image served as text/html)."""
+    """What the body is when it is plainly not HTML (a PDF or image served as text/html).
+
+    A known file signature, or more than 5% control bytes in the first kilobyte: a stray NUL
+    in a real page is tolerated, a binary file is not.
+    """
     for bom, _ in BOMS:
         if body.startswith(bom):
             return None
@@ -41,6 +45,19 @@ def sniff_non_html(body: bytes) -> str | None:
     for magic, what in MAGIC:
         if head.startswith(magic):
             return what
-    if b"\x00" in head:
-        return "binary data (NUL bytes)"
+    controls = sum(1 for byte in head if byte < 0x09 or 0x0E <= byte < 0x20)
+    if controls > len(head) // 20:
+        return "binary data (control bytes)"
     return None
+
+
+# C0/C1 controls (ANSI escapes, NUL, CR/LF after splitting) and bidi overrides, which can make
+# a title print as something else in a terminal or a mail header.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_line(value: str, max_chars: int = 1000) -> str:
+    """A stranger's string (title, author) as one plain line: whitespace runs collapsed,
+    control and bidi-override characters removed, length capped. Display code still escapes
+    for its medium; this only keeps obvious tricks out of the records."""
+    return " ".join(_CONTROL.sub(" ", value).split())[:max_chars]

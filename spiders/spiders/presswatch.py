@@ -50,11 +50,13 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1").strip() if value else None
 
 
-def describe_failure(failure: Failure, timeout: float) -> tuple[int | None, str]:
+def describe_failure(failure: Failure, timeout: float, max_bytes: int) -> tuple[int | None, str]:
     """(HTTP status if any, reason a person can act on) for a failed request."""
     error = failure.value
     request = getattr(failure, "request", None)
-    retries = request.meta.get("retry_times", 0) if request is not None else 0
+    meta = request.meta if request is not None else {}
+    retries = meta.get("retry_times", 0)
+    max_bytes = meta.get("download_maxsize", max_bytes)
     after = f" after {retries} retries" if retries else ""
     if isinstance(error, HttpError):
         status = error.response.status
@@ -66,7 +68,7 @@ def describe_failure(failure: Failure, timeout: float) -> tuple[int | None, str]
     if isinstance(error, PrivateHostRefused):
         return None, f"refused: {error}"
     if isinstance(error, DownloadCancelledError):
-        return None, f"too large: {error}"
+        return None, f"too large: more than {max_bytes} bytes"
     if isinstance(error, IgnoreRequest):
         message = str(error)
         if "robots.txt" in message:
@@ -74,7 +76,7 @@ def describe_failure(failure: Failure, timeout: float) -> tuple[int | None, str]
         if "max redirections" in message:
             return None, "redirect loop or too many redirects"
         if "decompression" in message:
-            return None, f"too large once decompressed: {message}"
+            return None, f"too large: more than {max_bytes} bytes once decompressed"
         return None, f"ignored: {message}"
     if isinstance(error, DownloadTimeoutError | TwistedTimeoutError):
         return None, f"timeout: no complete response within {timeout:g} s{after}"
@@ -221,7 +223,9 @@ class PresswatchSpider(scrapy.Spider):
 
     def source_failed(self, failure: Failure) -> Iterator[SourceItem]:
         meta = failure.request.meta
-        status, reason = describe_failure(failure, self.job.crawl.timeout)
+        status, reason = describe_failure(
+            failure, self.job.crawl.timeout, self.job.crawl.max_page_bytes
+        )
         yield SourceItem(
             meta["pw_source"], meta["pw_document"], meta["pw_kind"], meta["pw_name"], status,
             error=reason,
@@ -267,7 +271,9 @@ class PresswatchSpider(scrapy.Spider):
 
     def page_failed(self, failure: Failure) -> Iterator[PageItem]:
         request = failure.request
-        status, reason = describe_failure(failure, self.job.crawl.timeout)
+        status, reason = describe_failure(
+            failure, self.job.crawl.timeout, self.job.crawl.max_page_bytes
+        )
         yield PageItem(
             url=request.meta["pw_url"],
             final_url=_canonical_or_raw(request.url),

@@ -201,3 +201,12 @@ def test_extract_fuzz_bytes(body: bytes) -> None:
         extract_article(fetched(encoding=None), body)
     except NoArticleText:
         pass
+
+
+def test_titles_and_authors_lose_control_characters(article_page) -> None:
+    title = "Sora\x1b[31m leaked\r\nBcc: victim@example.com \u202eevil\u202c"
+    html = article_page(title, author="Jane\x00 Doe;\r\nX-Injected: yes")
+    article = extract_article(fetched(), html.encode())
+    assert article.title == "Sora[31m leaked Bcc: victim@example.com evil"
+    assert article.authors == ["Jane Doe", "X-Injected yes"]  # trafilatura drops the colon
+    assert not any(ord(c) < 32 for c in article.title + "".join(article.authors))

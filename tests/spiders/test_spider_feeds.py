@@ -261,3 +261,9 @@ def test_sitemap_fuzz_never_raises(body: bytes) -> None:
 )
 def test_w3c_datetimes(value: str | None, expected: datetime | None) -> None:
     assert parse_w3c_datetime(value) == expected
+
+
+def test_feed_titles_are_single_clean_lines() -> None:
+    result = parse(feed(item("https://news.example/a", "1",
+                             title="Line one&#13;&#10;Line two &#27;[2J \u202eflip")))
+    assert result.candidates[0].title == "Line one Line two [2J flip"
