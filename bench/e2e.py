@@ -232,16 +232,22 @@ def analysed_texts(db_path: Path) -> list[str]:
     return [text for (text,) in rows]
 
 
-def plain_pipe_words_per_s(texts: list[str], story: Story, n_process: int = 1) -> float:
+def plain_pipe_words_per_s(texts: list[str], story: Story, n_process: int = 1,
+                           rounds: int = 2) -> float:
+    """Words/s of the story's model, all its components, on the texts: the best of `rounds`
+    (a busy shared CPU then penalises the reference no more than the flow)."""
     import spacy
 
     nlp = spacy.load(story.nlp.model)
     words = sum(len(t.split()) for t in texts)
     list(nlp.pipe(texts[:8]))  # first calls pay for lazy set-up
-    started = time.perf_counter()
-    for _doc in nlp.pipe(texts, batch_size=story.nlp.batch_size, n_process=n_process):
-        pass
-    return words / (time.perf_counter() - started)
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _doc in nlp.pipe(texts, batch_size=story.nlp.batch_size, n_process=n_process):
+            pass
+        best = min(best, time.perf_counter() - started)
+    return words / best
 
 
 @contextmanager
@@ -268,7 +274,8 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
     clock = StageClock()
     instrument(clock)
     figures: dict = {"mode": "full_and_quiet", "articles": args.articles}
-    figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
+    if args.warm_up:
+        figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
     clock.reset()
     site = SiteProcess(args.articles, args.seed)
     try:
@@ -314,7 +321,8 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
     figures["articles_per_s"] = round(summary_articles(figures) / full, 2)
     figures["e2e_words_per_s"] = round(relevant_words / full)
     figures["e2e_all_words_per_s"] = round(all_words / full)
-    figures["nlp_words_per_s"] = round(plain_pipe_words_per_s(texts, story))
+    figures["nlp_words_per_s"] = round(plain_pipe_words_per_s(texts, story,
+                                                              rounds=args.reference_rounds))
     figures["ratio"] = round(figures["e2e_words_per_s"] / figures["nlp_words_per_s"], 3)
     if args.plain_two_processes:
         figures["nlp_words_per_s_2proc"] = round(plain_pipe_words_per_s(texts, story, 2))
@@ -419,7 +427,8 @@ def growth(args: argparse.Namespace, folder: Path) -> dict:
     clock = StageClock()
     instrument(clock)
     figures: dict = {"mode": "growth", "articles": args.articles, "existing": args.existing}
-    figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
+    if args.warm_up:
+        figures["prefect_warm_up_s"] = round(warm_up(folder), 2)
     filled = folder / "filled.duckdb"
     figures["fill_s"] = round(fill_warehouse(filled, args.existing, args.seed), 1)
     figures["filled_mb"] = round(filled.stat().st_size / 2**20, 1)
@@ -453,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="pyinstrument report of the first run (.html or .txt)")
     parser.add_argument("--plain-two-processes", action="store_true",
                         help="also time plain nlp.pipe with n_process=2")
+    parser.add_argument("--reference-rounds", type=int, default=2,
+                        help="time plain nlp.pipe this many times, keep the best")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="skip the warm-up run (then the first run pays for starting "
+                             "Prefect unless PREFECT_API_URL names a running server)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the warehouses and staging here (default: a temp dir)")
     args = parser.parse_args(argv)

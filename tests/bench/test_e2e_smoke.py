@@ -1,0 +1,60 @@
+"""The end-to-end benchmark at N=50, so it cannot rot: real site, crawl, spaCy, DuckDB, Prefect.
+
+It runs bench/e2e.py as a script (as `make bench` does) against this session's Prefect test
+server and checks what it measured, not how fast: the quiet re-run must fetch and parse nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+N = 50
+
+
+@pytest.fixture(scope="module")
+def figures(prefect_harness, tmp_path_factory) -> dict:
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "e2e.py"), "--articles", str(N), "--no-warm-up",
+         "--reference-rounds", "1", "--workdir", str(tmp_path_factory.mktemp("e2e"))],
+        capture_output=True, text=True, env=env, timeout=600, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_first_run_lands_every_article_and_parses_the_relevant_ones(figures):
+    assert figures["articles_added"] == N
+    assert figures["full_requests"]["article"] == N
+    assert 0 < figures["relevant_docs"] < N
+    assert figures["docs_parsed"] == figures["relevant_docs"]
+    assert figures["relevant_words"] > 300 * figures["relevant_docs"]
+
+
+def test_quiet_run_fetches_and_parses_nothing_and_asks_each_source_once(figures):
+    kinds = figures["quiet_request_kinds"]
+    assert figures["quiet_articles_added"] == 0
+    assert figures["quiet_articles_fetched"] == 0
+    assert figures["quiet_docs_parsed"] == 0
+    assert figures["quiet_pages_extracted"] == 0
+    assert kinds["conditional"] == kinds["feed"] + kinds["sitemap"] == 40
+    assert kinds["not_modified"] == 40
+
+
+def test_every_headline_figure_is_reported(figures):
+    for key in ("e2e_words_per_s", "nlp_words_per_s", "ratio", "quiet_run_s", "full_run_s",
+                "peak_rss_mb", "quiet_requests", "quiet_docs_parsed", "articles_per_s"):
+        assert key in figures, key
+    assert figures["ratio"] > 0 and figures["peak_rss_mb"] > 0
+    for stage in ("begin_run", "crawl_sources", "process_pages", "alerts", "finish_run",
+                  "process.nlp", "process.extract", "process.load_batch"):
+        assert stage in figures["stages_s"], stage
