@@ -439,3 +439,21 @@ def test_manual_entry_point_serves_and_stops_on_end_of_input(tmp_path: Path):
     )
     assert "dailycircuit" in done.stdout and "http://127." in done.stdout
     assert load_story(story_file).crawl.allow_private_hosts
+
+
+def test_news_sitemap_carries_an_entry_older_than_the_story(day1):
+    """Sitemap discovery must drop entries before the story's start date: one such entry."""
+    start = day1.story().start_date.isoformat()
+    old = [a for a in MANIFEST["articles"] if not a["expected_in_run"]]
+    assert old and all(a["published_at"] < start for a in old)
+    for article in old:
+        assert all(SOURCES[k]["kind"] == "sitemap" for k in article["listed_in"])
+        listed = {u for k in article["listed_in"] for u in listed_urls(day1, k)}
+        assert day1.article_url(article["id"]) in listed
+
+
+def test_every_failing_source_and_url_says_what_its_reason_must_contain():
+    for source in MANIFEST["sources"]:
+        assert bool(source["expected_error"]) == bool(source.get("reason_contains")), source["key"]
+    for bad in MANIFEST["bad_urls"]:
+        assert bool(bad["expected_reason"]) == bool(bad.get("reason_contains")), bad["path"]
