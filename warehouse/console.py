@@ -26,7 +26,10 @@ from rich.console import Console
 from rich.table import Table
 
 from warehouse.errors import QueryRefused, WarehouseError, WarehouseLocked
-from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, open_warehouse
+from warehouse.export import export_parquet
+from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
+
+__all__ = ["FORMATS", "export_parquet", "interactive", "run_query"]  # the CLI's entry points
 
 FORMATS = ("table", "csv", "json", "parquet")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
@@ -61,8 +64,12 @@ def run_query(
     stderr: IO[str] | None = None,
     max_table_rows: int = 200,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    live: bool = False,
 ) -> int:
     """Run a read-only query and print or write its result; returns the process exit code.
+
+    db_path names the warehouse; its published snapshot is read when there is one (so the
+    query never holds up the daily run), the file itself when there is none or live is set.
 
     0 on success, 1 when the query fails or is refused (DuckDB's message is printed), 2 on bad
     usage (unknown format, Parquet without --out, a warehouse that cannot be opened). Several
@@ -76,8 +83,9 @@ def run_query(
     if fmt == "parquet" and out is None:
         print("error: --format parquet writes a file; give --out FILE", file=stderr)
         return EXIT_USAGE
+    path = Path(db_path) if live else default_read_path(db_path)
     try:
-        warehouse = open_warehouse(db_path, read_only=True, lock_timeout_s=lock_timeout_s)
+        warehouse = open_warehouse(path, read_only=True, lock_timeout_s=lock_timeout_s)
     except WarehouseLocked as exc:
         print(f"error: {exc}", file=stderr)
         return EXIT_QUERY_FAILED
@@ -244,6 +252,7 @@ def interactive(
     read_line: Callable[[str], str] | None = None,
     stdout: IO[str] | None = None,
     history_path: Path | None = None,
+    live: bool = False,
 ) -> int:
     """A prompt with history (readline); each query opens and closes its own read-only session.
 
@@ -254,7 +263,8 @@ def interactive(
     if read_line is None:
         read_line = input
         _enable_history(history_path or _HISTORY_FILE)
-    print(f"presswatch sql on {db_path} (read-only). End statements with ';', .quit to leave.",
+    path = Path(db_path) if live else default_read_path(db_path)
+    print(f"presswatch sql on {path} (read-only). End statements with ';', .quit to leave.",
           file=stdout)
     for text in _lines(read_line):
         if text in (".quit", ".exit"):
@@ -266,7 +276,7 @@ def interactive(
         elif text.startswith("."):
             print("commands: .tables, .quit", file=stdout)
             continue
-        run_query(db_path, text, stdout=stdout, stderr=stdout)
+        run_query(path, text, stdout=stdout, stderr=stdout, live=True)
     return EXIT_OK
 
 

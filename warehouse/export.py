@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, open_warehouse
+from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,18 @@ def export_parquet(
     out_dir: Path | str,
     *,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    live: bool = False,
 ) -> list[ExportedTable]:
-    """Write every table under out_dir (replacing an earlier export of the same tables)."""
+    """Write every table under out_dir (replacing an earlier export of the same tables).
+
+    Reads the published snapshot of db_path when there is one, the file itself otherwise or
+    when live is set.
+    """
     out = Path(out_dir)
+    path = Path(db_path) if live else default_read_path(db_path)
     out.mkdir(parents=True, exist_ok=True)
     exported = []
-    with open_warehouse(db_path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
+    with open_warehouse(path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         con = warehouse.connection
         for table in warehouse.tables():
             rows = con.execute(f"select count(*) from {_quote(table)}").fetchall()[0][0]

@@ -118,3 +118,13 @@ def test_interactive_prompt_runs_statements_over_several_lines(loaded):
     assert "daily_coverage" in text and "VIEW" in text
     assert "only reads" in text
     assert "never reached" not in text
+
+
+def test_queries_read_the_snapshot_so_a_run_holding_the_file_does_not_block_them(loaded, corpus):
+    count = "select count(*) as n from articles"
+    with open_warehouse(loaded) as running:  # a run holds the file and has loaded more
+        running.load_batch(corpus.run_batch("r2", 2, prefix="https://later.example/"))
+        code, out, _ = _run(loaded, count, "json")
+        assert code == 0 and json.loads(out) == {"n": 3}  # the published snapshot
+    code, out, _ = _run(loaded, count, "json", live=True)
+    assert code == 0 and json.loads(out) == {"n": 5}  # the file itself, on request
