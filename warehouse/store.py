@@ -152,6 +152,11 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseErro
         return WarehouseUnwritable(
             path, f"cannot create a warehouse here ({message}); choose a writable path"
         )
+    if path.stat().st_size == 0:
+        return WarehouseCorrupt(
+            path, "the file is empty, not a DuckDB database. It was left untouched; delete it "
+            "to start a new warehouse there, or point --db at another file."
+        )
     return WarehouseCorrupt(
         path,
         f"not a readable DuckDB database ({message}). It was left untouched; restore it from "
@@ -378,12 +383,6 @@ class Warehouse:
             "select canonical_url from articles union select url from articles"
         ).fetchall()
         return {url for (url,) in rows}
-
-    def write_stored_urls(self, out: Path) -> int:
-        """The same URLs as a text file, one per line, for a crawl in another process."""
-        urls = sorted(self.stored_urls())
-        out.write_text("".join(url + "\n" for url in urls), encoding="utf-8")
-        return len(urls)
 
     def statements(self) -> list[Statement]:
         rows = self._con.execute(
