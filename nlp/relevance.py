@@ -4,7 +4,7 @@ Runs before the spaCy stage (only relevant articles get full NLP), so it is plai
 folded (case, accents), split into words, and the story's terms, concepts and entity names are
 matched as word sequences in three zones (title, lead, body). The score rewards the story's
 required combinations (``require_any``) being present where a reader looks first, breadth of
-story vocabulary, and the story reaching beyond a few paragraphs; a single passing line scores
+story vocabulary, and the story reaching beyond a few sentences; a single passing line scores
 low, other news about the same product fails the combinations. Another story needs another
 TOML file, not code.
 """
@@ -30,10 +30,11 @@ LEAD_MIN_WORDS = 25  # the lead is the first paragraphs until this many words...
 LEAD_MAX_WORDS = 90  # ...but never more than this many
 BREADTH_SCALE = 1.5  # how much summed concept evidence makes the breadth factor reach ~0.63
 EXCLUDE_FACTOR = {"title": 0.1, "lead": 0.2, "body": 0.6}
-# Below this share of its paragraphs (of at least MIN_PARAGRAPH_WORDS words) mentioning the
-# story, an article's score shrinks in proportion: the story is an aside in it.
-MIN_SPREAD = 0.3
-MIN_PARAGRAPH_WORDS = 8
+# Below this share of its sentences (of at least MIN_SENTENCE_WORDS words) touching the story
+# (any term, entity or context term), an article's score shrinks in proportion: the story is an
+# aside in it.
+MIN_SPREAD = 0.4
+MIN_SENTENCE_WORDS = 6
 # Articles dated a little before the story's start still count: time zones and sloppy dates.
 START_GRACE = timedelta(days=1)
 
@@ -71,7 +72,7 @@ class _Pattern:
     words: tuple[str, ...]
     concept: str  # the name combinations and reasons use
     surface: str  # the spelling as written in the story file
-    kind: str  # "entity" | "term" | "exclude"
+    kind: str  # "entity" | "term" | "context" | "exclude"
 
 
 @dataclass
@@ -121,6 +122,10 @@ def compile_rules(story: Story) -> RelevanceRules:
         for seq in _term_variants(tuple(words(term)) or ("",)):
             if seq[0]:
                 patterns.append(_Pattern(seq, concept, term, "term"))
+    for term in rules.context_terms:
+        for seq in _term_variants(tuple(words(term)) or ("",)):
+            if seq[0]:
+                patterns.append(_Pattern(seq, term, term, "context"))
     for term in rules.exclude_terms:
         for seq in _term_variants(tuple(words(term)) or ("",)):
             if seq[0]:
@@ -150,13 +155,17 @@ def compile_rules(story: Story) -> RelevanceRules:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019\u00bb)\]]*\s+")
+
+
 def _segments(article: Article) -> list[tuple[str, int, list[_Token]]]:
-    """(zone, paragraph number, tokens): the title (paragraph -1), then each paragraph of the
-    text, split where the lead (first paragraphs up to ~LEAD words) ends."""
+    """(zone, sentence number, tokens): the title (sentence -1), then each sentence of the text,
+    split where the lead (first paragraphs up to ~LEAD words) ends."""
     segments = [("title", -1, _tokens(article.title or ""))]
     lead_words = 0
-    for number, paragraph in enumerate(article.text.split("\n")):
-        tokens = _tokens(paragraph)
+    sentences = (s for p in article.text.split("\n") for s in _SENTENCE_END.split(p))
+    for number, sentence in enumerate(sentences):
+        tokens = _tokens(sentence)
         if lead_words < LEAD_MIN_WORDS:
             room = LEAD_MAX_WORDS - lead_words
             segments.append(("lead", number, tokens[:room]))
@@ -199,19 +208,22 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
     hits: dict[str, dict[str, int]] = {}  # concept -> zone -> count
     surfaces: dict[tuple[str, str], str] = {}  # (concept, zone) -> first spelling seen
     excludes: dict[str, set[str]] = {}  # exclude term -> zones
-    paragraph_words: dict[int, int] = {}
-    paragraphs_with_story: set[int] = set()
-    for zone, paragraph, tokens in _segments(article):
-        if paragraph >= 0:
-            paragraph_words[paragraph] = paragraph_words.get(paragraph, 0) + len(tokens)
+    sentence_words: dict[int, int] = {}
+    sentences_with_story: set[int] = set()
+    for zone, sentence, tokens in _segments(article):
+        if sentence >= 0:
+            sentence_words[sentence] = sentence_words.get(sentence, 0) + len(tokens)
         for pattern in _matches(rules, tokens):
+            if pattern.kind != "entity":  # a company's name runs through all its news
+                sentences_with_story.add(sentence)
+            if pattern.kind == "context":
+                continue
             if pattern.kind == "exclude":
                 excludes.setdefault(pattern.concept, set()).add(zone)
                 continue
             per_zone = hits.setdefault(pattern.concept, {})
             per_zone[zone] = per_zone.get(zone, 0) + 1
             surfaces.setdefault((pattern.concept, zone), pattern.surface)
-            paragraphs_with_story.add(paragraph)
 
     evidence = {
         concept: 1 - math.prod((1 - ZONE_WEIGHT[z]) ** n for z, n in per_zone.items())
@@ -233,10 +245,10 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
             missing_combo *= 1 - min(evidence[m] for m in combo)
     breadth = 1 - math.exp(-sum(evidence.values()) / BREADTH_SCALE)
     score = (1 - missing_combo) * breadth if rules.combos else breadth
-    # A story confined to a few paragraphs of a long piece is a passing mention (a newsletter).
-    counted = [n for n, count in paragraph_words.items() if count >= MIN_PARAGRAPH_WORDS]
-    if hits and len(counted) >= 1 / MIN_SPREAD:
-        spread = len(paragraphs_with_story.intersection(counted)) / len(counted)
+    # A story confined to a few sentences of a longer piece is a passing mention (a newsletter).
+    counted = [n for n, count in sentence_words.items() if count >= MIN_SENTENCE_WORDS]
+    if hits and len(counted) >= 2:
+        spread = len(sentences_with_story.intersection(counted)) / len(counted)
         if spread < MIN_SPREAD:
             score *= spread / MIN_SPREAD
             reasons.append(f"passing:{spread:.2f}")

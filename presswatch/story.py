@@ -53,6 +53,9 @@ class Relevance(_Strict):
     core_entities: list[str] = Field(default_factory=list)  # canonical names, see [[entities]]
     require_any: list[list[str]] = Field(default_factory=list)  # each inner list: all must occur
     exclude_terms: list[str] = Field(default_factory=list)
+    # Words of the story's world that prove nothing alone ("testers", "letter"): they only tell
+    # a sentence that continues the story from one about something else (passing mentions).
+    context_terms: list[str] = Field(default_factory=list)
     threshold: float = 0.5
     window_days: int | None = None  # articles published later than start_date + window
 
