@@ -34,7 +34,8 @@ SHAPE_ROLES = {"“": "open", "„": "open", "«": "open", "``": "open", "”": 
 QUOTE_MARKS = set(OPENERS) | CLOSERS | {"‘", "’", "'"}
 TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
 # '"..." ― Martha Aguilar': a name after a dash closes a quotation (letters pages, posts).
-DASH_NAME = re.compile(r"[ \t,]*([―—–]|--?)[ \t]*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})")
+DASH_NAME = re.compile(
+    r"[^\S\n,]*,?[^\S\n]*([―—–]|--?)[^\S\n]*([A-Z][\w.'’-]*(?:[^\S\n][A-Z][\w.'’-]*){0,3})")
 # Words that introduce the title of a work: 'a film called "Air Head"'.
 TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined"})
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
@@ -560,14 +561,19 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     inside quotation marks is part of the quote, not its speaker."""
     for child in verb.children:
         if child.dep_ in ("nsubj", "csubj") and not quoted(child):
-            return None if child.lower_ in ("it", "there") and _is_expletive(child) else child
+            if child.lower_ in ("it", "there") and _is_expletive(child):
+                return None
+            return child
     for child in verb.children:
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None
     if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head is not verb:
-        return find_speaker(verb.head, quoted) if verb.head.pos_ in ("VERB", "AUX") else None
+        governor = verb.head
+        while governor.pos_ in ("ADP", "CCONJ", "SCONJ") and governor.head is not governor:
+            governor = governor.head  # 'appeared at a hearing ... for saying that ...'
+        return find_speaker(governor, quoted) if governor.pos_ in ("VERB", "AUX") else None
     if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
         # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
         governor = verb.head.head if verb.head.dep_ != "pobj" else verb.head.head.head
