@@ -496,9 +496,8 @@ def render_text(message: AlertMessage) -> list[str]:
     elif message.kind == "digest":
         for number, item in enumerate(message.items[:DIGEST_ITEMS_SHOWN], start=1):
             lines.append(
-                f"{number}. {_who(item)}: \u201c{clean_line(item.text, 300)}\u201d "
-                f"({clean_line(item.outlet, 120)}, {_carried(item)}) "
-                f"{clean_url(item.url) or ''}".rstrip()
+                f"{number}. {_who(item)}: \u201c{clean_line(item.text, 300)}\u201d; first in "
+                f"{_first_article(item)}, {_carried(item)} {clean_url(item.url) or ''}".rstrip()
             )
         hidden = len(message.items) - DIGEST_ITEMS_SHOWN
         if hidden > 0:
