@@ -26,7 +26,14 @@ import feedparser
 import pytest
 import trafilatura
 
-from presswatch.replay.server import ReplayError, ReplaySite, load_manifest, plain_text, site_dir
+from presswatch.replay.server import (
+    ReplayError,
+    ReplaySite,
+    _bind,
+    load_manifest,
+    plain_text,
+    site_dir,
+)
 from presswatch.story import load_story
 
 MANIFEST = load_manifest()
@@ -458,3 +465,50 @@ def test_every_failing_source_and_url_says_what_its_reason_must_contain():
         assert bool(source["expected_error"]) == bool(source.get("reason_contains")), source["key"]
     for bad in MANIFEST["bad_urls"]:
         assert bool(bad["expected_reason"]) == bool(bad.get("reason_contains")), bad["path"]
+
+
+def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", normalise(text).lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b)
+
+
+def extracted(site: ReplaySite, article_id: str) -> str:
+    url = site.article_url(article_id)
+    return trafilatura.extract(get(url)[2].decode("utf-8"), url=url) or ""
+
+
+def test_the_copy_reads_like_its_original_and_the_letter_quoters_do_not(day2):
+    for article in [a for a in MANIFEST["articles"] if a["copy_of"]]:
+        copy = shingles(extracted(day2, article["id"]))
+        original = shingles(extracted(day2, article["copy_of"]))
+        assert jaccard(copy, original) > 0.8, article["id"]
+    long_passage = {"letter-art-washing", "letter-unpaid-labour"}
+    quoters = [a["id"] for a in MANIFEST["articles"]
+               if long_passage <= {q["statement"] for q in a["expected_quotes"]
+                                   if q["kind"] == "direct"}]
+    assert len(quoters) >= 3
+    texts = {i: shingles(extracted(day2, i)) for i in quoters}
+    for i, first in enumerate(quoters):
+        for second in quoters[i + 1:]:
+            assert jaccard(texts[first], texts[second]) < 0.3, (first, second)
+
+
+def test_two_replays_run_side_by_side():
+    with ReplaySite(day=1) as first, ReplaySite(day=2) as second:
+        assert set(first.urls.values()).isdisjoint(second.urls.values())
+        article = next(a for a in MANIFEST["articles"] if a["day"] == 2)
+        assert get(first.article_url(article["id"]))[0] == 404
+        assert get(second.article_url(article["id"]))[0] == 200
+
+
+def test_an_address_that_cannot_be_bound_falls_back_to_127_0_0_1():
+    site = ReplaySite(day=1)
+    server = _bind("dailycircuit", "127.0.0.300", site)
+    try:
+        assert server.server_address[0] == "127.0.0.1" and server.server_address[1] > 0
+    finally:
+        server.server_close()
