@@ -383,10 +383,10 @@ def feed_items(cat: Catalogue, source: dict, urls: dict[str, str], day: int) -> 
 
 def _item(cat: Catalogue, meta: dict, path: str, urls: dict[str, str],
           outlet: str | None = None) -> FeedItem:
+    """One feed entry; an article's summary is its first paragraph, a bad URL has none."""
     outlet = outlet or meta["outlet"]
-    summary = meta.get("summary") or ""
-    if not summary and "id" in meta and "listed_in" in meta:
-        summary = plain_text(cat.body_text(meta["id"])).split("\n\n")[0]
+    is_article = meta.get("id") in cat.articles
+    summary = plain_text(cat.body_text(meta["id"])).split("\n\n")[0] if is_article else ""
     return FeedItem(
         title=meta["title"],
         url=urls[outlet] + path,
@@ -649,8 +649,8 @@ def _bad_url(cat: Catalogue, bad: dict, urls: dict[str, str], day: int) -> Respo
         location = urls[bad["outlet"]] + cat.articles[bad["article"]]["path"]
         return Response(bad["status"], b"", headers={"Location": location}, cacheable=False)
     if kind == "robots_blocked":
-        fields = {**bad, "id": bad["body"], "authors": bad["authors"]}
-        return render_article(cat, fields, urls, day)
+        # Served all the same: robots.txt is a request to crawlers, not access control.
+        return render_article(cat, {**bad, "id": bad["body"]}, urls, day)
     if kind == "non_html":
         return Response(200, cat.static(bad["file"]), bad["content_type"])
     if kind == "tracking_variant":
