@@ -20,6 +20,7 @@ import json
 import smtplib
 import ssl
 import sys
+import time
 import unicodedata
 import urllib.error
 import urllib.request
@@ -44,6 +45,7 @@ WarehouseRef = Path | str | Warehouse  # a path is opened per step; an open Ware
 
 MAX_ATTEMPTS = 5  # sends per alert and channel before it is marked failed and left alone
 SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
+MAX_RATE_LIMIT_WAIT = 30.0  # seconds a 429's Retry-After may hold a run up, once per alert
 DIGEST_ITEMS_SHOWN = 10  # statements listed in a digest's text; the JSON carries up to 200
 DIGEST_ITEMS_KEPT = 200
 USER_AGENT = "presswatch/0.1 (+https://github.com/presswatch/presswatch)"
@@ -630,15 +632,37 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class WebhookChannel:
+    """POST to a Slack-compatible incoming webhook. Slack allows about one message a second per
+    webhook and answers 429 with Retry-After beyond that: a short wait is honoured once, in this
+    run; anything longer is left to the next run's retry."""
+
     name = "webhook"
 
-    def __init__(self, url: str, timeout: float = SEND_TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout: float = SEND_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.url = _check_webhook_url(url, "webhook URL")
         self.timeout = timeout
+        self.sleep = sleep
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def send(self, message: AlertMessage, alert_id_: str) -> None:
         body = html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
+        wait = self._post(body, alert_id_)
+        if wait is not None:
+            self.sleep(wait)
+            if self._post(body, alert_id_) is not None:
+                raise DeliveryError(f"webhook at {self._host} is still rate-limiting (HTTP 429)")
+
+    @property
+    def _host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    def _post(self, body: bytes, alert_id_: str) -> float | None:
+        """Post once; None when taken, else the seconds a 429 asks to wait (short ones only)."""
         request = urllib.request.Request(
             self.url,
             data=body,
@@ -649,18 +673,29 @@ class WebhookChannel:
                 "User-Agent": USER_AGENT,
             },
         )
-        host = urlsplit(self.url).netloc
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 response.read(65536)
+            return None
         except urllib.error.HTTPError as exc:
             said = clean_line(exc.read(300).decode("utf-8", "replace"), 200)  # Slack: one word
+            wait = _retry_after(exc.headers.get("Retry-After")) if exc.code == 429 else None
+            if wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
+                return wait
             raise DeliveryError(
-                f"webhook at {host} answered HTTP {exc.code}" + (f": {said}" if said else "")
+                f"webhook at {self._host} answered HTTP {exc.code}" + (f": {said}" if said else "")
             ) from exc
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"webhook at {host} unreachable: {reason}") from exc
+            raise DeliveryError(f"webhook at {self._host} unreachable: {reason}") from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not worth a wait inside one run)."""
+    try:
+        return max(0.0, float(value)) if value else 1.0
+    except ValueError:
+        return None
 
 
 class EmailChannel:

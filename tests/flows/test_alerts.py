@@ -29,6 +29,7 @@ from flows.alerts import (
     AlertConfigError,
     AlertContext,
     ConsoleChannel,
+    DeliveryError,
     EmailChannel,
     EmailSettings,
     WebhookChannel,
@@ -62,25 +63,35 @@ T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
 
 
 class WebhookReceiver:
-    """Records every POST; answers 500 to the next `fail_next` posts."""
+    """Records every POST it takes; answers 500 to the next `fail_next` posts and 429 with
+    Retry-After `retry_after` to the next `rate_limit_next`."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[dict[str, str], bytes]] = []
+        self.n_requests = 0
         self.fail_next = 0
+        self.rate_limit_next = 0
+        self.retry_after = "0"
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                status, answer = 200, b"ok"
                 with receiver.lock:
-                    failing = receiver.fail_next > 0
-                    if failing:
+                    receiver.n_requests += 1
+                    if receiver.rate_limit_next > 0:
+                        receiver.rate_limit_next -= 1
+                        status, answer = 429, b"rate_limited"
+                    elif receiver.fail_next > 0:
                         receiver.fail_next -= 1
+                        status, answer = 500, b"server_error\x1b[2J"
                     else:
                         receiver.posts.append((dict(self.headers.items()), body))
-                answer = b"server_error\x1b[2J" if failing else b"ok"
-                self.send_response(500 if failing else 200)
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", receiver.retry_after)
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
@@ -949,3 +960,29 @@ def test_any_text_renders_inert_in_every_channel(
     assert "\n" not in str(parsed["Subject"]).strip()
     assert "<script" not in parsed.get_body(("html",)).get_content().lower().replace(
         "&lt;script", "")
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "limited", "waits", "delivered"),
+    [
+        ("3", 1, [3.0], True),  # one short wait, then taken in the same run
+        ("3", 2, [3.0], False),  # still limited after the wait: left to the next run
+        ("120", 1, [], False),  # too long to hold the run up
+        ("Wed, 21 Oct 2026 07:28:00 GMT", 1, [], False),
+    ],
+)
+def test_webhook_rate_limit(
+    webhook: WebhookReceiver, retry_after: str, limited: int, waits: list, delivered: bool
+) -> None:
+    webhook.retry_after, webhook.rate_limit_next = retry_after, limited
+    message = select_alerts([STATEMENTS[0]], context(Alerts()))[0]
+    slept: list[float] = []
+    channel = WebhookChannel(webhook.url, sleep=slept.append)
+    if delivered:
+        channel.send(message, "id1")
+    else:
+        with pytest.raises(DeliveryError, match="429"):
+            channel.send(message, "id1")
+    assert slept == waits
+    assert len(webhook.posts) == int(delivered)
+    assert webhook.n_requests == 1 + len(waits)
