@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import ipaddress
 import re
 import socket
@@ -28,6 +29,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GOOGLE_NEWS_HOSTS = {"news.google.com"}
 _GOOGLE_NEWS_PATH = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)")
 _EMBEDDED_URL = re.compile(rb"https?://[\x21-\x7e]+")
+_DATA_N_AU = re.compile(rb'data-n-au="(https?://[^"\s<>]+)"')
 
 
 class BadUrl(ValueError):
@@ -205,19 +207,22 @@ def parse_networks(specs: Collection[str]) -> tuple[IpNetwork, ...]:
     return tuple(networks)
 
 
+def is_google_news_url(url: str) -> bool:
+    try:
+        return (urlsplit(url).hostname or "").lower() in _GOOGLE_NEWS_HOSTS
+    except ValueError:
+        return False
+
+
 def google_news_publisher_url(url: str) -> str | None:
     """The publisher URL embedded in a news.google.com/rss/articles/<id> link, if it is.
 
     Older ids are base64 protobufs holding the URL in clear; newer ones ("AU_yqL...") only
     resolve through Google, so for those this returns None and the crawl follows the link.
     """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+    if not is_google_news_url(url):
         return None
-    if (parts.hostname or "").lower() not in _GOOGLE_NEWS_HOSTS:
-        return None
-    match = _GOOGLE_NEWS_PATH.match(parts.path)
+    match = _GOOGLE_NEWS_PATH.match(urlsplit(url).path)
     if not match:
         return None
     token = match.group(1)
@@ -234,6 +239,23 @@ def google_news_publisher_url(url: str) -> str | None:
         embedded = embedded[:length]
     try:
         return canonicalize(embedded.decode("ascii"))
+    except BadUrl:
+        return None
+
+
+def google_news_page_target(page_url: str, body: bytes) -> str | None:
+    """The publisher URL named on a news.google.com article page (data-n-au attribute).
+
+    Google answers some article links with its own page instead of an HTTP redirect; that page
+    names the publisher in data-n-au. None when the page is not Google's or names nothing.
+    """
+    if not is_google_news_url(page_url):
+        return None
+    found = _DATA_N_AU.search(body[:500_000])
+    if not found:
+        return None
+    try:
+        return canonicalize(html.unescape(found.group(1).decode("ascii", errors="replace")))
     except BadUrl:
         return None
 

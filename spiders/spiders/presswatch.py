@@ -34,7 +34,7 @@ from spiders.feeds import ParsedSource, parse_feed, parse_sitemap
 from spiders.items import PageItem, SourceItem
 from spiders.middlewares import PrivateHostRefused
 from spiders.sniff import sniff_non_html
-from spiders.urls import BadUrl, canonicalize
+from spiders.urls import BadUrl, canonicalize, google_news_page_target, is_google_news_url
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 MAX_SITEMAP_DEPTH = 3
@@ -244,7 +244,23 @@ class PresswatchSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse_page(self, response: Response) -> Iterator[PageItem]:
+    def parse_page(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
+        publisher = google_news_page_target(response.url, response.body)
+        if publisher is not None and not response.meta.get("pw_via_google"):
+            # Google's own page instead of a redirect: go on to the publisher it names.
+            if publisher in self.stored:
+                yield PageItem(
+                    url=response.meta["pw_url"], final_url=publisher, status=response.status,
+                    fetched_at=_now(), source_url=response.meta["pw_source"],
+                    reason=f"already stored as {publisher}",
+                )
+                return
+            meta = {k: v for k, v in response.meta.items() if k.startswith("pw_")}
+            yield scrapy.Request(
+                publisher, callback=self.parse_page, errback=self.page_failed,
+                meta={**meta, "pw_via_google": True}, dont_filter=True,
+            )
+            return
         content_type = _header(response, "Content-Type")
         media_type = (content_type or "").split(";")[0].strip().lower()
         charset = _charset(content_type)
@@ -253,6 +269,8 @@ class PresswatchSpider(scrapy.Spider):
             reason = f"not HTML: content type {media_type or '(none)'}"
         elif not response.body:
             reason = "empty body"
+        elif is_google_news_url(response.url):
+            reason = "Google News link not resolved: Google served its own page, not the article"
         else:
             not_html = sniff_non_html(response.body)
             if not_html:

@@ -457,3 +457,29 @@ def test_output_of_a_killed_crawl_is_readable(tmp_path):
     assert only.fetched_at.tzinfo is not None
     assert output.sources[0].error is None
     assert output.sources[1].error == "no result: the crawl ended before this source was read"
+
+
+def test_google_news_links_reach_the_publisher(sites, article_page, rss_feed, tmp_path,
+                                               monkeypatch):
+    """news.google.com is played by a local HTTP proxy (no DNS for it here): an opaque article
+    link answered with Google's own page is followed to the publisher that page names."""
+    outlet, google = sites("127.0.0.2"), sites("127.0.0.7")
+    outlet.add("/a/1", article_page("Publisher article"))
+    resolved = "http://news.google.com/rss/articles/AU_yqLresolvable"
+    dead_end = "http://news.google.com/rss/articles/AU_yqLdeadend"
+    # A proxy sees absolute URLs as request paths: the routes are keyed by them.
+    google.add(resolved, f'<html><body><c-wiz data-n-au="{outlet.url("/a/1")}"></c-wiz></body>')
+    google.add(dead_end, "<html><body><script>location.replace(x)</script></body></html>")
+    items = [{"title": "r", "link": resolved + "?oc=5"}, {"title": "d", "link": dead_end}]
+    outlet.add("/feed", rss_feed(items), content_type="application/rss+xml")
+    monkeypatch.setenv("http_proxy", f"http://{google.host}:{google.port}")
+    monkeypatch.setenv("no_proxy", outlet.host)
+    job = CrawlJob(feeds=[SourceSpec(outlet.url("/feed"))], crawl=crawl_settings())
+    pages = {p.url: p for p in run_crawl(job, tmp_path / "g").pages()}
+
+    followed = pages[resolved + "?oc=5"]
+    assert followed.final_url == canonicalize(outlet.url("/a/1"))
+    assert followed.reason is None and followed.body_path is not None
+    assert outlet.hits["/a/1"] == 1
+    assert pages[dead_end].reason.startswith("Google News link not resolved")
+    assert google.hits[resolved] == 1 and google.hits[dead_end] == 1

@@ -14,6 +14,7 @@ from spiders.urls import (
     UrlRefused,
     canonicalize,
     check_url_allowed,
+    google_news_page_target,
     google_news_publisher_url,
     outlet_of,
     parse_networks,
@@ -209,3 +210,21 @@ def test_google_news_links_decode_to_the_publisher(publisher: str) -> None:
 )
 def test_google_news_links_that_cannot_be_decoded(link: str) -> None:
     assert google_news_publisher_url(link) is None
+
+
+@pytest.mark.parametrize(
+    ("page_url", "body", "expected"),
+    [
+        ("https://news.google.com/rss/articles/AU_yqLabc?oc=5",
+         b'<c-wiz data-n-au="https://www.theverge.com/a?x=1&amp;utm_source=gn" jsdata="x">',
+         "https://www.theverge.com/a?x=1"),
+        ("https://news.google.com/rss/articles/AU_yqLabc", b"<html>no target</html>", None),
+        ("https://news.google.com/rss/articles/AU_yqLabc",
+         b'<div data-n-au="javascript:alert(1)">', None),
+        # Only Google's own pages are trusted to name a publisher this way.
+        ("https://evil.example/page", b'<c-wiz data-n-au="https://www.theverge.com/a">', None),
+    ],
+)
+def test_google_news_page_names_the_publisher(page_url: str, body: bytes,
+                                              expected: str | None) -> None:
+    assert google_news_page_target(page_url, body) == expected
