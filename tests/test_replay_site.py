@@ -185,6 +185,15 @@ def test_statements_first_appear_on_their_day_and_day_two_only_adds():
     statements = MANIFEST["statements"]
     for statement in statements:
         assert min(quoted_on[statement["id"]]) == statement["first_day"], statement["id"]
+    for statement in statements:
+        quoting = [a for a in MANIFEST["articles"]
+                   if statement["id"] in {q["statement"] for q in a["expected_quotes"]}]
+        assert statement["articles"] == sorted(a["id"] for a in quoting)
+        assert statement["outlets"] == sorted({a["outlet"] for a in quoting})
+        assert statement["first_article"] == min(quoting, key=lambda a: a["published_at"])["id"]
+        snippets = {q["snippet"] for a in quoting for q in a["expected_quotes"]
+                    if q["statement"] == statement["id"]}
+        assert statement["snippet"] in snippets
     new_on_day_two = [s for s in statements if s["first_day"] == 2]
     assert len(new_on_day_two) >= 2
     re_reported = [s for s in statements if s["first_day"] == 1 and 2 in quoted_on[s["id"]]]
