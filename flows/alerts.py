@@ -334,20 +334,33 @@ def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> Aler
 
 
 def _digest(
-    statements: Sequence[NewStatementInfo], matched: Sequence[NewStatementInfo], ctx: AlertContext
+    statements: Sequence[NewStatementInfo],
+    matched: Sequence[NewStatementInfo],
+    ctx: AlertContext,
+    *,
+    baseline: bool,
 ) -> AlertMessage:
+    """One message for many statements: the first run's baseline, or a run with more matching
+    statements than max_per_run."""
     ranked = sorted(matched, key=lambda s: (-s.n_outlets, -s.confidence, s.speaker))
     n_speakers = len({s.speaker for s in statements})
+    if baseline:
+        headline = (
+            f"Now following: {ctx.story_title} ({len(statements)} statements by {n_speakers} "
+            f"speakers so far, {len(matched)} matching your alert rules)"
+        )
+    else:
+        headline = (
+            f"{len(matched)} new statements matching your alert rules in one run "
+            f"({len(statements)} new in all, by {n_speakers} speakers): {ctx.story_title}"
+        )
     return AlertMessage(
         key=f"digest:{ctx.story_id}:{ctx.run_id}",
         kind="digest",
-        rule="digest",
+        rule="digest" if baseline else "max_per_run",
         story_id=ctx.story_id,
         story_title=ctx.story_title,
-        headline=(
-            f"Now following: {ctx.story_title} ({len(statements)} statements by {n_speakers} "
-            f"speakers so far, {len(matched)} matching your alert rules)"
-        ),
+        headline=headline,
         created_at=ctx.now.astimezone(UTC).isoformat(),
         items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
         n_statements=len(statements),
@@ -399,11 +412,14 @@ def select_alerts(
     """The alerts this run raises: one per matching statement, plus coverage spikes.
 
     A story's first run sets the baseline instead: one digest of everything found so far (and no
-    spike, since there is no trailing average to compare with).
+    spike, since there is no trailing average to compare with). A later run with more matching
+    statements than max_per_run sends one digest of them instead of a flood.
     """
     matched = [s for s in new_statements if matches_rules(s, context.rules)]
     if context.is_first_run:
-        return [_digest(new_statements, matched, context)]
+        return [_digest(new_statements, matched, context, baseline=True)]
+    if len(matched) > context.rules.max_per_run:
+        return [_digest(new_statements, matched, context, baseline=False), *spike_alerts(context)]
     return [_statement_alert(s, context) for s in matched] + spike_alerts(context)
 
 

@@ -986,3 +986,15 @@ def test_webhook_rate_limit(
     assert slept == waits
     assert len(webhook.posts) == int(delivered)
     assert webhook.n_requests == 1 + len(waits)
+
+
+def test_more_matches_than_max_per_run_become_one_digest() -> None:
+    rules = Alerts(on="all", max_per_run=3, spike=Spike(min_articles=1))
+    spiking = {"daily_article_counts": counts((7, 9)), "spike_days": [date(2024, 11, 8)]}
+    messages = select_alerts(STATEMENTS, context(rules, **spiking))
+    assert [m.kind for m in messages] == ["digest", "spike"]
+    assert messages[0].rule == "max_per_run" and messages[0].key == "digest:test:r2"
+    assert messages[0].headline.startswith("4 new statements matching your alert rules")
+    assert len(messages[0].items) == 4
+    at_limit = select_alerts(STATEMENTS, context(rules.model_copy(update={"max_per_run": 4})))
+    assert [m.kind for m in at_limit] == ["statement"] * 4
