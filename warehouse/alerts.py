@@ -1,8 +1,9 @@
 """The alert stage's side of the warehouse: what is new, what is pending, what was delivered.
 
-Every write is one short transaction, so the alert stage never holds the file longer than a
-statement takes, and a crash leaves either the whole write or none of it. The SQL is in
-warehouse/queries/alerts_*.sql; every value is a bound parameter.
+Every write is one short transaction, so a crash leaves either the whole write or none of it;
+the order of writes around each send (queued, attempt counted, delivered) is what makes a crash
+between send and record visible to the next run. The SQL is in warehouse/queries/alerts_*.sql;
+every value is a bound parameter.
 """
 
 from __future__ import annotations
