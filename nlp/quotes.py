@@ -196,6 +196,7 @@ class QuoteFinder:
         start, end = self.trim(start, end)
         if end - start < 2:
             return None
+        end = self.through_colon_quote(end)
         kind, (start, end) = self.kind_of(start, end, verb)
         confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
         self.used_cues.add(verb.i)
@@ -228,7 +229,8 @@ class QuoteFinder:
                  and not self.is_title(r)]
         if not words or any(r.is_statement(self.doc.text) for r in words):
             return None
-        end = max(_char_end(objects[0].right_edge), max(r.close_end for r in words))
+        holding = [c for c in objects if c.left_edge.idx <= words[-1].open_mark]
+        end = max(_char_end(holding[-1].right_edge), words[-1].close_end)
         if start >= words[0].open_mark and end <= words[-1].close_end:
             return None  # only the quoted words: a name or a title, not a characterisation
         self.used_cues.add(verb.i)
@@ -447,6 +449,16 @@ class QuoteFinder:
             start += 5
         return start, end
 
+    def through_colon_quote(self, end: int) -> int:
+        """'She said she has the quality: "Steadiness."' -> the content runs on through a quotation
+        the colon introduces."""
+        rest = self.doc.text[end : end + 4]
+        if not rest.lstrip().startswith(":"):
+            return end
+        colon = end + rest.index(":")
+        region = next((r for r in self.statements if colon < r.open_mark <= colon + 3), None)
+        return region.close_end if region is not None else end
+
     def kind_of(self, start: int, end: int, cue: Token) -> tuple[str, tuple[int, int]]:
         """direct when the content lies inside one quoted statement (then the whole statement is
         the content), mixed when it holds quoted words, indirect otherwise."""
@@ -504,8 +516,14 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
     if clause is None:
         return None
-    tokens = list(clause.subtree)
-    return tokens[0].idx, _char_end(tokens[-1]), "clause"
+    end = clause.right_edge
+    if clause.i > verb.i:
+        for child in verb.rights:
+            # 'Lynch said there remains a gap, when it comes to ...': the parser hangs the
+            # clause's tail on the cue; a participle ('..., adding that') starts a new report.
+            if child.i > end.i and child.dep_ == "advcl" and child.tag_ != "VBG":
+                end = child.right_edge
+    return clause.left_edge.idx, _char_end(end), "clause"
 
 
 def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:

@@ -54,7 +54,8 @@ class SpeakerResolver:
             return
         head = doc[quote.speaker_head]
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
-        for rule in (self.named, self.document_author, self.pronoun, self.description):
+        for rule in (self.named, self.document_author, self.relative, self.pronoun,
+                     self.description):
             found = rule(doc, head, mention, quote, quotes)
             if found is not None:
                 canonical, role = found
@@ -106,6 +107,14 @@ class SpeakerResolver:
             if entity is not None:
                 return entity, None
         return None, None
+
+    def relative(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
+                 quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+        """'Sam Altman, who said the leak was regrettable' -> who = Sam Altman."""
+        if head.lower_ not in ("who", "that", "which") or head.head.dep_ != "relcl":
+            return None
+        antecedent = head.head.head
+        return _entity_of_head(antecedent), None
 
     def pronoun(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
                 quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
@@ -196,6 +205,14 @@ def _entity_of(token: Token) -> str | None:
             if ent is not None:
                 return ent.kb_id_ or clean_name(ent.text)
     return None
+
+
+def _entity_of_head(token: Token) -> str | None:
+    """The canonical name of the entity this noun is, or is compounded with."""
+    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    if ent is None or ent.label_ not in SPEAKING_LABELS:
+        return None
+    return ent.kb_id_ or clean_name(ent.text)
 
 
 def _nearest_entity(doc: Doc, head: Token, labels: tuple[str, ...]) -> tuple[str, str, int] | None:
