@@ -14,7 +14,12 @@ Rules:
   and not the site's front page (a common CMS bug) unless the page itself is the front page.
   Otherwise the canonicalised final URL. A cross-domain canonical (syndication) is ignored so a
   page can never claim another outlet's article id.
-- Published date: trafilatura/htmldate, never after the fetch time (later dates are dropped).
+- Published time: the first time of day with a zone that the page states (JSON-LD Article
+  datePublished, meta tags such as article:published_time, itemprop=datePublished; names in
+  page_metadata.json), else trafilatura's date (htmldate keeps only the day when the URL has
+  one); never after the fetch time (later ones are dropped).
+- Authors: trafilatura's, or the page's own names (JSON-LD, itemprop=author, rel=author) when
+  they include all of trafilatura's.
 - Language: py3langid on the text when it is confident (p >= 0.9), else the page's lang
   attribute, else py3langid's best guess.
 - raw_html_gz: the HTML as decoded here, stored UTF-8 and gzip-compressed, so re-analysis
@@ -25,17 +30,18 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
-from htmldate import find_date
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
@@ -46,6 +52,7 @@ from spiders.sniff import BOMS, clean_line, sniff_non_html
 from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20
+MAX_AUTHORS = 8
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 LANGID_CONFIDENT = 0.9
 _UTF8_SEQUENCE = re.compile(
@@ -132,21 +139,115 @@ def detect_language(text: str, html_lang: str | None) -> str | None:
     return guess
 
 
-def _page_hints(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
-    """(canonical or og:url href, html lang) read before trafilatura prunes the tree."""
-    href = None
+@dataclass
+class PageHints:
+    """What the page states about itself, read before trafilatura prunes the tree."""
+
+    canonical: str | None = None
+    lang: str | None = None
+    published: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _metadata_rules() -> tuple[frozenset[str], tuple[str, ...]]:
+    text = (resources.files("spiders") / "page_metadata.json").read_text(encoding="utf-8")
+    rules = json.loads(text)
+    return frozenset(rules["article_types"]), tuple(rules["published_meta"])
+
+
+def _json_ld_objects(value: object) -> Iterator[dict]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _json_ld_objects(item)
+    elif isinstance(value, dict):
+        yield value
+        yield from _json_ld_objects(value.get("@graph"))
+
+
+def _person_names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [name for item in value for name in _person_names(item)]
+    return []
+
+
+def _json_ld_hints(tree: lxml.html.HtmlElement, hints: PageHints) -> None:
+    article_types, _ = _metadata_rules()
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except (ValueError, RecursionError):
+            continue
+        for item in _json_ld_objects(data):
+            kinds = item.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if not any(isinstance(k, str) and k in article_types for k in kinds):
+                continue
+            if isinstance(item.get("datePublished"), str):
+                hints.published.append(item["datePublished"])
+            hints.authors.extend(_person_names(item.get("author")))
+
+
+def read_page_hints(tree: lxml.html.HtmlElement) -> PageHints:
+    """Canonical link, language, and the publication times and authors the page states in
+    JSON-LD, meta tags, microdata (itemprop) and rel=author links, in that order."""
+    _, published_meta = _metadata_rules()
+    hints = PageHints()
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
-        if "canonical" in rel and link.get("href"):
-            href = link.get("href")
-            break
-    if href is None:
-        for meta in tree.iter("meta"):
-            if (meta.get("property") or "").lower() == "og:url" and meta.get("content"):
-                href = meta.get("content")
-                break
+        if "canonical" in rel and link.get("href") and hints.canonical is None:
+            hints.canonical = link.get("href")
+    _json_ld_hints(tree, hints)
+    og_url = None
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        content = meta.get("content")
+        if not content:
+            continue
+        if key == "og:url" and og_url is None:
+            og_url = content
+        elif key in published_meta:
+            hints.published.append(content)
+    hints.canonical = hints.canonical or og_url
+    for element in tree.xpath('//*[@itemprop="datePublished"]'):
+        value = element.get("datetime") or element.get("content")
+        if value:
+            hints.published.append(value)
+    if not hints.authors:
+        for element in tree.xpath('//*[@itemprop="author"]'):
+            names = element.xpath('.//*[@itemprop="name"]')
+            text = (names[0] if names else element).text_content()
+            hints.authors.append(text)
+    if not hints.authors:
+        hints.authors = [a.text_content() for a in tree.xpath('//a[contains(@rel, "author")]')]
     root = tree.getroottree().getroot()
-    return href, root.get("lang") or root.get("xml:lang")
+    hints.lang = root.get("lang") or root.get("xml:lang")
+    return hints
+
+
+def precise_published_at(values: Iterable[str], fetched_at: datetime) -> datetime | None:
+    """The first stated time that has a time of day and a zone and is not after the fetch."""
+    for value in values:
+        text = value.strip()
+        if len(text) <= 10:
+            continue  # a bare date: trafilatura's own date is as good
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            continue
+        parsed = parsed.astimezone(UTC)
+        if parsed <= fetched_at:
+            return parsed
+    return None
 
 
 def choose_canonical(final_url: str, declared: str | None) -> str:
@@ -165,26 +266,14 @@ def choose_canonical(final_url: str, declared: str | None) -> str:
     return candidate
 
 
-def _published_at(value: str | None, html: str, fetched_at: datetime) -> datetime | None:
-    """The publication time, never after the fetch.
-
-    trafilatura hands htmldate the page URL, and a date in the URL (/2024/11/26/) wins over a
-    precise meta timestamp, so a date-only result is refined from the page alone when the page
-    gives a time on that same day.
-    """
-    if not value:
-        return None
-    if value.endswith("T00:00:00"):
-        precise = find_date(
-            html,
-            original_date=True,
-            outputformat=DATE_FORMAT,
-            max_date=fetched_at.date().isoformat(),
-        )
-        if precise and precise[:10] == value[:10]:
-            value = precise
+def _published_at(stated: list[str], extracted: str | None,
+                  fetched_at: datetime) -> datetime | None:
+    """A precise time the page states, else trafilatura's date; never after the fetch."""
+    precise = precise_published_at(stated, fetched_at)
+    if precise is not None or not extracted:
+        return precise
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(extracted)
     except ValueError:
         return None
     if parsed.tzinfo is None:
@@ -193,11 +282,15 @@ def _published_at(value: str | None, html: str, fetched_at: datetime) -> datetim
     return parsed if parsed <= fetched_at else None
 
 
-def _authors(value: str | None) -> list[str]:
-    if not value:
-        return []
-    names = (clean_line(part, 200) for part in value.split(";"))
-    return list(dict.fromkeys(name for name in names if name))
+def _authors(stated: list[str], extracted: str | None) -> list[str]:
+    """trafilatura's authors, or the page's own (JSON-LD, itemprop, rel=author) when those
+    include everyone trafilatura found: it often keeps only the first of several names."""
+    found = [clean_line(part, 200) for part in (extracted or "").split(";")]
+    found = list(dict.fromkeys(name for name in found if name))
+    named = list(dict.fromkeys(n for n in (clean_line(s, 200) for s in stated) if n))
+    if named and len(named) <= MAX_AUTHORS and set(found) <= set(named):
+        return named
+    return found
 
 
 def extract_article(page: FetchedPage, body: bytes) -> Article:
@@ -212,9 +305,9 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
     tree = load_html(html)
     if tree is None:
         raise NoArticleText(f"{url}: not parseable as HTML")
-    declared, html_lang = _page_hints(tree)
+    hints = read_page_hints(tree)
     try:
-        canonical_url = choose_canonical(url, declared)
+        canonical_url = choose_canonical(url, hints.canonical)
     except BadUrl as exc:
         raise NoArticleText(f"{url}: page URL unusable: {exc}") from exc
     fetched_at = page.fetched_at.astimezone(UTC)
@@ -245,9 +338,9 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         canonical_url=canonical_url,
         outlet=outlet_of(canonical_url),
         title=clean_line(document.title or "") or None,
-        authors=_authors(document.author),
-        published_at=_published_at(document.date, html, fetched_at),
-        language=detect_language(text, html_lang),
+        authors=_authors(hints.authors, document.author),
+        published_at=_published_at(hints.published, document.date, fetched_at),
+        language=detect_language(text, hints.lang),
         text=text,
         word_count=word_count,
         fetched_at=page.fetched_at,

@@ -210,3 +210,45 @@ def test_titles_and_authors_lose_control_characters(article_page) -> None:
     assert article.title == "Sora[31m leaked Bcc: victim@example.com evil"
     assert article.authors == ["Jane Doe", "X-Injected yes"]  # trafilatura drops the colon
     assert not any(ord(c) < 32 for c in article.title + "".join(article.authors))
+
+
+def _paragraphs(n: int = 4) -> str:
+    return "".join(f"<p>Paragraph {i}: the artists said the company had asked them to test the "
+                   "video model without pay, and published the front-end in protest.</p>"
+                   for i in range(n))
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "published_at", "authors"),
+    [
+        # JSON-LD in a @graph, several authors, an offset: the page's own statement wins.
+        ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+         '{"@type": ["NewsArticle"], "datePublished": "2024-11-26T21:40:00+01:00", '
+         '"author": [{"@type": "Person", "name": "Ada One"}, {"name": "Bo Two"}]}]}</script>',
+         "", datetime(2024, 11, 26, 20, 40, tzinfo=UTC), ["Ada One", "Bo Two"]),
+        # rel=author links hold everyone; a meta tag gives the time.
+        ('<meta property="article:published_time" content="2024-11-26T14:20:00-05:00">',
+         'By <a rel="author" href="/a/1">Hannah Okoye</a>, <a rel="author" href="/a/2">'
+         "Marcus Bell</a>", datetime(2024, 11, 26, 19, 20, tzinfo=UTC),
+         ["Hannah Okoye", "Marcus Bell"]),
+        # Microdata.
+        ("", '<span itemprop="author" itemscope><span itemprop="name">Noor Haddad</span></span>'
+         '<time itemprop="datePublished" datetime="2024-11-26T23:30:00Z">late</time>',
+         datetime(2024, 11, 26, 23, 30, tzinfo=UTC), ["Noor Haddad"]),
+        # No stated time with a zone: trafilatura's reading (a zoneless time taken as UTC).
+        ('<meta name="date" content="2024-11-26T10:00:00">', "",
+         datetime(2024, 11, 26, 10, tzinfo=UTC), []),
+        ('<meta name="DC.date.issued" content="2024-11-25">', "",
+         datetime(2024, 11, 25, tzinfo=UTC), []),
+        # Broken JSON-LD and a stated time after the fetch are ignored.
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": </script>'
+         '<meta property="article:published_time" content="2030-01-01T00:00:00Z">',
+         "", None, []),
+    ],
+)
+def test_stated_times_and_authors(head: str, byline: str, published_at, authors) -> None:
+    html = (f"<html><head><title>T</title>{head}</head><body><article><h1>T</h1>"
+            f"<div class='byline'>{byline}</div>{_paragraphs()}</article></body></html>")
+    article = extract_article(fetched("https://www.outlet-news.com/tech/t"), html.encode())
+    assert article.published_at == published_at
+    assert article.authors == authors
