@@ -1,8 +1,9 @@
+-- n_articles and n_outlets are kept on statements by every load (and checked against the
+-- quotes by checks/statements_counts_match_quotes.sql), so they are not recounted here.
 create or replace view statement_timeline as
 with appearances as (
     select
         q.statement_id,
-        a.article_id,
         a.outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
     from quotes as q
@@ -15,8 +16,6 @@ spread as (
         statement_id,
         min(seen_at) as first_appeared_at,
         max(seen_at) as last_appeared_at,
-        count(distinct article_id) as n_articles,
-        count(distinct outlet) as n_outlets,
         count(distinct pw_day(seen_at)) as n_days,
         list(distinct outlet order by outlet) as outlets
     from appearances
@@ -37,8 +36,8 @@ select
     sp.last_appeared_at,
     date_diff('hour', sp.first_appeared_at, sp.last_appeared_at) as spread_hours,
     coalesce(sp.n_days, 0) as n_days,
-    coalesce(sp.n_articles, 0) as n_articles,
-    coalesce(sp.n_outlets, 0) as n_outlets,
+    s.n_articles,
+    s.n_outlets,
     coalesce(sp.outlets, []) as outlets
 from statements as s
 left join articles as first_article on first_article.article_id = s.first_article_id
