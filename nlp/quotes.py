@@ -178,6 +178,9 @@ class QuoteFinder:
         """A reporting or belief verb with a speaker and a content clause, or nothing."""
         lemma = verb.lemma_.lower()
         is_speech = lemma in self.reporting
+        puts_it = lemma == "put" and any(c.dep_ == "dobj" and c.lower_ == "it"
+                                          for c in verb.children)
+        is_speech = is_speech or puts_it
         if not (is_speech or lemma in self.beliefs) or verb.pos_ not in ("VERB", "AUX"):
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
@@ -186,7 +189,8 @@ class QuoteFinder:
         if lemma == "read" and (speaker is None or speaker.lemma_.lower() not in self.documents):
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
-                     content_before_cue, content_around_cue, content_infinitive):
+                     content_before_cue, content_around_cue, content_as_cue_puts_it,
+                     content_infinitive):
             found = rule(self, verb)
             if found is not None:
                 start, end, name = found
@@ -227,7 +231,7 @@ class QuoteFinder:
         start, end = objects[0].left_edge.idx, _char_end(objects[-1].right_edge)
         words = [r for r in self.regions if start <= r.open_mark and r.close_end <= end + 1
                  and not self.is_title(r)]
-        if not words or any(r.is_statement(self.doc.text) for r in words):
+        if not words:
             return None
         holding = [c for c in objects if c.left_edge.idx <= words[-1].open_mark]
         end = max(_char_end(holding[-1].right_edge), words[-1].close_end)
@@ -552,6 +556,23 @@ def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     if left - sent.start < 1 or sent.end - right < 3:
         return None
     return sent[0].idx, _char_end(sent[-1]), "around_cue"
+
+
+def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'As Felix put it, the preview was always voluntary.' / 'As OpenAI noted, ...' -> the
+    sentence outside the 'as' clause."""
+    if verb.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ == "as"
+                                       for c in verb.children):
+        return None
+    sent = verb.sent
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if left - sent.start <= 1:
+        start, end = right + 1, sent.end
+    else:
+        start, end = sent.start, left
+    if end - start < 3:
+        return None
+    return finder.doc[start].idx, _char_end(finder.doc[end - 1]), "as_cue"
 
 
 def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
