@@ -14,6 +14,7 @@ in plain_text objects, HTML escaped in the mail's HTML part, only http(s) links.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import http.client
 import json
@@ -614,6 +615,10 @@ def render_email(message: AlertMessage, alert_id_: str, settings: EmailSettings)
         subtype="html",
         charset="utf-8",
     )
+    # A resend is byte for byte the same mail; a hash of the content, unlike the (predictable)
+    # alert id alone, cannot be planted in a page's text to split the parts.
+    digest = hashlib.sha256("\n".join([alert_id_, *lines]).encode("utf-8")).hexdigest()
+    mail.set_boundary(f"presswatch-{digest[:40]}")
     return mail
 
 

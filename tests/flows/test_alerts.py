@@ -541,52 +541,61 @@ import os, signal, sys
 from flows.alerts import build_channels, channel_settings, deliver_pending
 from presswatch.story import Alerts
 
+db, target = sys.argv[1], sys.argv[2]
 sent = []
 
-def die_on_second_send(row):
+def die_after_sending_on_target(row):
+    # once something else was delivered and recorded: die right after this send, unrecorded
     sent.append(row.alert_id)
-    if len(sent) == 2:
+    if len(sent) >= 2 and row.channel == target:
         print(row.alert_id, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
 
 settings = channel_settings(Alerts(console=False), os.environ)
-deliver_pending(sys.argv[1], build_channels(settings), after_send=die_on_second_send)
+deliver_pending(db, build_channels(settings), after_send=die_after_sending_on_target)
 """
 
 
+@pytest.mark.parametrize("dies_after", ["webhook", "email"])
 def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_else(
-    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler, dies_after: str
 ) -> None:
     day_one(db)
     day_two(db)
-    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
-    the_story = story(min_confidence=0.0)
+    rules = Alerts(min_confidence=0.0, console=False)
     with store.connect(db) as con:
         new = store.read_new_statements(con)
-    messages = select_alerts(new, context(the_story.alerts))
-    channels = [c.name for c in build_channels(channel_settings(the_story.alerts, env))]
-    queue_alerts(db, messages, channels, [s.statement_id for s in new], story_id="test",
-                 run_id="r2", now=T0)
-    assert len(alert_rows(db)) == 10
+    channels = [c.name for c in build_channels(channel_settings(rules, env))]
+    queue_alerts(db, select_alerts(new, context(rules)), channels,
+                 [s.statement_id for s in new], story_id="test", run_id="r2", now=T0)
+    assert len(alert_rows(db)) == 10  # five statements, two channels
 
     crashed = subprocess.run(
-        [sys.executable, "-c", CRASHING_DELIVERY, str(db)],
+        [sys.executable, "-c", CRASHING_DELIVERY, str(db), dies_after],
         cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     unrecorded = crashed.stdout.strip()
-    sent_before_crash = len(webhook.posts) + len(smtp.mails)
-    assert sent_before_crash == 2
+    mail_ids = lambda: [m["X-Presswatch-Alert-Id"] for m in smtp.mails]  # noqa: E731
+    sent_before = webhook.keys() + mail_ids()
+    assert unrecorded in (webhook.keys() if dies_after == "webhook" else mail_ids())
+    recorded = {row[0] for row in sql(db, "select alert_id from alerts where status = 'delivered'")}
+    assert recorded == set(sent_before) - {unrecorded} and recorded
 
-    report = deliver_pending(db, build_channels(channel_settings(the_story.alerts, env)))
-    assert report.n_delivered == 9  # the unrecorded one again, and the eight never sent
-    keys = webhook.keys() + [m["X-Presswatch-Alert-Id"] for m in smtp.mails]
-    assert len(keys) == 11
+    report = deliver_pending(db, build_channels(channel_settings(rules, env)))
+    assert report.n_delivered == 10 - len(recorded)
+    keys = webhook.keys() + mail_ids()
+    assert sorted(set(keys)) == sorted(row[0] for row in sql(db, "select alert_id from alerts"))
     assert {key: keys.count(key) for key in keys if keys.count(key) > 1} == {unrecorded: 2}
-    ids = [m["Message-ID"] for m in smtp.mails]
-    if unrecorded in {m["X-Presswatch-Alert-Id"] for m in smtp.mails}:
-        assert len(set(ids)) == len(ids) - 1  # the mail resent carries the same Message-ID
+    if dies_after == "email":  # the resent mail carries the same Message-ID
+        resent = [m for m in smtp.mails if m["X-Presswatch-Alert-Id"] == unrecorded]
+        assert resent[0]["Message-ID"] == resent[1]["Message-ID"]
+        assert resent[0].as_bytes() == resent[1].as_bytes()
+    else:
+        bodies = [body for headers, body in webhook.posts
+                  if headers["Idempotency-Key"] == unrecorded]
+        assert bodies[0] == bodies[1]
     assert {row[2] for row in alert_rows(db)} == {"delivered"}
 
 
