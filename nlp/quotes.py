@@ -602,7 +602,7 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         if child.dep_ in ("nsubj", "csubj") and not quoted(child):
             if child.lower_ in ("it", "there") and _is_expletive(child):
                 return None
-            return child
+            return _past_dateline(child)
     for child in verb.children:
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -619,6 +619,18 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         if governor.pos_ in ("VERB", "AUX") and governor is not verb:
             return find_speaker(governor, quoted)
     return None
+
+
+def _past_dateline(subject: Token) -> Token | None:
+    """'WASHINGTON -- President Obama, dedicating the museum, said': the dateline is no speaker."""
+    tokens = list(subject.subtree)
+    if not (tokens[0].is_upper and tokens[0].i == tokens[0].sent.start):
+        return subject
+    dash = next((t for t in tokens[:4] if t.text in ("--", "—", "–", "-")), None)
+    if dash is None:
+        return subject
+    rest = [t for t in tokens if t.i > dash.i]
+    return next((t for t in rest if t.head not in rest and t.pos_ in ("PROPN", "NOUN")), None)
 
 
 def _is_expletive(token: Token) -> bool:
