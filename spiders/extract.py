@@ -53,6 +53,10 @@ from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20
 MAX_AUTHORS = 8
+MAX_ATTRIBUTES = 1000
+# [^<>] keeps the scan linear: a failed match stops at the next "<" instead of running on.
+_LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{20000,}")
+_ATTRIBUTE = re.compile(r"\s[\w:.-]+\s*=")
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 LANGID_CONFIDENT = 0.9
 _UTF8_SEQUENCE = re.compile(
@@ -98,6 +102,15 @@ def _strict(body: bytes, encoding: str | None) -> str | None:
         return body.decode(resolved)
     except (UnicodeDecodeError, LookupError):
         return None
+
+
+def hostile_markup(html: str) -> str | None:
+    """Markup built to stall the parser: libxml2 checks attributes pairwise, so one element
+    with 50,000 attributes takes minutes to parse. Long tags are rare; only they are counted."""
+    for tag in _LONG_TAG.finditer(html):
+        if len(_ATTRIBUTE.findall(tag.group(0))) > MAX_ATTRIBUTES:
+            return f"hostile markup: an element with more than {MAX_ATTRIBUTES} attributes"
+    return None
 
 
 def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
@@ -182,17 +195,20 @@ def _json_ld_hints(tree: lxml.html.HtmlElement, hints: PageHints) -> None:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text)
+            _json_ld_article_hints(json.loads(script.text), article_types, hints)
         except (ValueError, RecursionError):
+            continue  # broken or absurdly nested JSON-LD says nothing we can trust
+
+
+def _json_ld_article_hints(data: object, article_types: frozenset[str], hints: PageHints) -> None:
+    for item in _json_ld_objects(data):
+        kinds = item.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if not any(isinstance(k, str) and k in article_types for k in kinds):
             continue
-        for item in _json_ld_objects(data):
-            kinds = item.get("@type")
-            kinds = kinds if isinstance(kinds, list) else [kinds]
-            if not any(isinstance(k, str) and k in article_types for k in kinds):
-                continue
-            if isinstance(item.get("datePublished"), str):
-                hints.published.append(item["datePublished"])
-            hints.authors.extend(_person_names(item.get("author")))
+        if isinstance(item.get("datePublished"), str):
+            hints.published.append(item["datePublished"])
+        hints.authors.extend(_person_names(item.get("author")))
 
 
 def read_page_hints(tree: lxml.html.HtmlElement) -> PageHints:
@@ -302,6 +318,9 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
     if not_html:
         raise NoArticleText(f"{url}: body is {not_html}, not HTML")
     html, _ = decode_html(body, page.encoding)
+    hostile = hostile_markup(html)
+    if hostile:
+        raise NoArticleText(f"{url}: {hostile}")
     tree = load_html(html)
     if tree is None:
         raise NoArticleText(f"{url}: not parseable as HTML")

@@ -252,3 +252,25 @@ def test_stated_times_and_authors(head: str, byline: str, published_at, authors)
     article = extract_article(fetched("https://www.outlet-news.com/tech/t"), html.encode())
     assert article.published_at == published_at
     assert article.authors == authors
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        # libxml2 compares attributes pairwise: 50,000 of them would take minutes to parse.
+        ("<html><body><p " + " ".join(f"a{i}='x'" for i in range(50_000)) + ">"
+         + "word " * 100 + "</p></body></html>", "hostile markup: an element with more than"),
+        ("<html><body>" + "<div>" * 100_000 + "</div>" * 100_000 + "</body></html>",
+         "no article text"),
+        ("<a" * 100_000, "no article text"),
+    ],
+)
+def test_markup_built_to_stall_the_parser_is_refused(html: str, reason: str) -> None:
+    with pytest.raises(NoArticleText, match=reason):
+        extract_article(fetched(), html.encode())
+
+
+def test_long_attribute_values_are_not_hostile(article_page) -> None:
+    props = "'" + '{"key": "value=1", "n": 2}' * 5000 + "'"
+    html = article_page("Big props", extra_head=f"<meta name='x' content={props}>")
+    assert extract_article(fetched(), html.encode()).title == "Big props"
