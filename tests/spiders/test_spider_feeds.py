@@ -267,3 +267,28 @@ def test_feed_titles_are_single_clean_lines() -> None:
     result = parse(feed(item("https://news.example/a", "1",
                              title="Line one&#13;&#10;Line two &#27;[2J \u202eflip")))
     assert result.candidates[0].title == "Line one Line two [2J flip"
+
+
+_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + "".join(
+    f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)) + "]>")
+
+
+def test_entity_expansion_bomb_is_stopped() -> None:
+    body = (_LAUGHS + '<rss version="2.0"><channel><title>&lol9;</title><item>'
+            "<link>https://news.example/a</link><title>&lol9;</title></item></channel></rss>")
+    result = parse(body.encode())
+    assert "amplification" in result.error
+    assert all(len(c.title or "") < 100 for c in result.candidates)
+    urlset_bomb = _LAUGHS + "<urlset><url><loc>https://v.example/&lol9;</loc></url></urlset>"
+    assert sitemap(urlset_bomb.encode(), since=None).candidates == []
+
+
+def test_external_entities_are_never_read() -> None:
+    body = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            '<rss version="2.0"><channel><title>T</title><item>'
+            "<link>https://news.example/a</link><title>&x;</title></item></channel></rss>")
+    assert all("root:" not in (c.title or "") for c in parse(body.encode()).candidates)
+    urlset = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+              "<urlset><url><loc>https://v.example/&x;</loc></url></urlset>")
+    assert [c.url for c in sitemap(urlset.encode(), since=None).candidates] in (
+        [], ["https://v.example/"])
