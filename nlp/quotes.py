@@ -593,15 +593,19 @@ def is_said_to_be(verb: Token) -> bool:
     return passive and any(c.dep_ == "xcomp" for c in verb.children)
 
 
-def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: False
-                 ) -> Token | None:
+def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: False,
+                 passive_ok: bool = False) -> Token | None:
     """The head token of who speaks: the verb's subject, the agent of a passive, or the subject of
-    the verb a participle or conjunct hangs from ('Felix said ..., adding that ...'). A subject
-    inside quotation marks is part of the quote, not its speaker."""
+    the verb a participle or conjunct hangs from ('Felix said ..., adding that ...'; 'After
+    saying ..., she was taken to hospital'). A subject inside quotation marks is part of the
+    quote, not its speaker."""
+    subjects = ("nsubj", "csubj", "nsubjpass") if passive_ok else ("nsubj", "csubj")
     for child in verb.children:
-        if child.dep_ in ("nsubj", "csubj") and not quoted(child):
+        if child.dep_ in subjects and not quoted(child):
             if child.lower_ in ("it", "there") and _is_expletive(child):
                 return None
+            if child.lower_ in ("'s", "’s"):
+                return None  # "let's say": the writer and the reader
             return _past_dateline(child)
     for child in verb.children:
         if child.dep_ == "agent":
@@ -610,9 +614,11 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         return None
     if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head is not verb:
         governor = verb.head
-        while governor.pos_ in ("ADP", "CCONJ", "SCONJ") and governor.head is not governor:
+        while governor.pos_ in ("ADP", "CCONJ", "SCONJ", "ADV") and governor.head is not governor:
             governor = governor.head  # 'appeared at a hearing ... for saying that ...'
-        return find_speaker(governor, quoted) if governor.pos_ in ("VERB", "AUX") else None
+        if governor.pos_ not in ("VERB", "AUX"):
+            return None
+        return find_speaker(governor, quoted, passive_ok=verb.dep_ != "conj")
     if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
         # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
         governor = verb.head.head if verb.head.dep_ != "pobj" else verb.head.head.head
