@@ -36,6 +36,7 @@ PAGES_FILE = "pages.jsonl"
 SOURCES_FILE = "sources.jsonl"
 STATS_FILE = "stats.json"
 LOG_FILE = "crawl.log"
+NO_RESULT = "no result recorded: the crawl ended early or failed on this source (see crawl.log)"
 
 
 class CrawlFailed(RuntimeError):
@@ -203,8 +204,7 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
         documents = by_source.get(spec.url)
         if not documents:
             results.append(
-                SourceResult(spec.url, kind, spec.name, None,
-                             error="no result: the crawl ended before this source was read")
+                SourceResult(spec.url, kind, spec.name, None, error=NO_RESULT)
             )
             continue
         head = next((d for d in documents if d["document_url"] == spec.url), documents[0])

@@ -19,7 +19,7 @@ import pytest
 
 from presswatch.records import FetchedPage
 from presswatch.story import Crawl
-from spiders.crawl import CrawlJob, SourceSpec, load_crawl_output, run_crawl
+from spiders.crawl import NO_RESULT, CrawlJob, SourceSpec, load_crawl_output, run_crawl
 from spiders.extract import ExtractionFailure, extract_pages
 from spiders.urls import canonicalize
 
@@ -456,7 +456,7 @@ def test_output_of_a_killed_crawl_is_readable(tmp_path):
     assert only.url == "http://a.example/1" and only.body_path == str(tmp_path / "bodies/x.html.gz")
     assert only.fetched_at.tzinfo is not None
     assert output.sources[0].error is None
-    assert output.sources[1].error == "no result: the crawl ended before this source was read"
+    assert output.sources[1].error == NO_RESULT
 
 
 def test_google_news_links_reach_the_publisher(sites, article_page, rss_feed, tmp_path,
