@@ -285,7 +285,7 @@ class AlertContext:
     story_title: str
     rules: Alerts
     run_id: str
-    is_first_run: bool  # no earlier finished run: set the baseline, send one digest
+    is_first_run: bool  # no earlier run finished or judged statements: send one digest
     now: datetime
     daily_article_counts: Mapping[date, int] = field(default_factory=dict)
     spike_days: Sequence[date] = ()  # days this run added articles to
@@ -933,7 +933,7 @@ def run_alerts(
     channels = build_channels(channel_settings(story.alerts, env), stream, ssl_context)
     with store.connect(db) as con:
         new_statements = store.read_new_statements(con)
-        is_first_run = not store.has_previous_run(con, story.id, run_id)
+        is_first_run = not store.baseline_is_set(con, story.id, run_id)
         counts = store.daily_article_counts(con) if story.alerts.spike else {}
         days = store.run_article_days(con, run_id) if story.alerts.spike else []
     context = AlertContext(

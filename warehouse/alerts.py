@@ -95,9 +95,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
-def has_previous_run(con: duckdb.DuckDBPyConnection, story_id: str, run_id: str) -> bool:
-    """True when the story finished (ok or partial) a run other than run_id."""
-    row = con.execute(_sql("has_previous_run"), {"story_id": story_id, "run_id": run_id}).fetchone()
+def baseline_is_set(con: duckdb.DuckDBPyConnection, story_id: str, run_id: str) -> bool:
+    """True when another run finished (ok or partial) or judged statements for this story: a
+    first run that died after its digest must not make the next run send a second one."""
+    row = con.execute(_sql("baseline_set"), {"story_id": story_id, "run_id": run_id}).fetchone()
     return bool(row and row[0])
 
 

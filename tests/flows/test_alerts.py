@@ -1010,3 +1010,22 @@ def test_more_matches_than_max_per_run_become_one_digest() -> None:
     assert len(messages[0].items) == 4
     at_limit = select_alerts(STATEMENTS, context(rules.model_copy(update={"max_per_run": 4})))
     assert [m.kind for m in at_limit] == ["statement"] * 4
+
+
+def test_a_first_run_that_died_after_its_digest_is_not_followed_by_a_second_digest(
+    db: Path, webhook: WebhookReceiver
+) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
+    day_one(db)
+    assert run_alerts(db, story(), "r1", env=env, now=T0).is_first_run
+    # the same run retried (Prefect retries the task with the same run id) is still the first,
+    # and its digest is not sent twice
+    assert run_alerts(db, story(), "r1", env=env, now=T0).is_first_run
+    assert len(webhook.posts) == 1
+    # r1 never finished (status stays 'running'): the process died after the alert stage
+    second = day_two(db)
+    report = run_alerts(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
+    assert not report.is_first_run
+    assert [m["presswatch"]["kind"] for m in webhook.bodies()] == ["digest", "statement",
+                                                                     "statement"]
+    assert {m.key for m in report.messages} == {second["altman"], second["felix2"]}
