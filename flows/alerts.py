@@ -794,8 +794,9 @@ class DeliveryReport:
         return self.count("delivered")
 
     @property
-    def n_failed(self) -> int:
-        return self.count("failed") + self.count("retry")
+    def n_undelivered(self) -> int:
+        """Sends that failed this run: to be retried (retry) or given up (failed)."""
+        return self.count("retry") + self.count("failed")
 
 
 def queue_alerts(

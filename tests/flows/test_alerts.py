@@ -1029,3 +1029,20 @@ def test_a_first_run_that_died_after_its_digest_is_not_followed_by_a_second_dige
     assert [m["presswatch"]["kind"] for m in webhook.bodies()] == ["digest", "statement",
                                                                      "statement"]
     assert {m.key for m in report.messages} == {second["altman"], second["felix2"]}
+
+
+def test_alerts_for_a_channel_no_longer_configured_wait(
+    db: Path, webhook: WebhookReceiver
+) -> None:
+    day_one(db)
+    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    webhook.fail_next = 1
+    day_two(db)
+    report = run_alerts(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
+    assert report.delivery.n_undelivered == 1 and report.delivery.n_delivered == 1
+    # the webhook is taken out of the settings: its pending alert waits, nothing is lost
+    report = run_alerts(db, story(console=True), "r3", env={}, stream=io.StringIO())
+    assert [(o.channel, o.status) for o in report.delivery.outcomes] == [("webhook", "skipped")]
+    report = run_alerts(db, story(), "r4", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
+    assert [(o.channel, o.status) for o in report.delivery.outcomes] == [("webhook", "delivered")]
+    assert len(webhook.posts) == 3
