@@ -39,6 +39,17 @@ LOG_FILE = "crawl.log"
 NO_RESULT = "no result recorded: the crawl ended early or failed on this source (see crawl.log)"
 
 
+# Reasons a page has no body of its own that are not failures: the page was reached, and its
+# content is (or will be) stored under another URL.
+_NOT_FAILURES = ("duplicate:", "already stored as")
+
+
+def is_fetch_failure(page: FetchedPage) -> bool:
+    """True when the page could not be fetched or used (robots, HTTP error, too large...);
+    False for pages with a body and for duplicates of a page fetched under another URL."""
+    return page.reason is not None and not page.reason.startswith(_NOT_FAILURES)
+
+
 class CrawlFailed(RuntimeError):
     """The crawl subprocess died or could not start; the message points at its log."""
 

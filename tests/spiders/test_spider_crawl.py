@@ -19,7 +19,14 @@ import pytest
 
 from presswatch.records import FetchedPage
 from presswatch.story import Crawl
-from spiders.crawl import NO_RESULT, CrawlJob, SourceSpec, load_crawl_output, run_crawl
+from spiders.crawl import (
+    NO_RESULT,
+    CrawlJob,
+    SourceSpec,
+    is_fetch_failure,
+    load_crawl_output,
+    run_crawl,
+)
 from spiders.extract import ExtractionFailure, extract_pages
 from spiders.urls import canonicalize
 
@@ -222,6 +229,7 @@ def test_redirects_are_followed_and_the_final_url_kept(hostile):
     kept, duplicate = sorted([moved, chained], key=lambda p: p.body_path is None)
     assert kept.reason is None and kept.body_path is not None
     assert duplicate.reason == f"duplicate: {target} was already fetched as {kept.url}"
+    assert not is_fetch_failure(kept) and not is_fetch_failure(duplicate)
 
 
 @pytest.mark.parametrize(
@@ -242,6 +250,7 @@ def test_redirects_are_followed_and_the_final_url_kept(hostile):
 def test_every_failure_is_recorded_with_its_reason(hostile, path, status, reason):
     fetched = page(hostile, "a", path)
     assert fetched.reason is not None and fetched.reason.startswith(reason), fetched.reason
+    assert is_fetch_failure(fetched)
     assert fetched.status == status
     assert fetched.body_path is None
 
