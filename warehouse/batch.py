@@ -154,7 +154,10 @@ _SCHEMAS: dict[str, pa.Schema] = {
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    """Naive datetimes are taken as UTC (the house rule); aware ones are converted to it."""
+    """Naive datetimes are taken as UTC (the house rule); aware ones are converted to it.
+
+    Only needed where Arrow infers types (extra rows): a fixed timestamp[tz=UTC] column already
+    converts aware datetimes and reads naive ones as UTC."""
     if value is None:
         return None
     if value.tzinfo is None:
@@ -205,7 +208,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
     statements = _latest_by_key(batch.statements, lambda s: s.statement_id)
     return {
         "runs": _table("runs", [
-            (r.run_id, r.story_id, _utc(r.started_at), _utc(r.finished_at), r.status,
+            (r.run_id, r.story_id, r.started_at, r.finished_at, r.status,
              r.n_sources, r.n_sources_failed, r.n_pages_fetched, r.n_articles_added,
              r.n_quotes_added, r.n_statements_new, r.message)
             for r in runs
@@ -213,18 +216,18 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
         "sources": _table("sources", [
             (stable_id(s.result.source_url), s.result.kind, s.result.source_url, s.result.name,
              s.result.etag, s.result.last_modified, s.result.status, s.result.error,
-             _utc(s.checked_at), run_id, s.status, len(s.result.candidates), s.n_new,
+             s.checked_at, run_id, s.status, len(s.result.candidates), s.n_new,
              s.n_fetched, s.n_failed)
             for s in sources
         ]),
         "pages": _table("pages", [
             (p.url, run_id, p.final_url, p.status, p.content_type, p.reason,
-             _utc(p.fetched_at), p.source_url)
+             p.fetched_at, p.source_url)
             for p in pages
         ]),
         "articles": _table("articles", [
             (a.article_id, a.url, a.canonical_url, a.outlet, a.title, list(a.authors),
-             _utc(a.published_at), a.language, a.text, a.word_count, _utc(a.fetched_at),
+             a.published_at, a.language, a.text, a.word_count, a.fetched_at,
              a.source_url, run_id, a.raw_html_gz or None)
             for a in articles
         ]),
@@ -244,7 +247,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
         ]),
         "statements": _table("statements", [
             (s.statement_id, s.speaker, s.speaker_role, s.organisation, s.text,
-             _utc(s.first_seen_at), s.first_article_id)
+             s.first_seen_at, s.first_article_id)
             for s in statements
         ]),
     }

@@ -290,13 +290,17 @@ def _sql_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.sql"))
 
 
-def _load_steps() -> list[tuple[str, set[str]]]:
+# Steps that only rewrite articles stored by an earlier batch (see sql/earlier_articles.sql).
+_EARLIER_ARTICLES_ONLY = {"04_replaced_analysis.sql", "06_article_updates.sql"}
+
+
+def _load_steps() -> list[tuple[str, str, set[str]]]:
     """The load's SQL files in order, each with the batch parts it reads: a step whose parts
     are all empty is skipped (a dozen no-op statements per batch cost more than the data)."""
     steps = []
     for path in _sql_files(_SQL_DIR / "load"):
         sql = path.read_text(encoding="utf-8")
-        steps.append((sql, set(re.findall(r"\bbatch_(\w+)", sql))))
+        steps.append((path.name, sql, set(re.findall(r"\bbatch_(\w+)", sql))))
     return steps
 
 
@@ -453,7 +457,10 @@ class Warehouse:
                 "select count(*) from batch_statements anti join statements using (statement_id)",
             )
             (quotes_before,) = _one(con, "select count(*) from quotes")
-            for sql, parts in _load_steps():
+            (n_earlier,) = _one(con, _sql("earlier_articles.sql"))
+            for name, sql, parts in _load_steps():
+                if name in _EARLIER_ARTICLES_ONLY and not n_earlier:
+                    continue
                 if not parts or any(tables[part].num_rows for part in parts):
                     con.execute(sql)
             for name, table in extras.items():

@@ -171,3 +171,19 @@ def test_read_only_warehouse_refuses_loads(db_path, corpus):
     with open_warehouse(db_path, read_only=True) as wh:
         with pytest.raises(LoadError, match="opened for writing"):
             wh.load_batch(corpus.run_batch("r1", 1))
+
+
+def test_times_are_stored_in_utc_whatever_zone_they_come_in(db_path, corpus):
+    from datetime import datetime, timezone
+
+    eastern = timezone(timedelta(hours=-5))
+    batch = corpus.run_batch("r1", 2)
+    batch.articles[0] = replace(batch.articles[0], published_at=datetime(2024, 11, 26, 11, 5,
+                                                                         tzinfo=eastern))
+    batch.articles[1] = replace(batch.articles[1], published_at=datetime(2024, 11, 26, 16, 5))
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        rows = wh.connection.execute(
+            "select distinct strftime(timezone('UTC', published_at), '%Y-%m-%d %H:%M') "
+            "from articles").fetchall()
+    assert rows == [("2024-11-26 16:05",)]  # 11:05 at UTC-5, and a naive time taken as UTC
