@@ -21,7 +21,15 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from spiders.urls import IpNetwork, UrlRefused, check_url_allowed, is_public_address, parse_networks
+from spiders.urls import (
+    BadUrl,
+    IpNetwork,
+    UrlRefused,
+    canonicalize,
+    check_url_allowed,
+    is_public_address,
+    parse_networks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +78,36 @@ class PrivateHostGuardMiddleware:
             if hops:
                 refusal = f"redirect from {hops[0]} refused: {refusal}"
             raise PrivateHostRefused(refusal)
+
+
+class AlreadyStored(IgnoreRequest):
+    """A redirect leads to a URL that is already stored: no need to fetch it again."""
+
+
+class SkipStoredRedirectsMiddleware:
+    """Stops a redirect chain at a URL the warehouse already holds.
+
+    The spider never requests a stored URL, but a link it has not seen (a news aggregator's
+    redirect, an old URL) may lead to one; following it would fetch a stored article again.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SkipStoredRedirectsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("redirect_urls"):
+            return
+        stored = getattr(self.crawler.spider, "stored", ())
+        try:
+            url = canonicalize(request.url)
+        except BadUrl:
+            return
+        if url in stored:
+            raise AlreadyStored(f"already stored as {url}")
 
 
 class RetryBackoffMiddleware:

@@ -52,6 +52,7 @@ DOWNLOADER_MIDDLEWARES = {
     # on every redirect, since a redirected request passes through here again.
     "spiders.middlewares.PrivateHostGuardMiddleware": 50,
     "spiders.middlewares.RetryBackoffMiddleware": 60,
+    "spiders.middlewares.SkipStoredRedirectsMiddleware": 70,
 }
 # The same rule once more where the connection's address is resolved (see GuardedResolver).
 TWISTED_DNS_RESOLVER = "spiders.middlewares.GuardedResolver"

@@ -32,7 +32,7 @@ from presswatch.records import Candidate
 from spiders.crawl import CrawlJob, SourceSpec, job_settings
 from spiders.feeds import ParsedSource, parse_feed, parse_sitemap
 from spiders.items import PageItem, SourceItem
-from spiders.middlewares import PrivateHostRefused
+from spiders.middlewares import AlreadyStored, PrivateHostRefused
 from spiders.sniff import sniff_non_html
 from spiders.urls import BadUrl, canonicalize, google_news_page_target, is_google_news_url
 
@@ -67,6 +67,8 @@ def describe_failure(failure: Failure, timeout: float, max_bytes: int) -> tuple[
         return status, f"HTTP {status}{after}"
     if isinstance(error, PrivateHostRefused):
         return None, f"refused: {error}"
+    if isinstance(error, AlreadyStored):
+        return None, str(error)
     if isinstance(error, DownloadCancelledError):
         return None, f"too large: more than {max_bytes} bytes"
     if isinstance(error, IgnoreRequest):

@@ -144,10 +144,11 @@ def hostile(module_sites, article_page, rss_feed, tmp_path_factory):
     a.add("/a/scripts", "<html><head><script>var a=1;</script></head><body>"
           + "<script>document.write('x')</script>" * 50 + "</body></html>")
     a.add("/a/stored", article_page("Already stored"))
+    a.handle("/a/to-stored", redirect(a.url("/a/stored")))
     links = ["/a/ok", "/a/ok?utm_source=rss&utm_medium=feed", "/a/moved", "/a/chain1", "/a/loop1",
              "/a/flaky", "/a/throttled", "/a/down", "/private/secret", "/a/bomb", "/a/huge",
              "/a/endless", "/a/slow", "/a/pdf-as-html", "/a/image", "/a/cp1252", "/a/scripts",
-             "/a/stored", "/a/missing"]
+             "/a/stored", "/a/to-stored", "/a/missing"]
     items = [{"title": f"Item {i}", "link": a.url(p), "guid": f"g{i}",
               "pubDate": "Tue, 26 Nov 2024 10:00:00 GMT"} for i, p in enumerate(links)]
     items += [
@@ -268,8 +269,12 @@ def test_retries_recover_from_500_and_429(hostile):
 
 
 def test_already_stored_url_is_never_fetched(hostile):
+    stored = canonicalize(hostile["a"].url("/a/stored"))
     assert hostile["a"].hits["/a/stored"] == 0
-    assert canonicalize(hostile["a"].url("/a/stored")) not in hostile["pages"]
+    assert stored not in hostile["pages"]
+    via_redirect = page(hostile, "a", "/a/to-stored")  # a link that redirects to it stops there
+    assert via_redirect.reason == f"already stored as {stored}"
+    assert not is_fetch_failure(via_redirect)
 
 
 def test_feed_entries_without_link_duplicate_guid_or_too_old_are_skipped(hostile):
@@ -278,7 +283,7 @@ def test_feed_entries_without_link_duplicate_guid_or_too_old_are_skipped(hostile
     assert feed.error is None and feed.status == 200
     assert canonicalize(hostile["a"].url("/a/dup-guid")) not in urls
     assert canonicalize(hostile["a"].url("/a/too-old")) not in urls
-    assert len(urls) == len(feed.candidates) == 18  # 19 links, one a utm_ duplicate
+    assert len(urls) == len(feed.candidates) == 19  # 20 links, one a utm_ duplicate
     assert hostile["a"].hits["/a/dup-guid"] == 0
 
 
