@@ -330,7 +330,7 @@ class QuoteFinder:
             if any(_overlap((region.start, region.end), span) for span in covered):
                 continue
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
-                     or self.follow_on(region))
+                     or self.follow_on(region) or self.sentence_subject(region))
             if quote is not None:
                 self.quotes.append(quote)
                 covered.append(quote.content)
@@ -388,10 +388,14 @@ class QuoteFinder:
         cue_between = previous.cue is not None and previous.content[1] <= previous.cue[0]
         opening = self.doc.char_span(region.open_mark, region.open_mark + 1,
                                      alignment_mode="expand")
-        starts = opening is None or _starts_sentence(opening[0]) or "\n" in gap
-        if not (starts or cue_between):
-            return None
         same_paragraph = "\n" not in gap
+        if same_paragraph:
+            starts = opening is None or _starts_sentence(opening[0])
+        else:  # a paragraph that is a quotation and nothing else, right after the speaker's
+            line_start = self.doc.text.rfind("\n", 0, region.open_mark) + 1
+            starts = not self.doc.text[line_start : region.open_mark].strip()
+        if not (starts or (cue_between and same_paragraph)):
+            return None
         return RawQuote((region.start, region.end), previous.cue, "direct", previous.speaker,
                         previous.speaker_head,
                         round(previous.confidence - (0.0 if same_paragraph else 0.1), 2),
@@ -403,6 +407,22 @@ class QuoteFinder:
         if span is None:
             return 0
         return sum(1 for t in span[1:] if t.is_sent_start and not t.is_space)
+
+    def sentence_subject(self, region: Region) -> RawQuote | None:
+        """'Trump unloaded on Cruz, yoking him with the nickname "Lyin' Ted, the liar."' -> a
+        quotation inside a sentence no cue introduces: the sentence's subject, low confidence."""
+        opening = self.doc.char_span(region.open_mark, region.close_end, alignment_mode="expand")
+        if opening is None:
+            return None
+        root = opening[0].sent.root
+        if self.inside_region(root.idx) or root.pos_ not in ("VERB", "AUX"):
+            return None
+        speaker = find_speaker(root, self.quoted)
+        if speaker is None or speaker.ent_type_ not in ("PERSON", "ORG", "NORP", "GPE") and (
+                speaker.pos_ != "PRON" or speaker.lower_ in ("it", "this", "that", "i", "we")):
+            return None
+        return RawQuote((region.start, region.end), cue_span(root), "direct",
+                        mention_span(speaker), speaker.i, 0.5, "sentence_subject")
 
     def dash_attribution(self, region: Region) -> RawQuote | None:
         """'"We can build a wall around him." ― Steve Quinlan' -> the name after a dash."""
