@@ -26,21 +26,25 @@ quote.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 
-from nlp.data import word_set, word_table
+from nlp.data import word_list, word_table
 from nlp.relevance import fold, words
 from presswatch.records import Article, Quote, Statement, stable_id
 from presswatch.story import Story
 
 MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
-SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1}
+SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1, "growth": True}
 # A quote with no speaker, or only a description, joins anyone's statement on this stricter bar.
-ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS}
+# It must be a version of (a part of) the statement: never a fuller quote around it.
+ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS, "growth": False}
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
+SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ def statement_input(quote: Quote, article: Article, first_seen_at: datetime) -> 
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@cache
+def word_set(name: str) -> frozenset[str]:
+    """A word list of nlp/data as a set, built once: content_words runs for every quote."""
+    return frozenset(word_list(name))
 
 
 # --- speakers --------------------------------------------------------------------------------
@@ -236,6 +246,7 @@ NEGATED = "not:"
 _NUMBER_UNIT = re.compile(r"^(\d+)[a-z]+$")  # "150b" -> "150", as "$150 billion" gives "150"
 
 
+@lru_cache(maxsize=1 << 18)
 def _stem(word: str) -> str:
     """A crude English stem, enough for tense and number to differ between two versions
     ("shaped" / "shape", "provided" / "provides", "artists" / "artist")."""
@@ -265,16 +276,19 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _contradicts(a: frozenset[str], b: frozenset[str]) -> bool:
+def _negated(words_: frozenset[str]) -> frozenset[str]:
+    """The words said negated ("not:voluntary" -> "voluntary")."""
+    return frozenset(w[len(NEGATED):] for w in words_ if w.startswith(NEGATED))
+
+
+def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str],
+                 b_negated: frozenset[str]) -> bool:
     """One says a word, the other its negation: "is voluntary" against "is not voluntary"."""
-    return any(
-        (w.startswith(NEGATED) and w[len(NEGATED):] in other)
-        for x, other in ((a, b), (b, a))
-        for w in x
-    )
+    return not a_negated.isdisjoint(b) or not b_negated.isdisjoint(a)
 
 
-def _matches(quote: frozenset[str], known: _Known, bar: dict[str, float]) -> float:
+def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
+             bar: dict[str, float]) -> float:
     """How well a quote's words fit a statement (0: they are different statements).
 
     The quote is compared with the statement's vocabulary (every word its versions used) to ask
@@ -282,7 +296,7 @@ def _matches(quote: frozenset[str], known: _Known, bar: dict[str, float]) -> flo
     fuller quote" or "do the two mostly agree".
     """
     text, vocabulary = known.words, known.vocabulary
-    if not quote or not text or _contradicts(quote, vocabulary):
+    if not quote or not text:
         return 0.0
     in_vocabulary = len(quote & vocabulary) / len(quote)
     shared = len(quote & text)
@@ -290,14 +304,19 @@ def _matches(quote: frozenset[str], known: _Known, bar: dict[str, float]) -> flo
     in_quote = shared / len(text)
     if len(quote) < MIN_CONTENT_WORDS or len(text) < MIN_CONTENT_WORDS:
         # short fragments only when wholly inside a statement, never by partial overlap
-        inside = in_vocabulary == 1.0 and len(quote) >= bar["min_fragment"]
-        return jaccard + in_vocabulary if inside else 0.0
-    fits = (
-        jaccard >= bar["jaccard"]
-        or in_vocabulary >= bar["containment"]
-        or (in_quote >= bar["containment"] and len(quote) <= MAX_GROWTH * len(text))
-    )
-    return jaccard + max(in_vocabulary, in_quote) if fits else 0.0
+        fits = in_vocabulary == 1.0 and len(quote) >= bar["min_fragment"]
+        score = jaccard + in_vocabulary
+    else:
+        fits = (
+            jaccard >= bar["jaccard"]
+            or in_vocabulary >= bar["containment"]
+            or (bar["growth"] and in_quote >= bar["containment"]
+                and len(quote) <= MAX_GROWTH * len(text))
+        )
+        score = jaccard + max(in_vocabulary, in_quote)
+    if not fits or _contradicts(quote, vocabulary, quote_negated, known.negated):
+        return 0.0
+    return score
 
 
 # --- the index -------------------------------------------------------------------------------
@@ -320,6 +339,7 @@ class _Known:
     vocabulary: frozenset[str]  # content words of every version
     rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
     folded: str  # all folded words of the text, for exact matches of word-less quotes
+    negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
 
 
 class StatementIndex:
@@ -334,12 +354,11 @@ class StatementIndex:
         self._known: dict[str, _Known] = {}
         self._by_speaker: dict[str, set[str]] = {}
         self._by_word: dict[str, set[str]] = {}
+        self._by_folded: dict[str, set[str]] = {}
         self.speakers: dict[str, Speaker] = {}
         vocabularies = {f.statement_id: frozenset(f.words) for f in fingerprints}
         for statement in statements:
-            speaker = self.directory.speaker_of(statement)
-            words_ = content_words(statement.text)
-            self._put(statement, speaker, (True, len(words_)),
+            self._put(statement, self.directory.speaker_of(statement), None,
                       vocabularies.get(statement.statement_id, frozenset()))
 
     def __len__(self) -> int:
@@ -352,18 +371,22 @@ class StatementIndex:
     def fingerprint(self, statement_id: str) -> StatementFingerprint:
         return StatementFingerprint(statement_id, sorted(self._known[statement_id].vocabulary))
 
-    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int],
+    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int] | None,
              more_words: frozenset[str] = frozenset()) -> None:
+        """Index a statement (again); rank None: a stored one, whose kind of quote is unknown."""
         statement_id = statement.statement_id
         old = self._known.get(statement_id)
         text_words = content_words(statement.text)
+        rank = rank or (True, len(text_words))
         vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
         self._known[statement_id] = _Known(
-            statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text))
+            statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text)),
+            _negated(vocabulary),
         )
         self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
         for word in vocabulary:
             self._by_word.setdefault(word, set()).add(statement_id)
+        self._by_folded.setdefault(self._known[statement_id].folded, set()).add(statement_id)
         self.speakers.setdefault(speaker.key, speaker)
 
     def full_names(self) -> list[str]:
@@ -378,17 +401,41 @@ class StatementIndex:
         if speaker is not None:
             searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
         if speaker is None or speaker.kind == "description":
-            searches.append((set().union(*(self._by_word.get(w, set()) for w in quote)), ANYONE))
-        for candidates, bar in searches:
+            searches.append((None, ANYONE))
+        negated = _negated(quote)
+        for bucket, bar in searches:
             best: tuple[float, str] | None = None
-            for statement_id in candidates:
+            for statement_id in self._candidates(bucket, quote, folded, bar):
                 known = self._known[statement_id]
-                score = 3.0 if folded == known.folded else _matches(quote, known, bar)
+                score = 3.0 if folded == known.folded else _matches(quote, negated, known, bar)
                 if score > 0 and (best is None or (score, statement_id) > best):
                     best = (score, statement_id)
             if best is not None:
                 return best[1]
         return None
+
+    def _candidates(self, bucket: set[str] | None, quote: frozenset[str], folded: str,
+                    bar: dict[str, float]) -> set[str]:
+        """Every statement that could pass the bar, without comparing with all of them.
+
+        Passing needs a share of the quote's words, at least `least` of them (a fuller quote
+        may hold a statement plus MAX_GROWTH more), so a match must hold one of the quote's
+        len(quote) - ceil(least * len(quote)) + 1 rarest words: their postings suffice.
+        """
+        if bucket is not None and len(bucket) <= SMALL_BUCKET:
+            return bucket
+        found = set(self._by_folded.get(folded, ()))
+        if quote:
+            least = min(bar["jaccard"], bar["containment"])
+            if bar["growth"]:
+                least = min(least, bar["containment"] / MAX_GROWTH)
+            if len(quote) < MIN_CONTENT_WORDS:
+                least = 1.0  # a fragment must lie wholly inside
+            needed = len(quote) - math.ceil(least * len(quote) - 1e-9) + 1
+            rarest = sorted(quote, key=lambda w: len(self._by_word.get(w, ())))[:needed]
+            for word in rarest:
+                found |= self._by_word.get(word, set())
+        return found & bucket if bucket is not None else found
 
     def add_version(self, statement_id: str, quote: StatementInput,
                     content: frozenset[str]) -> tuple[bool, bool]:
