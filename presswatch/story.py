@@ -100,7 +100,7 @@ class Alerts(_Strict):
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     # More matching statements than this in one run (a backfill, a new source) become one digest
     # instead of a flood of alerts.
-    max_per_run: int = Field(default=20, ge=1)
+    max_per_run: int = Field(default=50, ge=1)
     spike: Spike | None = None
     console: bool = True
     webhook: Webhook = Field(default_factory=Webhook)
