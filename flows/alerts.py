@@ -634,6 +634,9 @@ class Channel(Protocol):
 
 
 class ConsoleChannel:
+    """The terminal or the flow's log: plain lines without control characters, so a page title
+    cannot move the cursor, recolour the screen or retitle the window."""
+
     name = "console"
 
     def __init__(self, stream: TextIO) -> None:
@@ -720,6 +723,9 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class EmailChannel:
+    """SMTP: STARTTLS when configured (a server without it gets nothing, never plain text), and
+    a login only with both a username and PRESSWATCH_SMTP_PASSWORD."""
+
     name = "email"
 
     def __init__(
