@@ -417,6 +417,8 @@ class QuoteFinder:
         root = opening[0].sent.root
         if self.inside_region(root.idx) or root.pos_ not in ("VERB", "AUX"):
             return None
+        if self.is_title(region) or opening.root.dep_ in ("dobj", "pobj", "appos", "attr"):
+            return None  # 'The Verge ran "OpenAI's Sora leaked by artists"': a headline, a name
         speaker = find_speaker(root, self.quoted)
         if speaker is None or speaker.ent_type_ not in ("PERSON", "ORG", "NORP", "GPE") and (
                 speaker.pos_ != "PRON" or speaker.lower_ in ("it", "this", "that", "i", "we")):
