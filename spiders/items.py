@@ -27,9 +27,6 @@ class PageItem:
     body: bytes | None = None
 
 
-PAGE_FIELDS = [name for name in PageItem.__dataclass_fields__ if name != "body"]
-
-
 @dataclass
 class SourceItem:
     """What one fetched feed or sitemap document gave (see presswatch.records.SourceResult).

@@ -57,7 +57,13 @@ class Site:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 return
 
-        self.server = ThreadingHTTPServer((host, 0), _Handler)
+        try:
+            self.server = ThreadingHTTPServer((host, 0), _Handler)
+        except OSError:
+            # Only Linux routes all of 127/8 to loopback (macOS has just 127.0.0.1): outlets
+            # then differ by port alone, and tests that need distinct addresses skip.
+            host = "127.0.0.1"
+            self.server = ThreadingHTTPServer((host, 0), _Handler)
         self.server.daemon_threads = True
         self.host = host
         self.port = self.server.server_address[1]
