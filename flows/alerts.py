@@ -864,52 +864,45 @@ def deliver_pending(
             channel = by_name.get(row.channel)
             if channel is None:
                 report.outcomes.append(
-                    DeliveryOutcome(
-                        row.alert_id,
-                        row.alert_key,
-                        row.channel,
-                        "skipped",
-                        row.attempts,
-                        "channel not configured",
-                    )
+                    _outcome(row, "skipped", row.attempts, "channel not configured")
                 )
                 continue
-            attempts = store.start_attempt(con, row.alert_id, clock(), max_attempts)
-            if attempts is None:
-                if store.give_up(con, row.alert_id, max_attempts):
-                    report.outcomes.append(
-                        DeliveryOutcome(
-                            row.alert_id,
-                            row.alert_key,
-                            row.channel,
-                            "failed",
-                            row.attempts,
-                            row.last_error or "the last attempt did not finish",
-                        )
-                    )
-                continue
-            try:
-                channel.send(AlertMessage.from_payload(row.payload), row.alert_id)
-            except DeliveryError as exc:
-                status = store.record_failure(con, row.alert_id, str(exc), max_attempts)
-                report.outcomes.append(
-                    DeliveryOutcome(
-                        row.alert_id,
-                        row.alert_key,
-                        row.channel,
-                        "failed" if status == "failed" else "retry",
-                        attempts,
-                        str(exc),
-                    )
-                )
-                continue
-            if after_send is not None:
-                after_send(row)
-            store.mark_delivered(con, row.alert_id, clock())
-            report.outcomes.append(
-                DeliveryOutcome(row.alert_id, row.alert_key, row.channel, "delivered", attempts)
-            )
+            outcome = _deliver_one(con, row, channel, max_attempts, clock, after_send)
+            if outcome is not None:
+                report.outcomes.append(outcome)
     return report
+
+
+def _deliver_one(
+    con: Any,  # the warehouse connection that store.connect gave
+    row: store.AlertRow,
+    channel: Channel,
+    max_attempts: int,
+    clock: Callable[[], datetime],
+    after_send: Callable[[store.AlertRow], None] | None,
+) -> DeliveryOutcome | None:
+    """One alert on one channel: count the attempt, send, record. None when nothing was due."""
+    attempts = store.start_attempt(con, row.alert_id, clock(), max_attempts)
+    if attempts is None:  # no longer pending, or its attempts used by sends that never finished
+        if store.give_up(con, row.alert_id, max_attempts):
+            error = row.last_error or "the last attempt did not finish"
+            return _outcome(row, "failed", row.attempts, error)
+        return None
+    try:
+        channel.send(AlertMessage.from_payload(row.payload), row.alert_id)
+    except DeliveryError as exc:
+        status = store.record_failure(con, row.alert_id, str(exc), max_attempts)
+        return _outcome(row, "failed" if status == "failed" else "retry", attempts, str(exc))
+    if after_send is not None:
+        after_send(row)
+    store.mark_delivered(con, row.alert_id, clock())
+    return _outcome(row, "delivered", attempts)
+
+
+def _outcome(
+    row: store.AlertRow, status: str, attempts: int, error: str | None = None
+) -> DeliveryOutcome:
+    return DeliveryOutcome(row.alert_id, row.alert_key, row.channel, status, attempts, error)
 
 
 @dataclass
