@@ -11,11 +11,14 @@ import asyncio
 import ipaddress
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
@@ -110,9 +113,30 @@ class SkipStoredRedirectsMiddleware:
             raise AlreadyStored(f"already stored as {url}")
 
 
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Seconds a Retry-After header asks for: "120" or an HTTP date; None if unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
 class RetryBackoffMiddleware:
-    """Waits before each retry: base, 2 x base, 4 x base ... capped, so a struggling site
-    (429, 5xx) gets room instead of an immediate second hit."""
+    """Waits before each retry: base, 2 x base, 4 x base ... or what the site's Retry-After
+    asks (429, 503) when that is longer, capped, so a struggling site gets room instead of an
+    immediate second hit.
+
+    Placed after RetryMiddleware (550) so its process_response sees a 429 first and leaves
+    the Retry-After in the meta that the retry request copies.
+    """
 
     def __init__(self, base: float, cap: float) -> None:
         self.base = base
@@ -126,10 +150,26 @@ class RetryBackoffMiddleware:
             settings.getfloat("PRESSWATCH_RETRY_BACKOFF_MAX"),
         )
 
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status in (429, 503):
+            header = response.headers.get("Retry-After")
+            wait = retry_after_seconds(header.decode("latin-1") if header else None,
+                                       datetime.now(UTC))
+            if wait is not None:
+                request.meta["pw_retry_after"] = wait
+        return response
+
     async def process_request(self, request: Request) -> None:
         attempt = request.meta.get("retry_times", 0)
-        if attempt and self.base > 0:
-            await asyncio.sleep(min(self.cap, self.base * 2 ** (attempt - 1)))
+        if not attempt:
+            return
+        backoff = self.base * 2 ** (attempt - 1)
+        asked = request.meta.get("pw_retry_after", 0.0)
+        wait = min(self.cap, max(backoff, asked))
+        if wait > 0:
+            why = " (Retry-After)" if asked > backoff else ""
+            logger.info("waiting %.3g s before retry %d of %s%s", wait, attempt, request.url, why)
+            await asyncio.sleep(wait)
 
 
 class GuardedResolver(CachingThreadedResolver):

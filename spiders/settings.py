@@ -28,7 +28,8 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Retries on 429 and 5xx (and dropped connections), spaced by RetryBackoffMiddleware.
+# Retries on 429 and 5xx (and dropped connections), spaced by RetryBackoffMiddleware, which
+# also honours Retry-After up to PRESSWATCH_RETRY_BACKOFF_MAX.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
@@ -51,7 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100), so a refused host is not even asked for its robots.txt, and
     # on every redirect, since a redirected request passes through here again.
     "spiders.middlewares.PrivateHostGuardMiddleware": 50,
-    "spiders.middlewares.RetryBackoffMiddleware": 60,
+    # After RetryMiddleware (550): it reads Retry-After before the retry request is made.
+    "spiders.middlewares.RetryBackoffMiddleware": 560,
     "spiders.middlewares.SkipStoredRedirectsMiddleware": 70,
 }
 # The same rule once more where the connection's address is resolved (see GuardedResolver).

@@ -87,8 +87,8 @@ def endless(chunk: bytes, content_type: str, head: bytes = b"") -> Handler:
     return handler
 
 
-def fails_then(failures: int, status: int, body: bytes) -> Handler:
-    """`status` for the first `failures` requests, then 200 with body."""
+def fails_then(failures: int, status: int, body: bytes, **headers: str) -> Handler:
+    """`status` (with headers) for the first `failures` requests, then 200 with body."""
     calls = {"n": 0}
 
     def handler(request: BaseHTTPRequestHandler) -> None:
@@ -96,7 +96,7 @@ def fails_then(failures: int, status: int, body: bytes) -> Handler:
         failing = calls["n"] <= failures
         data = b"busy" if failing else body
         _start(request, status if failing else 200, "text/html; charset=utf-8",
-               Content_Length=str(len(data)))
+               Content_Length=str(len(data)), **(headers if failing else {}))
         request.wfile.write(data)
 
     return handler
@@ -131,7 +131,8 @@ def hostile(module_sites, article_page, rss_feed, tmp_path_factory):
     a.handle("/a/loop1", redirect(a.url("/a/loop2")))
     a.handle("/a/loop2", redirect(a.url("/a/loop1")))
     a.handle("/a/flaky", fails_then(1, 500, article_page("Flaky but fine").encode()))
-    a.handle("/a/throttled", fails_then(1, 429, article_page("Throttled once").encode()))
+    a.handle("/a/throttled", fails_then(1, 429, article_page("Throttled once").encode(),
+                                        Retry_After="1"))
     a.add("/a/down", "down", status=503)
     a.add("/private/secret", article_page("Robots says no"))
     a.add("/a/bomb", gzip_bomb(50_000_000), headers={"Content-Encoding": "gzip"})
@@ -266,6 +267,10 @@ def test_retries_recover_from_500_and_429(hostile):
         assert page(hostile, "a", path).reason is None
         assert hostile["a"].hits[path] == 2
     assert hostile["a"].hits["/a/down"] == 3  # first try and RETRY_TIMES = 2
+    log = (hostile["output"].staging_dir / "crawl.log").read_text(encoding="utf-8")
+    throttled = hostile["a"].url("/a/throttled")
+    assert f"waiting 1 s before retry 1 of {throttled} (Retry-After)" in log
+    assert f"waiting 0.05 s before retry 1 of {hostile['a'].url('/a/flaky')}" in log
 
 
 def test_already_stored_url_is_never_fetched(hostile):
