@@ -1,8 +1,8 @@
 """Precision and recall of relevance's is_relevant on labelled articles.
 
 Two labelled sets: the bundled replay (presswatch/replay/manifest.json labels each article;
-its text is the replay's source file, as the site serves it) and the hand-written near-miss and
-on-topic snippets in tests/data/relevance_snippets.jsonl. Prints each miss with its score and
+its text is the words a reader sees on the replay's page, from its source file) and the
+hand-written near-miss and on-topic snippets in tests/data/relevance_snippets.jsonl. Prints each miss with its score and
 reasons, then one JSON line with every figure. Target: precision and recall >= 0.95 on both
 sets together.
 
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp.relevance import score_articles  # noqa: E402
 from presswatch.records import Article  # noqa: E402
+from presswatch.replay.server import plain_text  # noqa: E402
 from presswatch.story import default_story_path, load_story  # noqa: E402
 
 REPLAY = ROOT / "presswatch" / "replay"
@@ -56,8 +57,9 @@ def replay_items() -> list[Labelled]:
         path = REPLAY / "site" / "articles" / f"{entry['id']}.txt"
         if "relevant" not in entry or not path.is_file():
             continue  # pages that are not articles (404, redirect) carry no label
-        article = _article(entry["id"], entry.get("title"), path.read_text(encoding="utf-8"),
-                           entry.get("published_at"), entry.get("language"))
+        text = plain_text(path.read_text(encoding="utf-8"))  # the words a reader sees
+        article = _article(entry["id"], entry.get("title"), text, entry.get("published_at"),
+                           entry.get("language"))
         items.append(Labelled("replay", entry.get("kind", ""), bool(entry["relevant"]), article))
     return items
 

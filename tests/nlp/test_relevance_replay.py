@@ -10,6 +10,7 @@ import pytest
 
 from nlp.relevance import score_articles
 from presswatch.records import Article
+from presswatch.replay.server import plain_text
 from presswatch.story import default_story_path, load_story
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,8 @@ def replay() -> list[tuple[Article, bool]]:
     for entry in manifest["articles"]:
         path = REPLAY / "site" / "articles" / f"{entry['id']}.txt"
         if "relevant" in entry and path.is_file():
-            items.append((article(entry["id"], entry.get("title"), path.read_text("utf-8"),
+            text = plain_text(path.read_text("utf-8"))
+            items.append((article(entry["id"], entry.get("title"), text,
                                   entry.get("published_at"), entry.get("language")),
                           bool(entry["relevant"])))
     return items
