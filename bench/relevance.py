@@ -2,9 +2,9 @@
 
 Two labelled sets: the bundled replay (presswatch/replay/manifest.json labels each article;
 its text is the words a reader sees on the replay's page, from its source file) and the
-hand-written near-miss and on-topic snippets in tests/data/relevance_snippets.jsonl. Prints each miss with its score and
-reasons, then one JSON line with every figure. Target: precision and recall >= 0.95 on both
-sets together.
+hand-written near-miss and on-topic snippets in tests/data/relevance_snippets.jsonl. Prints
+each miss with its score and reasons, then one JSON line with every figure. Target: precision
+and recall >= 0.95 on both sets together.
 
     .venv/bin/python bench/relevance.py [--story FILE]
 """
