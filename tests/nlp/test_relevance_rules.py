@@ -193,3 +193,22 @@ def test_unknown_combo_member_is_named(story: Story) -> None:
     rules = story.relevance.model_copy(update={"require_any": [["Sora", "lek"]]})
     with pytest.raises(RelevanceRuleError, match="lek"):
         compile_rules(story.model_copy(update={"relevance": rules}))
+
+
+def test_context_terms_tell_a_story_told_on_from_an_aside(story: Story) -> None:
+    """Sentences that go on about the story without naming it ("the testers") are not asides."""
+    told_on = "\n".join([
+        "Artists leaked OpenAI's Sora on Hugging Face on Tuesday in a protest over unpaid work.",
+        "The testers said they had spent months giving feedback without being paid for it.",
+        "Their letter said the programme used them for marketing rather than for their art.",
+        "The company cut access to the page within a few hours of it going up that day.",
+        "The group said it had expected that and that the letter was the point all along.",
+    ])
+    rules = story.relevance.model_copy(update={"context_terms": []})
+    bare = story.model_copy(update={"relevance": rules})
+    with_context = score_relevance(article("A protest by testers", told_on), story)
+    without = score_relevance(article("A protest by testers", told_on), bare)
+    assert with_context.is_relevant
+    assert not any(r.startswith("passing") for r in with_context.reasons)
+    assert any(r.startswith("passing") for r in without.reasons)
+    assert without.score < with_context.score
