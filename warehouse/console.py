@@ -221,7 +221,7 @@ def _cell(value: Any) -> str:
         return "NULL"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
-    text = str(value)
+    text = " ".join(str(value).split())  # one line per row, whatever the text holds
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -166,7 +166,12 @@ def test_cookbook_answers_on_the_hand_made_corpus(coverage):
     assert answer("01_quoted_in_first_48_hours.sql", "speaker", "n_quotes", "n_outlets") == [
         ("Niko Felix", 3, 2)
     ]
-    assert answer("02_outlets_running_openai_statement.sql", "outlet") == [("Verge",), ("Wire",)]
+    assert answer("02_outlets_running_openai_statement.sql", "speaker", "outlets") == [
+        ("Niko Felix", ["Verge", "Wire"])
+    ]
+    assert answer("04_new_statements_last_run.sql", "speaker", "first_outlet") == [
+        ("Niko Felix", "Verge")
+    ]
     assert answer("05_syndicated_copies.sql", "original_outlet", "copied_by") == [
         ("Verge", ["Wire"])
     ]

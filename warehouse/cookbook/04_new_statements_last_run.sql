@@ -1,5 +1,7 @@
 -- What did people say for the first time in the last run?
-select t.speaker, t.speaker_role, t.text, t.first_outlet, t.first_url, t.n_outlets
+select t.speaker, left(t.text, 70) as statement, t.first_outlet, t.first_title, t.n_outlets
 from statement_timeline as t
-where t.first_seen_at >= (select started_at from latest_run)
+inner join statements as s on s.statement_id = t.statement_id
+inner join articles as first_article on first_article.article_id = s.first_article_id
+where first_article.run_id = (select run_id from latest_run)
 order by t.first_seen_at;

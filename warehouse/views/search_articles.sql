@@ -47,6 +47,20 @@ ranked as (
         s.*,
         row_number() over (order by s.score desc, s.article_id) as rank
     from scored as s
+),
+
+-- A window of text around the first query word found (for the 100 best), cut at whole words.
+windows as (
+    select
+        r.article_id,
+        greatest(1, coalesce(list_min(list_filter(
+            list_transform(pw_tokens(q), lambda t: instr(strip_accents(lower(a.text)), t)),
+            lambda p: p > 0
+        )), 1) - 80) as window_start,
+        length(a.text) as text_length
+    from ranked as r
+    inner join articles as a on a.article_id = r.article_id
+    where r.rank <= 100
 )
 
 select
@@ -59,14 +73,12 @@ select
     a.is_relevant,
     r.score,
     r.n_terms_matched,
-    case when r.rank <= 100 then trim(substring(
-        a.text,
-        greatest(1, coalesce(list_min(list_filter(
-            list_transform(pw_tokens(q), lambda t: instr(strip_accents(lower(a.text)), t)),
-            lambda p: p > 0
-        )), 1) - 80),
-        240
-    )) end as snippet
+    case when w.article_id is not null then trim(regexp_replace(regexp_replace(regexp_replace(
+        substring(a.text, w.window_start, 240),
+        case when w.window_start > 1 then '^\S*\s' else '^$' end, ''),
+        case when w.window_start + 240 <= w.text_length then '\s\S*$' else '^$' end, ''),
+        '\s+', ' ', 'g')) end as snippet
 from ranked as r
 inner join articles as a on a.article_id = r.article_id
+left join windows as w on w.article_id = r.article_id
 order by r.rank;

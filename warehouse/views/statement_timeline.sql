@@ -50,7 +50,7 @@ comment on column statement_timeline.speaker is 'Who said it.';
 comment on column statement_timeline.speaker_role is 'Their role, e.g. OpenAI spokesperson.';
 comment on column statement_timeline.organisation is 'The organisation they speak for.';
 comment on column statement_timeline.text is 'The fullest wording found.';
-comment on column statement_timeline.first_seen_at is 'When presswatch first saw it (UTC).';
+comment on column statement_timeline.first_seen_at is 'When it first appeared: publication time of its first article (UTC).';
 comment on column statement_timeline.first_outlet is 'Outlet of the article where it first appeared.';
 comment on column statement_timeline.first_title is 'Headline of that article.';
 comment on column statement_timeline.first_url is 'Address of that article.';
