@@ -25,26 +25,27 @@ from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flows.alert_text import (
+    clean_line,
+    clean_url,
+    html_safe_json,
+    render_email,
+    render_slack,
+    render_text,
+)
 from flows.alerts import (
     AlertConfigError,
     AlertContext,
     ConsoleChannel,
     DeliveryError,
     EmailChannel,
-    EmailSettings,
     WebhookChannel,
     build_channels,
     channel_settings,
-    clean_line,
-    clean_url,
     deliver_pending,
-    html_safe_json,
     list_alerts,
     queue_alerts,
     render_alert_rows,
-    render_email,
-    render_slack,
-    render_text,
     run_alerts,
     select_alerts,
     send_test_alert,
@@ -961,8 +962,7 @@ def test_any_text_renders_inert_in_every_channel(
                 assert re.fullmatch(r"<https?://[^<>|\s]+\|Read the first article>", obj["text"])
             else:
                 assert "<" not in obj["text"] and ">" not in obj["text"]
-    settings_ = EmailSettings("h", 25, False, None, None, "a@example.org", ("b@example.org",))
-    mail = render_email(message, "id", settings_)
+    mail = render_email(message, "id", "a@example.org", ["b@example.org"])
     parsed = email.message_from_bytes(mail.as_bytes(), policy=policy.default)
     assert sorted(parsed.keys()) == sorted(
         ["Subject", "From", "To", "Date", "Message-ID", "X-Presswatch-Alert-Id",
