@@ -438,6 +438,8 @@ class Warehouse:
         Idempotent by key, so loading the same batch again (a re-run after a crash) adds
         nothing; see warehouse/sql/load/ for what each part does on a repeated key.
         """
+        if batch.is_empty():
+            return LoadSummary(articles_added=0, quotes_added=0, statements_added=0)
         tables = to_arrow(batch)
         extras = {name: extra_to_arrow(name, rows) for name, rows in batch.extra.items() if rows}
         return self._in_transaction(
