@@ -45,6 +45,7 @@ SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1, "growth"
 ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS, "growth": False}
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
+VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
 
 
 @dataclass(frozen=True)
@@ -283,8 +284,9 @@ def _negated(words_: frozenset[str]) -> frozenset[str]:
 
 def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str],
                  b_negated: frozenset[str]) -> bool:
-    """One says a word, the other its negation: "is voluntary" against "is not voluntary"."""
-    return not a_negated.isdisjoint(b) or not b_negated.isdisjoint(a)
+    """One says a word, the other only its negation: "is voluntary" against "is not voluntary"
+    (a statement of several sentences may say a word both ways: that contradicts nothing)."""
+    return not (a_negated - b_negated).isdisjoint(b) or not (b_negated - a_negated).isdisjoint(a)
 
 
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
@@ -340,6 +342,10 @@ class _Known:
     rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
     folded: str  # all folded words of the text, for exact matches of word-less quotes
     negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
+
+    @property
+    def spaced(self) -> str:
+        return f" {self.folded} "
 
 
 class StatementIndex:
@@ -407,7 +413,12 @@ class StatementIndex:
             best: tuple[float, str] | None = None
             for statement_id in self._candidates(bucket, quote, folded, bar):
                 known = self._known[statement_id]
-                score = 3.0 if folded == known.folded else _matches(quote, negated, known, bar)
+                if folded == known.folded:
+                    score = 3.0
+                elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
+                    score = 2.5  # word for word inside it, however short in content words
+                else:
+                    score = _matches(quote, negated, known, bar)
                 if score > 0 and (best is None or (score, statement_id) > best):
                     best = (score, statement_id)
             if best is not None:

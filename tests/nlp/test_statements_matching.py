@@ -25,7 +25,7 @@ OPENAI_STATEMENT = (
     "with no obligation to provide feedback or use the tool."
 )
 LETTER_LINE = (
-    "Hundreds of artists have given unpaid labour to a company valued at $150B: bug reports, "
+    "ARTISTS ARE NOT YOUR UNPAID R&D. Hundreds of artists have given unpaid labour to a company valued at $150B: bug reports, "
     "feedback, experiments, finished pieces. We are not against the use of AI technology as a "
     "tool for the arts, but we do not agree with how this artist program has been rolled out."
 )
@@ -85,6 +85,9 @@ SAME = [
                                  speaker=None, speaker_text="he")),
     ("letter-reworded", quote("we are not against the use of AI technology as a tool for the "
                               "arts", speaker=None, speaker_text="the PR Puppets collective")),
+    # three content words only, but word for word in the letter (which says "unpaid" both ways)
+    ("letter-headline-verbatim", quote("Artists are not your unpaid R&D", speaker=None,
+                                       speaker_text="Its headline")),
     ("letter-by-description", quote("Hundreds of artists have given unpaid labour to a company "
                                     "valued at $150B", speaker=None, speaker_text="the group")),
     ("letter-indirect-units", quote("hundreds of artists provided unpaid labour to a company "
