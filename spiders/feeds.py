@@ -32,6 +32,11 @@ from spiders.urls import BadUrl, canonicalize, google_news_publisher_url
 CLOCK_SKEW = timedelta(days=1)
 OLDEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 MAX_TITLE_CHARS = 1000
+# What feedparser itself raises on some hostile input (e.g. UnicodeEncodeError on "&#xD800;"
+# in its lenient parser): a broken feed, reported like any other.
+FEEDPARSER_FAILURES = (
+    ValueError, TypeError, AttributeError, LookupError, OverflowError, RecursionError,
+)
 # feedparser flags these but parses the document fine: not a reason to call a feed broken.
 _HARMLESS_BOZO = {"CharacterEncodingOverride", "NonXMLContentType"}
 
@@ -116,7 +121,11 @@ def parse_feed(
     headers = {"content-location": source_url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    except FEEDPARSER_FAILURES as exc:
+        result.error = f"feed parser failed on this feed: {type(exc).__name__}: {exc}"
+        return result
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         if looks_like_html(body):

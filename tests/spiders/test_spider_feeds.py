@@ -165,12 +165,14 @@ _xmlish = st.lists(st.sampled_from([
     "<guid>", "</guid>", "<pubDate>", "</pubDate>", "https://a.example/x", "&amp;", "&bogus;",
     "Tue, 26 Nov 2024 10:00:00 GMT", "<![CDATA[", "]]>", "<entry>", "<feed>", "\x00", "é",
     '<?xml version="1.0" encoding="latin-1"?>', "<!DOCTYPE x [<!ENTITY e 'x'>]>", "&e;",
+    "&#xD800;", "&#99999999999;", "<urlset>", "<url>", "<loc>", "</loc>", "<lastmod>",
 ]), max_size=40).map(lambda parts: "".join(parts).encode("utf-8"))
 
 
 @given(_xmlish)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_feed_fuzz_xmlish_never_raises(body: bytes) -> None:
+    sitemap(body)
     result = parse(body, since=date(2024, 11, 1))
     for candidate in result.candidates:
         assert candidate.url.startswith(("http://", "https://"))
@@ -292,3 +294,8 @@ def test_external_entities_are_never_read() -> None:
               "<urlset><url><loc>https://v.example/&x;</loc></url></urlset>")
     assert [c.url for c in sitemap(urlset.encode(), since=None).candidates] in (
         [], ["https://v.example/"])
+
+
+def test_feedparser_crash_is_a_reported_error() -> None:
+    result = parse(b"<urlset>&#xD800;")  # feedparser raises UnicodeEncodeError on this
+    assert result.error.startswith("feed parser failed on this feed: UnicodeEncodeError")
