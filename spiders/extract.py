@@ -54,6 +54,11 @@ from spiders.urls import BadUrl, canonicalize, outlet_of
 MIN_WORDS = 20
 MAX_AUTHORS = 8
 MAX_ATTRIBUTES = 1000
+# What lxml and trafilatura raise on some hostile pages: the page has no usable text.
+LIBRARY_FAILURES = (
+    ValueError, TypeError, AttributeError, LookupError, OverflowError, RecursionError,
+    lxml.etree.LxmlError,
+)
 # [^<>] keeps the scan linear: a failed match stops at the next "<" instead of running on.
 _LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{20000,}")
 _ATTRIBUTE = re.compile(r"\s[\w:.-]+\s*=")
@@ -321,7 +326,10 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
     hostile = hostile_markup(html)
     if hostile:
         raise NoArticleText(f"{url}: {hostile}")
-    tree = load_html(html)
+    try:
+        tree = load_html(html)
+    except LIBRARY_FAILURES as exc:
+        raise NoArticleText(f"{url}: not parseable as HTML ({exc!r})") from exc
     if tree is None:
         raise NoArticleText(f"{url}: not parseable as HTML")
     hints = read_page_hints(tree)
@@ -343,7 +351,7 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
                 "max_date": fetched_at.date().isoformat(),
             },
         )
-    except (ValueError, TypeError, lxml.etree.LxmlError, RecursionError) as exc:
+    except LIBRARY_FAILURES as exc:
         raise NoArticleText(f"{url}: extraction failed on this page ({exc!r})") from exc
     text = (document.text or "").strip() if document is not None else ""
     word_count = len(text.split())
