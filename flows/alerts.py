@@ -338,6 +338,19 @@ def select_alerts(
     return [_statement_alert(s, context) for s in matched] + spike_alerts(context)
 
 
+def judged_statements(
+    new_statements: Sequence[NewStatementInfo], context: AlertContext
+) -> list[str]:
+    """The statements this run settles for good: all of them on the first run (the baseline);
+    later, all but those below min_confidence, which are judged again by later runs, since more
+    articles may quote them with a surer attribution."""
+    return [
+        s.statement_id
+        for s in new_statements
+        if context.is_first_run or s.confidence >= context.rules.min_confidence
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Channels. Each has a name (the `alerts.channel` column) and send(message, alert_id), which
 # raises DeliveryError when the receiver did not take it.
@@ -667,7 +680,7 @@ def run_alerts(
         db,
         messages,
         [channel.name for channel in channels],
-        [s.statement_id for s in new_statements],
+        judged_statements(new_statements, context),
         story_id=story.id,
         run_id=run_id,
         now=now,

@@ -1046,3 +1046,23 @@ def test_alerts_for_a_channel_no_longer_configured_wait(
     report = run_alerts(db, story(), "r4", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
     assert [(o.channel, o.status) for o in report.delivery.outcomes] == [("webhook", "delivered")]
     assert len(webhook.posts) == 3
+
+
+def test_a_shaky_statement_is_judged_again_until_its_attribution_is_sure(
+    db: Path, webhook: WebhookReceiver
+) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    second = day_two(db)
+    report = run_alerts(db, story(), "r2", env=env)
+    assert second["shaky"] not in {m.key for m in report.messages}
+    assert run_alerts(db, story(), "r3", env=env).n_new_statements == 1  # still waiting
+    # another article quotes it, attributed surely this time
+    article = add_article(db, "r4", 9, T0 + timedelta(days=2))
+    sql(db, "insert into quotes (quote_id, article_id, content, kind, speaker, start_char,"
+            " end_char, confidence, statement_id) values ('q-sure', ?, 'Leak leak leak.',"
+            " 'direct', 'Someone', 0, 1, 0.95, ?)", [article, second["shaky"]])
+    report = run_alerts(db, story(), "r4", env=env)
+    assert [m.key for m in report.messages] == [second["shaky"]]
+    assert run_alerts(db, story(), "r5", env=env).n_new_statements == 0
+    assert len(webhook.posts) == 3
