@@ -284,9 +284,10 @@ def _negated(words_: frozenset[str]) -> frozenset[str]:
 
 def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str],
                  b_negated: frozenset[str]) -> bool:
-    """One says a word, the other only its negation: "is voluntary" against "is not voluntary"
-    (a statement of several sentences may say a word both ways: that contradicts nothing)."""
-    return not (a_negated - b_negated).isdisjoint(b) or not (b_negated - a_negated).isdisjoint(a)
+    """One says a word only negated, the other only plainly: "is voluntary" against "is not
+    voluntary" (a statement of several sentences may say a word both ways: no contradiction)."""
+    only_negated_a, only_negated_b = a_negated - a, b_negated - b
+    return bool((only_negated_a & b) - b_negated) or bool((only_negated_b & a) - a_negated)
 
 
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,

@@ -25,7 +25,8 @@ OPENAI_STATEMENT = (
     "with no obligation to provide feedback or use the tool."
 )
 LETTER_LINE = (
-    "ARTISTS ARE NOT YOUR UNPAID R&D. Hundreds of artists have given unpaid labour to a company valued at $150B: bug reports, "
+    "ARTISTS ARE NOT YOUR UNPAID R&D. Hundreds of artists have given unpaid labour to a "
+    "company valued at $150B: bug reports, "
     "feedback, experiments, finished pieces. We are not against the use of AI technology as a "
     "tool for the arts, but we do not agree with how this artist program has been rolled out."
 )
