@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 
@@ -159,14 +160,20 @@ class Analyzer:
     statements: list[Statement]
 
     def __post_init__(self) -> None:
-        self.nlp = build_pipeline(self.story)
         self.rules = compile_rules(self.story)
         self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements)
+
+    @cached_property
+    def nlp(self):
+        """Built on first use: a run with nothing relevant to read never loads the model."""
+        return build_pipeline(self.story)
 
     def relevance(self, articles: list[Article]) -> list[Relevance]:
         return [score_with_rules(article, self.rules) for article in articles]
 
     def analyse(self, articles: list[Article]) -> list[DocAnalysis]:
+        if not articles:
+            return []
         story = self.story
         return list(analyze_texts(
             ((a.article_id, a.text) for a in articles), story, nlp=self.nlp,
@@ -195,8 +202,13 @@ def quotes_of(analysis: DocAnalysis) -> list[Quote]:
 
 
 def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[FetchedPage],
-                  run_id: str, syndication: SyndicationIndex) -> tuple[LoadBatch, list[str]]:
-    """One batch of articles -> everything to load for it, and its new statement ids."""
+                  run_id: str, syndication: SyndicationIndex,
+                  signatures: list[ArticleSignature] | None = None
+                  ) -> tuple[LoadBatch, list[str]]:
+    """One batch of articles -> everything to load for it, and its new statement ids.
+
+    signatures, when the caller already sketched the articles (to look up stored copies),
+    saves sketching them twice."""
     relevance = analyzer.relevance(articles)
     relevant = [a for a, r in zip(articles, relevance, strict=True) if r.is_relevant]
     analysed = {r.article_id: "skipped:not relevant" for r in relevance if not r.is_relevant}
@@ -215,9 +227,8 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
     )
     for quote in quotes:
         quote.statement_id = assignment.quote_statement.get(quote.quote_id)
-    signatures = [
-        sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles
-    ]
+    if signatures is None:
+        signatures = sketch_articles(articles)
     clusters = cluster_articles(signatures, syndication)
     batch = LoadBatch(
         run_id=run_id,
@@ -235,6 +246,10 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
         },
     )
     return batch, [s.statement_id for s in assignment.new]
+
+
+def sketch_articles(articles: list[Article]) -> list[ArticleSignature]:
+    return [sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles]
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -295,14 +310,13 @@ def process_pages(
 def _load(context: RunContext, analyzer: Analyzer, articles: list[Article],
           pages: list[FetchedPage], syndication: SyndicationIndex, totals: RunTotals,
           *, new_articles: bool) -> None:
+    signatures = sketch_articles(articles)
     with context.warehouse() as warehouse:
-        hashes, bands = lookup_keys(
-            sketch_article(a.article_id, a.text, a.published_at, a.fetched_at)
-            for a in articles
-        )
+        hashes, bands = lookup_keys(signatures)
         for row in signature_candidates(warehouse, hashes, bands):
             syndication.add(ArticleSignature(*row))
-    batch, new_ids = analyse_batch(analyzer, articles, pages, context.run_id, syndication)
+    batch, new_ids = analyse_batch(analyzer, articles, pages, context.run_id, syndication,
+                                   signatures)
     if not new_articles:
         batch.articles = []
     with context.warehouse() as warehouse:
