@@ -1,4 +1,4 @@
-"""On the bundled replay: the wire copy joins its original, the letter-quoting articles stay apart."""
+"""On the bundled replay: the wire copy joins its original, letter quoters stay apart."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nlp.syndication import SyndicationIndex, cluster_articles, sketch_article
+from presswatch.replay.server import plain_text
 
 REPLAY = Path(__file__).resolve().parents[2] / "presswatch" / "replay"
 
@@ -18,7 +19,7 @@ def test_replay_clusters_follow_the_manifest() -> None:
     signatures = [
         sketch_article(
             a["id"],
-            (REPLAY / "site" / "articles" / f"{a['id']}.txt").read_text(encoding="utf-8"),
+            plain_text((REPLAY / "site" / "articles" / f"{a['id']}.txt").read_text("utf-8")),
             datetime.fromisoformat(a["published_at"].replace("Z", "+00:00")),
             datetime(2024, 11, 26 + a["day"], 12, tzinfo=UTC),
         )
