@@ -79,6 +79,7 @@ class CrawlJob:
     stored_urls_path: str | None = None
     trusted_networks: list[str] = field(default_factory=list)
     retry_backoff: float = 1.0
+    max_seconds: float | None = None
 
     @classmethod
     def for_story(
@@ -115,6 +116,7 @@ class CrawlJob:
             stored_urls_path=data.get("stored_urls_path"),
             trusted_networks=list(data.get("trusted_networks", [])),
             retry_backoff=float(data.get("retry_backoff", 1.0)),
+            max_seconds=data.get("max_seconds"),
         )
 
     def stored_urls(self) -> set[str]:
@@ -140,6 +142,7 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
         "PRESSWATCH_ALLOW_PRIVATE_HOSTS": crawl.allow_private_hosts,
         "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),
         "PRESSWATCH_STAGING_DIR": str(staging_dir),
+        "CLOSESPIDER_TIMEOUT": job.max_seconds or 0,
         "FEEDS": {
             str(staging_dir / PAGES_FILE): {
                 "format": "jsonlines",
@@ -167,6 +170,11 @@ class CrawlOutput:
     staging_dir: Path
     sources: list[SourceResult]
     stats: dict[str, Any]
+
+    @property
+    def finish_reason(self) -> str | None:
+        """"finished", "closespider_timeout" (max_seconds reached), or None if it never ended."""
+        return self.stats.get("finish_reason")
 
     @property
     def pages_path(self) -> Path:
@@ -320,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     (job_path.parent / STATS_FILE).write_text(
         json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8"
     )
-    return 0 if stats.get("finish_reason") == "finished" else 1
+    return 0 if stats.get("finish_reason") in {"finished", "closespider_timeout"} else 1
 
 
 if __name__ == "__main__":

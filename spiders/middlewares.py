@@ -24,6 +24,7 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from spiders.items import PageItem, SourceItem
 from spiders.urls import (
     BadUrl,
     IpNetwork,
@@ -111,6 +112,26 @@ class SkipStoredRedirectsMiddleware:
             return
         if url in stored:
             raise AlreadyStored(f"already stored as {url}")
+
+
+class RecordCallbackErrorsMiddleware:
+    """Spider middleware: a callback that fails (a bug, or input nobody foresaw) still leaves
+    the record of its page or source, with the error as the reason, instead of nothing."""
+
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> list[PageItem | SourceItem] | None:
+        meta = response.meta
+        reason = f"internal error reading {response.url}: {type(exception).__name__}: {exception}"
+        logger.error(reason, exc_info=exception)
+        fetched_at = datetime.now(UTC).isoformat()
+        if "pw_url" in meta:
+            return [PageItem(url=meta["pw_url"], final_url=response.url, status=response.status,
+                             fetched_at=fetched_at, source_url=meta["pw_source"], reason=reason)]
+        if "pw_kind" in meta:
+            return [SourceItem(meta["pw_source"], meta["pw_document"], meta["pw_kind"],
+                               meta["pw_name"], response.status, error=reason)]
+        return None
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:

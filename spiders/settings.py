@@ -61,6 +61,11 @@ TWISTED_DNS_RESOLVER = "spiders.middlewares.GuardedResolver"
 PRESSWATCH_ALLOW_PRIVATE_HOSTS = False
 PRESSWATCH_TRUSTED_NETWORKS: list[str] = []
 
+SPIDER_MIDDLEWARES = {
+    # Next to the spider, so it sees a callback's exception first.
+    "spiders.middlewares.RecordCallbackErrorsMiddleware": 950,
+}
+
 ITEM_PIPELINES = {
     "spiders.pipelines.ValidateItemPipeline": 100,
     "spiders.pipelines.DropDuplicatePagesPipeline": 200,

@@ -506,3 +506,21 @@ def test_google_news_links_reach_the_publisher(sites, article_page, rss_feed, tm
     assert outlet.hits["/a/1"] == 1
     assert pages[dead_end].reason.startswith("Google News link not resolved")
     assert google.hits[resolved] == 1 and google.hits[dead_end] == 1
+
+
+def test_max_seconds_closes_the_crawl_and_keeps_what_it_has(sites, article_page, rss_feed,
+                                                            tmp_path):
+    site = sites("127.0.0.2")
+    site.add("/a/quick", article_page("Quick"))
+    site.handle("/a/slow", trickle)
+    items = [{"title": "q", "link": site.url("/a/quick")},
+             {"title": "s", "link": site.url("/a/slow")}]
+    site.add("/feed", rss_feed(items), content_type="application/rss+xml")
+    job = CrawlJob(feeds=[SourceSpec(site.url("/feed"))],
+                   crawl=crawl_settings(timeout=3, retries=0), max_seconds=1)
+    output = run_crawl(job, tmp_path / "capped")
+    assert output.finish_reason == "closespider_timeout"
+    pages = {p.url: p for p in output.pages()}
+    assert pages[canonicalize(site.url("/a/quick"))].reason is None
+    assert pages[canonicalize(site.url("/a/slow"))].reason.startswith("timeout")
+    assert output.sources[0].error is None
