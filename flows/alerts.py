@@ -660,32 +660,33 @@ def run_alerts(
     """
     now = now or _utc_now()
     channels = build_channels(channel_settings(story.alerts, env), stream, ssl_context)
-    with store.connect(db) as con:
-        new_statements = store.read_new_statements(con)
-        is_first_run = not store.baseline_is_set(con, story.id, run_id)
-        counts = store.daily_article_counts(con) if story.alerts.spike else {}
-        days = store.run_article_days(con, run_id) if story.alerts.spike else []
-    context = AlertContext(
-        story_id=story.id,
-        story_title=story.title,
-        rules=story.alerts,
-        run_id=run_id,
-        is_first_run=is_first_run,
-        now=now,
-        daily_article_counts=counts,
-        spike_days=days,
-    )
-    messages = select_alerts(new_statements, context)
-    queue_alerts(
-        db,
-        messages,
-        [channel.name for channel in channels],
-        judged_statements(new_statements, context),
-        story_id=story.id,
-        run_id=run_id,
-        now=now,
-    )
-    delivery = deliver_pending(db, channels, max_attempts=max_attempts)
+    with store.held(db) as warehouse:
+        with store.connect(warehouse) as con:
+            new_statements = store.read_new_statements(con)
+            is_first_run = not store.baseline_is_set(con, story.id, run_id)
+            counts = store.daily_article_counts(con) if story.alerts.spike else {}
+            days = store.run_article_days(con, run_id) if story.alerts.spike else []
+        context = AlertContext(
+            story_id=story.id,
+            story_title=story.title,
+            rules=story.alerts,
+            run_id=run_id,
+            is_first_run=is_first_run,
+            now=now,
+            daily_article_counts=counts,
+            spike_days=days,
+        )
+        messages = select_alerts(new_statements, context)
+        queue_alerts(
+            warehouse,
+            messages,
+            [channel.name for channel in channels],
+            judged_statements(new_statements, context),
+            story_id=story.id,
+            run_id=run_id,
+            now=now,
+        )
+        delivery = deliver_pending(warehouse, channels, max_attempts=max_attempts)
     return AlertRunReport(is_first_run, len(new_statements), messages, delivery)
 
 

@@ -81,6 +81,17 @@ def connect(
 
 
 @contextmanager
+def held(db: Path | str | Warehouse) -> Iterator[Warehouse]:
+    """The warehouse for a whole alert stage: opened once (and closed) for a path, borrowed
+    when already open."""
+    if isinstance(db, Warehouse):
+        yield db
+        return
+    with open_warehouse(db) as warehouse:
+        yield warehouse
+
+
+@contextmanager
 def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.begin()
     try:
