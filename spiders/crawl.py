@@ -69,6 +69,9 @@ class CrawlJob:
     per line: they are never fetched again. since drops feed and sitemap entries dated before
     the story's start. trusted_networks ("203.0.113.0/24") are treated as public even when
     private hosts are refused. retry_backoff is the wait before the first retry, in seconds.
+    max_seconds, if set, closes the crawl gracefully after that long (finish_reason
+    "closespider_timeout"; downloads in flight may take up to crawl.timeout more; what was
+    fetched is kept, the rest is found again by the next run).
     """
 
     feeds: list[SourceSpec] = field(default_factory=list)
@@ -147,7 +150,7 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
             str(staging_dir / PAGES_FILE): {
                 "format": "jsonlines",
                 "item_classes": ["spiders.items.PageItem"],
-                "fields": _page_fields(),
+                "fields": list(FetchedPage.__dataclass_fields__),
                 "overwrite": True,
             },
             str(staging_dir / SOURCES_FILE): {
@@ -157,10 +160,6 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
             },
         },
     }
-
-
-def _page_fields() -> list[str]:
-    return [name for name in FetchedPage.__dataclass_fields__]
 
 
 @dataclass
@@ -173,7 +172,7 @@ class CrawlOutput:
 
     @property
     def finish_reason(self) -> str | None:
-        """"finished", "closespider_timeout" (max_seconds reached), or None if it never ended."""
+        """ "finished", "closespider_timeout" (max_seconds reached), or None if it never ended."""
         return self.stats.get("finish_reason")
 
     @property
@@ -222,9 +221,7 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
     for spec, kind in specs:
         documents = by_source.get(spec.url)
         if not documents:
-            results.append(
-                SourceResult(spec.url, kind, spec.name, None, error=NO_RESULT)
-            )
+            results.append(SourceResult(spec.url, kind, spec.name, None, error=NO_RESULT))
             continue
         head = next((d for d in documents if d["document_url"] == spec.url), documents[0])
         errors = [head["error"]] if head.get("error") else []

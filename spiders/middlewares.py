@@ -1,8 +1,11 @@
-"""Downloader middlewares: the private-host guard and retry backoff.
+"""Scrapy components of our own: the private-host guard, skipping stored redirect targets,
+retry backoff (downloader middlewares), recording callback errors (a spider middleware) and the
+guarded DNS resolver.
 
-Both run on every request Scrapy sends, including robots.txt fetches, retries and each hop of
-a redirect chain (RedirectMiddleware hands a new request back to the engine, which passes it
-through process_request again), so a public page cannot redirect the crawler inside.
+Downloader middlewares run on every request Scrapy sends, including robots.txt fetches,
+retries and each hop of a redirect chain (RedirectMiddleware hands a new request back to the
+engine, which passes it through process_request again), so a public page cannot redirect the
+crawler inside.
 """
 
 from __future__ import annotations
