@@ -142,13 +142,18 @@ class SpeakerDirectory:
             for spelling in (entity.name, *entity.aliases):
                 self._aliases.append((tuple(words(spelling)), known))
         self._aliases.sort(key=lambda alias: -len(alias[0]))  # "Niko Felix" before "Felix"
-        self._role_nouns = word_set("role_nouns")
         self._role_synonyms = word_table("relevance/statement_roles")
         self._nobody = set(word_table("pronouns")) | word_set("relevance/statement_non_speakers")
         self._determiners = word_set("relevance/statement_determiners")
 
     def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
-        """The unified speaker of a quote, or None when it has none (a bare pronoun)."""
+        """The unified speaker of a quote, or None when it has none (a bare pronoun).
+
+        In order: a story person named anywhere in the mention ("OpenAI's Niko Felix"); an
+        unnamed role of an organisation ("a spokesperson for OpenAI" -> OpenAI spokesperson);
+        a story organisation; the NLP stage's canonical name; a capitalised name ("Solvik",
+        joined to the one full name it ends); else the description as written ("the group").
+        """
         text = " ".join(t for t in (quote.speaker_text, quote.speaker_role) if t)
         canonical = self._entities.get(quote.speaker or "")
         person = canonical if canonical and canonical.label == "PERSON" else None
@@ -158,7 +163,7 @@ class SpeakerDirectory:
         role = self._role(text)
         org = canonical if canonical and canonical.label != "PERSON" else self._find(text, None)
         if role is not None:
-            org_name = org.name if org else self._capitalised_before(quote, role)
+            org_name = org.name if org else self._capitalised_in(quote)
             if org_name:
                 name = f"{org_name} {role}"
                 return Speaker(speaker_key(name), name, name, org_name, "role")
@@ -221,7 +226,7 @@ class SpeakerDirectory:
                 return self._role_synonyms[token]
         return None
 
-    def _capitalised_before(self, quote: StatementInput, role: str) -> str | None:
+    def _capitalised_in(self, quote: StatementInput) -> str | None:
         """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""
         mention = quote.speaker_text or quote.speaker_role or ""
         names = [w.strip(",.") for w in mention.replace("'s", "").split() if w[:1].isupper()]
