@@ -43,7 +43,11 @@ class SignatureError(ValueError):
 
 @dataclass(frozen=True)
 class ArticleSignature:
-    """What syndication keeps of an article: the row of `article_signatures`."""
+    """What syndication keeps of an article: the row of `article_signatures`.
+
+    Keep the field order: the flow builds these positionally from the warehouse's candidate
+    query (ArticleSignature(*row)).
+    """
 
     article_id: str
     published_at: datetime | None
