@@ -99,3 +99,22 @@ def test_sigkill_while_publishing_keeps_the_previous_snapshot_readable(tmp_path)
         (n,) = con.execute("select count(*) from articles").fetchone()
         con.close()
         assert n in (2 * PER_BATCH, 3 * PER_BATCH)
+
+
+def test_sigkill_while_creating_and_migrating_a_new_file_never_leaves_it_unusable(tmp_path):
+    from warehouse.store import migrations
+
+    rng = random.Random(11)
+    for attempt in range(8):
+        db = tmp_path / f"new{attempt}.duckdb"
+        child = _start(db, 0, 0)  # open (create + migrate), publish, exit
+        time.sleep(rng.uniform(0.35, 0.7))  # around the start-up, create and migrate
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        if not db.exists():
+            continue
+        with open_warehouse(db) as wh:  # neither corrupt nor foreign: the next run carries on
+            assert wh.schema_version() == migrations()[-1].version
+            assert wh.run_checks() == []
