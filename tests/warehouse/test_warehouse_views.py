@@ -181,3 +181,13 @@ def test_cookbook_answers_on_the_hand_made_corpus(coverage):
     assert answer("09_search_hugging_face_token.sql", "outlet", "title")[0] == (
         "Verge", "Hugging Face"
     )
+
+
+def test_data_dictionary_describes_every_column_of_every_table_and_view(coverage):
+    rows = _rows(coverage, "select object_name, kind, column_name, column_description "
+                           "from data_dictionary")
+    described = {(name, column) for name, _, column, text in rows if text}
+    assert ("articles", "published_at") in described
+    assert ("statement_timeline", "n_days") in described
+    assert {kind for _, kind, _, _ in rows} == {"table", "view"}
+    assert all(text for *_, text in rows)
