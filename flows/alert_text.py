@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, parseaddr
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from presswatch.records import NewStatementInfo, stable_id
 
@@ -142,12 +142,24 @@ def clean_line(value: object, limit: int = 500) -> str:
 
 
 def clean_url(value: object) -> str | None:
-    """An http(s) URL safe to put in a link (quotes, brackets, pipes, spaces escaped), or None."""
+    """An http(s) URL safe to put in a link, or None.
+
+    Quotes, brackets, pipes and spaces are escaped; a host in another script is written in its
+    ASCII (IDNA) form so the link shows where it really goes; and a URL with user info is
+    refused, since "https://bank.example@evil.example/" reads as a host it is not.
+    """
     url = clean_line(value, 2000)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port out of range raises here
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
         return None
-    return quote(url, safe=":/?#[]@!$&()*+,;=%~-._")
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+    rebuilt = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    return quote(rebuilt, safe=":/?#[]@!$&()*+,;=%~-._")
 
 
 def slack_escape(text: str) -> str:
