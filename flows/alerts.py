@@ -46,7 +46,7 @@ from warehouse import alerts as store
 from warehouse.errors import WarehouseError
 from warehouse.store import Warehouse
 
-WarehouseRef = Path | str | Warehouse  # a path is opened per step; an open Warehouse is borrowed
+WarehouseRef = Path | str | Warehouse  # a path is opened by each call; a Warehouse is borrowed
 
 MAX_ATTEMPTS = 5  # sends per alert and channel before it is marked failed and left alone
 SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
