@@ -27,7 +27,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from presswatch.records import Candidate
 from spiders.sniff import clean_line, looks_like_html
-from spiders.urls import BadUrl, canonicalize, google_news_publisher_url
+from spiders.urls import BadUrl, canonicalize, google_news_publisher_url, outlet_of
 
 CLOCK_SKEW = timedelta(days=1)
 OLDEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
@@ -222,7 +222,11 @@ def parse_sitemap(
     since: date | None = None,
 ) -> ParsedSource:
     """Sitemap, sitemap index or Google news sitemap bytes (gzip allowed) to candidates and
-    child sitemaps, keeping entries newer than `since` (see the module docstring)."""
+    child sitemaps, keeping entries newer than `since` (see the module docstring).
+
+    As the sitemap protocol requires, only URLs on the sitemap's own site (registered domain
+    of source_url) are kept: a sitemap cannot send the crawler to other sites.
+    """
     result = ParsedSource()
     if body[:2] == b"\x1f\x8b":
         try:
@@ -244,6 +248,11 @@ def parse_sitemap(
         what = "HTML page" if looks_like_html(body) else f"root element <{kind}>"
         result.error = f"not a sitemap: {what}"
         return result
+    try:
+        site = outlet_of(source_url)
+    except BadUrl as exc:
+        result.error = f"sitemap source is not a URL: {exc}"
+        return result
     seen: set[str] = set()
     for entry in entries:
         try:
@@ -255,6 +264,9 @@ def parse_sitemap(
             result.skipped["duplicate loc"] += 1
             continue
         seen.add(url)
+        if outlet_of(url) != site:
+            result.skipped["loc on another site than the sitemap"] += 1
+            continue
         news = entry.get("news") or {}
         raw_date = parse_w3c_datetime(news.get("publication_date") or entry.get("lastmod"))
         published_at = plausible_date(raw_date, now)

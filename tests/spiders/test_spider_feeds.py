@@ -194,7 +194,8 @@ def news_url(loc: str, published: str, title: str = "T") -> str:
 
 
 def sitemap(body: bytes, since: date | None = date(2024, 11, 26), max_size: int = 10_000_000):
-    return parse_sitemap(body, source_url="s", now=NOW, max_size=max_size, since=since)
+    return parse_sitemap(body, source_url="https://v.example/sitemap.xml", now=NOW,
+                         max_size=max_size, since=since)
 
 
 def test_google_news_sitemap_keeps_entries_since_the_start_date() -> None:
@@ -299,3 +300,16 @@ def test_external_entities_are_never_read() -> None:
 def test_feedparser_crash_is_a_reported_error() -> None:
     result = parse(b"<urlset>&#xD800;")  # feedparser raises UnicodeEncodeError on this
     assert result.error.startswith("feed parser failed on this feed: UnicodeEncodeError")
+
+
+def test_sitemap_entries_on_other_sites_are_skipped() -> None:
+    body = urlset(
+        news_url("https://www.outlet-news.com/own", "2024-11-27"),
+        news_url("https://outlet-news.com/same-site", "2024-11-27"),
+        news_url("https://elsewhere.com/planted", "2024-11-27"),
+    )
+    result = parse_sitemap(body, source_url="https://www.outlet-news.com/news-sitemap.xml",
+                           now=NOW, max_size=1_000_000)
+    assert [c.url for c in result.candidates] == [
+        "https://www.outlet-news.com/own", "https://outlet-news.com/same-site"]
+    assert result.skipped["loc on another site than the sitemap"] == 1
