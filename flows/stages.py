@@ -21,7 +21,13 @@ from pathlib import Path
 from nlp.analyze import analyze_texts
 from nlp.pipeline import build_pipeline
 from nlp.relevance import compile_rules, score_with_rules
-from nlp.statements import SpeakerDirectory, StatementIndex, assign_statements, statement_input
+from nlp.statements import (
+    SpeakerDirectory,
+    StatementFingerprint,
+    StatementIndex,
+    assign_statements,
+    statement_input,
+)
 from nlp.syndication import (
     ArticleSignature,
     SyndicationIndex,
@@ -40,11 +46,11 @@ from presswatch.records import (
     stable_id,
 )
 from presswatch.story import Story
-from spiders.crawl import CrawlJob, CrawlOutput, load_crawl_output, run_crawl
+from spiders.crawl import CrawlJob, CrawlOutput, is_fetch_failure, load_crawl_output, run_crawl
 from spiders.extract import ExtractionFailure, extract_pages
+from warehouse.analysis_state import signature_candidates, statement_fingerprints
 from warehouse.batch import LoadBatch, Run, SourceRun
 from warehouse.store import open_warehouse
-from warehouse.syndication import signature_candidates
 
 log = logging.getLogger("presswatch.run")
 
@@ -79,6 +85,7 @@ class StartState:
     feed_state: dict[str, tuple[str | None, str | None]]
     stored_urls: set[str]
     statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
     pending_articles: list[Article]
     leftover_dirs: list[Path]
 
@@ -114,6 +121,8 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
     context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
     with context.warehouse() as warehouse:
         state = warehouse.read_state()
+        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                        statement_fingerprints(warehouse)]
         warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)]))
     (staging_dir / STORED_URLS_FILE).write_text(
         "".join(url + "\n" for url in sorted(state.stored_urls)), encoding="utf-8"
@@ -125,6 +134,7 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
         feed_state={url: (f.etag, f.last_modified) for url, f in state.feeds.items()},
         stored_urls=state.stored_urls,
         statements=state.statements,
+        fingerprints=fingerprints,
         pending_articles=state.pending_articles,
         leftover_dirs=leftovers,
     )
@@ -158,10 +168,12 @@ class Analyzer:
 
     story: Story
     statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
-        self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements)
+        self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements,
+                                              self.fingerprints)
 
     @cached_property
     def nlp(self):
@@ -224,6 +236,7 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
     assignment = assign_statements(
         (statement_input(q, by_id[q.article_id], by_id[q.article_id].fetched_at) for q in quotes),
         analyzer.statement_index,
+        people={e.canonical for e in entities if e.label == "PERSON" and e.canonical},
     )
     for quote in quotes:
         quote.statement_id = assignment.quote_statement.get(quote.quote_id)
@@ -236,6 +249,7 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
         articles=articles,
         relevance=relevance,
         clusters={a.article_id: a.cluster_id for a in clusters.assignments},
+        reroots=clusters.reroots,
         analysed=analysed,
         entities=entities,
         quotes=quotes,
@@ -243,6 +257,7 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
         extra={
             "article_signatures": clusters.signatures,
             "signature_bands": band_rows(clusters.signatures),
+            "statement_fingerprints": assignment.fingerprints,
         },
     )
     return batch, [s.statement_id for s in assignment.new]
@@ -273,7 +288,7 @@ def process_pages(
     warehouse is free for analysts between batches and memory stays flat in the crawl's size.
     """
     totals = RunTotals()
-    analyzer = Analyzer(story, state.statements)
+    analyzer = Analyzer(story, state.statements, state.fingerprints)
     syndication = SyndicationIndex()
     seen = set(state.stored_urls)
     pages = [(context.run_id, p) for p in crawl.pages()]  # small records; bodies stay on disk
@@ -297,7 +312,7 @@ def process_pages(
             seen.update((result.canonical_url, result.url))
             articles.append(result)
         for page in fetched:
-            if page.reason:
+            if is_fetch_failure(page):
                 totals.count(page.source_url, "failed")
         for article in articles:
             totals.count(article.source_url, "new")

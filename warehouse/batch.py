@@ -86,6 +86,9 @@ class LoadBatch:
     articles: list[Article] = field(default_factory=list)
     relevance: list[Relevance] = field(default_factory=list)
     clusters: dict[str, str] = field(default_factory=dict)  # article_id -> cluster_id
+    # old cluster_id -> new cluster_id: a stored cluster found to have an earlier copy, or two
+    # stored clusters joined by a new article; stored articles and signatures move with it.
+    reroots: dict[str, str] = field(default_factory=dict)
     analysed: dict[str, str] = field(default_factory=dict)  # article_id -> nlp_status
     entities: list[EntityMention] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
@@ -95,7 +98,7 @@ class LoadBatch:
     def is_empty(self) -> bool:
         return not any(
             (self.runs, self.sources, self.pages, self.articles, self.relevance, self.clusters,
-             self.analysed, self.entities, self.quotes, self.statements,
+             self.reroots, self.analysed, self.entities, self.quotes, self.statements,
              any(self.extra.values()))
         )
 
@@ -134,6 +137,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("is_relevant", pa.bool_()), ("relevance_reasons", pa.list_(pa.string())),
     ]),
     "clusters": pa.schema([("article_id", pa.string()), ("cluster_id", pa.string())]),
+    "reroots": pa.schema([("old_cluster_id", pa.string()), ("new_cluster_id", pa.string())]),
     "analysed": pa.schema([("article_id", pa.string()), ("nlp_status", pa.string())]),
     "entities": pa.schema([
         ("article_id", pa.string()), ("text", pa.string()), ("label", pa.string()),
@@ -235,6 +239,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
             (r.article_id, r.score, r.is_relevant, list(r.reasons)) for r in relevance
         ]),
         "clusters": _table("clusters", list(batch.clusters.items())),
+        "reroots": _table("reroots", list(batch.reroots.items())),
         "analysed": _table("analysed", list(batch.analysed.items())),
         "entities": _table("entities", [
             (e.article_id, e.text, e.label, e.start_char, e.end_char, e.canonical)
