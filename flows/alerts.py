@@ -60,7 +60,16 @@ class AlertConfigError(ValueError):
 
 
 class DeliveryError(RuntimeError):
-    """One send failed; the alert stays pending and a later run retries it."""
+    """One send failed; the alert stays pending and a later run retries it.
+
+    channel_down: the receiver could not be reached at all (refused, timed out, TLS or login
+    failed, still rate-limiting), so the channel's other alerts wait for the next run rather
+    than each spend a timeout on it now.
+    """
+
+    def __init__(self, message: str, *, channel_down: bool = False) -> None:
+        super().__init__(message)
+        self.channel_down = channel_down
 
 
 # ---------------------------------------------------------------------------------------------
@@ -408,7 +417,9 @@ class WebhookChannel:
         if wait is not None:
             self.sleep(wait)
             if self._post(body, alert_id_) is not None:
-                raise DeliveryError(f"webhook at {self._host} is still rate-limiting (HTTP 429)")
+                raise DeliveryError(
+                    f"webhook at {self._host} is still rate-limiting (HTTP 429)", channel_down=True
+                )
 
     @property
     def _host(self) -> str:
@@ -440,7 +451,9 @@ class WebhookChannel:
             ) from exc
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"webhook at {self._host} unreachable: {reason}") from exc
+            raise DeliveryError(
+                f"webhook at {self._host} unreachable: {reason}", channel_down=True
+            ) from exc
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -479,8 +492,15 @@ class EmailChannel:
                 if s.username and s.password:
                     smtp.login(s.username, s.password)
                 smtp.send_message(mail, from_addr=s.sender, to_addrs=list(s.recipients))
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"mail via {s.host}:{s.port} failed: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:  # refused this mail (DATA, RCPT, ...)
+            down = isinstance(exc, smtplib.SMTPAuthenticationError | smtplib.SMTPConnectError)
+            raise DeliveryError(
+                f"mail via {s.host}:{s.port} failed: {exc}", channel_down=down
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # no conversation: refused, TLS, ...
+            raise DeliveryError(
+                f"mail via {s.host}:{s.port} failed: {exc}", channel_down=True
+            ) from exc
 
 
 def build_channels(
@@ -508,7 +528,7 @@ class DeliveryOutcome:
     alert_id: str
     alert_key: str | None
     channel: str
-    status: str  # delivered | retry (still pending) | failed (gave up) | skipped
+    status: str  # delivered | retry (still pending) | failed (gave up) | skipped (not tried)
     attempts: int
     error: str | None = None
 
@@ -587,18 +607,20 @@ def deliver_pending(
     configured now stay pending and are reported as skipped.
     """
     by_name = {channel.name: channel for channel in channels}
+    down: dict[str, str] = {}  # channels found unreachable in this run, and why
     report = DeliveryReport()
     with store.connect(db) as con:
         for row in store.read_pending(con):
             channel = by_name.get(row.channel)
-            if channel is None:
-                report.outcomes.append(
-                    _outcome(row, "skipped", row.attempts, "channel not configured")
-                )
+            if channel is None or row.channel in down:
+                why = f"not tried: {down[row.channel]}" if channel else "channel not configured"
+                report.outcomes.append(_outcome(row, "skipped", row.attempts, why))
                 continue
-            outcome = _deliver_one(con, row, channel, max_attempts, clock, after_send)
+            outcome, channel_down = _deliver_one(con, row, channel, max_attempts, clock, after_send)
             if outcome is not None:
                 report.outcomes.append(outcome)
+            if channel_down:
+                down[row.channel] = (outcome and outcome.error) or "unreachable"
     return report
 
 
@@ -609,23 +631,25 @@ def _deliver_one(
     max_attempts: int,
     clock: Callable[[], datetime],
     after_send: Callable[[store.AlertRow], None] | None,
-) -> DeliveryOutcome | None:
-    """One alert on one channel: count the attempt, send, record. None when nothing was due."""
+) -> tuple[DeliveryOutcome | None, bool]:
+    """One alert on one channel: count the attempt, send, record. Returns the outcome (None when
+    nothing was due) and whether the channel turned out to be down."""
     attempts = store.start_attempt(con, row.alert_id, clock(), max_attempts)
     if attempts is None:  # no longer pending, or its attempts used by sends that never finished
         if store.give_up(con, row.alert_id, max_attempts):
             error = row.last_error or "the last attempt did not finish"
-            return _outcome(row, "failed", row.attempts, error)
-        return None
+            return _outcome(row, "failed", row.attempts, error), False
+        return None, False
     try:
         channel.send(AlertMessage.from_payload(row.payload), row.alert_id)
     except DeliveryError as exc:
         status = store.record_failure(con, row.alert_id, str(exc), max_attempts)
-        return _outcome(row, "failed" if status == "failed" else "retry", attempts, str(exc))
+        outcome = _outcome(row, "failed" if status == "failed" else "retry", attempts, str(exc))
+        return outcome, exc.channel_down
     if after_send is not None:
         after_send(row)
     store.mark_delivered(con, row.alert_id, clock())
-    return _outcome(row, "delivered", attempts)
+    return _outcome(row, "delivered", attempts), False
 
 
 def _outcome(

@@ -509,17 +509,31 @@ def test_gives_up_after_max_attempts(db: Path, webhook: WebhookReceiver) -> None
     assert report.delivery.outcomes == [] and webhook.fail_next == 100 - 6
 
 
-def test_unreachable_receivers_are_recorded_as_retries(db: Path) -> None:
+def test_an_unreachable_receiver_costs_one_attempt_per_run_not_one_per_alert(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
     day_one(db)
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")
     port = free_port()  # nothing listens there
-    env = {"PRESSWATCH_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
-           "PRESSWATCH_SMTP_HOST": "127.0.0.1", "PRESSWATCH_SMTP_PORT": str(port),
-           "PRESSWATCH_SMTP_SENDER": "a@example.org", "PRESSWATCH_SMTP_RECIPIENTS": "b@example.org"}
-    report = run_alerts(db, story(), "r1", env=env)
-    assert report.delivery.count("retry") == 4
-    errors = {o.channel: o.error for o in report.delivery.outcomes}
-    assert "unreachable" in errors["webhook"] and "127.0.0.1:" in errors["email"]
+    dead = {"PRESSWATCH_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
+            "PRESSWATCH_SMTP_HOST": "127.0.0.1", "PRESSWATCH_SMTP_PORT": str(port),
+            "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_SENDER": "a@example.org",
+            "PRESSWATCH_SMTP_RECIPIENTS": "b@example.org"}
+    report = run_alerts(db, story(), "r1", env=dead)
+    outcomes = sorted((o.channel, o.status, o.attempts) for o in report.delivery.outcomes)
+    assert outcomes == [("email", "retry", 1), ("email", "skipped", 0),
+                        ("webhook", "retry", 1), ("webhook", "skipped", 0)]
+    errors = {o.channel: o.error for o in report.delivery.outcomes if o.status == "retry"}
+    assert "unreachable" in errors["webhook"] and "Connection refused" in errors["email"]
+    skipped = [o.error for o in report.delivery.outcomes if o.status == "skipped"]
+    assert all(e.startswith("not tried: ") for e in skipped)
+
+    # a refusal of one mail or post (not of the connection) does not stop the others
+    smtp.fail_next, webhook.fail_next = 1, 1
+    report = run_alerts(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url,
+                                               **mail_env(smtp)})
+    assert sorted((o.channel, o.status) for o in report.delivery.outcomes) == [
+        ("email", "delivered"), ("email", "retry"), ("webhook", "delivered"), ("webhook", "retry")]
 
 
 def test_spike_alert_is_sent_once_per_day(db: Path, webhook: WebhookReceiver) -> None:
