@@ -16,6 +16,8 @@ from flows.settings import UsageError, run_settings
 from presswatch.story import StoryError, default_story_path, load_story
 
 EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE = 0, 1, 2
+LIVE_HELP = ("read the warehouse file itself, not the snapshot published after the last run "
+             "(this blocks a daily run while the query runs)")
 
 
 def _prefect_defaults() -> None:
@@ -65,15 +67,15 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
     db = Path(args.db)
     if args.query is None:
-        return interactive(db)
+        return interactive(db, live=args.live)
     out = Path(args.out) if args.out else None
-    return run_query(db, args.query, fmt=args.format, out=out)
+    return run_query(db, args.query, fmt=args.format, out=out, live=args.live)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.console import export_parquet
+    from warehouse.export import export_parquet
 
-    export_parquet(Path(args.db), Path(args.to))
+    export_parquet(Path(args.db), Path(args.to), live=args.live)
     return EXIT_OK
 
 
@@ -160,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--db", default="presswatch.duckdb")
     sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
     sql.add_argument("--out", help="write the result to this file")
+    sql.add_argument("--live", action="store_true", help=LIVE_HELP)
     sql.set_defaults(handler=_cmd_sql)
 
     export = commands.add_parser("export", help="all tables as Parquet")
     export.add_argument("--db", default="presswatch.duckdb")
     export.add_argument("--to", required=True, help="output folder")
+    export.add_argument("--live", action="store_true", help=LIVE_HELP)
     export.set_defaults(handler=_cmd_export)
 
     alerts = commands.add_parser("alerts", help="list alerts, or `alerts test`")

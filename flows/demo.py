@@ -17,19 +17,12 @@ from flows.settings import run_settings
 from presswatch.replay.server import ReplaySite
 from warehouse.console import run_query
 
-EXAMPLE_QUERIES = {
-    "Who said what, first seen when (speaker_statements)": (
-        "select speaker, role, statements, quotes, first_seen_at::date as first_seen "
-        "from speaker_statements order by statements desc, speaker limit 10"
-    ),
-    "Which outlets ran OpenAI's statement?": (
-        "select s.speaker, a.outlet, a.title from quotes q "
-        "join statements s using (statement_id) join articles a using (article_id) "
-        "where s.speaker = 'Niko Felix' or s.organisation = 'OpenAI' "
-        "order by a.published_at limit 10"
-    ),
-    "Coverage per day (daily_coverage)": "select * from daily_coverage order by day",
-}
+COOKBOOK = Path(__file__).resolve().parents[1] / "warehouse" / "cookbook"
+EXAMPLES = (
+    "01_quoted_in_first_48_hours.sql",
+    "02_outlets_running_openai_statement.sql",
+    "07_widest_spread_statements.sql",
+)
 
 
 def run_demo(db_path: Path, days: int = 2) -> int:
@@ -41,9 +34,11 @@ def run_demo(db_path: Path, days: int = 2) -> int:
             site.set_day(day)
             console.rule(f"Replay day {day}: {', '.join(sorted(site.urls))}")
             run_daily_with_progress(settings)
-    for title, query in EXAMPLE_QUERIES.items():
-        console.rule(title)
-        console.print(query, style="dim", markup=False)
+    for name in EXAMPLES:
+        query = (COOKBOOK / name).read_text(encoding="utf-8")
+        question = query.splitlines()[0].removeprefix("-- ")
+        console.rule(question)
+        console.print(query, style="dim", markup=False, highlight=False)
         run_query(db_path, query)
     console.print(
         f"\nThe warehouse is {db_path}; analysts open its snapshot read-only, e.g. "

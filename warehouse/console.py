@@ -26,10 +26,9 @@ from rich.console import Console
 from rich.table import Table
 
 from warehouse.errors import QueryRefused, WarehouseError, WarehouseLocked
-from warehouse.export import export_parquet
 from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
-__all__ = ["FORMATS", "export_parquet", "interactive", "run_query"]  # the CLI's entry points
+__all__ = ["FORMATS", "interactive", "run_query"]  # the CLI's entry points
 
 FORMATS = ("table", "csv", "json", "parquet")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
