@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from flows.settings import UsageError, run_settings
-from presswatch.story import StoryError, default_story_path, load_story
+from presswatch.story import Story, StoryError, default_story_path, load_story
 
 EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE = 0, 1, 2
 LIVE_HELP = ("read the warehouse file itself, not the snapshot published after the last run "
@@ -26,9 +26,19 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def check_channels(story: Story, env: Mapping[str, str]) -> None:
+    """Alert settings are checked before a run starts, not after it has loaded a day's work."""
+    from flows.alerts import AlertConfigError, channel_settings
+
+    try:
+        channel_settings(story.alerts, env)
+    except AlertConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = run_settings(args.story, args.db, args.feed, args.allow_private_hosts, os.environ)
-    settings.story()  # validate before Prefect starts
+    check_channels(settings.story(), os.environ)  # validate before Prefect starts
     _prefect_defaults()
     from flows.daily import run_daily_with_progress
 
@@ -45,7 +55,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     settings = run_settings(args.story, args.db, None, False, os.environ)
-    settings.story()
+    check_channels(settings.story(), os.environ)
     _prefect_defaults()
     from flows.daily import serve_daily
 

@@ -143,7 +143,7 @@ def _summary(story: Story, run, output: CrawlOutput, totals: stages.RunTotals,
         articles_added=run.n_articles_added,
         quotes_added=run.n_quotes_added,
         new_statements=run.n_statements_new,
-        alerts_sent=sum(o.delivered for o in alerts.delivery.outcomes),
+        alerts_sent=alerts.delivery.n_delivered,
         table=table,
     )
 

@@ -382,10 +382,8 @@ class Warehouse:
         return {row[0]: FeedState(*row) for row in rows}
 
     def stored_urls(self) -> set[str]:
-        """Canonical and fetched URLs of stored articles: the crawl never fetches them again."""
-        rows = self._con.execute(
-            "select canonical_url from articles union select url from articles"
-        ).fetchall()
+        """URLs of stored articles and of links that led to them: never fetched again."""
+        rows = self._con.execute(_sql("stored_urls.sql")).fetchall()
         return {url for (url,) in rows}
 
     def statements(self) -> list[Statement]:
@@ -505,6 +503,17 @@ class Warehouse:
             )
         finally:
             con.unregister("batch_extra")
+
+    def close_unfinished_runs(self, current_run_id: str) -> int:
+        """Mark runs left 'running' by a process that died as failed; returns how many."""
+
+        def work() -> int:
+            self._con.execute(_sql("close_unfinished_runs.sql"), [current_run_id])
+            (n,) = _one(self._con, "select count(*) from runs where message like ?",
+                        [f"%completed by run {current_run_id}"])
+            return int(n)
+
+        return self._in_transaction("closing unfinished runs", work)
 
     def index_articles(self) -> int:
         """Add newly stored articles to the search index; returns how many were indexed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,15 @@ def test_extract_reads_json_lines_and_writes_offsets_into_the_text():
     assert text[start:end] == quote["content_text"] and "voluntary" in quote["content_text"]
     labels = {(e["text"], e["label"]) for e in doc["entities"]}
     assert ("OpenAI", "ORG") in labels and ("Niko Felix", "PERSON") in labels
+
+
+def test_bad_alert_settings_stop_the_run_before_it_starts(tmp_path):
+    story = _story_with(tmp_path, "")
+    db = tmp_path / "out.duckdb"
+    env = dict(os.environ, PRESSWATCH_SMTP_PORT="not-a-port", PRESSWATCH_SMTP_HOST="smtp.test")
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--story", str(story), "--db", str(db)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 2 and "PRESSWATCH_SMTP_PORT" in result.stderr
+    assert not db.exists()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from presswatch.records import SourceResult
-from warehouse.batch import BatchError, LoadBatch, SourceRun
+from presswatch.records import FetchedPage, SourceResult
+from warehouse.batch import BatchError, LoadBatch, Run, SourceRun
 from warehouse.errors import LoadError
 from warehouse.store import open_warehouse
+
+T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
 
 COUNTED = ["runs", "sources", "source_runs", "pages", "articles", "raw_pages", "entities",
            "quotes", "statements"]
@@ -187,3 +189,30 @@ def test_times_are_stored_in_utc_whatever_zone_they_come_in(db_path, corpus):
             "select distinct strftime(timezone('UTC', published_at), '%Y-%m-%d %H:%M') "
             "from articles").fetchall()
     assert rows == [("2024-11-26 16:05",)]  # 11:05 at UTC-5, and a naive time taken as UTC
+
+
+def test_links_that_led_to_a_stored_article_are_stored_urls(db_path, corpus):
+    batch = corpus.run_batch("r1", 1)
+    article = batch.articles[0]
+    redirect = "https://news.aggregator.example/rss/articles/CBMi123"
+    batch.pages.append(FetchedPage(redirect, article.url, 200, article.fetched_at,
+                                   article.source_url, "text/html",
+                                   reason=f"duplicate: {article.url} was already fetched"))
+    batch.pages.append(FetchedPage("https://other.example/gone", "https://other.example/gone",
+                                   404, article.fetched_at, article.source_url, reason="HTTP 404"))
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        stored = wh.stored_urls()
+    assert redirect in stored and article.url in stored
+    assert "https://other.example/gone" not in stored  # a failure is tried again next time
+
+
+def test_a_new_run_marks_runs_left_running_as_failed(db_path):
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(LoadBatch(run_id="dead", runs=[Run("dead", "sora-leak", T0)]))
+        wh.load_batch(LoadBatch(run_id="next", runs=[Run("next", "sora-leak", T0)]))
+        assert wh.close_unfinished_runs("next") == 1
+        rows = wh.connection.execute("select run_id, status, message from runs "
+                                     "order by run_id").fetchall()
+    assert rows[0][:2] == ("dead", "failed") and "completed by run next" in rows[0][2]
+    assert rows[1][:2] == ("next", "running")
