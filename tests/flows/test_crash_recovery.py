@@ -71,6 +71,8 @@ def _state(db: Path) -> dict:
             "entities": ids("select article_id || start_char || label from entities"),
             "statement_groups": {tuple(g) for (g,) in groups},
             "clusters": ids("select article_id || cluster_id from articles"),
+            "runs_left_running": con.execute(
+                "select count(*) from runs where status = 'running'").fetchone()[0],
             "duplicates": con.execute(
                 "select count(*) - count(distinct canonical_url) from articles").fetchone()[0],
         }
