@@ -124,6 +124,8 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
         warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)]))
+        if warehouse.close_unfinished_runs(run_id):
+            log.warning("earlier runs ended before finishing; this run completes their work")
     (staging_dir / STORED_URLS_FILE).write_text(
         "".join(url + "\n" for url in sorted(state.stored_urls)), encoding="utf-8"
     )
