@@ -131,6 +131,7 @@ def _summary(story: Story, run, output: CrawlOutput, totals: stages.RunTotals,
             "status": "failed" if source.error else (
                 "not modified" if source.not_modified else "ok"),
             "listed": len(source.candidates),
+            "fetched": counts.get("fetched", 0),
             "new": counts.get("new", 0),
             "failed": counts.get("failed", 0),
             "reason": source.error or "",

@@ -22,6 +22,7 @@ from warehouse.store import Warehouse
 if TYPE_CHECKING:
     from flows.daily import RunSummary
 
+SUMMARY_COLUMNS = ("source", "status", "listed", "fetched", "new", "failed", "reason")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 
@@ -40,13 +41,14 @@ def markdown_summary(story: Story, summary: RunSummary) -> str:
         f"{summary.alerts_sent} alerts delivered; "
         f"{summary.n_sources_failed} of {summary.n_sources} sources failed.",
         "",
-        "| source | status | listed | new | failed | reason |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
+        "| source | status | listed | fetched | new | failed | reason |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in summary.table:
         lines.append(
             f"| {markdown_text(row['source'], 80)} | {row['status']} | {row['listed']} | "
-            f"{row['new']} | {row['failed']} | {markdown_text(row['reason'], 200)} |"
+            f"{row['fetched']} | {row['new']} | {row['failed']} | "
+            f"{markdown_text(row['reason'], 200)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -88,11 +90,10 @@ class ProgressDisplay:
 def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title=f"presswatch run {summary.run_id}: {summary.status}")
-    for column in ("source", "status", "listed", "new", "failed", "reason"):
+    for column in SUMMARY_COLUMNS:
         table.add_column(column, overflow="fold")
     for row in summary.table:
-        table.add_row(*(rich_escape(clean_line(row[c], 120)) for c in
-                        ("source", "status", "listed", "new", "failed", "reason")))
+        table.add_row(*(rich_escape(clean_line(row[c], 120)) for c in SUMMARY_COLUMNS))
     console.print(table)
     console.print(
         f"{summary.articles_added} articles added, {summary.quotes_added} quotes, "

@@ -154,13 +154,12 @@ def crawl_sources(story: Story, context: RunContext, state: StartState,
                      on_progress=lambda n: progress("crawl", n, None))
 
 
-def leftover_pages(dirs: Iterable[Path]) -> Iterator[tuple[str, FetchedPage]]:
-    """Pages a run that died had fetched, with that run's id, for this run to finish."""
+def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
+    """Pages a run that died had fetched, for this run to finish."""
     for run_dir in dirs:
         crawl_dir = run_dir / "crawl"
         if crawl_dir.is_dir():
-            for page in load_crawl_output(crawl_dir).pages():
-                yield run_dir.name, page
+            yield from load_crawl_output(crawl_dir).pages()
 
 
 @dataclass
@@ -293,17 +292,19 @@ def process_pages(
     analyzer = Analyzer(story, state.statements, state.fingerprints)
     syndication = SyndicationIndex()
     seen = set(state.stored_urls)
-    pages = [(context.run_id, p) for p in crawl.pages()]  # small records; bodies stay on disk
+    pages = list(crawl.pages())  # small records; the bodies stay on disk
     pages.extend(leftover_pages(state.leftover_dirs))
     total = len(pages)
     done = 0
     for pending in _batched(state.pending_articles, batch_size):
         _load(context, analyzer, pending, [], syndication, totals, new_articles=False)
     for chunk in _batched(pages, batch_size):
-        fetched = [page for _, page in chunk]
+        fetched = chunk
         articles = []
         for page in fetched:
-            totals.pages_fetched += page.body_path is not None
+            if page.body_path is not None:
+                totals.pages_fetched += 1
+                totals.count(page.source_url, "fetched")
         for result in extract_pages(p for p in fetched if p.body_path):
             if isinstance(result, ExtractionFailure):
                 totals.extraction_failures += 1
@@ -354,7 +355,7 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         counts = totals.by_source.get(result.source_url, {})
         sources.append(SourceRun(
             result=result, checked_at=now, n_new=counts.get("new", 0),
-            n_fetched=counts.get("new", 0), n_failed=counts.get("failed", 0),
+            n_fetched=counts.get("fetched", 0), n_failed=counts.get("failed", 0),
         ))
     failed = sum(1 for s in crawl.sources if s.error)
     run = Run(
