@@ -563,7 +563,9 @@ def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     sent = verb.sent
     if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):
         return None
-    return sent[0].idx, finder.doc[left - 1].idx, "before_cue"
+    end = finder.doc[left - 1].idx
+    closing = [r.end for r in finder.statements if sent[0].idx < r.close_end <= end]
+    return sent[0].idx, (closing[-1] if closing else end), "before_cue"
 
 
 def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:

@@ -87,3 +87,21 @@ def test_quote_content_spans_are_in_doc_spans(sora_nlp):
     doc = sora_nlp('"Sora is still in research preview," Felix said.')
     assert [(span.text, span.label_) for span in doc.spans["quotes"]] == [
         ("Sora is still in research preview,", "direct")]
+
+
+def test_a_reported_clause_never_runs_past_a_line_break(sora_nlp):
+    """Without a full stop the parser would carry the clause into the next paragraph."""
+    text = "Felix said the company would look into it\nThe artists published their letter."
+    (quote,) = sora_nlp(text)._.quotes
+    assert quote.content_text == "the company would look into it"
+
+
+def test_quotes_survive_multiprocessing(sora_story):
+    """Quotes live in doc.user_data and doc.spans, which nlp.pipe(n_process=2) carries back."""
+    from nlp.analyze import analyze_texts
+
+    text = '"Sora is still in research preview," Felix said.'
+    results = list(analyze_texts([("a", text), ("b", text)], sora_story, batch_size=1,
+                                 n_process=2))
+    assert [[(q.content_text, q.speaker) for q in r.quotes] for r in results] == [
+        [("Sora is still in research preview,", "Niko Felix")]] * 2
