@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,10 +33,11 @@ def _get(url: str, body: dict | None = None):
         return json.loads(response.read())
 
 
-@pytest.fixture
-def prefect_server(tmp_path):
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
     port = _free_port()
-    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect-home"),
+    home = tmp_path_factory.mktemp("prefect-home")
+    env = dict(os.environ, PREFECT_HOME=str(home),
                PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_API_URL=f"http://127.0.0.1:{port}/api", PRESSWATCH_HOME=str(REPO))
     server = subprocess.Popen(
@@ -93,3 +95,30 @@ def test_the_deployment_from_prefect_yaml_runs_on_a_worker(prefect_server, tmp_p
     assert articles > 0 and status in ("ok", "partial")
     artifacts = _get(env["PREFECT_API_URL"] + "/artifacts/filter", {})
     assert {a["key"] for a in artifacts} >= {"presswatch-summary", "presswatch-new-statements"}
+
+
+def test_serve_schedules_the_flow_in_one_process(prefect_server, tmp_path):
+    env = prefect_server
+    story = REPO / "stories" / "sora-leak.toml"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--story", str(story), "--db",
+         str(tmp_path / "served.duckdb"), "--cron", "30 7 * * *", "--timezone", "Europe/Paris"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        served = []
+        while not served:
+            assert server.poll() is None, server.stderr.read()[-2000:]
+            assert time.monotonic() < deadline, "presswatch serve registered no deployment"
+            time.sleep(1)
+            served = [d for d in _get(env["PREFECT_API_URL"] + "/deployments/filter", {})
+                      if d["name"] == "presswatch-daily"]
+        (schedule,) = served[0]["schedules"]
+        assert schedule["schedule"]["cron"] == "30 7 * * *"
+        assert schedule["schedule"]["timezone"] == "Europe/Paris"
+        assert served[0]["parameters"]["story_path"] == str(story)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
