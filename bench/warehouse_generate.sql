@@ -37,7 +37,8 @@ select
     i % 3 <> 0,
     ['title:sora'],
     left(sha256('https://bench.example/' || (i - i % 7)), 16),
-    'done'
+    'done',
+    'The Outlet ' || (i % 500)
 from numbered;
 
 insert into quotes

@@ -74,6 +74,7 @@ class Article:
     fetched_at: datetime
     source_url: str
     raw_html_gz: bytes = b""
+    site_name: str | None = None  # the outlet's own name (og:site_name), for people to read
 
 
 @dataclass(frozen=True)

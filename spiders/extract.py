@@ -373,6 +373,7 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         fetched_at=page.fetched_at,
         source_url=page.source_url,
         raw_html_gz=gzip.compress(html.encode("utf-8", errors="replace")),
+        site_name=clean_line(document.sitename or "", 120) or None,
     )
 
 

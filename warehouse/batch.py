@@ -130,7 +130,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("outlet", pa.string()), ("title", pa.string()), ("authors", pa.list_(pa.string())),
         ("published_at", _TS), ("language", pa.string()), ("text", pa.string()),
         ("word_count", pa.int32()), ("fetched_at", _TS), ("source_url", pa.string()),
-        ("run_id", pa.string()), ("html_gz", pa.binary()),
+        ("run_id", pa.string()), ("html_gz", pa.binary()), ("site_name", pa.string()),
     ]),
     "relevance": pa.schema([
         ("article_id", pa.string()), ("relevance_score", pa.float64()),
@@ -232,7 +232,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
         "articles": _table("articles", [
             (a.article_id, a.url, a.canonical_url, a.outlet, a.title, list(a.authors),
              a.published_at, a.language, a.text, a.word_count, a.fetched_at,
-             a.source_url, run_id, a.raw_html_gz or None)
+             a.source_url, run_id, a.raw_html_gz or None, a.site_name)
             for a in articles
         ]),
         "relevance": _table("relevance", [

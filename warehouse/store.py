@@ -397,14 +397,14 @@ class Warehouse:
         """Articles stored but not analysed yet (a crashed or failed run's work), oldest first."""
         rows = self._con.execute(
             "select article_id, url, canonical_url, outlet, title, authors, published_at, "
-            "language, text, word_count, fetched_at, source_url from articles "
+            "language, text, word_count, fetched_at, source_url, site_name from articles "
             "where nlp_status is null order by first_seen_at, article_id"
         ).fetchall()
         return [
             Article(
                 article_id=r[0], url=r[1], canonical_url=r[2], outlet=r[3], title=r[4],
                 authors=list(r[5] or []), published_at=r[6], language=r[7], text=r[8],
-                word_count=r[9], fetched_at=r[10], source_url=r[11],
+                word_count=r[9], fetched_at=r[10], source_url=r[11], site_name=r[12],
             )
             for r in rows
         ]

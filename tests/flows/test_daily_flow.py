@@ -62,7 +62,7 @@ def _expected(manifest: dict, days: set[int]) -> dict[str, dict]:
 
 def _stored(db: Path) -> dict[str, tuple]:
     rows = _rows(db, "select canonical_url, title, published_at, authors, is_relevant, "
-                     "language, nlp_status from articles")
+                     "language, nlp_status, site_name from articles")
     return {urlsplit(r[0]).path: r for r in rows}
 
 
@@ -72,13 +72,20 @@ def test_day_one_lands_the_expected_articles_with_their_metadata(two_days):
     stored = _stored(two_days["db"])
     for path, article in expected.items():
         assert path in stored, f"{path} was not stored"
-        _, title, published_at, authors, is_relevant, language, nlp_status = stored[path]
+        _, title, published_at, authors, is_relevant, language, nlp_status, site = stored[path]
+        assert site in (None, two_days["manifest"]["outlets"][article["outlet"]]["name"])
         assert title == article["title"]
         assert published_at == datetime.fromisoformat(article["published_at"])
         assert sorted(authors) == sorted(article["authors"])
         assert language == article["language"]
         assert is_relevant == article["relevant"], f"relevance of {path}"
         assert (nlp_status == "done") == (article["relevant"] and language == "en"), path
+
+
+def test_outlets_are_named_as_their_pages_name_them(two_days):
+    names = {r[0] for r in _rows(two_days["db"], "select distinct site_name from articles "
+                                                 "where site_name is not null")}
+    assert len(names) >= 5
 
 
 def test_bad_sources_are_reported_with_a_reason_and_do_not_stop_the_run(two_days):

@@ -26,7 +26,7 @@ select
     unjudged.organisation,
     unjudged.text,
     coalesce(best_quote.confidence, 0.0) as confidence,
-    coalesce(articles.outlet, '') as outlet,
+    coalesce(articles.site_name, articles.outlet, '') as outlet,
     articles.title,
     coalesce(articles.canonical_url, articles.url, '') as url,
     articles.published_at,

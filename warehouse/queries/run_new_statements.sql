@@ -4,7 +4,7 @@ select
     s.speaker,
     coalesce(s.speaker_role, '') as role,
     s.text as statement,
-    a.outlet,
+    coalesce(a.site_name, a.outlet) as outlet,
     coalesce(a.title, '') as title,
     a.url,
     s.n_outlets

@@ -2,6 +2,7 @@ create or replace view outlet_coverage as
 with per_outlet as (
     select
         outlet,
+        mode(site_name) as site_name,
         count(*) as n_articles,
         count(*) filter (where is_relevant) as n_relevant,
         min(coalesce(published_at, first_seen_at)) as first_article_at,
@@ -23,6 +24,7 @@ quotes_per_outlet as (
 
 select
     o.outlet,
+    o.site_name,
     o.n_articles,
     o.n_relevant,
     o.first_article_at,
@@ -35,7 +37,8 @@ left join quotes_per_outlet as q on q.outlet = o.outlet
 order by o.n_articles desc, o.outlet;
 
 comment on view outlet_coverage is 'Coverage per outlet: articles, first and last article, quotes, statements and speakers.';
-comment on column outlet_coverage.outlet is 'The publication.';
+comment on column outlet_coverage.outlet is 'The publication, by its web domain.';
+comment on column outlet_coverage.site_name is 'The publication''s own name, as its pages give it.';
 comment on column outlet_coverage.n_articles is 'Articles stored from it.';
 comment on column outlet_coverage.n_relevant is 'Of those, articles about the story.';
 comment on column outlet_coverage.first_article_at is 'Its earliest article (publication time, UTC).';

@@ -5,7 +5,7 @@ insert into articles by name
 select
     a.article_id, a.url, a.canonical_url, a.outlet, a.title, a.authors, a.published_at,
     a.language, a.text, a.word_count, a.fetched_at, current_timestamp as first_seen_at,
-    a.source_url, a.run_id, r.relevance_score, r.is_relevant, r.relevance_reasons, c.cluster_id,
+    a.source_url, a.run_id, a.site_name, r.relevance_score, r.is_relevant, r.relevance_reasons, c.cluster_id,
     n.nlp_status
 from batch_articles as a
 left join batch_relevance as r on r.article_id = a.article_id
