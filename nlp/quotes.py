@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from nlp.data import word_set
 from presswatch.records import QuoteMention
@@ -72,6 +72,26 @@ class RawQuote:
     rule: str
     canonical: str | None = None
     role: str | None = None
+
+
+class Sentences:
+    """Sentence lookup by token, built once per document: `Token.sent` walks the whole document
+    on every call, which made long articles quadratic."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.spans = list(doc.sents)
+        self.index = [0] * len(doc)
+        for number, sent in enumerate(self.spans):
+            for i in range(sent.start, sent.end):
+                self.index[i] = number
+
+    def of(self, token: Token) -> Span:
+        return self.spans[self.index[token.i]]
+
+    def back(self, token: Token, count: int) -> int:
+        """The first token index of the sentence `count` sentences before this token's."""
+        return self.spans[max(0, self.index[token.i] - count)].start
 
 
 # --- quotation-mark regions ---------------------------------------------------------------------
@@ -152,12 +172,14 @@ class QuoteFinder:
     def __init__(self, doc: Doc, reporting: frozenset[str], beliefs: frozenset[str],
                  documents: frozenset[str], stances: frozenset[str]) -> None:
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.stances = stances
         self.reporting = reporting
         self.beliefs = beliefs
         self.documents = documents
-        self.regions = quote_regions(doc.text)
-        self.statements = [r for r in self.regions if r.is_statement(doc.text)]
+        self.regions = quote_regions(self.text)
+        self.statements = [r for r in self.regions if r.is_statement(self.text)]
+        self.sentences = Sentences(doc)
         self.used_cues: set[int] = set()
         self.quotes: list[RawQuote] = []
 
@@ -282,8 +304,8 @@ class QuoteFinder:
 
     def is_title(self, region: Region) -> bool:
         """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
-        words = self.doc.text[region.start : region.end].split()
-        before = self.doc.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
+        words = self.text[region.start : region.end].split()
+        before = self.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
         capitalised = len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha())
         return capitalised or (bool(before) and before[-1] in TITLE_MARKERS)
 
@@ -300,7 +322,7 @@ class QuoteFinder:
             source = next((c for c in to.children if c.dep_ == "pobj"), None)
             if source is None:
                 continue
-            sent = token.sent
+            sent = self.sentences.of(token)
             phrase_start = token.i
             phrase_end = max(t.i for t in source.subtree) + 1
             if phrase_start - sent.start <= 1:
@@ -349,7 +371,7 @@ class QuoteFinder:
                     break
                 candidates.append(token)
         if opening is not None:
-            sent = opening[0].sent
+            sent = self.sentences.of(opening[0])
             candidates += list(reversed(doc[sent.start : opening[0].i]))[:10]
         for verb in candidates:
             if verb.lemma_.lower() not in self.reporting or verb.pos_ != "VERB":
@@ -367,7 +389,7 @@ class QuoteFinder:
     def attribution_may_follow(self, region: Region, closing: Token) -> bool:
         """'"Is it safe?" a narrator asks.' yes; '"It is safe." Felix said on Monday that ...' no:
         after a full stop a new sentence starts, unless it goes on in lower case."""
-        inner = self.doc.text[region.start : region.end].rstrip()
+        inner = self.text[region.start : region.end].rstrip()
         following = self.doc[closing.i + 1] if closing.i + 1 < len(self.doc) else None
         return inner[-1:] in ",?!—–-" or (following is not None and following.is_lower)
 
@@ -380,7 +402,7 @@ class QuoteFinder:
         if previous is None or previous.speaker is None:
             return None
         gap_start = previous.content[1]
-        gap = self.doc.text[gap_start : region.open_mark]
+        gap = self.text[gap_start : region.open_mark]
         if any(previous.content[1] <= r.open_mark < region.open_mark for r in self.statements):
             return None
         if gap.count("\n") > 2 or len(gap) > 400 or self.sentences_between(gap_start, region) > 1:
@@ -392,8 +414,8 @@ class QuoteFinder:
         if same_paragraph:
             starts = opening is None or _starts_sentence(opening[0])
         else:  # a paragraph that is a quotation and nothing else, right after the speaker's
-            line_start = self.doc.text.rfind("\n", 0, region.open_mark) + 1
-            starts = not self.doc.text[line_start : region.open_mark].strip()
+            line_start = self.text.rfind("\n", 0, region.open_mark) + 1
+            starts = not self.text[line_start : region.open_mark].strip()
         if not (starts or (cue_between and same_paragraph)):
             return None
         return RawQuote((region.start, region.end), previous.cue, "direct", previous.speaker,
@@ -414,7 +436,7 @@ class QuoteFinder:
         opening = self.doc.char_span(region.open_mark, region.close_end, alignment_mode="expand")
         if opening is None:
             return None
-        root = opening[0].sent.root
+        root = self.sentences.of(opening[0]).root
         if self.inside_region(root.idx) or root.pos_ not in ("VERB", "AUX"):
             return None
         if self.is_title(region) or opening.root.dep_ in ("dobj", "pobj", "appos", "attr"):
@@ -428,7 +450,7 @@ class QuoteFinder:
 
     def dash_attribution(self, region: Region) -> RawQuote | None:
         """'"We can build a wall around him." ― Steve Quinlan' -> the name after a dash."""
-        match = DASH_NAME.match(self.doc.text, region.close_end)
+        match = DASH_NAME.match(self.text, region.close_end)
         if match is None:
             return None
         name = self.doc.char_span(*match.span(2), alignment_mode="expand")
@@ -445,7 +467,7 @@ class QuoteFinder:
     def writer_asks(self, verb: Token) -> bool:
         """'Did OpenAI say that participation was voluntary?' is the writer's question, not a
         quote: the sentence ends in a question mark outside any quotation marks."""
-        sent = verb.sent
+        sent = self.sentences.of(verb)
         last = next((t for t in reversed(sent) if not t.is_space and t.text not in QUOTE_MARKS),
                     None)
         return last is not None and last.text == "?" and not self.inside_region(last.idx)
@@ -459,7 +481,7 @@ class QuoteFinder:
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Drop surrounding spaces, commas and colons, a leading "that", and quotation marks
         whose partner lies outside the span."""
-        text = self.doc.text
+        text = self.text
         edge = "“”\"'‘’`,:;—–-()"
         opens = {r.open_mark for r in self.regions if r.close_end <= end}
         closes = {r.close_end for r in self.regions if r.open_mark >= start}
@@ -478,7 +500,7 @@ class QuoteFinder:
     def through_colon_quote(self, end: int) -> int:
         """'She said she has the quality: "Steadiness."' -> the content runs on through a quotation
         the colon introduces."""
-        rest = self.doc.text[end : end + 4]
+        rest = self.text[end : end + 4]
         if not rest.lstrip().startswith(":"):
             return end
         colon = end + rest.index(":")
@@ -495,7 +517,7 @@ class QuoteFinder:
         touched = [r for r in self.regions if _overlap((start, end), (r.start, r.end))]
         if not touched:
             return "indirect", (start, end)
-        statements = [r for r in touched if r.is_statement(self.doc.text)]
+        statements = [r for r in touched if r.is_statement(self.text)]
         start = min([start] + [r.start for r in statements])
         end = max([end] + [r.end for r in statements])
         return "mixed", (start, end)
@@ -518,7 +540,7 @@ def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is not None:
         return region.start, region.end, "colon_quote"
-    return after, _char_end(doc[colon].sent[-1]), "colon"
+    return after, _char_end(finder.sentences.of(doc[colon])[-1]), "colon"
 
 
 def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
@@ -560,7 +582,7 @@ def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     if not any(c.dep_ in SUBJECTS for c in verb.children):
         return None
     left = min(t.i for t in verb.subtree)
-    sent = verb.sent
+    sent = finder.sentences.of(verb)
     if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):
         return None
     end = finder.doc[left - 1].idx
@@ -575,7 +597,7 @@ def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
         return None
     if not any(c.dep_ in SUBJECTS for c in verb.children):
         return None
-    sent = verb.sent
+    sent = finder.sentences.of(verb)
     left, right = verb.left_edge.i, verb.right_edge.i
     if left - sent.start < 1 or sent.end - right < 3:
         return None
@@ -588,7 +610,7 @@ def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
     if verb.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ == "as"
                                        for c in verb.children):
         return None
-    sent = verb.sent
+    sent = finder.sentences.of(verb)
     left, right = verb.left_edge.i, verb.right_edge.i
     if left - sent.start <= 1:
         start, end = right + 1, sent.end
@@ -654,7 +676,7 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
 def _past_dateline(subject: Token) -> Token | None:
     """'WASHINGTON -- President Obama, dedicating the museum, said': the dateline is no speaker."""
     tokens = list(subject.subtree)
-    if not (tokens[0].is_upper and tokens[0].i == tokens[0].sent.start):
+    if not (tokens[0].is_upper and (tokens[0].i == 0 or tokens[0].is_sent_start)):
         return subject
     dash = next((t for t in tokens[:4] if t.text in ("--", "—", "–", "-")), None)
     if dash is None:
@@ -705,7 +727,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _starts_sentence(token: Token) -> bool:
-    return token.is_sent_start or token.i == token.sent.start or token.i == 0
+    return token.i == 0 or bool(token.is_sent_start)
 
 
 def _without_duplicates(quotes: list[RawQuote]) -> list[RawQuote]:

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from nlp.data import word_set, word_table
 from nlp.entities import clean_name
-from nlp.quotes import RawQuote, raw_quotes, store_quotes
+from nlp.quotes import RawQuote, Sentences, raw_quotes, store_quotes
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
@@ -26,6 +26,8 @@ AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "sh
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 LOOKBACK_SENTENCES = 6
+# What a resolution rule returns when it applies: (canonical name or None, role or None).
+Found = tuple[str | None, str | None] | None
 
 
 class SpeakerResolver:
@@ -43,20 +45,22 @@ class SpeakerResolver:
     def __call__(self, doc: Doc) -> Doc:
         quotes = raw_quotes(doc)
         stated_roles: dict[str, str] = {}
+        sentences = Sentences(doc)
         for quote in quotes:
-            self.resolve(doc, quote, quotes, stated_roles)
+            self.resolve(sentences, quote, quotes, stated_roles)
         store_quotes(doc, quotes)
         return doc
 
-    def resolve(self, doc: Doc, quote: RawQuote, quotes: list[RawQuote],
+    def resolve(self, sentences: Sentences, quote: RawQuote, quotes: list[RawQuote],
                 stated_roles: dict[str, str]) -> None:
         if quote.speaker_head is None:
             return
+        doc = sentences.doc
         head = doc[quote.speaker_head]
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         for rule in (self.named, self.document_author, self.relative, self.pronoun,
                      self.description):
-            found = rule(doc, head, mention, quote, quotes)
+            found = rule(sentences, head, mention, quote, quotes)
             if found is not None:
                 canonical, role = found
                 break
@@ -71,8 +75,8 @@ class SpeakerResolver:
 
     # rules: each returns (canonical or None, role or None) when it applies ---------------------
 
-    def named(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
-              quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+    def named(self, sentences: Sentences, head: Token, mention: Span,
+              quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'OpenAI spokesperson Niko Felix said' -> Niko Felix (the entity holding the head)."""
         ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS]
         if not ents:
@@ -83,8 +87,8 @@ class SpeakerResolver:
         ent = holding or ents[-1]
         return ent.kb_id_ or clean_name(ent.text), None
 
-    def document_author(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
-                        quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+    def document_author(self, sentences: Sentences, head: Token, mention: Span,
+                        quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'A statement from OpenAI said' / 'the letter reads' -> the document's author, when the
         mention names it or an earlier sentence says who published it."""
         if head.lemma_.lower() not in self.documents:
@@ -94,7 +98,7 @@ class SpeakerResolver:
                 return ent.kb_id_ or clean_name(ent.text), None
         if not _is_definite(head):
             return None, None
-        for earlier in _earlier_tokens(doc, head):
+        for earlier in _earlier_tokens(sentences, head):
             if earlier.lemma_ != head.lemma_ or earlier.dep_ not in ("dobj", "nsubjpass"):
                 continue
             verb = earlier.head
@@ -108,38 +112,40 @@ class SpeakerResolver:
                 return entity, None
         return None, None
 
-    def relative(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
-                 quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+    def relative(self, sentences: Sentences, head: Token, mention: Span,
+                 quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'Sam Altman, who said the leak was regrettable' -> who = Sam Altman."""
         if head.lower_ not in ("who", "that", "which") or head.head.dep_ != "relcl":
             return None
         antecedent = head.head.head
         return _entity_of_head(antecedent), None
 
-    def pronoun(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
-                quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+    def pronoun(self, sentences: Sentences, head: Token, mention: Span,
+                quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'"...," Felix said. He added that ...' -> he = the nearest earlier person."""
+        doc = sentences.doc
         kind = self.pronouns.get(head.lower_)
         if kind is None:
             return None
         labels = ("PERSON",) if kind == "person" else ("ORG", "NORP")
         previous = _previous_speaker(quotes, quote, doc)
         if previous is not None and previous[1] in labels:
-            nearest = _nearest_entity(doc, head, labels)
+            nearest = _nearest_entity(sentences, head, labels)
             if nearest is None or nearest[2] <= previous[2]:
                 return previous[0], None
-        nearest = _nearest_entity(doc, head, labels)
+        nearest = _nearest_entity(sentences, head, labels)
         return (nearest[0] if nearest else None), None
 
-    def description(self, doc: Doc, head: Token, mention: Span, quote: RawQuote,
-                    quotes: list[RawQuote]) -> tuple[str | None, str | None] | None:
+    def description(self, sentences: Sentences, head: Token, mention: Span,
+                    quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'the spokesperson', 'the company', 'the artists', 'the group' -> an earlier entity the
         text ties to that description, else the nearest organisation for company-like nouns."""
+        doc = sentences.doc
         noun = head.lemma_.lower()
         kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
         if kind is None or not _is_definite(head):
             return None
-        tied = _tied_entity(doc, head)
+        tied = _tied_entity(sentences, head)
         if tied is not None:
             return tied, None
         if kind == "person":
@@ -151,7 +157,7 @@ class SpeakerResolver:
                     return canonical, role
             return None, None
         if kind == "org":
-            nearest = _nearest_entity(doc, head, ("ORG",))
+            nearest = _nearest_entity(sentences, head, ("ORG",))
             return (nearest[0] if nearest else None), None
         return None, None
 
@@ -183,18 +189,9 @@ def _is_definite(head: Token) -> bool:
         c.dep_ == "poss" for c in head.children)
 
 
-def _earlier_tokens(doc: Doc, head: Token):
-    first = max(0, _sentence_start_back(doc, head, LOOKBACK_SENTENCES * 2))
-    return reversed(doc[first : head.i])
-
-
-def _sentence_start_back(doc: Doc, token: Token, sentences: int) -> int:
-    sent = token.sent
-    for _ in range(sentences):
-        if sent.start == 0:
-            return 0
-        sent = doc[sent.start - 1].sent
-    return sent.start
+def _earlier_tokens(sentences: Sentences, head: Token):
+    first = sentences.back(head, LOOKBACK_SENTENCES * 2)
+    return reversed(sentences.doc[first : head.i])
 
 
 def _entity_of(token: Token) -> str | None:
@@ -215,10 +212,11 @@ def _entity_of_head(token: Token) -> str | None:
     return ent.kb_id_ or clean_name(ent.text)
 
 
-def _nearest_entity(doc: Doc, head: Token, labels: tuple[str, ...]) -> tuple[str, str, int] | None:
+def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...]
+                    ) -> tuple[str, str, int] | None:
     """The nearest earlier entity with one of these labels, within a few sentences."""
-    first = _sentence_start_back(doc, head, LOOKBACK_SENTENCES)
-    for ent in reversed(doc.ents):
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for ent in reversed(sentences.doc.ents):
         if ent.end <= head.i and ent.start >= first and ent.label_ in labels:
             return ent.kb_id_ or clean_name(ent.text), ent.label_, ent.start_char
     return None
@@ -236,10 +234,10 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
     return None
 
 
-def _tied_entity(doc: Doc, head: Token) -> str | None:
+def _tied_entity(sentences: Sentences, head: Token) -> str | None:
     """An earlier mention of the same noun tied to an entity: 'a group of artists calling
     themselves PR Puppets', 'PR Puppets, a group of artists', 'Sora Turbo, the model'."""
-    for earlier in _earlier_tokens(doc, head):
+    for earlier in _earlier_tokens(sentences, head):
         if earlier.lemma_ != head.lemma_ or earlier.i == head.i:
             continue
         if earlier.ent_type_ in GROUP_LABELS:
