@@ -30,12 +30,12 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache, lru_cache
 
 from nlp.data import word_list, word_table
 from nlp.relevance import fold, words
-from presswatch.records import Article, Quote, Statement, stable_id
+from presswatch.records import Article, Quote, Statement, as_utc, stable_id
 from presswatch.story import Story
 
 MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
@@ -68,7 +68,7 @@ class StatementInput:
     @property
     def appeared_at(self) -> datetime:
         """When the quote first appeared: its article's date, or when we first saw it."""
-        return _utc(self.published_at or self.first_seen_at)
+        return as_utc(self.published_at or self.first_seen_at)
 
 
 def statement_input(quote: Quote, article: Article, first_seen_at: datetime) -> StatementInput:
@@ -87,10 +87,6 @@ def statement_input(quote: Quote, article: Article, first_seen_at: datetime) -> 
         confidence=quote.confidence,
         start_char=quote.start_char,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @cache

@@ -19,12 +19,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from nlp.relevance import words
+from presswatch.records import as_utc
 
 NUM_PERM = 128  # stored signatures depend on these four: change them only with a re-sketch
 SEED = 1
@@ -149,13 +150,9 @@ def sketch_article(
 
 def _order(signature: ArticleSignature) -> tuple[datetime, datetime, str]:
     """Earliest copy first: published_at (or first seen when undated), then first seen."""
-    first_seen = _utc(signature.first_seen_at)
-    published = _utc(signature.published_at) if signature.published_at else first_seen
+    first_seen = as_utc(signature.first_seen_at)
+    published = as_utc(signature.published_at) if signature.published_at else first_seen
     return (published, first_seen, signature.article_id)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SyndicationIndex:

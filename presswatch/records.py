@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 def stable_id(*parts: str) -> str:
     """Deterministic 16-hex-digit id, so re-runs and crashes can never mint a second id."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:16]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is taken as UTC already (the house rule)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
