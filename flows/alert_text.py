@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from presswatch.records import NewStatementInfo, stable_id
+from presswatch.text import clean_line
 
 DIGEST_ITEMS_SHOWN = 10  # statements listed in a digest's text; the JSON carries them all
 
@@ -117,29 +117,6 @@ def alert_id(key: str, channel: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Neutralising text from strangers' pages.
-
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
-)
-
-
-def clean_line(value: object, limit: int = 500) -> str:
-    """One line of inert text: control characters (ESC, CR, LF, C1) and line separators become
-    spaces, bidi overrides go, runs of whitespace collapse, and it is cut at `limit`."""
-    if value is None:
-        return ""
-    chars = []
-    for char in str(value).translate(_BIDI_CONTROLS):
-        category = unicodedata.category(char)
-        if category in ("Cc", "Zl", "Zp"):
-            chars.append(" ")
-        elif category == "Cs":  # a lone surrogate cannot be encoded anywhere
-            chars.append("\ufffd")
-        else:
-            chars.append(char)
-    text = " ".join("".join(chars).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
 
 def clean_url(value: object) -> str | None:
     """An http(s) URL safe to put in a link, or None.

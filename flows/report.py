@@ -14,8 +14,8 @@ from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from flows.alerts import clean_line
 from presswatch.story import Story
+from presswatch.text import clean_line
 from warehouse.reports import statement_details
 from warehouse.store import Warehouse
 

@@ -48,7 +48,8 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from presswatch.records import Article, FetchedPage, stable_id
-from spiders.sniff import BOMS, clean_line, sniff_non_html
+from presswatch.text import clean_line
+from spiders.sniff import BOMS, sniff_non_html
 from spiders.urls import BadUrl, canonicalize, outlet_of
 
 MIN_WORDS = 20

@@ -26,7 +26,8 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from presswatch.records import Candidate
-from spiders.sniff import clean_line, looks_like_html
+from presswatch.text import clean_line
+from spiders.sniff import looks_like_html
 from spiders.urls import BadUrl, canonicalize, google_news_publisher_url, outlet_of
 
 CLOCK_SKEW = timedelta(days=1)

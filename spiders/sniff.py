@@ -49,15 +49,3 @@ def sniff_non_html(body: bytes) -> str | None:
     if controls > len(head) // 20:
         return "binary data (control bytes)"
     return None
-
-
-# C0/C1 controls (ANSI escapes, NUL, CR/LF after splitting) and bidi overrides, which can make
-# a title print as something else in a terminal or a mail header.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_line(value: str, max_chars: int = 1000) -> str:
-    """A stranger's string (title, author) as one plain line: whitespace runs collapsed,
-    control and bidi-override characters removed, length capped. Display code still escapes
-    for its medium; this only keeps obvious tricks out of the records."""
-    return " ".join(_CONTROL.sub(" ", value).split())[:max_chars]
