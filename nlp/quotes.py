@@ -658,9 +658,9 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None
-    if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head is not verb:
+    if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head.i != verb.i:
         governor = verb.head
-        while governor.pos_ in ("ADP", "CCONJ", "SCONJ", "ADV") and governor.head is not governor:
+        while governor.pos_ in ("ADP", "CCONJ", "SCONJ", "ADV") and governor.head.i != governor.i:
             governor = governor.head  # 'appeared at a hearing ... for saying that ...'
         if governor.pos_ not in ("VERB", "AUX"):
             return None
@@ -668,7 +668,7 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
         # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
         governor = verb.head.head if verb.head.dep_ != "pobj" else verb.head.head.head
-        if governor.pos_ in ("VERB", "AUX") and governor is not verb:
+        if governor.pos_ in ("VERB", "AUX") and governor.i != verb.i:
             return find_speaker(governor, quoted)
     return None
 

@@ -105,3 +105,15 @@ def test_quotes_survive_multiprocessing(sora_story):
                                  n_process=2))
     assert [[(q.content_text, q.speaker) for q in r.quotes] for r in results] == [
         [("Sora is still in research preview,", "Niko Felix")]] * 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aside from saying it was voluntary.", "Except for saying that the preview was voluntary."],
+)
+def test_cue_under_a_rootless_fragment_has_no_speaker(sora_nlp, text):
+    """A fragment whose root is an adverb or preposition: the speaker search climbs to the root
+    and stops there (it once looped forever), and nobody is invented."""
+    quotes = sora_nlp(text)._.quotes
+    assert [(q.content_text, q.speaker_text) for q in quotes] == [
+        (text.split("saying ", 1)[1].removeprefix("that ").rstrip("."), None)]
