@@ -376,7 +376,12 @@ class QuoteFinder:
         for verb in candidates:
             if verb.lemma_.lower() not in self.reporting or verb.pos_ != "VERB":
                 continue
-            if verb.i in self.used_cues or self.inside_region(verb.idx):
+            if self.inside_region(verb.idx):
+                continue
+            if verb.i in self.used_cues:
+                later = self.interrupted(verb, region)
+                if later is not None:
+                    return later
                 continue
             speaker = find_speaker(verb, self.quoted)
             if speaker is None:
@@ -385,6 +390,17 @@ class QuoteFinder:
             return RawQuote((region.start, region.end), cue_span(verb), "direct",
                             mention_span(speaker), speaker.i, 0.8, "nearby_cue")
         return None
+
+    def interrupted(self, verb: Token, region: Region) -> RawQuote | None:
+        """'"Now that I can speak freely," he told the paper, "it was demoralizing."' -> the
+        first part shares the cue and speaker of the part after it."""
+        cue = cue_span(verb)
+        after = next((q for q in self.quotes if q.cue == cue and q.content[0] >= region.close_end
+                      and q.speaker is not None), None)
+        if after is None or "\n" in self.text[region.close_end : after.content[0]]:
+            return None
+        return RawQuote((region.start, region.end), cue, "direct", after.speaker,
+                        after.speaker_head, after.confidence, "continued")
 
     def attribution_may_follow(self, region: Region, closing: Token) -> bool:
         """'"Is it safe?" a narrator asks.' yes; '"It is safe." Felix said on Monday that ...' no:
@@ -544,14 +560,15 @@ def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str
 
 
 def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
-    """'Felix said, "Sora is still in research preview."' -> the quotation right after the cue."""
+    """'Felix said, "Sora is still in research preview."' / 'Altman tweeted "We hear you."' ->
+    the quotation right after the cue."""
     doc = finder.doc
     nxt = verb.i + 1
     while nxt < len(doc) and doc[nxt].dep_ in ("nsubj", "prt") and doc[nxt].i - verb.i < 4:
         nxt += 1
-    if nxt >= len(doc) or doc[nxt].text != ",":
+    if nxt >= len(doc):
         return None
-    after = _char_end(doc[nxt])
+    after = _char_end(doc[nxt]) if doc[nxt].text == "," else doc[nxt].idx
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is None:
         return None
