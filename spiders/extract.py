@@ -374,8 +374,17 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         fetched_at=page.fetched_at,
         source_url=page.source_url,
         raw_html_gz=gzip.compress(html.encode("utf-8", errors="replace")),
-        site_name=clean_line(document.sitename or "", 120) or None,
+        site_name=_site_name(document.sitename, url),
     )
+
+
+def _site_name(stated: str | None, url: str) -> str | None:
+    """The outlet's own name; trafilatura falls back to the host, which is no name."""
+    name = clean_line(stated or "", 120)
+    host = (urlsplit(url).netloc or "").lower()
+    if not name or name.lower() in (host, host.split(":")[0], outlet_of(url)):
+        return None
+    return name
 
 
 def _failure(page: FetchedPage, stage: str, reason: str) -> ExtractionFailure:

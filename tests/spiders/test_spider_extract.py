@@ -274,3 +274,11 @@ def test_long_attribute_values_are_not_hostile(article_page) -> None:
     props = "'" + '{"key": "value=1", "n": 2}' * 5000 + "'"
     html = article_page("Big props", extra_head=f"<meta name='x' content={props}>")
     assert extract_article(fetched(), html.encode()).title == "Big props"
+
+
+def test_site_name_comes_from_the_page_never_from_the_host(article_page) -> None:
+    html = article_page("Artists leak OpenAI's Sora")
+    named = html.replace("<head>", '<head><meta property="og:site_name" content="Outlet News">', 1)
+    assert "og:site_name" in named
+    assert extract_article(fetched(), named.encode()).site_name == "Outlet News"
+    assert extract_article(fetched(), html.encode()).site_name is None
