@@ -166,6 +166,7 @@ class PageHints:
     lang: str | None = None
     published: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    site_name: str | None = None  # og:site_name, or the JSON-LD publisher's name
 
 
 @lru_cache(maxsize=1)
@@ -215,6 +216,9 @@ def _json_ld_article_hints(data: object, article_types: frozenset[str], hints: P
         if isinstance(item.get("datePublished"), str):
             hints.published.append(item["datePublished"])
         hints.authors.extend(_person_names(item.get("author")))
+        publisher = _person_names(item.get("publisher"))
+        if publisher and hints.site_name is None:
+            hints.site_name = publisher[0]
 
 
 def read_page_hints(tree: lxml.html.HtmlElement) -> PageHints:
@@ -235,6 +239,8 @@ def read_page_hints(tree: lxml.html.HtmlElement) -> PageHints:
             continue
         if key == "og:url" and og_url is None:
             og_url = content
+        elif key == "og:site_name":
+            hints.site_name = content
         elif key in published_meta:
             hints.published.append(content)
     hints.canonical = hints.canonical or og_url
@@ -374,17 +380,8 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
         fetched_at=page.fetched_at,
         source_url=page.source_url,
         raw_html_gz=gzip.compress(html.encode("utf-8", errors="replace")),
-        site_name=_site_name(document.sitename, url),
+        site_name=clean_line(hints.site_name or "", 120) or None,
     )
-
-
-def _site_name(stated: str | None, url: str) -> str | None:
-    """The outlet's own name; trafilatura falls back to the host, which is no name."""
-    name = clean_line(stated or "", 120)
-    host = (urlsplit(url).netloc or "").lower()
-    if not name or name.lower() in (host, host.split(":")[0], outlet_of(url)):
-        return None
-    return name
 
 
 def _failure(page: FetchedPage, stage: str, reason: str) -> ExtractionFailure:

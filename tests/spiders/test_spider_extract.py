@@ -282,3 +282,7 @@ def test_site_name_comes_from_the_page_never_from_the_host(article_page) -> None
     assert "og:site_name" in named
     assert extract_article(fetched(), named.encode()).site_name == "Outlet News"
     assert extract_article(fetched(), html.encode()).site_name is None
+    json_ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "publisher": '
+               '{"@type": "Organization", "name": "Outlet Wire"}}</script>')
+    published = html.replace("<head>", "<head>" + json_ld, 1)
+    assert extract_article(fetched(), published.encode()).site_name == "Outlet Wire"
