@@ -1,4 +1,4 @@
-"""Records as JSON lines: how stages hand work to each other through files.
+"""Records as JSON: how the crawl process hands its records to the flow through files.
 
 Dataclasses are written field by field; datetimes as ISO 8601 with their offset, bytes as base64,
 tuples as lists. Reading needs the record type, so the file stays plain JSON any tool can read.
@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import gzip
 import json
-import os
 import types
 import typing
-from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -65,22 +61,3 @@ def from_dict(record_type: type[T], data: dict[str, Any]) -> T:
 
 def dumps(record: Any) -> str:
     return json.dumps(_plain(record), ensure_ascii=False, separators=(",", ":"))
-
-
-def write_records(path: Path, records: Iterable[Any]) -> int:
-    """Write atomically (temp file, then rename) so a crash never leaves half a file."""
-    tmp = path.with_name(path.name + ".part")
-    count = 0
-    with gzip.open(tmp, "wt", encoding="utf-8") as out:
-        for record in records:
-            out.write(dumps(record) + "\n")
-            count += 1
-    os.replace(tmp, path)
-    return count
-
-
-def read_records(path: Path, record_type: type[T]) -> Iterator[T]:
-    with gzip.open(path, "rt", encoding="utf-8") as source:
-        for line in source:
-            if line.strip():
-                yield from_dict(record_type, json.loads(line))

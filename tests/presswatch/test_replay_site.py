@@ -402,7 +402,7 @@ def test_urllib_follows_a_moved_article_to_the_new_page(day1):
 
 # ------------------------------------------------------------------------------ relevance snippets
 
-SNIPPETS = Path(__file__).parent / "data" / "relevance_snippets.jsonl"
+SNIPPETS = Path(__file__).parents[1] / "data" / "relevance_snippets.jsonl"
 SNIPPET_KINDS = {"on_topic", "passing_mention", "near_miss_product", "near_miss_other_leak",
                  "near_miss_other_protest", "off_topic"}
 
