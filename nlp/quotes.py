@@ -42,6 +42,14 @@ SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # Quoted words at most this long, with no sentence punctuation, are phrases (scare quotes, titles),
 # not statements: they only ever count inside a reported clause (a mixed quote).
 PHRASE_MAX_WORDS = 4
+# A dateline ('SAN FRANCISCO, Nov 26 (Wirewire) -') ends with one of these within so many tokens.
+DASHES = frozenset({"-", "--", "—", "–", "―"})
+DATELINE_TOKENS = 14
+# Content opening with one of these after a negated or refused cue is a question, not a statement.
+WH_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "whom", "which"})
+REFUSALS = frozenset({"decline", "refuse", "fail", "wonder"})
+QUESTION_CONFIDENCE = 0.3
+REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
 
 
 @dataclass
@@ -170,8 +178,10 @@ class QuoteFinder:
     """The rules, bound to one document."""
 
     def __init__(self, doc: Doc, reporting: frozenset[str], beliefs: frozenset[str],
-                 documents: frozenset[str], stances: frozenset[str]) -> None:
+                 documents: frozenset[str], stances: frozenset[str],
+                 inanimate: frozenset[str] = frozenset()) -> None:
         self.doc = doc
+        self.inanimate = inanimate
         self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.stances = stances
         self.reporting = reporting
@@ -222,9 +232,13 @@ class QuoteFinder:
         start, end = self.trim(start, end)
         if end - start < 2:
             return None
+        if speaker is not None and speaker.lemma_.lower() in self.inanimate:
+            return None  # 'Each clip carried a watermark, suggesting ...': things do not speak
         end = self.through_colon_quote(end)
         kind, (start, end) = self.kind_of(start, end, verb)
         confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
+        if self.asks_not_says(start, verb):
+            confidence = QUESTION_CONFIDENCE
         self.used_cues.add(verb.i)
         return RawQuote(
             content=(start, end),
@@ -278,8 +292,8 @@ class QuoteFinder:
             if verb.dep_ == "acl":
                 return None  # 'a film called "Air Head"' names a work
             wanted = [c for c in rights if c.dep_ == "oprd" or c.lower_ in ("for", "on")]
-            if not wanted:
-                return None
+            if not wanted or any(c.lower_ in REFLEXIVES for c in verb.children):
+                return None  # 'a group that calls itself PR Puppets' names, it does not judge
             rights = [c for c in rights if c.i <= wanted[-1].i]
         objects = []
         for child in rights:
@@ -480,6 +494,21 @@ class QuoteFinder:
     def inside_statement(self, char: int) -> bool:
         return any(r.start <= char < r.end for r in self.statements)
 
+    def asks_not_says(self, start: int, verb: Token) -> bool:
+        """'OpenAI did not say whether the project was authorised' / 'declined to say how the
+        access was obtained' / 'asked whether it was legal': a question put to someone, not a
+        statement. The content opens with 'whether' or 'if', or with a wh-word under a cue that
+        is negated or declined."""
+        words = self.text[start : start + 12].lower().split()
+        first = words[0] if words else ""
+        if first in ("whether", "if"):
+            return True
+        if first not in WH_WORDS:
+            return False
+        refused = verb.head if verb.dep_ == "xcomp" else verb
+        return refused.lemma_.lower() in REFUSALS or any(
+            c.dep_ == "neg" for c in (*verb.children, *refused.children))
+
     def writer_asks(self, verb: Token) -> bool:
         """'Did OpenAI say that participation was voluntary?' is the writer's question, not a
         quote: the sentence ends in a question mark outside any quotation marks."""
@@ -665,6 +694,13 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     subjects = ("nsubj", "csubj", "nsubjpass") if passive_ok else ("nsubj", "csubj")
     for child in verb.children:
         if child.dep_ in subjects and not quoted(child):
+            if in_dateline(child):
+                # 'SAN FRANCISCO, Nov 26 - A group of artists ... said': the parser may hang the
+                # real subject on the place name
+                past = _past_dateline(child)
+                if past is None:
+                    continue
+                return past
             if child.lower_ in ("it", "there") and _is_expletive(child):
                 return None
             if child.lower_ in ("'s", "’s"):
@@ -693,13 +729,38 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
 def _past_dateline(subject: Token) -> Token | None:
     """'WASHINGTON -- President Obama, dedicating the museum, said': the dateline is no speaker."""
     tokens = list(subject.subtree)
-    if not (tokens[0].is_upper and (tokens[0].i == 0 or tokens[0].is_sent_start)):
+    end = dateline_end(tokens[0])
+    if end is None:
         return subject
-    dash = next((t for t in tokens[:4] if t.text in ("--", "—", "–", "-")), None)
-    if dash is None:
-        return subject
-    rest = [t for t in tokens if t.i > dash.i]
+    rest = [t for t in tokens if t.i > end]
     return next((t for t in rest if t.head not in rest and t.pos_ in ("PROPN", "NOUN")), None)
+
+
+def dateline_end(token: Token) -> int | None:
+    """'SAN FRANCISCO, Nov 26 (Wirewire) - A group ...' / 'WASHINGTON -- ...': the index of the
+    dash that ends a dateline, when this token opens a paragraph with one. A dateline is a place
+    in capitals at a paragraph's start, maybe a date and an outlet, then a dash; no verb."""
+    doc = token.doc
+    if not (token.is_upper and token.is_alpha and len(token) > 1):
+        return None
+    if token.i > 0 and "\n" not in doc[token.i - 1].text:
+        return None
+    for nxt in doc[token.i + 1 : token.i + DATELINE_TOKENS]:
+        if nxt.text in DASHES:
+            return nxt.i
+        if nxt.pos_ in ("VERB", "AUX") or "\n" in nxt.text or nxt.text in (".", "!", "?"):
+            return None
+    return None
+
+
+def in_dateline(token: Token) -> bool:
+    """Whether a token lies in the dateline of its paragraph (the dateline is never a speaker)."""
+    doc = token.doc
+    start = token.i
+    while start > 0 and token.i - start < DATELINE_TOKENS and "\n" not in doc[start - 1].text:
+        start -= 1
+    end = dateline_end(doc[start])
+    return end is not None and token.i < end
 
 
 def _is_expletive(token: Token) -> bool:
@@ -811,15 +872,17 @@ class QuoteExtractor:
     """Finds quotes and their speaker mentions; nlp/speakers.py resolves who the speakers are."""
 
     def __init__(self, name: str, reporting_verbs: str, belief_verbs: str, stance_verbs: str,
-                 document_nouns: str, include_beliefs: bool) -> None:
+                 document_nouns: str, include_beliefs: bool, inanimate_nouns: str) -> None:
         self.name = name
+        self.inanimate = word_set(inanimate_nouns)
         self.reporting = word_set(reporting_verbs)
         self.beliefs = word_set(belief_verbs) if include_beliefs else frozenset()
         self.stances = word_set(stance_verbs) if include_beliefs else frozenset()
         self.documents = word_set(document_nouns)
 
     def __call__(self, doc: Doc) -> Doc:
-        finder = QuoteFinder(doc, self.reporting, self.beliefs, self.documents, self.stances)
+        finder = QuoteFinder(doc, self.reporting, self.beliefs, self.documents, self.stances,
+                             self.inanimate)
         store_quotes(doc, finder.run())
         return doc
 
@@ -832,13 +895,14 @@ class QuoteExtractor:
         "stance_verbs": "stance_verbs",
         "document_nouns": "document_nouns",
         "include_beliefs": True,
+        "inanimate_nouns": "inanimate_nouns",
     },
     assigns=["doc.spans", "doc._.quotes"],
     requires=["token.dep", "token.lemma", "token.pos", "doc.sents"],
 )
 def make_quote_extractor(nlp: Language, name: str, reporting_verbs: str, belief_verbs: str,
-                         stance_verbs: str, document_nouns: str, include_beliefs: bool
-                         ) -> QuoteExtractor:
+                         stance_verbs: str, document_nouns: str, include_beliefs: bool,
+                         inanimate_nouns: str) -> QuoteExtractor:
     return QuoteExtractor(name, reporting_verbs, belief_verbs, stance_verbs, document_nouns,
-                          include_beliefs)
+                          include_beliefs, inanimate_nouns)
 

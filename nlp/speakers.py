@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from nlp.data import word_set, word_table
 from nlp.entities import clean_name
-from nlp.quotes import RawQuote, Sentences, raw_quotes, store_quotes
+from nlp.quotes import RawQuote, Sentences, in_dateline, raw_quotes, store_quotes
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
@@ -26,6 +26,8 @@ AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "sh
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 LOOKBACK_SENTENCES = 6
+# How many phrases deep an author or possessor is chased ('the artists' letter's headline').
+MAX_DEPTH = 4
 # What a resolution rule returns when it applies: (canonical name or None, role or None).
 Found = tuple[str | None, str | None] | None
 
@@ -41,6 +43,7 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.depth = 0
 
     def __call__(self, doc: Doc) -> Doc:
         quotes = raw_quotes(doc)
@@ -58,14 +61,7 @@ class SpeakerResolver:
         doc = sentences.doc
         head = doc[quote.speaker_head]
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
-        for rule in (self.named, self.document_author, self.relative, self.pronoun,
-                     self.description):
-            found = rule(sentences, head, mention, quote, quotes)
-            if found is not None:
-                canonical, role = found
-                break
-        else:
-            canonical, role = None, None
+        canonical, role = self.who(sentences, head, mention, quote, quotes)
         role = role or self.stated_role(head, mention)
         if canonical and role:
             stated_roles.setdefault(canonical, role)
@@ -73,44 +69,113 @@ class SpeakerResolver:
             role = stated_roles.get(canonical) or self.roles.get(canonical)
         quote.canonical, quote.role = canonical, role
 
+    def who(self, sentences: Sentences, head: Token, mention: Span, quote: RawQuote,
+            quotes: list[RawQuote]) -> tuple[str | None, str | None]:
+        """The first rule that applies to this mention decides (canonical, role)."""
+        for rule in (self.named, self.document_author, self.relative, self.pronoun,
+                     self.description):
+            found = rule(sentences, head, mention, quote, quotes)
+            if found is not None:
+                return found
+        return None, None
+
+    def who_is(self, sentences: Sentences, token: Token, quote: RawQuote,
+               quotes: list[RawQuote]) -> str | None:
+        """The canonical name of any noun phrase (an author, a possessor), by the same rules."""
+        if self.depth >= MAX_DEPTH:
+            return None  # 'the letter from the letter's authors': never chase a cycle
+        doc = sentences.doc
+        self.depth += 1
+        try:
+            return self.who(sentences, token, doc[token.left_edge.i : token.right_edge.i + 1],
+                            quote, quotes)[0]
+        finally:
+            self.depth -= 1
+
     # rules: each returns (canonical or None, role or None) when it applies ---------------------
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'OpenAI spokesperson Niko Felix said' -> Niko Felix (the entity holding the head)."""
-        ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS]
+        appositive = _appositive_name(head)
+        if appositive is not None:
+            return appositive, None
+        ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
         if not ents:
             return None
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
-        if holding is None and head.lemma_.lower() in self.role_nouns | self.descriptions.keys():
+        noun = head.lemma_.lower()
+        if holding is None and self.descriptions.get(noun) in ("group", "org"):
+            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not
+            holding = next((e for e in ents if e.root.head.i == head.i
+                            and e.root.dep_ == "compound"), None)
+        if holding is None and noun in self.role_nouns | self.descriptions.keys():
             return None  # 'a spokesperson for OpenAI': the entity is the employer, not the speaker
         ent = holding or ents[-1]
         return ent.kb_id_ or clean_name(ent.text), None
 
     def document_author(self, sentences: Sentences, head: Token, mention: Span,
                         quote: RawQuote, quotes: list[RawQuote]) -> Found:
-        """'A statement from OpenAI said' / 'the letter reads' -> the document's author, when the
-        mention names it or an earlier sentence says who published it."""
+        """'A statement from OpenAI said' / 'the letter reads' / 'The artists' letter said' /
+        'The letter, published by a group calling itself PR Puppets, says' -> the document's
+        author, when the mention names it or an earlier sentence says who published it."""
         if head.lemma_.lower() not in self.documents:
             return None
         for ent in mention.ents:
-            if ent.label_ in SPEAKING_LABELS:
+            if ent.label_ in SPEAKING_LABELS and not in_dateline(ent[0]):
                 return ent.kb_id_ or clean_name(ent.text), None
-        if not _is_definite(head):
-            return None, None
-        for earlier in _earlier_tokens(sentences, head):
-            if earlier.lemma_ != head.lemma_ or earlier.dep_ not in ("dobj", "nsubjpass"):
+        author = self.author_of(sentences, head, quote, quotes)
+        if author is not None or not _is_definite(head):
+            return author, None
+        for earlier in reversed(sentences.doc[: head.i]):  # a document is named once, early
+            if earlier.lemma_ != head.lemma_:
                 continue
-            verb = earlier.head
-            if verb.lemma_.lower() not in AUTHORING_LEMMAS:
-                continue
-            author = next((c for c in verb.children if c.dep_ in ("nsubj", "agent")), None)
-            if author is not None and author.dep_ == "agent":
-                author = next((c for c in author.children if c.dep_ == "pobj"), None)
-            entity = _entity_of(author) if author is not None else None
-            if entity is not None:
-                return entity, None
+            author = self.author_of(sentences, earlier, quote, quotes)
+            if author is not None:
+                return author, None
         return None, None
+
+    def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
+                  quotes: list[RawQuote]) -> str | None:
+        """Who wrote this document, from its own phrase: a possessor ('the artists' letter',
+        'its headline'), 'from X', 'published by X', or the subject of 'X published the letter'.
+        """
+        for child in document.children:
+            if child.dep_ == "poss":
+                if child.lower_ in ("its", "their"):
+                    return self.earlier_document_author(sentences, child, quote, quotes)
+                return self.who_is(sentences, child, quote, quotes)
+            if child.dep_ == "prep" and child.lower_ in ("from", "by"):
+                source = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if source is not None:
+                    return self.who_is(sentences, source, quote, quotes)
+            if child.dep_ in ("acl", "relcl") and child.lemma_.lower() in AUTHORING_LEMMAS:
+                author = _author_of_verb(child)
+                if author is not None and author.lower_ not in ("which", "that"):
+                    return self.who_is(sentences, author, quote, quotes)
+        if document.dep_ in ("dobj", "nsubjpass") and document.head.lemma_.lower() in (
+                AUTHORING_LEMMAS):
+            author = _author_of_verb(document.head)
+            if author is not None:
+                return self.who_is(sentences, author, quote, quotes)
+        return None
+
+    def earlier_document_author(self, sentences: Sentences, pronoun: Token, quote: RawQuote,
+                                quotes: list[RawQuote]) -> str | None:
+        """'An open letter from X went up ... Its headline reads' / 'The letter argues ... Its
+        headline reads': the author of the nearest earlier document, else of the document the
+        quote before was given to."""
+        for earlier in _earlier_tokens(sentences, pronoun):
+            if earlier.lemma_.lower() in self.documents and earlier.i != pronoun.head.i:
+                author = self.author_of(sentences, earlier, quote, quotes)
+                if author is not None:
+                    return author
+        for earlier in reversed(quotes[: quotes.index(quote)] if quote in quotes else []):
+            if earlier.speaker_head is not None:
+                if sentences.doc[earlier.speaker_head].lemma_.lower() in self.documents:
+                    return earlier.canonical
+                return None
+        return None
 
     def relative(self, sentences: Sentences, head: Token, mention: Span,
                  quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -131,7 +196,10 @@ class SpeakerResolver:
         previous = _previous_speaker(quotes, quote, doc)
         if previous is not None and previous[1] in labels:
             nearest = _nearest_entity(sentences, head, labels)
-            if nearest is None or nearest[2] <= previous[2]:
+            if nearest is None or nearest[2] <= previous[2] or (
+                    kind != "person" and not _subject_since(sentences, previous[2], head, labels)):
+                # 'The group said ... In a statement on its Hugging Face page it said': the
+                # speaker stays the topic until another organisation becomes a subject
                 return previous[0], None
         nearest = _nearest_entity(sentences, head, labels)
         return (nearest[0] if nearest else None), None
@@ -143,9 +211,15 @@ class SpeakerResolver:
         doc = sentences.doc
         noun = head.lemma_.lower()
         kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
-        if kind is None or not _is_definite(head):
+        if kind is None:
             return None
-        tied = _tied_entity(sentences, head)
+        named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
+        if named is not None:
+            return named, None
+        if not _is_definite(head):
+            return None
+        tied = _tied_entity(sentences, head) or (
+            _named_near(sentences, head, self.descriptions) if kind == "group" else None)
         if tied is not None:
             return tied, None
         if kind == "person":
@@ -184,6 +258,16 @@ class SpeakerResolver:
 # --- helpers ------------------------------------------------------------------------------------
 
 
+def _author_of_verb(verb: Token) -> Token | None:
+    """The subject or passive agent of an authoring verb."""
+    for child in verb.children:
+        if child.dep_ == "nsubj":
+            return child
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
 def _is_definite(head: Token) -> bool:
     return any(c.dep_ == "det" and c.lower_ in DEFINITE for c in head.children) or any(
         c.dep_ == "poss" for c in head.children)
@@ -217,9 +301,22 @@ def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...]
     """The nearest earlier entity with one of these labels, within a few sentences."""
     first = sentences.back(head, LOOKBACK_SENTENCES)
     for ent in reversed(sentences.doc.ents):
-        if ent.end <= head.i and ent.start >= first and ent.label_ in labels:
+        if ent.end <= head.i and ent.start >= first and ent.label_ in labels and not in_dateline(
+                ent[0]):
             return ent.kb_id_ or clean_name(ent.text), ent.label_, ent.start_char
     return None
+
+
+def _subject_since(sentences: Sentences, start_char: int, head: Token,
+                   labels: tuple[str, ...]) -> bool:
+    """Whether an entity with these labels is the subject of a clause between a character offset
+    and this token (a new topic), within the lookback."""
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for ent in sentences.doc.ents:
+        if start_char < ent.start_char and ent.end <= head.i and ent.start >= first and (
+                ent.label_ in labels and ent.root.dep_ in ("nsubj", "nsubjpass")):
+            return True
+    return False
 
 
 def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
@@ -234,13 +331,70 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
     return None
 
 
+def _kind(token: Token, descriptions: dict[str, str]) -> str | None:
+    """What a description noun may point to ('artists' -> group), by lemma or by form."""
+    return descriptions.get(token.lemma_.lower()) or descriptions.get(token.lower_)
+
+
+def _appositive_name(head: Token) -> str | None:
+    """'One of the signatories, the illustrator Tess Achterberg, said' -> Tess Achterberg: an
+    appositive naming a person or group; 'A spokesperson for OpenAI, Niko Felix, said' too."""
+    if head.ent_type_ in SPEAKING_LABELS:
+        return None
+    for child in head.children:
+        if child.dep_ == "appos":
+            ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+            if ent is not None and ent.label_ in SPEAKING_LABELS and ent.root.i == child.i:
+                return ent.kb_id_ or clean_name(ent.text)
+            if ent is None:  # 'the illustrator Tess Achterberg': the name is the noun's own appos
+                return _appositive_name(child)
+    return None
+
+
+def _named_by(head: Token) -> str | None:
+    """'The group, which calls itself PR Puppets, said' / 'artists calling themselves PR Puppets'
+    / 'PR Puppets, the group' -> the name the phrase gives itself."""
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl") and child.lemma_ in NAMING_LEMMAS:
+            entity = _entity_of(child)
+            if entity is not None:
+                return entity
+        if child.dep_ == "appos":
+            entity = _entity_of_head(child)
+            if entity is not None:
+                return entity
+    return None
+
+
+def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str]) -> str | None:
+    """'Artists leaked access ... The group, which calls itself PR Puppets, said ... The artists'
+    letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group a
+    nearby sentence names ('calls itself', an appositive), the nearest before, else the next two
+    sentences when no organisation is named in between."""
+    doc = sentences.doc
+    for earlier in _earlier_tokens(sentences, head):
+        if _kind(earlier, descriptions) == "group":
+            named = _named_by(earlier)
+            if named is not None:
+                return named
+    last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
+    for token in doc[head.i + 1 : last]:
+        if token.ent_type_ in ("ORG", "NORP") and _kind(token.head, descriptions) is None:
+            return None  # another organisation comes first: the text does not say which
+        if _kind(token, descriptions) == "group" and _is_definite(token):
+            named = _named_by(token)
+            if named is not None:
+                return named
+    return None
+
+
 def _tied_entity(sentences: Sentences, head: Token) -> str | None:
     """An earlier mention of the same noun tied to an entity: 'a group of artists calling
     themselves PR Puppets', 'PR Puppets, a group of artists', 'Sora Turbo, the model'."""
     for earlier in _earlier_tokens(sentences, head):
         if earlier.lemma_ != head.lemma_ or earlier.i == head.i:
             continue
-        if earlier.ent_type_ in GROUP_LABELS:
+        if earlier.ent_type_ in GROUP_LABELS and not in_dateline(earlier):
             return _entity_of(earlier)
         phrase = earlier
         while phrase.dep_ == "pobj" and phrase.head.lower_ == "of" and phrase.head.head.pos_ in (
@@ -251,7 +405,11 @@ def _tied_entity(sentences: Sentences, head: Token) -> str | None:
                 entity = _entity_of(child)
                 if entity is not None:
                     return entity
-        if phrase.dep_ == "appos" and phrase.head.ent_type_ in GROUP_LABELS:
+        named = _named_by(phrase)  # 'the nurses, who call themselves Nurses United'
+        if named is not None:
+            return named
+        if phrase.dep_ == "appos" and phrase.head.ent_type_ in GROUP_LABELS and not in_dateline(
+                phrase.head):
             return _entity_of(phrase.head)
     return None
 
