@@ -3,7 +3,7 @@ select
     s.speaker,
     left(s.text, 70) as statement,
     count(distinct a.outlet) as n_outlets,
-    list(distinct a.outlet order by a.outlet) as outlets,
+    list(distinct coalesce(a.site_name, a.outlet)) as outlets,
     min(coalesce(a.published_at, a.first_seen_at)) as first_ran_at
 from statements as s
 inner join quotes as q on q.statement_id = s.statement_id

@@ -67,7 +67,7 @@ select
     r.rank,
     a.article_id,
     a.title,
-    a.outlet,
+    coalesce(a.site_name, a.outlet) as outlet,
     a.url,
     a.published_at,
     a.is_relevant,

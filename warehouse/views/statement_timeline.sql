@@ -4,7 +4,7 @@ create or replace view statement_timeline as
 with appearances as (
     select
         q.statement_id,
-        a.outlet,
+        coalesce(a.site_name, a.outlet) as outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
     from quotes as q
     inner join articles as a on a.article_id = q.article_id
@@ -29,7 +29,7 @@ select
     s.organisation,
     s.text,
     s.first_seen_at,
-    first_article.outlet as first_outlet,
+    coalesce(first_article.site_name, first_article.outlet) as first_outlet,
     first_article.title as first_title,
     first_article.url as first_url,
     sp.first_appeared_at,
@@ -51,7 +51,7 @@ comment on column statement_timeline.speaker_role is 'Their role, e.g. OpenAI sp
 comment on column statement_timeline.organisation is 'The organisation they speak for.';
 comment on column statement_timeline.text is 'The fullest wording found.';
 comment on column statement_timeline.first_seen_at is 'When it first appeared: publication time of its first article (UTC).';
-comment on column statement_timeline.first_outlet is 'Outlet of the article where it first appeared.';
+comment on column statement_timeline.first_outlet is 'Outlet (its own name, else its domain) of the article where it first appeared.';
 comment on column statement_timeline.first_title is 'Headline of that article.';
 comment on column statement_timeline.first_url is 'Address of that article.';
 comment on column statement_timeline.first_appeared_at is 'Earliest publication time of an article quoting it (UTC).';
@@ -60,4 +60,4 @@ comment on column statement_timeline.spread_hours is 'Hours between its first an
 comment on column statement_timeline.n_days is 'Distinct days (UTC) on which articles quoted it.';
 comment on column statement_timeline.n_articles is 'Articles quoting it.';
 comment on column statement_timeline.n_outlets is 'Outlets quoting it.';
-comment on column statement_timeline.outlets is 'Those outlets, alphabetically.';
+comment on column statement_timeline.outlets is 'Those outlets by name (else domain), alphabetically.';
