@@ -28,6 +28,8 @@ DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 LOOKBACK_SENTENCES = 6
 # How many phrases deep an author or possessor is chased ('the artists' letter's headline').
 MAX_DEPTH = 4
+# 'PR Puppets described ... "We never ...," the group wrote.': a quotation may hold sentences.
+RECENT_SENTENCES = 3
 # What a resolution rule returns when it applies: (canonical name or None, role or None).
 Found = tuple[str | None, str | None] | None
 
@@ -87,8 +89,14 @@ class SpeakerResolver:
         doc = sentences.doc
         self.depth += 1
         try:
-            return self.who(sentences, token, doc[token.left_edge.i : token.right_edge.i + 1],
-                            quote, quotes)[0]
+            found = self.who(sentences, token, doc[token.left_edge.i : token.right_edge.i + 1],
+                             quote, quotes)[0]
+            of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            members = next((c for c in of.children if c.dep_ == "pobj"), None) if of else None
+            if found is None and members is not None and token.ent_type_ not in SPEAKING_LABELS:
+                # 'A group of nurses calling itself X published a letter': the nurses wrote it
+                found = self.who_is(sentences, members, quote, quotes)
+            return found
         finally:
             self.depth -= 1
 
@@ -99,7 +107,7 @@ class SpeakerResolver:
         """'OpenAI spokesperson Niko Felix said' -> Niko Felix (the entity holding the head)."""
         appositive = _appositive_name(head)
         if appositive is not None:
-            return appositive, None
+            return appositive
         ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
         if not ents:
             return None
@@ -193,6 +201,10 @@ class SpeakerResolver:
         if kind is None:
             return None
         labels = ("PERSON",) if kind == "person" else ("ORG", "NORP")
+        document = self.document_before(sentences, head, quote, quotes)
+        if head.lower_ == "it" and document is not None:
+            # 'The letter accuses OpenAI of ... It says ...': the document goes on speaking
+            return document.canonical, None
         previous = _previous_speaker(quotes, quote, doc)
         if previous is not None and previous[1] in labels:
             nearest = _nearest_entity(sentences, head, labels)
@@ -204,6 +216,18 @@ class SpeakerResolver:
         nearest = _nearest_entity(sentences, head, labels)
         return (nearest[0] if nearest else None), None
 
+    def document_before(self, sentences: Sentences, head: Token, quote: RawQuote,
+                        quotes: list[RawQuote]) -> RawQuote | None:
+        """The quote just before, when a document spoke it in this or the previous sentence."""
+        earlier = [q for q in quotes[: quotes.index(quote)] if q.speaker_head is not None
+                   and q.speaker_head < head.i]
+        if not earlier:
+            return None
+        last = max(earlier, key=lambda q: q.speaker_head)
+        speaker = sentences.doc[last.speaker_head]
+        near = sentences.index[head.i] - sentences.index[speaker.i] <= 1
+        return last if near and speaker.lemma_.lower() in self.documents else None
+
     def description(self, sentences: Sentences, head: Token, mention: Span,
                     quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'the spokesperson', 'the company', 'the artists', 'the group' -> an earlier entity the
@@ -211,17 +235,19 @@ class SpeakerResolver:
         doc = sentences.doc
         noun = head.lemma_.lower()
         kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
-        if kind is None:
-            return None
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
-        if named is not None:
+        if named is not None and not head.ent_type_:
             return named, None
-        if not _is_definite(head):
+        if not _is_definite(head) or head.ent_type_:
             return None
-        tied = _tied_entity(sentences, head) or (
-            _named_near(sentences, head, self.descriptions) if kind == "group" else None)
+        tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
+            sentences, head) or (
+            _named_near(sentences, head, self.descriptions) or _recent_subject(sentences, head)
+            if kind == "group" else None)
         if tied is not None:
             return tied, None
+        if kind is None:
+            return None
         if kind == "person":
             for earlier in reversed(quotes[: quotes.index(quote)]):
                 if earlier.canonical and earlier.role and noun in earlier.role.lower():
@@ -307,6 +333,30 @@ def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...]
     return None
 
 
+def _same_description(sentences: Sentences, head: Token, quote: RawQuote,
+                      quotes: list[RawQuote]) -> str | None:
+    """'"...," the group wrote. ... "...," the group said.' -> whoever the same description
+    spoke for last time, within the lookback."""
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for earlier in reversed(quotes[: quotes.index(quote)] if quote in quotes else []):
+        if earlier.speaker_head is None or not first <= earlier.speaker_head < head.i:
+            continue
+        if sentences.doc[earlier.speaker_head].lemma_ == head.lemma_ and earlier.canonical:
+            return earlier.canonical
+    return None
+
+
+def _recent_subject(sentences: Sentences, head: Token) -> str | None:
+    """'In a statement, PR Puppets described the leak as a last resort. "...," the group wrote.'
+    -> the organisation that is the subject of a clause in the last few sentences."""
+    first = sentences.back(head, RECENT_SENTENCES)
+    for ent in reversed(sentences.doc.ents):
+        if first <= ent.start and ent.end <= head.i and ent.label_ in ("ORG", "NORP") and (
+                ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]):
+            return ent.kb_id_ or clean_name(ent.text)
+    return None
+
+
 def _subject_since(sentences: Sentences, start_char: int, head: Token,
                    labels: tuple[str, ...]) -> bool:
     """Whether an entity with these labels is the subject of a clause between a character offset
@@ -336,18 +386,24 @@ def _kind(token: Token, descriptions: dict[str, str]) -> str | None:
     return descriptions.get(token.lemma_.lower()) or descriptions.get(token.lower_)
 
 
-def _appositive_name(head: Token) -> str | None:
-    """'One of the signatories, the illustrator Tess Achterberg, said' -> Tess Achterberg: an
-    appositive naming a person or group; 'A spokesperson for OpenAI, Niko Felix, said' too."""
+def _appositive_name(head: Token) -> tuple[str, str | None] | None:
+    """'One of the signatories, the illustrator Tess Achterberg, said' -> (Tess Achterberg,
+    'illustrator'): an appositive naming a person or group, with the words it names them by;
+    'A spokesperson for OpenAI, Niko Felix, said' too."""
     if head.ent_type_ in SPEAKING_LABELS:
         return None
     for child in head.children:
-        if child.dep_ == "appos":
-            ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
-            if ent is not None and ent.label_ in SPEAKING_LABELS and ent.root.i == child.i:
-                return ent.kb_id_ or clean_name(ent.text)
-            if ent is None:  # 'the illustrator Tess Achterberg': the name is the noun's own appos
-                return _appositive_name(child)
+        if child.dep_ != "appos":
+            continue
+        ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+        if ent is not None and ent.label_ in SPEAKING_LABELS and ent.root.i == child.i:
+            return ent.kb_id_ or clean_name(ent.text), None
+        if ent is None:  # 'the illustrator Tess Achterberg': the name is the noun's own appos
+            named = _appositive_name(child)
+            if named is not None:
+                words = [t.text for t in child.subtree if not t.ent_type_ and t.dep_ != "det"
+                         and not t.is_punct]
+                return named[0], " ".join(words) or None
     return None
 
 
