@@ -79,12 +79,28 @@ class EntityLinker:
         surnames: dict[str, str] = {}
         first_seen: dict[str, int] = {}
         linked: list[Span] = []
+        named = {surname(e.text).lower() for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
+        missed = {k: v for k, v in _missed_full_names(doc).items() if k not in named}
+        for ent in doc.ents:
+            key = ent.text.lower()
+            if len(ent) == 1 and key in missed and missed[key].end <= ent.start and (
+                    key not in surnames):
+                # 'Maren Solvik, an animator, ... Solvik said': the model missed the full name
+                full = missed[key]
+                surnames[key], first_seen[key] = full.text, full.end
+                linked.append(Span(doc, full.start, full.end, label="PERSON", kb_id=full.text))
+        two_words: dict[str, tuple[str, str]] = {}
         for ent in doc.ents:
             canonical, label = self._link(ent, surnames)
             if label == "PERSON" and canonical and " " in canonical:
                 key = surname(canonical).lower()
                 if key not in surnames:
                     surnames[key], first_seen[key] = canonical, ent.end
+            elif len(ent) == 1 and label in ("ORG", "GPE") and ent.text.lower() in two_words:
+                # 'Ilse Varga (tagged ORG) ... Varga said', 'Goldman Sachs ... Sachs': one name
+                canonical, label = two_words[ent.text.lower()]
+            elif _two_proper_nouns(ent) and not ent.ent_id_ and label in ("ORG", "PERSON"):
+                two_words.setdefault(ent[-1].lower_, (canonical or ent.text, label))
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
         linked += self._missed_surnames(doc, surnames, first_seen)
         doc.ents = sorted(linked, key=lambda span: span.start)
@@ -114,6 +130,28 @@ class EntityLinker:
             # A lone surname after the full name: the model often mislabels it as ORG or GPE.
             return surnames[name.lower()], "PERSON"
         return (name or None), ent.label_
+
+
+def _two_proper_nouns(ent: Span) -> bool:
+    return len(ent) == 2 and all(t.pos_ == "PROPN" and t.is_title for t in ent)
+
+
+def _missed_full_names(doc: Doc) -> dict[str, Span]:
+    """Two capitalised proper nouns outside any entity ('Maren Solvik, an animator'), by their
+    last word: a full name the model missed, kept only if the surname is later an entity."""
+    found: dict[str, Span] = {}
+    for token in doc[1:]:
+        first = doc[token.i - 1]
+        before = doc[token.i - 2] if token.i > 1 else None
+        if not (token.pos_ == first.pos_ == "PROPN" and token.is_title and first.is_title):
+            continue
+        if token.ent_type_ or first.ent_type_ or (before is not None and before.pos_ == "PROPN"):
+            continue
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if after is not None and after.pos_ == "PROPN":
+            continue
+        found.setdefault(token.lower_, doc[first.i : token.i + 1])
+    return found
 
 
 @Language.factory(

@@ -599,9 +599,8 @@ def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
         return None
     after = _char_end(doc[nxt]) if doc[nxt].text == "," else doc[nxt].idx
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
-    if region is None or any(c in finder.text[_char_end(verb) : region.open_mark]
-                             for c in ".!?\n"):
-        return None  # '... unless each of them agrees.\n"None of this ..."': a new sentence
+    if region is None or "\n" in finder.text[_char_end(verb) : region.open_mark]:
+        return None  # '... unless each of them agrees.\n"None of this ..."': a new paragraph
     return region.start, region.end, "cue_then_quote"
 
 
