@@ -242,8 +242,8 @@ class SpeakerResolver:
             return None
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
-            _named_near(sentences, head, self.descriptions) or _recent_subject(sentences, head)
-            if kind == "group" else None)
+            _named_near(sentences, head, self.descriptions)
+            or _recent_subject(sentences, head, quotes) if kind == "group" else None)
         if tied is not None:
             return tied, None
         if kind is None:
@@ -346,13 +346,17 @@ def _same_description(sentences: Sentences, head: Token, quote: RawQuote,
     return None
 
 
-def _recent_subject(sentences: Sentences, head: Token) -> str | None:
+def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote]) -> str | None:
     """'In a statement, PR Puppets described the leak as a last resort. "...," the group wrote.'
-    -> the organisation that is the subject of a clause in the last few sentences."""
+    -> the organisation that is the subject of a clause in the last few sentences, outside
+    anything quoted, for a singular collective ('the group', not 'the artists')."""
+    if head.tag_ != "NN":
+        return None
     first = sentences.back(head, RECENT_SENTENCES)
     for ent in reversed(sentences.doc.ents):
         if first <= ent.start and ent.end <= head.i and ent.label_ in ("ORG", "NORP") and (
-                ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]):
+                ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]) and not any(
+                q.content[0] <= ent.start_char < q.content[1] for q in quotes):
             return ent.kb_id_ or clean_name(ent.text)
     return None
 
@@ -392,6 +396,16 @@ def _appositive_name(head: Token) -> tuple[str, str | None] | None:
     'A spokesperson for OpenAI, Niko Felix, said' too."""
     if head.ent_type_ in SPEAKING_LABELS:
         return None
+    for prep in head.children:
+        # 'A spokesperson for OpenAI, Niko Felix, said': the parser hangs the name on OpenAI
+        employer = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if prep.dep_ != "prep" or employer is None:
+            continue
+        for child in employer.children:
+            ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+            if child.dep_ == "appos" and ent is not None and ent.label_ == "PERSON":
+                role = head.doc[head.left_edge.i : employer.i + 1].text
+                return ent.kb_id_ or clean_name(ent.text), role
     for child in head.children:
         if child.dep_ != "appos":
             continue
@@ -424,11 +438,11 @@ def _named_by(head: Token) -> str | None:
 
 def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str]) -> str | None:
     """'Artists leaked access ... The group, which calls itself PR Puppets, said ... The artists'
-    letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group a
-    nearby sentence names ('calls itself', an appositive), the nearest before, else the next two
+    letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group the
+    text names ('calls itself', an appositive), the nearest before, else in the next two
     sentences when no organisation is named in between."""
     doc = sentences.doc
-    for earlier in _earlier_tokens(sentences, head):
+    for earlier in reversed(doc[: head.i]):  # a name a group is given holds for the article
         if _kind(earlier, descriptions) == "group":
             named = _named_by(earlier)
             if named is not None:
