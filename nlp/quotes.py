@@ -49,6 +49,9 @@ DATELINE_TOKENS = 14
 WH_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "whom", "which"})
 REFUSALS = frozenset({"decline", "refuse", "fail", "wonder"})
 QUESTION_CONFIDENCE = 0.3
+# A block quote that lost its marks: at most so many paragraphs, each in the first person.
+BLOCK_PARAGRAPHS = 8
+FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours"})
 REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
 
 
@@ -192,6 +195,7 @@ class QuoteFinder:
         self.sentences = Sentences(doc)
         self.used_cues: set[int] = set()
         self.quotes: list[RawQuote] = []
+        self.blocks: list[tuple[int, int]] = []  # block quotes that lost their marks
 
     def run(self) -> list[RawQuote]:
         for token in self.doc:
@@ -218,7 +222,7 @@ class QuoteFinder:
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
             return None
         speaker = find_speaker(verb, self.quoted)
-        if lemma == "read" and (speaker is None or speaker.lemma_.lower() not in self.documents):
+        if lemma == "read" and not self.is_document(speaker):
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
                      content_before_cue, content_around_cue, content_as_cue_puts_it,
@@ -229,6 +233,8 @@ class QuoteFinder:
                 break
         else:
             return None
+        if name == "block_quote":
+            return self.block_quotes(start, end, verb, speaker)
         start, end = self.trim(start, end)
         if end - start < 2:
             return None
@@ -249,6 +255,41 @@ class QuoteFinder:
             confidence=round(confidence + (0.05 if kind == "direct" else 0.0), 2),
             rule=name,
         )
+
+    def is_document(self, speaker: Token | None) -> bool:
+        """'The letter reads', or 'It reads' right after a sentence whose subject is a document
+        ('The letter accuses OpenAI of ... It reads in full:')."""
+        if speaker is None:
+            return False
+        if speaker.lemma_.lower() in self.documents:
+            return True
+        number = self.sentences.index[speaker.i]
+        if speaker.lower_ != "it" or number == 0:
+            return False
+        before = self.sentences.spans[number - 1]
+        return any(t.dep_ in SUBJECTS and t.head == before.root
+                   and t.lemma_.lower() in self.documents for t in before)
+
+    def block_quotes(self, start: int, end: int, verb: Token, speaker: Token | None
+                     ) -> RawQuote:
+        """'The letter reads:' then paragraphs without quotation marks (a block quote whose
+        marks the page's markup carried): one direct quote per paragraph, same cue and
+        speaker."""
+        self.blocks.append((start, end))
+        self.used_cues.add(verb.i)
+        quotes = []
+        pos = start
+        for paragraph in self.text[start:end].split("\n"):
+            if paragraph.strip():
+                first, last = self.trim(pos, pos + len(paragraph))
+                quotes.append(RawQuote(
+                    content=(first, last), cue=cue_span(verb), kind="direct",
+                    speaker=mention_span(speaker) if speaker is not None else None,
+                    speaker_head=speaker.i if speaker is not None else None,
+                    confidence=0.8 if speaker is not None else 0.65, rule="block_quote"))
+            pos += len(paragraph) + 1
+        self.quotes.extend(quotes[1:])
+        return quotes[0]
 
     def from_quoted_words(self, verb: Token) -> RawQuote | None:
         """'Christie blasted Clinton as a "disgrace".' / 'The union called Clinton a "champion"
@@ -492,7 +533,10 @@ class QuoteFinder:
     # helpers ---------------------------------------------------------------------------------
 
     def inside_statement(self, char: int) -> bool:
-        return any(r.start <= char < r.end for r in self.statements)
+        return any(r.start <= char < r.end for r in self.statements) or self.inside_block(char)
+
+    def inside_block(self, char: int) -> bool:
+        return any(start <= char < end for start, end in self.blocks)
 
     def asks_not_says(self, start: int, verb: Token) -> bool:
         """'OpenAI did not say whether the project was authorised' / 'declined to say how the
@@ -521,7 +565,7 @@ class QuoteFinder:
         return self.inside_region(token.idx)
 
     def inside_region(self, char: int) -> bool:
-        return any(r.start <= char < r.end for r in self.regions)
+        return any(r.start <= char < r.end for r in self.regions) or self.inside_block(char)
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Drop surrounding spaces, commas and colons, a leading "that", and quotation marks
@@ -585,7 +629,32 @@ def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is not None:
         return region.start, region.end, "colon_quote"
+    block = block_after(finder.text, _char_end(doc[colon]))
+    if block is not None:
+        return block[0], block[1], "block_quote"
     return after, _char_end(finder.sentences.of(doc[colon])[-1]), "colon"
+
+
+def block_after(text: str, colon_end: int) -> tuple[int, int] | None:
+    """The paragraphs after a colon that ends a paragraph, while they speak in the first person
+    or in capitals (a headline): a block quote that lost its marks in extraction. None when the
+    colon does not end its paragraph or no such paragraph follows."""
+    line_end = text.find("\n", colon_end)
+    if line_end < 0 or text[colon_end:line_end].strip():
+        return None
+    start = end = line_end + 1
+    paragraphs = text[start:].split("\n")
+    for paragraph in paragraphs[:BLOCK_PARAGRAPHS]:
+        words = set(re.findall(r"[a-z]+", paragraph.lower()))
+        letters = [c for c in paragraph if c.isalpha()]
+        shouting = len(letters) > 8 and all(c.isupper() for c in letters)
+        if paragraph.strip() and not (words & FIRST_PERSON or shouting):
+            break
+        if any(mark in paragraph for mark in "“”\"«»"):
+            break  # a quotation inside: the writer speaks again
+        end += len(paragraph) + 1
+    end = end - 1
+    return (start, end) if end > start else None
 
 
 def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:

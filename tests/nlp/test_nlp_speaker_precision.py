@@ -36,3 +36,5 @@ def test_speaker_precision(sora_nlp, case_id):
         assert case["speaker_text_not"] not in (quote.speaker or ""), quote
     if "role" in case:
         assert quote.speaker_role == case["role"], quote
+    if "kind" in case:
+        assert quote.kind == case["kind"], quote
