@@ -47,7 +47,7 @@ DASHES = frozenset({"-", "--", "—", "–", "―"})
 DATELINE_TOKENS = 14
 # Content opening with one of these after a negated or refused cue is a question, not a statement.
 WH_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "whom", "which"})
-REFUSALS = frozenset({"decline", "refuse", "fail", "wonder"})
+REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 QUESTION_CONFIDENCE = 0.3
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
@@ -243,7 +243,7 @@ class QuoteFinder:
         end = self.through_colon_quote(end)
         kind, (start, end) = self.kind_of(start, end, verb)
         confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
-        if self.asks_not_says(start, verb):
+        if self.asks_not_says(start, verb, speaker):
             confidence = QUESTION_CONFIDENCE
         self.used_cues.add(verb.i)
         return RawQuote(
@@ -538,11 +538,12 @@ class QuoteFinder:
     def inside_block(self, char: int) -> bool:
         return any(start <= char < end for start, end in self.blocks)
 
-    def asks_not_says(self, start: int, verb: Token) -> bool:
+    def asks_not_says(self, start: int, verb: Token, speaker: Token | None) -> bool:
         """'OpenAI did not say whether the project was authorised' / 'declined to say how the
-        access was obtained' / 'asked whether it was legal': a question put to someone, not a
-        statement. The content opens with 'whether' or 'if', or with a wh-word under a cue that
-        is negated or declined."""
+        access was obtained' / 'asked whether it was legal' / 'testers were never told how it was
+        used': a question put to someone, not a statement. The content opens with 'whether' or
+        'if', or with a wh-word under a cue that is negated, declined, a question, or has no
+        speaker."""
         words = self.text[start : start + 12].lower().split()
         first = words[0] if words else ""
         if first in ("whether", "if"):
@@ -550,7 +551,7 @@ class QuoteFinder:
         if first not in WH_WORDS:
             return False
         refused = verb.head if verb.dep_ == "xcomp" else verb
-        return refused.lemma_.lower() in REFUSALS or any(
+        return speaker is None or refused.lemma_.lower() in REFUSALS or any(
             c.dep_ == "neg" for c in (*verb.children, *refused.children))
 
     def writer_asks(self, verb: Token) -> bool:
