@@ -1,6 +1,6 @@
 """The NLP stage as plain functions: texts in, `DocAnalysis` records out.
 
-`analyze_texts` streams (doc_id, text) pairs through `nlp.pipe` in batches; texts not in English
+`analyze_texts` streams (doc_id, text) pairs through one `nlp.pipe`; texts not in English
 are recorded with their language and skipped before any parsing. `extract_jsonl` is the
 `presswatch extract` contract: JSON lines in, JSON lines out.
 """
@@ -8,9 +8,9 @@ are recorded with their language and skipped before any parsing. `extract_jsonl`
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
-from itertools import islice
 from typing import IO
 
 from spacy.language import Language
@@ -35,19 +35,33 @@ def analyze_texts(
     nlp: Language | None = None,
 ) -> Iterator[DocAnalysis]:
     """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included.
-    Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline across calls."""
+
+    One `nlp.pipe` serves the whole stream, so with n_process > 1 the worker processes start
+    once, and items are read lazily: a caller can feed texts as they are extracted and consume
+    analyses as they come. Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline.
+    """
     nlp = nlp or build_pipeline(story)
-    iterator = iter(items)
-    while chunk := list(islice(iterator, batch_size * max(1, n_process))):
-        verdicts = [(doc_id, text, *is_english(text)) for doc_id, text in chunk]
-        english = ((text, doc_id) for doc_id, text, ok, _ in verdicts if ok)
-        docs = nlp.pipe(english, as_tuples=True, batch_size=batch_size, n_process=n_process)
-        for doc_id, _text, ok, language in verdicts:
-            if not ok:
-                yield DocAnalysis(doc_id, language, f"language {language}", [], [])
-                continue
-            doc, _ = next(docs)
-            yield analysis_of(doc_id, doc)
+    # Every item's verdict in input order; English ones wait here for their parse to come back.
+    verdicts: deque[tuple[str, str | None]] = deque()
+
+    def english() -> Iterator[tuple[str, str]]:
+        for doc_id, text in items:
+            ok, language = is_english(text)
+            verdicts.append((doc_id, None if ok else language))
+            if ok:
+                yield text, doc_id
+
+    docs = nlp.pipe(english(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    for doc, doc_id in docs:
+        while verdicts:
+            queued_id, language = verdicts.popleft()
+            if language is None:
+                break
+            yield DocAnalysis(queued_id, language, f"language {language}", [], [])
+        yield analysis_of(doc_id, doc)
+    while verdicts:
+        queued_id, language = verdicts.popleft()
+        yield DocAnalysis(queued_id, language, f"language {language}", [], [])
 
 
 def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:

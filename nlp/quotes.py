@@ -384,6 +384,8 @@ class QuoteFinder:
                 start, end = phrase_end, sent.end
             else:
                 start, end = sent.start, phrase_start
+            if start >= end:
+                continue  # "according to the spokesperson" and nothing else: nothing said
             start_char, end_char = self.trim(self.doc[start].idx, _char_end(self.doc[end - 1]))
             if end_char - start_char < 2:
                 continue

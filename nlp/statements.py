@@ -43,6 +43,10 @@ SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1, "growth"
 # A quote with no speaker, or only a description, joins anyone's statement on this stricter bar.
 # It must be a version of (a part of) the statement: never a fuller quote around it.
 ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS, "growth": False}
+# An attribution the NLP stage is unsure of (a stance or belief verb, a question put to someone:
+# confidence < 0.5) joins a statement it matches but never founds one: a new statement is what
+# alerts fire on, and a guess must not be news.
+MIN_CONFIDENCE_TO_CREATE = 0.5
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
@@ -501,7 +505,11 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
     the batch's articles, so that "Solvik" finds "Maren Solvik" even when she is first quoted by
     surname. The index is updated in place for the next batch.
     """
-    ordered = sorted(quotes, key=lambda q: (q.appeared_at, q.article_id, q.start_char, q.quote_id))
+    # Sure attributions first, in order of appearance, so whether an unsure one finds its
+    # statement does not depend on where it stands in the batch.
+    ordered = sorted(quotes, key=lambda q: (q.confidence < MIN_CONFIDENCE_TO_CREATE,
+                                            q.appeared_at, q.article_id, q.start_char,
+                                            q.quote_id))
     full_names = set(known.full_names()) | {p for p in people if len(words(p)) > 1}
     for quote in ordered:  # all full names first, so a bare surname can find its full name
         if quote.speaker and len(words(quote.speaker)) > 1:
@@ -515,7 +523,8 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
         content = content_words(quote.content)
         folded = " ".join(words(quote.content))
         statement_id = known.best_match(speaker, content, folded) if folded else None
-        if statement_id is None and speaker is not None and folded:
+        may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
+        if statement_id is None and speaker is not None and folded and may_create:
             statement_id = stable_id(speaker.key, folded)
             known._put(Statement(
                 statement_id=statement_id,

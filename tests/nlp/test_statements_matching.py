@@ -298,3 +298,32 @@ def test_paraphrases_are_compared_with_every_version_seen_in_earlier_runs(direct
     # the same paraphrase against the first text alone would be a new statement
     text_only = StatementIndex(directory, list(warehouse.statements.values()))
     assert len(assign_statements([paraphrase], text_only).new) == 1
+
+
+def test_an_unsure_attribution_joins_a_statement_but_never_founds_one():
+    from datetime import UTC, datetime
+
+    from nlp.statements import (
+        MIN_CONFIDENCE_TO_CREATE,
+        SpeakerDirectory,
+        StatementIndex,
+        StatementInput,
+        assign_statements,
+    )
+    from presswatch.story import default_story_path, load_story
+
+    def quote(quote_id: str, content: str, confidence: float) -> StatementInput:
+        return StatementInput(quote_id, quote_id, "outlet.example", None,
+                              datetime(2024, 11, 26, tzinfo=UTC), content, "indirect",
+                              "Niko Felix", "Felix", None, confidence)
+
+    sure = quote("a", "participation in the research preview is voluntary for every artist", 0.9)
+    unsure_same = quote("b", "participation in the research preview is voluntary for every artist",
+                        MIN_CONFIDENCE_TO_CREATE - 0.1)
+    unsure_new = quote("c", "the company will pay artists for testing from next month onwards",
+                       MIN_CONFIDENCE_TO_CREATE - 0.1)
+    index = StatementIndex(SpeakerDirectory(load_story(default_story_path())))
+    result = assign_statements([unsure_same, unsure_new, sure], index)
+    assert len(result.new) == 1
+    assert result.quote_statement["b"] == result.quote_statement["a"] is not None
+    assert result.quote_statement["c"] is None

@@ -14,6 +14,7 @@ import pytest
 
 from nlp.analyze import analyze_texts
 from nlp.statements import (
+    MIN_CONFIDENCE_TO_CREATE,
     SpeakerDirectory,
     StatementIndex,
     StatementInput,
@@ -100,12 +101,18 @@ def test_what_day_one_said_is_not_new_on_day_two(replay_runs) -> None:
             continue
         for quote in _versions(manifest, statement["id"], inputs[2]):
             checked += 1
-            assert day2.quote_statement[quote.quote_id] in day1_ids, (statement["id"], quote)
+            mapped = day2.quote_statement[quote.quote_id]
+            if quote.confidence < MIN_CONFIDENCE_TO_CREATE:  # may stay unmatched, never new
+                assert mapped is None or mapped in day1_ids, (statement["id"], quote)
+            else:
+                assert mapped in day1_ids, (statement["id"], quote)
     assert checked >= 3, checked
     for statement in manifest["statements"]:
         if statement["first_day"] == 2:
             for quote in _versions(manifest, statement["id"], inputs[2]):
-                assert day2.quote_statement[quote.quote_id] in day2_ids, statement["id"]
+                mapped = day2.quote_statement[quote.quote_id]
+                unsure = quote.confidence < MIN_CONFIDENCE_TO_CREATE
+                assert mapped in day2_ids or (unsure and mapped is None), statement["id"]
 
 
 def test_every_version_of_openai_statement_is_one_statement(replay_runs) -> None:
