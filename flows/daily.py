@@ -27,28 +27,24 @@ from warehouse.errors import WarehouseLocked
 from warehouse.store import open_warehouse
 
 
-def _is_locked(task, task_run, state) -> bool:
-    """Retry only what waiting can fix: the warehouse held by another process."""
-    try:
-        state.result()
-    except WarehouseLocked:
-        return True
-    except Exception:  # noqa: BLE001 - any other failure is permanent for this run
+def _retry_on(*transient: type[Exception]):
+    """A Prefect retry condition: retry only what waiting can fix, fail fast on the rest."""
+
+    def condition(task, task_run, state) -> bool:
+        try:
+            state.result()
+        except transient:
+            return True
+        except Exception:  # noqa: BLE001 - any other failure is permanent for this run
+            return False
         return False
-    return False
+
+    return condition
 
 
-def _is_transient_crawl(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except CrawlFailed:
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-    return False
-
-
-LOCK_RETRIES = dict(retries=3, retry_delay_seconds=[10, 30, 90], retry_condition_fn=_is_locked)
+# The warehouse held by another process (an analyst's session) is worth waiting for.
+LOCK_RETRIES = dict(retries=3, retry_delay_seconds=[10, 30, 90],
+                    retry_condition_fn=_retry_on(WarehouseLocked))
 
 
 @task(name="begin run", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -58,7 +54,7 @@ def begin_run(story: Story, settings: RunSettings):
 
 
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
-      retry_condition_fn=_is_transient_crawl)
+      retry_condition_fn=_retry_on(CrawlFailed))
 def crawl(story: Story, context: stages.RunContext, state: stages.StartState,
           progress: stages.Progress) -> CrawlOutput:
     return stages.crawl_sources(story, context, state, progress)
