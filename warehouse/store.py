@@ -528,8 +528,15 @@ class Warehouse:
 
     # -- checks and publishing ------------------------------------------------------------
 
-    def run_checks(self, names: list[str] | None = None) -> list[CheckFailure]:
-        """Run the data checks in warehouse/checks/ (or those named); failures with their rows."""
+    def run_checks(
+        self, names: list[str] | None = None, *, run_id: str | None = None
+    ) -> list[CheckFailure]:
+        """Run the data checks in warehouse/checks/ (or those named); failures with their rows.
+
+        With run_id, each check reads only what that run wrote (checks/scope/run.sql), so the
+        end of a run costs what it added; without, it reads every row (checks/scope/all.sql).
+        """
+        self._define_check_scope(run_id)
         failures = []
         for path in _sql_files(CHECKS_DIR):
             if names is not None and path.stem not in names:
@@ -538,6 +545,14 @@ class Warehouse:
             if failure is not None:
                 failures.append(failure)
         return failures
+
+    def _define_check_scope(self, run_id: str | None) -> None:
+        """(Re)define the checked_* temp views the check files select from."""
+        if run_id is None:
+            self._con.execute(_check_scope_sql("all"))
+            return
+        self._con.execute("set variable checked_run_id = ?", [run_id])
+        self._con.execute(_check_scope_sql("run"))
 
     def _run_check(self, path: Path) -> CheckFailure | None:
         sql = path.read_text(encoding="utf-8")
@@ -550,9 +565,10 @@ class Warehouse:
         columns = [d[0] for d in result.description]
         return CheckFailure(path.stem, description, n_rows, columns, result.fetchall())
 
-    def assert_checks(self) -> None:
-        """Raise ChecksFailed, naming each failed check and its offending rows, if any fails."""
-        failures = self.run_checks()
+    def assert_checks(self, *, run_id: str | None = None) -> None:
+        """Raise ChecksFailed, naming each failed check and its offending rows, if any fails
+        (only the rows run_id wrote, when given; see run_checks)."""
+        failures = self.run_checks(run_id=run_id)
         if failures:
             raise ChecksFailed(self.path, failures)
 
@@ -583,15 +599,17 @@ class Warehouse:
         log.info("published snapshot %s", target)
         return target
 
-    def publish(self) -> Path:
+    def publish(self, *, run_id: str | None = None) -> Path:
         """End of a run: index new articles, re-create views, check, then publish the snapshot.
 
+        With run_id only the rows that run wrote are checked (the daily run's cost then grows
+        with what it added, not with the warehouse); without, every row is.
         A failed check raises ChecksFailed and publishes nothing: analysts keep the last good
         snapshot while the offending rows are looked at.
         """
         self.index_articles()
         self.refresh_views()
-        self.assert_checks()
+        self.assert_checks(run_id=run_id)
         return self.publish_snapshot()
 
     def tables(self) -> list[str]:
@@ -601,6 +619,10 @@ class Warehouse:
             "and schema_name = 'main' and not temporary order by table_name"
         ).fetchall()
         return [name for (name,) in rows]
+
+
+def _check_scope_sql(scope: str) -> str:
+    return (CHECKS_DIR / "scope" / f"{scope}.sql").read_text(encoding="utf-8")
 
 
 def _first_comment(sql: str) -> str | None:

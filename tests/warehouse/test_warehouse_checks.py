@@ -1,4 +1,5 @@
-"""Every data check passes on a clean warehouse and catches a planted bad row."""
+"""Every data check passes on a clean warehouse and catches a planted bad row, both when it
+checks everything and when it checks one run's rows (the end of a daily run)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import pytest
 from warehouse.errors import ChecksFailed
 from warehouse.store import CHECKS_DIR, open_warehouse, snapshot_path
 
-A = "(select min(article_id) from articles)"
-Q = "(select min(quote_id) from quotes)"
+# The planted rows touch the last run's articles (r1), so the run scope must see them too.
+A = "(select min(article_id) from articles where run_id = 'r1')"
+Q = ("(select min(quote_id) from quotes where article_id in "
+     "(select article_id from articles where run_id = 'r1'))")
+S = f"(select statement_id from quotes where quote_id = {Q})"
 COPY_ARTICLE = (
     "insert into articles (article_id, url, canonical_url, outlet, text, word_count, "
     "fetched_at, first_seen_at, run_id) select {id}, url || '#x', {canonical}, outlet, text, "
@@ -32,7 +36,8 @@ PLANTED = {
                        "values ('https://x.example/', 'no-such-run', now())",
     "source_runs_known": "insert into source_runs values "
                          "('r1', 'no-such-source', 'ok', 0, 0, 0, 0, null)",
-    "runs_valid": "update runs set finished_at = started_at - interval 1 hour",
+    "runs_valid": "update runs set finished_at = started_at - interval 1 hour "
+                  "where run_id = 'r1'",
     "entities_inside_article": f"update entities set end_char = end_char + 1 "
                                f"where article_id = {A}",
     "quotes_inside_article": f"update quotes set content = 'words never written' "
@@ -42,10 +47,20 @@ PLANTED = {
                           "kind, speaker_text, speaker, speaker_role, start_char, end_char, "
                           f"confidence, statement_id from quotes where quote_id = {Q}",
     "quotes_known_statement": f"update quotes set statement_id = 'gone' where quote_id = {Q}",
-    "statements_known_first_article": "update statements set first_article_id = 'gone'",
-    "statements_counts_match_quotes": "update statements set n_outlets = n_outlets + 1",
+    "statements_known_first_article": f"update statements set first_article_id = 'gone' "
+                                      f"where statement_id = {S}",
+    "statements_counts_match_quotes": f"update statements set n_outlets = n_outlets + 1 "
+                                      f"where statement_id = {S}",
     "search_index_consistent": f"insert into article_terms select article_id, term, tf "
                                f"from article_terms where article_id = {A} limit 1",
+}
+
+
+# A bad row the run scope cannot see as planted above (it moves the row out of the run): the
+# same fault from the run's side.
+PLANTED_IN_RUN = PLANTED | {
+    "articles_known_run": "delete from runs where run_id = 'r1'",
+    "pages_known_run": "delete from runs where run_id = 'r1'",
 }
 
 
@@ -59,7 +74,9 @@ def test_every_check_has_a_planted_row():
 
 @pytest.fixture
 def clean_warehouse(db_path, corpus):
+    """Two runs: r0 (earlier) and r1 (the run being checked)."""
     with open_warehouse(db_path) as wh:
+        wh.load_batch(corpus.run_batch("r0", 3))
         wh.load_batch(corpus.run_batch("r1", 3))
         wh.index_articles()
     return db_path
@@ -68,6 +85,7 @@ def clean_warehouse(db_path, corpus):
 def test_a_clean_warehouse_passes_every_check(clean_warehouse):
     with open_warehouse(clean_warehouse) as wh:
         assert wh.run_checks() == []
+        assert wh.run_checks(run_id="r1") == []
 
 
 @pytest.mark.parametrize("check", sorted(PLANTED))
@@ -79,6 +97,25 @@ def test_check_catches_its_planted_row(clean_warehouse, check):
     assert failures[check].n_rows >= 1 and failures[check].rows
 
 
+@pytest.mark.parametrize("check", sorted(PLANTED_IN_RUN))
+def test_check_catches_its_planted_row_among_the_runs_rows(clean_warehouse, check):
+    with open_warehouse(clean_warehouse) as wh:
+        wh.connection.execute(PLANTED_IN_RUN[check])
+        failures = {f.name: f for f in wh.run_checks(run_id="r1")}
+    assert check in failures
+    assert failures[check].n_rows >= 1 and failures[check].rows
+
+
+def test_the_run_scope_reads_only_the_runs_rows_and_the_full_check_reads_all(clean_warehouse):
+    with open_warehouse(clean_warehouse) as wh:
+        wh.connection.execute(
+            "update articles set word_count = 0 where article_id = "
+            "(select min(article_id) from articles where run_id = 'r0')")
+        assert wh.run_checks(run_id="r1") == []
+        assert [f.name for f in wh.run_checks(run_id="r0")] == ["articles_have_text"]
+        assert [f.name for f in wh.run_checks()] == ["articles_have_text"]
+
+
 def test_a_failed_check_fails_publishing_and_keeps_the_last_good_snapshot(clean_warehouse):
     with open_warehouse(clean_warehouse) as wh:
         good = wh.publish()
@@ -88,4 +125,15 @@ def test_a_failed_check_fails_publishing_and_keeps_the_last_good_snapshot(clean_
             wh.publish()
     message = str(raised.value)
     assert "quotes_inside_article" in message and "words never written" in message
+    assert snapshot_path(clean_warehouse).read_bytes() == good_bytes
+
+
+def test_publishing_a_run_checks_its_rows_and_fails_on_a_bad_one(clean_warehouse):
+    with open_warehouse(clean_warehouse) as wh:
+        good = wh.publish(run_id="r1")
+        good_bytes = good.read_bytes()
+        wh.connection.execute(PLANTED["quotes_inside_article"])
+        with pytest.raises(ChecksFailed) as raised:
+            wh.publish(run_id="r1")
+    assert "quotes_inside_article" in str(raised.value)
     assert snapshot_path(clean_warehouse).read_bytes() == good_bytes

@@ -1,4 +1,4 @@
 -- Every article names a run that exists.
 select a.article_id, a.run_id
-from articles as a
+from checked_articles as a
 anti join runs as r on r.run_id = a.run_id
