@@ -81,7 +81,7 @@ class ProgressDisplay:
         self._progress.stop()
 
     def update(self, stage: str, done: int, total: int | None) -> None:
-        labels = {"crawl": "pages fetched", "analyse": "pages analysed and loaded"}
+        labels = {"crawl": "pages fetched", "analyse": "pages read"}
         if stage not in self._tasks:
             self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from nlp.analyze import analyze_texts
@@ -184,14 +185,25 @@ class Analyzer:
     def relevance(self, articles: list[Article]) -> list[Relevance]:
         return [score_with_rules(article, self.rules) for article in articles]
 
-    def analyse(self, articles: list[Article]) -> list[DocAnalysis]:
-        if not articles:
-            return []
+    def analyse(self, texts: Iterable[tuple[str, str]]) -> Iterator[DocAnalysis]:
+        """(article_id, text) pairs through one spaCy stream for the whole run, so that with
+        `[nlp] n_process = 2` the worker processes start once and parse while this process
+        extracts, matches and loads."""
         story = self.story
-        return list(analyze_texts(
-            ((a.article_id, a.text) for a in articles), story, nlp=self.nlp,
-            batch_size=story.nlp.batch_size, n_process=story.nlp.n_process,
-        ))
+        return analyze_texts(texts, story, nlp=self.nlp, batch_size=story.nlp.batch_size,
+                             n_process=story.nlp.n_process)
+
+
+@dataclass
+class Item:
+    """One unit of the run's stream: an article (new, or stored but not analysed yet) with what
+    the stages found, and the fetch log of the pages it came in with."""
+
+    article: Article | None
+    is_new: bool
+    pages: list[FetchedPage]
+    relevance: Relevance | None = None
+    analysis: DocAnalysis | None = None
 
 
 def quotes_of(analysis: DocAnalysis) -> list[Quote]:
@@ -214,20 +226,16 @@ def quotes_of(analysis: DocAnalysis) -> list[Quote]:
     ]
 
 
-def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[FetchedPage],
-                  run_id: str, syndication: SyndicationIndex,
-                  signatures: list[ArticleSignature] | None = None
-                  ) -> tuple[LoadBatch, list[str]]:
-    """One batch of articles -> everything to load for it, and its new statement ids.
-
-    signatures, when the caller already sketched the articles (to look up stored copies),
-    saves sketching them twice."""
-    relevance = analyzer.relevance(articles)
-    relevant = [a for a, r in zip(articles, relevance, strict=True) if r.is_relevant]
+def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
+                syndication: SyndicationIndex, signatures: list[ArticleSignature]
+                ) -> tuple[LoadBatch, list[str]]:
+    """Judged and analysed items -> everything to load for them, and the new statement ids."""
+    articles = [item.article for item in items if item.article is not None]
+    relevance = [item.relevance for item in items if item.relevance is not None]
     analysed = {r.article_id: "skipped:not relevant" for r in relevance if not r.is_relevant}
     entities, quotes = [], []
     by_id = {a.article_id: a for a in articles}
-    for analysis in analyzer.analyse(relevant):
+    for analysis in (item.analysis for item in items if item.analysis is not None):
         if analysis.skipped_reason:
             analysed[analysis.doc_id] = f"skipped:{analysis.skipped_reason}"
             continue
@@ -241,13 +249,11 @@ def analyse_batch(analyzer: Analyzer, articles: list[Article], new_pages: list[F
     )
     for quote in quotes:
         quote.statement_id = assignment.quote_statement.get(quote.quote_id)
-    if signatures is None:
-        signatures = sketch_articles(articles)
     clusters = cluster_articles(signatures, syndication)
     batch = LoadBatch(
         run_id=run_id,
-        pages=new_pages,
-        articles=articles,
+        pages=[page for item in items for page in item.pages],
+        articles=[item.article for item in items if item.article is not None and item.is_new],
         relevance=relevance,
         clusters={a.article_id: a.cluster_id for a in clusters.assignments},
         reroots=clusters.reroots,
@@ -274,6 +280,70 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTotals,
+                    batch_size: int, progress: Progress) -> Iterator[Item]:
+    """Stored articles not analysed yet, then the pages' new articles, one Item each (pages
+    that gave none ride along for the fetch log)."""
+    for article in state.pending_articles:
+        yield Item(article, is_new=False, pages=[])
+    seen = set(state.stored_urls)
+    done = 0
+    for chunk in _batched(pages, batch_size):
+        articles = []
+        for page in chunk:
+            if page.body_path is not None:
+                totals.pages_fetched += 1
+                totals.count(page.source_url, "fetched")
+            elif is_fetch_failure(page):
+                totals.count(page.source_url, "failed")
+        for result in extract_pages(p for p in chunk if p.body_path):
+            if isinstance(result, ExtractionFailure):
+                totals.extraction_failures += 1
+                totals.count(result.source_url, "failed")
+                continue
+            if result.canonical_url in seen or result.url in seen:
+                continue  # already stored, or a copy of a page seen earlier in this run
+            seen.update((result.canonical_url, result.url))
+            totals.count(result.source_url, "new")
+            articles.append(result)
+        done += len(chunk)
+        progress("analyse", done, len(pages))
+        if not articles:
+            yield Item(None, is_new=True, pages=chunk)
+        for i, article in enumerate(articles):
+            yield Item(article, is_new=True, pages=chunk if i == 0 else [])
+
+
+def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
+    """Judge every item and parse the relevant ones, in order, through one spaCy stream.
+
+    Items wait in a queue while their turn in the stream comes: the stream reads ahead (its
+    worker processes parse the next batch while this process works on the last one).
+    """
+    waiting: deque[Item] = deque()
+
+    def relevant_texts() -> Iterator[tuple[str, str]]:
+        for item in items:
+            if item.article is not None:
+                (item.relevance,) = analyzer.relevance([item.article])
+            waiting.append(item)
+            if item.relevance is not None and item.relevance.is_relevant:
+                yield item.article.article_id, item.article.text
+
+    texts = relevant_texts()
+    first = next(texts, None)  # nothing relevant: the model is never loaded
+    if first is not None:
+        for analysis in analyzer.analyse(chain([first], texts)):
+            while True:
+                item = waiting.popleft()
+                if item.article is not None and item.article.article_id == analysis.doc_id:
+                    item.analysis = analysis
+                    yield item
+                    break
+                yield item
+    yield from waiting
+
+
 def process_pages(
     story: Story,
     context: RunContext,
@@ -285,59 +355,28 @@ def process_pages(
 ) -> RunTotals:
     """Extract, judge, analyse and load the crawl's pages (and a dead run's) batch by batch.
 
-    Each batch lands in one short transaction and only then is the next one started, so the
-    warehouse is free for analysts between batches and memory stays flat in the crawl's size.
+    Each batch lands in one short transaction before the next is loaded, so the warehouse is
+    free for analysts between batches, and memory stays flat in the crawl's size.
     """
     totals = RunTotals()
     analyzer = Analyzer(story, state.statements, state.fingerprints)
     syndication = SyndicationIndex()
-    seen = set(state.stored_urls)
     pages = list(crawl.pages())  # small records; the bodies stay on disk
     pages.extend(leftover_pages(state.leftover_dirs))
-    total = len(pages)
-    done = 0
-    for pending in _batched(state.pending_articles, batch_size):
-        _load(context, analyzer, pending, [], syndication, totals, new_articles=False)
-    for chunk in _batched(pages, batch_size):
-        fetched = chunk
-        articles = []
-        for page in fetched:
-            if page.body_path is not None:
-                totals.pages_fetched += 1
-                totals.count(page.source_url, "fetched")
-        for result in extract_pages(p for p in fetched if p.body_path):
-            if isinstance(result, ExtractionFailure):
-                totals.extraction_failures += 1
-                totals.count(result.source_url, "failed")
-                continue
-            if result.canonical_url in seen or result.url in seen:
-                continue  # already stored, or a copy of a page seen earlier in this run
-            seen.update((result.canonical_url, result.url))
-            articles.append(result)
-        for page in fetched:
-            if is_fetch_failure(page):
-                totals.count(page.source_url, "failed")
-        for article in articles:
-            totals.count(article.source_url, "new")
-        _load(context, analyzer, articles, fetched, syndication, totals, new_articles=True)
-        done += len(chunk)
-        progress("analyse", done, total)
+    items = extracted_items(state, pages, totals, batch_size, progress)
+    for batch in _batched(analysed_items(analyzer, items), batch_size):
+        _load(context, analyzer, batch, syndication, totals)
     return totals
 
 
-def _load(context: RunContext, analyzer: Analyzer, articles: list[Article],
-          pages: list[FetchedPage], syndication: SyndicationIndex, totals: RunTotals,
-          *, new_articles: bool) -> None:
-    signatures = sketch_articles(articles)
+def _load(context: RunContext, analyzer: Analyzer, items: list[Item],
+          syndication: SyndicationIndex, totals: RunTotals) -> None:
+    signatures = sketch_articles([item.article for item in items if item.article is not None])
     with context.warehouse() as warehouse:
         hashes, bands = lookup_keys(signatures)
         for row in signature_candidates(warehouse, hashes, bands):
             syndication.add(ArticleSignature(*row))
-    batch, new_ids = analyse_batch(analyzer, articles, pages, context.run_id, syndication,
-                                   signatures)
-    if not new_articles:
-        batch.articles = []
-    with context.warehouse() as warehouse:
+        batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
         summary = warehouse.load_batch(batch)
     totals.articles_added += summary.articles_added
     totals.quotes_added += summary.quotes_added
