@@ -2,7 +2,7 @@
 select q.quote_id, q.article_id, q.kind, q.start_char, q.end_char, q.content,
     substring(a.text, q.start_char + 1, q.end_char - q.start_char) as text_at_offsets
 from checked_quotes as q
-left join articles as a on a.article_id = q.article_id
+left join checked_articles as a on a.article_id = q.article_id
 where a.article_id is null
     or q.start_char < 0
     or q.end_char > length(a.text)

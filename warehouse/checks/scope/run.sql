@@ -1,6 +1,8 @@
 -- Scope "one run": the relations the checks read hold only what the run named by the variable
 -- checked_run_id wrote, so the end-of-run checks cost what the run added, not the warehouse.
 -- Rows no run can be traced to (a raw page without its article) are read in every scope.
+-- In both scopes checked_quotes and checked_entities belong to checked_articles (or to no
+-- article), so the checks look their text up there rather than in all of articles.
 create or replace temp view checked_articles as
 select * from articles where run_id = getvariable('checked_run_id');
 
