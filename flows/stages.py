@@ -407,7 +407,7 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
     )
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run], sources=sources))
-        warehouse.publish()
+        warehouse.publish(run_id=context.run_id)
     for path in [*state.leftover_dirs, context.staging_dir]:
         shutil.rmtree(path, ignore_errors=True)
     return run
