@@ -89,6 +89,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    """Every data check over the whole warehouse (the daily run checks only its own rows)."""
+    from warehouse.errors import WarehouseError
+    from warehouse.store import open_warehouse
+
+    try:
+        with open_warehouse(Path(args.db)) as warehouse:
+            failures = warehouse.run_checks()
+    except WarehouseError as exc:
+        raise UsageError(str(exc)) from exc
+    for failure in failures:
+        print(failure.describe(), file=sys.stderr)
+    print(f"{len(failures)} of the data checks failed" if failures else "every data check passed")
+    return EXIT_SOURCE_FAILURES if failures else EXIT_OK
+
+
 def _cmd_alerts(args: argparse.Namespace) -> int:
     from flows.alerts import print_alerts, print_test_alert
 
@@ -180,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, help="output folder")
     export.add_argument("--live", action="store_true", help=LIVE_HELP)
     export.set_defaults(handler=_cmd_export)
+
+    check = commands.add_parser("check", help="run every data check on the whole warehouse")
+    check.add_argument("--db", default="presswatch.duckdb")
+    check.set_defaults(handler=_cmd_check)
 
     alerts = commands.add_parser("alerts", help="list alerts, or `alerts test`")
     alerts.add_argument("action", nargs="?", choices=("list", "test"), default="list")

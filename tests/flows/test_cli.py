@@ -85,3 +85,20 @@ def test_bad_alert_settings_stop_the_run_before_it_starts(tmp_path):
     )
     assert result.returncode == 2 and "PRESSWATCH_SMTP_PORT" in result.stderr
     assert not db.exists()
+
+
+def test_check_runs_every_data_check_and_reports_a_planted_bad_row(tmp_path):
+    from warehouse.store import open_warehouse
+
+    db = tmp_path / "w.duckdb"
+    with open_warehouse(db):
+        pass
+    result = presswatch("check", "--db", str(db))
+    assert result.returncode == 0 and "every data check passed" in result.stdout
+    with open_warehouse(db) as warehouse:  # a run that ends before it starts
+        warehouse.connection.execute(
+            "insert into runs (run_id, story_id, started_at, finished_at, status) values "
+            "('bad', 's', timestamptz '2024-11-27 00:00:00+00', "
+            "timestamptz '2024-11-26 00:00:00+00', 'ok')")
+    result = presswatch("check", "--db", str(db))
+    assert result.returncode == 1 and "runs_valid" in result.stderr and "bad" in result.stderr
