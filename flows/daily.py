@@ -9,7 +9,6 @@ schedule it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from flows import stages
 from flows.alerts import AlertRunReport, run_alerts
 from flows.report import markdown_summary, new_statement_rows
 from flows.settings import RunSettings, run_settings
-from presswatch.story import Story, default_story_path
+from presswatch.story import Story
 from spiders.crawl import CrawlFailed, CrawlOutput
 from warehouse.errors import WarehouseLocked
 from warehouse.store import open_warehouse
@@ -163,8 +162,7 @@ def daily_with_progress(settings: RunSettings, progress: stages.Progress) -> Run
     return run_daily(settings, progress)
 
 
-def run_daily_with_progress(settings: RunSettings,
-                            display: Callable[[RunSettings], object] | None = None) -> RunSummary:
+def run_daily_with_progress(settings: RunSettings) -> RunSummary:
     """`presswatch run`: the flow once, with a progress display and a summary table."""
     from flows.report import ProgressDisplay, print_summary
 
@@ -187,5 +185,3 @@ def serve_daily(settings: RunSettings, *, cron: str, timezone: str) -> None:
         },
     )
 
-
-__all__ = ["daily", "run_daily", "run_daily_with_progress", "serve_daily", "default_story_path"]

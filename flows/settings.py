@@ -55,12 +55,17 @@ def run_settings(
     allow_private_hosts: bool,
     env: Mapping[str, str],
 ) -> RunSettings:
+    timeout = env.get("PRESSWATCH_LOCK_TIMEOUT", "120")
+    try:
+        lock_timeout_s = float(timeout)
+    except ValueError as exc:
+        raise UsageError(f"PRESSWATCH_LOCK_TIMEOUT: expected seconds, got {timeout!r}") from exc
     settings = RunSettings(
         story_path=Path(story) if story else default_story_path(),
         db_path=Path(db),
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
-        lock_timeout_s=float(env.get("PRESSWATCH_LOCK_TIMEOUT", "120")),
+        lock_timeout_s=lock_timeout_s,
         env=dict(env),
     )
     check_writable(settings.db_path)

@@ -102,3 +102,12 @@ def test_check_runs_every_data_check_and_reports_a_planted_bad_row(tmp_path):
             "timestamptz '2024-11-26 00:00:00+00', 'ok')")
     result = presswatch("check", "--db", str(db))
     assert result.returncode == 1 and "runs_valid" in result.stderr and "bad" in result.stderr
+
+
+def test_a_bad_lock_timeout_is_a_usage_error(tmp_path):
+    env = dict(os.environ, PRESSWATCH_LOCK_TIMEOUT="soon")
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 2 and "PRESSWATCH_LOCK_TIMEOUT" in result.stderr
