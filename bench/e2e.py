@@ -11,9 +11,10 @@ plain `spacy.load(model).pipe` over the very texts the flow analysed (read back 
 warehouse), in this same process, as the reference.
 
 --existing M adds the N articles to an empty warehouse and to one already holding M synthetic
-articles (rows written straight through warehouse/store.py load_batch), and reports the ratio.
+articles (rows written straight through presswatch/warehouse/store.py load_batch), and reports the
+ratio.
 
-Stages are timed by wrapping the functions flows/stages.py calls (the real ones run; the
+Stages are timed by wrapping the functions presswatch/flows/stages.py calls (the real ones run; the
 wrappers only read the clock), so the figures come from the real flow. The Prefect server is
 started by a warm-up run on an empty story first, so no measured run pays for it.
 The last line printed is one JSON object with every figure.
@@ -43,7 +44,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from presswatch.replay.server import to_toml  # noqa: E402
+from presswatch.demo.server import to_toml  # noqa: E402
 from presswatch.story import Feed, Sitemap, Story, default_story_path, load_story  # noqa: E402
 
 SITEGEN = Path(__file__).with_name("sitegen.py")
@@ -109,7 +110,7 @@ def bench_story(bases: list[str], folder: Path) -> Path:
 
 
 class StageClock:
-    """Seconds and counts per stage, gathered by wrapping what flows/stages.py calls."""
+    """Seconds and counts per stage, gathered by wrapping what presswatch/flows/stages.py calls."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
@@ -154,8 +155,8 @@ class StageClock:
 
 def instrument(clock: StageClock) -> None:
     """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
-    from flows import daily, stages
-    from warehouse.store import Warehouse
+    from presswatch.flows import daily, stages
+    from presswatch.warehouse.store import Warehouse
 
     for name in ("begin_run", "crawl_sources", "process_pages", "finish_run"):
         setattr(stages, name, clock.timed(name, getattr(stages, name)))
@@ -232,8 +233,8 @@ def run_flow(story_path: Path, db_path: Path,
              progress: Callable[[str, int, int | None], None] | None = None
              ) -> tuple[object, float, float]:
     """One real flow run: (summary, wall seconds, CPU seconds)."""
-    from flows.daily import daily_with_progress
-    from flows.settings import run_settings
+    from presswatch.flows.daily import daily_with_progress
+    from presswatch.flows.settings import run_settings
 
     settings = run_settings(str(story_path), str(db_path), None, True, os.environ)
     cpu = cpu_seconds()
@@ -270,7 +271,7 @@ def peak_rss_mb() -> dict[str, float]:
 
 def analysed_texts(db_path: Path) -> list[str]:
     """The texts the flow ran spaCy on, as stored: the reference parses exactly these."""
-    from warehouse.store import open_warehouse
+    from presswatch.warehouse.store import open_warehouse
 
     with open_warehouse(db_path, read_only=True) as warehouse:
         rows = warehouse.connection.execute(
@@ -400,7 +401,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
 
 
 def article_words(db_path: Path) -> int:
-    from warehouse.store import open_warehouse
+    from presswatch.warehouse.store import open_warehouse
 
     with open_warehouse(db_path, read_only=True) as warehouse:
         (words,) = warehouse.connection.execute(
@@ -423,11 +424,11 @@ def fill_warehouse(db_path: Path, n_existing: int, seed: int, batch: int = 10_00
     load_batch, then published once, as a warehouse that has run for months would be."""
     import numpy as np
 
-    from nlp.syndication import NUM_PERM, ArticleSignature, band_rows
+    from presswatch.nlp.syndication import NUM_PERM, ArticleSignature, band_rows
     from presswatch.records import Article, Relevance, stable_id
     Corpus = _sitegen().Corpus
-    from warehouse.batch import LoadBatch, Run
-    from warehouse.store import open_warehouse
+    from presswatch.warehouse.batch import LoadBatch, Run
+    from presswatch.warehouse.store import open_warehouse
 
     started = time.perf_counter()
     corpus = Corpus(min(n_existing, 2000), seed=seed + 1)  # texts reused; ids and URLs unique

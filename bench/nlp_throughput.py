@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import spacy  # noqa: E402
 
-from nlp.analyze import analyze_texts  # noqa: E402
-from nlp.pipeline import build_pipeline  # noqa: E402
+from presswatch.nlp.analyze import analyze_texts  # noqa: E402
+from presswatch.nlp.pipeline import build_pipeline  # noqa: E402
 from presswatch.story import default_story_path, load_story  # noqa: E402
 
 DEFAULT_TEXTS = ROOT / ".." / "shared" / "data" / "polnear" / "dev.jsonl"

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.analyze import extract_jsonl  # noqa: E402
+from presswatch.nlp.analyze import extract_jsonl  # noqa: E402
 from presswatch.story import default_story_path, load_story  # noqa: E402
 
 DEFAULT_GOLD = ROOT / ".." / "shared" / "data" / "polnear" / "dev.jsonl"

@@ -1,6 +1,6 @@
 """Precision and recall of relevance's is_relevant on labelled articles.
 
-Two labelled sets: the bundled replay (presswatch/replay/manifest.json labels each article;
+Two labelled sets: the bundled replay (presswatch/demo/manifest.json labels each article;
 its text is the words a reader sees on the replay's page, from its source file) and the
 hand-written near-miss and on-topic snippets in tests/data/relevance_snippets.jsonl. Prints
 each miss with its score and reasons, then one JSON line with every figure. Target: precision
@@ -22,12 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.relevance import score_articles  # noqa: E402
+from presswatch.demo.server import plain_text  # noqa: E402
+from presswatch.nlp.relevance import score_articles  # noqa: E402
 from presswatch.records import Article  # noqa: E402
-from presswatch.replay.server import plain_text  # noqa: E402
 from presswatch.story import default_story_path, load_story  # noqa: E402
 
-REPLAY = ROOT / "presswatch" / "replay"
+REPLAY = ROOT / "presswatch" / "demo"
 SNIPPETS = ROOT / "tests" / "data" / "relevance_snippets.jsonl"
 FETCHED_AT = datetime(2024, 11, 28, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ pipeline sees), runs the real NLP stage, and scores against manifest.json `expec
   unnamed "OpenAI spokesperson", the speaker mention or role names a spokesperson);
 - speaker precision: of predicted quotes with confidence >= 0.5, the share whose speaker is real:
   the label's speaker where the quote holds a labelled snippet, otherwise a named entity that is
-  no outlet and no dateline, or a description headed by a word for people (nlp/data role nouns
+  no outlet and no dateline, or a description headed by a word for people (presswatch/nlp/data role
+  nouns
   and person/group descriptions). Everything else is junk and is listed.
 
     .venv/bin/python bench/replay_quotes.py [--verbose]
@@ -29,11 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.analyze import analyze_texts  # noqa: E402
-from nlp.data import word_set, word_table  # noqa: E402
+from presswatch.demo.server import ReplaySite  # noqa: E402
+from presswatch.nlp.analyze import analyze_texts  # noqa: E402
+from presswatch.nlp.data import word_set, word_table  # noqa: E402
 from presswatch.records import FetchedPage, QuoteMention  # noqa: E402
-from presswatch.replay.server import ReplaySite  # noqa: E402
-from spiders.extract import extract_article  # noqa: E402
+from presswatch.spiders.extract import extract_article  # noqa: E402
 
 ALERT_CONFIDENCE = 0.5
 

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.statements import (  # noqa: E402
+from presswatch.nlp.statements import (  # noqa: E402
     SpeakerDirectory,
     StatementIndex,
     StatementInput,

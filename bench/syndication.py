@@ -29,7 +29,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlp.syndication import (  # noqa: E402
+from presswatch.nlp.syndication import (  # noqa: E402
     NUM_PERM,
     ArticleSignature,
     SyndicationIndex,
@@ -38,7 +38,7 @@ from nlp.syndication import (  # noqa: E402
     lookup_keys,
     sketch_article,
 )
-from warehouse.store import open_warehouse  # noqa: E402
+from presswatch.warehouse.store import open_warehouse  # noqa: E402
 
 DAY = datetime(2024, 11, 1, tzinfo=UTC)
 VOCABULARY = [f"w{i}" for i in range(5000)]

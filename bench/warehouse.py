@@ -35,8 +35,8 @@ from presswatch.records import (  # noqa: E402
     Relevance,
     stable_id,
 )
-from warehouse.batch import LoadBatch, Run, to_arrow  # noqa: E402
-from warehouse.store import open_warehouse  # noqa: E402
+from presswatch.warehouse.batch import LoadBatch, Run, to_arrow  # noqa: E402
+from presswatch.warehouse.store import open_warehouse  # noqa: E402
 
 VIEWS = ["daily_coverage", "outlet_coverage", "speaker_statements", "statement_timeline",
          "entity_mentions_daily", "latest_run"]

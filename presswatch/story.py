@@ -143,7 +143,7 @@ class Story(_Strict):
 
 
 def default_story_path() -> Path:
-    return Path(str(resources.files("stories") / "sora-leak.toml"))
+    return Path(str(resources.files("presswatch.stories") / "sora-leak.toml"))
 
 
 def _describe(error: dict) -> str:

@@ -26,7 +26,7 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def replay_site():
     """The bundled replay served on loopback, starting on day 1."""
-    from presswatch.replay.server import ReplaySite
+    from presswatch.demo.server import ReplaySite
 
     with ReplaySite(day=1) as site:
         yield site

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.alert_text import (
+from presswatch.flows.alert_text import (
     clean_line,
     clean_url,
     html_safe_json,
@@ -33,7 +33,7 @@ from flows.alert_text import (
     render_slack,
     render_text,
 )
-from flows.alerts import (
+from presswatch.flows.alerts import (
     AlertConfigError,
     AlertContext,
     ConsoleChannel,
@@ -50,11 +50,11 @@ from flows.alerts import (
     select_alerts,
     send_test_alert,
 )
-from flows.cli import main
+from presswatch.flows.cli import main
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
-from warehouse import alerts as store
-from warehouse.store import open_warehouse
+from presswatch.warehouse import alerts as store
+from presswatch.warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
@@ -553,7 +553,7 @@ def test_spike_alert_is_sent_once_per_day(db: Path, webhook: WebhookReceiver) ->
 
 CRASHING_DELIVERY = """
 import os, signal, sys
-from flows.alerts import build_channels, channel_settings, deliver_pending
+from presswatch.flows.alerts import build_channels, channel_settings, deliver_pending
 from presswatch.story import Alerts
 
 db, target = sys.argv[1], sys.argv[2]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from presswatch.story import default_story_path, load_story
-from warehouse.store import open_warehouse
+from presswatch.warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(tmp_path:
     }
     try:
         demo = subprocess.run(
-            [sys.executable, "-m", "flows.cli", "demo", "--db", str(db), "--days", "2"],
+            [sys.executable, "-m", "presswatch", "demo", "--db", str(db), "--days", "2"],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
         )
     finally:

@@ -15,7 +15,7 @@ from presswatch.story import default_story_path
 
 def presswatch(*args: str, stdin: str | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], input=stdin, capture_output=True,
+        [sys.executable, "-m", "presswatch", *args], input=stdin, capture_output=True,
         text=True, timeout=300, cwd=cwd,
     )
 
@@ -80,7 +80,7 @@ def test_bad_alert_settings_stop_the_run_before_it_starts(tmp_path):
     db = tmp_path / "out.duckdb"
     env = dict(os.environ, PRESSWATCH_SMTP_PORT="not-a-port", PRESSWATCH_SMTP_HOST="smtp.test")
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "run", "--story", str(story), "--db", str(db)],
+        [sys.executable, "-m", "presswatch", "run", "--story", str(story), "--db", str(db)],
         capture_output=True, text=True, timeout=120, env=env,
     )
     assert result.returncode == 2 and "PRESSWATCH_SMTP_PORT" in result.stderr
@@ -88,7 +88,7 @@ def test_bad_alert_settings_stop_the_run_before_it_starts(tmp_path):
 
 
 def test_check_runs_every_data_check_and_reports_a_planted_bad_row(tmp_path):
-    from warehouse.store import open_warehouse
+    from presswatch.warehouse.store import open_warehouse
 
     db = tmp_path / "w.duckdb"
     with open_warehouse(db):
@@ -107,7 +107,7 @@ def test_check_runs_every_data_check_and_reports_a_planted_bad_row(tmp_path):
 def test_a_bad_lock_timeout_is_a_usage_error(tmp_path):
     env = dict(os.environ, PRESSWATCH_LOCK_TIMEOUT="soon")
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "run", "--db", str(tmp_path / "w.duckdb")],
+        [sys.executable, "-m", "presswatch", "run", "--db", str(tmp_path / "w.duckdb")],
         capture_output=True, text=True, timeout=120, env=env,
     )
     assert result.returncode == 2 and "PRESSWATCH_LOCK_TIMEOUT" in result.stderr

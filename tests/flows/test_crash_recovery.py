@@ -32,7 +32,7 @@ def _env() -> dict[str, str]:
 
 
 def _command(story: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "flows.cli", "run", "--story", str(story), "--db", str(db),
+    return [sys.executable, "-m", "presswatch", "run", "--story", str(story), "--db", str(db),
             "--allow-private-hosts"]
 
 
@@ -79,14 +79,14 @@ def _state(db: Path) -> dict:
 
 
 def _checks_pass(db: Path) -> None:
-    from warehouse.store import open_warehouse
+    from presswatch.warehouse.store import open_warehouse
 
     with open_warehouse(db) as warehouse:
         assert warehouse.run_checks() == []
 
 
 def test_a_run_killed_anywhere_is_finished_by_the_next_without_duplicates(tmp_path):
-    from presswatch.replay.server import ReplaySite
+    from presswatch.demo.server import ReplaySite
 
     with ReplaySite(day=1) as site:
         story = site.write_story(tmp_path / "story.toml")

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from flows.daily import daily_with_progress
-from flows.settings import run_settings
+from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.settings import run_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -35,7 +35,7 @@ def _rows(db: Path, sql: str, params=None) -> list[tuple]:
 @pytest.fixture(scope="module")
 def two_days(tmp_path_factory, prefect_harness):
     """Day 1, day 2, and day 2 again, into one warehouse; the summaries and the file."""
-    from presswatch.replay.server import ReplaySite
+    from presswatch.demo.server import ReplaySite
 
     folder = tmp_path_factory.mktemp("flow")
     db = folder / "presswatch.duckdb"

@@ -69,7 +69,7 @@ def _prefect(env: dict, *args: str) -> str:
 
 
 def test_the_deployment_from_prefect_yaml_runs_on_a_worker(prefect_server, tmp_path):
-    from presswatch.replay.server import ReplaySite
+    from presswatch.demo.server import ReplaySite
 
     env = prefect_server
     db = tmp_path / "scheduled.duckdb"
@@ -101,7 +101,7 @@ def test_serve_schedules_the_flow_in_one_process(prefect_server, tmp_path):
     env = prefect_server
     story = REPO / "stories" / "sora-leak.toml"
     server = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--story", str(story), "--db",
+        [sys.executable, "-m", "presswatch", "serve", "--story", str(story), "--db",
          str(tmp_path / "served.duckdb"), "--cron", "30 7 * * *", "--timezone", "Europe/Paris"],
         env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,

@@ -9,8 +9,8 @@ import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 
-from flows import daily
-from warehouse.store import open_warehouse
+from presswatch.flows import daily
+from presswatch.warehouse.store import open_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -23,7 +23,7 @@ time.sleep(float(sys.argv[2]))
 
 
 def test_a_locked_warehouse_is_retried_by_prefect_until_it_is_free(tmp_path):
-    from flows.settings import run_settings
+    from presswatch.flows.settings import run_settings
     from presswatch.story import default_story_path
 
     db = tmp_path / "presswatch.duckdb"

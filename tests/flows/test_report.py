@@ -7,9 +7,9 @@ import io
 import pytest
 from rich.console import Console
 
-from flows.daily import RunSummary
-from flows.report import markdown_summary, markdown_text, print_summary
-from presswatch.replay.server import ReplaySite
+from presswatch.demo.server import ReplaySite
+from presswatch.flows.daily import RunSummary
+from presswatch.flows.report import markdown_summary, markdown_text, print_summary
 
 HOSTILE = "Sora | [click](javascript:alert(1)) <script>x</script>\r\nBcc: a@b.c \x1b[31mred *b*"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.pipeline import build_pipeline
+from presswatch.nlp.pipeline import build_pipeline
 from presswatch.story import Story, default_story_path, load_story
 
 DATA = Path(__file__).parent / "data"

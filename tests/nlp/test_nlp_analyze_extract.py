@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analyze import ExtractInputError, analyze_texts, extract_jsonl
-from nlp.language import detect_language, is_english
+from presswatch.nlp.analyze import ExtractInputError, analyze_texts, extract_jsonl
+from presswatch.nlp.language import detect_language, is_english
 
 ITALIAN = (Path(__file__).parent / "data" / "italian_article.txt").read_text(encoding="utf-8")
 ENGLISH = (

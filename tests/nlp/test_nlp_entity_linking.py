@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from nlp.entities import alias_key, surname
-from nlp.pipeline import build_pipeline
+from presswatch.nlp.entities import alias_key, surname
+from presswatch.nlp.pipeline import build_pipeline
 from presswatch.story import Story
 
 

@@ -98,7 +98,7 @@ def test_a_reported_clause_never_runs_past_a_line_break(sora_nlp):
 
 def test_quotes_survive_multiprocessing(sora_story):
     """Quotes live in doc.user_data and doc.spans, which nlp.pipe(n_process=2) carries back."""
-    from nlp.analyze import analyze_texts
+    from presswatch.nlp.analyze import analyze_texts
 
     text = '"Sora is still in research preview," Felix said.'
     results = list(analyze_texts([("a", text), ("b", text)], sora_story, batch_size=1,

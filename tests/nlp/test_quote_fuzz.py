@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlp.analyze import analyze_texts
+from presswatch.nlp.analyze import analyze_texts
 
 PIECES = [
     '"', "“", "”", "‘", "’", "'", ":", ",", ".", "—", "\n", "\n\n", " ", "said", "told", "says",

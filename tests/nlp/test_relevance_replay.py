@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from nlp.relevance import score_articles
+from presswatch.demo.server import plain_text
+from presswatch.nlp.relevance import score_articles
 from presswatch.records import Article
-from presswatch.replay.server import plain_text
 from presswatch.story import default_story_path, load_story
 
 ROOT = Path(__file__).resolve().parents[2]
-REPLAY = ROOT / "presswatch" / "replay"
+REPLAY = ROOT / "presswatch" / "demo"
 SNIPPETS = ROOT / "tests" / "data" / "relevance_snippets.jsonl"
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from nlp.relevance import (
+from presswatch.nlp.relevance import (
     RelevanceRuleError,
     compile_rules,
     fold,

@@ -7,7 +7,7 @@ from itertools import count
 
 import pytest
 
-from nlp.statements import (
+from presswatch.nlp.statements import (
     SpeakerDirectory,
     StatementFingerprint,
     StatementIndex,
@@ -303,7 +303,7 @@ def test_paraphrases_are_compared_with_every_version_seen_in_earlier_runs(direct
 def test_an_unsure_attribution_joins_a_statement_but_never_founds_one():
     from datetime import UTC, datetime
 
-    from nlp.statements import (
+    from presswatch.nlp.statements import (
         MIN_CONFIDENCE_TO_CREATE,
         SpeakerDirectory,
         StatementIndex,

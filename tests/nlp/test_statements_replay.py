@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analyze import analyze_texts
-from nlp.statements import (
+from presswatch.nlp.analyze import analyze_texts
+from presswatch.nlp.statements import (
     MIN_CONFIDENCE_TO_CREATE,
     SpeakerDirectory,
     StatementIndex,
@@ -24,7 +24,7 @@ from nlp.statements import (
 from presswatch.records import stable_id
 from presswatch.story import default_story_path, load_story
 
-REPLAY = Path(__file__).resolve().parents[2] / "presswatch" / "replay"
+REPLAY = Path(__file__).resolve().parents[2] / "presswatch" / "demo"
 
 
 def _time(value: str) -> datetime:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from nlp.syndication import (
+from presswatch.nlp.syndication import (
     ArticleSignature,
     SignatureError,
     SyndicationIndex,

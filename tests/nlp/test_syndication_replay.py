@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nlp.syndication import SyndicationIndex, cluster_articles, sketch_article
-from presswatch.replay.server import plain_text
+from presswatch.demo.server import plain_text
+from presswatch.nlp.syndication import SyndicationIndex, cluster_articles, sketch_article
 
-REPLAY = Path(__file__).resolve().parents[2] / "presswatch" / "replay"
+REPLAY = Path(__file__).resolve().parents[2] / "presswatch" / "demo"
 
 
 def test_replay_clusters_follow_the_manifest() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from spiders.items import PageItem, SourceItem
-from spiders.middlewares import RecordCallbackErrorsMiddleware
+from presswatch.spiders.items import PageItem, SourceItem
+from presswatch.spiders.middlewares import RecordCallbackErrorsMiddleware
 
 
 def _response(meta: dict) -> HtmlResponse:

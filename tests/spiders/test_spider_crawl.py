@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from presswatch.records import FetchedPage
-from presswatch.story import Crawl
-from spiders.crawl import (
+from presswatch.spiders.crawl import (
     NO_RESULT,
     CrawlJob,
     SourceSpec,
@@ -27,8 +26,9 @@ from spiders.crawl import (
     load_crawl_output,
     run_crawl,
 )
-from spiders.extract import ExtractionFailure, extract_pages
-from spiders.urls import canonicalize
+from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.urls import canonicalize
+from presswatch.story import Crawl
 
 SINCE = date(2024, 11, 1)
 REPO = Path(__file__).resolve().parents[2]
@@ -448,7 +448,8 @@ def test_resolver_refuses_private_addresses_even_without_the_middleware(sites, a
                    crawl=crawl_settings(allow_private_hosts=False, retries=0),
                    trusted_networks=["127.0.0.5/32"])
     (tmp_path / "job.json").write_text(job.to_json(), encoding="utf-8")
-    no_guard = 'DOWNLOADER_MIDDLEWARES={"spiders.middlewares.PrivateHostGuardMiddleware": null}'
+    guard = "presswatch.spiders.middlewares.PrivateHostGuardMiddleware"
+    no_guard = f'DOWNLOADER_MIDDLEWARES={{"{guard}": null}}'
     done = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "presswatch", "-s", no_guard,
          "-a", f"job={tmp_path / 'job.json'}"],

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from presswatch.records import Article, FetchedPage, stable_id
-from spiders.extract import (
+from presswatch.spiders.extract import (
     ExtractionFailure,
     NoArticleText,
     choose_canonical,
@@ -19,7 +19,7 @@ from spiders.extract import (
     extract_article,
     extract_pages,
 )
-from spiders.sniff import sniff_non_html
+from presswatch.spiders.sniff import sniff_non_html
 
 FETCHED_AT = datetime(2024, 11, 27, 9, 0, tzinfo=UTC)
 URL = "https://www.outlet-news.com/2024/11/26/sora-leak"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spiders.feeds import parse_feed, parse_sitemap, parse_w3c_datetime
+from presswatch.spiders.feeds import parse_feed, parse_sitemap, parse_w3c_datetime
 
 NOW = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
 SOURCE = "https://news.example/feed"

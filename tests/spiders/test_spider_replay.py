@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from presswatch.replay.server import ReplaySite, load_manifest
-from spiders.crawl import CrawlJob, run_crawl
-from spiders.extract import ExtractionFailure, extract_pages
-from spiders.urls import canonicalize
+from presswatch.demo.server import ReplaySite, load_manifest
+from presswatch.spiders.crawl import CrawlJob, run_crawl
+from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.urls import canonicalize
 
 
 @pytest.fixture(scope="module")

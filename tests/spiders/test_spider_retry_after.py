@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spiders.middlewares import retry_after_seconds
+from presswatch.spiders.middlewares import retry_after_seconds
 
 NOW = datetime(2024, 11, 26, 12, 0, 0, tzinfo=UTC)
 

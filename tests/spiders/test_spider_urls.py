@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spiders.urls import (
+from presswatch.spiders.urls import (
     BadUrl,
     UrlRefused,
     canonicalize,

@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from warehouse.store import open_warehouse
+from presswatch.warehouse.store import open_warehouse
 
 
 def _corpus():

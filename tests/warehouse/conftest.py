@@ -18,7 +18,7 @@ from presswatch.records import (
     Statement,
     stable_id,
 )
-from warehouse.batch import LoadBatch, Run, SourceRun
+from presswatch.warehouse.batch import LoadBatch, Run, SourceRun
 
 T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
 

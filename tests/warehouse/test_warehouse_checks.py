@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.errors import ChecksFailed
-from warehouse.store import CHECKS_DIR, open_warehouse, snapshot_path
+from presswatch.warehouse.errors import ChecksFailed
+from presswatch.warehouse.store import CHECKS_DIR, open_warehouse, snapshot_path
 
 # The planted rows touch the last run's articles (r1), so the run scope must see them too.
 A = "(select min(article_id) from articles where run_id = 'r1')"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from warehouse.errors import WarehouseLocked
-from warehouse.store import open_warehouse, snapshot_path
+from presswatch.warehouse.errors import WarehouseLocked
+from presswatch.warehouse.store import open_warehouse, snapshot_path
 
 READER = Path(__file__).with_name("_reader_child.py")
 

@@ -8,8 +8,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse.console import interactive, run_query
-from warehouse.store import open_warehouse
+from presswatch.warehouse.console import interactive, run_query
+from presswatch.warehouse.store import open_warehouse
 
 
 @pytest.fixture

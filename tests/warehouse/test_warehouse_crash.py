@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.store import open_warehouse, snapshot_path
+from presswatch.warehouse.store import open_warehouse, snapshot_path
 
 CHILD = Path(__file__).with_name("_load_child.py")
 N_BATCHES = 12
@@ -102,7 +102,7 @@ def test_sigkill_while_publishing_keeps_the_previous_snapshot_readable(tmp_path)
 
 
 def test_sigkill_while_creating_and_migrating_a_new_file_never_leaves_it_unusable(tmp_path):
-    from warehouse.store import migrations
+    from presswatch.warehouse.store import migrations
 
     rng = random.Random(11)
     for attempt in range(8):

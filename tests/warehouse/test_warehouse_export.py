@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from warehouse.export import export_parquet, read_exported
-from warehouse.store import open_warehouse
+from presswatch.warehouse.export import export_parquet, read_exported
+from presswatch.warehouse.store import open_warehouse
 
 
 @pytest.fixture

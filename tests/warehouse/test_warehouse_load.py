@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from presswatch.records import FetchedPage, SourceResult
-from warehouse.batch import BatchError, LoadBatch, Run, SourceRun
-from warehouse.errors import LoadError
-from warehouse.store import open_warehouse
+from presswatch.warehouse.batch import BatchError, LoadBatch, Run, SourceRun
+from presswatch.warehouse.errors import LoadError
+from presswatch.warehouse.store import open_warehouse
 
 T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -153,7 +153,7 @@ class Note:
 def test_extra_rows_are_upserted_by_primary_key(db_path, tmp_path):
     import shutil
 
-    from warehouse.store import MIGRATIONS_DIR
+    from presswatch.warehouse.store import MIGRATIONS_DIR
 
     migrations_dir = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, migrations_dir)

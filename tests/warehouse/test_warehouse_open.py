@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.errors import (
+from presswatch.warehouse.errors import (
     MigrationError,
     WarehouseCorrupt,
     WarehouseForeign,
@@ -16,7 +16,7 @@ from warehouse.errors import (
     WarehouseTooNew,
     WarehouseUnwritable,
 )
-from warehouse.store import MIGRATIONS_DIR, migrations, open_warehouse
+from presswatch.warehouse.store import MIGRATIONS_DIR, migrations, open_warehouse
 
 
 def _versions(path: Path) -> list[tuple[int, str]]:

@@ -9,16 +9,16 @@ from datetime import date
 
 import pytest
 
-from warehouse.store import open_warehouse, snapshot_path
+from presswatch.warehouse.store import open_warehouse, snapshot_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory, prefect_harness):
-    from flows.daily import daily_with_progress
-    from flows.settings import run_settings
-    from presswatch.replay.server import ReplaySite
+    from presswatch.demo.server import ReplaySite
+    from presswatch.flows.daily import daily_with_progress
+    from presswatch.flows.settings import run_settings
 
     folder = tmp_path_factory.mktemp("replay-views")
     db = folder / "presswatch.duckdb"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.batch import LoadBatch, Run
-from warehouse.store import open_warehouse
+from presswatch.warehouse.batch import LoadBatch, Run
+from presswatch.warehouse.store import open_warehouse
 
 DOCS = {
     "leak": ("Sora leak", "Artists leaked access to Sora, OpenAI's video model. The leak lasted "

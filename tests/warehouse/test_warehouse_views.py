@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from presswatch.records import Relevance, Statement, stable_id
-from warehouse.batch import LoadBatch, Run, SourceRun
-from warehouse.console import run_query
-from warehouse.store import open_warehouse
+from presswatch.warehouse.batch import LoadBatch, Run, SourceRun
+from presswatch.warehouse.console import run_query
+from presswatch.warehouse.store import open_warehouse
 
-COOKBOOK = Path(__file__).parents[2] / "warehouse" / "cookbook"
+COOKBOOK = Path(__file__).parents[2] / "presswatch" / "warehouse" / "cookbook"
 
 VIEWS = ["daily_coverage", "outlet_coverage", "speaker_statements", "statement_timeline",
          "entity_mentions_daily", "latest_run"]

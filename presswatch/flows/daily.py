@@ -1,0 +1,187 @@
+"""The daily ingestion flow: a short story of task calls over presswatch/flows/stages.py.
+
+Transient failures (a feed server timing out inside the crawl, a warehouse locked by an analyst)
+are retried by Prefect with backoff; permanent ones are recorded per source and the run still
+loads what it got. `presswatch run` calls this flow once; prefect.yaml and `presswatch serve`
+schedule it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from presswatch.flows import stages
+from presswatch.flows.alerts import AlertRunReport, run_alerts
+from presswatch.flows.report import markdown_summary, new_statement_rows
+from presswatch.flows.settings import RunSettings, run_settings
+from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
+from presswatch.story import Story
+from presswatch.warehouse.errors import WarehouseLocked
+from presswatch.warehouse.store import open_warehouse
+
+
+def _retry_on(*transient: type[Exception]):
+    """A Prefect retry condition: retry only what waiting can fix, fail fast on the rest."""
+
+    def condition(task, task_run, state) -> bool:
+        try:
+            state.result()
+        except transient:
+            return True
+        except Exception:  # noqa: BLE001 - any other failure is permanent for this run
+            return False
+        return False
+
+    return condition
+
+
+# The warehouse held by another process (an analyst's session) is worth waiting for.
+LOCK_RETRIES = dict(retries=3, retry_delay_seconds=[10, 30, 90],
+                    retry_condition_fn=_retry_on(WarehouseLocked))
+
+
+@task(name="begin run", cache_policy=NO_CACHE, **LOCK_RETRIES)
+def begin_run(story: Story, settings: RunSettings):
+    return stages.begin_run(story, settings.db_path, settings.staging_root,
+                            settings.lock_timeout_s)
+
+
+@task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
+      retry_condition_fn=_retry_on(CrawlFailed))
+def crawl(story: Story, context: stages.RunContext, state: stages.StartState,
+          progress: stages.Progress) -> CrawlOutput:
+    return stages.crawl_sources(story, context, state, progress)
+
+
+@task(name="extract, analyse and load", cache_policy=NO_CACHE, **LOCK_RETRIES)
+def process(story: Story, context: stages.RunContext, state: stages.StartState,
+            output: CrawlOutput, progress: stages.Progress) -> stages.RunTotals:
+    return stages.process_pages(story, context, state, output, progress=progress)
+
+
+@task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
+def alert(story: Story, context: stages.RunContext, env: dict[str, str]) -> AlertRunReport:
+    return run_alerts(context.db_path, story, context.run_id, env=env)
+
+
+@task(name="finish run", cache_policy=NO_CACHE, **LOCK_RETRIES)
+def finish(context: stages.RunContext, output: CrawlOutput, totals: stages.RunTotals,
+           state: stages.StartState):
+    return stages.finish_run(context, output, totals, state, status="ok")
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    status: str
+    n_sources: int
+    n_sources_failed: int
+    articles_added: int
+    quotes_added: int
+    new_statements: int
+    alerts_sent: int
+    table: list[dict]  # per source: name, url, status, fetched, new, failed, reason
+
+
+def run_daily(settings: RunSettings, progress: stages.Progress | None = None) -> RunSummary:
+    """One run, start to end. Plain callers (the CLI, tests) come in here."""
+    story = settings.story()
+    logger = get_run_logger()
+    report = progress or (lambda stage, done, total: None)
+    context, state = begin_run(story, settings)
+    if state.leftover_dirs:
+        logger.warning("finishing the work of %d earlier run(s) that did not complete",
+                       len(state.leftover_dirs))
+    output = crawl(story, context, state, report)
+    totals = process(story, context, state, output, report)
+    alerts = alert(story, context, dict(settings.env))
+    run = finish(context, output, totals, state)
+    summary = _summary(story, run, output, totals, alerts)
+    create_markdown_artifact(markdown_summary(story, summary), key="presswatch-summary",
+                             description="What this run fetched, added and failed on")
+    with open_warehouse(settings.db_path, read_only=True,
+                        lock_timeout_s=settings.lock_timeout_s) as warehouse:
+        rows = new_statement_rows(warehouse, totals.new_statement_ids)
+    create_table_artifact(rows or [{"statement": "no new statements"}],
+                          key="presswatch-new-statements",
+                          description="Statements first seen in this run")
+    return summary
+
+
+def _summary(story: Story, run, output: CrawlOutput, totals: stages.RunTotals,
+             alerts: AlertRunReport) -> RunSummary:
+    names = {s.url: s.name for s in [*story.feeds, *story.sitemaps]}
+    table = []
+    for source in output.sources:
+        counts = totals.by_source.get(source.source_url, {})
+        table.append({
+            "source": names.get(source.source_url) or source.source_url,
+            "url": source.source_url,
+            "status": "failed" if source.error else (
+                "not modified" if source.not_modified else "ok"),
+            "listed": len(source.candidates),
+            "fetched": counts.get("fetched", 0),
+            "new": counts.get("new", 0),
+            "failed": counts.get("failed", 0),
+            "reason": source.error or "",
+        })
+    return RunSummary(
+        run_id=run.run_id,
+        status=run.status,
+        n_sources=run.n_sources,
+        n_sources_failed=run.n_sources_failed,
+        articles_added=run.n_articles_added,
+        quotes_added=run.n_quotes_added,
+        new_statements=run.n_statements_new,
+        alerts_sent=alerts.delivery.n_delivered,
+        table=table,
+    )
+
+
+@flow(name="presswatch-daily", log_prints=True)
+def daily(
+    story_path: str | None = None,
+    db_path: str = "presswatch.duckdb",
+    feeds: list[str] | None = None,
+    allow_private_hosts: bool = False,
+) -> dict:
+    """The scheduled entry point: parameters as prefect.yaml and `presswatch serve` give them."""
+    settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ)
+    summary = run_daily(settings)
+    return summary.__dict__
+
+
+@flow(name="presswatch-daily", log_prints=True)
+def daily_with_progress(settings: RunSettings, progress: stages.Progress) -> RunSummary:
+    return run_daily(settings, progress)
+
+
+def run_daily_with_progress(settings: RunSettings) -> RunSummary:
+    """`presswatch run`: the flow once, with a progress display and a summary table."""
+    from presswatch.flows.report import ProgressDisplay, print_summary
+
+    with ProgressDisplay() as progress:
+        summary = daily_with_progress(settings, progress.update)
+    print_summary(summary)
+    return summary
+
+
+def serve_daily(settings: RunSettings, *, cron: str, timezone: str) -> None:
+    """`presswatch serve`: one long-lived process that runs the flow on a cron schedule."""
+    from prefect.schedules import Cron
+
+    daily.serve(
+        name="presswatch-daily",
+        schedule=Cron(cron, timezone=timezone),
+        parameters={
+            "story_path": str(Path(settings.story_path).resolve()),
+            "db_path": str(Path(settings.db_path).resolve()),
+        },
+    )
+

@@ -1,0 +1,420 @@
+"""The stages of a day's run as plain functions over values, paths and records.
+
+presswatch/flows/daily.py wraps each in a Prefect task; nothing here imports Prefect, so a stage
+can run
+alone, in a test, or on another worker. Crash safety comes from two facts: the crawl's output
+(pages and raw bodies) sits in a staging folder until the run that made it has loaded all of
+it, and every load is idempotent by key. A run that died is finished by the next one, which
+re-processes the dead run's staging folder and skips what had already landed.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from itertools import chain, islice
+from pathlib import Path
+
+from presswatch.nlp.analyze import analyze_texts
+from presswatch.nlp.pipeline import build_pipeline
+from presswatch.nlp.relevance import compile_rules, score_with_rules
+from presswatch.nlp.statements import (
+    SpeakerDirectory,
+    StatementFingerprint,
+    StatementIndex,
+    assign_statements,
+    statement_input,
+)
+from presswatch.nlp.syndication import (
+    ArticleSignature,
+    SyndicationIndex,
+    band_rows,
+    cluster_articles,
+    lookup_keys,
+    sketch_article,
+)
+from presswatch.records import (
+    Article,
+    DocAnalysis,
+    FetchedPage,
+    Quote,
+    Relevance,
+    Statement,
+    stable_id,
+)
+from presswatch.spiders.crawl import (
+    CrawlJob,
+    CrawlOutput,
+    is_fetch_failure,
+    load_crawl_output,
+    run_crawl,
+)
+from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.story import Story
+from presswatch.warehouse.analysis_state import signature_candidates, statement_fingerprints
+from presswatch.warehouse.batch import LoadBatch, Run, SourceRun
+from presswatch.warehouse.store import open_warehouse
+
+log = logging.getLogger("presswatch.run")
+
+STORED_URLS_FILE = "stored_urls.txt"
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
+
+
+def _quiet(stage: str, done: int, total: int | None) -> None:
+    """The default progress callback: say nothing."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who this run is and where it keeps its work."""
+
+    run_id: str
+    story_id: str
+    started_at: datetime
+    db_path: Path
+    staging_dir: Path
+    lock_timeout_s: float
+
+    def warehouse(self, *, read_only: bool = False):
+        return open_warehouse(self.db_path, read_only=read_only,
+                              lock_timeout_s=self.lock_timeout_s)
+
+
+@dataclass
+class StartState:
+    """What the run read from the warehouse when it started."""
+
+    feed_state: dict[str, tuple[str | None, str | None]]
+    stored_urls: set[str]
+    statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
+    pending_articles: list[Article]
+    leftover_dirs: list[Path]
+
+
+@dataclass
+class RunTotals:
+    """Counts across the run, for the summary, the runs row and the artifacts."""
+
+    pages_fetched: int = 0
+    articles_added: int = 0
+    articles_relevant: int = 0
+    quotes_added: int = 0
+    extraction_failures: int = 0
+    new_statement_ids: list[str] = field(default_factory=list)
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, source_url: str, key: str) -> None:
+        counts = self.by_source.setdefault(source_url, {"fetched": 0, "new": 0, "failed": 0})
+        counts[key] += 1
+
+
+def new_run_id(story_id: str, now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{story_id}"
+
+
+def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: float,
+              now: datetime | None = None) -> tuple[RunContext, StartState]:
+    """Open (and migrate) the warehouse briefly: read the state, record the run as running."""
+    started_at = now or datetime.now(UTC)
+    run_id = new_run_id(story.id, started_at)
+    staging_dir = staging_root / run_id
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
+    with context.warehouse() as warehouse:
+        state = warehouse.read_state()
+        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                        statement_fingerprints(warehouse)]
+        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)]))
+        if warehouse.close_unfinished_runs(run_id):
+            log.warning("earlier runs ended before finishing; this run completes their work")
+    (staging_dir / STORED_URLS_FILE).write_text(
+        "".join(url + "\n" for url in sorted(state.stored_urls)), encoding="utf-8"
+    )
+    leftovers = sorted(
+        path for path in staging_root.iterdir() if path.is_dir() and path != staging_dir
+    )
+    return context, StartState(
+        feed_state={url: (f.etag, f.last_modified) for url, f in state.feeds.items()},
+        stored_urls=state.stored_urls,
+        statements=state.statements,
+        fingerprints=fingerprints,
+        pending_articles=state.pending_articles,
+        leftover_dirs=leftovers,
+    )
+
+
+def crawl_sources(story: Story, context: RunContext, state: StartState,
+                  progress: Progress = _quiet) -> CrawlOutput:
+    """Fetch feeds, sitemaps and new articles in a Scrapy child process into staging."""
+    job = CrawlJob.for_story(
+        story,
+        feed_state=state.feed_state,
+        stored_urls_path=context.staging_dir / STORED_URLS_FILE,
+    )
+    return run_crawl(job, context.staging_dir / "crawl",
+                     on_progress=lambda n: progress("crawl", n, None))
+
+
+def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
+    """Pages a run that died had fetched, for this run to finish."""
+    for run_dir in dirs:
+        crawl_dir = run_dir / "crawl"
+        if crawl_dir.is_dir():
+            yield from load_crawl_output(crawl_dir).pages()
+
+
+@dataclass
+class Analyzer:
+    """Per-run NLP state: the spaCy pipeline, relevance rules, syndication and statement
+    indexes, built once and reused for every batch of the run."""
+
+    story: Story
+    statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
+
+    def __post_init__(self) -> None:
+        self.rules = compile_rules(self.story)
+        self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements,
+                                              self.fingerprints)
+
+    @cached_property
+    def nlp(self):
+        """Built on first use: a run with nothing relevant to read never loads the model."""
+        return build_pipeline(self.story)
+
+    def relevance(self, articles: list[Article]) -> list[Relevance]:
+        return [score_with_rules(article, self.rules) for article in articles]
+
+    def analyse(self, texts: Iterable[tuple[str, str]]) -> Iterator[DocAnalysis]:
+        """(article_id, text) pairs through one spaCy stream for the whole run, so that with
+        `[nlp] n_process = 2` the worker processes start once and parse while this process
+        extracts, matches and loads."""
+        story = self.story
+        return analyze_texts(texts, story, nlp=self.nlp, batch_size=story.nlp.batch_size,
+                             n_process=story.nlp.n_process)
+
+
+@dataclass
+class Item:
+    """One unit of the run's stream: an article (new, or stored but not analysed yet) with what
+    the stages found, and the fetch log of the pages it came in with."""
+
+    article: Article | None
+    is_new: bool
+    pages: list[FetchedPage]
+    relevance: Relevance | None = None
+    analysis: DocAnalysis | None = None
+
+
+def quotes_of(analysis: DocAnalysis) -> list[Quote]:
+    """Stored quotes of one analysed article; the id is fixed by where the quote stands."""
+    return [
+        Quote(
+            quote_id=stable_id(analysis.doc_id, str(q.content_span[0]), str(q.content_span[1])),
+            article_id=analysis.doc_id,
+            content=q.content_text,
+            cue=q.cue_text,
+            kind=q.kind,
+            speaker_text=q.speaker_text,
+            speaker=q.speaker,
+            speaker_role=q.speaker_role,
+            start_char=q.content_span[0],
+            end_char=q.content_span[1],
+            confidence=q.confidence,
+        )
+        for q in analysis.quotes
+    ]
+
+
+def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
+                syndication: SyndicationIndex, signatures: list[ArticleSignature]
+                ) -> tuple[LoadBatch, list[str]]:
+    """Judged and analysed items -> everything to load for them, and the new statement ids."""
+    articles = [item.article for item in items if item.article is not None]
+    relevance = [item.relevance for item in items if item.relevance is not None]
+    analysed = {r.article_id: "skipped:not relevant" for r in relevance if not r.is_relevant}
+    entities, quotes = [], []
+    by_id = {a.article_id: a for a in articles}
+    for analysis in (item.analysis for item in items if item.analysis is not None):
+        if analysis.skipped_reason:
+            analysed[analysis.doc_id] = f"skipped:{analysis.skipped_reason}"
+            continue
+        analysed[analysis.doc_id] = "done"
+        entities.extend(analysis.entities)
+        quotes.extend(quotes_of(analysis))
+    assignment = assign_statements(
+        (statement_input(q, by_id[q.article_id], by_id[q.article_id].fetched_at) for q in quotes),
+        analyzer.statement_index,
+        people={e.canonical for e in entities if e.label == "PERSON" and e.canonical},
+    )
+    for quote in quotes:
+        quote.statement_id = assignment.quote_statement.get(quote.quote_id)
+    clusters = cluster_articles(signatures, syndication)
+    batch = LoadBatch(
+        run_id=run_id,
+        pages=[page for item in items for page in item.pages],
+        articles=[item.article for item in items if item.article is not None and item.is_new],
+        relevance=relevance,
+        clusters={a.article_id: a.cluster_id for a in clusters.assignments},
+        reroots=clusters.reroots,
+        analysed=analysed,
+        entities=entities,
+        quotes=quotes,
+        statements=[*assignment.new, *assignment.updated],
+        extra={
+            "article_signatures": clusters.signatures,
+            "signature_bands": band_rows(clusters.signatures),
+            "statement_fingerprints": assignment.fingerprints,
+        },
+    )
+    return batch, [s.statement_id for s in assignment.new]
+
+
+def sketch_articles(articles: list[Article]) -> list[ArticleSignature]:
+    return [sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles]
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTotals,
+                    batch_size: int, progress: Progress) -> Iterator[Item]:
+    """Stored articles not analysed yet, then the pages' new articles, one Item each (pages
+    that gave none ride along for the fetch log)."""
+    for article in state.pending_articles:
+        yield Item(article, is_new=False, pages=[])
+    seen = set(state.stored_urls)
+    done = 0
+    for chunk in _batched(pages, batch_size):
+        articles = []
+        for page in chunk:
+            if page.body_path is not None:
+                totals.pages_fetched += 1
+                totals.count(page.source_url, "fetched")
+            elif is_fetch_failure(page):
+                totals.count(page.source_url, "failed")
+        for result in extract_pages(p for p in chunk if p.body_path):
+            if isinstance(result, ExtractionFailure):
+                totals.extraction_failures += 1
+                totals.count(result.source_url, "failed")
+                continue
+            if result.canonical_url in seen or result.url in seen:
+                continue  # already stored, or a copy of a page seen earlier in this run
+            seen.update((result.canonical_url, result.url))
+            totals.count(result.source_url, "new")
+            articles.append(result)
+        done += len(chunk)
+        progress("analyse", done, len(pages))
+        if not articles:
+            yield Item(None, is_new=True, pages=chunk)
+        for i, article in enumerate(articles):
+            yield Item(article, is_new=True, pages=chunk if i == 0 else [])
+
+
+def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
+    """Judge every item and parse the relevant ones, in order, through one spaCy stream.
+
+    Items wait in a queue while their turn in the stream comes: the stream reads ahead (its
+    worker processes parse the next batch while this process works on the last one).
+    """
+    waiting: deque[Item] = deque()
+
+    def relevant_texts() -> Iterator[tuple[str, str]]:
+        for item in items:
+            if item.article is not None:
+                (item.relevance,) = analyzer.relevance([item.article])
+            waiting.append(item)
+            if item.relevance is not None and item.relevance.is_relevant:
+                yield item.article.article_id, item.article.text
+
+    texts = relevant_texts()
+    first = next(texts, None)  # nothing relevant: the model is never loaded
+    if first is not None:
+        for analysis in analyzer.analyse(chain([first], texts)):
+            while True:
+                item = waiting.popleft()
+                if item.article is not None and item.article.article_id == analysis.doc_id:
+                    item.analysis = analysis
+                    yield item
+                    break
+                yield item
+    yield from waiting
+
+
+def process_pages(
+    story: Story,
+    context: RunContext,
+    state: StartState,
+    crawl: CrawlOutput,
+    *,
+    batch_size: int = 64,
+    progress: Progress = _quiet,
+) -> RunTotals:
+    """Extract, judge, analyse and load the crawl's pages (and a dead run's) batch by batch.
+
+    Each batch lands in one short transaction before the next is loaded, so the warehouse is
+    free for analysts between batches, and memory stays flat in the crawl's size.
+    """
+    totals = RunTotals()
+    analyzer = Analyzer(story, state.statements, state.fingerprints)
+    syndication = SyndicationIndex()
+    pages = list(crawl.pages())  # small records; the bodies stay on disk
+    pages.extend(leftover_pages(state.leftover_dirs))
+    items = extracted_items(state, pages, totals, batch_size, progress)
+    for batch in _batched(analysed_items(analyzer, items), batch_size):
+        _load(context, analyzer, batch, syndication, totals)
+    return totals
+
+
+def _load(context: RunContext, analyzer: Analyzer, items: list[Item],
+          syndication: SyndicationIndex, totals: RunTotals) -> None:
+    signatures = sketch_articles([item.article for item in items if item.article is not None])
+    with context.warehouse() as warehouse:
+        hashes, bands = lookup_keys(signatures)
+        for row in signature_candidates(warehouse, hashes, bands):
+            syndication.add(ArticleSignature(*row))
+        batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
+        summary = warehouse.load_batch(batch)
+    totals.articles_added += summary.articles_added
+    totals.quotes_added += summary.quotes_added
+    totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)
+    totals.new_statement_ids.extend(new_ids)
+
+
+def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
+               state: StartState, *, status: str, message: str | None = None) -> Run:
+    """Record the sources' state and the run's outcome, publish views, checks and snapshot,
+    then drop the staging folders whose work has landed."""
+    now = datetime.now(UTC)
+    sources = []
+    for result in crawl.sources:
+        counts = totals.by_source.get(result.source_url, {})
+        sources.append(SourceRun(
+            result=result, checked_at=now, n_new=counts.get("new", 0),
+            n_fetched=counts.get("fetched", 0), n_failed=counts.get("failed", 0),
+        ))
+    failed = sum(1 for s in crawl.sources if s.error)
+    run = Run(
+        run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
+        status=status if status != "ok" or not failed else "partial", finished_at=now,
+        n_sources=len(crawl.sources), n_sources_failed=failed,
+        n_pages_fetched=totals.pages_fetched, n_articles_added=totals.articles_added,
+        n_quotes_added=totals.quotes_added, n_statements_new=len(totals.new_statement_ids),
+        message=message,
+    )
+    with context.warehouse() as warehouse:
+        warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run], sources=sources))
+        warehouse.publish(run_id=context.run_id)
+    for path in [*state.leftover_dirs, context.staging_dir]:
+        shutil.rmtree(path, ignore_errors=True)
+    return run

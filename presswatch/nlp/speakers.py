@@ -1,0 +1,506 @@
+"""Speakers: who a quote's speaker mention is, and in what role they speak.
+
+A named speaker takes its entity's canonical name. Pronouns ("he", "they") and definite
+descriptions ("the spokesperson", "the company", "the artists", "the letter") are resolved to an
+earlier entity only when the text gives a reason (the nearest earlier person for "he"; an earlier
+"OpenAI spokesperson Niko Felix" for "the spokesperson"; "artists calling themselves PR Puppets"
+for "the artists"; "PR Puppets published an open letter" for "the letter"). Otherwise the
+description stays as the speaker text with no canonical name: a speaker is never invented.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from presswatch.nlp.data import word_set, word_table
+from presswatch.nlp.entities import clean_name
+from presswatch.nlp.quotes import RawQuote, Sentences, in_dateline, raw_quotes, store_quotes
+
+SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
+# Verbs that make an entity the author of a document ("PR Puppets published an open letter").
+AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
+                              "send", "pen", "circulate", "tweet", "put"})
+# Verbs that name a group: 'artists calling themselves PR Puppets', 'a collective known as ...'.
+NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
+DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+LOOKBACK_SENTENCES = 6
+# How many phrases deep an author or possessor is chased ('the artists' letter's headline').
+MAX_DEPTH = 4
+# 'PR Puppets described ... "We never ...," the group wrote.': a quotation may hold sentences.
+RECENT_SENTENCES = 3
+# What a resolution rule returns when it applies: (canonical name or None, role or None).
+Found = tuple[str | None, str | None] | None
+
+
+class SpeakerResolver:
+    """Fills each quote's canonical speaker and role from the entities and text before it."""
+
+    def __init__(self, name: str, roles: dict[str, str], pronouns: str, descriptions: str,
+                 role_nouns: str, document_nouns: str) -> None:
+        self.name = name
+        self.roles = roles
+        self.pronouns = word_table(pronouns)
+        self.descriptions = word_table(descriptions)
+        self.role_nouns = word_set(role_nouns)
+        self.documents = word_set(document_nouns)
+        self.depth = 0
+
+    def __call__(self, doc: Doc) -> Doc:
+        quotes = raw_quotes(doc)
+        stated_roles: dict[str, str] = {}
+        sentences = Sentences(doc)
+        for quote in quotes:
+            self.resolve(sentences, quote, quotes, stated_roles)
+        store_quotes(doc, quotes)
+        return doc
+
+    def resolve(self, sentences: Sentences, quote: RawQuote, quotes: list[RawQuote],
+                stated_roles: dict[str, str]) -> None:
+        if quote.speaker_head is None:
+            return
+        doc = sentences.doc
+        head = doc[quote.speaker_head]
+        mention = doc.char_span(*quote.speaker, alignment_mode="expand")
+        canonical, role = self.who(sentences, head, mention, quote, quotes)
+        role = role or self.stated_role(head, mention)
+        if canonical and role:
+            stated_roles.setdefault(canonical, role)
+        elif canonical:
+            role = stated_roles.get(canonical) or self.roles.get(canonical)
+        quote.canonical, quote.role = canonical, role
+
+    def who(self, sentences: Sentences, head: Token, mention: Span, quote: RawQuote,
+            quotes: list[RawQuote]) -> tuple[str | None, str | None]:
+        """The first rule that applies to this mention decides (canonical, role)."""
+        for rule in (self.named, self.document_author, self.relative, self.pronoun,
+                     self.description):
+            found = rule(sentences, head, mention, quote, quotes)
+            if found is not None:
+                return found
+        return None, None
+
+    def who_is(self, sentences: Sentences, token: Token, quote: RawQuote,
+               quotes: list[RawQuote]) -> str | None:
+        """The canonical name of any noun phrase (an author, a possessor), by the same rules."""
+        if self.depth >= MAX_DEPTH:
+            return None  # 'the letter from the letter's authors': never chase a cycle
+        doc = sentences.doc
+        self.depth += 1
+        try:
+            found = self.who(sentences, token, doc[token.left_edge.i : token.right_edge.i + 1],
+                             quote, quotes)[0]
+            of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            members = next((c for c in of.children if c.dep_ == "pobj"), None) if of else None
+            if found is None and members is not None and token.ent_type_ not in SPEAKING_LABELS:
+                # 'A group of nurses calling itself X published a letter': the nurses wrote it
+                found = self.who_is(sentences, members, quote, quotes)
+            return found
+        finally:
+            self.depth -= 1
+
+    # rules: each returns (canonical or None, role or None) when it applies ---------------------
+
+    def named(self, sentences: Sentences, head: Token, mention: Span,
+              quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'OpenAI spokesperson Niko Felix said' -> Niko Felix (the entity holding the head)."""
+        appositive = _appositive_name(head)
+        if appositive is not None:
+            return appositive
+        ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
+        if not ents:
+            return None
+        holding = next((e for e in ents if e.start <= head.i < e.end), None)
+        noun = head.lemma_.lower()
+        if holding is None and self.descriptions.get(noun) in ("group", "org"):
+            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not
+            holding = next((e for e in ents if e.root.head.i == head.i
+                            and e.root.dep_ == "compound"), None)
+        if holding is None and noun in self.role_nouns | self.descriptions.keys():
+            return None  # 'a spokesperson for OpenAI': the entity is the employer, not the speaker
+        ent = holding or ents[-1]
+        return ent.kb_id_ or clean_name(ent.text), None
+
+    def document_author(self, sentences: Sentences, head: Token, mention: Span,
+                        quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'A statement from OpenAI said' / 'the letter reads' / 'The artists' letter said' /
+        'The letter, published by a group calling itself PR Puppets, says' -> the document's
+        author, when the mention names it or an earlier sentence says who published it."""
+        if head.lemma_.lower() not in self.documents:
+            return None
+        for ent in mention.ents:
+            if ent.label_ in SPEAKING_LABELS and not in_dateline(ent[0]):
+                return ent.kb_id_ or clean_name(ent.text), None
+        author = self.author_of(sentences, head, quote, quotes)
+        if author is not None or not _is_definite(head):
+            return author, None
+        for earlier in reversed(sentences.doc[: head.i]):  # a document is named once, early
+            if earlier.lemma_ != head.lemma_:
+                continue
+            author = self.author_of(sentences, earlier, quote, quotes)
+            if author is not None:
+                return author, None
+        return None, None
+
+    def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
+                  quotes: list[RawQuote]) -> str | None:
+        """Who wrote this document, from its own phrase: a possessor ('the artists' letter',
+        'its headline'), 'from X', 'published by X', or the subject of 'X published the letter'.
+        """
+        for child in document.children:
+            if child.dep_ == "poss":
+                if child.lower_ in ("its", "their"):
+                    return self.earlier_document_author(sentences, child, quote, quotes)
+                return self.who_is(sentences, child, quote, quotes)
+            if child.dep_ == "prep" and child.lower_ in ("from", "by"):
+                source = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if source is not None:
+                    return self.who_is(sentences, source, quote, quotes)
+            if child.dep_ in ("acl", "relcl") and child.lemma_.lower() in AUTHORING_LEMMAS:
+                author = _author_of_verb(child)
+                if author is not None and author.lower_ not in ("which", "that"):
+                    return self.who_is(sentences, author, quote, quotes)
+        if document.dep_ in ("dobj", "nsubjpass") and document.head.lemma_.lower() in (
+                AUTHORING_LEMMAS):
+            author = _author_of_verb(document.head)
+            if author is not None:
+                return self.who_is(sentences, author, quote, quotes)
+        return None
+
+    def earlier_document_author(self, sentences: Sentences, pronoun: Token, quote: RawQuote,
+                                quotes: list[RawQuote]) -> str | None:
+        """'An open letter from X went up ... Its headline reads' / 'The letter argues ... Its
+        headline reads': the author of the nearest earlier document, else of the document the
+        quote before was given to."""
+        for earlier in _earlier_tokens(sentences, pronoun):
+            if earlier.lemma_.lower() in self.documents and earlier.i != pronoun.head.i:
+                author = self.author_of(sentences, earlier, quote, quotes)
+                if author is not None:
+                    return author
+        for earlier in reversed(quotes[: quotes.index(quote)] if quote in quotes else []):
+            if earlier.speaker_head is not None:
+                if sentences.doc[earlier.speaker_head].lemma_.lower() in self.documents:
+                    return earlier.canonical
+                return None
+        return None
+
+    def relative(self, sentences: Sentences, head: Token, mention: Span,
+                 quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Sam Altman, who said the leak was regrettable' -> who = Sam Altman."""
+        if head.lower_ not in ("who", "that", "which") or head.head.dep_ != "relcl":
+            return None
+        antecedent = head.head.head
+        return _entity_of_head(antecedent), None
+
+    def pronoun(self, sentences: Sentences, head: Token, mention: Span,
+                quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'"...," Felix said. He added that ...' -> he = the nearest earlier person."""
+        doc = sentences.doc
+        kind = self.pronouns.get(head.lower_)
+        if kind is None:
+            return None
+        labels = ("PERSON",) if kind == "person" else ("ORG", "NORP")
+        document = self.document_before(sentences, head, quote, quotes)
+        if head.lower_ == "it" and document is not None:
+            # 'The letter accuses OpenAI of ... It says ...': the document goes on speaking
+            return document.canonical, None
+        previous = _previous_speaker(quotes, quote, doc)
+        if previous is not None and previous[1] in labels:
+            nearest = _nearest_entity(sentences, head, labels)
+            if nearest is None or nearest[2] <= previous[2] or (
+                    kind != "person" and not _subject_since(sentences, previous[2], head, labels)):
+                # 'The group said ... In a statement on its Hugging Face page it said': the
+                # speaker stays the topic until another organisation becomes a subject
+                return previous[0], None
+        nearest = _nearest_entity(sentences, head, labels)
+        return (nearest[0] if nearest else None), None
+
+    def document_before(self, sentences: Sentences, head: Token, quote: RawQuote,
+                        quotes: list[RawQuote]) -> RawQuote | None:
+        """The quote just before, when a document spoke it in this or the previous sentence."""
+        earlier = [q for q in quotes[: quotes.index(quote)] if q.speaker_head is not None
+                   and q.speaker_head < head.i]
+        if not earlier:
+            return None
+        last = max(earlier, key=lambda q: q.speaker_head)
+        speaker = sentences.doc[last.speaker_head]
+        near = sentences.index[head.i] - sentences.index[speaker.i] <= 1
+        return last if near and speaker.lemma_.lower() in self.documents else None
+
+    def description(self, sentences: Sentences, head: Token, mention: Span,
+                    quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'the spokesperson', 'the company', 'the artists', 'the group' -> an earlier entity the
+        text ties to that description, else the nearest organisation for company-like nouns."""
+        doc = sentences.doc
+        noun = head.lemma_.lower()
+        kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
+        named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
+        if named is not None and not head.ent_type_:
+            return named, None
+        if not _is_definite(head) or head.ent_type_:
+            return None
+        tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
+            sentences, head) or (
+            _named_near(sentences, head, self.descriptions)
+            or _recent_subject(sentences, head, quotes) if kind == "group" else None)
+        if tied is not None:
+            return tied, None
+        if kind is None:
+            return None
+        if kind == "person":
+            for earlier in reversed(quotes[: quotes.index(quote)]):
+                if earlier.canonical and earlier.role and noun in earlier.role.lower():
+                    return earlier.canonical, earlier.role
+            for canonical, role in self.roles.items():
+                if noun in role.lower() and _mentioned_before(doc, head, canonical):
+                    return canonical, role
+            return None, None
+        if kind == "org":
+            nearest = _nearest_entity(sentences, head, ("ORG",))
+            return (nearest[0] if nearest else None), None
+        return None, None
+
+    def stated_role(self, head: Token, mention: Span) -> str | None:
+        """'OpenAI spokesperson Niko Felix' -> 'OpenAI spokesperson'; 'Niko Felix, a spokesperson
+        for OpenAI,' -> 'a spokesperson for OpenAI'; 'a spokesperson for OpenAI' -> itself."""
+        if head.lemma_.lower() in self.role_nouns or head.lower_ in self.role_nouns:
+            bare = len(mention) <= 2 and all(t.i == head.i or t.dep_ == "det" for t in mention)
+            return None if bare else mention.text
+        for child in head.children:
+            if child.dep_ == "appos" and self._has_role_noun(child.subtree):
+                return head.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+        if head.ent_type_ == "PERSON":
+            before = [t for t in mention if t.i < head.i and not t.ent_type_ == "PERSON"]
+            if before and self._has_role_noun(before):
+                return mention.doc[before[0].i : before[-1].i + 1].text.strip(" ,")
+        return None
+
+    def _has_role_noun(self, tokens) -> bool:
+        return any(t.lemma_.lower() in self.role_nouns or t.lower_ in self.role_nouns
+                   for t in tokens)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _author_of_verb(verb: Token) -> Token | None:
+    """The subject or passive agent of an authoring verb."""
+    for child in verb.children:
+        if child.dep_ == "nsubj":
+            return child
+        if child.dep_ == "agent":
+            return next((c for c in child.children if c.dep_ == "pobj"), None)
+    return None
+
+
+def _is_definite(head: Token) -> bool:
+    return any(c.dep_ == "det" and c.lower_ in DEFINITE for c in head.children) or any(
+        c.dep_ == "poss" for c in head.children)
+
+
+def _earlier_tokens(sentences: Sentences, head: Token):
+    first = sentences.back(head, LOOKBACK_SENTENCES * 2)
+    return reversed(sentences.doc[first : head.i])
+
+
+def _entity_of(token: Token) -> str | None:
+    """The canonical name of the entity a token belongs to (or heads)."""
+    for candidate in (token, *token.subtree):
+        if candidate.ent_type_ in SPEAKING_LABELS and candidate.ent_iob_ in ("B", "I"):
+            ent = next((e for e in candidate.doc.ents if e.start <= candidate.i < e.end), None)
+            if ent is not None:
+                return ent.kb_id_ or clean_name(ent.text)
+    return None
+
+
+def _entity_of_head(token: Token) -> str | None:
+    """The canonical name of the entity this noun is, or is compounded with."""
+    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    if ent is None or ent.label_ not in SPEAKING_LABELS:
+        return None
+    return ent.kb_id_ or clean_name(ent.text)
+
+
+def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...]
+                    ) -> tuple[str, str, int] | None:
+    """The nearest earlier entity with one of these labels, within a few sentences."""
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for ent in reversed(sentences.doc.ents):
+        if ent.end <= head.i and ent.start >= first and ent.label_ in labels and not in_dateline(
+                ent[0]):
+            return ent.kb_id_ or clean_name(ent.text), ent.label_, ent.start_char
+    return None
+
+
+def _same_description(sentences: Sentences, head: Token, quote: RawQuote,
+                      quotes: list[RawQuote]) -> str | None:
+    """'"...," the group wrote. ... "...," the group said.' -> whoever the same description
+    spoke for last time, within the lookback."""
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for earlier in reversed(quotes[: quotes.index(quote)] if quote in quotes else []):
+        if earlier.speaker_head is None or not first <= earlier.speaker_head < head.i:
+            continue
+        if sentences.doc[earlier.speaker_head].lemma_ == head.lemma_ and earlier.canonical:
+            return earlier.canonical
+    return None
+
+
+def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote]) -> str | None:
+    """'In a statement, PR Puppets described the leak as a last resort. "...," the group wrote.'
+    -> the organisation that is the subject of a clause in the last few sentences, outside
+    anything quoted, for a singular collective ('the group', not 'the artists')."""
+    if head.tag_ != "NN":
+        return None
+    first = sentences.back(head, RECENT_SENTENCES)
+    for ent in reversed(sentences.doc.ents):
+        if first <= ent.start and ent.end <= head.i and ent.label_ in ("ORG", "NORP") and (
+                ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]) and not any(
+                q.content[0] <= ent.start_char < q.content[1] for q in quotes):
+            return ent.kb_id_ or clean_name(ent.text)
+    return None
+
+
+def _subject_since(sentences: Sentences, start_char: int, head: Token,
+                   labels: tuple[str, ...]) -> bool:
+    """Whether an entity with these labels is the subject of a clause between a character offset
+    and this token (a new topic), within the lookback."""
+    first = sentences.back(head, LOOKBACK_SENTENCES)
+    for ent in sentences.doc.ents:
+        if start_char < ent.start_char and ent.end <= head.i and ent.start >= first and (
+                ent.label_ in labels and ent.root.dep_ in ("nsubj", "nsubjpass")):
+            return True
+    return False
+
+
+def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
+                      ) -> tuple[str, str, int] | None:
+    """The canonical speaker of the quote just before, with its label and position."""
+    index = quotes.index(quote)
+    for earlier in reversed(quotes[:index]):
+        if earlier.canonical and earlier.speaker is not None:
+            ent = next((e for e in doc.ents if e.kb_id_ == earlier.canonical), None)
+            label = ent.label_ if ent is not None else "PERSON"
+            return earlier.canonical, label, earlier.speaker[0]
+    return None
+
+
+def _kind(token: Token, descriptions: dict[str, str]) -> str | None:
+    """What a description noun may point to ('artists' -> group), by lemma or by form."""
+    return descriptions.get(token.lemma_.lower()) or descriptions.get(token.lower_)
+
+
+def _appositive_name(head: Token) -> tuple[str, str | None] | None:
+    """'One of the signatories, the illustrator Tess Achterberg, said' -> (Tess Achterberg,
+    'illustrator'): an appositive naming a person or group, with the words it names them by;
+    'A spokesperson for OpenAI, Niko Felix, said' too."""
+    if head.ent_type_ in SPEAKING_LABELS:
+        return None
+    for prep in head.children:
+        # 'A spokesperson for OpenAI, Niko Felix, said': the parser hangs the name on OpenAI
+        employer = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if prep.dep_ != "prep" or employer is None:
+            continue
+        for child in employer.children:
+            ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+            if child.dep_ == "appos" and ent is not None and ent.label_ == "PERSON":
+                role = head.doc[head.left_edge.i : employer.i + 1].text
+                return ent.kb_id_ or clean_name(ent.text), role
+    for child in head.children:
+        if child.dep_ != "appos":
+            continue
+        ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+        if ent is not None and ent.label_ in SPEAKING_LABELS and ent.root.i == child.i:
+            return ent.kb_id_ or clean_name(ent.text), None
+        if ent is None:  # 'the illustrator Tess Achterberg': the name is the noun's own appos
+            named = _appositive_name(child)
+            if named is not None:
+                words = [t.text for t in child.subtree if not t.ent_type_ and t.dep_ != "det"
+                         and not t.is_punct]
+                return named[0], " ".join(words) or None
+    return None
+
+
+def _named_by(head: Token) -> str | None:
+    """'The group, which calls itself PR Puppets, said' / 'artists calling themselves PR Puppets'
+    / 'PR Puppets, the group' -> the name the phrase gives itself."""
+    for child in head.children:
+        if child.dep_ in ("relcl", "acl") and child.lemma_ in NAMING_LEMMAS:
+            entity = _entity_of(child)
+            if entity is not None:
+                return entity
+        if child.dep_ == "appos":
+            entity = _entity_of_head(child)
+            if entity is not None:
+                return entity
+    return None
+
+
+def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str]) -> str | None:
+    """'Artists leaked access ... The group, which calls itself PR Puppets, said ... The artists'
+    letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group the
+    text names ('calls itself', an appositive), the nearest before, else in the next two
+    sentences when no organisation is named in between."""
+    doc = sentences.doc
+    for earlier in reversed(doc[: head.i]):  # a name a group is given holds for the article
+        if _kind(earlier, descriptions) == "group":
+            named = _named_by(earlier)
+            if named is not None:
+                return named
+    last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
+    for token in doc[head.i + 1 : last]:
+        if token.ent_type_ in ("ORG", "NORP") and _kind(token.head, descriptions) is None:
+            return None  # another organisation comes first: the text does not say which
+        if _kind(token, descriptions) == "group" and _is_definite(token):
+            named = _named_by(token)
+            if named is not None:
+                return named
+    return None
+
+
+def _tied_entity(sentences: Sentences, head: Token) -> str | None:
+    """An earlier mention of the same noun tied to an entity: 'a group of artists calling
+    themselves PR Puppets', 'PR Puppets, a group of artists', 'Sora Turbo, the model'."""
+    for earlier in _earlier_tokens(sentences, head):
+        if earlier.lemma_ != head.lemma_ or earlier.i == head.i:
+            continue
+        if earlier.ent_type_ in GROUP_LABELS and not in_dateline(earlier):
+            return _entity_of(earlier)
+        phrase = earlier
+        while phrase.dep_ == "pobj" and phrase.head.lower_ == "of" and phrase.head.head.pos_ in (
+                "NOUN", "PROPN"):
+            phrase = phrase.head.head  # 'a group of artists': the group names them
+        for child in phrase.children:
+            if child.dep_ == "appos" or (child.dep_ == "acl" and child.lemma_ in NAMING_LEMMAS):
+                entity = _entity_of(child)
+                if entity is not None:
+                    return entity
+        named = _named_by(phrase)  # 'the nurses, who call themselves Nurses United'
+        if named is not None:
+            return named
+        if phrase.dep_ == "appos" and phrase.head.ent_type_ in GROUP_LABELS and not in_dateline(
+                phrase.head):
+            return _entity_of(phrase.head)
+    return None
+
+
+def _mentioned_before(doc: Doc, head: Token, canonical: str) -> bool:
+    return any(e.kb_id_ == canonical and e.end <= head.i for e in doc.ents)
+
+
+@Language.factory(
+    "presswatch_speakers",
+    default_config={
+        "roles": {},
+        "pronouns": "pronouns",
+        "descriptions": "descriptions",
+        "role_nouns": "role_nouns",
+        "document_nouns": "document_nouns",
+    },
+    assigns=["doc._.quotes"],
+    requires=["doc.ents", "token.dep", "doc._.quotes"],
+)
+def make_speaker_resolver(nlp: Language, name: str, roles: dict[str, str], pronouns: str,
+                          descriptions: str, role_nouns: str, document_nouns: str
+                          ) -> SpeakerResolver:
+    return SpeakerResolver(name, roles, pronouns, descriptions, role_nouns, document_nouns)

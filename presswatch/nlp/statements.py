@@ -1,0 +1,554 @@
+"""One record per thing said: map quotes from many articles onto statements.
+
+A statement is one thing one speaker said. Quotes of it differ (punctuation, truncation, a
+shortened or spliced quote, indirect in one article and direct in another), so a quote joins a
+statement of the same speaker when their content words largely overlap: most of the quote is in
+the statement, or most of the statement is in the quote, or the two sets mostly agree. A word
+said in one and negated in the other ("is" / "is not voluntary") always keeps them apart.
+
+Speakers are unified first: a story entity by any alias ("Felix", "OpenAI's Niko Felix"), other
+people by full name (a bare surname joins the one known full name it ends), an unnamed role
+("a spokesperson for OpenAI", "an OpenAI spokeswoman") as the role of its organisation ("OpenAI
+spokesperson"), which stays its own speaker: the same words from an unnamed spokesperson and from
+Niko Felix are two statements, as are the same words from two people. Only a quote whose speaker
+is a mere description ("the group") or nobody (an unresolved "he") may join anyone's statement,
+on a stricter bar.
+
+Identity: a statement's id is stable_id(speaker key, folded words of its first version), decided
+when first seen and never changed; later versions add quotes, may make its text fuller or its
+first appearance earlier, and never create a second statement. Everything the matching needs is
+in the `statements` table (speaker, organisation, text) and `statement_fingerprints` (the content
+words of every version seen, so a paraphrase is compared with all of them):
+`StatementIndex(directory, statements, fingerprints)` rebuilds it. n_articles and n_outlets are
+counted by the warehouse in SQL from quotes and articles (see `touched`): only it sees every
+quote.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cache, lru_cache
+
+from presswatch.nlp.data import word_list, word_table
+from presswatch.nlp.relevance import fold, words
+from presswatch.records import Article, Quote, Statement, as_utc, stable_id
+from presswatch.story import Story
+
+MIN_CONTENT_WORDS = 4  # fewer content words: only an exact version or a whole fragment matches
+SAME_SPEAKER = {"containment": 0.75, "jaccard": 0.6, "min_fragment": 1, "growth": True}
+# A quote with no speaker, or only a description, joins anyone's statement on this stricter bar.
+# It must be a version of (a part of) the statement: never a fuller quote around it.
+ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS, "growth": False}
+# An attribution the NLP stage is unsure of (a stance or belief verb, a question put to someone:
+# confidence < 0.5) joins a statement it matches but never founds one: a new statement is what
+# alerts fire on, and a guess must not be news.
+MIN_CONFIDENCE_TO_CREATE = 0.5
+MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
+SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
+VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
+
+
+@dataclass(frozen=True)
+class StatementInput:
+    """One quote as statements need it: what was said, by whom, where and when."""
+
+    quote_id: str
+    article_id: str
+    outlet: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    content: str
+    kind: str  # direct | indirect | mixed
+    speaker: str | None  # canonical name from the NLP stage
+    speaker_text: str | None
+    speaker_role: str | None
+    confidence: float = 1.0
+    start_char: int = 0
+
+    @property
+    def appeared_at(self) -> datetime:
+        """When the quote first appeared: its article's date, or when we first saw it."""
+        return as_utc(self.published_at or self.first_seen_at)
+
+
+def statement_input(quote: Quote, article: Article, first_seen_at: datetime) -> StatementInput:
+    """The input for one stored quote of one article (first_seen_at: the article's)."""
+    return StatementInput(
+        quote_id=quote.quote_id,
+        article_id=quote.article_id,
+        outlet=article.outlet,
+        published_at=article.published_at,
+        first_seen_at=first_seen_at,
+        content=quote.content,
+        kind=quote.kind,
+        speaker=quote.speaker,
+        speaker_text=quote.speaker_text,
+        speaker_role=quote.speaker_role,
+        confidence=quote.confidence,
+        start_char=quote.start_char,
+    )
+
+
+@cache
+def word_set(name: str) -> frozenset[str]:
+    """A word list of presswatch/nlp/data as a set, built once: content_words runs for every
+    quote."""
+    return frozenset(word_list(name))
+
+
+# --- speakers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A unified speaker: `key` buckets statements, `name` is what the warehouse shows."""
+
+    key: str
+    name: str
+    role: str | None
+    organisation: str | None
+    kind: str  # person | org | role (unnamed role of an organisation) | description
+
+
+def speaker_key(name: str) -> str:
+    """The bucket key of a speaker name: folded words, leading determiners dropped."""
+    tokens = words(name)
+    determiners = word_set("relevance/statement_determiners")
+    while len(tokens) > 1 and tokens[0] in determiners:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class _Entity:
+    name: str
+    label: str
+    role: str | None
+    organisation: str | None
+
+
+class SpeakerDirectory:
+    """The story's people and organisations, and the rules that unify speaker mentions."""
+
+    def __init__(self, story: Story) -> None:
+        self._entities: dict[str, _Entity] = {}
+        self._aliases: list[tuple[tuple[str, ...], _Entity]] = []
+        for entity in story.entities:
+            known = _Entity(entity.name, entity.label, entity.role, entity.organisation)
+            self._entities[entity.name] = known
+            for spelling in (entity.name, *entity.aliases):
+                self._aliases.append((tuple(words(spelling)), known))
+        self._aliases.sort(key=lambda alias: -len(alias[0]))  # "Niko Felix" before "Felix"
+        self._role_synonyms = word_table("relevance/statement_roles")
+        self._nobody = set(word_table("pronouns")) | word_set("relevance/statement_non_speakers")
+        self._determiners = word_set("relevance/statement_determiners")
+
+    def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
+        """The unified speaker of a quote, or None when it has none (a bare pronoun).
+
+        In order: a story person named anywhere in the mention ("OpenAI's Niko Felix"); an
+        unnamed role of an organisation ("a spokesperson for OpenAI" -> OpenAI spokesperson);
+        a story organisation; the NLP stage's canonical name; a capitalised name ("Solvik",
+        joined to the one full name it ends); else the description as written ("the group").
+        """
+        text = " ".join(t for t in (quote.speaker_text, quote.speaker_role) if t)
+        canonical = self._entities.get(quote.speaker or "")
+        person = canonical if canonical and canonical.label == "PERSON" else None
+        person = person or self._find(text, "PERSON")
+        if person is not None:
+            return self._named(person, quote.speaker_role)
+        role = self._role(text)
+        org = canonical if canonical and canonical.label != "PERSON" else self._find(text, None)
+        if role is not None:
+            org_name = org.name if org else self._capitalised_in(quote)
+            if org_name:
+                name = f"{org_name} {role}"
+                return Speaker(speaker_key(name), name, name, org_name, "role")
+        if org is not None:
+            return self._named(org, None)
+        if quote.speaker:
+            return self._person(quote.speaker, quote.speaker_role, full_names)
+        mention = (quote.speaker_text or "").strip()
+        if not mention or fold(mention) in self._nobody:
+            return None
+        if _looks_like_name(mention):
+            return self._person(_strip_possessor(mention), quote.speaker_role, full_names)
+        return Speaker(speaker_key(mention), mention, quote.speaker_role, None, "description")
+
+    def speaker_of(self, statement: Statement) -> Speaker:
+        """The speaker of a stored statement, rebuilt from its row."""
+        entity = self._entities.get(statement.speaker)
+        if entity is not None:
+            return self._named(entity, statement.speaker_role)
+        tokens = words(statement.speaker)
+        if statement.organisation and tokens and self._role_synonyms.get(tokens[-1]):
+            kind = "role"
+        elif _looks_like_name(statement.speaker):
+            kind = "person"
+        else:
+            kind = "description"
+        return Speaker(speaker_key(statement.speaker), statement.speaker,
+                       statement.speaker_role, statement.organisation, kind)
+
+    def _named(self, entity: _Entity, stated_role: str | None) -> Speaker:
+        kind = "person" if entity.label == "PERSON" else "org"
+        organisation = entity.organisation if kind == "person" else entity.name
+        role = entity.role or stated_role
+        return Speaker(speaker_key(entity.name), entity.name, role, organisation, kind)
+
+    def _person(self, name: str, role: str | None, full_names: Iterable[str]) -> Speaker:
+        """A person outside the story's list; a bare surname joins the one full name it ends."""
+        tokens = words(name)
+        if len(tokens) == 1:
+            matches = {n for n in full_names if len(words(n)) > 1 and words(n)[-1] == tokens[0]}
+            if len(matches) == 1:
+                name = matches.pop()
+        return Speaker(speaker_key(name), name, role, None, "person")
+
+    def _find(self, text: str, label: str | None) -> _Entity | None:
+        """The longest story entity named in the text (of this label; None: not a person)."""
+        tokens = words(text)
+        for alias, entity in self._aliases:
+            if (entity.label == "PERSON") != (label == "PERSON"):
+                continue
+            n = len(alias)
+            if any(tuple(tokens[i : i + n]) == alias for i in range(len(tokens) - n + 1)):
+                return entity
+        return None
+
+    def _role(self, text: str) -> str | None:
+        """The spokesperson-like role named in a mention, in its one spelling."""
+        for token in words(text):
+            if token in self._role_synonyms:
+                return self._role_synonyms[token]
+        return None
+
+    def _capitalised_in(self, quote: StatementInput) -> str | None:
+        """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""
+        mention = quote.speaker_text or quote.speaker_role or ""
+        names = [w.strip(",.") for w in mention.replace("'s", "").split() if w[:1].isupper()]
+        skip = self._role_synonyms.keys() | self._determiners
+        return " ".join(w for w in names if fold(w) not in skip) or None
+
+
+def _looks_like_name(text: str) -> bool:
+    """'Maren Solvik', 'Solvik', "OpenAI's Niko Felix": every word capitalised."""
+    parts = [p for p in text.replace("'s", "").split() if p]
+    return 0 < len(parts) <= 5 and all(p[:1].isupper() for p in parts)
+
+
+def _strip_possessor(name: str) -> str:
+    """"Hugging Face's Jane Smith" -> "Jane Smith"."""
+    return name.rsplit("'s ", 1)[-1].rsplit("\u2019s ", 1)[-1].strip()
+
+
+# --- text comparison -------------------------------------------------------------------------
+
+
+NEGATED = "not:"
+_NUMBER_UNIT = re.compile(r"^(\d+)[a-z]+$")  # "150b" -> "150", as "$150 billion" gives "150"
+
+
+@lru_cache(maxsize=1 << 18)
+def _stem(word: str) -> str:
+    """A crude English stem, enough for tense and number to differ between two versions
+    ("shaped" / "shape", "provided" / "provides", "artists" / "artist")."""
+    number = _NUMBER_UNIT.match(word)
+    if number:
+        return number.group(1)
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Stems of a quote's content words; a negated one is marked ("is not voluntary" ->
+    not:voluntary)."""
+    function_words = word_set("relevance/statement_function_words")
+    negations = word_set("relevance/statement_negations")
+    found: set[str] = set()
+    negate = False
+    for token in words(text):
+        if token in negations:
+            negate = True
+        elif token not in function_words:
+            found.add(NEGATED + _stem(token) if negate else _stem(token))
+            negate = False
+    return frozenset(found)
+
+
+def _negated(words_: frozenset[str]) -> frozenset[str]:
+    """The words said negated ("not:voluntary" -> "voluntary")."""
+    return frozenset(w[len(NEGATED):] for w in words_ if w.startswith(NEGATED))
+
+
+def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str],
+                 b_negated: frozenset[str]) -> bool:
+    """One says a word only negated, the other only plainly: "is voluntary" against "is not
+    voluntary" (a statement of several sentences may say a word both ways: no contradiction)."""
+    only_negated_a, only_negated_b = a_negated - a, b_negated - b
+    return bool((only_negated_a & b) - b_negated) or bool((only_negated_b & a) - a_negated)
+
+
+def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
+             bar: dict[str, float]) -> float:
+    """How well a quote's words fit a statement (0: they are different statements).
+
+    The quote is compared with the statement's vocabulary (every word its versions used) to ask
+    "is this a version of a part of it", and with its fullest text to ask "is it a part of this
+    fuller quote" or "do the two mostly agree".
+    """
+    text, vocabulary = known.words, known.vocabulary
+    if not quote or not text:
+        return 0.0
+    in_vocabulary = len(quote & vocabulary) / len(quote)
+    shared = len(quote & text)
+    jaccard = shared / len(quote | text)
+    in_quote = shared / len(text)
+    if len(quote) < MIN_CONTENT_WORDS or len(text) < MIN_CONTENT_WORDS:
+        # short fragments only when wholly inside a statement, never by partial overlap
+        fits = in_vocabulary == 1.0 and len(quote) >= bar["min_fragment"]
+        score = jaccard + in_vocabulary
+    else:
+        fits = (
+            jaccard >= bar["jaccard"]
+            or in_vocabulary >= bar["containment"]
+            or (bar["growth"] and in_quote >= bar["containment"]
+                and len(quote) <= MAX_GROWTH * len(text))
+        )
+        score = jaccard + max(in_vocabulary, in_quote)
+    if not fits or _contradicts(quote, vocabulary, quote_negated, known.negated):
+        return 0.0
+    return score
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementFingerprint:
+    """A row of `statement_fingerprints`: the content words every version of a statement used,
+    so that a later paraphrase is compared with all of them, not with one text."""
+
+    statement_id: str
+    words: list[str]
+
+
+@dataclass
+class _Known:
+    statement: Statement
+    speaker: Speaker
+    words: frozenset[str]  # content words of the fullest text
+    vocabulary: frozenset[str]  # content words of every version
+    rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
+    folded: str  # all folded words of the text, for exact matches of word-less quotes
+    negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
+
+    @property
+    def spaced(self) -> str:
+        return f" {self.folded} "
+
+
+class StatementIndex:
+    """Statements so far, bucketed by speaker, with an inverted index of their vocabulary.
+
+    Built from the `statements` rows and, when stored, their `statement_fingerprints`.
+    """
+
+    def __init__(self, directory: SpeakerDirectory, statements: Iterable[Statement] = (),
+                 fingerprints: Iterable[StatementFingerprint] = ()) -> None:
+        self.directory = directory
+        self._known: dict[str, _Known] = {}
+        self._by_speaker: dict[str, set[str]] = {}
+        self._by_word: dict[str, set[str]] = {}
+        self._by_folded: dict[str, set[str]] = {}
+        self.speakers: dict[str, Speaker] = {}
+        vocabularies = {f.statement_id: frozenset(f.words) for f in fingerprints}
+        for statement in statements:
+            self._put(statement, self.directory.speaker_of(statement), None,
+                      vocabularies.get(statement.statement_id, frozenset()))
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def get(self, statement_id: str) -> Statement | None:
+        known = self._known.get(statement_id)
+        return known.statement if known else None
+
+    def fingerprint(self, statement_id: str) -> StatementFingerprint:
+        return StatementFingerprint(statement_id, sorted(self._known[statement_id].vocabulary))
+
+    def _put(self, statement: Statement, speaker: Speaker, rank: tuple[bool, int] | None,
+             more_words: frozenset[str] = frozenset()) -> None:
+        """Index a statement (again); rank None: a stored one, whose kind of quote is unknown."""
+        statement_id = statement.statement_id
+        old = self._known.get(statement_id)
+        text_words = content_words(statement.text)
+        rank = rank or (True, len(text_words))
+        vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
+        self._known[statement_id] = _Known(
+            statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text)),
+            _negated(vocabulary),
+        )
+        self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
+        for word in vocabulary:
+            self._by_word.setdefault(word, set()).add(statement_id)
+        self._by_folded.setdefault(self._known[statement_id].folded, set()).add(statement_id)
+        self.speakers.setdefault(speaker.key, speaker)
+
+    def full_names(self) -> list[str]:
+        return [s.name for s in self.speakers.values() if s.kind == "person"]
+
+    def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str
+                   ) -> str | None:
+        """The statement this quote is a version of, if any: first among the speaker's own;
+        then, for a quote whose speaker is only a description ("the group") or nobody, among
+        anyone's on a stricter bar, since the description may be a named speaker elsewhere."""
+        searches = []
+        if speaker is not None:
+            searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
+        if speaker is None or speaker.kind == "description":
+            searches.append((None, ANYONE))
+        negated = _negated(quote)
+        for bucket, bar in searches:
+            best: tuple[float, str] | None = None
+            for statement_id in self._candidates(bucket, quote, folded, bar):
+                known = self._known[statement_id]
+                if folded == known.folded:
+                    score = 3.0
+                elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
+                    score = 2.5  # word for word inside it, however short in content words
+                else:
+                    score = _matches(quote, negated, known, bar)
+                if score > 0 and (best is None or (score, statement_id) > best):
+                    best = (score, statement_id)
+            if best is not None:
+                return best[1]
+        return None
+
+    def _candidates(self, bucket: set[str] | None, quote: frozenset[str], folded: str,
+                    bar: dict[str, float]) -> set[str]:
+        """Every statement that could pass the bar, without comparing with all of them.
+
+        Passing needs a share of the quote's words, at least `least` of them (a fuller quote
+        may hold a statement plus MAX_GROWTH more), so a match must hold one of the quote's
+        len(quote) - ceil(least * len(quote)) + 1 rarest words: their postings suffice.
+        """
+        if bucket is not None and len(bucket) <= SMALL_BUCKET:
+            return bucket
+        found = set(self._by_folded.get(folded, ()))
+        if quote:
+            least = min(bar["jaccard"], bar["containment"])
+            if bar["growth"]:
+                least = min(least, bar["containment"] / MAX_GROWTH)
+            if len(quote) < MIN_CONTENT_WORDS:
+                least = 1.0  # a fragment must lie wholly inside
+            needed = len(quote) - math.ceil(least * len(quote) - 1e-9) + 1
+            rarest = sorted(quote, key=lambda w: len(self._by_word.get(w, ())))[:needed]
+            for word in rarest:
+                found |= self._by_word.get(word, set())
+        return found & bucket if bucket is not None else found
+
+    def add_version(self, statement_id: str, quote: StatementInput,
+                    content: frozenset[str]) -> tuple[bool, bool]:
+        """Fold a new version into a statement: its words join the vocabulary; a fuller text or
+        an earlier first appearance replace the statement's. (statement changed, words grew)"""
+        entry = self._known[statement_id]
+        statement = entry.statement
+        updates: dict[str, object] = {}
+        rank = (quote.kind != "indirect", len(content))
+        if rank > entry.rank and len(content) <= MAX_GROWTH * max(len(entry.words), 1):
+            updates["text"] = quote.content.strip()
+        if quote.appeared_at < statement.first_seen_at:
+            updates["first_seen_at"] = quote.appeared_at
+            updates["first_article_id"] = quote.article_id
+        grew = not content <= entry.vocabulary
+        if updates or grew:
+            self._put(replace(statement, **updates), entry.speaker,
+                      rank if "text" in updates else entry.rank, content)
+        return bool(updates), grew
+
+
+# --- assignment ------------------------------------------------------------------------------
+
+
+@dataclass
+class StatementAssignment:
+    """What one batch of quotes did to the statements.
+
+    new: statements first seen in this batch (insert); updated: stored statements whose text
+    became fuller or whose first appearance became earlier (update by statement_id; the id
+    never changes); fingerprints: vocabularies of new statements and of those that grew
+    (upsert into statement_fingerprints); quote_statement: quote_id -> statement_id, or None
+    for a quote with no speaker that matches nothing; touched: every statement that got a quote,
+    whose n_articles / n_outlets the warehouse recounts.
+    """
+
+    new: list[Statement] = field(default_factory=list)
+    updated: list[Statement] = field(default_factory=list)
+    fingerprints: list[StatementFingerprint] = field(default_factory=list)
+    quote_statement: dict[str, str | None] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+
+
+def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
+                      people: Iterable[str] = ()) -> StatementAssignment:
+    """Map each quote to a statement, creating statements only for things not said before.
+
+    Quotes are taken in order of first appearance, so a statement's id and first article come
+    from its earliest version in the batch. `people`: canonical names of the PERSON entities in
+    the batch's articles, so that "Solvik" finds "Maren Solvik" even when she is first quoted by
+    surname. The index is updated in place for the next batch.
+    """
+    # Sure attributions first, in order of appearance, so whether an unsure one finds its
+    # statement does not depend on where it stands in the batch.
+    ordered = sorted(quotes, key=lambda q: (q.confidence < MIN_CONFIDENCE_TO_CREATE,
+                                            q.appeared_at, q.article_id, q.start_char,
+                                            q.quote_id))
+    full_names = set(known.full_names()) | {p for p in people if len(words(p)) > 1}
+    for quote in ordered:  # all full names first, so a bare surname can find its full name
+        if quote.speaker and len(words(quote.speaker)) > 1:
+            full_names.add(quote.speaker)
+    result = StatementAssignment()
+    created: list[str] = []
+    changed: set[str] = set()
+    grown: set[str] = set()
+    for quote in ordered:
+        speaker = known.directory.resolve(quote, full_names)
+        content = content_words(quote.content)
+        folded = " ".join(words(quote.content))
+        statement_id = known.best_match(speaker, content, folded) if folded else None
+        may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
+        if statement_id is None and speaker is not None and folded and may_create:
+            statement_id = stable_id(speaker.key, folded)
+            known._put(Statement(
+                statement_id=statement_id,
+                speaker=speaker.name,
+                speaker_role=speaker.role,
+                organisation=speaker.organisation,
+                text=quote.content.strip(),
+                first_seen_at=quote.appeared_at,
+                first_article_id=quote.article_id,
+            ), speaker, (quote.kind != "indirect", len(content)))
+            created.append(statement_id)
+        elif statement_id is not None:
+            statement_changed, words_grew = known.add_version(statement_id, quote, content)
+            if statement_changed:
+                changed.add(statement_id)
+            if words_grew:
+                grown.add(statement_id)
+        result.quote_statement[quote.quote_id] = statement_id
+        if statement_id is not None:
+            result.touched.add(statement_id)
+    new = set(created)
+    result.new = sorted((known._known[i].statement for i in created),
+                        key=lambda s: (s.first_seen_at, s.statement_id))
+    result.updated = [known._known[i].statement for i in sorted(changed - new)]
+    result.fingerprints = [known.fingerprint(i) for i in sorted(new | grown)]
+    return result

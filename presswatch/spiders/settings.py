@@ -1,0 +1,76 @@
+"""Scrapy settings: politeness and limits live here, once.
+
+The per-story values (user agent, delay, timeout, sizes, retries, private hosts) come from the
+story's [crawl] table and are applied over these by the spider when it opens its job
+(see PresswatchSpider.from_crawler), so `scrapy crawl` and the flow crawl alike.
+"""
+
+BOT_NAME = "presswatch"
+SPIDER_MODULES = ["presswatch.spiders.spiders"]
+NEWSPIDER_MODULE = "presswatch.spiders.spiders"
+
+# An honest user agent that says who we are and where to read about us.
+USER_AGENT = "presswatch/0.1 (+https://github.com/presswatch/presswatch)"
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 opens a remote-control HTTP port by default: an unattended crawler needs none.
+REMOTE_CONTROL_ENABLED = False
+
+# Politeness: at most two requests at a time per site, a delay that AutoThrottle raises when a
+# site slows down.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Retries on 429 and 5xx (and dropped connections), spaced by RetryBackoffMiddleware, which
+# also honours Retry-After up to PRESSWATCH_RETRY_BACKOFF_MAX.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+PRESSWATCH_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled each time
+PRESSWATCH_RETRY_BACKOFF_MAX = 30.0
+
+# Limits. DOWNLOAD_MAXSIZE also bounds the decompressed size of gzip/deflate/br/zstd bodies:
+# Scrapy 2.19's HttpCompressionMiddleware decompresses in chunks and stops at the limit, so a
+# compression bomb costs at most DOWNLOAD_MAXSIZE bytes of memory (tested).
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 0
+DNS_TIMEOUT = 15
+REDIRECT_MAX_TIMES = 10
+
+# Only http(s): a redirect or link to file:, data:, ftp: or s3: must never be fetched.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100), so a refused host is not even asked for its robots.txt, and
+    # on every redirect, since a redirected request passes through here again.
+    "presswatch.spiders.middlewares.PrivateHostGuardMiddleware": 50,
+    # After RetryMiddleware (550): it reads Retry-After before the retry request is made.
+    "presswatch.spiders.middlewares.RetryBackoffMiddleware": 560,
+    "presswatch.spiders.middlewares.SkipStoredRedirectsMiddleware": 70,
+}
+# The same rule once more where the connection's address is resolved (see GuardedResolver).
+TWISTED_DNS_RESOLVER = "presswatch.spiders.middlewares.GuardedResolver"
+PRESSWATCH_ALLOW_PRIVATE_HOSTS = False
+PRESSWATCH_TRUSTED_NETWORKS: list[str] = []
+
+SPIDER_MIDDLEWARES = {
+    # Next to the spider, so it sees a callback's exception first.
+    "presswatch.spiders.middlewares.RecordCallbackErrorsMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "presswatch.spiders.pipelines.ValidateItemPipeline": 100,
+    "presswatch.spiders.pipelines.DropDuplicatePagesPipeline": 200,
+    "presswatch.spiders.pipelines.StoreBodyPipeline": 300,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,32 @@
+"""Reads the analysis stage needs from earlier runs: stored copies' signatures and statements'
+vocabularies. Rows come back as plain tuples; presswatch/nlp/ turns them into its own records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from presswatch.warehouse.store import Warehouse
+
+QUERIES_DIR = Path(__file__).with_name("queries")
+
+
+def _query(name: str) -> str:
+    return (QUERIES_DIR / name).read_text(encoding="utf-8")
+
+
+def signature_candidates(warehouse: Warehouse, text_hashes: set[str],
+                         band_keys: set[str]) -> list[tuple]:
+    """Rows (article_id, published_at, first_seen_at, text_hash, n_shingles, minhash,
+    cluster_id) of stored signatures sharing a hash or band with the new ones, and their roots.
+
+    Cost grows with the new articles and their matches, not with the warehouse's size.
+    """
+    if not text_hashes and not band_keys:
+        return []
+    params = [sorted(text_hashes), sorted(band_keys)]
+    return warehouse.connection.execute(_query("signature_candidates.sql"), params).fetchall()
+
+
+def statement_fingerprints(warehouse: Warehouse) -> list[tuple[str, list[str]]]:
+    """(statement_id, words) of every stored statement."""
+    return warehouse.connection.execute(_query("statement_fingerprints.sql")).fetchall()
