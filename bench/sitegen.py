@@ -20,7 +20,6 @@ flow; the parent talks to it over stdin/stdout:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import json
 import random
@@ -30,11 +29,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from functools import cached_property
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
+
+from presswatch.demo.loopback import OutletServers, RequestRecord, Response
 
 WORDS_FILE = Path(__file__).with_name("data") / "sitegen.json"
 N_OUTLETS = 20
@@ -248,115 +248,69 @@ SITEMAP_PATH = "/news-sitemap.xml"
 
 
 # ---------------------------------------------------------------------------------------------
-# Serving
+# Serving: through presswatch.demo.loopback, the same HTTP rules as the bundled replay
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _OutletServer
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        site, outlet = self.server.site, self.server.outlet
-        path = self.path.split("?", 1)[0]
-        conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
-        status, body, headers, kind = site.answer(outlet, path)
-        if status == 200 and "ETag" in headers and _not_modified(self.headers, headers):
-            status, body = 304, b""
-        site.count(kind, conditional, status)
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Quiet: the site counts requests instead of logging them."""
-
-
-def _not_modified(request_headers, headers: dict[str, str]) -> bool:
-    if_none_match = request_headers.get("If-None-Match")
-    if if_none_match is not None:
-        return headers["ETag"] in [t.strip() for t in if_none_match.split(",")]
-    since = request_headers.get("If-Modified-Since")
-    try:
-        return since is not None and (parsedate_to_datetime(headers["Last-Modified"])
-                                      <= parsedate_to_datetime(since))
-    except (TypeError, ValueError):
-        return False
-
-
-class _OutletServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site: SyntheticSite, outlet: int) -> None:
-        self.site = site
-        self.outlet = outlet
-        super().__init__(address, _Handler)
+def _kind(path: str) -> str:
+    return {"/robots.txt": "robots", FEED_PATH: "feed", SITEMAP_PATH: "sitemap"}.get(
+        path, "article")
 
 
 class SyntheticSite:
     """The corpus served on loopback, one server per outlet, counting every request."""
 
+    gzip = False
+
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
         self.counts: Counter[str] = Counter()
-        self._servers: list[_OutletServer] = []
+        self._servers = OutletServers(self)
         self._lock = threading.Lock()
         self._paths = {(a.outlet, a.path): a for a in corpus.articles}
 
     def __enter__(self) -> SyntheticSite:
-        for outlet in range(N_OUTLETS):
-            self._servers.append(_bind(f"127.0.0.{outlet + 2}", self, outlet))
-        for server in self._servers:
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                             daemon=True).start()
+        self._servers.start([str(outlet) for outlet in range(N_OUTLETS)])
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        for server in self._servers:
-            server.shutdown()
-            server.server_close()
+        self._servers.stop()
 
     @property
     def bases(self) -> list[str]:
-        return [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in self._servers]
+        return list(self._servers.bases.values())
 
     @cached_property
-    def _documents(self) -> dict[tuple[int, str], tuple[bytes, dict[str, str]]]:
+    def _documents(self) -> dict[tuple[int, str], Response]:
         """Feeds and sitemaps, rendered once: they do not change while the site runs."""
         found = {}
         for outlet, base in enumerate(self.bases):
             newest = self.corpus.of_outlet(outlet)[0].published_at
             for path, render, kind in ((FEED_PATH, feed_xml, "application/rss+xml"),
                                        (SITEMAP_PATH, sitemap_xml, "application/xml")):
-                body = render(self.corpus, outlet, base)
-                found[(outlet, path)] = (body, {
-                    "Content-Type": f"{kind}; charset=utf-8",
-                    "ETag": '"' + hashlib.sha256(body).hexdigest()[:20] + '"',
-                    "Last-Modified": format_datetime(newest, usegmt=True),
-                })
+                found[(outlet, path)] = Response(200, render(self.corpus, outlet, base),
+                                                 f"{kind}; charset=utf-8", last_modified=newest)
         return found
 
-    def answer(self, outlet: int, path: str) -> tuple[int, bytes, dict[str, str], str]:
-        """(status, body, headers, kind of request) for one GET."""
+    def respond(self, outlet_key: str, target: str) -> Response:
+        outlet, path = int(outlet_key), target.split("?", 1)[0]
         if path == "/robots.txt":
-            return 200, ROBOTS, {"Content-Type": "text/plain"}, "robots"
+            return Response(200, ROBOTS, "text/plain", cacheable=False)
         if path in (FEED_PATH, SITEMAP_PATH):
-            body, headers = self._documents[(outlet, path)]
-            return 200, body, dict(headers), "feed" if path == FEED_PATH else "sitemap"
+            return self._documents[(outlet, path)]
         article = self._paths.get((outlet, path))
         if article is not None:
-            body = article_html(self.corpus, article, self.bases[outlet])
-            return 200, body, {"Content-Type": "text/html; charset=utf-8"}, "article"
-        return 404, b"not found", {"Content-Type": "text/plain"}, "other"
+            return Response(200, article_html(self.corpus, article, self.bases[outlet]),
+                            cacheable=False)
+        return Response(404, b"not found", "text/plain", cacheable=False)
 
-    def count(self, kind: str, conditional: bool, status: int) -> None:
+    def record(self, entry: RequestRecord) -> None:
+        path = entry.path.split("?", 1)[0]
+        known = entry.status != 404 or path in (FEED_PATH, SITEMAP_PATH, "/robots.txt")
         with self._lock:
             self.counts["requests"] += 1
-            self.counts[kind] += 1
-            self.counts["conditional"] += conditional
-            self.counts["not_modified"] += status == 304
+            self.counts[_kind(path) if known else "other"] += 1
+            self.counts["conditional"] += entry.conditional
+            self.counts["not_modified"] += entry.status == 304
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -365,16 +319,6 @@ class SyntheticSite:
     def reset(self) -> None:
         with self._lock:
             self.counts.clear()
-
-
-def _bind(address: str, site: SyntheticSite, outlet: int) -> _OutletServer:
-    """This outlet's own loopback address if the system has it, else 127.0.0.1 (macOS)."""
-    for host in (address, "127.0.0.1"):
-        try:
-            return _OutletServer((host, 0), site, outlet)
-        except OSError as exc:
-            error = exc
-    raise SiteError(f"cannot bind a port on {address} or 127.0.0.1: {error}")
 
 
 def serve(n_articles: int, seed: int, commands: Iterator[str]) -> None:

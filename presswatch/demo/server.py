@@ -15,24 +15,23 @@ same when the day changes. manifest.json is also the ground truth the tests chec
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import html
 import json
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from functools import cached_property
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from presswatch.demo.loopback import LoopbackError, OutletServers, RequestRecord, Response
 from presswatch.story import Feed, Sitemap, Story, default_story_path, load_story
 
 DAYS = (1, 2)
@@ -58,27 +57,6 @@ def load_manifest(path: Path | None = None) -> dict:
 
 def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    last_modified: datetime | None = None
-    cacheable: bool = True
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request the replay answered, so tests can check politeness and conditional GETs."""
-
-    outlet: str
-    method: str
-    path: str
-    status: int
-    user_agent: str | None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -671,91 +649,6 @@ def _aggregator_redirect(cat: Catalogue, path: str, urls: dict[str, str], day: i
     return render_not_found(cat, AGGREGATOR, urls)
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP: one ThreadingHTTPServer per outlet
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _OutletServer
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._answer(send_body=False)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Quiet: the site keeps its own request log instead of writing to stderr."""
-
-    def _answer(self, send_body: bool) -> None:
-        site = self.server.site
-        try:
-            response = site.respond(self.server.outlet, self.path)
-        except (ReplayError, OSError, KeyError, ValueError) as exc:
-            # A broken replay file must show up as a 500 naming the cause, not a dropped socket.
-            message = f"replay error for {self.path}: {exc!r}"
-            response = Response(500, message.encode(), "text/plain; charset=utf-8", cacheable=False)
-        status, body, headers = response.status, response.body, dict(response.headers)
-        headers["Content-Type"] = response.content_type
-        if response.cacheable and status == 200:
-            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-            headers["ETag"] = etag
-            if response.last_modified is not None:
-                headers["Last-Modified"] = format_datetime(response.last_modified, usegmt=True)
-            if _not_modified(self.headers, etag, response.last_modified):
-                status, body = 304, b""
-                del headers["Content-Type"]
-        if body and site.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
-            body = gzip.compress(body, mtime=0)
-            headers["Content-Encoding"] = "gzip"
-            headers["Vary"] = "Accept-Encoding"
-        site.record(RequestRecord(self.server.outlet, self.command, self.path, status,
-                                  self.headers.get("User-Agent")))
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body and body:
-            self.wfile.write(body)
-
-
-def _not_modified(request_headers, etag: str, last_modified: datetime | None) -> bool:
-    """RFC 9110: If-None-Match wins; If-Modified-Since only when it is absent."""
-    if_none_match = request_headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return etag in tags or "*" in tags
-    since = request_headers.get("If-Modified-Since")
-    if since is None or last_modified is None:
-        return False
-    try:
-        return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-
-
-class _OutletServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site: ReplaySite, outlet: str):
-        self.site = site
-        self.outlet = outlet
-        super().__init__(address, _Handler)
-
-
-def _bind(outlet: str, address: str, site: ReplaySite) -> _OutletServer:
-    """This outlet's own loopback address if the system has it, else 127.0.0.1 (macOS)."""
-    try:
-        return _OutletServer((address, 0), site, outlet)
-    except OSError:
-        try:
-            return _OutletServer(("127.0.0.1", 0), site, outlet)
-        except OSError as exc:
-            raise ReplayError(f"cannot bind a port on 127.0.0.1 for {outlet}: {exc}") from exc
-
-
 class ReplaySite:
     """The bundled replay, served on loopback for as long as the `with` block lasts."""
 
@@ -766,8 +659,7 @@ class ReplaySite:
         self.gzip = gzip
         self.catalogue = Catalogue(manifest or load_manifest(), root or site_dir())
         self.request_log: list[RequestRecord] = []
-        self._servers: dict[str, _OutletServer] = {}
-        self._threads: list[threading.Thread] = []
+        self._servers = OutletServers(self)
         self._lock = threading.Lock()
 
     @staticmethod
@@ -789,25 +681,12 @@ class ReplaySite:
     def start(self) -> None:
         outlets = [AGGREGATOR, *[k for k in self.catalogue.outlets if k != AGGREGATOR]]
         try:
-            for index, outlet in enumerate(outlets, start=2):
-                self._servers[outlet] = _bind(outlet, f"127.0.0.{index}", self)
-        except ReplayError:
-            self.stop()
-            raise
-        for server in self._servers.values():
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name=f"replay-{server.outlet}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._servers.start(outlets)
+        except LoopbackError as exc:
+            raise ReplayError(str(exc)) from exc
 
     def stop(self) -> None:
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers.clear()
-        self._threads.clear()
+        self._servers.stop()
 
     def set_day(self, day: int) -> None:
         """Serve the coverage as it stood on this day; URLs do not change."""
@@ -817,10 +696,9 @@ class ReplaySite:
     @property
     def urls(self) -> dict[str, str]:
         """Outlet key -> base URL such as http://127.0.0.3:40123 (the aggregator included)."""
-        if not self._servers:
+        if not self._servers.running:
             raise ReplayError("the replay is not running: use `with ReplaySite() as site:`")
-        return {k: f"http://{s.server_address[0]}:{s.server_address[1]}"
-                for k, s in self._servers.items()}
+        return self._servers.bases
 
     def url(self, outlet: str, path: str) -> str:
         return self.urls[outlet] + path

@@ -26,10 +26,10 @@ import feedparser
 import pytest
 import trafilatura
 
+from presswatch.demo.loopback import _bind
 from presswatch.demo.server import (
     ReplayError,
     ReplaySite,
-    _bind,
     load_manifest,
     plain_text,
     site_dir,
