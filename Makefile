@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip==26.3"
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,notebook]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/warehouse.py
+	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf $(VENV) demo.duckdb .presswatch
+	rm -rf $(VENV) demo.duckdb demo.snapshot.duckdb demo.report .presswatch

@@ -106,6 +106,9 @@ class QuoteMention:
     speaker: str | None  # canonical name when known
     speaker_role: str | None
     confidence: float
+    # "speech" for a statement; otherwise what kind of attribution this is (a belief, a stance,
+    # a non-response, a report by an outlet or data, a thing, a headline): see nlp/quotes.py
+    act: str = "speech"
 
 
 @dataclass
@@ -117,6 +120,9 @@ class DocAnalysis:
     skipped_reason: str | None
     entities: list[EntityMention]
     quotes: list[QuoteMention]
+    # Attributions that are not statements (beliefs, stances, non-responses, ...): never stored
+    # as quotes, kept for evaluation against corpora that count them.
+    attributions: list[QuoteMention] = field(default_factory=list)
 
 
 @dataclass

@@ -6,11 +6,14 @@ story file is an error naming the file, the key and what was expected, not a sil
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -41,6 +44,26 @@ class Entity(_Strict):
     aliases: list[str] = Field(default_factory=list)
     role: str | None = None  # e.g. "OpenAI spokesperson"
     organisation: str | None = None  # the entity's employer or parent, by canonical name
+    # Descriptions the story's articles use for this actor when they do not name it ("the
+    # group", "the artists behind the leak", "its spokesperson"): a speaker mention that reads
+    # like one of them, in an article that names the actor, is the actor (the words as written
+    # stay in speaker_text). A description holding a role noun ("a spokesperson for OpenAI")
+    # also gives the speaker's role.
+    speaker_aliases: list[str] = Field(default_factory=list)
+    # False for an actor articles describe but do not name ("OpenAI spokesperson" for a
+    # spokesperson left unnamed): no name patterns, only its speaker_aliases.
+    named_in_text: bool = True
+
+
+class Outlet(_Strict):
+    """A news outlet: its name is an entity, never a speaker ("TechCrunch reported", "according
+    to The Verge" attribute nothing to a person). With a host (as articles.outlet holds it, the
+    web domain or an IP address) it also names that host's articles when pages and feeds name
+    nothing."""
+
+    name: str = Field(min_length=1)
+    host: str | None = None
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Relevance(_Strict):
@@ -122,6 +145,7 @@ class Story(_Strict):
     relevance: Relevance = Field(default_factory=Relevance)
     feeds: list[Feed] = Field(default_factory=list)
     sitemaps: list[Sitemap] = Field(default_factory=list)
+    outlets: list[Outlet] = Field(default_factory=list)
     crawl: Crawl = Field(default_factory=Crawl)
     alerts: Alerts = Field(default_factory=Alerts)
     nlp: Nlp = Field(default_factory=Nlp)
@@ -132,6 +156,12 @@ class Story(_Strict):
         if not value or not all(c.isalnum() or c in "-_" for c in value):
             raise ValueError("must be letters, digits, '-' or '_'")
         return value
+
+    def outlet_names(self) -> list[str]:
+        """Every spelling of every outlet the story knows: [[outlets]] and the feeds' names."""
+        names = [name for outlet in self.outlets for name in (outlet.name, *outlet.aliases)]
+        names += [feed.name for feed in self.feeds if feed.name and ":" not in feed.name]
+        return list(dict.fromkeys(names))
 
     def with_feeds(self, urls: list[str]) -> Story:
         """The same story with its sources replaced by these feeds (the CLI's --feed)."""
@@ -170,3 +200,145 @@ def load_story(path: Path | str) -> Story:
     except ValidationError as exc:
         problems = "; ".join(_describe(e) for e in exc.errors())
         raise StoryError(f"{path}: {problems}") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks beyond types: what a story file can get wrong and still parse (`presswatch story check`)
+
+OLDEST_START = date(1995, 1, 1)
+
+
+@dataclass(frozen=True)
+class StoryProblem:
+    """One mistake in a story file: the key, what is wrong, and what to do about it."""
+
+    key: str
+    problem: str
+    fix: str
+
+    def describe(self, path: Path | str) -> str:
+        return f"{path}: {self.key}: {self.problem}; {self.fix}"
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and \
+        url == url.strip() and " " not in url
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+def story_problems(story: Story, today: date | None = None) -> list[StoryProblem]:
+    """Every mistake that can be found without the web or the spaCy model, in file order.
+
+    Names used by the rules must be defined (relevance, alerts, organisations), URLs must be
+    http(s) with a host, dates and thresholds must be possible. An empty list: nothing found.
+    """
+    today = today or date.today()
+    found: list[StoryProblem] = []
+
+    def problem(key: str, what: str, fix: str) -> None:
+        found.append(StoryProblem(key, what, fix))
+
+    # Dates.
+    if story.start_date > today + timedelta(days=1):
+        problem("start_date", f"{story.start_date} is in the future (today is {today})",
+                "give the day the story began; entries older than it are ignored")
+    if story.start_date < OLDEST_START:
+        problem("start_date", f"{story.start_date} is before {OLDEST_START}",
+                "give the day the story began (YYYY-MM-DD)")
+
+    # Entities.
+    names = [e.name for e in story.entities]
+    aliases = {a.casefold(): e.name for e in story.entities for a in e.aliases}
+    seen: dict[str, int] = {}
+    for i, entity in enumerate(story.entities):
+        if not entity.name.strip():
+            problem(f"entities[{i}].name", "is empty", "give the entity's canonical name")
+        if entity.name.casefold() in seen:
+            problem(f"entities[{i}].name", f"{entity.name!r} is already entities"
+                    f"[{seen[entity.name.casefold()]}]", "merge the two entries")
+        seen.setdefault(entity.name.casefold(), i)
+        if entity.organisation is not None and entity.organisation not in names:
+            problem(f"entities[{i}].organisation",
+                    f"{entity.organisation!r} is not the name of one of the [[entities]]",
+                    _suggest(entity.organisation, names)
+                    + "add it as an [[entities]] entry (label ORG) or correct the spelling")
+
+    # Relevance.
+    rules = story.relevance
+    for i, name in enumerate(rules.core_entities):
+        if name not in names:
+            hint = (f"{name!r} is an alias of {aliases[name.casefold()]!r}; use the name"
+                    if name.casefold() in aliases else
+                    _suggest(name, names) + "add it as an [[entities]] entry or correct it")
+            problem(f"relevance.core_entities[{i}]",
+                    f"{name!r} is not the name of one of the [[entities]]", hint)
+    concepts = [*rules.core_entities, *rules.terms, *rules.synonyms]
+    for i, combo in enumerate(rules.require_any):
+        if not combo:
+            problem(f"relevance.require_any[{i}]", "is an empty combination (it matches "
+                    "nothing)", "remove it, or list the names and terms that must all occur")
+        for name in combo:
+            if name in concepts:
+                continue
+            if name in names:
+                fix = f"add {name!r} to relevance.core_entities"
+            else:
+                fix = (_suggest(name, concepts) + "add it to relevance.terms, "
+                       "relevance.core_entities or relevance.synonyms, or correct the spelling")
+            problem(f"relevance.require_any[{i}]", f"{name!r} is neither a core entity, a "
+                    "term nor a synonyms concept, so this combination can never be met", fix)
+    if not rules.terms and not rules.core_entities and not rules.synonyms:
+        problem("relevance", "has no terms, core_entities or synonyms: no article can be "
+                "relevant", "list the story's words in relevance.terms")
+    if not 0 < rules.threshold <= 1:
+        problem("relevance.threshold", f"{rules.threshold} is outside (0, 1]: scores run from "
+                "0 to 1", "use a value such as 0.5")
+    if rules.window_days is not None and rules.window_days < 0:
+        problem("relevance.window_days", f"{rules.window_days} is negative",
+                "give the number of days after start_date that still count, or remove it")
+
+    # Sources.
+    if not story.feeds and not story.sitemaps:
+        problem("feeds", "the story has no [[feeds]] and no [[sitemaps]]: a run finds nothing",
+                "add search feeds, or outlets with `presswatch story add-outlet URL`")
+    for kind, sources in (("feeds", story.feeds), ("sitemaps", story.sitemaps)):
+        first_seen: dict[str, int] = {}
+        for i, source in enumerate(sources):
+            if not _is_web_url(source.url):
+                problem(f"{kind}[{i}].url", f"{source.url!r} is not an http(s) URL",
+                        "give the full address, e.g. https://example.org/feed.xml")
+            elif source.url in first_seen:
+                problem(f"{kind}[{i}].url", f"{source.url!r} is already {kind}"
+                        f"[{first_seen[source.url]}]", "remove one of them")
+            first_seen.setdefault(source.url, i)
+
+    # Alerts.
+    alerts = story.alerts
+    for i, speaker in enumerate(alerts.tracked_speakers):
+        if speaker in names:
+            continue
+        if speaker.casefold() in aliases:
+            problem(f"alerts.tracked_speakers[{i}]", f"{speaker!r} is an alias of "
+                    f"{aliases[speaker.casefold()]!r}, and speakers are matched by their "
+                    "canonical name", f"write {aliases[speaker.casefold()]!r}")
+        elif _suggest(speaker, names):
+            problem(f"alerts.tracked_speakers[{i}]", f"{speaker!r} is not one of the "
+                    "[[entities]]", _suggest(speaker, names) + "correct the spelling")
+    if alerts.on == "tracked_speakers" and not alerts.tracked_speakers:
+        problem("alerts.tracked_speakers", 'is empty while alerts.on = "tracked_speakers": '
+                "nothing would alert", "name the speakers, or choose another alerts.on")
+    if alerts.on == "terms" and not alerts.terms:
+        problem("alerts.terms", 'is empty while alerts.on = "terms": nothing would alert',
+                "list the terms, or choose another alerts.on")
+    if alerts.webhook.url is not None and not _is_web_url(alerts.webhook.url):
+        problem("alerts.webhook.url", f"{alerts.webhook.url!r} is not an http(s) URL",
+                "give the webhook's full https:// address")
+    return found

@@ -1,4 +1,5 @@
-"""Fixtures shared across packages: Prefect's test server, the replay site, a temp warehouse."""
+"""Fixtures shared across packages: Prefect's test server, the replay site, a temp warehouse,
+the alert receivers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from receivers import SmtpHandler, WebhookReceiver, smtp_controller
 
 # Before anything imports prefect: no telemetry, a private home per test session.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -30,6 +32,23 @@ def replay_site():
 
     with ReplaySite(day=1) as site:
         yield site
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    """A Slack-like webhook receiver on 127.0.0.1."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpHandler]:
+    """A plain SMTP server on 127.0.0.1 (no STARTTLS, no login)."""
+    handler = SmtpHandler()
+    controller = smtp_controller(handler)
+    controller.start()
+    yield handler
+    controller.stop()
 
 
 @pytest.fixture

@@ -11,11 +11,16 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from presswatch.flows.settings import UsageError, run_settings
+from presswatch.flows.settings import UsageError, channel_settings, run_settings
 from presswatch.story import Story, StoryError, default_story_path, load_story
 
+if TYPE_CHECKING:
+    from presswatch.alerts.channels import ChannelSettings
+
 EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 LIVE_HELP = ("read the warehouse file itself, not the snapshot published after the last run "
              "(this blocks a daily run while the query runs)")
 
@@ -26,24 +31,54 @@ def _prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def check_channels(story: Story, env: Mapping[str, str]) -> None:
+def check_channels(story: Story, env: Mapping[str, str]) -> ChannelSettings:
     """Alert settings are checked before a run starts, not after it has loaded a day's work."""
-    from presswatch.flows.alerts import AlertConfigError, channel_settings
+    from presswatch.alerts.channels import AlertConfigError
 
     try:
-        channel_settings(story.alerts, env)
+        return channel_settings(story.alerts, env)
     except AlertConfigError as exc:
         raise UsageError(str(exc)) from exc
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from presswatch.flows.story_tools import require_valid_story
+
     settings = run_settings(args.story, args.db, args.feed, args.allow_private_hosts, os.environ)
-    check_channels(settings.story(), os.environ)  # validate before Prefect starts
+    story = settings.story()
+    require_valid_story(settings.story_path, story)  # names, URLs, dates, the model: before
+    check_channels(story, os.environ)  # anything is fetched or Prefect starts
+    check_one_story(settings.db_path, story.id, settings.lock_timeout_s)
     _prefect_defaults()
     from presswatch.flows.daily import run_daily_with_progress
+    from presswatch.warehouse.errors import WarehouseOfAnotherStory
 
-    summary = run_daily_with_progress(settings)
+    try:
+        summary = run_daily_with_progress(settings)
+    except WarehouseOfAnotherStory as exc:  # a run of another story got there first
+        raise UsageError(str(exc)) from exc
     return EXIT_SOURCE_FAILURES if summary.n_sources_failed else EXIT_OK
+
+
+def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None:
+    """One warehouse follows one story: refuse another story's run before anything starts.
+
+    A warehouse held by a running run cannot be read now; the run checks again when it opens
+    the file, so this early check is skipped rather than waited for.
+    """
+    from presswatch.warehouse.errors import WarehouseError, WarehouseOfAnotherStory
+    from presswatch.warehouse.store import open_warehouse
+
+    if not db_path.is_file():
+        return
+    try:
+        with open_warehouse(db_path, read_only=True,
+                            lock_timeout_s=min(lock_timeout_s, 5.0)) as warehouse:
+            warehouse.require_story(story_id)
+    except WarehouseOfAnotherStory as exc:
+        raise UsageError(str(exc)) from exc
+    except WarehouseError:
+        return  # locked, or not a warehouse: the run itself says what is wrong
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -55,7 +90,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     settings = run_settings(args.story, args.db, None, False, os.environ)
-    check_channels(settings.story(), os.environ)
+    story = settings.story()
+    check_channels(story, os.environ)
+    check_one_story(settings.db_path, story.id, settings.lock_timeout_s)
     _prefect_defaults()
     from presswatch.flows.daily import serve_daily
 
@@ -67,25 +104,59 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     story = load_story(args.story) if args.story else load_story(default_story_path())
     from presswatch.nlp.analyze import extract_jsonl
 
+    bad_lines = []
+
+    def report(error: Exception) -> None:
+        bad_lines.append(error)
+        print(f"presswatch extract: {error}; line skipped", file=sys.stderr)
+
     with _open_in(args.input) as source, _open_out(args.output) as sink:
-        extract_jsonl(story, source, sink)
+        extract_jsonl(story, source, sink, on_bad_line=report)
+    if bad_lines:
+        print(f"presswatch extract: {len(bad_lines)} input line(s) skipped, the others written",
+              file=sys.stderr)
+        return EXIT_SOURCE_FAILURES
     return EXIT_OK
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
-    from presswatch.warehouse.console import interactive, run_query
+    from presswatch.warehouse.console import QueryCancelled, interactive, run_query
 
     db = Path(args.db)
     if args.query is None:
         return interactive(db, live=args.live)
     out = Path(args.out) if args.out else None
-    return run_query(db, args.query, fmt=args.format, out=out, live=args.live)
+    try:
+        return run_query(db, args.query, fmt=args.format, out=out, live=args.live)
+    except QueryCancelled:
+        print("presswatch: query cancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from presswatch.warehouse.export import export_parquet
 
     export_parquet(Path(args.db), Path(args.to), live=args.live)
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from presswatch.report import ReportError, build_report
+    from presswatch.warehouse.errors import WarehouseError
+
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since {args.since!r}: not a date (YYYY-MM-DD)") from exc
+    try:
+        result = build_report(Path(args.db), Path(args.out) if args.out else None, since=since,
+                              live=args.live)
+    except (ReportError, WarehouseError) as exc:
+        raise UsageError(str(exc)) from exc
+    print(result.describe())
+    print(f"open it with: xdg-open {result.index}  (or file://{result.index.resolve()})")
     return EXIT_OK
 
 
@@ -105,13 +176,49 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILURES if failures else EXIT_OK
 
 
-def _cmd_alerts(args: argparse.Namespace) -> int:
-    from presswatch.flows.alerts import print_alerts, print_test_alert
+def _cmd_story(args: argparse.Namespace) -> int:
+    from presswatch.flows import story_tools
 
-    if args.action == "test":
-        story = load_story(args.story) if args.story else load_story(default_story_path())
-        return print_test_alert(story, os.environ)
-    return print_alerts(Path(args.db), since=args.since)
+    if args.action == "new":
+        out = Path(args.out) if args.out else Path(f"{story_tools.slug(args.title)}.toml")
+        return story_tools.write_new_story(
+            out, args.title, args.term or [], args.entity or [], story_id=args.id,
+            start=args.start, force=args.force, stdout=sys.stdout)
+    if args.action == "check":
+        path = Path(args.file)
+        messages = story_tools.check_story(path)
+        for message in messages:
+            print(message, file=sys.stderr)
+        if messages:
+            print(f"presswatch: {len(messages)} mistake(s) in {path}; nothing was fetched",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        story = load_story(path)
+        print(f"{path}: story {story.id!r} is fine: {len(story.entities)} entities, "
+              f"{len(story.feeds)} feeds, {len(story.sitemaps)} sitemaps, model "
+              f"{story.nlp.model!r} loads")
+        if not args.sources:
+            return EXIT_OK
+        if args.allow_private_hosts:
+            story = story.allowing_private_hosts()
+        return story_tools.print_sources(story, path, sys.stdout)
+    return story_tools.add_outlet(Path(args.story), args.url, sys.stdout,
+                                  allow_private_hosts=args.allow_private_hosts)
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from presswatch.alerts.channels import build_channels
+    from presswatch.alerts.console import AlertsUsageError, print_alerts, print_test_alert
+    from presswatch.warehouse.alert_book import AlertBook
+
+    try:
+        if args.action == "test":
+            story = load_story(args.story) if args.story else load_story(default_story_path())
+            channels = build_channels(check_channels(story, os.environ), sys.stdout)
+            return print_test_alert(story, channels)
+        return print_alerts(AlertBook(Path(args.db)), since=args.since)
+    except AlertsUsageError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _open_in(name: str | None):
@@ -186,8 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="query the warehouse (read-only)")
     sql.add_argument("query", nargs="?", help="SQL; none opens an interactive prompt")
     sql.add_argument("--db", default="presswatch.duckdb")
-    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
-    sql.add_argument("--out", help="write the result to this file")
+    sql.add_argument(
+        "--format", choices=("table", "csv", "json", "parquet"), default=None,
+        help="output format (default: from the --out file's extension, else a table)",
+    )
+    sql.add_argument("--out", help="write the result to this file (.csv, .json, .parquet)")
     sql.add_argument("--live", action="store_true", help=LIVE_HELP)
     sql.set_defaults(handler=_cmd_sql)
 
@@ -197,9 +307,49 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--live", action="store_true", help=LIVE_HELP)
     export.set_defaults(handler=_cmd_export)
 
+    report = commands.add_parser(
+        "report", help="write the story's HTML report (opens from file://, no network)")
+    report.add_argument("--db", default="presswatch.duckdb", help="warehouse file")
+    report.add_argument("--out", metavar="DIR",
+                        help="report folder (default: beside the warehouse, NAME.report/)")
+    report.add_argument("--since", metavar="DATE",
+                        help="only articles published (or found) on or after this day, YYYY-MM-DD")
+    report.add_argument("--live", action="store_true", help=LIVE_HELP)
+    report.set_defaults(handler=_cmd_report)
+
     check = commands.add_parser("check", help="run every data check on the whole warehouse")
     check.add_argument("--db", default="presswatch.duckdb")
     check.set_defaults(handler=_cmd_check)
+
+    story = commands.add_parser("story", help="start a story file, check it, add outlets")
+    story_actions = story.add_subparsers(dest="action", required=True, metavar="ACTION")
+    new = story_actions.add_parser(
+        "new", help="write a commented story file with search feeds for its terms")
+    new.add_argument("title", help='the story\'s title, e.g. "Sora leak"')
+    new.add_argument("--term", action="append", metavar="WORDS",
+                     help="a word or phrase of the story (repeatable)")
+    new.add_argument("--entity", action="append", metavar="NAME[:LABEL]",
+                     help='a name that matters, e.g. "Niko Felix:PERSON" (repeatable; '
+                          "label ORG by default)")
+    new.add_argument("--id", help="story id (default: from the title)")
+    new.add_argument("--start", metavar="YYYY-MM-DD", help="the day it began (default today)")
+    new.add_argument("--out", help="file to write (default: ID.toml here)")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check_story = story_actions.add_parser(
+        "check", help="find mistakes offline; --sources fetches each source once")
+    check_story.add_argument("file", help="story file")
+    check_story.add_argument(
+        "--sources", action="store_true",
+        help="fetch each feed and sitemap once: what it gives, what the rules keep")
+    check_story.add_argument("--allow-private-hosts", action="store_true",
+                             help="allow loopback and private-network addresses")
+    add_outlet = story_actions.add_parser(
+        "add-outlet", help="find an outlet's feeds and news sitemaps, add them to the story")
+    add_outlet.add_argument("url", help="the outlet's address, e.g. https://www.theverge.com/")
+    add_outlet.add_argument("--story", required=True, help="story file to add them to")
+    add_outlet.add_argument("--allow-private-hosts", action="store_true",
+                            help="allow loopback and private-network addresses")
+    story.set_defaults(handler=_cmd_story)
 
     alerts = commands.add_parser("alerts", help="list alerts, or `alerts test`")
     alerts.add_argument("action", nargs="?", choices=("list", "test"), default="list")
@@ -217,6 +367,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, StoryError) as exc:
         print(f"presswatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("presswatch: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -1,29 +1,37 @@
 """The daily ingestion flow: a short story of task calls over presswatch/flows/stages.py.
 
-Transient failures (a feed server timing out inside the crawl, a warehouse locked by an analyst)
-are retried by Prefect with backoff; permanent ones are recorded per source and the run still
-loads what it got. `presswatch run` calls this flow once; prefect.yaml and `presswatch serve`
-schedule it.
+Transient failures (a feed server timing out inside the crawl, a warehouse locked by an analyst
+between two loads) are retried by Prefect with backoff; permanent ones are recorded per source
+and the run still loads what it got. A warehouse already held when the run begins does not stop
+it: the run crawls and analyses into staging and loads at its end or at the next run, and its
+summary says which (stages.begin_held_run). `presswatch run` calls this flow once; prefect.yaml
+and `presswatch serve` schedule it.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from presswatch.alerts.channels import build_channels
+from presswatch.alerts.delivery import AlertRunReport, run_alerts
 from presswatch.flows import stages
-from presswatch.flows.alerts import AlertRunReport, run_alerts
-from presswatch.flows.report import markdown_summary, new_statement_rows
-from presswatch.flows.settings import RunSettings, run_settings
+from presswatch.flows.report import (
+    RunSummary,
+    artifact_key,
+    markdown_summary,
+    publish_run_artifacts,
+)
+from presswatch.flows.settings import RunSettings, channel_settings, run_settings
+from presswatch.flows.staging import CatchUp
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
 from presswatch.story import Story
+from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.errors import WarehouseLocked
-from presswatch.warehouse.store import open_warehouse
 
 
 def _retry_on(*transient: type[Exception]):
@@ -46,7 +54,8 @@ LOCK_RETRIES = dict(retries=3, retry_delay_seconds=[10, 30, 90],
                     retry_condition_fn=_retry_on(WarehouseLocked))
 
 
-@task(name="begin run", cache_policy=NO_CACHE, **LOCK_RETRIES)
+# Never retried for the lock: a held warehouse makes it start from staging instead.
+@task(name="begin run", cache_policy=NO_CACHE)
 def begin_run(story: Story, settings: RunSettings):
     return stages.begin_run(story, settings.db_path, settings.staging_root,
                             settings.lock_timeout_s)
@@ -66,27 +75,18 @@ def process(story: Story, context: stages.RunContext, state: stages.StartState,
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def alert(story: Story, context: stages.RunContext, env: dict[str, str]) -> AlertRunReport:
-    return run_alerts(context.db_path, story, context.run_id, env=env)
+def alert(story: Story, context: stages.RunContext) -> AlertRunReport:
+    # The channels' secrets (webhook URL, SMTP password) are read from this process's
+    # environment here and held in memory: never a flow or task parameter, which Prefect keeps.
+    channels = build_channels(channel_settings(story.alerts, os.environ))
+    book = AlertBook(context.db_path, lock_timeout_s=context.lock_timeout_s)
+    return run_alerts(book, story, context.run_id, channels=channels)
 
 
 @task(name="finish run", cache_policy=NO_CACHE, **LOCK_RETRIES)
 def finish(context: stages.RunContext, output: CrawlOutput, totals: stages.RunTotals,
-           state: stages.StartState):
+           state: stages.StartState) -> stages.Finished:
     return stages.finish_run(context, output, totals, state, status="ok")
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    status: str
-    n_sources: int
-    n_sources_failed: int
-    articles_added: int
-    quotes_added: int
-    new_statements: int
-    alerts_sent: int
-    table: list[dict]  # per source: name, url, status, fetched, new, failed, reason
 
 
 def run_daily(settings: RunSettings, progress: stages.Progress | None = None) -> RunSummary:
@@ -98,24 +98,33 @@ def run_daily(settings: RunSettings, progress: stages.Progress | None = None) ->
     if state.leftover_dirs:
         logger.warning("finishing the work of %d earlier run(s) that did not complete",
                        len(state.leftover_dirs))
+    if context.held:
+        logger.warning("the warehouse is held by another process; crawling and analysing "
+                       "into %s", context.staging_dir)
     output = crawl(story, context, state, report)
     totals = process(story, context, state, output, report)
-    alerts = alert(story, context, dict(settings.env))
-    run = finish(context, output, totals, state)
-    summary = _summary(story, run, output, totals, alerts)
-    create_markdown_artifact(markdown_summary(story, summary), key="presswatch-summary",
-                             description="What this run fetched, added and failed on")
-    with open_warehouse(settings.db_path, read_only=True,
-                        lock_timeout_s=settings.lock_timeout_s) as warehouse:
-        rows = new_statement_rows(warehouse, totals.new_statement_ids)
-    create_table_artifact(rows or [{"statement": "no new statements"}],
-                          key="presswatch-new-statements",
-                          description="Statements first seen in this run")
+    if context.held:  # alerts judge what has landed: after the load, or at the next run
+        finished = finish(context, output, totals, state)
+        alerts = alert(story, context) if finished.landed else None
+    else:
+        alerts = alert(story, context)
+        finished = finish(context, output, totals, state)
+    summary = _summary(story, finished, state, output, totals, alerts)
+    if summary.note:
+        logger.warning("%s", summary.note)
+    if finished.landed:
+        publish_run_artifacts(story, settings, summary, totals.new_statement_ids)  # and the report
+    else:  # the file is held: no report and no statement table until the load lands
+        create_markdown_artifact(markdown_summary(story, summary, None, [], None),
+                                 key=artifact_key("presswatch-summary", story.id),
+                                 description="What this run fetched, added and failed on")
     return summary
 
 
-def _summary(story: Story, run, output: CrawlOutput, totals: stages.RunTotals,
-             alerts: AlertRunReport) -> RunSummary:
+def _summary(story: Story, finished: stages.Finished, state: stages.StartState,
+             output: CrawlOutput, totals: stages.RunTotals, alerts: AlertRunReport | None
+             ) -> RunSummary:
+    run = finished.run
     names = {s.url: s.name for s in [*story.feeds, *story.sitemaps]}
     table = []
     for source in output.sources:
@@ -138,10 +147,22 @@ def _summary(story: Story, run, output: CrawlOutput, totals: stages.RunTotals,
         n_sources_failed=run.n_sources_failed,
         articles_added=run.n_articles_added,
         quotes_added=run.n_quotes_added,
-        new_statements=run.n_statements_new,
-        alerts_sent=alerts.delivery.n_delivered,
+        new_statements=run.n_statements_new if finished.landed else 0,
+        alerts_sent=alerts.delivery.n_delivered if alerts is not None else 0,
         table=table,
+        load="loaded" if finished.landed else "waiting",
+        articles_staged=finished.articles_staged,
+        staged_articles_loaded=state.caught_up.articles_added,
+        lock_waited_s=round(finished.waited_s, 1),
+        note="; ".join(n for n in (_caught_up_note(state.caught_up), finished.note) if n) or None,
     )
+
+
+def _caught_up_note(caught_up: CatchUp) -> str | None:
+    if not caught_up.landed:
+        return None
+    return (f"loaded {caught_up.articles_added} articles staged by {len(caught_up.landed)} "
+            "earlier run(s) while the warehouse was held")
 
 
 @flow(name="presswatch-daily", log_prints=True)

@@ -16,6 +16,7 @@ from rich.console import Console
 from presswatch.demo.server import ReplaySite
 from presswatch.flows.daily import run_daily_with_progress
 from presswatch.flows.settings import run_settings
+from presswatch.report import report_dir
 from presswatch.warehouse.console import run_query
 
 COOKBOOK = resources.files("presswatch.warehouse") / "cookbook"
@@ -46,6 +47,9 @@ def run_demo(db_path: Path, days: int = 2) -> int:
         f"`presswatch sql --db {db_path} \"select * from statement_timeline\"`.",
         markup=False,
     )
+    index = report_dir(db_path) / "index.html"
+    console.print(f"The story's report (rebuilt after every run): {index.resolve().as_uri()}",
+                  markup=False)
     # The replay's malformed and missing feeds fail on purpose: showing them is the demo's job,
     # so they do not make it exit 1 as they would make `presswatch run`.
     return 0

@@ -6,20 +6,28 @@ alone, in a test, or on another worker. Crash safety comes from two facts: the c
 (pages and raw bodies) sits in a staging folder until the run that made it has loaded all of
 it, and every load is idempotent by key. A run that died is finished by the next one, which
 re-processes the dead run's staging folder and skips what had already landed.
+
+The run never waits long for the warehouse file. If another process holds it when the run
+begins (an analyst's session, a notebook left open), the run reads its start state without the
+lock (the live file read-only, else the snapshot), crawls, extracts and analyses into its
+staging folder, and loads at its end once the file is free, within PRESSWATCH_LOCK_TIMEOUT, or
+else at the next run (presswatch/flows/staging.py).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from itertools import chain, islice
 from pathlib import Path
 
+from presswatch.flows import staging
 from presswatch.nlp.analyze import analyze_texts
 from presswatch.nlp.pipeline import build_pipeline
 from presswatch.nlp.relevance import compile_rules, score_with_rules
@@ -48,21 +56,28 @@ from presswatch.records import (
     stable_id,
 )
 from presswatch.spiders.crawl import (
-    CrawlJob,
     CrawlOutput,
     is_fetch_failure,
     load_crawl_output,
     run_crawl,
 )
 from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.job import CrawlJob
 from presswatch.story import Story
 from presswatch.warehouse.analysis_state import signature_candidates, statement_fingerprints
-from presswatch.warehouse.batch import LoadBatch, Run, SourceRun
-from presswatch.warehouse.store import open_warehouse
+from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, story_rows
+from presswatch.warehouse.errors import WarehouseLocked, WarehouseMissing
+from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
 
 log = logging.getLogger("presswatch.run")
 
 STORED_URLS_FILE = "stored_urls.txt"
+# How long the start of a run waits for the write lock before it goes on without it: a short
+# transaction of another process is waited out, a session left open is not (the crawl would
+# wait behind it, and feed items do not).
+BEGIN_LOCK_WAIT_S = 5.0
+# How long a run without the lock waits to read the live file before it reads the snapshot.
+READ_LOCK_WAIT_S = 1.0
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
 
 
@@ -80,10 +95,19 @@ class RunContext:
     db_path: Path
     staging_dir: Path
     lock_timeout_s: float
+    # Another process held the file when the run began: it analyses into staging_dir, reading
+    # from read_path (the live file opened read-only, or the snapshot; None: nothing readable).
+    held: bool = False
+    read_path: Path | None = None
+    waited_s: float = 0.0  # spent waiting for the lock at the start
 
     def warehouse(self, *, read_only: bool = False):
         return open_warehouse(self.db_path, read_only=read_only,
                               lock_timeout_s=self.lock_timeout_s)
+
+    @property
+    def staging_root(self) -> Path:
+        return self.staging_dir.parent
 
 
 @dataclass
@@ -95,7 +119,12 @@ class StartState:
     statements: list[Statement]
     fingerprints: list[StatementFingerprint]
     pending_articles: list[Article]
-    leftover_dirs: list[Path]
+    leftover_dirs: list[Path]  # earlier runs' folders whose pages this run processes (again)
+    # Held runs only: the fingerprint of what was read (see staging.StagedRun.basis); None
+    # when earlier staged runs wait too (this run's analysis does not see their work).
+    basis: str | None = None
+    # What the start loaded from earlier held runs' staging folders.
+    caught_up: staging.CatchUp = field(default_factory=staging.CatchUp)
 
 
 @dataclass
@@ -109,6 +138,11 @@ class RunTotals:
     extraction_failures: int = 0
     new_statement_ids: list[str] = field(default_factory=list)
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Held runs: what went into staging instead of the warehouse; reads_incomplete when a
+    # lookup could not read the warehouse (the staged analysis is then processed again).
+    articles_staged: int = 0
+    batches_staged: int = 0
+    reads_incomplete: bool = False
 
     def count(self, source_url: str, key: str) -> None:
         counts = self.by_source.setdefault(source_url, {"fetched": 0, "new": 0, "failed": 0})
@@ -121,32 +155,93 @@ def new_run_id(story_id: str, now: datetime) -> str:
 
 def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: float,
               now: datetime | None = None) -> tuple[RunContext, StartState]:
-    """Open (and migrate) the warehouse briefly: read the state, record the run as running."""
+    """Open (and migrate) the warehouse briefly: load what earlier held runs staged, read the
+    state, record the run as running. If another process holds the file for more than a few
+    seconds, start without it instead (see begin_held_run)."""
     started_at = now or datetime.now(UTC)
     run_id = new_run_id(story.id, started_at)
     staging_dir = staging_root / run_id
     staging_dir.mkdir(parents=True, exist_ok=True)
     context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
-    with context.warehouse() as warehouse:
+    clock = time.monotonic()
+    try:
+        warehouse = open_warehouse(db_path, lock_timeout_s=min(lock_timeout_s, BEGIN_LOCK_WAIT_S))
+    except WarehouseLocked as exc:
+        log.warning("%s; this run crawls and analyses into %s and loads when the file is free",
+                    exc, staging_dir)
+        return begin_held_run(story, replace(context, waited_s=time.monotonic() - clock))
+    with warehouse:
+        warehouse.require_story(story.id)  # one story per warehouse: refuse to mix two
+        caught_up = staging.catch_up(warehouse, staging_root, by_run_id=run_id,
+                                     exclude=staging_dir)
+        staging.publish_landed(warehouse, caught_up.landed, strict=False)
         state = warehouse.read_state()
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
-        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)]))
+        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
+                                       extra=story_rows(story, started_at)))
         if warehouse.close_unfinished_runs(run_id):
             log.warning("earlier runs ended before finishing; this run completes their work")
-    (staging_dir / STORED_URLS_FILE).write_text(
-        "".join(url + "\n" for url in sorted(state.stored_urls)), encoding="utf-8"
+    # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
+    leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
+    return context, _start_state(context, state, fingerprints, leftovers, caught_up=caught_up)
+
+
+def begin_held_run(story: Story, context: RunContext) -> tuple[RunContext, StartState]:
+    """Start without the write lock: read the live file read-only (possible while the holder
+    only reads), else the snapshot, else nothing; write nothing to the warehouse."""
+    state, fingerprints, basis, read_path = _read_without_lock(context.db_path)
+    dirs = staging.run_dirs(context.staging_root, exclude=context.staging_dir)
+    waiting = [d for d in dirs if staging.is_staged(d)]
+    leftovers = [d for d in dirs if not staging.is_staged(d)]
+    if waiting:
+        basis = None  # the earlier staged work is not in what this run read
+    context = replace(context, held=True, read_path=read_path)
+    start = _start_state(context, state, fingerprints, leftovers, waiting=waiting)
+    start.basis = basis
+    return context, start
+
+
+def _read_without_lock(db_path: Path):
+    """(state, statement fingerprints, basis, path read) from the first copy that opens."""
+    for path in (db_path, snapshot_path(db_path)):
+        try:
+            with open_warehouse(path, read_only=True,
+                                lock_timeout_s=READ_LOCK_WAIT_S) as warehouse:
+                state = warehouse.read_state()
+                fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                                statement_fingerprints(warehouse)]
+                return state, fingerprints, warehouse.fingerprint(), path
+        except (WarehouseLocked, WarehouseMissing):
+            continue
+    log.warning("neither %s nor its snapshot can be read now; the run starts from nothing "
+                "stored", db_path)
+    return WarehouseState(0, {}, set(), [], []), [], None, None
+
+
+def _start_state(context: RunContext, state: WarehouseState,
+                 fingerprints: list[StatementFingerprint], leftovers: list[Path], *,
+                 caught_up: staging.CatchUp | None = None,
+                 waiting: list[Path] | None = None) -> StartState:
+    """The run's start: the warehouse's state, with what runs not loaded yet already did."""
+    waiting = waiting or []
+    earlier = staging.staged_state([*leftovers, *waiting])
+    feed_state = {url: (f.etag, f.last_modified) for url, f in state.feeds.items()}
+    feed_state.update(earlier.feed_state)
+    # The crawl skips what is stored and what waits in staging; the extraction's duplicate test
+    # knows only what is stored, so that the pages of leftover folders are still read.
+    (context.staging_dir / STORED_URLS_FILE).write_text(
+        "".join(url + "\n" for url in sorted(state.stored_urls | earlier.urls)),
+        encoding="utf-8",
     )
-    leftovers = sorted(
-        path for path in staging_root.iterdir() if path.is_dir() and path != staging_dir
-    )
-    return context, StartState(
-        feed_state={url: (f.etag, f.last_modified) for url, f in state.feeds.items()},
+    return StartState(
+        feed_state=feed_state,
         stored_urls=state.stored_urls,
         statements=state.statements,
         fingerprints=fingerprints,
         pending_articles=state.pending_articles,
         leftover_dirs=leftovers,
+        caught_up=caught_up or staging.CatchUp(),
     )
 
 
@@ -363,7 +458,8 @@ def process_pages(
     """Extract, judge, analyse and load the crawl's pages (and a dead run's) batch by batch.
 
     Each batch lands in one short transaction before the next is loaded, so the warehouse is
-    free for analysts between batches, and memory stays flat in the crawl's size.
+    free for analysts between batches, and memory stays flat in the crawl's size. A held run
+    writes each batch into its staging folder instead, reading stored signatures read-only.
     """
     totals = RunTotals()
     analyzer = Analyzer(story, state.statements, state.fingerprints)
@@ -372,7 +468,10 @@ def process_pages(
     pages.extend(leftover_pages(state.leftover_dirs))
     items = extracted_items(state, pages, totals, batch_size, progress)
     for batch in _batched(analysed_items(analyzer, items), batch_size):
-        _load(context, analyzer, batch, syndication, totals)
+        if context.held:
+            _stage(context, analyzer, batch, syndication, totals)
+        else:
+            _load(context, analyzer, batch, syndication, totals)
     return totals
 
 
@@ -391,10 +490,54 @@ def _load(context: RunContext, analyzer: Analyzer, items: list[Item],
     totals.new_statement_ids.extend(new_ids)
 
 
+def _stage(context: RunContext, analyzer: Analyzer, items: list[Item],
+           syndication: SyndicationIndex, totals: RunTotals) -> None:
+    """_load for a held run: the same batch, written to the run's staging folder."""
+    signatures = sketch_articles([item.article for item in items if item.article is not None])
+    hashes, bands = lookup_keys(signatures)
+    for row in _read_candidates(context, hashes, bands, totals):
+        syndication.add(ArticleSignature(*row))
+    batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
+    staging.stage_load_batch(context.staging_dir, totals.batches_staged, batch)
+    totals.batches_staged += 1
+    totals.articles_staged += len(batch.articles)
+    totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)
+    totals.new_statement_ids.extend(new_ids)
+
+
+def _read_candidates(context: RunContext, hashes: set[str], bands: set[str],
+                     totals: RunTotals) -> list[tuple]:
+    """Stored signatures from what a held run reads; after one failed read, none (and the
+    staged analysis is marked incomplete, so that it is processed again when it loads)."""
+    if not (hashes or bands) or context.read_path is None or totals.reads_incomplete:
+        return []
+    try:
+        with open_warehouse(context.read_path, read_only=True,
+                            lock_timeout_s=READ_LOCK_WAIT_S) as warehouse:
+            return signature_candidates(warehouse, hashes, bands)
+    except (WarehouseLocked, WarehouseMissing) as exc:
+        log.warning("cannot read stored signatures (%s); this run's analysis will be redone "
+                    "when it loads", exc)
+        totals.reads_incomplete = True
+        return []
+
+
+@dataclass
+class Finished:
+    """How a run ended: its runs row, and whether its work is in the warehouse yet."""
+
+    run: Run
+    landed: bool = True
+    waited_s: float = 0.0  # waiting for the lock, in all
+    articles_staged: int = 0  # waiting in the staging folder when not landed
+    note: str | None = None
+
+
 def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
-               state: StartState, *, status: str, message: str | None = None) -> Run:
+               state: StartState, *, status: str, message: str | None = None) -> Finished:
     """Record the sources' state and the run's outcome, publish views, checks and snapshot,
-    then drop the staging folders whose work has landed."""
+    then drop the staging folders whose work has landed. A held run stages all that instead
+    and loads it if the file comes free within the lock timeout (finish_held_run)."""
     now = datetime.now(UTC)
     sources = []
     for result in crawl.sources:
@@ -412,9 +555,66 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         n_quotes_added=totals.quotes_added, n_statements_new=len(totals.new_statement_ids),
         message=message,
     )
+    if context.held:
+        return finish_held_run(context, run, sources, totals, state)
+    reprocessed = staging.stale_runs_rows(state.leftover_dirs, context.run_id)
     with context.warehouse() as warehouse:
-        warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run], sources=sources))
+        warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run, *reprocessed],
+                                       sources=sources))
         warehouse.publish(run_id=context.run_id)
     for path in [*state.leftover_dirs, context.staging_dir]:
         shutil.rmtree(path, ignore_errors=True)
-    return run
+    return Finished(run, waited_s=context.waited_s)
+
+
+def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], totals: RunTotals,
+                    state: StartState) -> Finished:
+    """Stage the run's end, then wait (at most the lock timeout) for the file to load it.
+
+    What waits in staging lands in one transaction per run, earlier held runs first; if the
+    file stays held, everything stays staged for the next run, which loads it before it reads
+    its own start state.
+    """
+    basis = None if totals.reads_incomplete else state.basis
+    staged = staging.StagedRun(
+        run_id=context.run_id, basis=basis, run=run,
+        covers=[path.name for path in state.leftover_dirs],
+        articles_staged=totals.articles_staged,
+    )
+    staging.stage_finish(context.staging_dir, staged, sources)
+    clock = time.monotonic()
+    waiting = Finished(run, landed=False, articles_staged=totals.articles_staged)
+    try:
+        warehouse = open_warehouse(context.db_path, lock_timeout_s=context.lock_timeout_s)
+    except WarehouseLocked:
+        waiting.waited_s = context.waited_s + time.monotonic() - clock
+        waiting.note = (
+            f"load waiting: warehouse held by another process (waited {waiting.waited_s:.0f} s "
+            f"in all, at most {context.lock_timeout_s:.0f} s at the end); "
+            f"{totals.articles_staged} articles staged in {context.staging_dir}, "
+            "will load at the next run"
+        )
+        log.warning("%s", waiting.note)
+        return waiting
+    waiting.waited_s = context.waited_s + time.monotonic() - clock
+    with warehouse:
+        caught_up = staging.catch_up(warehouse, context.staging_root, by_run_id=context.run_id)
+        own = next((r for r in caught_up.landed if r.run_id == context.run_id), None)
+        if own is not None and warehouse.close_unfinished_runs(context.run_id):
+            log.warning("earlier runs ended before finishing; this run completed their work")
+        staging.publish_landed(warehouse, caught_up.landed, strict=True)
+    if own is None:
+        waiting.note = (
+            "load waiting: this run was analysed against an older state of the warehouse "
+            "(another process wrote it, or earlier staged runs landed first); the next run "
+            f"processes its {totals.articles_staged} staged articles again "
+            f"({context.staging_dir})"
+        )
+        log.warning("%s", waiting.note)
+        return waiting
+    run = replace(run, n_articles_added=own.articles_added, n_quotes_added=own.quotes_added)
+    return Finished(
+        run, waited_s=waiting.waited_s,
+        note=f"warehouse was held by another process; loaded after waiting "
+             f"{waiting.waited_s:.0f} s in all",
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import IO
 
@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from presswatch.nlp.language import is_english
 from presswatch.nlp.pipeline import build_pipeline
-from presswatch.records import DocAnalysis, EntityMention
+from presswatch.records import DocAnalysis, EntityMention, QuoteMention
 from presswatch.story import Story
 
 
@@ -70,14 +70,21 @@ def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:
                       ent.kb_id_ or None)
         for ent in doc.ents
     ]
-    return DocAnalysis(doc_id, "en", None, entities, doc._.quotes)
+    return DocAnalysis(doc_id, "en", None, entities, doc._.quotes, doc._.attributions)
 
 
 def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str], *,
-                  nlp: Language | None = None) -> int:
-    """Read {"doc_id", "text"} lines, write one result line per document; returns the count."""
+                  nlp: Language | None = None,
+                  on_bad_line: Callable[[ExtractInputError], None] | None = None) -> int:
+    """Read {"doc_id", "text"} lines, write one result line per document; returns the count.
+
+    A line that is not such an object is skipped and passed to on_bad_line (its message names
+    the line number and what is wrong); the other lines are still analysed and written. Without
+    on_bad_line the first bad line raises ExtractInputError.
+    """
     count = 0
-    for analysis in analyze_texts(_read_items(in_stream), story, batch_size=story.nlp.batch_size,
+    items = _read_items(in_stream, on_bad_line)
+    for analysis in analyze_texts(items, story, batch_size=story.nlp.batch_size,
                                   n_process=story.nlp.n_process, nlp=nlp):
         out_stream.write(json.dumps(to_json(analysis), ensure_ascii=False) + "\n")
         count += 1
@@ -96,27 +103,44 @@ def to_json(analysis: DocAnalysis) -> dict:
              "canonical": e.canonical}
             for e in analysis.entities
         ],
-        "quotes": [
-            {**asdict(q), "content_span": list(q.content_span),
-             "cue_span": list(q.cue_span) if q.cue_span else None,
-             "speaker_span": list(q.speaker_span) if q.speaker_span else None}
-            for q in analysis.quotes
-        ],
+        "quotes": [_quote_json(q) for q in analysis.quotes],
+        "attributions": [_quote_json(q) for q in analysis.attributions],
     }
 
 
-def _read_items(in_stream: IO[str]) -> Iterator[tuple[str, str]]:
+def _quote_json(q: QuoteMention) -> dict:
+    return {**asdict(q), "content_span": list(q.content_span),
+            "cue_span": list(q.cue_span) if q.cue_span else None,
+            "speaker_span": list(q.speaker_span) if q.speaker_span else None}
+
+
+def _read_items(
+    in_stream: IO[str], on_bad_line: Callable[[ExtractInputError], None] | None = None
+) -> Iterator[tuple[str, str]]:
     for number, line in enumerate(in_stream, start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            doc_id, text = record["doc_id"], record["text"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ExtractInputError(
-                f"input line {number}: expected a JSON object with \"doc_id\" and \"text\" "
-                f"({exc})"
-            ) from exc
-        if not isinstance(text, str):
-            raise ExtractInputError(f"input line {number}: \"text\" must be a string")
-        yield str(doc_id), text
+            yield _parse_item(number, line)
+        except ExtractInputError as exc:
+            if on_bad_line is None:
+                raise
+            on_bad_line(exc)
+
+
+def _parse_item(number: int, line: str) -> tuple[str, str]:
+    expected = 'expected a JSON object with "doc_id" and "text"'
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ExtractInputError(f"input line {number}: not JSON ({exc}); {expected}") from exc
+    if not isinstance(record, dict):
+        raise ExtractInputError(
+            f"input line {number}: a JSON {type(record).__name__}, not an object; {expected}")
+    missing = [key for key in ("doc_id", "text") if key not in record]
+    if missing:
+        keys = " and ".join(f'"{key}"' for key in missing)
+        raise ExtractInputError(f"input line {number}: no {keys}; {expected}")
+    if not isinstance(record["text"], str):
+        raise ExtractInputError(f'input line {number}: "text" must be a string')
+    return str(record["doc_id"]), record["text"]

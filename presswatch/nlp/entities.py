@@ -41,26 +41,46 @@ def surname(name: str) -> str:
     return words[-1] if words else name
 
 
+# Names this short match only as written ("X", the platform, not every "x").
+SHORT_NAME = 2
+
+
+def _named(story: Story) -> list[tuple[str, str, list[str]]]:
+    """(canonical, label, spellings) for every entity and outlet of the story."""
+    named = [(e.name, e.label, [e.name, *e.aliases]) for e in story.entities if e.named_in_text]
+    known = {canonical for canonical, _, _ in named}
+    named += [(o.name, "ORG", [o.name, *o.aliases]) for o in story.outlets if o.name not in known]
+    return named
+
+
 def ruler_patterns(story: Story) -> list[dict]:
-    """Entity ruler patterns for every name and alias in the story, with the canonical as id."""
+    """Entity ruler patterns for every name and alias in the story (and its outlets), with the
+    canonical as id: as written, in capitals, and with only each word's first letter upper
+    ("TechCrunch", "TECHCRUNCH", "Techcrunch"), never in lower case ("PR puppets" in a
+    sentence is not the group's name)."""
     patterns = []
-    for entity in story.entities:
-        for name in (entity.name, *entity.aliases):
-            patterns.append({"label": entity.label, "pattern": name, "id": entity.name})
+    for canonical, label, spellings in _named(story):
+        for name in spellings:
+            forms = [name]
+            if len(name) > SHORT_NAME:
+                forms += [name.upper(), " ".join(w[:1].upper() + w[1:].lower()
+                                                 for w in name.split())]
+            for form in dict.fromkeys(forms):
+                patterns.append({"label": label, "pattern": form, "id": canonical})
     return patterns
 
 
 def alias_table(story: Story) -> dict[str, str]:
     """Normalised spelling -> canonical name, for the linker's config (JSON-serialisable)."""
     table: dict[str, str] = {}
-    for entity in story.entities:
-        for name in (entity.name, *entity.aliases):
-            table.setdefault(alias_key(name), entity.name)
+    for canonical, _, spellings in _named(story):
+        for name in spellings:
+            table.setdefault(alias_key(name), canonical)
     return table
 
 
 def label_table(story: Story) -> dict[str, str]:
-    return {entity.name: entity.label for entity in story.entities}
+    return {canonical: label for canonical, label, _ in _named(story)}
 
 
 if not Span.has_extension("canonical"):

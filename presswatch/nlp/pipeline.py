@@ -7,6 +7,8 @@ story-specific reaches them through their config, never through globals.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -47,8 +49,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def build_pipeline(story: Story) -> Language:
-    """The story's model plus an entity ruler before `ner` and our linker, quotes and speakers."""
+def build_pipeline(story: Story, outlets: Iterable[str] = ()) -> Language:
+    """The story's model plus an entity ruler before `ner` and our linker, quotes and speakers.
+    `outlets`: more outlet names (a warehouse's site names) that are never speakers."""
     nlp = load_model(story.nlp.model)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("presswatch_paragraph_breaks", before="parser")
@@ -65,5 +68,15 @@ def build_pipeline(story: Story) -> Language:
     )
     nlp.add_pipe("presswatch_quotes")
     roles = {entity.name: entity.role for entity in story.entities if entity.role}
-    nlp.add_pipe("presswatch_speakers", config={"roles": roles})
+    described = {entity.name: entity.speaker_aliases for entity in story.entities
+                 if entity.speaker_aliases}
+    nlp.add_pipe("presswatch_speakers", config={
+        "roles": roles, "speaker_aliases": described,
+        "outlets": sorted({*story.outlet_names(), *outlets}),
+        "organisations": {entity.name: entity.organisation for entity in story.entities
+                          if entity.organisation},
+        "described_only": [entity.name for entity in story.entities
+                           if not entity.named_in_text],
+        "core": list(story.relevance.core_entities),
+        "labels": label_table(story)})
     return nlp

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from presswatch.nlp.data import word_set
+from presswatch.nlp.data import word_set, word_table
 from presswatch.records import QuoteMention
 
 USER_DATA_KEY = "presswatch.quotes"
@@ -48,11 +48,40 @@ DATELINE_TOKENS = 14
 # Content opening with one of these after a negated or refused cue is a question, not a statement.
 WH_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "whom", "which"})
 REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
+# Endings of English nouns for people: 'artist', 'historian'.
+PEOPLE_SUFFIXES = ("ist", "ists", "ian", "ians")
+# Endings of English nouns for things, events and ideas: 'situation', 'announcement'.
+ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ing")
 QUESTION_CONFIDENCE = 0.3
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours"})
 REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
+# What an attribution is. Only "speech" is a statement (Doc._.quotes, the warehouse's quotes);
+# the others are attributions of another sort (Doc._.attributions), kept because a corpus such
+# as PolNeAR counts them: beliefs ("they believe"), stances with no words reported ("defended
+# its approach"), speech that did not happen ("did not say", "declined to comment"), questions
+# put to someone, reports by outlets or data ("according to commit logs"), things that "say"
+# in the writer's own sentence ("The situation highlights ..."), and headlines.
+SPEECH = "speech"
+ACTS = ("speech", "belief", "stance", "non_response", "question", "report", "thing", "headline",
+        "unclear")
+# Verbs whose object may hold someone's words in quotation marks besides the reporting, stance
+# and belief verbs: 'labelled the deal a "disaster"'.
+CHARACTERISING = frozenset({"call", "label", "brand", "dub", "term", "describe", "characterize",
+                            "characterise", "portray", "paint", "frame", "cast", "deride"})
+# A quotation right after these words is an addressee or a name, not words said: 'a letter
+# addressed to "Corporate Overlords,"', 'Dear Overlords,'.
+ADDRESSEE_WORDS = frozenset({"to", "dear"})
+# Content of at most so many words (articles and possessives aside) and no verb is a bare noun
+# phrase: 'defended its approach', 'criticized the program'.
+BARE_PHRASE_WORDS = 3
+# A headline: a paragraph of at most so many words whose words are mostly capitalised.
+HEADLINE_WORDS = 25
+HEADLINE_CAPITALISED = 0.6
+SUBHEAD_WORDS = 12
+SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at",
+                         "for", "by", "with", "from", "as", "vs", "is", "it"})
 
 
 @dataclass
@@ -67,7 +96,41 @@ class Region:
     def is_statement(self, text: str) -> bool:
         inner = text[self.start : self.end].strip()
         words = inner.split()
+        if self.is_addressee(text) or self.is_name(text):
+            return False
         return len(words) > PHRASE_MAX_WORDS or (len(words) > 1 and inner[-1:] in ".,!?…")
+
+    def is_name(self, text: str) -> bool:
+        """'a group that calls itself "Sora PR Puppets,"' / '"Generate With Sora,"': a few
+        words, every one capitalised, are a name or a title in quotation marks, not a
+        statement. Not: '"Unpaid R&D and PR."' (a lower-case word), '"We Are Sorry." '
+        (a full stop ends a sentence)."""
+        inner = text[self.start : self.end].strip()
+        words = [w for w in inner.split() if any(c.isalpha() for c in w)]
+        if not words or len(words) > PHRASE_MAX_WORDS or inner[-1:] in ".!?…":
+            return False
+        return all(w.lstrip("“‘'\"(")[:1].isupper() for w in words)
+
+    def is_addressee(self, text: str) -> bool:
+        """'In an open letter addressed to their "Corporate AI Overlords," the group said' /
+        '"Dear corporate overlords,"': a salutation or an addressee names who is spoken to; it is
+        no statement. Short words with no full stop after 'to' or 'dear', or opening with
+        'Dear'. Not: 'told reporters, "We are sorry."' (a sentence after 'to')."""
+        inner = text[self.start : self.end].strip()
+        words = inner.split()
+        if not words or len(words) > PHRASE_MAX_WORDS + 1 or inner[-1:] in ".!?…":
+            return False
+        before = text[max(0, self.open_mark - 16) : self.open_mark].lower().split()
+        return words[0].lower() == "dear" or bool(ADDRESSEE_WORDS & set(before[-2:]))
+
+
+def is_salutation(line: str) -> bool:
+    """'Dear Corporate AI Overlords,' / 'To whom it may concern:' opening a letter."""
+    line = line.strip().lstrip("“\"«„")
+    words = line.split()
+    return 0 < len(words) <= PHRASE_MAX_WORDS + 2 and words[0].lower() in ("dear", "to") and (
+        line[-1:] in ",:" or words[0] == "DEAR" or words[0].lower() == "dear" and len(words) > 1
+        and "." not in line)
 
 
 @dataclass
@@ -83,6 +146,8 @@ class RawQuote:
     rule: str
     canonical: str | None = None
     role: str | None = None
+    act: str = SPEECH
+    basis: str | None = None  # how the speaker was resolved (nlp/speakers.py), for confidence
 
 
 class Sentences:
@@ -135,14 +200,24 @@ def _mark_role(text: str, at: int, mark: str) -> str:
 
 def quote_regions(text: str) -> list[Region]:
     """Quoted stretches of `text`; a quote left open at a paragraph's end and reopened at the next
-    paragraph's start (the news convention for long quotes) becomes one region."""
+    paragraph's start (the news convention for long quotes) becomes one region, and so does one
+    left open and closed in the next paragraph without reopening ('"ARTISTS ARE NOT YOUR R&D' /
+    'We are not your bug testers"')."""
     regions: list[Region] = []
     open_ended: list[bool] = []
     pos = 0
     for paragraph in text.split("\n"):
         opened: tuple[int, str] | None = None
+        first_mark = True
         for at, mark in _marks(paragraph, pos):
             role = _mark_role(text, at, mark)
+            if opened is None and role == "close" and first_mark and open_ended and (
+                    open_ended[-1] and not text[regions[-1].end : pos].strip()):
+                regions.append(Region(pos, at, pos, at + len(mark)))  # closes last paragraph's
+                open_ended.append(False)
+                first_mark = False
+                continue
+            first_mark = False
             if opened is None or role == "open":
                 if role != "close":
                     opened = (at, mark)  # a clear opener while open: the last one never closed
@@ -182,8 +257,13 @@ class QuoteFinder:
 
     def __init__(self, doc: Doc, reporting: frozenset[str], beliefs: frozenset[str],
                  documents: frozenset[str], stances: frozenset[str],
-                 inanimate: frozenset[str] = frozenset()) -> None:
+                 inanimate: frozenset[str] = frozenset(), animate: frozenset[str] = frozenset(),
+                 data_nouns: frozenset[str] = frozenset(),
+                 abstract: frozenset[str] = frozenset()) -> None:
         self.doc = doc
+        self.animate = animate | documents
+        self.abstract = abstract
+        self.data_nouns = data_nouns
         self.inanimate = inanimate
         self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.stances = stances
@@ -204,8 +284,10 @@ class QuoteFinder:
             if quote is not None:
                 self.quotes.append(quote)
         self.quotes.extend(self.from_according_to())
+        self.quotes.extend(self.from_document_block())
         self.quotes.sort(key=lambda q: q.content)
         self.attach_regions()
+        self.mark_headlines()
         return _without_duplicates(self.quotes)
 
     # cue rules -------------------------------------------------------------------------------
@@ -220,6 +302,8 @@ class QuoteFinder:
         if not (is_speech or lemma in self.beliefs) or verb.pos_ not in ("VERB", "AUX"):
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
+            return None
+        if self.part_of_quote(verb):
             return None
         speaker = find_speaker(verb, self.quoted)
         if lemma == "read" and not self.is_document(speaker):
@@ -236,15 +320,26 @@ class QuoteFinder:
         if name == "block_quote":
             return self.block_quotes(start, end, verb, speaker)
         start, end = self.trim(start, end)
-        if end - start < 2:
-            return None
+        if end - start < 2 or len(self.text[start:end].split()) < 2:
+            return None  # 'executives say will': one word says nothing
+        if speaker is None and verb.tag_ == "VB" and _starts_sentence(verb):
+            return None  # 'Note that ...', 'Add to chat': the writer instructs the reader
         if speaker is not None and speaker.lemma_.lower() in self.inanimate:
             return None  # 'Each clip carried a watermark, suggesting ...': things do not speak
         end = self.through_colon_quote(end)
         kind, (start, end) = self.kind_of(start, end, verb)
         confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
+        act = SPEECH if is_speech else "belief"
         if self.asks_not_says(start, verb, speaker):
-            confidence = QUESTION_CONFIDENCE
+            confidence, act = QUESTION_CONFIDENCE, "question"
+        elif negated_speech(verb):
+            act = "non_response"
+        elif kind != "direct" and not self.has_predicate(start, end):
+            return None  # 'explaining why', 'said nothing': no clause, nothing said
+        act = self.thing_or_data(speaker, act)
+        if act == SPEECH and lemma == "report" and speaker is not None and (
+                speaker.ent_type_ == "ORG" and not speaker.ent_id_):
+            act = "report"  # 'ReadWrite reported that ...': news organisations report
         self.used_cues.add(verb.i)
         return RawQuote(
             content=(start, end),
@@ -254,7 +349,106 @@ class QuoteFinder:
             speaker_head=speaker.i if speaker is not None else None,
             confidence=round(confidence + (0.05 if kind == "direct" else 0.0), 2),
             rule=name,
+            act=act,
         )
+
+    def part_of_quote(self, verb: Token) -> bool:
+        """'We believe we are being lured into art washing to tell the world that Sora is a
+        useful tool.' -> an infinitive cue ('to tell') inside the words of an earlier quote, with
+        no subject of its own, is part of that quote, not a second one. Not: 'She said Lee told
+        voters that ...' ('told' has its own subject), '... while chanting, "Hands up"' (a
+        participle reports words of its own)."""
+        if any(c.dep_ in SUBJECTS for c in verb.children) or not any(
+                c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+            return False
+        return any(q.content[0] <= verb.idx < q.content[1] and q.cue is not None
+                   and q.cue[1] <= verb.idx for q in self.quotes)
+
+    def has_predicate(self, start: int, end: int) -> bool:
+        """Whether a content span says something: it holds a verb, or is a noun phrase of
+        some length ('the expectation that artists would work for free', 'strict rules on
+        publishing results'); not a short bare noun phrase ('its approach', 'the program',
+        'more transparency', 'why')."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return True
+        words = [t for t in span if t.is_alpha and t.dep_ != "det" and t.dep_ != "poss"]
+        return len(words) > BARE_PHRASE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span)
+
+    def thing_or_data(self, speaker: Token | None, act: str) -> str:
+        """'The situation highlights the tension ...' / 'These advancements promise to ...' ->
+        a thing as the subject of a cue is the writer's own sentence ("thing"); 'according to
+        Git commit logs' -> data is a source, not a speaker ("report"). A person, a group, an
+        organisation, a pronoun, a role or a document speaks. Not: 'The critics said ...'."""
+        if speaker is None or act != SPEECH:
+            return act
+        if speaker.lemma_.lower() in self.data_nouns or speaker.lower_ in self.data_nouns:
+            return "report"
+        if self.is_thing(speaker):
+            return "thing"
+        return act
+
+    def is_thing(self, token: Token) -> bool:
+        """A common noun for a thing, an event or an idea ('the situation', 'the move', 'the
+        technology', 'the announcement'), by the abstract-nouns list and English suffixes
+        ('-tion', '-ment', '-ness', ...); people nouns, roles, descriptions and documents
+        speak, and so does any noun not known as a thing ('the hospital said')."""
+        if token.pos_ != "NOUN" or token.ent_type_:
+            return False
+        lemma, form = token.lemma_.lower(), token.lower_
+        if lemma in self.animate or form in self.animate or lemma.endswith(PEOPLE_SUFFIXES):
+            return False
+        if not (lemma in self.abstract or form in self.abstract
+                or lemma.endswith(ABSTRACT_SUFFIXES)):
+            return False
+        for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"):
+            if any(self.is_people(c) for c in prep.children):
+                return False  # 'a delegation of artists', 'the group of testers'
+        return True
+
+    def is_people(self, token: Token) -> bool:
+        """'a group of artists', 'dozens of testers': the noun after 'of' names people."""
+        return token.lemma_.lower() in self.animate or bool(token.ent_type_ in (
+            "PERSON", "ORG", "NORP"))
+
+    def from_document_block(self) -> Iterator[RawQuote]:
+        """'From the group's open letter:' / 'Accompanying the software was a letter that
+        started like this:' / 'Also on the page is an open letter to OpenAI.' followed by 'Dear
+        corporate AI overlords' and paragraphs in the first person -> a letter reproduced as a
+        block: one direct quote per paragraph (the salutation left out), its speaker the
+        document named in the paragraph before. Not: a paragraph ending in a colon before
+        paragraphs in the writer's own voice."""
+        pos = 0
+        for paragraph in self.text.split("\n"):
+            end = pos + len(paragraph)
+            following = end + 1
+            pos = following
+            line = paragraph.strip()
+            nxt_end = self.text.find("\n", following)
+            nxt = self.text[following : nxt_end if nxt_end >= 0 else len(self.text)]
+            if not line or not (line.endswith(":") or is_salutation(nxt)):
+                continue
+            if self.inside_block(following) or any(
+                    _overlap((following, following + max(1, len(nxt))), q.content)
+                    for q in self.quotes):
+                continue
+            document = self.document_in(end - len(paragraph), end)
+            if document is None:
+                continue
+            block = block_from(self.text, following)
+            if block is None:
+                continue
+            quote = self.block_quotes(*block, None, document)
+            if quote is not None:
+                yield quote
+
+    def document_in(self, start: int, end: int) -> Token | None:
+        """The last document noun of a paragraph ('the group's open letter')."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return None
+        return next((t for t in reversed(span) if t.lemma_.lower() in self.documents
+                     and t.pos_ in ("NOUN", "PROPN")), None)
 
     def is_document(self, speaker: Token | None) -> bool:
         """'The letter reads', or 'It reads' right after a sentence whose subject is a document
@@ -270,24 +464,28 @@ class QuoteFinder:
         return any(t.dep_ in SUBJECTS and t.head == before.root
                    and t.lemma_.lower() in self.documents for t in before)
 
-    def block_quotes(self, start: int, end: int, verb: Token, speaker: Token | None
-                     ) -> RawQuote:
+    def block_quotes(self, start: int, end: int, verb: Token | None, speaker: Token | None
+                     ) -> RawQuote | None:
         """'The letter reads:' then paragraphs without quotation marks (a block quote whose
         marks the page's markup carried): one direct quote per paragraph, same cue and
         speaker."""
         self.blocks.append((start, end))
-        self.used_cues.add(verb.i)
+        if verb is not None:
+            self.used_cues.add(verb.i)
         quotes = []
         pos = start
         for paragraph in self.text[start:end].split("\n"):
-            if paragraph.strip():
+            if paragraph.strip() and not is_salutation(paragraph):
                 first, last = self.trim(pos, pos + len(paragraph))
                 quotes.append(RawQuote(
-                    content=(first, last), cue=cue_span(verb), kind="direct",
+                    content=(first, last), cue=cue_span(verb) if verb is not None else None,
+                    kind="direct",
                     speaker=mention_span(speaker) if speaker is not None else None,
                     speaker_head=speaker.i if speaker is not None else None,
                     confidence=0.8 if speaker is not None else 0.65, rule="block_quote"))
             pos += len(paragraph) + 1
+        if not quotes:
+            return None
         self.quotes.extend(quotes[1:])
         return quotes[0]
 
@@ -307,7 +505,7 @@ class QuoteFinder:
             return None
         start, end = objects[0].left_edge.idx, _char_end(objects[-1].right_edge)
         words = [r for r in self.regions if start <= r.open_mark and r.close_end <= end + 1
-                 and not self.is_title(r)]
+                 and not self.is_title(r) and not self.names_a_thing(r)]
         if not words:
             return None
         holding = [c for c in objects if c.left_edge.idx <= words[-1].open_mark]
@@ -315,8 +513,13 @@ class QuoteFinder:
         if start >= words[0].open_mark and end <= words[-1].close_end:
             return None  # only the quoted words: a name or a title, not a characterisation
         self.used_cues.add(verb.i)
+        # 'posted its page', 'suspended access after "art washing"': an action reports nothing,
+        # the words in marks may be anyone's
+        lemma = verb.lemma_.lower()
+        speaks = lemma in self.reporting | self.stances | self.beliefs | CHARACTERISING
+        act = SPEECH if speaks else "unclear"
         return RawQuote((start, end), cue_span(verb), "mixed", mention_span(speaker), speaker.i,
-                        0.6, "quoted_words")
+                        0.6, "quoted_words", act=act)
 
     def from_stance(self, verb: Token) -> RawQuote | None:
         """'Trump attacked the trade deal.' / 'The union called for a recount.' / 'She called
@@ -347,6 +550,9 @@ class QuoteFinder:
         first = objects[0].left_edge
         if objects[0].dep_ == "prep" and objects[0].i + 1 < len(self.doc):
             first = self.doc[objects[0].i + 1]  # 'called for a recount': content 'a recount'
+        charge = self.charge_of(verb, objects)
+        if charge is not None:
+            first, objects = charge.left_edge, [charge]
         start, end = self.trim(first.idx, _char_end(objects[-1].right_edge))
         if end - start < 3 or any(
                 r.open_mark <= start and end <= r.close_end and self.is_title(r)
@@ -354,8 +560,44 @@ class QuoteFinder:
             return None
         kind, (start, end) = self.kind_of(start, end, verb)
         self.used_cues.add(verb.i)
+        act = SPEECH if self.reports_a_charge(verb, start, end) else "stance"
         return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
-                        0.4, "stance")
+                        0.4, "stance", act=self.thing_or_data(speaker, act))
+
+    def charge_of(self, verb: Token, objects: list[Token]) -> Token | None:
+        """'criticize the company, which raised billions, for having artists work unpaid' /
+        'accused OpenAI of exploiting artists' -> what the object is charged with, after 'for'
+        or 'of', is what was said; the one accused is not part of it. Not: 'called for a
+        recount' (no object before the preposition)."""
+        if not objects or objects[0].dep_ != "dobj":
+            return None
+        for child in verb.rights:
+            if child.dep_ == "prep" and child.lower_ in ("of", "for") and child.i > objects[0].i:
+                charge = next((c for c in child.children if c.dep_ in ("pcomp", "pobj")), None)
+                if charge is not None:
+                    return charge
+        prep = next((c for c in objects[0].children if c.dep_ == "prep"
+                     and c.lower_ in ("of", "for")), None)
+        if prep is not None:
+            return next((c for c in prep.children if c.dep_ == "pcomp"), None)
+        return None
+
+    def reports_a_charge(self, verb: Token, start: int, end: int) -> bool:
+        """'They accuse the company of exploiting artists' / 'criticized OpenAI for having
+        artists work unpaid' report what was said (a clause after the object); 'defended its
+        approach', 'criticized the program', 'called for more transparency' report a stance
+        with no words (a bare noun phrase)."""
+        return self.has_predicate(start, end)
+
+    def names_a_thing(self, region: Region) -> bool:
+        """'posted its "Generate with Sora" access point': quoted words that modify a noun
+        after them, opening with a capital, are a name (of a page, a button, a product), not
+        words someone said. Not: 'his "average American" followers' (scare quotes)."""
+        span = self.doc.char_span(region.start, region.end, alignment_mode="expand")
+        if span is None or not self.text[region.start : region.end].lstrip()[:1].isupper():
+            return False
+        root = span.root
+        return root.dep_ in ("compound", "amod", "nmod") and root.head.i >= span.end
 
     def is_title(self, region: Region) -> bool:
         """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
@@ -390,7 +632,10 @@ class QuoteFinder:
             if end_char - start_char < 2:
                 continue
             kind, (start_char, end_char) = self.kind_of(start_char, end_char, token)
+            if kind != "direct" and not self.has_predicate(start_char, end_char):
+                continue
             yield RawQuote(
+                act=self.thing_or_data(source, SPEECH),
                 content=(start_char, end_char),
                 cue=(token.idx, to.idx + len(to)),
                 kind=kind,
@@ -518,8 +763,15 @@ class QuoteFinder:
         if speaker is None or speaker.ent_type_ not in ("PERSON", "ORG", "NORP", "GPE") and (
                 speaker.pos_ != "PRON" or speaker.lower_ in ("it", "this", "that", "i", "we")):
             return None
+        act = SPEECH if self.is_cue_like(root) else "unclear"
         return RawQuote((region.start, region.end), cue_span(root), "direct",
-                        mention_span(speaker), speaker.i, 0.5, "sentence_subject")
+                        mention_span(speaker), speaker.i, 0.5, "sentence_subject", act=act)
+
+    def is_cue_like(self, verb: Token) -> bool:
+        """'Trump unloaded on Cruz, yoking him with "Lyin' Ted"' ... is a guess: the words may
+        be anyone's ('OpenAI suspended access after what the group called "corporate art
+        washing."'); only a verb of speech, stance or naming makes the subject their speaker."""
+        return verb.lemma_.lower() in self.reporting | self.stances | CHARACTERISING
 
     def dash_attribution(self, region: Region) -> RawQuote | None:
         """'"We can build a wall around him." ― Steve Quinlan' -> the name after a dash."""
@@ -555,6 +807,42 @@ class QuoteFinder:
         refused = verb.head if verb.dep_ == "xcomp" else verb
         return speaker is None or refused.lemma_.lower() in REFUSALS or any(
             c.dep_ == "neg" for c in (*verb.children, *refused.children))
+
+    def mark_headlines(self) -> None:
+        """'Artists With Early Access to A.I. Tool Release Blistering Open Letter, Decrying
+        Art Washing' / 'Sora leak group says it won't do it again' (a headline repeated in the
+        body): a quote whose cue or speaker sits in a headline is no statement."""
+        for quote in self.quotes:
+            anchor = quote.cue[0] if quote.cue else quote.content[0]
+            if quote.speaker is not None:
+                anchor = min(anchor, quote.speaker[0])
+            if self.in_headline(anchor):
+                quote.act = "headline"
+
+    def in_headline(self, char: int) -> bool:
+        """A paragraph of a few words, mostly capitalised, with no full stop at its end; or one
+        with no full stop that reports in the present, as headlines do ('Sora leak group says
+        it won't do it again'), when it is the text's first paragraph (a title above the
+        body) or a short one between others (a subhead: 'What PR Puppets says it was
+        protesting'). Not: the last paragraph of an excerpt cut off mid-sentence, an item of a
+        list ('- The company states it is working to ...')."""
+        start = self.text.rfind("\n", 0, char) + 1
+        end = self.text.find("\n", char)
+        line = self.text[start : end if end >= 0 else len(self.text)].strip()
+        words = re.findall(r"[^\W\d_][\w'’.-]*", line)
+        if not words or len(words) > HEADLINE_WORDS or line[-1:] in ".!?:;\"”’)…'":
+            return False
+        if line[:1] in "-–—•*·▪":
+            return False  # an item of a list, not a headline
+        content = [w for w in words if w.lower() not in SMALL_WORDS]
+        first = not self.text[:start].strip()
+        if end >= 0 and self.text[end:].strip() and (first or len(words) <= SUBHEAD_WORDS):
+            line_span = self.doc.char_span(start, end, alignment_mode="expand")
+            if line_span is not None and any(t.tag_ in ("VBZ", "VBP") and t.lemma_.lower() in (
+                    self.reporting | self.beliefs | self.stances) for t in line_span):
+                return True
+        capitalised = sum(w[0].isupper() for w in content)
+        return len(content) >= 3 and capitalised * 10 >= HEADLINE_CAPITALISED * 10 * len(content)
 
     def writer_asks(self, verb: Token) -> bool:
         """'Did OpenAI say that participation was voluntary?' is the writer's question, not a
@@ -645,16 +933,37 @@ def block_after(text: str, colon_end: int) -> tuple[int, int] | None:
     line_end = text.find("\n", colon_end)
     if line_end < 0 or text[colon_end:line_end].strip():
         return None
-    start = end = line_end + 1
+    return block_from(text, line_end + 1)
+
+
+def block_from(text: str, start: int) -> tuple[int, int] | None:
+    """Paragraphs from `start` while they are a letter's: a salutation first ('Dear Corporate
+    AI Overlords,', 'DEAR OVERLORDS', even after an opening mark), then paragraphs in the
+    first person or in capitals. A paragraph that opens with a quotation mark is the writer
+    quoting again, and ends the block; so does any quotation mark, unless the block is a
+    letter (it opened with a salutation) or the paragraph opens in the first person: such
+    words may hold scare quotes of their own."""
+    end = start
+    letter = False
     paragraphs = text[start:].split("\n")
+    seen = 0
     for paragraph in paragraphs[:BLOCK_PARAGRAPHS]:
+        number = seen
+        seen += bool(paragraph.strip())
         words = set(re.findall(r"[a-z]+", paragraph.lower()))
         letters = [c for c in paragraph if c.isalpha()]
         shouting = len(letters) > 8 and all(c.isupper() for c in letters)
-        if paragraph.strip() and not (words & FIRST_PERSON or shouting):
+        bare = paragraph.strip().lstrip("“\"«„")
+        greeting = number == 0 and is_salutation(bare + ("," if bare[-1:].isalpha() else ""))
+        if paragraph.strip() and not (words & FIRST_PERSON or shouting or greeting):
             break
-        if any(mark in paragraph for mark in "“”\"«»"):
-            break  # a quotation inside: the writer speaks again
+        letter = letter or greeting
+        if paragraph.lstrip()[:1] in ("“", '"', "«", "„") and not greeting:
+            break  # a quotation of its own: the writer quotes again
+        opening = (re.findall(r"[a-z]+", paragraph.lower()) or [""])[0]
+        if not letter and opening not in FIRST_PERSON and any(
+                mark in paragraph for mark in "“”\"«»"):
+            break  # 'Mook told CBS, "We ..."': the writer speaks again
         end += len(paragraph) + 1
     end = end - 1
     return (start, end) if end > start else None
@@ -689,7 +998,21 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
             # clause's tail on the cue; a participle ('..., adding that') starts a new report.
             if child.i > end.i and child.dep_ == "advcl" and child.tag_ != "VBG":
                 end = child.right_edge
+            elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
+                end = child.right_edge
     return clause.left_edge.idx, _char_end(end), "clause"
+
+
+def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
+    """'OpenAI pointed out that participation was voluntary, and no one was required to give
+    feedback.' -> the parser hangs the second reported clause on the cue; it is reported too
+    when it has a subject of its own that is no name, and is not a cue itself. Not: 'Felix
+    said it was voluntary and added that ...' (a second cue), 'said ..., and Altman left'."""
+    if verb.lemma_.lower() in finder.reporting | finder.beliefs or verb.pos_ not in ("VERB", "AUX"):
+        return False
+    subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+    return subject is not None and not subject.ent_type_ and subject.pos_ != "PROPN" and (
+        subject.lower_ not in ("he", "she", "i"))
 
 
 def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
@@ -748,6 +1071,18 @@ def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     return tokens[0].idx, _char_end(tokens[-1]), "infinitive"
 
 
+def negated_speech(verb: Token) -> bool:
+    """'The company did not say whether ...' / 'OpenAI has not confirmed that ...' / 'Daily
+    Circuit could not independently confirm that ...' / 'declined to say what ...': speech that
+    did not happen is no statement. Not: 'She said she did not know' (the negation belongs to
+    the content), 'OpenAI denied that ...' (a denial is said)."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    governor = verb.head if verb.dep_ == "xcomp" else None
+    return governor is not None and (governor.lemma_.lower() in REFUSALS or any(
+        c.dep_ == "neg" for c in governor.children))
+
+
 # --- speakers as mentions (resolution is presswatch/nlp/speakers.py)
 # --------------------------------------
 
@@ -784,6 +1119,9 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ == "nsubjpass" for c in verb.children):
         return None
+    misparsed = _subject_hung_elsewhere(verb)
+    if misparsed is not None and not quoted(misparsed):
+        return misparsed
     if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head.i != verb.i:
         governor = verb.head
         while governor.pos_ in ("ADP", "CCONJ", "SCONJ", "ADV") and governor.head.i != governor.i:
@@ -797,6 +1135,23 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         if governor.pos_ in ("VERB", "AUX") and governor.i != verb.i:
             return find_speaker(governor, quoted)
     return None
+
+
+def _subject_hung_elsewhere(verb: Token) -> Token | None:
+    """'In a statement provided to Ars Technica, an OpenAI spokesperson noted that ...': the
+    parser made the subject an apposition of the phrase before it, leaving the cue with none.
+    The noun phrase right before a subjectless finite cue, after a comma, is its subject. Not:
+    'a statement, noting that ...' (a participle has no subject of its own)."""
+    doc = verb.doc
+    if verb.i == 0 or verb.tag_ not in ("VBD", "VBZ", "VBP") or verb.dep_ != "ROOT":
+        return None
+    noun = doc[verb.i - 1]
+    if noun.pos_ not in ("NOUN", "PROPN") or noun.dep_ not in ("appos", "conj", "pobj", "dobj"):
+        return None
+    left = noun.left_edge
+    if noun.dep_ != "appos" and (left.i == 0 or doc[left.i - 1].text != ","):
+        return None
+    return noun
 
 
 def _past_dateline(subject: Token) -> Token | None:
@@ -932,21 +1287,41 @@ def quote_mentions(doc: Doc) -> list[QuoteMention]:
             speaker=q.canonical,
             speaker_role=q.role,
             confidence=q.confidence,
+            act=q.act,
         )
         for q in raw_quotes(doc)
     ]
 
 
+def statements_of(doc: Doc) -> list[QuoteMention]:
+    """`Doc._.quotes`: what was said (act "speech")."""
+    return [q for q in quote_mentions(doc) if q.act == SPEECH]
+
+
+def attributions_of(doc: Doc) -> list[QuoteMention]:
+    """`Doc._.attributions`: attributions that are not statements (beliefs, stances, speech that
+    did not happen, reports by outlets or data, things, headlines)."""
+    return [q for q in quote_mentions(doc) if q.act != SPEECH]
+
+
 if not Doc.has_extension("quotes"):
-    Doc.set_extension("quotes", getter=quote_mentions)
+    Doc.set_extension("quotes", getter=statements_of)
+if not Doc.has_extension("attributions"):
+    Doc.set_extension("attributions", getter=attributions_of)
 
 
 class QuoteExtractor:
     """Finds quotes and their speaker mentions; nlp/speakers.py resolves who the speakers are."""
 
     def __init__(self, name: str, reporting_verbs: str, belief_verbs: str, stance_verbs: str,
-                 document_nouns: str, include_beliefs: bool, inanimate_nouns: str) -> None:
+                 document_nouns: str, include_beliefs: bool, inanimate_nouns: str,
+                 people_nouns: str = "people_nouns", data_nouns: str = "data_nouns",
+                 abstract_nouns: str = "abstract_nouns") -> None:
         self.name = name
+        self.abstract = word_set(abstract_nouns)
+        self.animate = (word_set(people_nouns) | word_set("role_nouns")
+                        | frozenset(word_table("pronouns")) | frozenset(word_table("descriptions")))
+        self.data_nouns = word_set(data_nouns)
         self.inanimate = word_set(inanimate_nouns)
         self.reporting = word_set(reporting_verbs)
         self.beliefs = word_set(belief_verbs) if include_beliefs else frozenset()
@@ -955,7 +1330,7 @@ class QuoteExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         finder = QuoteFinder(doc, self.reporting, self.beliefs, self.documents, self.stances,
-                             self.inanimate)
+                             self.inanimate, self.animate, self.data_nouns, self.abstract)
         store_quotes(doc, finder.run())
         return doc
 
@@ -969,13 +1344,18 @@ class QuoteExtractor:
         "document_nouns": "document_nouns",
         "include_beliefs": True,
         "inanimate_nouns": "inanimate_nouns",
+        "people_nouns": "people_nouns",
+        "data_nouns": "data_nouns",
+        "abstract_nouns": "abstract_nouns",
     },
     assigns=["doc.spans", "doc._.quotes"],
     requires=["token.dep", "token.lemma", "token.pos", "doc.sents"],
 )
 def make_quote_extractor(nlp: Language, name: str, reporting_verbs: str, belief_verbs: str,
                          stance_verbs: str, document_nouns: str, include_beliefs: bool,
-                         inanimate_nouns: str) -> QuoteExtractor:
+                         inanimate_nouns: str, people_nouns: str, data_nouns: str,
+                         abstract_nouns: str) -> QuoteExtractor:
     return QuoteExtractor(name, reporting_verbs, belief_verbs, stance_verbs, document_nouns,
-                          include_beliefs, inanimate_nouns)
+                          include_beliefs, inanimate_nouns, people_nouns, data_nouns,
+                          abstract_nouns)
 

@@ -137,7 +137,13 @@ class SpeakerDirectory:
     def __init__(self, story: Story) -> None:
         self._entities: dict[str, _Entity] = {}
         self._aliases: list[tuple[tuple[str, ...], _Entity]] = []
+        # actors articles describe but never name ("OpenAI spokesperson" for an unnamed one):
+        # the unnamed role of their organisation, not a person
+        self._described = {entity.name: entity.organisation for entity in story.entities
+                           if not entity.named_in_text and entity.organisation}
         for entity in story.entities:
+            if not entity.named_in_text:
+                continue
             known = _Entity(entity.name, entity.label, entity.role, entity.organisation)
             self._entities[entity.name] = known
             for spelling in (entity.name, *entity.aliases):
@@ -156,6 +162,9 @@ class SpeakerDirectory:
         joined to the one full name it ends); else the description as written ("the group").
         """
         text = " ".join(t for t in (quote.speaker_text, quote.speaker_role) if t)
+        if quote.speaker in self._described:
+            name = quote.speaker
+            return Speaker(speaker_key(name), name, name, self._described[name], "role")
         canonical = self._entities.get(quote.speaker or "")
         person = canonical if canonical and canonical.label == "PERSON" else None
         person = person or self._find(text, "PERSON")

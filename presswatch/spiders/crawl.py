@@ -1,8 +1,8 @@
 """Run one crawl in a subprocess and read back what it wrote: the flow's way into Scrapy.
 
-Scrapy's reactor cannot restart in a process, so each crawl is
-`python -m presswatch.spiders.crawl JOB`
-in a child process (about a second of overhead). The job and everything the crawl writes live
+Scrapy's reactor cannot restart in a process, so each crawl is `python -m presswatch.spiders
+STAGING/job.json` in a child process (about a second of overhead); the job it reads is defined
+in presswatch/spiders/job.py, which both sides import. The job and everything the crawl writes live
 in one staging folder:
 
     job.json        the CrawlJob
@@ -23,20 +23,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from presswatch.jsonl import from_dict
 from presswatch.records import Candidate, FetchedPage, SourceResult
-from presswatch.story import Crawl, Story
+from presswatch.spiders.job import (
+    JOB_FILE,
+    LOG_FILE,
+    PAGES_FILE,
+    SOURCES_FILE,
+    STATS_FILE,
+    CrawlJob,
+)
 
-JOB_FILE = "job.json"
-PAGES_FILE = "pages.jsonl"
-SOURCES_FILE = "sources.jsonl"
-STATS_FILE = "stats.json"
-LOG_FILE = "crawl.log"
 NO_RESULT = "no result recorded: the crawl ended early or failed on this source (see crawl.log)"
 
 
@@ -53,114 +54,6 @@ def is_fetch_failure(page: FetchedPage) -> bool:
 
 class CrawlFailed(RuntimeError):
     """The crawl subprocess died or could not start; the message points at its log."""
-
-
-@dataclass
-class SourceSpec:
-    url: str
-    name: str | None = None
-
-
-@dataclass
-class CrawlJob:
-    """Everything one crawl needs, as plain JSON-able values.
-
-    feed_state maps a source URL (as written in the story) to its (etag, last_modified) from
-    the previous run. stored_urls_path names a text file of canonical URLs already stored, one
-    per line: they are never fetched again. since drops feed and sitemap entries dated before
-    the story's start. trusted_networks ("203.0.113.0/24") are treated as public even when
-    private hosts are refused. retry_backoff is the wait before the first retry, in seconds.
-    max_seconds, if set, closes the crawl gracefully after that long (finish_reason
-    "closespider_timeout"; downloads in flight may take up to crawl.timeout more; what was
-    fetched is kept, the rest is found again by the next run).
-    """
-
-    feeds: list[SourceSpec] = field(default_factory=list)
-    sitemaps: list[SourceSpec] = field(default_factory=list)
-    crawl: Crawl = field(default_factory=Crawl)
-    since: date | None = None
-    feed_state: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    stored_urls_path: str | None = None
-    trusted_networks: list[str] = field(default_factory=list)
-    retry_backoff: float = 1.0
-    max_seconds: float | None = None
-
-    @classmethod
-    def for_story(
-        cls,
-        story: Story,
-        *,
-        feed_state: dict[str, tuple[str | None, str | None]] | None = None,
-        stored_urls_path: Path | None = None,
-    ) -> CrawlJob:
-        return cls(
-            feeds=[SourceSpec(f.url, f.name) for f in story.feeds],
-            sitemaps=[SourceSpec(s.url, s.name) for s in story.sitemaps],
-            crawl=story.crawl,
-            since=story.start_date,
-            feed_state=dict(feed_state or {}),
-            stored_urls_path=str(stored_urls_path) if stored_urls_path else None,
-        )
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["crawl"] = self.crawl.model_dump()
-        data["since"] = self.since.isoformat() if self.since else None
-        return json.dumps(data, indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> CrawlJob:
-        data = json.loads(text)
-        return cls(
-            feeds=[SourceSpec(**s) for s in data.get("feeds", [])],
-            sitemaps=[SourceSpec(**s) for s in data.get("sitemaps", [])],
-            crawl=Crawl.model_validate(data.get("crawl", {})),
-            since=date.fromisoformat(data["since"]) if data.get("since") else None,
-            feed_state={k: (v[0], v[1]) for k, v in data.get("feed_state", {}).items()},
-            stored_urls_path=data.get("stored_urls_path"),
-            trusted_networks=list(data.get("trusted_networks", [])),
-            retry_backoff=float(data.get("retry_backoff", 1.0)),
-            max_seconds=data.get("max_seconds"),
-        )
-
-    def stored_urls(self) -> set[str]:
-        if not self.stored_urls_path:
-            return set()
-        with open(self.stored_urls_path, encoding="utf-8") as lines:
-            return {line.strip() for line in lines if line.strip()}
-
-
-def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
-    """Scrapy settings for this job, laid over presswatch/spiders/settings.py."""
-    crawl = job.crawl
-    return {
-        "USER_AGENT": crawl.user_agent,
-        "ROBOTSTXT_OBEY": crawl.obey_robots,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
-        "DOWNLOAD_DELAY": crawl.download_delay,
-        "AUTOTHROTTLE_START_DELAY": crawl.download_delay,
-        "DOWNLOAD_TIMEOUT": crawl.timeout,
-        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
-        "RETRY_TIMES": crawl.retries,
-        "PRESSWATCH_RETRY_BACKOFF_BASE": job.retry_backoff,
-        "PRESSWATCH_ALLOW_PRIVATE_HOSTS": crawl.allow_private_hosts,
-        "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),
-        "PRESSWATCH_STAGING_DIR": str(staging_dir),
-        "CLOSESPIDER_TIMEOUT": job.max_seconds or 0,
-        "FEEDS": {
-            str(staging_dir / PAGES_FILE): {
-                "format": "jsonlines",
-                "item_classes": ["presswatch.spiders.items.PageItem"],
-                "fields": list(FetchedPage.__dataclass_fields__),
-                "overwrite": True,
-            },
-            str(staging_dir / SOURCES_FILE): {
-                "format": "jsonlines",
-                "item_classes": ["presswatch.spiders.items.SourceItem"],
-                "overwrite": True,
-            },
-        },
-    }
 
 
 @dataclass
@@ -284,7 +177,7 @@ def run_crawl(
     staging_dir = Path(staging_dir)
     staging_dir.mkdir(parents=True, exist_ok=True)
     (staging_dir / JOB_FILE).write_text(job.to_json(), encoding="utf-8")
-    command = [sys.executable, "-m", "presswatch.spiders.crawl", str(staging_dir / JOB_FILE)]
+    command = [sys.executable, "-m", "presswatch.spiders", str(staging_dir / JOB_FILE)]
     with (staging_dir / LOG_FILE).open("wb") as log:
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env())
         while child.poll() is None:
@@ -300,32 +193,3 @@ def run_crawl(
             f"see {staging_dir / LOG_FILE}. Last lines:\n{tail}"
         )
     return load_crawl_output(staging_dir)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m presswatch.spiders.crawl STAGING/job.json`: one crawl, in this process."""
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
-
-    from presswatch.spiders.spiders.presswatch import PresswatchSpider
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m presswatch.spiders.crawl STAGING/job.json", file=sys.stderr)
-        return 2
-    job_path = Path(args[0]).resolve()
-    settings = Settings()
-    settings.setmodule("presswatch.spiders.settings", priority="project")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(PresswatchSpider)
-    process.crawl(crawler, job=str(job_path))
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    (job_path.parent / STATS_FILE).write_text(
-        json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8"
-    )
-    return 0 if stats.get("finish_reason") in {"finished", "closespider_timeout"} else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

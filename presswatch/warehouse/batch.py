@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -48,6 +48,38 @@ class Run:
     n_quotes_added: int | None = None
     n_statements_new: int | None = None
     message: str | None = None
+
+
+@dataclass
+class StoryRow:
+    """One row of `stories` (migration 006): what the story file says, written every run."""
+
+    story_id: str
+    title: str
+    start_date: date
+    description: str | None
+    relevance_threshold: float
+    updated_at: datetime
+
+
+@dataclass
+class StoryOutlet:
+    """One row of `story_outlets`: the story's [[outlets]] name for a host."""
+
+    outlet: str
+    name: str
+    story_id: str
+    updated_at: datetime
+
+
+def story_rows(story: Any, now: datetime) -> dict[str, list[Any]]:
+    """LoadBatch.extra rows for a story (a presswatch.story.Story): its row and its outlets."""
+    return {
+        "stories": [StoryRow(story.id, story.title, story.start_date, story.description or None,
+                             story.relevance.threshold, now)],
+        "story_outlets": [StoryOutlet(o.host.strip().lower(), o.name.strip(), story.id, now)
+                          for o in story.outlets if o.host],
+    }
 
 
 @dataclass

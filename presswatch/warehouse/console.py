@@ -13,6 +13,7 @@ import atexit
 import json
 import readline
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -28,7 +29,8 @@ from rich.table import Table
 from presswatch.warehouse.errors import QueryRefused, WarehouseError, WarehouseLocked
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
-__all__ = ["FORMATS", "interactive", "run_query"]  # the CLI's entry points
+# The CLI's entry points.
+__all__ = ["FORMATS", "QueryCancelled", "format_for", "interactive", "run_query"]
 
 FORMATS = ("table", "csv", "json", "parquet")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
@@ -53,10 +55,43 @@ def refused_statements(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
     ]
 
 
+FORMAT_OF_EXTENSION = {
+    ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+    ".parquet": "parquet", ".pq": "parquet", ".txt": "table",
+}
+_RESULT_STATEMENTS = {
+    duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.CALL,
+    duckdb.StatementType.PRAGMA,
+}
+
+
+class QueryCancelled(Exception):
+    """Ctrl-C while a query ran: DuckDB stopped it; the prompt goes on."""
+
+
+def format_for(fmt: str | None, out: Path | str | None) -> str:
+    """The output format: the one asked for, else the --out file's extension, else a table.
+
+    Raises ValueError with what to do when --out names a file whose extension says nothing.
+    """
+    if fmt is not None:
+        return fmt
+    if out is None:
+        return "table"
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMAT_OF_EXTENSION:
+        known = ", ".join(sorted(FORMAT_OF_EXTENSION))
+        raise ValueError(
+            f"cannot tell the format of {str(out)!r} from its extension ({suffix or 'none'}); "
+            f"name it with one of {known}, or give --format"
+        )
+    return FORMAT_OF_EXTENSION[suffix]
+
+
 def run_query(
     db_path: Path | str,
     query: str,
-    fmt: str = "table",
+    fmt: str | None = None,
     out: Path | str | None = None,
     *,
     stdout: IO[str] | None = None,
@@ -69,13 +104,21 @@ def run_query(
 
     db_path names the warehouse; its published snapshot is read when there is one (so the
     query never holds up the daily run), the file itself when there is none or live is set.
+    fmt None takes the format from out's extension (.csv, .json/.jsonl, .parquet), a table
+    without out.
 
-    0 on success, 1 when the query fails or is refused (DuckDB's message is printed), 2 on bad
-    usage (unknown format, Parquet without --out, a warehouse that cannot be opened). Several
-    statements may be given; each runs, and the last one's result is shown.
+    0 on success, 1 when the query fails (DuckDB's message is printed), 2 on bad usage (a write
+    refused, an unknown format, Parquet without --out, several results for one --out file, a
+    warehouse that cannot be opened). Several statements may be given; each runs in order and
+    each result is printed. Ctrl-C stops a running query (QueryCancelled is raised).
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    try:
+        fmt = format_for(fmt, out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=stderr)
+        return EXIT_USAGE
     if fmt not in FORMATS:
         print(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", file=stderr)
         return EXIT_USAGE
@@ -106,16 +149,28 @@ def run_query(
             if not statements:
                 print("error: the query is empty", file=stderr)
                 return EXIT_USAGE
-            for statement in statements[:-1]:
-                con.execute(statement).fetchall()
-            relation = con.sql(statements[-1].query)
-            if relation is None:  # a statement without a result (SET)
-                return EXIT_OK
-            reader = relation.to_arrow_reader(_BATCH_ROWS)
-            _write(reader, fmt, out, stdout, max_table_rows)
+            n_results = sum(s.type in _RESULT_STATEMENTS for s in statements)
+            if out is not None and n_results > 1:
+                print(f"error: --out {out} holds one result and the query has {n_results} "
+                      "statements that give one; run them one at a time", file=stderr)
+                return EXIT_USAGE
+
+            def show_each_result(stop: threading.Event) -> None:
+                first = True
+                for statement in statements:
+                    relation = con.sql(statement.query)
+                    if relation is None:  # a statement without a result (SET)
+                        continue
+                    if not first and out is None and fmt != "json":
+                        stdout.write("\n")  # JSON lines stay one stream; tables, CSVs apart
+                    reader = _stoppable(relation.to_arrow_reader(_BATCH_ROWS), stop)
+                    _write(reader, fmt, out, stdout, max_table_rows)
+                    first = False
+
+            _interruptible(con, show_each_result)
         except QueryRefused as exc:
             print(f"error: {exc}", file=stderr)
-            return EXIT_QUERY_FAILED
+            return EXIT_USAGE
         except duckdb.Error as exc:
             message = str(exc)
             if "read-only mode" in message:
@@ -123,6 +178,51 @@ def run_query(
             print(f"error: {message}", file=stderr)
             return EXIT_QUERY_FAILED
     return EXIT_OK
+
+
+def _interruptible(con: duckdb.DuckDBPyConnection,
+                   work: Callable[[threading.Event], None]) -> None:
+    """Run work in a thread so that Ctrl-C in the main thread can stop DuckDB mid-query.
+
+    DuckDB runs a query without giving Python a chance to handle SIGINT, so a Ctrl-C would wait
+    for the query to end. Here the main thread only waits; on KeyboardInterrupt it interrupts
+    the connection (and stops the writing between batches) and raises QueryCancelled.
+    """
+    stop, done = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work(stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    # Waiting on an Event, not Thread.join: a join cut short by KeyboardInterrupt can return
+    # early the next time, and the connection would be closed under the running query.
+    threading.Thread(target=target, name="presswatch-sql", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        con.interrupt()
+        while not done.wait(0.1):
+            pass
+        raise QueryCancelled() from None
+    if failure:
+        raise failure[0]
+
+
+def _stoppable(reader: pa.RecordBatchReader, stop: threading.Event) -> pa.RecordBatchReader:
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            if stop.is_set():
+                return
+            yield batch
+
+    return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
 
 def _write(
@@ -224,8 +324,44 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+PROMPT_HELP = """\
+At this prompt:
+  SQL ending with ';'     runs it (several lines allowed; several statements, each result shown)
+  .tables                 tables and views, with what each holds
+  .columns NAME           the columns of a table or view, their types and meaning
+  .help                   this list
+  .quit  .exit  Ctrl-D    leave
+  Ctrl-C                  cancel the line being typed, or stop the running query
+  Up/Down, Ctrl-R         history (kept in ~/.presswatch_sql_history)
+Only reads are allowed. Start with `select * from data_dictionary;` or the views
+(daily_coverage, speaker_statements, statement_timeline, latest_run, ...).
+To save a result: presswatch sql "QUERY" --out FILE.csv|.json|.parquet"""
+
+_TABLES_QUERY = (
+    "select table_name as name, table_type as type, coalesce(table_comment, '') as description "
+    "from information_schema.tables order by table_type, table_name;"
+)
+
+
+def _columns_query(name: str) -> str:
+    """`.columns NAME`: the name is typed by the analyst at their own read-only prompt."""
+    literal = "'" + name.replace("'", "''") + "'"
+    return (
+        "select column_name as name, data_type as type, "
+        "coalesce(comment, '') as description from duckdb_columns() "
+        f"where table_name = {literal} order by column_index;"
+    )
+
+
+class _Cancelled(str):
+    """What _lines yields for Ctrl-C at the prompt: the line typed so far is dropped."""
+
+
 def _lines(read_line: Callable[[str], str]) -> Iterator[str]:
-    """Statements typed at the prompt: lines gathered until one ends with ';' or a dot-command."""
+    """Statements typed at the prompt: lines gathered until one ends with ';' or a dot-command.
+
+    Ctrl-C drops the statement being typed and gives a fresh prompt (yielded as _Cancelled).
+    """
     pending: list[str] = []
     while True:
         try:
@@ -234,6 +370,10 @@ def _lines(read_line: Callable[[str], str]) -> Iterator[str]:
             if pending:
                 yield "\n".join(pending)
             return
+        except KeyboardInterrupt:
+            pending = []
+            yield _Cancelled()
+            continue
         stripped = line.strip()
         if not pending and stripped.startswith("."):
             yield stripped
@@ -256,26 +396,42 @@ def interactive(
     """A prompt with history (readline); each query opens and closes its own read-only session.
 
     Not holding the file between queries means an analyst left at the prompt on the main file
-    never keeps the daily run waiting. `.tables` lists tables and views, `.quit` leaves.
+    never keeps the daily run waiting. `.help` lists what the prompt does; Ctrl-C cancels the
+    line being typed or the running query, and the prompt goes on.
     """
     stdout = stdout or sys.stdout
     if read_line is None:
         read_line = input
         _enable_history(history_path or _HISTORY_FILE)
     path = Path(db_path) if live else default_read_path(db_path)
-    print(f"presswatch sql on {path} (read-only). End statements with ';', .quit to leave.",
-          file=stdout)
+    print(f"presswatch sql on {path} (read-only). End statements with ';', .help for help, "
+          ".quit to leave.", file=stdout)
     for text in _lines(read_line):
+        if isinstance(text, _Cancelled):
+            print("^C (line cancelled)", file=stdout)
+            continue
         if text in (".quit", ".exit"):
             break
-        if text == ".tables":
-            text = ("select table_name as name, table_type as type, "
-                    "coalesce(table_comment, '') as description from information_schema.tables "
-                    "order by table_type, table_name;")
-        elif text.startswith("."):
-            print("commands: .tables, .quit", file=stdout)
+        if text in (".help", ".h", ".?"):
+            print(PROMPT_HELP, file=stdout)
             continue
-        run_query(path, text, stdout=stdout, stderr=stdout, live=True)
+        if text == ".tables":
+            text = _TABLES_QUERY
+        elif text.startswith(".columns"):
+            name = text.removeprefix(".columns").strip().rstrip(";").strip()
+            if not name:
+                print("usage: .columns NAME (see .tables)", file=stdout)
+                continue
+            text = _columns_query(name)
+        elif text.startswith("."):
+            print(f"unknown command {text.split()[0]}; .help lists what the prompt can do",
+                  file=stdout)
+            continue
+        try:
+            run_query(path, text, stdout=stdout, stderr=stdout, live=True)
+        except (QueryCancelled, KeyboardInterrupt):
+            print("\n^C (query cancelled)", file=stdout)
+        stdout.flush()
     return EXIT_OK
 
 

@@ -47,6 +47,20 @@ class LoadError(WarehouseError):
     """A batch failed to load; its transaction was rolled back, nothing of it was written."""
 
 
+class WarehouseOfAnotherStory(WarehouseError):
+    """The warehouse holds another story's runs: one warehouse follows one story."""
+
+    def __init__(self, path: Path | str, held: str, wanted: str) -> None:
+        self.held, self.wanted = held, wanted
+        super().__init__(
+            path,
+            f"this warehouse holds the story {held!r}; refusing to add a run of the story "
+            f"{wanted!r} to it (its tables and views do not separate stories, so the two "
+            f"would mix). Give {wanted!r} its own warehouse, e.g. presswatch run --story FILE "
+            f"--db {wanted}.duckdb",
+        )
+
+
 class QueryRefused(WarehouseError):
     """A statement that would change data was sent to a read-only session."""
 

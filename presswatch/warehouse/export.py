@@ -1,9 +1,12 @@
-"""`presswatch export`: every table as Parquet, for pandas, Spark, R or any other tool.
+"""`presswatch export`: every table and view as Parquet, for pandas, Spark, R or any other tool.
 
-A table with a time column that is always set (articles.fetched_at, pages.fetched_at,
-runs.started_at, ...) is written as a directory partitioned by its UTC day (`day=2024-11-26/`),
-so a tool reading one week reads one week of files; other tables are one file each. Runs on a
-read-only connection, by default to the published snapshot, so it never holds up the daily run.
+Articles are written as a directory partitioned by their UTC publication day (`day=2024-11-26/`;
+the day they were fetched when the page gives no date), and any other table with a time column
+that is always set (pages.fetched_at, runs.started_at, ...) by that column's UTC day, so a tool
+reading one week reads one week of files; other tables are one file each. Each analyst view
+(daily_coverage, outlet_names, statement_timeline, ...) is one file of its rows as computed at
+export time. Runs on a read-only connection, by default to the published snapshot, so it never
+holds up the daily run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ import duckdb
 
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
+# Tables whose partition day is not their first always-set time column: articles go by the day
+# they were published, the day they were fetched standing in when the page gave none.
+_DAY_OF = {"articles": ("published_at", "coalesce(published_at, fetched_at)")}
+
 
 @dataclass(frozen=True)
 class ExportedTable:
@@ -23,6 +30,7 @@ class ExportedTable:
     rows: int
     path: Path
     partitioned_by: str | None  # the time column whose UTC day names the partitions
+    kind: str = "table"  # table | view
 
 
 def _quote(identifier: str) -> str:
@@ -65,13 +73,15 @@ def export_parquet(
         con = warehouse.connection
         for table in warehouse.tables():
             rows = con.execute(f"select count(*) from {_quote(table)}").fetchall()[0][0]
-            day_column = _day_column(con, table) if rows else None
-            for stale in (out / table, out / f"{table}.parquet"):
-                if stale.is_dir():
-                    shutil.rmtree(stale)
-                stale.unlink(missing_ok=True)
+            day_column, day_sql = None, None
+            if rows and table in _DAY_OF:
+                day_column, day_sql = _DAY_OF[table]
+            elif rows:
+                day_column = _day_column(con, table)
+                day_sql = _quote(day_column) if day_column else None
+            _remove_stale(out, table)
             # Identifiers come from the catalog and the path from the user, never from pages.
-            if day_column is None:
+            if day_sql is None:
                 target = out / f"{table}.parquet"
                 con.execute(
                     f"copy {_quote(table)} to {_literal(target)} (format parquet)"
@@ -79,12 +89,36 @@ def export_parquet(
             else:
                 target = out / table
                 con.execute(
-                    f"copy (select *, cast(timezone('UTC', {_quote(day_column)}) as date) as day "
+                    f"copy (select *, cast(timezone('UTC', {day_sql}) as date) as day "
                     f"from {_quote(table)}) to {_literal(target)} "
                     "(format parquet, partition_by (day))"
                 )
             exported.append(ExportedTable(table, rows, target, day_column))
+        for view in views(con):
+            _remove_stale(out, view)
+            target = out / f"{view}.parquet"
+            con.execute(f"copy (select * from {_quote(view)}) to {_literal(target)} "
+                        "(format parquet)")
+            rows = con.execute(
+                f"select count(*) from read_parquet({_literal(target)})").fetchall()[0][0]
+            exported.append(ExportedTable(view, rows, target, None, kind="view"))
     return exported
+
+
+def views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The warehouse's own views (presswatch/warehouse/views/), in name order."""
+    rows = con.execute(
+        "select view_name from duckdb_views() where database_name = current_database() "
+        "and schema_name = 'main' and not internal and not temporary order by view_name"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _remove_stale(out: Path, name: str) -> None:
+    for stale in (out / name, out / f"{name}.parquet"):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        stale.unlink(missing_ok=True)
 
 
 def read_exported(con: duckdb.DuckDBPyConnection, table: ExportedTable) -> duckdb.DuckDBPyRelation:

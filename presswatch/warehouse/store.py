@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +38,11 @@ from presswatch.warehouse.errors import (
     WarehouseForeign,
     WarehouseLocked,
     WarehouseMissing,
+    WarehouseOfAnotherStory,
     WarehouseTooNew,
     WarehouseUnwritable,
 )
+from presswatch.warehouse.staged import StagedBatch
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +106,19 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 
 
 def connect(
-    path: Path, *, read_only: bool, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    path: Path,
+    *,
+    read_only: bool,
+    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    deadline: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection, waiting with growing, logged pauses while another process holds it.
+    """A DuckDB connection, waiting with growing, logged pauses while another process holds it
+    (lock_timeout_s from now, or until a time.monotonic() deadline an earlier wait began).
 
     Errors other than the lock are mapped to named errors; the file is not touched by a failure.
     """
-    deadline = time.monotonic() + lock_timeout_s
+    if deadline is None:
+        deadline = time.monotonic() + lock_timeout_s
     pause = 0.05
     while True:
         try:
@@ -214,11 +223,13 @@ def open_warehouse(
     (WarehouseCorrupt, WarehouseForeign, WarehouseTooNew) before anything could write to it.
     Pending migrations are applied one transaction each and recorded in schema_version; the
     views are then re-created. A read-only open never migrates (an older file is read as is).
+    lock_timeout_s bounds the whole wait for a file another process holds, then WarehouseLocked.
     """
     path = Path(path)
     known = migrations(migrations_dir)
+    deadline = time.monotonic() + lock_timeout_s  # one bound for the probe and the open
     if path.exists():
-        probe = connect(path, read_only=True, lock_timeout_s=lock_timeout_s)
+        probe = connect(path, read_only=True, lock_timeout_s=lock_timeout_s, deadline=deadline)
         try:
             _inspect(probe, path, known)
         except BaseException:
@@ -229,7 +240,7 @@ def open_warehouse(
         probe.close()
     elif read_only:
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
-    con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s)
+    con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline)
     warehouse = Warehouse(path, con, read_only=False)
     try:
         applied = _inspect(con, path, known)
@@ -376,6 +387,16 @@ class Warehouse:
             pending_articles=self.pending_articles(),
         )
 
+    def story_ids(self) -> list[str]:
+        """The stories this warehouse has runs of, the first one first."""
+        return [row[0] for row in self._con.execute(_sql("story_ids.sql")).fetchall()]
+
+    def require_story(self, story_id: str) -> None:
+        """Raise WarehouseOfAnotherStory unless the warehouse is new or holds this story."""
+        held = [s for s in self.story_ids() if s != story_id]
+        if held:
+            raise WarehouseOfAnotherStory(self.path, held[0], story_id)
+
     def feed_state(self) -> dict[str, FeedState]:
         rows = self._con.execute(
             "select url, etag, last_modified, last_error, last_checked_at from sources"
@@ -409,6 +430,18 @@ class Warehouse:
             )
             for r in rows
         ]
+
+    def fingerprint(self) -> str | None:
+        """A short digest of what a run's analysis reads (sql/fingerprint.sql): equal digests
+        mean nobody wrote those tables in between. None for a file too old to say."""
+        try:
+            row = _one(self._con, _sql("fingerprint.sql"))
+        except duckdb.Error:
+            return None
+        return hashlib.sha256(repr(row).encode("utf-8")).hexdigest()[:16]
+
+    def has_run(self, run_id: str) -> bool:
+        return _one(self._con, "select 1 from runs where run_id = ?", [run_id]) is not None
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -444,6 +477,30 @@ class Warehouse:
         return self._in_transaction(
             f"loading batch of run {batch.run_id}", lambda: self._load(tables, extras)
         )
+
+    def load_staged(
+        self,
+        run_id: str,
+        batches: Iterable[StagedBatch],
+        finish: Callable[[LoadSummary], StagedBatch],
+    ) -> LoadSummary:
+        """Load a staged run in one transaction: its batches, then what `finish` makes of their
+        summed counts (its runs row and sources). All of it lands, or none of it."""
+
+        def work() -> LoadSummary:
+            total = LoadSummary(articles_added=0, quotes_added=0, statements_added=0)
+            for staged in batches:
+                added = self._load(staged.tables, staged.extras)
+                total = LoadSummary(
+                    articles_added=total.articles_added + added.articles_added,
+                    quotes_added=total.quotes_added + added.quotes_added,
+                    statements_added=total.statements_added + added.statements_added,
+                )
+            last = finish(total)
+            self._load(last.tables, last.extras)
+            return total
+
+        return self._in_transaction(f"loading the staged work of run {run_id}", work)
 
     def _load(self, tables: dict[str, pa.Table], extras: dict[str, pa.Table]) -> LoadSummary:
         con = self._con

@@ -111,3 +111,32 @@ def test_a_bad_lock_timeout_is_a_usage_error(tmp_path):
         capture_output=True, text=True, timeout=120, env=env,
     )
     assert result.returncode == 2 and "PRESSWATCH_LOCK_TIMEOUT" in result.stderr
+
+
+def test_a_second_story_into_the_same_warehouse_is_refused_naming_both(tmp_path):
+    import hashlib
+
+    from presswatch.flows.stages import begin_run
+    from presswatch.story import load_story
+    from presswatch.warehouse.errors import WarehouseOfAnotherStory
+    from presswatch.warehouse.store import open_warehouse
+
+    db = tmp_path / "w.duckdb"
+    with open_warehouse(db) as warehouse:  # a warehouse that already follows another story
+        warehouse.connection.execute(
+            "insert into runs (run_id, story_id, started_at, finished_at, status) values "
+            "('r1', 'pixel-strike', timestamptz '2024-11-26 06:00:00+00', "
+            "timestamptz '2024-11-26 06:10:00+00', 'ok')")
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    result = presswatch("run", "--db", str(db))  # the bundled Sora story
+    assert result.returncode == 2, result.stderr
+    assert "'pixel-strike'" in result.stderr and "'sora-leak'" in result.stderr
+    assert "--db sora-leak.duckdb" in result.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+    assert not (tmp_path / "w.duckdb.staging").exists()
+    # The flow checks again when it opens the file (a scheduled run never passes the CLI).
+    with pytest.raises(WarehouseOfAnotherStory, match="pixel-strike"):
+        begin_run(load_story(default_story_path()), db, tmp_path / "staging", 5.0)
+    with open_warehouse(db, read_only=True) as warehouse:
+        assert warehouse.story_ids() == ["pixel-strike"]
+        warehouse.require_story("pixel-strike")  # its own story is welcome

@@ -94,7 +94,10 @@ def test_the_deployment_from_prefect_yaml_runs_on_a_worker(prefect_server, tmp_p
         (status,) = con.execute("select status from runs").fetchone()
     assert articles > 0 and status in ("ok", "partial")
     artifacts = _get(env["PREFECT_API_URL"] + "/artifacts/filter", {})
-    assert {a["key"] for a in artifacts} >= {"presswatch-summary", "presswatch-new-statements"}
+    assert {a["key"] for a in artifacts} >= {
+        "presswatch-summary-sora-leak", "presswatch-new-statements-sora-leak",
+        "presswatch-report-sora-leak"}
+    assert (db.parent / "scheduled.report" / "index.html").exists()
 
 
 def test_serve_schedules_the_flow_in_one_process(prefect_server, tmp_path):

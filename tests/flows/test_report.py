@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from rich.console import Console
 
 from presswatch.demo.server import ReplaySite
-from presswatch.flows.daily import RunSummary
-from presswatch.flows.report import markdown_summary, markdown_text, print_summary
+from presswatch.flows.report import RunSummary, markdown_summary, markdown_text, print_summary
 
 HOSTILE = "Sora | [click](javascript:alert(1)) <script>x</script>\r\nBcc: a@b.c \x1b[31mred *b*"
 
@@ -46,3 +46,45 @@ def test_terminal_summary_has_no_escape_sequences_from_pages():
     shown = out.getvalue()
     assert "\x1b" not in shown and "Bcc: a@b.c" in shown
     assert "fetched" in shown and "partial" in shown
+
+
+def test_artifact_keys_name_the_story_and_keep_stories_apart():
+    from presswatch.flows.report import artifact_key
+
+    assert artifact_key("presswatch-summary", "sora-leak") == "presswatch-summary-sora-leak"
+    odd = artifact_key("presswatch-summary", "Sora_Leak")
+    assert re.fullmatch(r"[a-z0-9-]+", odd) and odd != artifact_key("presswatch-summary",
+                                                                    "sora-leak")
+
+
+@pytest.mark.parametrize("url, linked", [
+    ("https://a.example/story?id=1", "https://a.example/story?id=1"),
+    ("https://a.example/a_(b)", "https://a.example/a_%28b%29"),
+    ("javascript:alert(1)", None),
+    ("https://a.example/x) [y](javascript:z", "https://a.example/x%29%20%5By%5D%28javascript:z"),
+    ("file:///tmp/r/index.html", None), ("http://a.example/\r\nx", None),
+])
+def test_markdown_links_go_only_to_web_pages(url, linked):
+    from presswatch.flows.report import markdown_url
+
+    assert markdown_url(url) == linked
+
+
+def test_the_summary_links_the_report_and_each_new_statement_first_article(tmp_path):
+    from presswatch.flows.report import markdown_summary
+    from presswatch.report import ReportResult
+
+    with ReplaySite(day=1) as site:
+        story = site.story()
+    report = ReportResult(tmp_path / "x.report", tmp_path / "x.report" / "index.html",
+                          tmp_path / "x.snapshot.duckdb", 3, 100, 50, 0.1)
+    rows = [{"speaker": "Niko Felix", "statement": HOSTILE, "outlet": "Wirewire",
+             "title": "Felix speaks", "url": "https://wire.example/felix"},
+            {"speaker": "X", "statement": "y", "outlet": "Z", "title": HOSTILE,
+             "url": "javascript:alert(1)"}]
+    text = markdown_summary(story, _summary("ok"), report, rows)
+    assert f"]({(tmp_path / 'x.report' / 'index.html').as_uri()})" in text
+    assert "[Felix speaks](https://wire.example/felix)" in text
+    assert "](javascript" not in text and "<script>" not in text
+    failed = markdown_summary(story, _summary("ok"), None, [], "ReportError: disk full")
+    assert "The report could not be built: ReportError: disk full" in failed

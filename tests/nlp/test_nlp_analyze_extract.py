@@ -75,7 +75,7 @@ def test_extract_jsonl_contract(sora_story, sora_nlp):
     start, end = quote["content_span"]
     assert ENGLISH[start:end] == quote["content_text"]
     assert second == {"doc_id": "b", "language": "it", "skipped_reason": "language it",
-                      "entities": [], "quotes": []}
+                      "entities": [], "quotes": [], "attributions": []}
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,16 @@ def test_extract_jsonl_contract(sora_story, sora_nlp):
 def test_extract_jsonl_names_the_bad_line(sora_story, sora_nlp, line, message):
     with pytest.raises(ExtractInputError, match=message):
         extract_jsonl(sora_story, io.StringIO(line + "\n"), io.StringIO(), nlp=sora_nlp)
+
+
+def test_extract_jsonl_skips_bad_lines_it_is_told_of_and_writes_the_others(sora_story,
+                                                                          sora_nlp):
+    source = io.StringIO('{"doc_id": "a", "text": "Sam Altman spoke."}\n'
+                         '{"doc_id": "b"}\n'
+                         '[1, 2]\n'
+                         '{"doc_id": "c", "text": "OpenAI said nothing."}\n')
+    out, bad = io.StringIO(), []
+    assert extract_jsonl(sora_story, source, out, nlp=sora_nlp, on_bad_line=bad.append) == 2
+    assert [json.loads(line)["doc_id"] for line in out.getvalue().splitlines()] == ["a", "c"]
+    assert [str(e).split(":")[0] for e in bad] == ["input line 2", "input line 3"]
+    assert 'no "text"' in str(bad[0]) and "a JSON list, not an object" in str(bad[1])

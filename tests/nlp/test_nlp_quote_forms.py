@@ -75,12 +75,13 @@ def test_niko_felix_role_in_several_phrasings(sora_nlp, text, role):
 
 
 def test_indefinite_spokesperson_is_not_given_a_name(sora_nlp):
-    """'A spokesperson for OpenAI' may be anyone: the description stays, no name is invented."""
+    """'A spokesperson for OpenAI' may be anyone: the description stays, no person's name is
+    invented; the story's described actor "OpenAI spokesperson" speaks."""
     text = ("Niko Felix joined OpenAI in 2023. A spokesperson for OpenAI said participation in "
             "the research preview is voluntary.")
     (quote,) = sora_nlp(text)._.quotes
     assert quote.speaker_text == "A spokesperson for OpenAI"
-    assert quote.speaker is None
+    assert quote.speaker == "OpenAI spokesperson"
 
 
 def test_quote_content_spans_are_in_doc_spans(sora_nlp):

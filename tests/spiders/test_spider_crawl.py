@@ -20,13 +20,12 @@ import pytest
 from presswatch.records import FetchedPage
 from presswatch.spiders.crawl import (
     NO_RESULT,
-    CrawlJob,
-    SourceSpec,
     is_fetch_failure,
     load_crawl_output,
     run_crawl,
 )
 from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.job import CrawlJob, SourceSpec
 from presswatch.spiders.urls import canonicalize
 from presswatch.story import Crawl
 

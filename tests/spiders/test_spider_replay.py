@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 
 from presswatch.demo.server import ReplaySite, load_manifest
-from presswatch.spiders.crawl import CrawlJob, run_crawl
+from presswatch.spiders.crawl import run_crawl
 from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.job import CrawlJob
 from presswatch.spiders.urls import canonicalize
 
 

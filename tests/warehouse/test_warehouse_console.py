@@ -42,7 +42,7 @@ def _run(db, query, fmt="table", out=None, **kwargs):
 def test_writes_are_refused_with_a_clear_message_and_change_nothing(loaded, corpus, query):
     digest = corpus.file_digest(loaded)
     code, out, err = _run(loaded, query)
-    assert code == 1
+    assert code == 2  # bad usage, nothing written: the README's exit code
     assert "only reads" in err
     assert corpus.file_digest(loaded) == digest
 
@@ -128,3 +128,48 @@ def test_queries_read_the_snapshot_so_a_run_holding_the_file_does_not_block_them
         assert code == 0 and json.loads(out) == {"n": 3}  # the published snapshot
     code, out, _ = _run(loaded, count, "json", live=True)
     assert code == 0 and json.loads(out) == {"n": 5}  # the file itself, on request
+
+
+@pytest.mark.parametrize(
+    ("name", "first_line"),
+    [("r.csv", '"n","label"'), ("r.CSV", '"n","label"'), ("r.jsonl", '{"n": 0, "label": "x0"}'),
+     ("r.json", '{"n": 0, "label": "x0"}'), ("r.txt", "┏")],
+)
+def test_the_out_files_extension_gives_the_format(loaded, tmp_path, name, first_line):
+    code, _, err = _run(loaded, "select i as n, 'x' || i as label from range(3) t(i)", None,
+                        tmp_path / name)
+    assert code == 0, err
+    assert (tmp_path / name).read_text(encoding="utf-8").splitlines()[0].startswith(first_line)
+
+
+def test_an_out_file_of_unknown_kind_needs_a_format(loaded, tmp_path):
+    code, _, err = _run(loaded, "select 1", None, tmp_path / "r.xlsx")
+    assert code == 2 and ".xlsx" in err and "--format" in err
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_each_statement_of_several_shows_its_result(loaded, tmp_path):
+    code, out, _ = _run(loaded, "select 'one' as a; set threads = 1; select 'two' as b;")
+    assert code == 0 and out.index("one") < out.index("two") and out.count("1 row") == 2
+    code, out, _ = _run(loaded, "select 1 as a; select 2 as a", "json")
+    assert [json.loads(line) for line in out.splitlines()] == [{"a": 1}, {"a": 2}]
+    code, _, err = _run(loaded, "select 1; select 2", "csv", tmp_path / "two.csv")
+    assert code == 2 and "one at a time" in err and not (tmp_path / "two.csv").exists()
+    code, _, _ = _run(loaded, "set threads = 1; select 2 as a", "csv", tmp_path / "one.csv")
+    assert code == 0 and (tmp_path / "one.csv").read_text().split() == ['"a"', "2"]
+
+
+def test_ctrl_c_while_typing_drops_the_line_and_the_prompt_goes_on(loaded):
+    script = iter(["select 'abandoned' as dropped", KeyboardInterrupt, "select 7 as kept;",
+                   ".quit"])
+
+    def read_line(prompt):
+        item = next(script)
+        if item is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return item
+
+    out = io.StringIO()
+    assert interactive(loaded, read_line=read_line, stdout=out) == 0
+    assert "line cancelled" in out.getvalue() and "kept" in out.getvalue()
+    assert "dropped" not in out.getvalue()

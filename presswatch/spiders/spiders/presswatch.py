@@ -29,9 +29,9 @@ from twisted.python.failure import Failure
 
 from presswatch.jsonl import dumps
 from presswatch.records import Candidate
-from presswatch.spiders.crawl import CrawlJob, SourceSpec, job_settings
 from presswatch.spiders.feeds import ParsedSource, parse_feed, parse_sitemap
 from presswatch.spiders.items import PageItem, SourceItem
+from presswatch.spiders.job import CrawlJob, SourceSpec, job_settings
 from presswatch.spiders.middlewares import AlreadyStored, PrivateHostRefused
 from presswatch.spiders.sniff import sniff_non_html
 from presswatch.spiders.urls import (

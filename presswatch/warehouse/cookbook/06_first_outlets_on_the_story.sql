@@ -1,8 +1,9 @@
 -- Which outlets were first on the story?
-select coalesce(any_value(site_name), outlet) as outlet, min(coalesce(published_at, first_seen_at)) as first_relevant_at,
+select n.name as outlet, min(coalesce(a.published_at, a.first_seen_at)) as first_relevant_at,
     count(*) as relevant_articles
-from articles
-where is_relevant
-group by outlet
+from articles as a
+inner join outlet_names as n on n.outlet = a.outlet
+where a.is_relevant
+group by a.outlet, n.name
 order by first_relevant_at
 limit 10;

@@ -26,7 +26,7 @@ select
     unjudged.organisation,
     unjudged.text,
     coalesce(best_quote.confidence, 0.0) as confidence,
-    coalesce(articles.site_name, articles.outlet, '') as outlet,
+    coalesce(outlet_names.name, articles.outlet, '') as outlet,
     articles.title,
     coalesce(articles.canonical_url, articles.url, '') as url,
     articles.published_at,
@@ -34,5 +34,6 @@ select
     unjudged.speaker not in (select speaker from judged_speakers) as is_new_speaker
 from unjudged
 left join articles on articles.article_id = unjudged.first_article_id
+left join outlet_names on outlet_names.outlet = articles.outlet
 left join best_quote on best_quote.statement_id = unjudged.statement_id
 order by unjudged.first_seen_at, unjudged.statement_id

@@ -4,11 +4,12 @@ select
     s.speaker,
     coalesce(s.speaker_role, '') as role,
     s.text as statement,
-    coalesce(a.site_name, a.outlet) as outlet,
+    coalesce(n.name, a.outlet) as outlet,
     coalesce(a.title, '') as title,
     a.url,
     s.n_outlets
 from statements as s
 join articles as a on a.article_id = s.first_article_id
+left join outlet_names as n on n.outlet = a.outlet
 where list_contains($1, s.statement_id)
 order by s.first_seen_at, s.statement_id

@@ -7,3 +7,9 @@ create or replace macro pw_tokens(s) as
     );
 
 create or replace macro pw_day(ts) as cast(timezone('UTC', ts) as date);
+
+-- The host of a URL, lower-cased, without user, port or path ('' when there is none).
+create or replace macro pw_host(url) as
+    rtrim(lower(regexp_extract(
+        coalesce(url, ''), '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/:?#]*)', 1
+    )), '.');

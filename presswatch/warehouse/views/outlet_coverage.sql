@@ -24,6 +24,8 @@ quotes_per_outlet as (
 
 select
     o.outlet,
+    n.name,
+    n.named_by,
     o.site_name,
     o.n_articles,
     o.n_relevant,
@@ -34,10 +36,13 @@ select
     coalesce(q.n_speakers, 0) as n_speakers
 from per_outlet as o
 left join quotes_per_outlet as q on q.outlet = o.outlet
+left join outlet_names as n on n.outlet = o.outlet
 order by o.n_articles desc, o.outlet;
 
 comment on view outlet_coverage is 'Coverage per outlet: articles, first and last article, quotes, statements and speakers.';
 comment on column outlet_coverage.outlet is 'The publication, by its web domain.';
+comment on column outlet_coverage.name is 'Its name for people (see outlet_names): its pages'' name, else its feed''s, else the story''s, else the domain.';
+comment on column outlet_coverage.named_by is 'Where that name came from: page, feed, story or host.';
 comment on column outlet_coverage.site_name is 'The publication''s own name, as its pages give it.';
 comment on column outlet_coverage.n_articles is 'Articles stored from it.';
 comment on column outlet_coverage.n_relevant is 'Of those, articles about the story.';

@@ -67,7 +67,7 @@ select
     r.rank,
     a.article_id,
     a.title,
-    coalesce(a.site_name, a.outlet) as outlet,
+    coalesce(n.name, a.outlet) as outlet,
     a.url,
     a.published_at,
     a.is_relevant,
@@ -80,5 +80,6 @@ select
         '\s+', ' ', 'g')) end as snippet
 from ranked as r
 inner join articles as a on a.article_id = r.article_id
+left join outlet_names as n on n.outlet = a.outlet
 left join windows as w on w.article_id = r.article_id
 order by r.rank;

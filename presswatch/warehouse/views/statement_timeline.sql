@@ -4,10 +4,11 @@ create or replace view statement_timeline as
 with appearances as (
     select
         q.statement_id,
-        coalesce(a.site_name, a.outlet) as outlet,
+        n.name as outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
     from quotes as q
     inner join articles as a on a.article_id = q.article_id
+    inner join outlet_names as n on n.outlet = a.outlet
     where q.statement_id is not null
 ),
 
@@ -29,7 +30,7 @@ select
     s.organisation,
     s.text,
     s.first_seen_at,
-    coalesce(first_article.site_name, first_article.outlet) as first_outlet,
+    coalesce(first_outlet.name, first_article.outlet) as first_outlet,
     first_article.title as first_title,
     first_article.url as first_url,
     sp.first_appeared_at,
@@ -41,6 +42,7 @@ select
     coalesce(sp.outlets, []) as outlets
 from statements as s
 left join articles as first_article on first_article.article_id = s.first_article_id
+left join outlet_names as first_outlet on first_outlet.outlet = first_article.outlet
 left join spread as sp on sp.statement_id = s.statement_id
 order by s.first_seen_at, s.statement_id;
 
@@ -51,7 +53,7 @@ comment on column statement_timeline.speaker_role is 'Their role, e.g. OpenAI sp
 comment on column statement_timeline.organisation is 'The organisation they speak for.';
 comment on column statement_timeline.text is 'The fullest wording found.';
 comment on column statement_timeline.first_seen_at is 'When it first appeared: publication time of its first article (UTC).';
-comment on column statement_timeline.first_outlet is 'Outlet (its own name, else its domain) of the article where it first appeared.';
+comment on column statement_timeline.first_outlet is 'Outlet (by name, see outlet_names) of the article where it first appeared.';
 comment on column statement_timeline.first_title is 'Headline of that article.';
 comment on column statement_timeline.first_url is 'Address of that article.';
 comment on column statement_timeline.first_appeared_at is 'Earliest publication time of an article quoting it (UTC).';
@@ -60,4 +62,4 @@ comment on column statement_timeline.spread_hours is 'Hours between its first an
 comment on column statement_timeline.n_days is 'Distinct days (UTC) on which articles quoted it.';
 comment on column statement_timeline.n_articles is 'Articles quoting it.';
 comment on column statement_timeline.n_outlets is 'Outlets quoting it.';
-comment on column statement_timeline.outlets is 'Those outlets by name (else domain), alphabetically.';
+comment on column statement_timeline.outlets is 'Those outlets by name (see outlet_names), alphabetically.';

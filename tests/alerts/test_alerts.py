@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,138 +16,49 @@ import threading
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from receivers import SmtpHandler, WebhookReceiver, free_port, smtp_controller
 
-from presswatch.flows.alert_text import (
-    clean_line,
+from presswatch.alerts.channels import (
+    AlertConfigError,
+    ConsoleChannel,
+    DeliveryError,
+    EmailChannel,
+    WebhookChannel,
+    build_channels,
+)
+from presswatch.alerts.console import render_alert_rows
+from presswatch.alerts.delivery import (
+    AlertRunReport,
+    ChannelResult,
+    deliver_pending,
+    list_alerts,
+    queue_alerts,
+    run_alerts,
+    send_test_alert,
+)
+from presswatch.alerts.messages import (
     clean_url,
     html_safe_json,
     render_email,
     render_slack,
     render_text,
 )
-from presswatch.flows.alerts import (
-    AlertConfigError,
-    AlertContext,
-    ConsoleChannel,
-    DeliveryError,
-    EmailChannel,
-    WebhookChannel,
-    build_channels,
-    channel_settings,
-    deliver_pending,
-    list_alerts,
-    queue_alerts,
-    render_alert_rows,
-    run_alerts,
-    select_alerts,
-    send_test_alert,
-)
+from presswatch.alerts.rules import AlertContext, select_alerts
 from presswatch.flows.cli import main
+from presswatch.flows.settings import channel_settings
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
-from presswatch.warehouse import alerts as store
+from presswatch.text import clean_line
+from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 11, 26, 9, 0, tzinfo=UTC)
-
-
-# --- receivers ---------------------------------------------------------------------------------
-
-
-class WebhookReceiver:
-    """Records every POST it takes; answers 500 to the next `fail_next` posts and 429 with
-    Retry-After `retry_after` to the next `rate_limit_next`."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[dict[str, str], bytes]] = []
-        self.n_requests = 0
-        self.fail_next = 0
-        self.rate_limit_next = 0
-        self.retry_after = "0"
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                status, answer = 200, b"ok"
-                with receiver.lock:
-                    receiver.n_requests += 1
-                    if receiver.rate_limit_next > 0:
-                        receiver.rate_limit_next -= 1
-                        status, answer = 429, b"rate_limited"
-                    elif receiver.fail_next > 0:
-                        receiver.fail_next -= 1
-                        status, answer = 500, b"server_error\x1b[2J"
-                    else:
-                        receiver.posts.append((dict(self.headers.items()), body))
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("Retry-After", receiver.retry_after)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def keys(self) -> list[str]:
-        return [headers["Idempotency-Key"] for headers, _ in self.posts]
-
-    def bodies(self) -> list[dict]:
-        return [json.loads(body) for _, body in self.posts]
-
-
-class SmtpHandler:
-    def __init__(self) -> None:
-        self.mails: list[email.message.EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.fail_next = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            return "451 try again later"
-        self.mails.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def webhook():
-    receiver = WebhookReceiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
-@pytest.fixture
-def smtp():
-    handler = SmtpHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
 
 
 # --- a real warehouse file -----------------------------------------------------------------------
@@ -222,6 +132,23 @@ def story(**alerts: object) -> Story:
         id="test", title="Artists leak Sora", start_date=date(2024, 11, 26),
         alerts=Alerts(**settings),
     )
+
+
+def alerts_run(db: Path, the_story: Story, run_id: str, *, env: dict[str, str],
+               stream: io.StringIO | None = None, **options: object) -> AlertRunReport:
+    """One alert stage, with the channels built from the story and env as the flow does."""
+    channels = build_channels(channel_settings(the_story.alerts, env), stream)
+    return run_alerts(AlertBook(db), the_story, run_id, channels=channels, **options)
+
+
+def send_test(the_story: Story, env: dict[str, str], *, stream: io.StringIO | None = None,
+              ssl_context: ssl.SSLContext | None = None) -> list[ChannelResult]:
+    channels = build_channels(channel_settings(the_story.alerts, env), stream, ssl_context)
+    return send_test_alert(the_story, channels, now=T0)
+
+
+def unjudged(db: Path) -> list[NewStatementInfo]:
+    return AlertBook(db).read_round("test", "r2", spikes=False).new_statements
 
 
 def alert_rows(db: Path) -> list[tuple]:
@@ -435,7 +362,7 @@ def test_day_one_digest_then_day_two_alerts_exactly_the_new_statements(
     console = io.StringIO()
     the_story = story(console=True)
     first = day_one(db)
-    report = run_alerts(db, the_story, "r1", env=env, stream=console, now=T0)
+    report = alerts_run(db, the_story, "r1", env=env, stream=console, now=T0)
     assert report.is_first_run and report.n_new_statements == 2
     assert report.delivery.n_delivered == 3  # one digest on each channel
     assert len(webhook.posts) == 1 and len(smtp.mails) == 1
@@ -446,12 +373,12 @@ def test_day_one_digest_then_day_two_alerts_exactly_the_new_statements(
     finish_run(db, "r1")
 
     # the same run again sends nothing: all judged, the digest's key already delivered
-    again = run_alerts(db, the_story, "r1", env=env, stream=console, now=T0)
+    again = alerts_run(db, the_story, "r1", env=env, stream=console, now=T0)
     assert again.n_new_statements == 0 and again.delivery.outcomes == []
     assert len(webhook.posts) == 1 and len(smtp.mails) == 1
 
     second = day_two(db)
-    report = run_alerts(db, the_story, "r2", env=env, stream=console, now=T0 + timedelta(days=1))
+    report = alerts_run(db, the_story, "r2", env=env, stream=console, now=T0 + timedelta(days=1))
     assert not report.is_first_run
     assert [m.key for m in report.messages] == [second["altman"], second["felix2"]]
     sent = sorted((b["presswatch"] for b in webhook.bodies()[1:]), key=lambda m: m["headline"])
@@ -478,23 +405,23 @@ def test_receiver_that_fails_then_recovers_gets_each_alert_once(
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")  # baseline already set
     webhook.fail_next = 3  # both alerts fail in run 1, the first fails again in run 2
     smtp.fail_next = 1
-    report = run_alerts(db, story(), "r1", env=env, now=T0)
+    report = alerts_run(db, story(), "r1", env=env, now=T0)
     assert report.delivery.count("retry") == 3 and report.delivery.n_delivered == 1
     assert len(webhook.posts) == 0 and len(smtp.mails) == 1
     errors = sql(db, "select last_error from alerts where status = 'pending'", read_only=True)
     assert {e[0] for e in errors} >= {"webhook at " + webhook.url.split("/")[2]
                                       + " answered HTTP 500: server_error [2J"}
 
-    report = run_alerts(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
+    report = alerts_run(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
     assert report.messages == []  # nothing new: only retries
     assert report.delivery.n_delivered == 2 and report.delivery.count("retry") == 1
-    report = run_alerts(db, story(), "r3", env=env, now=T0 + timedelta(days=2))
+    report = alerts_run(db, story(), "r3", env=env, now=T0 + timedelta(days=2))
     assert report.delivery.n_delivered == 1
     assert sorted(webhook.keys()) == sorted(set(webhook.keys())) and len(webhook.keys()) == 2
     assert len(smtp.mails) == 2
     assert {(row[2], row[3]) for row in alert_rows(db) if row[1] == "webhook"} == {
         ("delivered", 2), ("delivered", 3)}
-    assert run_alerts(db, story(), "r4", env=env).delivery.outcomes == []
+    assert alerts_run(db, story(), "r4", env=env).delivery.outcomes == []
 
 
 def test_gives_up_after_max_attempts(db: Path, webhook: WebhookReceiver) -> None:
@@ -503,9 +430,9 @@ def test_gives_up_after_max_attempts(db: Path, webhook: WebhookReceiver) -> None
     webhook.fail_next = 100
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
     for run in range(3):
-        run_alerts(db, story(), f"r{run + 1}", env=env, max_attempts=3)
+        alerts_run(db, story(), f"r{run + 1}", env=env, max_attempts=3)
     assert {(row[2], row[3]) for row in alert_rows(db)} == {("failed", 3)}
-    report = run_alerts(db, story(), "r9", env=env, max_attempts=3)
+    report = alerts_run(db, story(), "r9", env=env, max_attempts=3)
     assert report.delivery.outcomes == [] and webhook.fail_next == 100 - 6
 
 
@@ -519,7 +446,7 @@ def test_an_unreachable_receiver_costs_one_attempt_per_run_not_one_per_alert(
             "PRESSWATCH_SMTP_HOST": "127.0.0.1", "PRESSWATCH_SMTP_PORT": str(port),
             "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_SENDER": "a@example.org",
             "PRESSWATCH_SMTP_RECIPIENTS": "b@example.org"}
-    report = run_alerts(db, story(), "r1", env=dead)
+    report = alerts_run(db, story(), "r1", env=dead)
     outcomes = sorted((o.channel, o.status, o.attempts) for o in report.delivery.outcomes)
     assert outcomes == [("email", "retry", 1), ("email", "skipped", 0),
                         ("webhook", "retry", 1), ("webhook", "skipped", 0)]
@@ -530,7 +457,7 @@ def test_an_unreachable_receiver_costs_one_attempt_per_run_not_one_per_alert(
 
     # a refusal of one mail or post (not of the connection) does not stop the others
     smtp.fail_next, webhook.fail_next = 1, 1
-    report = run_alerts(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url,
+    report = alerts_run(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url,
                                                **mail_env(smtp)})
     assert sorted((o.channel, o.status) for o in report.delivery.outcomes) == [
         ("email", "delivered"), ("email", "retry"), ("webhook", "delivered"), ("webhook", "retry")]
@@ -543,18 +470,21 @@ def test_spike_alert_is_sent_once_per_day(db: Path, webhook: WebhookReceiver) ->
         add_article(db, "r1", n, T0)
     the_story = story(spike=Spike(factor=3, trailing_days=7, min_articles=5))
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
-    report = run_alerts(db, the_story, "r1", env=env)
+    report = alerts_run(db, the_story, "r1", env=env)
     assert [m.key for m in report.messages] == ["spike:test:2024-11-26"]
     assert webhook.bodies()[0]["presswatch"]["spike"]["n_articles"] == 6
     add_article(db, "r1", 99, T0)
-    run_alerts(db, the_story, "r1", env=env)
+    alerts_run(db, the_story, "r1", env=env)
     assert len(webhook.posts) == 1
 
 
 CRASHING_DELIVERY = """
 import os, signal, sys
-from presswatch.flows.alerts import build_channels, channel_settings, deliver_pending
+from presswatch.alerts.channels import build_channels
+from presswatch.alerts.delivery import deliver_pending
+from presswatch.flows.settings import channel_settings
 from presswatch.story import Alerts
+from presswatch.warehouse.alert_book import AlertBook
 
 db, target = sys.argv[1], sys.argv[2]
 sent = []
@@ -567,7 +497,7 @@ def die_after_sending_on_target(row):
         os.kill(os.getpid(), signal.SIGKILL)
 
 settings = channel_settings(Alerts(console=False), os.environ)
-deliver_pending(db, build_channels(settings), after_send=die_after_sending_on_target)
+deliver_pending(AlertBook(db), build_channels(settings), after_send=die_after_sending_on_target)
 """
 
 
@@ -579,10 +509,9 @@ def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_els
     day_two(db)
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
     rules = Alerts(min_confidence=0.0, console=False)
-    with store.connect(db) as con:
-        new = store.read_new_statements(con)
+    new = unjudged(db)
     channels = [c.name for c in build_channels(channel_settings(rules, env))]
-    queue_alerts(db, select_alerts(new, context(rules)), channels,
+    queue_alerts(AlertBook(db), select_alerts(new, context(rules)), channels,
                  [s.statement_id for s in new], story_id="test", run_id="r2", now=T0)
     assert len(alert_rows(db)) == 10  # five statements, two channels
 
@@ -598,7 +527,7 @@ def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_els
     recorded = {row[0] for row in sql(db, "select alert_id from alerts where status = 'delivered'")}
     assert recorded == set(sent_before) - {unrecorded} and recorded
 
-    report = deliver_pending(db, build_channels(channel_settings(rules, env)))
+    report = deliver_pending(AlertBook(db), build_channels(channel_settings(rules, env)))
     assert report.n_delivered == 10 - len(recorded)
     keys = webhook.keys() + mail_ids()
     assert sorted(set(keys)) == sorted(row[0] for row in sql(db, "select alert_id from alerts"))
@@ -634,7 +563,7 @@ def test_hostile_text_is_neutralised_in_every_channel(
     add_statement(db, article, HOSTILE_SPEAKER, HOSTILE_TEXT, role="CEO\r\nSubject: x")
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
     console = io.StringIO()
-    report = run_alerts(db, story(console=True), "r1", env=env, stream=console)
+    report = alerts_run(db, story(console=True), "r1", env=env, stream=console)
     assert report.delivery.n_delivered == 3
 
     # webhook: no markup-significant bytes at all; user text only in escaped plain_text objects
@@ -684,14 +613,14 @@ def test_list_alerts_shows_state_and_since_filters(
     day_one(db)
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")
     webhook.fail_next = 1
-    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
-    rows = list_alerts(db)
+    alerts_run(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    rows = list_alerts(AlertBook(db))
     assert sorted((r.status, r.attempts) for r in rows) == [("delivered", 1), ("pending", 1)]
     text = render_alert_rows(rows)
     assert "HTTP 500" in text and "New speaker: Niko Felix" in text
     assert text.endswith("2 alert(s)\n")
-    assert list_alerts(db, since=date(2024, 11, 27)) == []
-    assert len(list_alerts(db, since=date(2024, 11, 26))) == 2
+    assert list_alerts(AlertBook(db), since=date(2024, 11, 27)) == []
+    assert len(list_alerts(AlertBook(db), since=date(2024, 11, 26))) == 2
 
 
 def test_send_test_alert_goes_through_every_configured_channel(
@@ -699,14 +628,14 @@ def test_send_test_alert_goes_through_every_configured_channel(
 ) -> None:
     console = io.StringIO()
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
-    results = send_test_alert(story(console=True), env=env, stream=console, now=T0)
+    results = send_test(story(console=True), env, stream=console)
     assert [(r.channel, r.ok) for r in results] == [
         ("console", True), ("webhook", True), ("email", True)]
     assert "presswatch test alert for test" in console.getvalue()
     assert webhook.bodies()[0]["presswatch"]["kind"] == "test"
     assert smtp.mails[0]["Subject"] == "[presswatch] presswatch test alert for test"
     smtp.fail_next = 1
-    results = send_test_alert(story(), env=env, now=T0)
+    results = send_test(story(), env)
     assert [(r.channel, r.ok) for r in results] == [("webhook", True), ("email", False)]
     assert "451" in results[1].error
 
@@ -730,7 +659,7 @@ def test_channels_are_usable_alone(webhook: WebhookReceiver, smtp: SmtpHandler) 
 def test_cli_lists_alerts(db: Path, webhook: WebhookReceiver, capsys) -> None:
     day_one(db)
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")
-    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    alerts_run(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
     assert main(["alerts", "--db", str(db), "--since", "2024-11-26"]) == 0
     out = capsys.readouterr().out
     assert out.count("delivered") == 2 and "New speaker: PR Puppets" in out
@@ -822,24 +751,13 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 @pytest.fixture
 def tls_smtp(tmp_path: Path):
     """An SMTP server that requires STARTTLS and a login before it takes mail."""
-    from aiosmtpd.smtp import AuthResult
-
     cert, key = self_signed_certificate(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
     handler = SmtpHandler()
-    handler.logins = []
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        handler.logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.password == b"s3cret")
-
-    controller = Controller(
-        handler, hostname="127.0.0.1", port=free_port(), tls_context=server_context,
-        require_starttls=True, auth_required=True, authenticator=authenticator,
-    )
+    controller = smtp_controller(handler, password=b"s3cret", tls_context=server_context,
+                                 require_starttls=True, auth_require_tls=True)
     controller.start()
-    handler.port = controller.port
     handler.client_context = ssl.create_default_context(cafile=str(cert))
     yield handler
     controller.stop()
@@ -850,16 +768,16 @@ def test_mail_over_starttls_with_login_from_the_environment(tls_smtp: SmtpHandle
                                   sender="presswatch@example.org",
                                   recipients=["comms@example.org"]))
     env = {"PRESSWATCH_SMTP_PASSWORD": "s3cret"}
-    results = send_test_alert(the_story, env=env, now=T0, ssl_context=tls_smtp.client_context)
+    results = send_test(the_story, env, ssl_context=tls_smtp.client_context)
     assert [(r.channel, r.ok) for r in results] == [("email", True)]
     assert tls_smtp.logins == [(b"alerts", b"s3cret")] and len(tls_smtp.mails) == 1
 
     # no password in the environment: no login, so this server refuses the mail
-    results = send_test_alert(the_story, env={}, now=T0, ssl_context=tls_smtp.client_context)
+    results = send_test(the_story, {}, ssl_context=tls_smtp.client_context)
     assert not results[0].ok and "530" in results[0].error and len(tls_smtp.mails) == 1
 
     # a certificate the client does not trust: refused before anything is sent
-    results = send_test_alert(the_story, env=env, now=T0)
+    results = send_test(the_story, env)
     assert not results[0].ok and "CERTIFICATE_VERIFY_FAILED" in results[0].error
     assert len(tls_smtp.logins) == 1
 
@@ -867,7 +785,7 @@ def test_mail_over_starttls_with_login_from_the_environment(tls_smtp: SmtpHandle
 def test_starttls_never_falls_back_to_plain_text(smtp: SmtpHandler) -> None:
     """The plain fixture server offers no STARTTLS: with starttls on, nothing is sent."""
     env = {**mail_env(smtp), "PRESSWATCH_SMTP_STARTTLS": "true"}
-    results = send_test_alert(story(), env=env, now=T0)
+    results = send_test(story(), env)
     assert not results[0].ok and "STARTTLS" in results[0].error
     assert smtp.mails == []
 
@@ -936,13 +854,12 @@ def test_webhook_digest_stays_within_slack_limits() -> None:
 def test_alert_whose_sends_never_finish_is_given_up(db: Path, webhook: WebhookReceiver) -> None:
     """A process that dies in every send still stops: attempts are counted before sending."""
     statements = day_one(db)
-    with store.connect(db) as con:
-        new = store.read_new_statements(con)
-    queue_alerts(db, select_alerts(new, context(Alerts())), ["webhook"],
+    new = unjudged(db)
+    queue_alerts(AlertBook(db), select_alerts(new, context(Alerts())), ["webhook"],
                  [s.statement_id for s in new], story_id="test", run_id="r1", now=T0)
     # as if three runs had died while sending Niko Felix's alert
     sql(db, "update alerts set attempts = 3 where alert_key = ?", [statements["felix"]])
-    report = deliver_pending(db, [WebhookChannel(webhook.url)], max_attempts=3)
+    report = deliver_pending(AlertBook(db), [WebhookChannel(webhook.url)], max_attempts=3)
     assert sorted((o.alert_key, o.status) for o in report.outcomes) == sorted(
         [(statements["felix"], "failed"), (statements["puppets"], "delivered")])
     assert [b["presswatch"]["items"][0]["speaker"] for b in webhook.bodies()] == ["PR Puppets"]
@@ -1038,14 +955,14 @@ def test_a_first_run_that_died_after_its_digest_is_not_followed_by_a_second_dige
 ) -> None:
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
     day_one(db)
-    assert run_alerts(db, story(), "r1", env=env, now=T0).is_first_run
+    assert alerts_run(db, story(), "r1", env=env, now=T0).is_first_run
     # the same run retried (Prefect retries the task with the same run id) is still the first,
     # and its digest is not sent twice
-    assert run_alerts(db, story(), "r1", env=env, now=T0).is_first_run
+    assert alerts_run(db, story(), "r1", env=env, now=T0).is_first_run
     assert len(webhook.posts) == 1
     # r1 never finished (status stays 'running'): the process died after the alert stage
     second = day_two(db)
-    report = run_alerts(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
+    report = alerts_run(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
     assert not report.is_first_run
     assert [m["presswatch"]["kind"] for m in webhook.bodies()] == ["digest", "statement",
                                                                      "statement"]
@@ -1056,15 +973,15 @@ def test_alerts_for_a_channel_no_longer_configured_wait(
     db: Path, webhook: WebhookReceiver
 ) -> None:
     day_one(db)
-    run_alerts(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    alerts_run(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
     webhook.fail_next = 1
     day_two(db)
-    report = run_alerts(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
+    report = alerts_run(db, story(), "r2", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
     assert report.delivery.n_undelivered == 1 and report.delivery.n_delivered == 1
     # the webhook is taken out of the settings: its pending alert waits, nothing is lost
-    report = run_alerts(db, story(console=True), "r3", env={}, stream=io.StringIO())
+    report = alerts_run(db, story(console=True), "r3", env={}, stream=io.StringIO())
     assert [(o.channel, o.status) for o in report.delivery.outcomes] == [("webhook", "skipped")]
-    report = run_alerts(db, story(), "r4", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
+    report = alerts_run(db, story(), "r4", env={"PRESSWATCH_WEBHOOK_URL": webhook.url})
     assert [(o.channel, o.status) for o in report.delivery.outcomes] == [("webhook", "delivered")]
     assert len(webhook.posts) == 3
 
@@ -1075,15 +992,46 @@ def test_a_shaky_statement_is_judged_again_until_its_attribution_is_sure(
     env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")
     second = day_two(db)
-    report = run_alerts(db, story(), "r2", env=env)
+    report = alerts_run(db, story(), "r2", env=env)
     assert second["shaky"] not in {m.key for m in report.messages}
-    assert run_alerts(db, story(), "r3", env=env).n_new_statements == 1  # still waiting
+    assert alerts_run(db, story(), "r3", env=env).n_new_statements == 1  # still waiting
     # another article quotes it, attributed surely this time
     article = add_article(db, "r4", 9, T0 + timedelta(days=2))
     sql(db, "insert into quotes (quote_id, article_id, content, kind, speaker, start_char,"
             " end_char, confidence, statement_id) values ('q-sure', ?, 'Leak leak leak.',"
             " 'direct', 'Someone', 0, 1, 0.95, ?)", [article, second["shaky"]])
-    report = run_alerts(db, story(), "r4", env=env)
+    report = alerts_run(db, story(), "r4", env=env)
     assert [m.key for m in report.messages] == [second["shaky"]]
-    assert run_alerts(db, story(), "r5", env=env).n_new_statements == 0
+    assert alerts_run(db, story(), "r5", env=env).n_new_statements == 0
     assert len(webhook.posts) == 3
+
+
+# --- the file is free while a channel sends ------------------------------------------------------
+
+OPEN_READ_ONLY = """
+import sys, duckdb
+with duckdb.connect(sys.argv[1], read_only=True) as con:
+    print(con.execute("select count(*) from alerts where status = 'pending'").fetchone()[0])
+"""
+
+
+def test_an_analyst_can_open_the_warehouse_while_a_slow_webhook_answers(db: Path) -> None:
+    """A webhook that takes 4 s to answer: meanwhile another process opens the file read-only
+    (DuckDB refuses that while a writer holds it), and sees the alert pending, not lost."""
+    day_one(db)
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")  # baseline set: one alert each
+    reports: list[AlertRunReport] = []
+    with WebhookReceiver(delay=4.0) as slow:
+        stage = threading.Thread(target=lambda: reports.append(
+            alerts_run(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": slow.url}, now=T0)))
+        stage.start()
+        assert slow.arrived.wait(60), "the alert stage never sent"
+        analyst = subprocess.run([sys.executable, "-c", OPEN_READ_ONLY, str(db)],
+                                 capture_output=True, text=True, timeout=60)
+        still_sending = stage.is_alive()
+        stage.join(120)
+    assert analyst.returncode == 0, analyst.stderr[-2000:]
+    assert still_sending, "the read-only open came after the send: nothing was shown"
+    assert int(analyst.stdout) == 2  # the one in flight and the next, both still pending
+    assert [o.status for o in reports[0].delivery.outcomes] == ["delivered", "delivered"]
+    assert {row[2] for row in alert_rows(db)} == {"delivered"}

@@ -4,7 +4,7 @@ Alerts carry titles, names and quotes from pages anyone can publish. Every rende
 that text inert for the place it goes: no control characters (ANSI escapes, CR/LF, C1) or bidi
 overrides anywhere; Slack's &, <, > escaped and user text only in plain_text objects (so no
 <!channel>, <url|label> or *bold*); HTML escaped in the mail's HTML part; a one-line subject;
-only http(s) links. No I/O: presswatch/flows/alerts.py sends what these functions build.
+only http(s) links. No I/O: presswatch/alerts/channels.py sends what these functions build.
 """
 
 from __future__ import annotations
@@ -113,6 +113,36 @@ class AlertMessage:
 
 def alert_id(key: str, channel: str) -> str:
     return stable_id(key, channel)
+
+
+def sample_alert(story_id: str, story_title: str, now: datetime) -> AlertMessage:
+    """A recognisable test alert (`presswatch alerts test`) with every field a real one has."""
+    moment = now.astimezone(UTC).isoformat()
+    return AlertMessage(
+        key=f"test:{story_id}:{moment}",
+        kind="test",
+        rule="test",
+        story_id=story_id,
+        story_title=story_title,
+        headline=f"presswatch test alert for {story_id}",
+        created_at=moment,
+        items=(
+            AlertItem(
+                statement_id="test",
+                speaker="Test Speaker",
+                role="presswatch",
+                organisation=None,
+                text="This is a test alert: if you can read it, this channel works.",
+                confidence=1.0,
+                outlet="presswatch",
+                title="Test alert",
+                url="https://github.com/presswatch/presswatch",
+                published_at=moment,
+                n_outlets=1,
+                is_new_speaker=False,
+            ),
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,177 @@
+"""Which new statements and coverage spikes to tell people about: pure functions, no I/O.
+
+The rules turn the statements the alert stage has not judged yet (and, for spikes, the articles
+per day) into AlertMessage values; presswatch/alerts/delivery.py queues and sends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from presswatch.alerts.messages import AlertItem, AlertMessage, SpikeInfo
+from presswatch.records import NewStatementInfo
+from presswatch.story import Alerts
+
+DIGEST_ITEMS_KEPT = 200  # statements a digest carries, most widely carried first
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """What the rules need to know besides the new statements."""
+
+    story_id: str
+    story_title: str
+    rules: Alerts
+    run_id: str
+    is_first_run: bool  # no earlier run finished or judged statements: send one digest
+    now: datetime
+    daily_article_counts: Mapping[date, int] = field(default_factory=dict)
+    spike_days: Sequence[date] = ()  # days this run added articles to
+
+
+def _folded(value: str | None) -> str:
+    return " ".join((value or "").casefold().split())
+
+
+def _mentions(text: str, term: str) -> bool:
+    """Whole-word, case-insensitive: "leak" matches "the leak," but not "bleak"."""
+    haystack, needle = f" {_alnum_spaces(text)} ", f" {_alnum_spaces(term)} "
+    return needle.strip() != "" and needle in haystack
+
+
+def _alnum_spaces(value: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in _folded(value)).split())
+
+
+def matches_rules(statement: NewStatementInfo, rules: Alerts) -> bool:
+    """Does this statement pass the story's alert rule and minimum confidence?"""
+    if statement.confidence < rules.min_confidence:
+        return False
+    if rules.on == "all":
+        return True
+    if rules.on == "new_speakers":
+        return statement.is_new_speaker
+    if rules.on == "tracked_speakers":
+        tracked = {_folded(name) for name in rules.tracked_speakers}
+        return bool(tracked & {_folded(statement.speaker), _folded(statement.organisation)})
+    return any(_mentions(statement.text, term) for term in rules.terms)
+
+
+def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> AlertMessage:
+    who = statement.speaker + (f" ({statement.role})" if statement.role else "")
+    lead = "New speaker" if statement.is_new_speaker else "New statement from"
+    return AlertMessage(
+        key=statement.statement_id,
+        kind="statement",
+        rule=context.rules.on,
+        story_id=context.story_id,
+        story_title=context.story_title,
+        headline=f"{lead}: {who}" if statement.is_new_speaker else f"{lead} {who}",
+        created_at=context.now.astimezone(UTC).isoformat(),
+        items=(AlertItem.of(statement),),
+    )
+
+
+def _digest(
+    statements: Sequence[NewStatementInfo],
+    matched: Sequence[NewStatementInfo],
+    ctx: AlertContext,
+    *,
+    baseline: bool,
+) -> AlertMessage:
+    """One message for many statements: the first run's baseline, or a run with more matching
+    statements than max_per_run."""
+    ranked = sorted(matched, key=lambda s: (-s.n_outlets, -s.confidence, s.speaker))
+    n_speakers = len({s.speaker for s in statements})
+    if baseline:
+        headline = (
+            f"Now following: {ctx.story_title} ({len(statements)} statements by {n_speakers} "
+            f"speakers so far, {len(matched)} matching your alert rules)"
+        )
+    else:
+        headline = (
+            f"{len(matched)} new statements matching your alert rules in one run "
+            f"({len(statements)} new in all, by {n_speakers} speakers): {ctx.story_title}"
+        )
+    return AlertMessage(
+        key=f"digest:{ctx.story_id}:{ctx.run_id}",
+        kind="digest",
+        rule="digest" if baseline else "max_per_run",
+        story_id=ctx.story_id,
+        story_title=ctx.story_title,
+        headline=headline,
+        created_at=ctx.now.astimezone(UTC).isoformat(),
+        items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
+        n_statements=len(statements),
+        n_speakers=n_speakers,
+    )
+
+
+def spike_alerts(context: AlertContext) -> list[AlertMessage]:
+    """Days with at least min_articles articles and more than factor x the trailing average."""
+    spike = context.rules.spike
+    if spike is None:
+        return []
+    counts = context.daily_article_counts
+    messages = []
+    for day in sorted(set(context.spike_days)):
+        n_articles = counts.get(day, 0)
+        before = range(1, spike.trailing_days + 1)
+        trailing = [counts.get(day - timedelta(days=k), 0) for k in before]
+        average = sum(trailing) / len(trailing)
+        if n_articles < spike.min_articles or n_articles <= spike.factor * average:
+            continue
+        messages.append(
+            AlertMessage(
+                key=f"spike:{context.story_id}:{day.isoformat()}",
+                kind="spike",
+                rule="spike",
+                story_id=context.story_id,
+                story_title=context.story_title,
+                headline=(
+                    f"Coverage spike: {n_articles} articles on {day.isoformat()}, "
+                    f"against {average:.1f} a day over the previous {spike.trailing_days} days"
+                ),
+                created_at=context.now.astimezone(UTC).isoformat(),
+                spike=SpikeInfo(
+                    day=day.isoformat(),
+                    n_articles=n_articles,
+                    trailing_average=round(average, 3),
+                    trailing_days=spike.trailing_days,
+                    factor=spike.factor,
+                ),
+            )
+        )
+    return messages
+
+
+def select_alerts(
+    new_statements: Sequence[NewStatementInfo], context: AlertContext
+) -> list[AlertMessage]:
+    """The alerts this run raises: one per matching statement, plus coverage spikes.
+
+    A story's first run sets the baseline instead: one digest of everything found so far (and no
+    spike, since there is no trailing average to compare with). A later run with more matching
+    statements than max_per_run sends one digest of them instead of a flood.
+    """
+    matched = [s for s in new_statements if matches_rules(s, context.rules)]
+    if context.is_first_run:
+        return [_digest(new_statements, matched, context, baseline=True)]
+    if len(matched) > context.rules.max_per_run:
+        return [_digest(new_statements, matched, context, baseline=False), *spike_alerts(context)]
+    return [_statement_alert(s, context) for s in matched] + spike_alerts(context)
+
+
+def judged_statements(
+    new_statements: Sequence[NewStatementInfo], context: AlertContext
+) -> list[str]:
+    """The statements this run settles for good: all of them on the first run (the baseline);
+    later, all but those below min_confidence, which are judged again by later runs, since more
+    articles may quote them with a surer attribution."""
+    return [
+        s.statement_id
+        for s in new_statements
+        if context.is_first_run or s.confidence >= context.rules.min_confidence
+    ]

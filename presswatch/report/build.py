@@ -1,0 +1,396 @@
+"""Build the report: run the query files, lay the rows out in templates, write the pages.
+
+The pages are written into a folder beside the final one and swapped in when complete, so a
+reader (or a browser tab being refreshed) sees the old report or the new one, never half of it.
+A folder that is not a presswatch report is never replaced.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import itertools
+import operator
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from presswatch.report.charts import attention_chart
+from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
+
+QUERIES = resources.files("presswatch.warehouse") / "report"
+ASSETS = resources.files("presswatch.report") / "assets"
+MARKER = ".presswatch-report"
+# What the report needs that older warehouses lack: opening one for writing (any run) adds them.
+REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets")
+
+# The overview stays small whatever the warehouse holds: its lists are capped (the full lists
+# are on the speakers and statements pages); the caps are stated on the page.
+OVERVIEW_STATEMENTS = 200
+OVERVIEW_SPEAKERS = 200
+OVERVIEW_NEW = 200
+AUDIT_LIMIT = 300
+NO_SINCE = date(1, 1, 1)
+
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ud800-\udfff]"
+)
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+class ReportError(Exception):
+    """The report could not be built; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    out_dir: Path
+    index: Path
+    source: Path  # the warehouse file read (the snapshot, normally)
+    n_pages: int
+    total_bytes: int
+    overview_bytes: int
+    seconds: float
+
+    def describe(self) -> str:
+        return (f"report: {self.index} ({self.n_pages} pages, {self.total_bytes / 1e6:.1f} MB; "
+                f"overview {self.overview_bytes / 1e3:.0f} kB; built in {self.seconds:.1f} s)")
+
+
+def report_dir(db_path: Path | str) -> Path:
+    """Where a warehouse's report goes by default: beside it, x.duckdb -> x.report/ (the
+    snapshot x.snapshot.duckdb gives the same folder)."""
+    path = Path(db_path)
+    name = path.name
+    for suffix in (".snapshot.duckdb", ".duckdb"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    else:
+        name = path.stem or name
+    return path.with_name(name + ".report")
+
+
+# -- text made safe to show ----------------------------------------------------------------
+
+
+def inert(value: object, limit: int | None = None) -> str:
+    """One line of text from a stranger's page: control characters, line separators and bidi
+    overrides become spaces, whitespace collapses, and it is cut at `limit` (same rule as
+    presswatch.text.clean_line, with a regex, for the hundreds of thousands of cells of a big
+    report). HTML escaping is the templates' autoescape; this only stops text from reordering
+    or breaking the page's lines."""
+    if value is None:
+        return ""
+    text = " ".join(_UNSAFE_CHARS.sub(" ", str(value)).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def inert_edges(value: object, limit: int | None = None) -> str:
+    """inert(), keeping one space at either end where the text had whitespace there (the words
+    around a quote must not run into it)."""
+    if value is None:
+        return ""
+    raw = _UNSAFE_CHARS.sub(" ", str(value))
+    text = inert(raw, limit)
+    if not text:
+        return " " if raw[:1].isspace() else ""
+    return (" " if raw[:1].isspace() else "") + text + (" " if raw[-1:].isspace() else "")
+
+
+@functools.lru_cache(maxsize=65536)
+def _href(url: str) -> str | None:
+    if _UNSAFE_CHARS.search(url) or " " in url.strip():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def href(url: object) -> str | None:
+    """A link target for an article or a feed: only http(s) URLs, never javascript: or data:."""
+    return _href(url) if isinstance(url, str) else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _when_datetime(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def when(value: object) -> str:
+    if isinstance(value, datetime):
+        return _when_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else inert(value)
+
+
+def sort_key(value: object) -> str:
+    """data-sort value for a table cell: ISO time for times, the number for numbers."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def delay(minutes: object) -> str:
+    if not isinstance(minutes, int) or minutes <= 0:
+        return "at once"
+    if minutes < 60:
+        return f"+{minutes} min"
+    if minutes < 48 * 60:
+        return f"+{minutes / 60:.0f} h"
+    return f"+{minutes / 1440:.0f} days"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("presswatch.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(inert=inert, inert_edges=inert_edges, href=href, when=when,
+                       sort_key=sort_key, delay=delay)
+    return env
+
+
+# -- queries -------------------------------------------------------------------------------
+
+
+class Row(dict):
+    """A query row: a dict whose columns templates read as attributes (row.speaker) without
+    Jinja's failed-getattr-then-getitem detour, which costs seconds over 500,000 rows."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def query_text(name: str) -> str:
+    return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(con, name: str, **params: Any) -> list[Row]:
+    """One report query as rows; only the parameters its text names are passed."""
+    sql = query_text(name)
+    used = {key: params[key] for key in set(_PARAM.findall(sql)) if key in params}
+    cursor = con.execute(sql, used)
+    columns = [d[0] for d in cursor.description]
+    return [Row(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _check_objects(con, path: Path) -> None:
+    present = {
+        name for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "union all select view_name from duckdb_views() "
+            "where database_name = current_database()"
+        ).fetchall()
+    }
+    missing = [name for name in REQUIRED_OBJECTS if name not in present]
+    if missing:
+        raise ReportError(
+            f"{path}: written by an older presswatch (no {', '.join(missing)}); the next "
+            "`presswatch run` upgrades the warehouse and publishes a snapshot the report can read"
+        )
+
+
+@dataclass
+class ReportData:
+    story: dict[str, Any]
+    attention: list[dict[str, Any]]
+    markers: list[dict[str, Any]]
+    statements: list[dict[str, Any]]
+    speakers: list[dict[str, Any]]
+    appearances: list[dict[str, Any]]
+    new: list[dict[str, Any]]
+    entities: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    outlets: list[dict[str, Any]]
+
+
+def read_report_data(con, since: date | None = None) -> ReportData:
+    params = {"since": since or NO_SINCE, "limit": AUDIT_LIMIT}
+    story_rows = run_query(con, "story", **params)
+    if not story_rows:
+        raise ReportError("the warehouse has no run yet: run `presswatch run` first")
+    return ReportData(
+        story=story_rows[0],
+        attention=run_query(con, "attention_daily", **params),
+        markers=run_query(con, "attention_markers", **params),
+        statements=run_query(con, "statements", **params),
+        speakers=run_query(con, "speakers", **params),
+        appearances=run_query(con, "statement_appearances", **params),
+        new=run_query(con, "new_since_previous_run", **params),
+        entities=run_query(con, "entities_trend", **params),
+        audit=run_query(con, "relevance_audit", **params),
+        sources=run_query(con, "source_health", **params),
+        outlets=run_query(con, "outlets", **params),
+    )
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, list[Row]]]]:
+    """Appearance rows (one per quote, ordered) -> per statement, (article, its quotes) pairs,
+    first article first; the article's fields are its first quote row's."""
+    grouped: dict[str, list[tuple[Row, list[Row]]]] = {}
+    article_of = operator.itemgetter("statement_id", "article_id")
+    for (statement_id, _), quotes in itertools.groupby(appearances, key=article_of):
+        quotes = list(quotes)
+        grouped.setdefault(statement_id, []).append((quotes[0], quotes))
+    return grouped
+
+
+def render_pages(data: ReportData, *, built_at: datetime, source_name: str,
+                 since: date | None) -> dict[str, str]:
+    """Every page of the report: relative path -> HTML."""
+    return dict(iter_pages(data, built_at=built_at, source_name=source_name, since=since))
+
+
+def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
+               since: date | None) -> Iterator[tuple[str, str]]:
+    """Every page of the report as (relative path, HTML), one at a time (a big report's pages
+    add up to hundreds of MB: they are written as they come, never all held)."""
+    env = _environment()
+    css = (ASSETS / "report.css").read_text(encoding="utf-8")
+    js = (ASSETS / "report.js").read_text(encoding="utf-8")
+    csp = (f"default-src 'none'; script-src {_csp_hash(js)}; style-src {_csp_hash(css)}; "
+           "img-src data:; base-uri 'none'; form-action 'none'")
+    chart = attention_chart(data.attention, data.markers)
+    by_speaker: dict[str, list[dict[str, Any]]] = {}
+    for statement in data.statements:
+        by_speaker.setdefault(statement["speaker_key"], []).append(statement)
+    common = {
+        "story": data.story, "css": Markup(css), "js": Markup(js), "csp": csp,
+        "built_at": built_at, "source_name": source_name, "since": since,
+    }
+    new_kinds = {kind: [r for r in data.new if r["kind"] == kind]
+                 for kind in ("statement", "speaker", "outlet")}
+    yield "index.html", env.get_template("overview.html.j2").render(
+        common, root="", page="overview", chart=chart, attention=data.attention,
+        markers=data.markers,
+        statements=data.statements[:OVERVIEW_STATEMENTS], n_statements=len(data.statements),
+        speakers=data.speakers[:OVERVIEW_SPEAKERS], n_speakers=len(data.speakers),
+        new={k: v[:OVERVIEW_NEW] for k, v in new_kinds.items()},
+        n_new={k: len(v) for k, v in new_kinds.items()},
+        rising=[e for e in data.entities if e["direction"] == "rising"],
+        falling=[e for e in data.entities if e["direction"] == "falling"],
+        audit=data.audit, audit_limit=AUDIT_LIMIT,
+        audit_totals={r["verdict"]: r["n_total"] for r in data.audit},
+        sources=data.sources, outlets=data.outlets,
+    )
+    yield "speakers.html", env.get_template("speakers.html.j2").render(
+        common, root="", page="speakers", speakers=data.speakers)
+    yield "statements.html", env.get_template("statements.html.j2").render(
+        common, root="", page="statements", statements=data.statements)
+    speaker_page = env.get_template("speaker.html.j2")
+    for speaker in data.speakers:
+        yield f"speaker/{speaker['speaker_key']}.html", speaker_page.render(
+            common, root="../", page="speaker", speaker=speaker,
+            statements=by_speaker.get(speaker["speaker_key"], []))
+    statement_page = env.get_template("statement.html.j2")
+    articles = _articles_by_statement(data.appearances)
+    speakers = {s["speaker_key"] for s in data.speakers}
+    for statement in data.statements:
+        yield f"statement/{statement['statement_key']}.html", statement_page.render(
+            common, root="../", page="statement", statement=statement,
+            has_speaker_page=statement["speaker_key"] in speakers,
+            articles=articles.get(statement["statement_id"], []))
+
+
+def _write(pages: Iterable[tuple[str, str]], out: Path) -> tuple[int, int, int]:
+    """Write the pages into a fresh folder beside `out`, then swap it in; returns the number of
+    pages, their total size and the overview's size."""
+    if out.exists() and not (out / MARKER).exists():
+        raise ReportError(
+            f"{out} exists and is not a presswatch report; it was left untouched. "
+            "Choose another --out folder."
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    old = out.with_name(out.name + ".old")
+    for stale in (partial, old):
+        if stale.exists():
+            shutil.rmtree(stale)
+    partial.mkdir()
+    (partial / "speaker").mkdir()
+    (partial / "statement").mkdir()
+    total = overview = n_pages = 0
+    for name, html in pages:
+        data = html.encode("utf-8")
+        (partial / name).write_bytes(data)
+        total += len(data)
+        n_pages += 1
+        if name == "index.html":
+            overview = len(data)
+    (partial / MARKER).write_text("written by presswatch report; replaced by the next one\n",
+                                  encoding="utf-8")
+    if out.exists():
+        out.rename(old)
+    partial.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+    return n_pages, total, overview
+
+
+def build_report(
+    db_path: Path | str,
+    out_dir: Path | str | None = None,
+    *,
+    since: date | None = None,
+    live: bool = False,
+    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+) -> ReportResult:
+    """Build the report of a warehouse (its published snapshot unless live) into out_dir
+    (default: beside the warehouse, see report_dir)."""
+    started = time.perf_counter()
+    source = Path(db_path) if live else default_read_path(db_path)
+    out = Path(out_dir) if out_dir is not None else report_dir(db_path)
+    with open_warehouse(source, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
+        con = warehouse.connection
+        _check_objects(con, source)
+        data = read_report_data(con, since)
+    pages = iter_pages(data, built_at=datetime.now(UTC), source_name=source.name, since=since)
+    n_pages, total, overview = _write(pages, out)
+    return ReportResult(
+        out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
+        total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,
+    )

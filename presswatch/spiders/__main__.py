@@ -1,0 +1,40 @@
+"""`python -m presswatch.spiders STAGING/job.json`: one crawl, in this process.
+
+The flow starts this as a child process (see crawl.py): Scrapy's reactor runs once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from presswatch.spiders.job import STATS_FILE
+from presswatch.spiders.spiders.presswatch import PresswatchSpider
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the job in STAGING/job.json; exit 0 when the crawl finished (or hit max_seconds)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m presswatch.spiders STAGING/job.json", file=sys.stderr)
+        return 2
+    job_path = Path(args[0]).resolve()
+    settings = Settings()
+    settings.setmodule("presswatch.spiders.settings", priority="project")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(PresswatchSpider)
+    process.crawl(crawler, job=str(job_path))
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    (job_path.parent / STATS_FILE).write_text(
+        json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8"
+    )
+    return 0 if stats.get("finish_reason") in {"finished", "closespider_timeout"} else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

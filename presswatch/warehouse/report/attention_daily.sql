@@ -1,0 +1,26 @@
+-- Attention over time: articles about the story per day (UTC publication day, or the day
+-- presswatch found the article when it gives no date), by outlet. The 9 outlets with the most
+-- such articles keep their name, the rest are summed as 'Other outlets', so the chart stays
+-- readable with hundreds of outlets.
+with relevant as (
+    select pw_day(coalesce(a.published_at, a.first_seen_at)) as day, n.name as outlet
+    from articles as a
+    inner join outlet_names as n on n.outlet = a.outlet
+    where a.is_relevant
+        and pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+),
+
+ranked as (
+    select outlet, row_number() over (order by count(*) desc, outlet) as rank
+    from relevant
+    group by outlet
+)
+
+select
+    r.day,
+    case when k.rank <= 9 then r.outlet else 'Other outlets' end as outlet,
+    count(*) as n_articles
+from relevant as r
+inner join ranked as k on k.outlet = r.outlet
+group by all
+order by r.day, n_articles desc, outlet;

@@ -1,0 +1,33 @@
+-- Outlets of the period, by name (see the outlet_names view) with where the name came from:
+-- articles, articles about the story, quotes and statements, first and last article.
+with dated as (
+    select a.*, coalesce(a.published_at, a.first_seen_at) as seen_at
+    from articles as a
+    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+),
+
+quoted as (
+    select
+        d.outlet,
+        count(*) as n_quotes,
+        count(distinct q.statement_id) as n_statements
+    from quotes as q
+    inner join dated as d on d.article_id = q.article_id
+    group by d.outlet
+)
+
+select
+    d.outlet,
+    n.name,
+    n.named_by,
+    count(*) as n_articles,
+    count(*) filter (where d.is_relevant) as n_relevant,
+    coalesce(any_value(q.n_quotes), 0) as n_quotes,
+    coalesce(any_value(q.n_statements), 0) as n_statements,
+    min(d.seen_at) as first_article_at,
+    max(d.seen_at) as last_article_at
+from dated as d
+inner join outlet_names as n on n.outlet = d.outlet
+left join quoted as q on q.outlet = d.outlet
+group by d.outlet, n.name, n.named_by
+order by n_relevant desc, n_articles desc, n.name;

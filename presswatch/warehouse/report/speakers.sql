@@ -1,0 +1,65 @@
+-- Per speaker quoted in the period: their statements, quotes, articles and outlets, and their
+-- first appearance (time, outlet, article). A speaker is a statement's speaker (statements.
+-- speaker), so every statement of the report has its speaker's page. Ordered by reach.
+with dated as (
+    select
+        a.article_id,
+        a.outlet,
+        a.title,
+        a.url,
+        n.name as outlet_name,
+        coalesce(a.published_at, a.first_seen_at) as seen_at
+    from articles as a
+    inner join outlet_names as n on n.outlet = a.outlet
+    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+),
+
+quoted as (
+    select s.speaker, s.speaker_role, q.statement_id, d.*
+    from quotes as q
+    inner join statements as s on s.statement_id = q.statement_id
+    inner join dated as d on d.article_id = q.article_id
+),
+
+per_speaker as (
+    select
+        speaker,
+        mode(speaker_role) as role,
+        count(distinct statement_id) as n_statements,
+        count(*) as n_quotes,
+        count(distinct article_id) as n_articles,
+        count(distinct outlet) as n_outlets,
+        list(distinct outlet_name order by outlet_name) as outlets,
+        min(seen_at) as first_seen_at,
+        max(seen_at) as last_seen_at,
+        arg_min(outlet_name, (seen_at, article_id)) as first_outlet,
+        arg_min(title, (seen_at, article_id)) as first_title,
+        arg_min(url, (seen_at, article_id)) as first_url
+    from quoted
+    group by speaker
+),
+
+organisations as (
+    select speaker, mode(organisation) as organisation
+    from statements
+    group by speaker
+)
+
+select
+    left(md5(p.speaker), 16) as speaker_key,
+    p.speaker,
+    p.role,
+    o.organisation,
+    p.n_statements,
+    p.n_quotes,
+    p.n_articles,
+    p.n_outlets,
+    p.outlets,
+    p.first_seen_at,
+    p.last_seen_at,
+    p.first_outlet,
+    p.first_title,
+    p.first_url
+from per_speaker as p
+left join organisations as o on o.speaker = p.speaker
+order by p.n_outlets desc, p.n_quotes desc, p.speaker;

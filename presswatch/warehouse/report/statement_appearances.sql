@@ -1,0 +1,80 @@
+-- How each statement travelled: every quote of it in an article of the period, first to last,
+-- with the outlet, the article, whether the article is a syndicated copy (and of which outlet's
+-- original), and the sentence around the quoted words (cut at sentence ends, at most 240
+-- characters either side). Times come as text (UTC, to the minute): a big report shows
+-- hundreds of thousands of them.
+with dated as (
+    select
+        a.article_id,
+        a.outlet,
+        a.title,
+        a.url,
+        a.text,
+        a.cluster_id,
+        a.published_at,
+        n.name as outlet_name,
+        coalesce(a.published_at, a.first_seen_at) as seen_at
+    from articles as a
+    inner join outlet_names as n on n.outlet = a.outlet
+    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+),
+
+placed as (
+    select
+        q.statement_id,
+        q.quote_id,
+        q.kind,
+        q.cue,
+        q.speaker_text,
+        q.content,
+        q.confidence,
+        q.start_char,
+        d.article_id,
+        d.outlet_name,
+        d.title,
+        d.url,
+        d.seen_at,
+        d.published_at is null as date_unknown,
+        d.cluster_id,
+        substring(d.text, greatest(1, q.start_char - 239), least(q.start_char, 240))
+            as before_window,
+        q.start_char > 240 as before_cut,
+        substring(d.text, q.end_char + 1, 240) as after_window,
+        length(d.text) > q.end_char + 240 as after_cut
+    from quotes as q
+    inner join dated as d on d.article_id = q.article_id
+    where q.statement_id is not null
+)
+
+select
+    p.statement_id,
+    dense_rank() over (
+        partition by p.statement_id order by p.seen_at, p.article_id
+    ) as article_position,
+    date_diff('minute', min(p.seen_at) over (partition by p.statement_id), p.seen_at)
+        as minutes_after_first,
+    p.article_id,
+    p.outlet_name as outlet,
+    p.title,
+    p.url,
+    strftime(p.seen_at, '%Y-%m-%d %H:%M') as seen_at,
+    p.date_unknown,
+    p.kind,
+    p.cue,
+    p.speaker_text,
+    p.cluster_id is not null and p.cluster_id <> p.article_id as is_copy,
+    case when p.cluster_id is not null and p.cluster_id <> p.article_id then on_.name end
+        as copy_of_outlet,
+    -- The sentence around the quote: back to the last sentence end before it, on to the first
+    -- one after it; a window that starts or ends mid-text is cut at a whole word.
+    ltrim(regexp_replace(
+        regexp_replace(p.before_window, case when p.before_cut then '^\S*\s' else '^$' end, ''),
+        '^.*(?:[.!?]["”’»)]*\s+|\n)', '', 's')) as context_before,
+    p.content,
+    rtrim(regexp_extract(
+        regexp_replace(p.after_window, case when p.after_cut then '\s\S*$' else '^$' end, ''),
+        '^[^.!?\n]*[.!?]*["”’»)]*', 0)) as context_after
+from placed as p
+left join articles as original on original.article_id = p.cluster_id
+left join outlet_names as on_ on on_.outlet = original.outlet
+order by p.statement_id, p.seen_at, p.article_id, p.start_char, p.quote_id;

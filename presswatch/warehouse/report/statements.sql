@@ -1,0 +1,89 @@
+-- Who said what: every statement quoted in an article of the period, with its speaker, where
+-- and when it first appeared, and how far it spread (articles and outlets quoting it in the
+-- period), newest-run and alert state. Ordered by reach. speaker_key and statement_key name the
+-- report's page files (hashes, never page text).
+with dated as (
+    select
+        a.article_id,
+        a.outlet,
+        a.title,
+        a.url,
+        a.run_id,
+        n.name as outlet_name,
+        coalesce(a.published_at, a.first_seen_at) as seen_at
+    from articles as a
+    inner join outlet_names as n on n.outlet = a.outlet
+    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+),
+
+appearances as (
+    select
+        q.statement_id,
+        d.*,
+        row_number() over (
+            partition by q.statement_id order by d.seen_at, d.article_id
+        ) as position
+    from quotes as q
+    inner join dated as d on d.article_id = q.article_id
+    where q.statement_id is not null
+),
+
+spread as (
+    select
+        statement_id,
+        count(distinct article_id) as n_articles,
+        count(distinct outlet) as n_outlets,
+        list(distinct outlet_name order by outlet_name) as outlets,
+        min(seen_at) as first_seen_at,
+        max(seen_at) as last_seen_at
+    from appearances
+    group by statement_id
+),
+
+first_appearance as (
+    select * from appearances where position = 1
+),
+
+last_run as (
+    select run_id from latest_run
+),
+
+alerted as (
+    select statement_id, list(distinct channel || ': ' || status order by channel || ': ' || status) as alerts
+    from (
+        select statement_id, channel, status from alerts where statement_id is not null
+        union all
+        select unnest(json_extract_string(payload, '$.items[*].statement_id')) as statement_id,
+            channel, status || ' (digest)' as status
+        from alerts
+        where statement_id is null and json_extract_string(payload, '$.items') is not null
+    )
+    group by statement_id
+)
+
+select
+    s.statement_id,
+    case when regexp_full_match(s.statement_id, '[0-9A-Za-z_-]{1,64}') then s.statement_id
+        else left(md5(s.statement_id), 16) end as statement_key,
+    s.speaker,
+    left(md5(s.speaker), 16) as speaker_key,
+    s.speaker_role,
+    s.organisation,
+    s.text,
+    sp.first_seen_at,
+    sp.last_seen_at,
+    f.outlet_name as first_outlet,
+    f.title as first_title,
+    f.url as first_url,
+    sp.n_articles,
+    sp.n_outlets,
+    sp.outlets,
+    date_diff('hour', sp.first_seen_at, sp.last_seen_at) as spread_hours,
+    first_article.run_id = (select run_id from last_run) as is_new,
+    coalesce(al.alerts, []) as alerts
+from statements as s
+inner join spread as sp on sp.statement_id = s.statement_id
+inner join first_appearance as f on f.statement_id = s.statement_id
+left join articles as first_article on first_article.article_id = s.first_article_id
+left join alerted as al on al.statement_id = s.statement_id
+order by sp.n_outlets desc, sp.n_articles desc, sp.first_seen_at, s.statement_id;

@@ -1,0 +1,93 @@
+"""Load batches kept on disk: what a run analysed while another process held the warehouse.
+
+A staged batch is the exact Arrow tables `Warehouse.load_batch` would have inserted (the same
+fixed schemas, the same de-duplication by key), one Arrow IPC file per table in a folder of its
+own. A folder is written under a temporary name and renamed into place, so a batch on disk is
+whole or absent, never half-written. No duckdb here: staging needs no warehouse open.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
+
+_EXTRA_PREFIX = "extra."
+_SUFFIX = ".arrow"
+
+
+@dataclass
+class StagedBatch:
+    """A load batch as its Arrow tables: the batch parts, and the rows of later tables."""
+
+    tables: dict[str, pa.Table]
+    extras: dict[str, pa.Table]
+
+
+def stage_batch(batch: LoadBatch) -> StagedBatch:
+    """The tables a load of this batch inserts (raises BatchError, like a load, on bad rows)."""
+    extras = {name: extra_to_arrow(name, rows) for name, rows in batch.extra.items() if rows}
+    return StagedBatch(to_arrow(batch), extras)
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read_table(path: Path) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def write_staged(folder: Path, staged: StagedBatch) -> Path:
+    """Write one batch into `folder` (which must not exist yet), atomically; returns it."""
+    folder = Path(folder)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name, table in staged.tables.items():
+        _write_table(partial / f"{name}{_SUFFIX}", table)
+    for name, table in staged.extras.items():
+        _write_table(partial / f"{_EXTRA_PREFIX}{name}{_SUFFIX}", table)
+    os.replace(partial, folder)
+    return folder
+
+
+def read_staged(folder: Path) -> StagedBatch:
+    tables, extras = {}, {}
+    for path in sorted(Path(folder).glob(f"*{_SUFFIX}")):
+        name = path.name.removesuffix(_SUFFIX)
+        if name.startswith(_EXTRA_PREFIX):
+            extras[name.removeprefix(_EXTRA_PREFIX)] = _read_table(path)
+        else:
+            tables[name] = _read_table(path)
+    return StagedBatch(tables, extras)
+
+
+def staged_folders(root: Path) -> list[Path]:
+    """The whole batches under root, in the order they were written (partial ones skipped)."""
+    if not Path(root).is_dir():
+        return []
+    return sorted(p for p in Path(root).iterdir() if p.is_dir() and "." not in p.name)
+
+
+def read_all_staged(root: Path) -> Iterator[StagedBatch]:
+    for folder in staged_folders(root):
+        yield read_staged(folder)
+
+
+def staged_column(root: Path, table: str, column: str) -> set:
+    """Distinct values of one column of one table across the batches under root."""
+    values: set = set()
+    for folder in staged_folders(root):
+        path = folder / f"{table}{_SUFFIX}"
+        if path.exists():
+            values.update(v for v in _read_table(path).column(column).to_pylist() if v)
+    return values

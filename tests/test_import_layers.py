@@ -1,0 +1,107 @@
+"""The import rule of CONTRIBUTING.md, read from the source: no circles, nothing runs back up."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "presswatch"
+CORE = {"records", "story", "text", "jsonl"}
+STAGES = {"spiders", "nlp", "warehouse", "demo"}
+# What a run hands to people: they read and write through the warehouse, never through a flow.
+OUTPUTS = {"alerts", "report"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every presswatch module this file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("presswatch")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith("presswatch"):
+                found.add(node.module)
+                found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    return {name: {m for m in _imports(path) if m in files and m != name}
+            for name, path in files.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle as a path of module names, or None (depth-first, three colours)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_the_cycle_finder_finds_a_planted_circle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_module_imports_itself_back_round_a_circle():
+    assert find_cycle(import_graph()) is None
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_stage_imports_only_itself_and_the_core(stage):
+    graph = import_graph()
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items() if _package(module) == stage
+        for target in targets
+        if _package(target) not in {stage} | CORE
+    )
+    assert upward == []
+
+
+def test_the_core_imports_no_stage_and_no_flow():
+    graph = import_graph()
+    upward = sorted(f"{m} -> {t}" for m, ts in graph.items() if _package(m) in CORE
+                    for t in ts if _package(t) not in CORE)
+    assert upward == []
+
+
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_an_output_imports_only_itself_the_warehouse_and_the_core(output):
+    graph = import_graph()
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items() if _package(module) == output
+        for target in targets
+        if _package(target) not in {output, "warehouse"} | CORE
+    )
+    assert upward == []
