@@ -183,3 +183,4 @@ class NewStatementInfo:
     n_outlets: int
     is_new_speaker: bool
     organisation: str | None = None
+    is_direct: bool = True  # its best quote is in quotation marks; else reported speech

@@ -46,6 +46,7 @@ class AlertItem:
     published_at: str | None  # ISO 8601, UTC
     n_outlets: int
     is_new_speaker: bool
+    direct: bool = True  # the words as quoted; False: reported speech, never in quote marks
 
     @classmethod
     def of(cls, statement: NewStatementInfo) -> AlertItem:
@@ -63,6 +64,7 @@ class AlertItem:
             published_at=published.astimezone(UTC).isoformat() if published else None,
             n_outlets=statement.n_outlets,
             is_new_speaker=statement.is_new_speaker,
+            direct=statement.is_direct,
         )
 
 
@@ -79,13 +81,14 @@ class SpikeInfo:
 class AlertMessage:
     """One alert, before it is split per channel.
 
-    key identifies what it is about: the statement id, "digest:<story>:<run>",
+    key identifies what it is about: the statement id, "speaker:<story>:<name>",
+    "digest:<story>:<run>",
     "spike:<story>:<day>" or "test:<story>:<time>"; the alert id per channel is
     stable_id(key, channel).
     """
 
     key: str
-    kind: str  # statement | digest | spike | test
+    kind: str  # statement | speaker | digest | spike | test
     rule: str  # the rule that raised it: all | tracked_speakers | new_speakers | terms | ...
     story_id: str
     story_title: str
@@ -206,6 +209,15 @@ def _first_article(item: AlertItem) -> str:
     return f"{outlet}: \u201c{title}\u201d{day}" if title else f"{outlet}{day}"
 
 
+def said(item: AlertItem, limit: int) -> str:
+    """Who said what, as a reader should take it: quoted words in quotation marks, reported
+    speech as reported speech ("PR Puppets said that ..."), never dressed up as a quote."""
+    text = clean_line(item.text, limit)
+    if item.direct:
+        return f"{_who(item)} said: \u201c{text}\u201d"
+    return f"{_who(item)} said that {text}"
+
+
 def _carried(item: AlertItem) -> str:
     outlets = "1 outlet" if item.n_outlets == 1 else f"{item.n_outlets} outlets"
     return f"carried by {outlets}, confidence {item.confidence:.2f}"
@@ -214,10 +226,10 @@ def _carried(item: AlertItem) -> str:
 def render_text(message: AlertMessage) -> list[str]:
     """The alert as lines of plain, inert text (console and the mail's text part)."""
     lines = [clean_line(message.headline, 300)]
-    if message.kind in ("statement", "test"):
-        for item in message.items:
+    if message.kind in ("statement", "speaker", "test"):
+        for item in message.items[:DIGEST_ITEMS_SHOWN]:
             lines += [
-                f"{_who(item)} said: \u201c{clean_line(item.text, 2000)}\u201d",
+                said(item, 2000),
                 f"First reported by {_first_article(item)}",
                 clean_url(item.url) or "(no usable link)",
                 f"{_carried(item).capitalize()}.",
@@ -225,7 +237,7 @@ def render_text(message: AlertMessage) -> list[str]:
     elif message.kind == "digest":
         for number, item in enumerate(message.items[:DIGEST_ITEMS_SHOWN], start=1):
             lines.append(
-                f"{number}. {_who(item)}: \u201c{clean_line(item.text, 300)}\u201d; first in "
+                f"{number}. {said(item, 300)}; first in "
                 f"{_first_article(item)}, {_carried(item)} {clean_url(item.url) or ''}".rstrip()
             )
         hidden = len(message.items) - DIGEST_ITEMS_SHOWN
@@ -246,9 +258,8 @@ def _plain(text: str, limit: int) -> dict[str, Any]:
 
 
 def _slack_item_blocks(item: AlertItem, *, short: bool) -> list[dict[str, Any]]:
-    said = clean_line(item.text, 300 if short else 2800)
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": _plain(f"{_who(item)}: \u201c{said}\u201d", 2990)},
+        {"type": "section", "text": _plain(said(item, 300 if short else 2800), 2990)},
         {
             "type": "context",
             "elements": [
@@ -268,8 +279,8 @@ def render_slack(message: AlertMessage, alert_id_: str) -> dict[str, Any]:
     """A Slack incoming-webhook body (text + blocks) plus our structured fields under
     "presswatch". User text only ever appears escaped inside plain_text objects."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(message.headline, 150)}]
-    if message.kind in ("statement", "test"):
-        for item in message.items:
+    if message.kind in ("statement", "speaker", "test"):
+        for item in message.items[:DIGEST_ITEMS_SHOWN]:
             blocks += _slack_item_blocks(item, short=False)
     elif message.kind == "digest":
         for item in message.items[:DIGEST_ITEMS_SHOWN]:

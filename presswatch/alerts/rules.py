@@ -61,17 +61,61 @@ def matches_rules(statement: NewStatementInfo, rules: Alerts) -> bool:
 
 def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> AlertMessage:
     who = statement.speaker + (f" ({statement.role})" if statement.role else "")
-    lead = "New speaker" if statement.is_new_speaker else "New statement from"
     return AlertMessage(
         key=statement.statement_id,
         kind="statement",
         rule=context.rules.on,
         story_id=context.story_id,
         story_title=context.story_title,
-        headline=f"{lead}: {who}" if statement.is_new_speaker else f"{lead} {who}",
+        headline=f"New statement from {who}",
         created_at=context.now.astimezone(UTC).isoformat(),
         items=(AlertItem.of(statement),),
     )
+
+
+def _speaker_alert(statements: Sequence[NewStatementInfo], context: AlertContext) -> AlertMessage:
+    """One message for one speaker's statements in this run, listing what they said: a new
+    voice quoted four times, or a known one with several new statements, is one development
+    to read, not four alerts. A new speaker is introduced once, ever (the key has no run)."""
+    first = statements[0]
+    who = first.speaker + (f" ({first.role})" if first.role else "")
+    ranked = sorted(statements, key=lambda s: (-s.n_outlets, -s.confidence))
+    if first.is_new_speaker:
+        key = f"speaker:{context.story_id}:{_folded(first.speaker)}"
+        said = f", {len(statements)} statements" if len(statements) > 1 else ""
+        headline = f"New speaker: {who}{said}"
+    else:
+        key = f"statements:{context.story_id}:{_folded(first.speaker)}:{context.run_id}"
+        headline = f"{len(statements)} new statements from {who}"
+    return AlertMessage(
+        key=key,
+        kind="speaker",
+        rule=context.rules.on,
+        story_id=context.story_id,
+        story_title=context.story_title,
+        headline=headline,
+        created_at=context.now.astimezone(UTC).isoformat(),
+        items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
+        n_statements=len(statements),
+        n_speakers=1,
+    )
+
+
+def statement_alerts(
+    matched: Sequence[NewStatementInfo], context: AlertContext
+) -> list[AlertMessage]:
+    """One message per speaker and run, in the order their first statement was seen: a new
+    speaker's introduction, a known speaker's single statement, or several of theirs at once."""
+    by_speaker: dict[str, list[NewStatementInfo]] = {}
+    for statement in matched:
+        by_speaker.setdefault(_folded(statement.speaker), []).append(statement)
+    messages = []
+    for statements in by_speaker.values():
+        if len(statements) == 1 and not statements[0].is_new_speaker:
+            messages.append(_statement_alert(statements[0], context))
+        else:
+            messages.append(_speaker_alert(statements, context))
+    return messages
 
 
 def _digest(
@@ -115,11 +159,16 @@ def spike_alerts(context: AlertContext) -> list[AlertMessage]:
     if spike is None:
         return []
     counts = context.daily_article_counts
+    story_began = min((day for day, n in counts.items() if n > 0), default=None)
     messages = []
     for day in sorted(set(context.spike_days)):
         n_articles = counts.get(day, 0)
-        before = range(1, spike.trailing_days + 1)
-        trailing = [counts.get(day - timedelta(days=k), 0) for k in before]
+        # The trailing average counts only days since the story's first article: the quiet
+        # days before a story began are no baseline, and its first day has none to compare.
+        before = [day - timedelta(days=k) for k in range(1, spike.trailing_days + 1)]
+        trailing = [counts.get(d, 0) for d in before if story_began and d >= story_began]
+        if not trailing:
+            continue
         average = sum(trailing) / len(trailing)
         if n_articles < spike.min_articles or n_articles <= spike.factor * average:
             continue
@@ -132,14 +181,14 @@ def spike_alerts(context: AlertContext) -> list[AlertMessage]:
                 story_title=context.story_title,
                 headline=(
                     f"Coverage spike: {n_articles} articles on {day.isoformat()}, "
-                    f"against {average:.1f} a day over the previous {spike.trailing_days} days"
+                    f"against {average:.1f} a day over the previous {len(trailing)} days"
                 ),
                 created_at=context.now.astimezone(UTC).isoformat(),
                 spike=SpikeInfo(
                     day=day.isoformat(),
                     n_articles=n_articles,
                     trailing_average=round(average, 3),
-                    trailing_days=spike.trailing_days,
+                    trailing_days=len(trailing),
                     factor=spike.factor,
                 ),
             )
@@ -150,7 +199,7 @@ def spike_alerts(context: AlertContext) -> list[AlertMessage]:
 def select_alerts(
     new_statements: Sequence[NewStatementInfo], context: AlertContext
 ) -> list[AlertMessage]:
-    """The alerts this run raises: one per matching statement, plus coverage spikes.
+    """The alerts this run raises: one per speaker with matching statements, plus spikes.
 
     A story's first run sets the baseline instead: one digest of everything found so far (and no
     spike, since there is no trailing average to compare with). A later run with more matching
@@ -161,7 +210,7 @@ def select_alerts(
         return [_digest(new_statements, matched, context, baseline=True)]
     if len(matched) > context.rules.max_per_run:
         return [_digest(new_statements, matched, context, baseline=False), *spike_alerts(context)]
-    return [_statement_alert(s, context) for s in matched] + spike_alerts(context)
+    return statement_alerts(matched, context) + spike_alerts(context)
 
 
 def judged_statements(

@@ -259,6 +259,7 @@ def _new_statement(row: tuple) -> NewStatementInfo:
         published_at=_utc(row[9]),
         n_outlets=int(row[10]),
         is_new_speaker=bool(row[11]),
+        is_direct=bool(row[12]),
     )
 
 

@@ -199,6 +199,11 @@ def day_two(db: Path) -> dict[str, str]:
 # --- rules ---------------------------------------------------------------------------------------
 
 
+def speaker_key(name: str) -> str:
+    """The key of the one message that introduces a new speaker (story "test")."""
+    return f"speaker:test:{name.casefold()}"
+
+
 def info(speaker: str, text: str, **fields: object) -> NewStatementInfo:
     values = dict(
         statement_id=stable_id(speaker, text), speaker=speaker, role=None, text=text,
@@ -248,7 +253,50 @@ STATEMENTS = [
 def test_rules_pick_the_statements_to_alert_on(rules: Alerts, expected: list[str]) -> None:
     messages = select_alerts(STATEMENTS, context(rules))
     assert [m.items[0].speaker for m in messages] == expected
-    assert all(m.kind == "statement" and m.key == m.items[0].statement_id for m in messages)
+    for message in messages:
+        if message.items[0].is_new_speaker:
+            assert message.kind == "speaker" and message.key.startswith("speaker:test:")
+        else:
+            assert message.kind == "statement" and message.key == message.items[0].statement_id
+
+
+def test_a_new_speaker_is_one_message_listing_what_they_said() -> None:
+    bassi = [info("Lorenzo Bassi", f"Point {n}.", is_new_speaker=True, n_outlets=n)
+             for n in (1, 3, 2, 1)]
+    known = info("Niko Felix", "Participation was voluntary.")
+    messages = select_alerts([bassi[0], known, *bassi[1:]], context(Alerts(on="all")))
+    assert [m.kind for m in messages] == ["speaker", "statement"]
+    intro = messages[0]
+    assert intro.headline == "New speaker: Lorenzo Bassi, 4 statements"
+    assert [item.text for item in intro.items] == ["Point 3.", "Point 2.", "Point 1.", "Point 1."]
+    lines = render_text(intro)
+    assert sum("Lorenzo Bassi said" in line for line in lines) == 4
+    # the statements are judged under the one message, so none alerts again on its own
+    assert {item.statement_id for item in intro.items} == {b.statement_id for b in bassi}
+
+
+def test_a_known_speaker_with_several_new_statements_is_one_message_per_run() -> None:
+    felix = [info("Niko Felix", "Participation was voluntary.", role="OpenAI spokesperson"),
+             info("Niko Felix", "We paused access.", role="OpenAI spokesperson")]
+    messages = select_alerts([felix[0], info("Bob", "Hi."), felix[1]], context(Alerts()))
+    assert [(m.kind, m.headline) for m in messages] == [
+        ("speaker", "2 new statements from Niko Felix (OpenAI spokesperson)"),
+        ("statement", "New statement from Bob")]
+    assert messages[0].key == "statements:test:niko felix:r2"  # the next run may send another
+    assert [item.text for item in messages[0].items] == [f.text for f in felix]
+
+
+def test_reported_speech_is_never_shown_in_quotation_marks() -> None:
+    reported = info("PR Puppets", "the programme was art washing", is_direct=False)
+    quoted = info("Niko Felix", "Participation is voluntary.")
+    reported_text = render_text(select_alerts([reported], context(Alerts(on="all")))[0])
+    quoted_text = render_text(select_alerts([quoted], context(Alerts(on="all")))[0])
+    said = [line for line in reported_text if "PR Puppets said" in line]
+    assert said == ["PR Puppets said that the programme was art washing"]
+    assert "Niko Felix said: \u201cParticipation is voluntary.\u201d" in quoted_text
+    slack = render_slack(select_alerts([reported], context(Alerts(on="all")))[0], "id")
+    sections = [b["text"]["text"] for b in slack["blocks"] if b["type"] == "section"]
+    assert "PR Puppets said that the programme was art washing" in sections
 
 
 def test_first_run_sends_one_digest_of_the_baseline() -> None:
@@ -274,7 +322,12 @@ def counts(*pairs: tuple[int, int]) -> dict[date, int]:
         (counts(*[(d, 2) for d in range(7)], (7, 6)), 7, False),
         # 4 after silence is over the factor but under min_articles = 5
         (counts((7, 4)), 7, False),
-        (counts((7, 5)), 7, True),
+        # the story's first day has no baseline: the days before it began are not zeros
+        (counts((7, 5)), 7, False),
+        (counts((7, 40)), 7, False),
+        # the baseline starts at the first article: 2 days of 1 article, then 12 spikes
+        (counts((5, 1), (6, 1), (7, 12)), 7, True),
+        (counts((5, 4), (6, 4), (7, 12)), 7, False),
         # days outside the trailing window do not count: a busy day 8 days ago is forgotten
         (counts((0, 40), (8, 5)), 8, True),
         (counts((1, 40), (8, 5)), 8, False),
@@ -380,10 +433,10 @@ def test_day_one_digest_then_day_two_alerts_exactly_the_new_statements(
     second = day_two(db)
     report = alerts_run(db, the_story, "r2", env=env, stream=console, now=T0 + timedelta(days=1))
     assert not report.is_first_run
-    assert [m.key for m in report.messages] == [second["altman"], second["felix2"]]
+    assert [m.key for m in report.messages] == [speaker_key("Sam Altman"), second["felix2"]]
     sent = sorted((b["presswatch"] for b in webhook.bodies()[1:]), key=lambda m: m["headline"])
     assert [(m["kind"], m["items"][0]["speaker"]) for m in sent] == [
-        ("statement", "Sam Altman"), ("statement", "Niko Felix")]
+        ("speaker", "Sam Altman"), ("statement", "Niko Felix")]
     altman = sent[0]["items"][0]
     assert altman["is_new_speaker"] and altman["n_outlets"] == 2
     assert altman["outlet"] == "Wired" and altman["url"].startswith("https://news.example/")
@@ -465,6 +518,7 @@ def test_an_unreachable_receiver_costs_one_attempt_per_run_not_one_per_alert(
 
 def test_spike_alert_is_sent_once_per_day(db: Path, webhook: WebhookReceiver) -> None:
     add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    add_article(db, "r0", 100, T0 - timedelta(days=1))  # the story's first day: the baseline
     add_run(db, "r1", T0)
     for n in range(6):
         add_article(db, "r1", n, T0)
@@ -513,7 +567,8 @@ def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_els
     channels = [c.name for c in build_channels(channel_settings(rules, env))]
     queue_alerts(AlertBook(db), select_alerts(new, context(rules)), channels,
                  [s.statement_id for s in new], story_id="test", run_id="r2", now=T0)
-    assert len(alert_rows(db)) == 10  # five statements, two channels
+    # four messages on two channels: Niko Felix, new here, is one message for his two statements
+    assert len(alert_rows(db)) == 8
 
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_DELIVERY, str(db), dies_after],
@@ -528,7 +583,7 @@ def test_crash_between_send_and_record_resends_with_the_same_key_and_nothing_els
     assert recorded == set(sent_before) - {unrecorded} and recorded
 
     report = deliver_pending(AlertBook(db), build_channels(channel_settings(rules, env)))
-    assert report.n_delivered == 10 - len(recorded)
+    assert report.n_delivered == 8 - len(recorded)
     keys = webhook.keys() + mail_ids()
     assert sorted(set(keys)) == sorted(row[0] for row in sql(db, "select alert_id from alerts"))
     assert {key: keys.count(key) for key in keys if keys.count(key) > 1} == {unrecorded: 2}
@@ -853,15 +908,15 @@ def test_webhook_digest_stays_within_slack_limits() -> None:
 
 def test_alert_whose_sends_never_finish_is_given_up(db: Path, webhook: WebhookReceiver) -> None:
     """A process that dies in every send still stops: attempts are counted before sending."""
-    statements = day_one(db)
+    day_one(db)
     new = unjudged(db)
     queue_alerts(AlertBook(db), select_alerts(new, context(Alerts())), ["webhook"],
                  [s.statement_id for s in new], story_id="test", run_id="r1", now=T0)
     # as if three runs had died while sending Niko Felix's alert
-    sql(db, "update alerts set attempts = 3 where alert_key = ?", [statements["felix"]])
+    sql(db, "update alerts set attempts = 3 where alert_key = ?", [speaker_key("Niko Felix")])
     report = deliver_pending(AlertBook(db), [WebhookChannel(webhook.url)], max_attempts=3)
     assert sorted((o.alert_key, o.status) for o in report.outcomes) == sorted(
-        [(statements["felix"], "failed"), (statements["puppets"], "delivered")])
+        [(speaker_key("Niko Felix"), "failed"), (speaker_key("PR Puppets"), "delivered")])
     assert [b["presswatch"]["items"][0]["speaker"] for b in webhook.bodies()] == ["PR Puppets"]
     assert sql(db, "select last_error from alerts where status = 'failed'") == [
         ("the last attempt did not finish (the process died)",)]
@@ -940,14 +995,14 @@ def test_webhook_rate_limit(
 
 def test_more_matches_than_max_per_run_become_one_digest() -> None:
     rules = Alerts(on="all", max_per_run=3, spike=Spike(min_articles=1))
-    spiking = {"daily_article_counts": counts((7, 9)), "spike_days": [date(2024, 11, 8)]}
+    spiking = {"daily_article_counts": counts((6, 1), (7, 9)), "spike_days": [date(2024, 11, 8)]}
     messages = select_alerts(STATEMENTS, context(rules, **spiking))
     assert [m.kind for m in messages] == ["digest", "spike"]
     assert messages[0].rule == "max_per_run" and messages[0].key == "digest:test:r2"
     assert messages[0].headline.startswith("4 new statements matching your alert rules")
     assert len(messages[0].items) == 4
     at_limit = select_alerts(STATEMENTS, context(rules.model_copy(update={"max_per_run": 4})))
-    assert [m.kind for m in at_limit] == ["statement"] * 4
+    assert [m.kind for m in at_limit] == ["statement", "speaker", "statement", "statement"]
 
 
 def test_a_first_run_that_died_after_its_digest_is_not_followed_by_a_second_digest(
@@ -964,9 +1019,9 @@ def test_a_first_run_that_died_after_its_digest_is_not_followed_by_a_second_dige
     second = day_two(db)
     report = alerts_run(db, story(), "r2", env=env, now=T0 + timedelta(days=1))
     assert not report.is_first_run
-    assert [m["presswatch"]["kind"] for m in webhook.bodies()] == ["digest", "statement",
+    assert [m["presswatch"]["kind"] for m in webhook.bodies()] == ["digest", "speaker",
                                                                      "statement"]
-    assert {m.key for m in report.messages} == {second["altman"], second["felix2"]}
+    assert {m.key for m in report.messages} == {speaker_key("Sam Altman"), second["felix2"]}
 
 
 def test_alerts_for_a_channel_no_longer_configured_wait(
@@ -1001,7 +1056,8 @@ def test_a_shaky_statement_is_judged_again_until_its_attribution_is_sure(
             " end_char, confidence, statement_id) values ('q-sure', ?, 'Leak leak leak.',"
             " 'direct', 'Someone', 0, 1, 0.95, ?)", [article, second["shaky"]])
     report = alerts_run(db, story(), "r4", env=env)
-    assert [m.key for m in report.messages] == [second["shaky"]]
+    assert [m.key for m in report.messages] == [speaker_key("Someone")]
+    assert [item.statement_id for item in report.messages[0].items] == [second["shaky"]]
     assert alerts_run(db, story(), "r5", env=env).n_new_statements == 0
     assert len(webhook.posts) == 3
 

@@ -84,17 +84,20 @@ def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(tmp_path:
         states = con.execute("select distinct status from alerts").fetchall()
 
     messages = [body["presswatch"] for _, body in posts]
-    assert {m["kind"] for m in messages} <= {"digest", "statement", "spike"}
+    assert {m["kind"] for m in messages} <= {"digest", "speaker", "statement", "spike"}
     baseline = [m for m in messages if m["rule"] == "digest"]
     assert [d["key"] for d in baseline] == [f"digest:sora-leak:{day_one_run}"]
     assert baseline[0]["n_statements"] == len(day_one_all) > 0
     assert {item["statement_id"] for item in baseline[0]["items"]} == day_one_matching
 
     assert expected_day_two, "the replay's day 2 should bring new statements"
-    day_two = [m for m in messages if m["kind"] == "statement"]
+    day_two = [m for m in messages if m["kind"] in ("statement", "speaker")]
     if len(expected_day_two) <= load_story(default_story_path()).alerts.max_per_run:
-        assert {m["items"][0]["statement_id"] for m in day_two} == expected_day_two
-        assert len(day_two) == len(expected_day_two)  # each once
+        alerted = [item["statement_id"] for m in day_two for item in m["items"]]
+        assert sorted(alerted) == sorted(expected_day_two)  # each once
+        # a new speaker is one message, whatever they said: no speaker introduced twice
+        introduced = [m["items"][0]["speaker"] for m in day_two if m["kind"] == "speaker"]
+        assert len(introduced) == len(set(introduced))
     else:  # more than max_per_run: one digest of exactly them instead
         (burst,) = [m for m in messages if m["rule"] == "max_per_run"]
         assert burst["key"] == f"digest:sora-leak:{day_two_run}" and day_two == []

@@ -196,7 +196,7 @@ def test_staged_work_analysed_against_an_older_warehouse_is_processed_again_not_
         # no longer fit it, so the next run must redo the analysis from the staged pages.
         with duckdb.connect(str(db)) as con:
             con.execute("insert into runs (run_id, story_id, started_at, finished_at, status) "
-                        "values ('elsewhere', 'other', now(), now(), 'ok')")
+                        "values ('elsewhere', 'sora-leak', now(), now(), 'ok')")
         site.request_log.clear()
         after = _run(story, db)
 
