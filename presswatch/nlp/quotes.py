@@ -1051,6 +1051,11 @@ def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
     if verb.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ == "as"
                                        for c in verb.children):
         return None
+    # 'even as they agree with the message' is concessive, and a cue with its own object
+    # ('as they agree with X', 'as it announced a deal') reports that, not the sentence
+    if any(c.lower_ == "even" or c.dep_ in ("prep", "ccomp")
+           or (c.dep_ == "dobj" and c.lower_ not in ("it", "this")) for c in verb.children):
+        return None
     sent = finder.sentences.of(verb)
     left, right = verb.left_edge.i, verb.right_edge.i
     if left - sent.start <= 1:

@@ -326,6 +326,10 @@ class SpeakerResolver:
         if head.lower_ not in ("who", "that", "which") or head.head.dep_ != "relcl":
             return None
         antecedent = head.head.head
+        if antecedent.dep_ == "appos":
+            # 'Maren Solvik, an Oslo-based animator who said ...' -> the name the apposition
+            # describes, not a word inside the description
+            antecedent = antecedent.head
         named = _entity_of_head(antecedent)
         if named is None and antecedent.pos_ in ("NOUN", "PROPN"):
             # 'Over a dozen artists, who say they ...' -> whoever the artists are

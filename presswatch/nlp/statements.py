@@ -152,6 +152,7 @@ class SpeakerDirectory:
         self._role_synonyms = word_table("relevance/statement_roles")
         self._nobody = set(word_table("pronouns")) | word_set("relevance/statement_non_speakers")
         self._determiners = word_set("relevance/statement_determiners")
+        self._place_prepositions = word_set("relevance/statement_place_prepositions")
 
     def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
         """The unified speaker of a quote, or None when it has none (a bare pronoun).
@@ -171,7 +172,16 @@ class SpeakerDirectory:
         if person is not None:
             return self._named(person, quote.speaker_role)
         role = self._role(text)
-        org = canonical if canonical and canonical.label != "PERSON" else self._find(text, None)
+        # Only an organisation at the head of the mention speaks: in "security researchers on
+        # X" or "artists from OpenAI's alpha" the researchers and the artists do.
+        head_text = self._before_place(quote.speaker_text)
+        org = canonical if canonical and canonical.label != "PERSON" else None
+        named_after_place = (self._find(quote.speaker_text or "", None) is not None
+                             and self._find(head_text, None) is None)
+        if org is not None and named_after_place:
+            org = None
+        role_head = self._before_place(quote.speaker_role)
+        org = org or self._find(" ".join(t for t in (head_text, role_head) if t), None)
         if role is not None:
             org_name = org.name if org else self._capitalised_in(quote)
             if org_name:
@@ -179,7 +189,7 @@ class SpeakerDirectory:
                 return Speaker(speaker_key(name), name, name, org_name, "role")
         if org is not None:
             return self._named(org, None)
-        if quote.speaker:
+        if quote.speaker and (canonical is None or canonical.label == "PERSON"):
             return self._person(quote.speaker, quote.speaker_role, full_names)
         mention = (quote.speaker_text or "").strip()
         if not mention or fold(mention) in self._nobody:
@@ -228,6 +238,15 @@ class SpeakerDirectory:
             if any(tuple(tokens[i : i + n]) == alias for i in range(len(tokens) - n + 1)):
                 return entity
         return None
+
+    def _before_place(self, mention: str | None) -> str:
+        """The mention up to its first place preposition: who, not where."""
+        kept = []
+        for word in (mention or "").split():
+            if fold(word) in self._place_prepositions:
+                break
+            kept.append(word)
+        return " ".join(kept)
 
     def _role(self, text: str) -> str | None:
         """The spokesperson-like role named in a mention, in its one spelling."""

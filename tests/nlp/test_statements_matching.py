@@ -147,6 +147,12 @@ SPEAKERS = [
     ((None, "Solvik"), "Maren Solvik", "person", None),
     ((None, "the artists"), "the artists", "description", None),
     ((None, "The spokesperson"), "The spokesperson", "description", None),
+    # an organisation after a place preposition is where the speakers are, not who they are
+    (("Hugging Face", "Some security researchers on Hugging Face"),
+     "Some security researchers on Hugging Face", "description", None),
+    (("OpenAI", "Artists from OpenAI's alpha"), "Artists from OpenAI's alpha", "description", None),
+    # ... and the organisation at the head of the mention still speaks
+    (("OpenAI", "OpenAI on Tuesday"), "OpenAI", "org", "OpenAI"),
 ]
 
 
