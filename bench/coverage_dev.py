@@ -3,9 +3,12 @@
 Runs `extract_jsonl` (the `presswatch extract` contract) over `extract_input.jsonl`, scores the
 output with the set's own `score.py --extract`, and adds a reliability table: the statements in
 bins of `confidence`, how many, and what share is right (content found and speaker right, by
-the scorer's own matching). Ends with one JSON line holding every figure.
+the scorer's own matching). With --flow it also serves the set with its own replay.py, runs
+the daily flow (`presswatch run`) over the replay's three feeds, and scores the warehouse with
+`score.py --db` (relevance) and `statements.py` (statement groups, false merges). Ends with one
+JSON line holding every figure.
 
-    .venv/bin/python bench/coverage_dev.py [--shared ../shared] [--out DIR]
+    .venv/bin/python bench/coverage_dev.py [--shared ../shared] [--out DIR] [--flow]
 
 The texts are others' copyrighted news: predictions go to a temporary folder (or --out), never
 into the repository, and nothing from the set is copied here. Without ../shared the script
@@ -17,11 +20,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,10 +113,59 @@ def at_least(rows: list[tuple[float, bool, str]], threshold: float) -> tuple[int
     return len(inside), (round(sum(inside) / len(inside), 3) if inside else None)
 
 
+def _json_head(output: str) -> dict:
+    """The JSON object a scorer prints before its one-line summary."""
+    return json.loads(output[: output.rindex("}") + 1])
+
+
+def flow_figures(folder: Path, scratch: Path) -> dict:
+    """The daily flow over the set's replay: relevance and statement groups from the
+    warehouse, scored by the set's own scripts."""
+    port_file = scratch / "replay.port"
+    replay = subprocess.Popen([sys.executable, str(folder / "replay.py"), "--write-port-file",
+                               str(port_file), "--root", str(scratch / "site")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port_file.read_text().split()[0]}"
+        urls = scratch / "urls.json"
+        with urlopen(f"{base}/urls.json", timeout=30) as answer:
+            urls.write_bytes(answer.read())
+        db = scratch / "coverage.duckdb"
+        feeds = [arg for name in ("a.xml", "b.atom", "c.xml")
+                 for arg in ("--feed", f"{base}/feeds/{name}")]
+        env = dict(os.environ, PREFECT_HOME=str(scratch / "prefect"),
+                   PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "presswatch", "run", "--allow-private-hosts",
+                        *feeds, "--db", str(db)], check=True, capture_output=True, env=env)
+        seconds = time.perf_counter() - started
+    finally:
+        replay.terminate()
+        replay.wait()
+    scored = _json_head(subprocess.run(
+        [sys.executable, str(folder / "score.py"), "--db", str(db), "--urls", str(urls)],
+        check=True, capture_output=True, text=True).stdout)
+    groups = _json_head(subprocess.run(
+        [sys.executable, str(folder / "statements.py"), str(db), str(urls)],
+        check=True, capture_output=True, text=True).stdout)
+    precision, recall = scored["relevance_P_R"]
+    return {"flow_seconds": round(seconds, 1), "relevance_precision": precision,
+            "relevance_recall": recall, "statement_groups": groups["groups"],
+            "groups_in_one_statement": groups["merged"], "groups_split": groups["split"],
+            "false_merges": groups["ids_shared_across_groups"],
+            "syndicated_copies_clustered": groups["verge_copies_clustered"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="keep predictions in this folder")
+    parser.add_argument("--flow", action="store_true",
+                        help="also run the daily flow over the set's replay and score it")
     args = parser.parse_args()
     shared = find_shared(args.shared)
     if shared is None:
@@ -129,6 +183,7 @@ def main() -> None:
             check=True, capture_output=True, text=True).stdout
         result = json.loads(scored[: scored.rindex("}") + 1])
         rows = judged(load_scorer(folder), predictions)
+        flow = flow_figures(folder, out_dir) if args.flow else {}
     content, attributed = result["content_PRF"], result["attributed_PRF"]
     count_08, share_08 = at_least(rows, 0.8)
     count_09, share_09 = at_least(rows, 0.9)
@@ -140,7 +195,7 @@ def main() -> None:
         "attributed_f1": attributed[2], "speaker_acc_on_matched": result["speaker_acc_on_matched"],
         "entity_recall": result["entity_recall"], "count_at_0.8": count_08,
         "share_right_at_0.8": share_08, "count_at_0.9": count_09, "share_right_at_0.9": share_09,
-        "reliability": reliability(rows),
+        "reliability": reliability(rows), **flow,
     }
     print(f"{docs} documents in {seconds:.1f} s; {result['pred_quotes']} statements for "
           f"{result['gold_quotes']} gold quotes")
@@ -158,6 +213,12 @@ def main() -> None:
         value = figures[name]
         verdict = "met" if value is not None and value >= target else "MISSED"
         print(f"target {name} >= {target}: {value} {verdict}")
+    if flow:
+        print(f"daily flow over the replay ({flow['flow_seconds']} s): relevance P/R "
+              f"{flow['relevance_precision']} / {flow['relevance_recall']}; statement groups "
+              f"{flow['groups_in_one_statement']} of {flow['statement_groups']} in one statement,"
+              f" {flow['groups_split']} split, {flow['false_merges']} false merges; syndicated "
+              f"copies clustered: {flow['syndicated_copies_clustered']}")
     print(json.dumps(figures))
 
 

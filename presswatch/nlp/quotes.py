@@ -992,6 +992,14 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     if clause is None:
         return None
     end = clause.right_edge
+    # '... claimed few will see it and complained that ...': a subjectless reporting verb the
+    # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
+    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB"
+                   and c.lemma_.lower() in finder.reporting
+                   and not any(g.dep_ in SUBJECTS for g in c.children)), None)
+    if joined is not None:
+        before = [t for t in clause.subtree if t.i < joined.i and t.dep_ != "cc"]
+        end = max(before, key=lambda t: t.i) if before else end
     if clause.i > verb.i:
         for child in verb.rights:
             # 'Lynch said there remains a gap, when it comes to ...': the parser hangs the
@@ -1133,6 +1141,10 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             governor = governor.head  # 'appeared at a hearing ... for saying that ...'
         if governor.pos_ not in ("VERB", "AUX"):
             return None
+        if verb.dep_ == "conj" and governor.dep_ == "ccomp" and governor.head.pos_ == "VERB":
+            # 'The group claimed [few will see ...] and complained that ...': the parser hangs
+            # a subjectless reporting verb on the reported clause; it joins the reporting verb
+            governor = governor.head
         return find_speaker(governor, quoted, passive_ok=verb.dep_ != "conj")
     if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
         # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
