@@ -21,7 +21,13 @@ from datetime import UTC, date, datetime
 
 from presswatch.alerts.channels import Channel, DeliveryError
 from presswatch.alerts.messages import AlertMessage, alert_id, sample_alert
-from presswatch.alerts.rules import AlertContext, judged_statements, select_alerts
+from presswatch.alerts.rules import (
+    AlertContext,
+    digest_due,
+    judged_statements,
+    periodic_digest,
+    select_alerts,
+)
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook, AlertRow, QueuedAlert
 
@@ -68,9 +74,11 @@ def queue_alerts(
     story_id: str,
     run_id: str,
     now: datetime,
+    digest_channels: Sequence[str] = (),
 ) -> list[QueuedAlert]:
     """Record each message once per channel as pending, and the statements as judged, in one
-    committed transaction, before anything is sent."""
+    committed transaction, before anything is sent. On a digest channel, statements are held
+    for its digest instead (spikes and the first run's baseline go out at once)."""
     queued = [
         QueuedAlert(
             alert_id=alert_id(message.key, channel),
@@ -79,6 +87,8 @@ def queue_alerts(
             rule=message.rule,
             channel=channel,
             payload=message.to_payload(),
+            status=("held" if channel in digest_channels
+                    and message.kind in ("statement", "speaker") else "pending"),
         )
         for message in messages
         for channel in channel_names
@@ -90,6 +100,29 @@ def queue_alerts(
                 judged[item.statement_id] = message.key
     book.queue(queued, judged, story_id=story_id, run_id=run_id, now=now)
     return queued
+
+
+def release_digests(book: AlertBook, story: Story, channel_names: Sequence[str],
+                    now: datetime) -> list[AlertMessage]:
+    """Queue each digest channel's daily or weekly digest when one is due and it holds
+    anything, retiring what it carries. Returns the digests queued."""
+    released = []
+    for channel in channel_names:
+        digest = story.alerts.digest_of(channel)
+        if digest == "off" or channel == "console":
+            continue
+        held = book.held(story.id, channel)
+        if not held or not digest_due(digest, book.last_digest_at(story.id, channel), now):
+            continue
+        message = periodic_digest([AlertMessage.from_payload(row.payload) for row in held],
+                                  digest, channel, story.id, story.title, now)
+        book.queue_digest(
+            QueuedAlert(alert_id=alert_id(message.key, channel), alert_key=message.key,
+                        statement_id=None, rule=message.rule, channel=channel,
+                        payload=message.to_payload()),
+            [row.alert_id for row in held], story_id=story.id, now=now)
+        released.append(message)
+    return released
 
 
 def _utc_now() -> datetime:
@@ -198,17 +231,21 @@ def run_alerts(
         spike_days=found.spike_days,
     )
     messages = select_alerts(found.new_statements, context)
+    names = [channel.name for channel in channels]
     queue_alerts(
         book,
         messages,
-        [channel.name for channel in channels],
+        names,
         judged_statements(found.new_statements, context),
         story_id=story.id,
         run_id=run_id,
         now=now,
+        digest_channels=[n for n in names if n != "console" and story.alerts.digest_of(n) != "off"],
     )
+    digests = release_digests(book, story, names, now)
     delivery = deliver_pending(book, channels, max_attempts=max_attempts)
-    return AlertRunReport(found.is_first_run, len(found.new_statements), messages, delivery)
+    return AlertRunReport(found.is_first_run, len(found.new_statements), messages + digests,
+                          delivery)
 
 
 def list_alerts(book: AlertBook, since: date | datetime | None = None) -> list[AlertRow]:

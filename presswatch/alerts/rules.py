@@ -153,6 +153,47 @@ def _digest(
     )
 
 
+def digest_period(digest: str, now: datetime) -> tuple[datetime, str]:
+    """The start of the day or ISO week `now` falls in (UTC), and its label."""
+    moment = now.astimezone(UTC)
+    day = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    if digest == "daily":
+        return day, day.date().isoformat()
+    year, week, weekday = moment.isocalendar()
+    return day - timedelta(days=weekday - 1), f"{year}-W{week:02d}"
+
+
+def digest_due(digest: str, last_digest_at: datetime | None, now: datetime) -> bool:
+    """A channel's digest goes out at its first run in each day or week."""
+    return last_digest_at is None or last_digest_at < digest_period(digest, now)[0]
+
+
+def periodic_digest(held: Sequence[AlertMessage], digest: str, channel: str,
+                    story_id: str, story_title: str, now: datetime) -> AlertMessage:
+    """One message for everything a channel held since its last digest: each statement once,
+    most widely carried first."""
+    items: dict[str, AlertItem] = {}
+    for message in held:
+        for item in message.items:
+            items.setdefault(item.statement_id, item)
+    ranked = sorted(items.values(), key=lambda i: (-i.n_outlets, -i.confidence, i.speaker))
+    n_speakers = len({item.speaker for item in ranked})
+    label = digest_period(digest, now)[1]
+    return AlertMessage(
+        key=f"digest:{story_id}:{channel}:{label}",
+        kind="digest",
+        rule=digest,
+        story_id=story_id,
+        story_title=story_title,
+        headline=(f"{digest.capitalize()} digest {label}: {len(ranked)} new statements by "
+                  f"{n_speakers} speakers: {story_title}"),
+        created_at=now.astimezone(UTC).isoformat(),
+        items=tuple(ranked[:DIGEST_ITEMS_KEPT]),
+        n_statements=len(ranked),
+        n_speakers=n_speakers,
+    )
+
+
 def spike_alerts(context: AlertContext) -> list[AlertMessage]:
     """Days with at least min_articles articles and more than factor x the trailing average."""
     spike = context.rules.spike

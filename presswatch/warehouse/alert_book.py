@@ -40,6 +40,7 @@ class QueuedAlert:
     rule: str
     channel: str
     payload: dict[str, Any]
+    status: str = "pending"  # or "held": waiting for the channel's daily or weekly digest
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class AlertRow:
     rule: str
     channel: str
     created_at: datetime
-    status: str  # pending | delivered | failed
+    status: str  # pending | held (for a digest) | digested | delivered | failed
     attempts: int
     last_error: str | None
     delivered_at: datetime | None
@@ -159,6 +160,19 @@ class AlertBook:
         with self._reading() as con:
             return [_alert_row(row) for row in con.execute(_sql("pending")).fetchall()]
 
+    def held(self, story_id: str, channel: str) -> list[AlertRow]:
+        """Alerts waiting for this channel's digest, oldest first."""
+        with self._reading() as con:
+            rows = con.execute(_sql("held"), {"story_id": story_id, "channel": channel})
+            return [_alert_row(row) for row in rows.fetchall()]
+
+    def last_digest_at(self, story_id: str, channel: str) -> datetime | None:
+        """When the channel's last daily or weekly digest was made, if ever."""
+        with self._reading() as con:
+            row = con.execute(_sql("last_digest"),
+                              {"story_id": story_id, "channel": channel}).fetchone()
+        return _utc(row[0]) if row else None
+
     def alerts(self, since: datetime | None = None) -> list[AlertRow]:
         """Every alert and its delivery state, oldest first; only those created since a time."""
         with self._reading() as con:
@@ -195,6 +209,7 @@ class AlertBook:
                         "statement_ids": [a.statement_id for a in unique],
                         "rules": [a.rule for a in unique],
                         "channels": [a.channel for a in unique],
+                        "statuses": [a.status for a in unique],
                         "payloads": [json.dumps(a.payload, ensure_ascii=False) for a in unique],
                         "story_id": story_id,
                         "created_at": now,
@@ -211,6 +226,20 @@ class AlertBook:
                         "judged_at": now,
                     },
                 )
+
+    def queue_digest(self, digest: QueuedAlert, held_ids: Sequence[str], *, story_id: str,
+                     now: datetime) -> None:
+        """Queue a digest and retire the held alerts it carries, in one transaction: a crash
+        leaves either both or neither."""
+        with self._writing() as con:
+            con.execute(_sql("queue"), {
+                "alert_ids": [digest.alert_id], "alert_keys": [digest.alert_key],
+                "statement_ids": [digest.statement_id], "rules": [digest.rule],
+                "channels": [digest.channel], "statuses": [digest.status],
+                "payloads": [json.dumps(digest.payload, ensure_ascii=False)],
+                "story_id": story_id, "created_at": now,
+            })
+            con.execute(_sql("mark_digested"), {"alert_ids": list(held_ids)})
 
     def start_attempt(self, alert_id: str, now: datetime, max_attempts: int) -> int | None:
         """Count one attempt before sending; None when the alert is no longer pending or has

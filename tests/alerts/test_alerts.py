@@ -1091,3 +1091,59 @@ def test_an_analyst_can_open_the_warehouse_while_a_slow_webhook_answers(db: Path
     assert int(analyst.stdout) == 2  # the one in flight and the next, both still pending
     assert [o.status for o in reports[0].delivery.outcomes] == ["delivered", "delivered"]
     assert {row[2] for row in alert_rows(db)} == {"delivered"}
+
+
+def test_a_weekly_digest_channel_gets_one_message_per_week_and_the_others_at_once(
+    db: Path, webhook: WebhookReceiver, smtp: SmtpHandler
+) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url, **mail_env(smtp)}
+    the_story = story(webhook=Webhook(digest="weekly"))  # email: the default, at once
+    day_one(db)
+    alerts_run(db, the_story, "r1", env=env, now=T0)  # the baseline goes out at once
+    finish_run(db, "r1")
+    assert len(webhook.posts) == 1 and len(smtp.mails) == 1
+
+    second = day_two(db)  # Wednesday: the channel's first digest is due at once
+    alerts_run(db, the_story, "r2", env=env, now=T0 + timedelta(days=1))
+    finish_run(db, "r2")
+    weekly = webhook.bodies()[-1]["presswatch"]
+    assert (weekly["kind"], weekly["rule"]) == ("digest", "weekly")
+    assert weekly["key"] == "digest:test:webhook:2024-W48"
+    assert {i["statement_id"] for i in weekly["items"]} == {second["altman"], second["felix2"]}
+    assert len(smtp.mails) == 3  # Sam Altman's introduction and Niko Felix's statement
+
+    add_run(db, "r3", T0 + timedelta(days=2))  # Thursday: held for next week's digest
+    thursday = add_statement(db, add_article(db, "r3", 4, T0 + timedelta(days=2)),
+                             "Niko Felix", "We are reviewing the programme.",
+                             seen_at=T0 + timedelta(days=2))
+    alerts_run(db, the_story, "r3", env=env, now=T0 + timedelta(days=2))
+    finish_run(db, "r3")
+    assert len(webhook.posts) == 2 and len(smtp.mails) == 4
+    statuses = sql(db, "select status from alerts where channel = 'webhook' and alert_key = ?",
+                   [thursday])
+    assert statuses == [("held",)]
+
+    add_run(db, "r4", T0 + timedelta(days=6))  # Monday: a new week, its digest is due
+    alerts_run(db, the_story, "r4", env=env, now=T0 + timedelta(days=6))
+    next_week = webhook.bodies()[-1]["presswatch"]
+    assert next_week["key"] == "digest:test:webhook:2024-W49"
+    assert [i["statement_id"] for i in next_week["items"]] == [thursday]
+    statuses = sql(db, "select status from alerts where channel = 'webhook' and alert_key = ?",
+                   [thursday])
+    assert statuses == [("digested",)]
+    # nothing was sent twice, and nothing waits any more
+    assert len(webhook.posts) == 3 and len({k for k in webhook.keys()}) == 3
+    assert sql(db, "select count(*) from alerts where status in ('held', 'pending')") == [(0,)]
+
+
+def test_digest_periods_are_utc_days_and_iso_weeks() -> None:
+    from presswatch.alerts.rules import digest_due, digest_period
+
+    sunday_night = datetime(2024, 12, 1, 23, 30, tzinfo=UTC)
+    assert digest_period("weekly", sunday_night) == (datetime(2024, 11, 25, tzinfo=UTC),
+                                                     "2024-W48")
+    assert digest_period("daily", sunday_night)[1] == "2024-12-01"
+    assert not digest_due("weekly", datetime(2024, 11, 25, 6, tzinfo=UTC), sunday_night)
+    assert digest_due("weekly", datetime(2024, 11, 24, 6, tzinfo=UTC), sunday_night)
+    assert digest_due("daily", datetime(2024, 11, 30, 23, tzinfo=UTC), sunday_night)
+    assert digest_due("daily", None, sunday_night)

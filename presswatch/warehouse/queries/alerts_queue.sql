@@ -1,4 +1,5 @@
--- Queue alerts as pending, once per alert id: a re-queued alert (delivered or not) is left as is.
+-- Queue alerts as pending (or held for a digest), once per alert id: a re-queued alert
+-- (delivered or not) is left as is.
 insert into alerts (
     alert_id, story_id, alert_key, statement_id, rule, channel, created_at, status, attempts,
     payload
@@ -11,7 +12,7 @@ select
     unnest($rules),
     unnest($channels),
     $created_at,
-    'pending',
+    unnest($statuses),
     0,
     cast(unnest($payloads) as json)
 on conflict (alert_id) do nothing
