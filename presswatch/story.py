@@ -93,6 +93,10 @@ class Crawl(_Strict):
     max_feed_bytes: int = Field(default=20_000_000, gt=0)
     retries: int = Field(default=2, ge=0)
     allow_private_hosts: bool = False
+    # Google News links are decoded through Google (its article page, then batchexecute): one
+    # request at a time to it, this many seconds apart, and this many links per batchexecute.
+    google_news_delay: float = Field(default=2.0, ge=0)
+    google_news_batch: int = Field(default=10, ge=1, le=50)
 
 
 class Webhook(_Strict):
