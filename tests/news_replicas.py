@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -144,8 +145,27 @@ def bing_feed(stories: dict[str, str]) -> bytes:
     ).encode()
 
 
-def serve(replica: GoogleNewsReplica) -> OutletServers:
-    """The replica on its own loopback address; stop() it after the test."""
-    servers = OutletServers(replica)
-    servers.start(["news.google.com"])
+@dataclass
+class PublisherSite:
+    """An outlet with fixed pages (path -> HTML), counting hits per path."""
+
+    pages: dict[str, str]
+    gzip: bool = False
+    hits: Counter[str] = field(default_factory=Counter)
+
+    def record(self, entry: RequestRecord) -> None:
+        self.hits[entry.path] += 1
+
+    def respond(self, outlet: str, target: str) -> Response:
+        page = self.pages.get(urlsplit(target).path)
+        if page is None:
+            return Response(404, b"not found", "text/plain", cacheable=False)
+        return Response(200, page.encode(), cacheable=False)
+
+
+def serve(site: GoogleNewsReplica | PublisherSite, name: str = "news.google.com"
+          ) -> OutletServers:
+    """The site on its own loopback address; stop() it after the test."""
+    servers = OutletServers(site)
+    servers.start([name])
     return servers

@@ -1,0 +1,100 @@
+"""Two runs of the stages over a live-format Google News search feed (the loopback replica in
+tests/news_replicas.py): articles land under the publishers' canonical URLs, each link is
+decoded once across runs, and failed decodes are recorded per link without failing the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from news_replicas import GOOGLE, GoogleNewsReplica, PublisherSite, article_id, serve
+
+from presswatch.flows import stages
+from presswatch.spiders.urls import canonicalize
+from presswatch.story import Story
+
+SEARCH = f"{GOOGLE}/rss/search?q=Sora+leak&hl=en-US&gl=US&ceid=US:en"
+
+
+def _article(title: str) -> str:
+    text = "".join(f"<p>Paragraph {i} on {title}: the artists said the company asked them to "
+                   "test the video model without pay, so they published it.</p>"
+                   for i in range(4))
+    return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>{text}</article></body></html>")
+
+
+class Outlet:
+    """The publisher, served on loopback: its base URL and hits by path."""
+
+    def __init__(self) -> None:
+        self.site = PublisherSite({f"/a/{n}": _article(f"Story {n}") for n in (1, 2, 3)})
+        self.servers = serve(self.site, "outlet")
+        self.base = self.servers.bases["outlet"]
+        self.hits = self.site.hits
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture
+def newsroom(monkeypatch):
+    outlet = Outlet()
+    stories = {outlet.url(f"/a/{n}"): f"Story {n}" for n in (1, 2, 3)}
+    replica = GoogleNewsReplica(stories, refused={article_id(outlet.url("/a/3"))})
+    servers = serve(replica)
+    monkeypatch.setenv("http_proxy", servers.bases["news.google.com"])
+    monkeypatch.setenv("no_proxy", outlet.base.split("//")[1].split(":")[0])
+    yield outlet, replica
+    servers.stop()
+    outlet.servers.stop()
+
+
+def _story() -> Story:
+    return Story.model_validate({
+        "id": "gnews", "title": "Sora leak", "start_date": "2024-11-01",
+        "feeds": [{"url": SEARCH, "name": "Google News: Sora leak"}],
+        "relevance": {"terms": ["no such term"]},
+        "crawl": {"allow_private_hosts": True, "obey_robots": False, "download_delay": 0,
+                  "timeout": 2, "retries": 0, "google_news_delay": 0.05},
+    })
+
+
+def _run(story: Story, db: Path, staging: Path) -> stages.Finished:
+    context, state = stages.begin_run(story, db, staging, 5.0)
+    crawl = stages.crawl_sources(story, context, state)
+    totals = stages.process_pages(story, context, state, crawl)
+    return stages.finish_run(context, crawl, totals, state, status="ok")
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_each_link_is_decoded_once_across_runs_and_failures_are_kept(newsroom, tmp_path):
+    outlet, replica = newsroom
+    story, db = _story(), tmp_path / "g.duckdb"
+    first = _run(story, db, tmp_path / "staging")
+    assert first.run.status in {"ok", "partial"}
+    publishers = {canonicalize(outlet.url(f"/a/{n}")) for n in (1, 2)}
+    assert {u for (u,) in _rows(db, "select canonical_url from articles")} == publishers
+    decodes = {r[0]: r[1:] for r in _rows(
+        db, "select link_url, publisher_url, error, n_attempts from link_decodes")}
+    refused = canonicalize(replica.link(outlet.url("/a/3")))
+    assert decodes[refused] == (None, "batchexecute: Google answered an error for this link "
+                                "(code [3])", 1)
+    assert {d[0] for link, d in decodes.items() if link != refused} == publishers
+
+    replica.rate_limited = True  # the second run's only question to Google gets a 429
+    second = _run(story, db, tmp_path / "staging")
+    assert second.run.status in {"ok", "partial"} and second.run.n_articles_added == 0
+    # The decoded links were not asked again: one article-page hit each, in all.
+    assert {replica.page_hits[article_id(outlet.url(f"/a/{n}"))] for n in (1, 2)} == {1}
+    assert replica.batches[0] and len(replica.batches) == 1  # the 429 answered no batch
+    assert replica.page_hits[article_id(outlet.url("/a/3"))] == 2
+    assert _rows(db, f"select error, n_attempts from link_decodes where link_url = '{refused}'"
+                 ) == [("batchexecute: HTTP 429", 2)]
+    assert outlet.hits["/a/1"] == 1 and outlet.hits["/a/3"] == 0
+    assert _rows(db, "select count(*) from articles") == [(2,)]
