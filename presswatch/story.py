@@ -128,6 +128,9 @@ class Alerts(_Strict):
     # More matching statements than this in one run (a backfill, a new source) become one digest
     # instead of a flood of alerts.
     max_per_run: int = Field(default=50, ge=1)
+    # A feed or sitemap that failed this many runs in a row is named in the run summary, the
+    # report and one alert; the run where it works again says so once.
+    failing_source_runs: int = Field(default=3, ge=1)
     spike: Spike | None = None
     console: bool = True
     webhook: Webhook = Field(default_factory=Webhook)

@@ -147,9 +147,10 @@ def bing_feed(stories: dict[str, str]) -> bytes:
 
 @dataclass
 class PublisherSite:
-    """An outlet with fixed pages (path -> HTML), counting hits per path."""
+    """An outlet with fixed pages (path -> HTML, or a whole Response), counting hits per path.
+    Tests change `pages` between runs (a feed that breaks, then works again)."""
 
-    pages: dict[str, str]
+    pages: dict[str, str | Response]
     gzip: bool = False
     hits: Counter[str] = field(default_factory=Counter)
 
@@ -160,6 +161,8 @@ class PublisherSite:
         page = self.pages.get(urlsplit(target).path)
         if page is None:
             return Response(404, b"not found", "text/plain", cacheable=False)
+        if isinstance(page, Response):
+            return page
         return Response(200, page.encode(), cacheable=False)
 
 

@@ -74,6 +74,7 @@ from presswatch.warehouse.link_decodes import (
     read_link_decodes,
     undecodable_links,
 )
+from presswatch.warehouse.reports import run_source_health
 from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
 
 log = logging.getLogger("presswatch.run")
@@ -548,10 +549,14 @@ class Finished:
     waited_s: float = 0.0  # waiting for the lock, in all
     articles_staged: int = 0  # waiting in the staging folder when not landed
     note: str | None = None
+    # Sources failing failing_source_runs runs in a row or more, or working again after such a
+    # streak, as of this run (warehouse/queries/run_source_health.sql); empty until it lands.
+    source_health: list[dict] = field(default_factory=list)
 
 
 def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
-               state: StartState, *, status: str, message: str | None = None) -> Finished:
+               state: StartState, *, status: str, message: str | None = None,
+               failing_source_runs: int = 3) -> Finished:
     """Record the sources' state and the run's outcome, publish views, checks and snapshot,
     then drop the staging folders whose work has landed. A held run stages all that instead
     and loads it if the file comes free within the lock timeout (finish_held_run)."""
@@ -574,19 +579,22 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
     )
     extra = {"link_decodes": link_decode_rows(crawl.decodes, state.link_decodes)}
     if context.held:
-        return finish_held_run(context, run, sources, totals, state, extra)
+        return finish_held_run(context, run, sources, totals, state, extra,
+                               failing_source_runs=failing_source_runs)
     reprocessed = staging.stale_runs_rows(state.leftover_dirs, context.run_id)
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run, *reprocessed],
                                        sources=sources, extra=extra))
         warehouse.publish(run_id=context.run_id)
+        health = run_source_health(warehouse, context.run_id, failing_source_runs)
     for path in [*state.leftover_dirs, context.staging_dir]:
         shutil.rmtree(path, ignore_errors=True)
-    return Finished(run, waited_s=context.waited_s)
+    return Finished(run, waited_s=context.waited_s, source_health=health)
 
 
 def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], totals: RunTotals,
-                    state: StartState, extra: dict[str, list] | None = None) -> Finished:
+                    state: StartState, extra: dict[str, list] | None = None, *,
+                    failing_source_runs: int = 3) -> Finished:
     """Stage the run's end, then wait (at most the lock timeout) for the file to load it.
 
     What waits in staging lands in one transaction per run, earlier held runs first; if the
@@ -621,6 +629,7 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         if own is not None and warehouse.close_unfinished_runs(context.run_id):
             log.warning("earlier runs ended before finishing; this run completed their work")
         staging.publish_landed(warehouse, caught_up.landed, strict=True)
+        health = run_source_health(warehouse, context.run_id, failing_source_runs)
     if own is None:
         waiting.note = (
             "load waiting: this run was analysed against an older state of the warehouse "
@@ -635,4 +644,5 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         run, waited_s=waiting.waited_s,
         note=f"warehouse was held by another process; loaded after waiting "
              f"{waiting.waited_s:.0f} s in all",
+        source_health=health,
     )
