@@ -252,15 +252,21 @@ def render_text(message: AlertMessage) -> list[str]:
     return lines
 
 
+def runs(n: int) -> str:
+    """ "1 run", "3 runs": the count alerts and summaries give a failing streak in."""
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
 def _source_lines(source: SourceInfo) -> list[str]:
     kind = "sitemap" if source.kind == "sitemap" else "feed"
     lines = [clean_url(source.url) or "(no usable address)"]
     if source.state == "failing":
-        lines += [f"The {kind} failed on each of the last {source.failed_runs} runs. Last "
+        lines += [f"The {kind} failed on each of the last {runs(source.failed_runs)}. Last "
                   f"reason: {clean_line(source.reason, 500) or 'unknown'}",
                   "Check the address in the story file, or remove the source."]
     else:
-        lines.append(f"The {kind} works again after failing {source.failed_runs} runs in a row.")
+        lines.append(f"The {kind} works again after failing {runs(source.failed_runs)} in a "
+                     "row.")
     return lines
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from presswatch.alerts.messages import AlertItem, AlertMessage, SourceInfo, SpikeInfo
+from presswatch.alerts.messages import AlertItem, AlertMessage, SourceInfo, SpikeInfo, runs
 from presswatch.records import NewStatementInfo, SourceResult, stable_id
 from presswatch.story import Alerts
 
@@ -165,10 +165,10 @@ def source_alerts(context: AlertContext) -> list[AlertMessage]:
         name = source.name or source.source_url
         if source.error is not None and before + 1 == needed:
             key, state = "source-failing", "failing"
-            headline = f"Source failing {needed} runs in a row: {name}"
+            headline = f"Source failing {runs(needed)} in a row: {name}"
         elif source.error is None and before >= needed:
             key, state = "source-recovered", "recovered"
-            headline = f"Source works again after {before} failed runs: {name}"
+            headline = f"Source works again after failing {runs(before)} in a row: {name}"
         else:
             continue
         messages.append(AlertMessage(

@@ -17,6 +17,7 @@ from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from presswatch.alerts.messages import runs
 from presswatch.story import Story
 from presswatch.text import clean_line
 from presswatch.warehouse.reports import statement_details
@@ -59,10 +60,11 @@ def source_health_lines(summary: RunSummary) -> list[str]:
     for row in summary.source_health:
         name = clean_line(row["name"], 120)
         if row["failed_streak"]:
-            lines.append(f"Failing {row['failed_streak']} runs in a row: {name} "
+            lines.append(f"Failing {runs(row['failed_streak'])} in a row: {name} "
                          f"({clean_line(row['url'], 200)}): {clean_line(row['reason'], 200)}")
         else:
-            lines.append(f"Works again after {row['recovered_after']} failed runs: {name}")
+            lines.append(f"Works again after failing {runs(row['recovered_after'])} in a row: "
+                         f"{name}")
     return lines
 
 

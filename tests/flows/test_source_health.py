@@ -91,13 +91,13 @@ def test_a_feed_failing_run_after_run_is_named_then_recovers_once(outlet, tmp_pa
     fourth, printed, _, alerts = _run(story, db, staging)
     [row] = fourth.source_health
     assert (row["failed_streak"], row["recovered_after"]) == (0, 3)
-    assert "Works again after 3 failed runs: Flaky feed" in printed
-    assert "Source works again after 3 failed runs: Flaky feed" in alerts
+    assert "Works again after failing 3 runs in a row: Flaky feed" in printed
+    assert "Source works again after failing 3 runs in a row: Flaky feed" in alerts
     page = (build_report(db).index).read_text(encoding="utf-8")
-    assert "Works again after 3 failed runs: <strong>Flaky feed</strong>" in page
+    assert "Works again after failing 3 runs in a row: <strong>Flaky feed</strong>" in page
     assert "Failing on each of the last" not in page
 
     fifth, printed, _, alerts = _run(story, db, staging)
     assert fifth.source_health == [] and "Works again" not in printed and "Flaky" not in alerts
     page = (build_report(db).index).read_text(encoding="utf-8")
-    assert "Works again after" not in page
+    assert "Works again after failing" not in page

@@ -1,7 +1,9 @@
 """The one spider: read the story's feeds and sitemaps, then fetch the articles they name.
 
-It navigates and yields; parsing is spiders.feeds, identity spiders.urls, and every failure
-ends in an errback that records the URL and the reason.
+It navigates and yields; parsing is spiders.feeds, identity spiders.urls, aggregator links
+spiders.news_links (a Google News link goes through Google's article page, then one
+batchexecute POST per batch of links), and every failure ends in an errback that records the
+URL and the reason.
 """
 
 from __future__ import annotations
