@@ -4,6 +4,8 @@ decoded once across runs, and failed decodes are recorded per link without faili
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -98,3 +100,38 @@ def test_each_link_is_decoded_once_across_runs_and_failures_are_kept(newsroom, t
                  ) == [("batchexecute: HTTP 429", 2)]
     assert outlet.hits["/a/1"] == 1 and outlet.hits["/a/3"] == 0
     assert _rows(db, "select count(*) from articles") == [(2,)]
+
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_held_run_stages_its_decodes_and_the_next_run_lands_them(newsroom, tmp_path):
+    outlet, replica = newsroom
+    story, db, staging = _story(), tmp_path / "g.duckdb", tmp_path / "staging"
+    _run(story, db, staging)
+    replica.refused.clear()  # Google now answers for the third link
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        context, state = stages.begin_run(story, db, staging, 1.0)
+        assert context.held and len(state.link_decodes) == 3  # read from the live file
+        crawl = stages.crawl_sources(story, context, state)
+        totals = stages.process_pages(story, context, state, crawl)
+        held = stages.finish_run(context, crawl, totals, state, status="ok")
+        assert not held.landed
+    finally:
+        holder.communicate("\n", timeout=30)
+    third = canonicalize(outlet.url("/a/3"))
+    link = canonicalize(replica.link(outlet.url("/a/3")))
+    _run(story, db, staging)  # lands the held run first, then asks Google nothing
+    assert _rows(db, f"select publisher_url, error, n_attempts from link_decodes "
+                     f"where link_url = '{link}'") == [(third, None, 2)]
+    assert replica.page_hits[article_id(outlet.url("/a/3"))] == 2
+    assert sum(len(b) for b in replica.batches) == 3 + 1
+    assert _rows(db, "select count(*) from articles") == [(3,)]
