@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -29,6 +29,7 @@ _BING_HOSTS = {"bing.com", "www.bing.com", "cn.bing.com"}
 _SIGNATURE = re.compile(rb'data-n-a-sg="([^"]+)"')
 _TIMESTAMP = re.compile(rb'data-n-a-ts="([^"]+)"')
 _XSSI_PREFIX = ")]}'"
+_DEFAULT_LOCALE = {"hl": "en-US", "gl": "US", "ceid": "US:en"}
 # The request context Google's own page sends with each garturlreq (as googlenewsdecoder does).
 _GARTURLREQ_CONTEXT = [
     ["X", "X", ["X", "X"], None, None, 1, 1, "US:en", None, 1, None, None, None, None, None,
@@ -87,11 +88,13 @@ def google_news_article_id(url: str) -> str | None:
 
 def google_news_page_url(link: str, article_id: str) -> str:
     """The article page that carries the signature: /articles/<id> and /read/<id> send
-    non-browser clients to a "sorry" page, /rss/articles/<id> answers (the query is kept: its
-    hl, gl and ceid set the page's language)."""
+    non-browser clients to a "sorry" page, /rss/articles/<id>?hl=&gl=&ceid= answers (the
+    locale is the link's when it names one, else en-US, as googlenewsdecoder does)."""
     parts = urlsplit(link)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}/rss/articles/{article_id}{query}"
+    given = dict(parse_qsl(parts.query))
+    locale = {key: given.get(key) or default for key, default in _DEFAULT_LOCALE.items()}
+    return (f"{parts.scheme}://{parts.netloc}/rss/articles/{article_id}?"
+            + urlencode(locale, quote_via=quote, safe=":"))
 
 
 def batchexecute_url(link: str) -> str:

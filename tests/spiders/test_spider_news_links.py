@@ -58,10 +58,17 @@ def test_google_news_article_ids(link, expected) -> None:
     assert google_news_article_id(link) == expected
 
 
-def test_the_signed_page_is_the_rss_article_page_with_its_locale() -> None:
-    link = "https://news.google.com/articles/AU_yqLabc?hl=it&gl=IT&ceid=IT:it"
-    assert google_news_page_url(link, "AU_yqLabc") == (
-        "https://news.google.com/rss/articles/AU_yqLabc?hl=it&gl=IT&ceid=IT:it")
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://news.google.com/articles/AU_yqLabc?hl=it&gl=IT&ceid=IT:it",
+         "https://news.google.com/rss/articles/AU_yqLabc?hl=it&gl=IT&ceid=IT:it"),
+        ("https://news.google.com/rss/articles/AU_yqLabc?oc=5",
+         "https://news.google.com/rss/articles/AU_yqLabc?hl=en-US&gl=US&ceid=US:en"),
+    ],
+)
+def test_the_signed_page_is_the_rss_article_page_with_a_locale(link, expected) -> None:
+    assert google_news_page_url(link, "AU_yqLabc") == expected
 
 
 @pytest.mark.parametrize(
