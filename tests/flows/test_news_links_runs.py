@@ -78,10 +78,12 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 def test_each_link_is_decoded_once_across_runs_and_failures_are_kept(newsroom, tmp_path):
     outlet, replica = newsroom
     story, db = _story(), tmp_path / "g.duckdb"
+    article_2 = outlet.site.pages.pop("/a/2")  # the publisher's page is down on the first run
     first = _run(story, db, tmp_path / "staging")
     assert first.run.status in {"ok", "partial"}
     publishers = {canonicalize(outlet.url(f"/a/{n}")) for n in (1, 2)}
-    assert {u for (u,) in _rows(db, "select canonical_url from articles")} == publishers
+    stored = {canonicalize(outlet.url("/a/1"))}
+    assert {u for (u,) in _rows(db, "select canonical_url from articles")} == stored
     decodes = {r[0]: r[1:] for r in _rows(
         db, "select link_url, publisher_url, error, n_attempts from link_decodes")}
     refused = canonicalize(replica.link(outlet.url("/a/3")))
@@ -89,17 +91,19 @@ def test_each_link_is_decoded_once_across_runs_and_failures_are_kept(newsroom, t
                                 "(code [3])", 1)
     assert {d[0] for link, d in decodes.items() if link != refused} == publishers
 
+    outlet.site.pages["/a/2"] = article_2
     replica.rate_limited = True  # the second run's only question to Google gets a 429
     second = _run(story, db, tmp_path / "staging")
-    assert second.run.status in {"ok", "partial"} and second.run.n_articles_added == 0
-    # The decoded links were not asked again: one article-page hit each, in all.
+    assert second.run.status in {"ok", "partial"} and second.run.n_articles_added == 1
+    # The decoded links were not asked again: one article-page hit each, in all; the second
+    # went from the warehouse's answer straight to its publisher.
     assert {replica.page_hits[article_id(outlet.url(f"/a/{n}"))] for n in (1, 2)} == {1}
+    assert outlet.hits["/a/2"] == 2 and outlet.hits["/a/1"] == 1 and outlet.hits["/a/3"] == 0
+    assert {u for (u,) in _rows(db, "select canonical_url from articles")} == publishers
     assert replica.batches[0] and len(replica.batches) == 1  # the 429 answered no batch
     assert replica.page_hits[article_id(outlet.url("/a/3"))] == 2
     assert _rows(db, f"select error, n_attempts from link_decodes where link_url = '{refused}'"
                  ) == [("batchexecute: HTTP 429", 2)]
-    assert outlet.hits["/a/1"] == 1 and outlet.hits["/a/3"] == 0
-    assert _rows(db, "select count(*) from articles") == [(2,)]
 
 
 HOLD = """
