@@ -63,6 +63,17 @@ class FetchedPage:
 
 
 @dataclass
+class LinkDecode:
+    """One aggregator link the crawl decoded (publisher_url) or could not (error), and when."""
+
+    link_url: str  # the canonical Google News link, as the feed listed it
+    source_url: str
+    tried_at: datetime
+    publisher_url: str | None = None
+    error: str | None = None
+
+
+@dataclass
 class Article:
     """An extracted article; article_id is stable_id(canonical_url)."""
 

@@ -93,6 +93,10 @@ class Crawl(_Strict):
     max_feed_bytes: int = Field(default=20_000_000, gt=0)
     retries: int = Field(default=2, ge=0)
     allow_private_hosts: bool = False
+    # Google News links are decoded through Google (its article page, then batchexecute): one
+    # request at a time to it, this many seconds apart, and this many links per batchexecute.
+    google_news_delay: float = Field(default=2.0, ge=0)
+    google_news_batch: int = Field(default=10, ge=1, le=50)
 
 
 Digest = Literal["off", "daily", "weekly"]
@@ -134,6 +138,9 @@ class Alerts(_Strict):
     # More matching statements than this in one run (a backfill, a new source) become one digest
     # instead of a flood of alerts.
     max_per_run: int = Field(default=50, ge=1)
+    # A feed or sitemap that failed this many runs in a row is named in the run summary, the
+    # report and one alert; the run where it works again says so once.
+    failing_source_runs: int = Field(default=3, ge=1)
     spike: Spike | None = None
     console: bool = True
     webhook: Webhook = Field(default_factory=Webhook)

@@ -28,6 +28,7 @@ from presswatch.alerts.rules import (
     periodic_digest,
     select_alerts,
 )
+from presswatch.records import SourceResult
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook, AlertRow, QueuedAlert
 
@@ -209,10 +210,12 @@ def run_alerts(
     run_id: str,
     *,
     channels: Sequence[Channel],
+    sources: Sequence[SourceResult] = (),
     now: datetime | None = None,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> AlertRunReport:
-    """The alert stage of one run: judge new statements, queue, deliver (and retry old ones).
+    """The alert stage of one run: judge new statements and this run's sources (the crawl's
+    results), queue, deliver (and retry old ones).
 
     The caller builds the channels first (presswatch/flows/settings.py:channel_settings, then
     channels.build_channels), so a configuration error is raised before anything is written,
@@ -229,6 +232,8 @@ def run_alerts(
         now=now,
         daily_article_counts=found.daily_article_counts,
         spike_days=found.spike_days,
+        sources=sources,
+        source_streaks=found.source_streaks,
     )
     messages = select_alerts(found.new_statements, context)
     names = [channel.name for channel in channels]

@@ -78,17 +78,31 @@ class SpikeInfo:
 
 
 @dataclass(frozen=True)
+class SourceInfo:
+    """A feed or sitemap that keeps failing (state "failing") or works again ("recovered")."""
+
+    name: str
+    url: str
+    kind: str  # feed | sitemap
+    state: str  # failing | recovered
+    failed_runs: int  # in a row: so far, or before it recovered
+    reason: str | None  # the last failure's reason, while failing
+
+
+@dataclass(frozen=True)
 class AlertMessage:
     """One alert, before it is split per channel.
 
-    key identifies what it is about: the statement id, "speaker:<story>:<name>",
-    "digest:<story>:<run>",
-    "spike:<story>:<day>" or "test:<story>:<time>"; the alert id per channel is
+    key identifies what it is about: the statement id, "speaker:<story>:<name>" (a new
+    speaker), "statements:<story>:<name>:<run>", "digest:<story>:<run>" (or
+    "digest:<story>:<channel>:<day or week>"), "spike:<story>:<day>",
+    "source-failing:<story>:<source>:<run>" (or source-recovered) or "test:<story>:<time>";
+    the alert id per channel is
     stable_id(key, channel).
     """
 
     key: str
-    kind: str  # statement | speaker | digest | spike | test
+    kind: str  # statement | speaker | digest | spike | source | test
     rule: str  # the rule that raised it: all | tracked_speakers | new_speakers | terms | ...
     story_id: str
     story_title: str
@@ -98,6 +112,7 @@ class AlertMessage:
     n_statements: int = 0  # digest: statements in the baseline
     n_speakers: int = 0
     spike: SpikeInfo | None = None
+    source: SourceInfo | None = None
 
     @property
     def statement_id(self) -> str | None:
@@ -111,6 +126,7 @@ class AlertMessage:
         data = dict(payload)
         data["items"] = tuple(AlertItem(**item) for item in data.get("items", ()))
         data["spike"] = SpikeInfo(**data["spike"]) if data.get("spike") else None
+        data["source"] = SourceInfo(**data["source"]) if data.get("source") else None
         return cls(**data)
 
 
@@ -243,7 +259,27 @@ def render_text(message: AlertMessage) -> list[str]:
         hidden = len(message.items) - DIGEST_ITEMS_SHOWN
         if hidden > 0:
             lines.append(f"... and {hidden} more: see the statements table in the warehouse.")
+    elif message.kind == "source" and message.source is not None:
+        lines += _source_lines(message.source)
     lines.append(f"Story: {clean_line(message.story_title, 200)} ({clean_line(message.story_id)})")
+    return lines
+
+
+def runs(n: int) -> str:
+    """ "1 run", "3 runs": the count alerts and summaries give a failing streak in."""
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
+def _source_lines(source: SourceInfo) -> list[str]:
+    kind = "sitemap" if source.kind == "sitemap" else "feed"
+    lines = [clean_url(source.url) or "(no usable address)"]
+    if source.state == "failing":
+        lines += [f"The {kind} failed on each of the last {runs(source.failed_runs)}. Last "
+                  f"reason: {clean_line(source.reason, 500) or 'unknown'}",
+                  "Check the address in the story file, or remove the source."]
+    else:
+        lines.append(f"The {kind} works again after failing {runs(source.failed_runs)} in a "
+                     "row.")
     return lines
 
 
@@ -288,6 +324,9 @@ def render_slack(message: AlertMessage, alert_id_: str) -> dict[str, Any]:
         hidden = len(message.items) - DIGEST_ITEMS_SHOWN
         if hidden > 0:
             blocks.append({"type": "context", "elements": [_plain(f"... and {hidden} more", 50)]})
+    elif message.kind == "source" and message.source is not None:
+        blocks += [{"type": "section", "text": _plain(line, 2990)}
+                   for line in _source_lines(message.source)]
     blocks.append(
         {"type": "context", "elements": [_plain(f"presswatch · {message.story_title}", 200)]}
     )

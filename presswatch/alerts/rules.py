@@ -1,7 +1,9 @@
-"""Which new statements and coverage spikes to tell people about: pure functions, no I/O.
+"""Which new statements, coverage spikes and failing sources to tell people about: pure
+functions, no I/O.
 
-The rules turn the statements the alert stage has not judged yet (and, for spikes, the articles
-per day) into AlertMessage values; presswatch/alerts/delivery.py queues and sends them.
+The rules turn the statements the alert stage has not judged yet (for spikes, the articles per
+day; for sources, this run's results and the streaks earlier runs left) into AlertMessage
+values; presswatch/alerts/delivery.py queues and sends them.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from presswatch.alerts.messages import AlertItem, AlertMessage, SpikeInfo
-from presswatch.records import NewStatementInfo
+from presswatch.alerts.messages import AlertItem, AlertMessage, SourceInfo, SpikeInfo, runs
+from presswatch.records import NewStatementInfo, SourceResult, stable_id
 from presswatch.story import Alerts
 
 DIGEST_ITEMS_KEPT = 200  # statements a digest carries, most widely carried first
@@ -29,6 +31,8 @@ class AlertContext:
     now: datetime
     daily_article_counts: Mapping[date, int] = field(default_factory=dict)
     spike_days: Sequence[date] = ()  # days this run added articles to
+    sources: Sequence[SourceResult] = ()  # this run's feeds and sitemaps, as the crawl read them
+    source_streaks: Mapping[str, int] = field(default_factory=dict)  # url -> failed runs before
 
 
 def _folded(value: str | None) -> str:
@@ -237,10 +241,48 @@ def spike_alerts(context: AlertContext) -> list[AlertMessage]:
     return messages
 
 
+def source_alerts(context: AlertContext) -> list[AlertMessage]:
+    """A source whose failure this run makes failing_source_runs in a row, once per streak; and
+    one that works again after such a streak, once.
+
+    Example: with the default 3, a feed failing on Monday, Tuesday and Wednesday raises one
+    alert on Wednesday, none on Thursday if it still fails, and "works again" on Friday.
+    """
+    needed = context.rules.failing_source_runs
+    messages = []
+    for source in context.sources:
+        before = context.source_streaks.get(source.source_url, 0)
+        name = source.name or source.source_url
+        if source.error is not None and before + 1 == needed:
+            key, state = "source-failing", "failing"
+            headline = f"Source failing {runs(needed)} in a row: {name}"
+        elif source.error is None and before >= needed:
+            key, state = "source-recovered", "recovered"
+            headline = f"Source works again after failing {runs(before)} in a row: {name}"
+        else:
+            continue
+        messages.append(AlertMessage(
+            key=f"{key}:{context.story_id}:{stable_id(source.source_url)}:{context.run_id}",
+            kind="source",
+            rule="failing_source_runs",
+            story_id=context.story_id,
+            story_title=context.story_title,
+            headline=headline,
+            created_at=context.now.astimezone(UTC).isoformat(),
+            source=SourceInfo(
+                name=name, url=source.source_url, kind=source.kind, state=state,
+                failed_runs=before + 1 if state == "failing" else before,
+                reason=source.error,
+            ),
+        ))
+    return messages
+
+
 def select_alerts(
     new_statements: Sequence[NewStatementInfo], context: AlertContext
 ) -> list[AlertMessage]:
-    """The alerts this run raises: one per speaker with matching statements, plus spikes.
+    """The alerts this run raises: one per speaker with matching statements, plus coverage
+    spikes and sources failing (or working again).
 
     A story's first run sets the baseline instead: one digest of everything found so far (and no
     spike, since there is no trailing average to compare with). A later run with more matching
@@ -248,10 +290,12 @@ def select_alerts(
     """
     matched = [s for s in new_statements if matches_rules(s, context.rules)]
     if context.is_first_run:
-        return [_digest(new_statements, matched, context, baseline=True)]
+        return [_digest(new_statements, matched, context, baseline=True),
+                *source_alerts(context)]
     if len(matched) > context.rules.max_per_run:
-        return [_digest(new_statements, matched, context, baseline=False), *spike_alerts(context)]
-    return statement_alerts(matched, context) + spike_alerts(context)
+        return [_digest(new_statements, matched, context, baseline=False),
+                *spike_alerts(context), *source_alerts(context)]
+    return statement_alerts(matched, context) + spike_alerts(context) + source_alerts(context)
 
 
 def judged_statements(

@@ -3,7 +3,8 @@
 The bundled replay (`server.py`) and the benchmark's synthetic site (`bench/sitegen.py`) both
 serve through this module, so conditional GETs, gzip and binding follow one set of rules
 (RFC 9110) wherever the pipeline is tested or measured. A site is anything with
-`respond(outlet, target) -> Response` and `record(RequestRecord)`.
+`respond(outlet, target) -> Response` and `record(RequestRecord)`; one that also answers POSTs
+(a replica of an API such as Google News' batchexecute) has `respond_post(outlet, target, body)`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
+
+MAX_POST_BYTES = 1_000_000
 
 
 class LoopbackError(RuntimeError):
@@ -62,13 +65,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802
         self._answer(send_body=False)
 
+    def do_POST(self) -> None:  # noqa: N802
+        length = min(int(self.headers.get("Content-Length") or 0), MAX_POST_BYTES)
+        self._answer(send_body=True, posted=self.rfile.read(length))
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Quiet: the site keeps its own request log instead of writing to stderr."""
 
-    def _answer(self, send_body: bool) -> None:
+    def _answer(self, send_body: bool, posted: bytes | None = None) -> None:
         site = self.server.site
+        respond_post = getattr(site, "respond_post", None)
         try:
-            response = site.respond(self.server.outlet, self.path)
+            if posted is None:
+                response = site.respond(self.server.outlet, self.path)
+            elif respond_post is None:
+                response = Response(405, b"this site answers no POST", "text/plain",
+                                    cacheable=False)
+            else:
+                response = respond_post(self.server.outlet, self.path, posted)
         except (OSError, KeyError, ValueError, RuntimeError) as exc:
             # A broken site file must show up as a 500 naming the cause, not a dropped socket.
             message = f"site error for {self.path}: {exc!r}"

@@ -28,6 +28,7 @@ from presswatch.flows.report import (
 )
 from presswatch.flows.settings import RunSettings, channel_settings, run_settings
 from presswatch.flows.staging import CatchUp
+from presswatch.records import SourceResult
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
@@ -75,18 +76,20 @@ def process(story: Story, context: stages.RunContext, state: stages.StartState,
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def alert(story: Story, context: stages.RunContext) -> AlertRunReport:
+def alert(story: Story, context: stages.RunContext,
+          sources: list[SourceResult]) -> AlertRunReport:
     # The channels' secrets (webhook URL, SMTP password) are read from this process's
     # environment here and held in memory: never a flow or task parameter, which Prefect keeps.
     channels = build_channels(channel_settings(story.alerts, os.environ))
     book = AlertBook(context.db_path, lock_timeout_s=context.lock_timeout_s)
-    return run_alerts(book, story, context.run_id, channels=channels)
+    return run_alerts(book, story, context.run_id, channels=channels, sources=sources)
 
 
 @task(name="finish run", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def finish(context: stages.RunContext, output: CrawlOutput, totals: stages.RunTotals,
-           state: stages.StartState) -> stages.Finished:
-    return stages.finish_run(context, output, totals, state, status="ok")
+def finish(story: Story, context: stages.RunContext, output: CrawlOutput,
+           totals: stages.RunTotals, state: stages.StartState) -> stages.Finished:
+    return stages.finish_run(context, output, totals, state, status="ok",
+                             failing_source_runs=story.alerts.failing_source_runs)
 
 
 def run_daily(settings: RunSettings, progress: stages.Progress | None = None) -> RunSummary:
@@ -104,11 +107,11 @@ def run_daily(settings: RunSettings, progress: stages.Progress | None = None) ->
     output = crawl(story, context, state, report)
     totals = process(story, context, state, output, report)
     if context.held:  # alerts judge what has landed: after the load, or at the next run
-        finished = finish(context, output, totals, state)
-        alerts = alert(story, context) if finished.landed else None
+        finished = finish(story, context, output, totals, state)
+        alerts = alert(story, context, output.sources) if finished.landed else None
     else:
-        alerts = alert(story, context)
-        finished = finish(context, output, totals, state)
+        alerts = alert(story, context, output.sources)
+        finished = finish(story, context, output, totals, state)
     summary = _summary(story, finished, state, output, totals, alerts)
     if summary.note:
         logger.warning("%s", summary.note)
@@ -154,6 +157,7 @@ def _summary(story: Story, finished: stages.Finished, state: stages.StartState,
         articles_staged=finished.articles_staged,
         staged_articles_loaded=state.caught_up.articles_added,
         lock_waited_s=round(finished.waited_s, 1),
+        source_health=finished.source_health,
         note="; ".join(n for n in (_caught_up_note(state.caught_up), finished.note) if n) or None,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
@@ -17,6 +17,7 @@ from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from presswatch.alerts.messages import runs
 from presswatch.story import Story
 from presswatch.text import clean_line
 from presswatch.warehouse.reports import statement_details
@@ -48,7 +49,23 @@ class RunSummary:
     staged_articles_loaded: int = 0  # from earlier held runs, loaded by this one at its start
     lock_waited_s: float = 0.0  # waiting for another process to let go of the file, in all
     note: str | None = None  # the load's story in one sentence, when there is one to tell
+    # Sources failing [alerts] failing_source_runs runs in a row or more, and those working
+    # again after such a streak (stages.Finished.source_health)
+    source_health: list[dict] = field(default_factory=list)
 
+
+def source_health_lines(summary: RunSummary) -> list[str]:
+    """One sentence per source failing run after run, or working again, in plain text."""
+    lines = []
+    for row in summary.source_health:
+        name = clean_line(row["name"], 120)
+        if row["failed_streak"]:
+            lines.append(f"Failing {runs(row['failed_streak'])} in a row: {name} "
+                         f"({clean_line(row['url'], 200)}): {clean_line(row['reason'], 200)}")
+        else:
+            lines.append(f"Works again after failing {runs(row['recovered_after'])} in a row: "
+                         f"{name}")
+    return lines
 
 
 def markdown_text(value: object, limit: int = 300) -> str:
@@ -100,6 +117,9 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
         f"{summary.n_sources_failed} of {summary.n_sources} sources failed.",
         *([f"Load: **{summary.load}**: {markdown_text(summary.note, 600)}", ""]
           if summary.note else [""]),
+        *[f"- **Source health**: {markdown_text(line, 600)}"
+          for line in source_health_lines(summary)],
+        *([""] if summary.source_health else []),
         "| source | status | listed | fetched | new | failed | reason |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
@@ -220,6 +240,9 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
         f"{summary.new_statements} new statements, {summary.alerts_sent} alerts delivered; "
         f"{summary.n_sources_failed} of {summary.n_sources} sources failed."
     )
+    for line in source_health_lines(summary):
+        style = "bold red" if line.startswith("Failing") else "green"
+        console.print(rich_escape(line), style=style)
     if summary.note:
         style = "bold yellow" if summary.load == "waiting" else ""
         console.print(rich_escape(clean_line(summary.note, 600)), style=style)

@@ -67,6 +67,14 @@ from presswatch.story import Story
 from presswatch.warehouse.analysis_state import signature_candidates, statement_fingerprints
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, story_rows
 from presswatch.warehouse.errors import WarehouseLocked, WarehouseMissing
+from presswatch.warehouse.link_decodes import (
+    LinkDecodeRow,
+    decoded_links,
+    link_decode_rows,
+    read_link_decodes,
+    undecodable_links,
+)
+from presswatch.warehouse.reports import run_source_health
 from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
 
 log = logging.getLogger("presswatch.run")
@@ -125,6 +133,8 @@ class StartState:
     basis: str | None = None
     # What the start loaded from earlier held runs' staging folders.
     caught_up: staging.CatchUp = field(default_factory=staging.CatchUp)
+    # Google News links earlier runs decoded or tried (the decode cache).
+    link_decodes: dict[str, LinkDecodeRow] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,19 +188,22 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
         state = warehouse.read_state()
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
+        decodes = read_link_decodes(warehouse)
         warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
                                        extra=story_rows(story, started_at)))
         if warehouse.close_unfinished_runs(run_id):
             log.warning("earlier runs ended before finishing; this run completes their work")
     # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
     leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
-    return context, _start_state(context, state, fingerprints, leftovers, caught_up=caught_up)
+    start = _start_state(context, state, fingerprints, leftovers, caught_up=caught_up)
+    start.link_decodes = decodes
+    return context, start
 
 
 def begin_held_run(story: Story, context: RunContext) -> tuple[RunContext, StartState]:
     """Start without the write lock: read the live file read-only (possible while the holder
     only reads), else the snapshot, else nothing; write nothing to the warehouse."""
-    state, fingerprints, basis, read_path = _read_without_lock(context.db_path)
+    state, fingerprints, decodes, basis, read_path = _read_without_lock(context.db_path)
     dirs = staging.run_dirs(context.staging_root, exclude=context.staging_dir)
     waiting = [d for d in dirs if staging.is_staged(d)]
     leftovers = [d for d in dirs if not staging.is_staged(d)]
@@ -199,11 +212,13 @@ def begin_held_run(story: Story, context: RunContext) -> tuple[RunContext, Start
     context = replace(context, held=True, read_path=read_path)
     start = _start_state(context, state, fingerprints, leftovers, waiting=waiting)
     start.basis = basis
+    start.link_decodes = decodes
     return context, start
 
 
 def _read_without_lock(db_path: Path):
-    """(state, statement fingerprints, basis, path read) from the first copy that opens."""
+    """(state, statement fingerprints, link decodes, basis, path read) from the first copy
+    that opens."""
     for path in (db_path, snapshot_path(db_path)):
         try:
             with open_warehouse(path, read_only=True,
@@ -211,12 +226,13 @@ def _read_without_lock(db_path: Path):
                 state = warehouse.read_state()
                 fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                                 statement_fingerprints(warehouse)]
-                return state, fingerprints, warehouse.fingerprint(), path
+                decodes = read_link_decodes(warehouse)
+                return state, fingerprints, decodes, warehouse.fingerprint(), path
         except (WarehouseLocked, WarehouseMissing):
             continue
     log.warning("neither %s nor its snapshot can be read now; the run starts from nothing "
                 "stored", db_path)
-    return WarehouseState(0, {}, set(), [], []), [], None, None
+    return WarehouseState(0, {}, set(), [], []), [], {}, None, None
 
 
 def _start_state(context: RunContext, state: WarehouseState,
@@ -252,6 +268,8 @@ def crawl_sources(story: Story, context: RunContext, state: StartState,
         story,
         feed_state=state.feed_state,
         stored_urls_path=context.staging_dir / STORED_URLS_FILE,
+        decoded_links=decoded_links(state.link_decodes),
+        undecodable_links=undecodable_links(state.link_decodes),
     )
     return run_crawl(job, context.staging_dir / "crawl",
                      on_progress=lambda n: progress("crawl", n, None))
@@ -531,10 +549,14 @@ class Finished:
     waited_s: float = 0.0  # waiting for the lock, in all
     articles_staged: int = 0  # waiting in the staging folder when not landed
     note: str | None = None
+    # Sources failing failing_source_runs runs in a row or more, or working again after such a
+    # streak, as of this run (warehouse/queries/run_source_health.sql); empty until it lands.
+    source_health: list[dict] = field(default_factory=list)
 
 
 def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
-               state: StartState, *, status: str, message: str | None = None) -> Finished:
+               state: StartState, *, status: str, message: str | None = None,
+               failing_source_runs: int = 3) -> Finished:
     """Record the sources' state and the run's outcome, publish views, checks and snapshot,
     then drop the staging folders whose work has landed. A held run stages all that instead
     and loads it if the file comes free within the lock timeout (finish_held_run)."""
@@ -555,20 +577,24 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         n_quotes_added=totals.quotes_added, n_statements_new=len(totals.new_statement_ids),
         message=message,
     )
+    extra = {"link_decodes": link_decode_rows(crawl.decodes, state.link_decodes)}
     if context.held:
-        return finish_held_run(context, run, sources, totals, state)
+        return finish_held_run(context, run, sources, totals, state, extra,
+                               failing_source_runs=failing_source_runs)
     reprocessed = staging.stale_runs_rows(state.leftover_dirs, context.run_id)
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run, *reprocessed],
-                                       sources=sources))
+                                       sources=sources, extra=extra))
         warehouse.publish(run_id=context.run_id)
+        health = run_source_health(warehouse, context.run_id, failing_source_runs)
     for path in [*state.leftover_dirs, context.staging_dir]:
         shutil.rmtree(path, ignore_errors=True)
-    return Finished(run, waited_s=context.waited_s)
+    return Finished(run, waited_s=context.waited_s, source_health=health)
 
 
 def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], totals: RunTotals,
-                    state: StartState) -> Finished:
+                    state: StartState, extra: dict[str, list] | None = None, *,
+                    failing_source_runs: int = 3) -> Finished:
     """Stage the run's end, then wait (at most the lock timeout) for the file to load it.
 
     What waits in staging lands in one transaction per run, earlier held runs first; if the
@@ -581,7 +607,7 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         covers=[path.name for path in state.leftover_dirs],
         articles_staged=totals.articles_staged,
     )
-    staging.stage_finish(context.staging_dir, staged, sources)
+    staging.stage_finish(context.staging_dir, staged, sources, extra)
     clock = time.monotonic()
     waiting = Finished(run, landed=False, articles_staged=totals.articles_staged)
     try:
@@ -603,6 +629,7 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         if own is not None and warehouse.close_unfinished_runs(context.run_id):
             log.warning("earlier runs ended before finishing; this run completed their work")
         staging.publish_landed(warehouse, caught_up.landed, strict=True)
+        health = run_source_health(warehouse, context.run_id, failing_source_runs)
     if own is None:
         waiting.note = (
             "load waiting: this run was analysed against an older state of the warehouse "
@@ -617,4 +644,5 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         run, waited_s=waiting.waited_s,
         note=f"warehouse was held by another process; loaded after waiting "
              f"{waiting.waited_s:.0f} s in all",
+        source_health=health,
     )

@@ -152,11 +152,14 @@ def stage_load_batch(run_dir: Path, index: int, batch: LoadBatch) -> None:
         write_staged(run_dir / BATCHES_DIR / f"{index:06d}", stage_batch(batch))
 
 
-def stage_finish(run_dir: Path, staged: StagedRun, sources: list[SourceRun]) -> None:
-    """The run's end into its folder: its sources' results, then staged.json."""
+def stage_finish(run_dir: Path, staged: StagedRun, sources: list[SourceRun],
+                 extra: dict[str, list] | None = None) -> None:
+    """The run's end into its folder: its sources' results (and extra rows such as the link
+    decodes), then staged.json."""
     finish = run_dir / FINISH_DIR
     if not finish.exists():
-        write_staged(finish, stage_batch(LoadBatch(run_id=staged.run_id, sources=sources)))
+        write_staged(finish, stage_batch(LoadBatch(run_id=staged.run_id, sources=sources,
+                                                   extra=extra or {})))
     write_manifest(run_dir, staged)
 
 

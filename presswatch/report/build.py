@@ -33,7 +33,7 @@ QUERIES = resources.files("presswatch.warehouse") / "report"
 ASSETS = resources.files("presswatch.report") / "assets"
 MARKER = ".presswatch-report"
 # What the report needs that older warehouses lack: opening one for writing (any run) adds them.
-REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets")
+REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets", "source_run_health")
 
 # The overview stays small whatever the warehouse holds: its lists are capped (the full lists
 # are on the speakers and statements pages); the caps are stated on the page.

@@ -7,6 +7,7 @@ in one staging folder:
 
     job.json        the CrawlJob
     sources.jsonl   one line per fetched feed/sitemap document (grows during the crawl)
+    decodes.jsonl   one line per Google News link decoded, or not, in this crawl
     pages.jsonl     one FetchedPage per line (grows as pages arrive: tail it for progress)
     bodies/*.gz     raw bodies, gzip-compressed, named by stable_id(url)
     crawl.log       Scrapy's log
@@ -23,13 +24,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from presswatch.jsonl import from_dict
-from presswatch.records import Candidate, FetchedPage, SourceResult
+from presswatch.records import Candidate, FetchedPage, LinkDecode, SourceResult
 from presswatch.spiders.job import (
+    DECODES_FILE,
     JOB_FILE,
     LOG_FILE,
     PAGES_FILE,
@@ -63,6 +65,7 @@ class CrawlOutput:
     staging_dir: Path
     sources: list[SourceResult]
     stats: dict[str, Any]
+    decodes: list[LinkDecode] = field(default_factory=list)
 
     @property
     def finish_reason(self) -> str | None:
@@ -151,7 +154,8 @@ def load_crawl_output(staging_dir: Path) -> CrawlOutput:
     stats_path = staging_dir / STATS_FILE
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     sources = _merge_sources(job, list(_json_lines(staging_dir / SOURCES_FILE)))
-    return CrawlOutput(staging_dir=staging_dir, sources=sources, stats=stats)
+    decodes = [from_dict(LinkDecode, d) for d in _json_lines(staging_dir / DECODES_FILE)]
+    return CrawlOutput(staging_dir=staging_dir, sources=sources, stats=stats, decodes=decodes)
 
 
 def _child_env() -> dict[str, str]:

@@ -26,6 +26,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from presswatch.records import Candidate
+from presswatch.spiders.news_links import bing_news_target
 from presswatch.spiders.sniff import looks_like_html
 from presswatch.spiders.urls import BadUrl, canonicalize, google_news_publisher_url, outlet_of
 from presswatch.text import clean_line
@@ -97,9 +98,10 @@ def _clean_title(value: Any) -> str | None:
 
 
 def _candidate_url(link: str) -> str:
-    """Canonical URL for a feed link; Google News links become the publisher's when embedded."""
+    """Canonical URL for a feed link: a Bing News link becomes the publisher's URL it wraps, a
+    Google News link the publisher's when its id embeds it (the spider decodes the others)."""
     url = canonicalize(link)
-    return google_news_publisher_url(url) or url
+    return bing_news_target(url) or google_news_publisher_url(url) or url
 
 
 def parse_feed(

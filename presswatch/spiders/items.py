@@ -46,3 +46,14 @@ class SourceItem:
     error: str | None = None
     not_modified: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DecodeItem:
+    """What decoding one Google News link gave (see presswatch.records.LinkDecode)."""
+
+    link_url: str
+    source_url: str
+    tried_at: str
+    publisher_url: str | None = None
+    error: str | None = None

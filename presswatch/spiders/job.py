@@ -18,6 +18,9 @@ from presswatch.story import Crawl, Story
 JOB_FILE = "job.json"
 PAGES_FILE = "pages.jsonl"
 SOURCES_FILE = "sources.jsonl"
+DECODES_FILE = "decodes.jsonl"
+# The download slot every request to Google News shares: one at a time, google_news_delay apart.
+GOOGLE_NEWS_SLOT = "google-news"
 STATS_FILE = "stats.json"
 LOG_FILE = "crawl.log"
 
@@ -37,6 +40,8 @@ class CrawlJob:
     per line: they are never fetched again. since drops feed and sitemap entries dated before
     the story's start. trusted_networks ("203.0.113.0/24") are treated as public even when
     private hosts are refused. retry_backoff is the wait before the first retry, in seconds.
+    decoded_links maps Google News links decoded by earlier runs to their publisher's URL (they
+    are not asked again); undecodable_links are links given up on after repeated failures.
     max_seconds, if set, closes the crawl gracefully after that long (finish_reason
     "closespider_timeout"; downloads in flight may take up to crawl.timeout more; what was
     fetched is kept, the rest is found again by the next run).
@@ -51,6 +56,8 @@ class CrawlJob:
     trusted_networks: list[str] = field(default_factory=list)
     retry_backoff: float = 1.0
     max_seconds: float | None = None
+    decoded_links: dict[str, str] = field(default_factory=dict)
+    undecodable_links: list[str] = field(default_factory=list)
 
     @classmethod
     def for_story(
@@ -59,6 +66,8 @@ class CrawlJob:
         *,
         feed_state: dict[str, tuple[str | None, str | None]] | None = None,
         stored_urls_path: Path | None = None,
+        decoded_links: dict[str, str] | None = None,
+        undecodable_links: list[str] | None = None,
     ) -> CrawlJob:
         return cls(
             feeds=[SourceSpec(f.url, f.name) for f in story.feeds],
@@ -67,6 +76,8 @@ class CrawlJob:
             since=story.start_date,
             feed_state=dict(feed_state or {}),
             stored_urls_path=str(stored_urls_path) if stored_urls_path else None,
+            decoded_links=dict(decoded_links or {}),
+            undecodable_links=list(undecodable_links or []),
         )
 
     def to_json(self) -> str:
@@ -88,6 +99,8 @@ class CrawlJob:
             trusted_networks=list(data.get("trusted_networks", [])),
             retry_backoff=float(data.get("retry_backoff", 1.0)),
             max_seconds=data.get("max_seconds"),
+            decoded_links=dict(data.get("decoded_links", {})),
+            undecodable_links=list(data.get("undecodable_links", [])),
         )
 
     def stored_urls(self) -> set[str]:
@@ -114,6 +127,9 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
         "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),
         "PRESSWATCH_STAGING_DIR": str(staging_dir),
         "CLOSESPIDER_TIMEOUT": job.max_seconds or 0,
+        "DOWNLOAD_SLOTS": {
+            GOOGLE_NEWS_SLOT: {"concurrency": 1, "delay": crawl.google_news_delay, "jitter": 0},
+        },
         "FEEDS": {
             str(staging_dir / PAGES_FILE): {
                 "format": "jsonlines",
@@ -124,6 +140,11 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
             str(staging_dir / SOURCES_FILE): {
                 "format": "jsonlines",
                 "item_classes": ["presswatch.spiders.items.SourceItem"],
+                "overwrite": True,
+            },
+            str(staging_dir / DECODES_FILE): {
+                "format": "jsonlines",
+                "item_classes": ["presswatch.spiders.items.DecodeItem"],
                 "overwrite": True,
             },
         },

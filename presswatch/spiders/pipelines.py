@@ -9,14 +9,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from presswatch.records import stable_id
-from presswatch.spiders.items import PageItem, SourceItem
+from presswatch.spiders.items import DecodeItem, PageItem, SourceItem
+
+Item = PageItem | SourceItem | DecodeItem
 
 
 class ValidateItemPipeline:
     """Drops items that would make a broken JSON line: a page with neither body nor reason,
     a source of unknown kind, a missing URL."""
 
-    def process_item(self, item: PageItem | SourceItem) -> PageItem | SourceItem:
+    def process_item(self, item: Item) -> Item:
         if isinstance(item, PageItem):
             if not item.url or not item.fetched_at:
                 raise DropItem(f"page record without url or fetch time: {item.url!r}")
@@ -25,6 +27,9 @@ class ValidateItemPipeline:
         elif isinstance(item, SourceItem):
             if not item.source_url or item.kind not in {"feed", "sitemap"}:
                 raise DropItem(f"source record with bad url or kind: {item.source_url!r}")
+        elif isinstance(item, DecodeItem):
+            if (item.publisher_url is None) == (item.error is None):
+                raise DropItem(f"decode record for {item.link_url} needs a URL or an error")
         else:
             raise DropItem(f"unknown item type {type(item).__name__}")
         return item
@@ -38,7 +43,7 @@ class DropDuplicatePagesPipeline:
         self._urls: set[str] = set()
         self._final_urls: dict[str, str] = {}
 
-    def process_item(self, item: PageItem | SourceItem) -> PageItem | SourceItem:
+    def process_item(self, item: Item) -> Item:
         if not isinstance(item, PageItem):
             return item
         if item.url in self._urls:
@@ -63,7 +68,7 @@ class StoreBodyPipeline:
     def from_crawler(cls, crawler: Crawler) -> StoreBodyPipeline:
         return cls(Path(crawler.settings["PRESSWATCH_STAGING_DIR"]))
 
-    def process_item(self, item: PageItem | SourceItem) -> PageItem | SourceItem:
+    def process_item(self, item: Item) -> Item:
         if not isinstance(item, PageItem) or item.body is None:
             return item
         self.bodies.mkdir(parents=True, exist_ok=True)

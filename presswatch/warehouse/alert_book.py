@@ -70,6 +70,8 @@ class AlertRound:
     is_first_run: bool  # no other run finished or judged statements for the story
     daily_article_counts: dict[date, int] = field(default_factory=dict)  # spikes only
     spike_days: list[date] = field(default_factory=list)  # days this run added articles to
+    # source URL -> runs in a row it failed, as the runs before this one left it
+    source_streaks: dict[str, int] = field(default_factory=dict)
 
 
 def _sql(name: str) -> str:
@@ -148,11 +150,13 @@ class AlertBook:
                       if spikes else {})
             days = ([day for (day,) in con.execute(
                 _sql("run_article_days"), {"run_id": run_id}).fetchall()] if spikes else [])
+            streaks = dict(con.execute(_sql("source_streaks"), {"run_id": run_id}).fetchall())
         return AlertRound(
             new_statements=[_new_statement(row) for row in rows],
             is_first_run=not (baseline and baseline[0]),
             daily_article_counts={day: int(n) for day, n in counts.items()},
             spike_days=days,
+            source_streaks={url: int(n) for url, n in streaks.items()},
         )
 
     def pending(self) -> list[AlertRow]:

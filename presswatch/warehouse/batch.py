@@ -60,6 +60,7 @@ class StoryRow:
     description: str | None
     relevance_threshold: float
     updated_at: datetime
+    failing_source_runs: int = 3
 
 
 @dataclass
@@ -76,7 +77,7 @@ def story_rows(story: Any, now: datetime) -> dict[str, list[Any]]:
     """LoadBatch.extra rows for a story (a presswatch.story.Story): its row and its outlets."""
     return {
         "stories": [StoryRow(story.id, story.title, story.start_date, story.description or None,
-                             story.relevance.threshold, now)],
+                             story.relevance.threshold, now, story.alerts.failing_source_runs)],
         "story_outlets": [StoryOutlet(o.host.strip().lower(), o.name.strip(), story.id, now)
                           for o in story.outlets if o.host],
     }

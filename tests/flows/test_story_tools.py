@@ -30,9 +30,10 @@ def _sora_with(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def _entity_index(name: str) -> int:
+def _entity_index(role: str) -> int:
+    """Where the bundled story lists the entity with this role (the list grows over time)."""
     entities = tomllib.loads(default_story_path().read_text(encoding="utf-8"))["entities"]
-    return next(i for i, entity in enumerate(entities) if entity["name"] == name)
+    return next(i for i, entity in enumerate(entities) if entity.get("role") == role)
 
 
 MISTAKES = [
@@ -51,7 +52,7 @@ MISTAKES = [
     ('core_entities = ["Sora", "OpenAI",', 'core_entities = ["Sora", "Open AI",',
      "relevance.core_entities[1]", "'Open AI' is an alias of 'OpenAI'; use the name"),
     ('role = "Sora lead"\norganisation = "OpenAI"', 'role = "Sora lead"\norganisation = "OpenAl"',
-     f"entities[{_entity_index('Bill Peebles')}].organisation", "did you mean 'OpenAI'?"),
+     f"entities[{_entity_index('Sora lead')}].organisation", "did you mean 'OpenAI'?"),
     ('tracked_speakers = ["Niko Felix", "Sam Altman"', 'tracked_speakers = ["Felix", "Sam Altman"',
      "alerts.tracked_speakers[0]", "write 'Niko Felix'"),
     ("threshold = 0.5\n", "threshold = 5\n", "relevance.threshold", "use a value such as 0.5"),

@@ -53,6 +53,9 @@ PLANTED = {
                                       f"where statement_id = {S}",
     "search_index_consistent": f"insert into article_terms select article_id, term, tf "
                                f"from article_terms where article_id = {A} limit 1",
+    "link_decodes_valid": "insert into link_decodes values ('https://news.google.com/rss/"
+                          "articles/AU_yqLx', null, 'https://a.example/1', 'HTTP 429', 1, "
+                          "now(), now())",
 }
 
 

@@ -1,7 +1,9 @@
 """The one spider: read the story's feeds and sitemaps, then fetch the articles they name.
 
-It navigates and yields; parsing is spiders.feeds, identity spiders.urls, and every failure
-ends in an errback that records the URL and the reason.
+It navigates and yields; parsing is spiders.feeds, identity spiders.urls, aggregator links
+spiders.news_links (a Google News link goes through Google's article page, then one
+batchexecute POST per batch of links), and every failure ends in an errback that records the
+URL and the reason.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -30,9 +34,19 @@ from twisted.python.failure import Failure
 from presswatch.jsonl import dumps
 from presswatch.records import Candidate
 from presswatch.spiders.feeds import ParsedSource, parse_feed, parse_sitemap
-from presswatch.spiders.items import PageItem, SourceItem
-from presswatch.spiders.job import CrawlJob, SourceSpec, job_settings
+from presswatch.spiders.items import DecodeItem, PageItem, SourceItem
+from presswatch.spiders.job import GOOGLE_NEWS_SLOT, CrawlJob, SourceSpec, job_settings
 from presswatch.spiders.middlewares import AlreadyStored, PrivateHostRefused
+from presswatch.spiders.news_links import (
+    BatchexecuteError,
+    Signature,
+    batchexecute_body,
+    batchexecute_url,
+    google_news_article_id,
+    google_news_page_url,
+    parse_batchexecute,
+    parse_signature,
+)
 from presswatch.spiders.sniff import sniff_non_html
 from presswatch.spiders.urls import (
     BadUrl,
@@ -44,6 +58,9 @@ from presswatch.spiders.urls import (
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAPS_PER_SOURCE = 200
+# Every request to Google News waits its turn in one slot whose delay AutoThrottle must not
+# lower: that slot is the rate limit (see job_settings).
+GOOGLE_META = {"download_slot": GOOGLE_NEWS_SLOT, "autothrottle_dont_adjust_delay": True}
 
 
 def _now() -> str:
@@ -103,6 +120,8 @@ class PresswatchSpider(scrapy.Spider):
     stored: set[str]
     requested: set[str]
     sitemaps_per_source: dict[str, int]
+    # batchexecute URL -> signed links waiting to be asked for in one POST
+    pending_decodes: dict[str, list[tuple[Signature, dict[str, Any]]]]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PresswatchSpider:
@@ -114,6 +133,8 @@ class PresswatchSpider(scrapy.Spider):
         spider.stored = job.stored_urls()
         spider.requested = set()
         spider.sitemaps_per_source = {}
+        spider.pending_decodes = {}
+        crawler.signals.connect(spider.flush_decodes, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -238,18 +259,131 @@ class PresswatchSpider(scrapy.Spider):
             error=reason,
         )
 
-    def _page_requests(self, candidates: list[Candidate]) -> Iterator[scrapy.Request]:
+    def _page_requests(self, candidates: list[Candidate]) -> Iterator[scrapy.Request | PageItem]:
         for candidate in candidates:
             if candidate.url in self.stored or candidate.url in self.requested:
                 continue
             self.requested.add(candidate.url)
+            article_id = google_news_article_id(candidate.url)
+            if article_id is not None:
+                yield from self._google_news_link(candidate, article_id)
+            else:
+                yield self._page_request(candidate.url, candidate.source_url)
+
+    def _page_request(self, url: str, source_url: str, target: str | None = None,
+                      **meta: Any) -> scrapy.Request:
+        """The article request for url (fetched at target, a decoded link's publisher URL)."""
+        return scrapy.Request(
+            target or url,
+            callback=self.parse_page,
+            errback=self.page_failed,
+            meta={"pw_url": url, "pw_source": source_url, **meta},
+            dont_filter=True,
+        )
+
+    # -- Google News links: the article page's signature, then batchexecute (news_links.py) --
+
+    def _google_news_link(self, candidate: Candidate,
+                          article_id: str) -> Iterator[scrapy.Request | PageItem]:
+        """A link decoded by an earlier run goes straight to its publisher; one given up on is
+        left alone; any other is signed by its Google article page first."""
+        meta = {"pw_url": candidate.url, "pw_source": candidate.source_url}
+        publisher = self.job.decoded_links.get(candidate.url)
+        if publisher is not None:
+            yield from self._to_publisher(meta, publisher)
+        elif candidate.url not in self.job.undecodable_links:
             yield scrapy.Request(
-                candidate.url,
-                callback=self.parse_page,
-                errback=self.page_failed,
-                meta={"pw_url": candidate.url, "pw_source": candidate.source_url},
-                dont_filter=True,
+                google_news_page_url(candidate.url, article_id),
+                callback=self.parse_google_page, errback=self.google_page_failed,
+                meta={**meta, "pw_article_id": article_id, **GOOGLE_META}, dont_filter=True,
             )
+
+    def _to_publisher(self, meta: dict[str, Any],
+                      publisher: str) -> Iterator[scrapy.Request | PageItem]:
+        if publisher in self.stored:
+            yield PageItem(url=meta["pw_url"], final_url=publisher, status=None,
+                           fetched_at=_now(), source_url=meta["pw_source"],
+                           reason=f"already stored as {publisher}")
+            return
+        yield self._page_request(meta["pw_url"], meta["pw_source"], publisher,
+                                 pw_via_google=True)
+
+    def _decoded(self, meta: dict[str, Any], publisher: str) -> Iterator[Any]:
+        yield DecodeItem(meta["pw_url"], meta["pw_source"], _now(), publisher_url=publisher)
+        yield from self._to_publisher(meta, publisher)
+
+    def _not_decoded(self, meta: dict[str, Any], status: int | None,
+                     reason: str) -> Iterator[DecodeItem | PageItem]:
+        """The link's failure, in the decode log (for the next runs) and the fetch log."""
+        yield DecodeItem(meta["pw_url"], meta["pw_source"], _now(), error=reason)
+        yield PageItem(url=meta["pw_url"], final_url=meta["pw_url"], status=status,
+                       fetched_at=_now(), source_url=meta["pw_source"],
+                       reason=f"Google News link not resolved: {reason}")
+
+    def parse_google_page(self, response: Response) -> Iterator[Any]:
+        meta = {k: v for k, v in response.meta.items() if k.startswith("pw_")}
+        publisher = google_news_page_target(response.url, response.body)
+        if publisher is not None:  # the older page that names its target (data-n-au)
+            yield from self._decoded(meta, publisher)
+            return
+        signature = parse_signature(meta["pw_article_id"], response.body)
+        if signature is None:
+            yield from self._not_decoded(
+                meta, response.status,
+                "Google's article page carries no data-n-a-sg/data-n-a-ts signature")
+            return
+        endpoint = batchexecute_url(meta["pw_url"])
+        waiting = self.pending_decodes.setdefault(endpoint, [])
+        waiting.append((signature, meta))
+        if len(waiting) >= self.job.crawl.google_news_batch:
+            yield self._batch_request(endpoint)
+
+    def flush_decodes(self) -> None:
+        """At idle, ask for the signed links that did not fill a batch; keep the spider open."""
+        if not self.pending_decodes:
+            return
+        for endpoint in list(self.pending_decodes):
+            self.crawler.engine.crawl(self._batch_request(endpoint))
+        raise DontCloseSpider
+
+    def _batch_request(self, endpoint: str) -> scrapy.Request:
+        waiting = self.pending_decodes.pop(endpoint)
+        return scrapy.Request(
+            endpoint, method="POST", body=batchexecute_body([s for s, _ in waiting]),
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"},
+            callback=self.parse_batchexecute, errback=self.batchexecute_failed,
+            meta={"pw_batch": [m for _, m in waiting], **GOOGLE_META}, dont_filter=True,
+            priority=50,
+        )
+
+    def parse_batchexecute(self, response: Response) -> Iterator[Any]:
+        batch = response.meta["pw_batch"]
+        try:
+            answers = parse_batchexecute(response.body.decode("utf-8", "replace"), len(batch))
+        except BatchexecuteError as exc:
+            for meta in batch:
+                yield from self._not_decoded(meta, response.status, f"batchexecute: {exc}")
+            return
+        for index, meta in enumerate(batch):
+            answer = answers[index]
+            if answer.url is not None:
+                yield from self._decoded(meta, answer.url)
+            else:
+                yield from self._not_decoded(meta, response.status, f"batchexecute: {answer.error}")
+
+    def google_page_failed(self, failure: Failure) -> Iterator[DecodeItem | PageItem]:
+        status, reason = describe_failure(
+            failure, self.job.crawl.timeout, self.job.crawl.max_page_bytes
+        )
+        meta = {k: v for k, v in failure.request.meta.items() if k.startswith("pw_")}
+        yield from self._not_decoded(meta, status, f"article page: {reason}")
+
+    def batchexecute_failed(self, failure: Failure) -> Iterator[DecodeItem | PageItem]:
+        status, reason = describe_failure(
+            failure, self.job.crawl.timeout, self.job.crawl.max_page_bytes
+        )
+        for meta in failure.request.meta["pw_batch"]:
+            yield from self._not_decoded(meta, status, f"batchexecute: {reason}")
 
     def parse_page(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         publisher = google_news_page_target(response.url, response.body)
@@ -262,11 +396,8 @@ class PresswatchSpider(scrapy.Spider):
                     reason=f"already stored as {publisher}",
                 )
                 return
-            meta = {k: v for k, v in response.meta.items() if k.startswith("pw_")}
-            yield scrapy.Request(
-                publisher, callback=self.parse_page, errback=self.page_failed,
-                meta={**meta, "pw_via_google": True}, dont_filter=True,
-            )
+            yield self._page_request(response.meta["pw_url"], response.meta["pw_source"],
+                                     publisher, pw_via_google=True)
             return
         content_type = _header(response, "Content-Type")
         media_type = (content_type or "").split(";")[0].strip().lower()

@@ -1,0 +1,174 @@
+"""Local replicas of Google News and Bing News as they answer today, served on loopback through
+presswatch.demo.loopback: search feeds in the live format, Google's article pages with their
+signature, and the batchexecute POST with its framing, errors and rate limit.
+
+Links are written as http://news.google.com/...: the crawl reaches the replica as its HTTP proxy
+(there is no DNS for news.google.com here), so the spider sees Google's own host name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import parse_qs, quote, urlsplit
+from xml.sax.saxutils import escape
+
+from presswatch.demo.loopback import OutletServers, RequestRecord, Response
+
+GOOGLE = "http://news.google.com"
+BATCHEXECUTE = "/_/DotsSplashUi/data/batchexecute"
+
+
+def article_id(publisher_url: str) -> str:
+    """A made-up new-style id ("AU_yqL..."): nothing in it names the publisher."""
+    return "AU_yqL" + hashlib.sha256(publisher_url.encode()).hexdigest()[:24]
+
+
+def _signature(art_id: str) -> str:
+    return "AU_yqL" + hashlib.sha256(("sig" + art_id).encode()).hexdigest()[:30]
+
+
+@dataclass
+class GoogleNewsReplica:
+    """news.google.com: /rss/search lists `stories` (publisher URL -> title); each link's
+    article page is signed; batchexecute answers signed requests with the publisher's URL.
+
+    Ids in `refused` get Google's error row; `rate_limited` makes batchexecute answer 429."""
+
+    stories: dict[str, str]
+    refused: set[str] = field(default_factory=set)
+    rate_limited: bool = False
+    gzip: bool = False
+    page_hits: dict[str, int] = field(default_factory=dict)
+    batches: list[list[str]] = field(default_factory=list)  # ids asked, per POST
+    google_times: list[float] = field(default_factory=list)  # when each Google request came
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ids(self) -> dict[str, str]:
+        return {article_id(url): url for url in self.stories}
+
+    def link(self, publisher_url: str) -> str:
+        return f"{GOOGLE}/rss/articles/{article_id(publisher_url)}?oc=5"
+
+    def record(self, entry: RequestRecord) -> None:
+        """The replica keeps its own log (page_hits, batches, google_times)."""
+
+    def respond(self, outlet: str, target: str) -> Response:
+        path = urlsplit(target).path
+        if path == "/rss/search":
+            return Response(200, self._search_feed(), "application/xml; charset=UTF-8",
+                            cacheable=False)
+        if path.startswith("/rss/articles/"):
+            art_id = path.rsplit("/", 1)[1]
+            with self._lock:
+                self.page_hits[art_id] = self.page_hits.get(art_id, 0) + 1
+                self.google_times.append(time.monotonic())
+            if art_id not in self.ids:
+                return Response(404, b"not found", "text/plain", cacheable=False)
+            page = (
+                '<!doctype html><html><head><title>Google News</title></head><body>'
+                '<c-wiz jsrenderer="x"><div jscontroller="aLI87" jsname="a" '
+                f'data-n-a-id="{art_id}" data-n-a-ts="1732615200" '
+                f'data-n-a-sg="{_signature(art_id)}"></div></c-wiz></body></html>'
+            )
+            return Response(200, page.encode(), cacheable=False)
+        return Response(404, b"not found", "text/plain", cacheable=False)
+
+    def respond_post(self, outlet: str, target: str, body: bytes) -> Response:
+        if urlsplit(target).path != BATCHEXECUTE:
+            return Response(404, b"not found", "text/plain", cacheable=False)
+        with self._lock:
+            self.google_times.append(time.monotonic())
+        if self.rate_limited:
+            return Response(429, b"Too Many Requests", "text/html",
+                            headers={"Retry-After": "0"}, cacheable=False)
+        (request,) = parse_qs(body.decode())["f.req"]
+        rows, asked = [], []
+        for rpc_id, inner, _, request_id in json.loads(request)[0]:
+            assert rpc_id == "Fbv4je"
+            name, _context, art_id, timestamp, signature = json.loads(inner)
+            asked.append(art_id)
+            good = (name == "garturlreq" and timestamp == 1732615200
+                    and signature == _signature(art_id) and art_id in self.ids)
+            if good and art_id not in self.refused:
+                payload = json.dumps(["garturlres", self.ids[art_id], 1])
+                rows.append(["wrb.fr", "Fbv4je", payload, None, None, None, request_id])
+            else:
+                rows.append(["wrb.fr", "Fbv4je", None, None, None, [3], request_id])
+        with self._lock:
+            self.batches.append(asked)
+        answer = ")]}'\n\n" + json.dumps([*rows, ["di", 42], ["af.httprm", 41, "-1", 7]])
+        return Response(200, answer.encode(), "application/json; charset=utf-8",
+                        cacheable=False)
+
+    def _search_feed(self) -> bytes:
+        when = format_datetime(datetime(2024, 11, 26, 10, 0, tzinfo=UTC), usegmt=True)
+        items = "".join(
+            f"<item><title>{escape(title)} - Example Outlet</title>"
+            f"<link>{escape(self.link(url))}</link>"
+            f'<guid isPermaLink="false">{article_id(url)}</guid><pubDate>{when}</pubDate>'
+            f'<description>&lt;a href="{escape(self.link(url))}"&gt;{escape(title)}&lt;/a&gt;'
+            f'</description><source url="{escape(url.split("/a/")[0])}">Example Outlet</source>'
+            "</item>"
+            for url, title in self.stories.items()
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><rss version="2.0" '
+            'xmlns:media="http://search.yahoo.com/mrss/"><channel><generator>NFE/5.0'
+            '</generator><title>"Sora leak" - Google News</title>'
+            f"<link>{GOOGLE}/search?q=Sora+leak</link><language>en-US</language>"
+            f"<description>Google News</description>{items}</channel></rss>"
+        ).encode()
+
+
+def bing_feed(stories: dict[str, str]) -> bytes:
+    """A Bing News search feed: each link wraps the publisher's URL in apiclick.aspx?url=."""
+    items = "".join(
+        "<item><title>{}</title><link>{}</link><pubDate>Tue, 26 Nov 2024 10:00:00 GMT</pubDate>"
+        "<description>d</description></item>".format(
+            escape(title),
+            escape("http://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=abc"
+                   f"&url={quote(url, safe='')}&c=123&mkt=en-us"))
+        for url, title in stories.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8" ?><rss version="2.0"><channel>'
+        "<title>Sora leak - BingNews</title><link>https://www.bing.com/news/search?q=Sora</link>"
+        f"<description>Search results</description>{items}</channel></rss>"
+    ).encode()
+
+
+@dataclass
+class PublisherSite:
+    """An outlet with fixed pages (path -> HTML, or a whole Response), counting hits per path.
+    Tests change `pages` between runs (a feed that breaks, then works again)."""
+
+    pages: dict[str, str | Response]
+    gzip: bool = False
+    hits: Counter[str] = field(default_factory=Counter)
+
+    def record(self, entry: RequestRecord) -> None:
+        self.hits[entry.path] += 1
+
+    def respond(self, outlet: str, target: str) -> Response:
+        page = self.pages.get(urlsplit(target).path)
+        if page is None:
+            return Response(404, b"not found", "text/plain", cacheable=False)
+        if isinstance(page, Response):
+            return page
+        return Response(200, page.encode(), cacheable=False)
+
+
+def serve(site: GoogleNewsReplica | PublisherSite, name: str = "news.google.com"
+          ) -> OutletServers:
+    """The site on its own loopback address; stop() it after the test."""
+    servers = OutletServers(site)
+    servers.start([name])
+    return servers
