@@ -139,9 +139,11 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
     if new_statements:
         lines += ["", f"## New statements ({len(new_statements)})", ""]
         for row in new_statements:
+            said = markdown_text(row.get('statement'), 240)
+            quoted = row.get("said_as") == "quoted"
+            said = f": \u201c{said}\u201d" if quoted else f" said that {said}"
             lines.append(
-                f"- **{markdown_text(row.get('speaker'), 100)}**: "
-                f"{markdown_text(row.get('statement'), 240)} "
+                f"- **{markdown_text(row.get('speaker'), 100)}**{said} "
                 f"({markdown_text(row.get('outlet'), 80)}: "
                 f"{markdown_link(row.get('title') or 'first article', row.get('url'))})"
             )

@@ -88,3 +88,18 @@ def test_the_summary_links_the_report_and_each_new_statement_first_article(tmp_p
     assert "](javascript" not in text and "<script>" not in text
     failed = markdown_summary(story, _summary("ok"), None, [], "ReportError: disk full")
     assert "The report could not be built: ReportError: disk full" in failed
+
+
+def test_the_summary_shows_reported_speech_as_reported_never_in_quotation_marks():
+    from presswatch.flows.report import markdown_summary
+
+    with ReplaySite(day=1) as site:
+        story = site.story()
+    rows = [{"speaker": "PR Puppets", "statement": "the programme was art washing",
+             "said_as": "reported", "outlet": "Wirewire", "title": "t", "url": "https://w.example/a"},
+            {"speaker": "Niko Felix", "statement": "Participation is voluntary",
+             "said_as": "quoted", "outlet": "Wirewire", "title": "t", "url": "https://w.example/b"}]
+    text = markdown_summary(story, _summary("ok"), None, rows)
+    assert "**PR Puppets** said that the programme was art washing" in text
+    assert "**Niko Felix**: \u201cParticipation is voluntary\u201d" in text
+    assert "\u201cthe programme" not in text

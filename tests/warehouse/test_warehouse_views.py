@@ -191,3 +191,10 @@ def test_data_dictionary_describes_every_column_of_every_table_and_view(coverage
     assert ("statement_timeline", "n_days") in described
     assert {kind for _, kind, _, _ in rows} == {"table", "view"}
     assert all(text for *_, text in rows)
+
+
+def test_statement_timeline_says_whether_the_words_are_quoted_or_reported(coverage):
+    assert _rows(coverage, "select said_as from statement_timeline") == [("quoted",)]
+    with open_warehouse(coverage) as wh:  # the same words, but only ever as reported speech
+        wh.connection.execute("update quotes set kind = 'indirect'")
+    assert _rows(coverage, "select said_as from statement_timeline") == [("reported",)]

@@ -13,7 +13,7 @@ judged_speakers as (
 ),
 
 best_quote as (
-    select statement_id, max(confidence) as confidence, arg_max(kind, confidence) as kind
+    select statement_id, max(confidence) as confidence
     from quotes
     where statement_id is not null
     group by statement_id
@@ -32,7 +32,7 @@ select
     articles.published_at,
     unjudged.n_outlets,
     unjudged.speaker not in (select speaker from judged_speakers) as is_new_speaker,
-    coalesce(best_quote.kind, 'direct') = 'direct' as is_direct
+    pw_said_as(unjudged.statement_id, unjudged.text) = 'quoted' as is_direct
 from unjudged
 left join articles on articles.article_id = unjudged.first_article_id
 left join outlet_names on outlet_names.outlet = articles.outlet

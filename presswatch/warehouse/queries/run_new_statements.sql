@@ -4,6 +4,7 @@ select
     s.speaker,
     coalesce(s.speaker_role, '') as role,
     s.text as statement,
+    pw_said_as(s.statement_id, s.text) as said_as,
     coalesce(n.name, a.outlet) as outlet,
     coalesce(a.title, '') as title,
     a.url,

@@ -70,6 +70,7 @@ select
     s.speaker_role,
     s.organisation,
     s.text,
+    pw_said_as(s.statement_id, s.text) as said_as,
     sp.first_seen_at,
     sp.last_seen_at,
     f.outlet_name as first_outlet,

@@ -13,3 +13,13 @@ create or replace macro pw_host(url) as
     rtrim(lower(regexp_extract(
         coalesce(url, ''), '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/:?#]*)', 1
     )), '.');
+
+-- How a statement's text may be shown: 'quoted' when it is the words of a direct quote (put
+-- them in quotation marks), else 'reported': reported speech or a mixed quote, the writer's
+-- words at least in part, shown as "X said that ...", never in quotation marks.
+create or replace macro pw_said_as(statement, wording) as (
+    case when exists (
+        select 1 from quotes as q
+        where q.statement_id = statement and q.kind = 'direct' and trim(q.content) = wording
+    ) then 'quoted' else 'reported' end
+);

@@ -29,6 +29,7 @@ select
     s.speaker_role,
     s.organisation,
     s.text,
+    pw_said_as(s.statement_id, s.text) as said_as,
     s.first_seen_at,
     coalesce(first_outlet.name, first_article.outlet) as first_outlet,
     first_article.title as first_title,
@@ -52,6 +53,7 @@ comment on column statement_timeline.speaker is 'Who said it.';
 comment on column statement_timeline.speaker_role is 'Their role, e.g. OpenAI spokesperson.';
 comment on column statement_timeline.organisation is 'The organisation they speak for.';
 comment on column statement_timeline.text is 'The fullest wording found.';
+comment on column statement_timeline.said_as is 'quoted (the words of a direct quote: show them in quotation marks) or reported (reported speech: "X said that ...").';
 comment on column statement_timeline.first_seen_at is 'When it first appeared: publication time of its first article (UTC).';
 comment on column statement_timeline.first_outlet is 'Outlet (by name, see outlet_names) of the article where it first appeared.';
 comment on column statement_timeline.first_title is 'Headline of that article.';
