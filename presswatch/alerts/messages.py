@@ -213,9 +213,14 @@ def _clean_payload(data: Any) -> Any:
 # Rendering: plain text (console, mail), Slack-compatible JSON, mail.
 
 
+def who(speaker: str, role: str | None) -> str:
+    """'Niko Felix (OpenAI spokesperson)'; a role that is the name ('OpenAI spokesperson') once."""
+    name, role = clean_line(speaker, 120), clean_line(role, 120)
+    return name + (f" ({role})" if role and role.casefold() != name.casefold() else "")
+
+
 def _who(item: AlertItem) -> str:
-    role = clean_line(item.role, 120)
-    return clean_line(item.speaker, 120) + (f" ({role})" if role else "")
+    return who(item.speaker, item.role)
 
 
 def _first_article(item: AlertItem) -> str:

@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from presswatch.alerts.messages import AlertItem, AlertMessage, SourceInfo, SpikeInfo, runs
+from presswatch.alerts.messages import (
+    AlertItem,
+    AlertMessage,
+    SourceInfo,
+    SpikeInfo,
+    runs,
+    who,
+)
 from presswatch.records import NewStatementInfo, SourceResult, stable_id
 from presswatch.story import Alerts
 
@@ -64,14 +71,14 @@ def matches_rules(statement: NewStatementInfo, rules: Alerts) -> bool:
 
 
 def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> AlertMessage:
-    who = statement.speaker + (f" ({statement.role})" if statement.role else "")
+    speaker = who(statement.speaker, statement.role)
     return AlertMessage(
         key=statement.statement_id,
         kind="statement",
         rule=context.rules.on,
         story_id=context.story_id,
         story_title=context.story_title,
-        headline=f"New statement from {who}",
+        headline=f"New statement from {speaker}",
         created_at=context.now.astimezone(UTC).isoformat(),
         items=(AlertItem.of(statement),),
     )
@@ -82,15 +89,15 @@ def _speaker_alert(statements: Sequence[NewStatementInfo], context: AlertContext
     voice quoted four times, or a known one with several new statements, is one development
     to read, not four alerts. A new speaker is introduced once, ever (the key has no run)."""
     first = statements[0]
-    who = first.speaker + (f" ({first.role})" if first.role else "")
+    speaker = who(first.speaker, first.role)
     ranked = sorted(statements, key=lambda s: (-s.n_outlets, -s.confidence))
     if first.is_new_speaker:
         key = f"speaker:{context.story_id}:{_folded(first.speaker)}"
         said = f", {len(statements)} statements" if len(statements) > 1 else ""
-        headline = f"New speaker: {who}{said}"
+        headline = f"New speaker: {speaker}{said}"
     else:
         key = f"statements:{context.story_id}:{_folded(first.speaker)}:{context.run_id}"
-        headline = f"{len(statements)} new statements from {who}"
+        headline = f"{len(statements)} new statements from {speaker}"
     return AlertMessage(
         key=key,
         kind="speaker",

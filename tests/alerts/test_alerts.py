@@ -1147,3 +1147,11 @@ def test_digest_periods_are_utc_days_and_iso_weeks() -> None:
     assert digest_due("weekly", datetime(2024, 11, 24, 6, tzinfo=UTC), sunday_night)
     assert digest_due("daily", datetime(2024, 11, 30, 23, tzinfo=UTC), sunday_night)
     assert digest_due("daily", None, sunday_night)
+
+
+def test_a_role_that_is_the_speakers_name_is_not_repeated() -> None:
+    unnamed = info("OpenAI spokesperson", "Participation is voluntary.",
+                   role="OpenAI spokesperson")
+    message = select_alerts([unnamed], context(Alerts()))[0]
+    assert message.headline == "New statement from OpenAI spokesperson"
+    assert render_text(message)[1].startswith("OpenAI spokesperson said:")
