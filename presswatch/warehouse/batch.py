@@ -108,7 +108,9 @@ class LoadBatch:
     those articles' entities and quotes are replaced by the ones in this batch, so a re-analysis
     or a re-run after a crash never leaves stale or doubled rows. `extra` holds rows for tables
     added by later migrations (table name -> dataclass rows whose fields are column names),
-    upserted by the table's primary key.
+    upserted by the table's primary key. `refounded_statements`: stored statements this batch
+    founds afresh (a re-analysis, presswatch/flows/reanalyse.py): their rows are deleted before
+    the batch's are inserted, so they hold the new analysis alone, not a blend with the old.
     """
 
     run_id: str | None = None
@@ -125,13 +127,14 @@ class LoadBatch:
     entities: list[EntityMention] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    refounded_statements: list[str] = field(default_factory=list)
     extra: dict[str, list[Any]] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not any(
             (self.runs, self.sources, self.pages, self.articles, self.relevance, self.clusters,
              self.reroots, self.analysed, self.entities, self.quotes, self.statements,
-             any(self.extra.values()))
+             self.refounded_statements, any(self.extra.values()))
         )
 
 
@@ -186,6 +189,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("organisation", pa.string()), ("text", pa.string()), ("first_seen_at", _TS),
         ("first_article_id", pa.string()),
     ]),
+    "refounded_statements": pa.schema([("statement_id", pa.string())]),
 }
 
 
@@ -287,6 +291,8 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
              s.first_seen_at, s.first_article_id)
             for s in statements
         ]),
+        "refounded_statements": _table(
+            "refounded_statements", [(i,) for i in dict.fromkeys(batch.refounded_statements)]),
     }
 
 
