@@ -34,6 +34,7 @@ from presswatch.flows.stages import (
     build_batch,
     new_run_id,
 )
+from presswatch.nlp.statements import SpeakerDirectory, StatementFingerprint, StatementIndex
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, Quote, Statement, stable_id
 from presswatch.story import Story
@@ -71,22 +72,31 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
 
     One spaCy stream serves every article; its output is cut into batches at each run's end
     and every batch_size articles, and each batch is matched against the statements of the
-    batches before it, as the daily run does.
+    batches before it. Each run after the first starts from the statements as the warehouse
+    would hold them, rebuilt from rows as the daily run's start rebuilds them.
     """
     runs = list(runs)
     analyzer = Analyzer(story, [], [])
     run_of = {a.article_id: n for n, run in enumerate(runs) for a in run}
     items = (Item(article, is_new=False, pages=[]) for run in runs for article in run)
     result = Reanalysis([], {}, {}, set(), len(run_of))
+    fingerprints: dict[str, StatementFingerprint] = {}
     syndication = SyndicationIndex()  # clusters stay as stored: nothing is re-clustered
-    for _, run_items in groupby(analysed_items(analyzer, items),
+    for n, run_items in groupby(analysed_items(analyzer, items),
                                 key=lambda item: run_of[item.article.article_id]):
+        if n:
+            stored = sorted(result.statements.values(),
+                            key=lambda s: (s.first_seen_at, s.statement_id))
+            analyzer.statement_index = StatementIndex(SpeakerDirectory(story), stored,
+                                                      list(fingerprints.values()))
         for chunk in _chunks(run_items, batch_size):
             batch, new_ids = build_batch(analyzer, chunk, reanalysis_id, syndication, [])
             batch.refounded_statements = new_ids
             result.batches.append(batch)
             result.quotes.update((q.quote_id, q) for q in batch.quotes)
             result.statements.update((s.statement_id, s) for s in batch.statements)
+            fingerprints.update((f.statement_id, f)
+                                for f in batch.extra["statement_fingerprints"])
             result.entities.update((e.article_id, e.start_char, e.end_char, e.label,
                                     e.canonical) for e in batch.entities)
     return result

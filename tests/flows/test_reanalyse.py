@@ -5,18 +5,22 @@ hold the rows a fresh run writes, keep the ids of unchanged statements and alert
 
 from __future__ import annotations
 
+import io
 import os
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from presswatch.alerts.channels import build_channels
+from presswatch.alerts.delivery import run_alerts
 from presswatch.demo.server import ReplaySite
 from presswatch.flows.cli import main
 from presswatch.flows.daily import daily_with_progress
-from presswatch.flows.reanalyse import reanalyse
-from presswatch.flows.settings import run_settings
+from presswatch.flows.settings import channel_settings, run_settings
 from presswatch.story import default_story_path, load_story
+from presswatch.warehouse.alert_book import AlertBook
 
 # Every analysis table, without what must differ between two warehouses: run ids and the
 # times of the runs (a statement's first_seen_at is checked against its first article instead).
@@ -75,20 +79,23 @@ def warehouses(tmp_path_factory, prefect_harness):
         story_path = site.write_story(folder / "story.toml")
         older_path = site.write_story(folder / "older.toml", older)
         _run(story_path, fresh_db)
-        os.environ["PRESSWATCH_WEBHOOK_URL"] = webhook.url
-        try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("PRESSWATCH_WEBHOOK_URL", webhook.url)
             _run(older_path, old_db)
             _older_analysis(old_db)
             before = _analysis(old_db)
             posts_before = len(webhook.posts)
-            changes = reanalyse(site.story(), old_db, lock_timeout_s=10)
+            alerts_before = _rows(old_db, "select alert_id, status from alerts")
+            printed = io.StringIO()
+            with redirect_stdout(printed):
+                code = main(["reanalyse", "--db", str(old_db), "--story", str(story_path)])
             after = _analysis(old_db)
-            again = _run(story_path, old_db)  # the next daily run judges what is unjudged
-        finally:
-            del os.environ["PRESSWATCH_WEBHOOK_URL"]
-        yield {"fresh": _analysis(fresh_db), "before": before, "after": after,
-               "changes": changes, "posts_before": posts_before, "webhook": webhook,
-               "again": again, "db": old_db, "story_path": story_path}
+            # the alert stage of the next run, which judges every statement not judged yet
+            channels = build_channels(channel_settings(site.story().alerts, os.environ))
+            again = run_alerts(AlertBook(old_db), site.story(), "next-run", channels=channels)
+        yield {"fresh": _analysis(fresh_db), "before": before, "after": after, "code": code,
+               "printed": printed.getvalue(), "posts_before": posts_before, "webhook": webhook,
+               "again": again, "alerts_before": alerts_before, "db": old_db}
 
 
 def test_the_older_analysis_differs_from_a_fresh_run(warehouses):
@@ -108,35 +115,42 @@ def test_unchanged_statements_keep_their_ids_and_changed_ones_are_recorded(wareh
            for name in ("before", "after", "fresh")}
     unchanged = ids["before"] & ids["fresh"]
     assert unchanged and unchanged <= ids["after"]
-    changes = warehouses["changes"]
-    assert set(changes.statements_kept) == unchanged
-    assert set(changes.statements_removed) == ids["before"] - ids["fresh"]
-    assert set(changes.statements_added) == ids["fresh"] - ids["before"]
-    assert changes.quotes_reattributed and len(changes.quotes_added) >= 3
+    added, removed = ids["fresh"] - ids["before"], ids["before"] - ids["fresh"]
+    (row,) = _rows(warehouses["db"], "select n_articles, n_statements_kept, n_statements_added, "
+                                     "n_statements_removed, n_quotes_added, "
+                                     "n_quotes_reattributed, finished_at is not null "
+                                     "from reanalyses")
+    n_articles = len(warehouses["fresh"]["articles"])
+    assert row[:4] == (n_articles, len(unchanged), len(added), len(removed))
+    assert row[4] >= 3 and row[5] > 0 and row[6]  # the deleted quotes came back; speakers moved
     lineage = _rows(warehouses["db"], "select old_statement_id, new_statement_id, change "
                                       "from statement_lineage")
     olds = {old for old, _, _ in lineage if old}
     news = {new for _, new, _ in lineage if new}
     # every statement gone says where it went, every new one where it came from
-    assert ids["before"] - ids["fresh"] <= olds <= ids["before"]
-    assert ids["fresh"] - ids["before"] <= news <= ids["fresh"]
+    assert removed <= olds <= ids["before"] and added <= news <= ids["fresh"]
     assert {change for _, _, change in lineage} & {"merged", "split", "replaced"}
     for old, new, change in lineage:
         assert (change == "added") == (old is None) and (change == "removed") == (new is None)
 
 
+def test_it_prints_what_changed(warehouses):
+    assert warehouses["code"] == 0
+    printed = warehouses["printed"]
+    (row,) = _rows(warehouses["db"], "select n_quotes_added, n_quotes_removed, "
+                                     "n_quotes_reattributed from reanalyses")
+    assert f"quotes:     {row[0]} added, {row[1]} removed, {row[2]} re-attributed" in printed
+    assert "re-attributed from " in printed and "speaker" in printed
+
+
 def test_nothing_alerts_after_a_reanalysis(warehouses):
     webhook = warehouses["webhook"]
     assert warehouses["posts_before"] == 1  # the older run's baseline digest
-    assert len(webhook.posts) == 1 and warehouses["again"].alerts_sent == 0
+    again = warehouses["again"]
+    assert again.n_new_statements == 0 and again.messages == []
+    assert len(webhook.posts) == 1 and again.delivery.n_delivered == 0
     unjudged = _rows(warehouses["db"], "select statement_id from statements anti join "
                                        "alert_judged_statements using (statement_id)")
     assert unjudged == []
-
-
-def test_cli_reanalyse_again_changes_nothing(warehouses, capsys):
-    assert main(["reanalyse", "--db", str(warehouses["db"]),
-                 "--story", str(warehouses["story_path"])]) == 0
-    out = capsys.readouterr().out
-    assert "0 added, 0 removed, 0 re-attributed" in out
-    assert _analysis(warehouses["db"]) == warehouses["fresh"]
+    assert _rows(warehouses["db"], "select alert_id, status from alerts") == \
+        warehouses["alerts_before"]
