@@ -126,6 +126,8 @@ class Changes:
     statements_removed: list[str] = field(default_factory=list)
     statements_kept: list[str] = field(default_factory=list)
     lineage: list[LineageRow] = field(default_factory=list)
+    statements_reattributed: int = 0  # replaced one for one by a statement of another speaker
+    statement_examples: list[str] = field(default_factory=list)
     speakers_added: list[str] = field(default_factory=list)
     speakers_removed: list[str] = field(default_factory=list)
     entities_added: int = 0
@@ -182,6 +184,20 @@ def compare(old: StoredAnalysis, new: Reanalysis, reanalysis_id: str) -> Changes
         change = ("merged" if len(before[new_id]) > 1
                   else "split" if len(after[old_id]) > 1 else "replaced")
         changes.lineage.append(_lineage(reanalysis_id, old_id, new_id, change, n_quotes))
+        statement, was = new.statements[new_id], old.statements.get(old_id)
+        if change == "replaced" and was is not None and was.speaker != statement.speaker:
+            changes.statements_reattributed += 1
+            changes.statement_examples.append(
+                f"statement re-attributed from {was.speaker} to {statement.speaker}: "
+                f"{_short(statement.text)}")
+        elif change == "merged" and min(before[new_id]) == old_id:
+            changes.statement_examples.append(
+                f"{len(before[new_id])} statements merged into one of {statement.speaker}: "
+                f"{_short(statement.text)}")
+        elif change == "split" and min(after[old_id]) == new_id and was is not None:
+            changes.statement_examples.append(
+                f"a statement of {was.speaker} split in {len(after[old_id])}: "
+                f"{_short(was.text)}")
     for old_id in changes.statements_removed:
         if old_id not in after:
             changes.lineage.append(_lineage(reanalysis_id, old_id, None, "removed", 0))
@@ -219,7 +235,8 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
               now: datetime | None = None) -> Changes:
     """Re-run the NLP over every stored article of a warehouse and write what changed.
 
-    Reads in one short read-only open, parses with the file closed, then writes: the
+    Checks the story (migrating an older file), reads in one short read-only open, parses
+    with the file closed, then writes: the
     judgements first (so no statement it creates is ever unjudged in the file), then one
     transaction per batch (its lineage and `reanalyses` row with the first), and last the
     removal of statements no quote names any more, with the views, checks and snapshot.
@@ -228,8 +245,9 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
     clock = time.monotonic()
     started_at = now or datetime.now(UTC)
     reanalysis_id = "reanalysis-" + new_run_id(story.id, started_at)
+    with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
+        warehouse.require_story(story.id)  # and an older file is migrated (007)
     with open_warehouse(db_path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
-        warehouse.require_story(story.id)
         old = read_stored_analysis(warehouse)
     new = reanalyse_articles(story, old.runs, reanalysis_id)
     changes = compare(old, new, reanalysis_id)
@@ -240,7 +258,7 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
         len(changes.statements_removed), len(changes.statements_kept),
     )
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
-        require_unchanged(warehouse, old.guard)  # also migrates an older file (007)
+        require_unchanged(warehouse, old.guard)
     AlertBook(db_path, lock_timeout_s=lock_timeout_s).queue(
         [], changes.judged, story_id=story.id, run_id=reanalysis_id, now=started_at)
     first = new.batches[0] if new.batches else LoadBatch(run_id=reanalysis_id)
@@ -269,7 +287,8 @@ def print_changes(changes: Changes, out: TextIO) -> None:
     write(f"  statements: {len(changes.statements_added)} added, "
           f"{len(changes.statements_removed)} removed, {len(changes.statements_kept)} kept "
           f"their id; {changes.count('merged')} merged, {changes.count('split')} split, "
-          f"{changes.count('replaced')} replaced by another id\n")
+          f"{changes.count('replaced')} replaced by another id "
+          f"({changes.statements_reattributed} re-attributed)\n")
     write(f"  speakers:   {len(changes.speakers_added)} added, "
           f"{len(changes.speakers_removed)} removed\n")
     write(f"  entities:   {changes.entities_added} added, {changes.entities_removed} removed\n")
@@ -279,6 +298,7 @@ def print_changes(changes: Changes, out: TextIO) -> None:
         *(f"quote added ({q.speaker or q.speaker_text or 'no speaker'}): {_short(q.content)}"
           for q in changes.quotes_added[:EXAMPLES_KEPT]),
         *(f"quote removed: {_short(text)}" for text in changes.quotes_removed[:EXAMPLES_KEPT]),
+        *changes.statement_examples[:EXAMPLES_KEPT],
         *(f"speaker added: {name}" for name in changes.speakers_added[:EXAMPLES_KEPT]),
         *(f"speaker removed: {name}" for name in changes.speakers_removed[:EXAMPLES_KEPT]),
     ]
