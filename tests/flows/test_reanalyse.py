@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 from contextlib import redirect_stdout
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,8 @@ from presswatch.flows.daily import daily_with_progress
 from presswatch.flows.settings import channel_settings, run_settings
 from presswatch.story import default_story_path, load_story
 from presswatch.warehouse.alert_book import AlertBook
+from presswatch.warehouse.batch import LoadBatch, Run
+from presswatch.warehouse.store import open_warehouse
 
 # Every analysis table, without what must differ between two warehouses: run ids and the
 # times of the runs (a statement's first_seen_at is checked against its first article instead).
@@ -154,3 +157,18 @@ def test_nothing_alerts_after_a_reanalysis(warehouses):
     assert unjudged == []
     assert _rows(warehouses["db"], "select alert_id, status from alerts") == \
         warehouses["alerts_before"]
+
+
+def test_reanalyse_without_a_warehouse_is_a_usage_error(tmp_path, capsys):
+    assert main(["reanalyse", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "no warehouse here" in capsys.readouterr().err
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_reanalyse_refuses_another_storys_warehouse(tmp_path, capsys):
+    db = tmp_path / "other.duckdb"
+    with open_warehouse(db) as warehouse:
+        warehouse.load_batch(LoadBatch(runs=[Run("r1", "other-story", datetime.now(UTC))]))
+    assert main(["reanalyse", "--db", str(db)]) == 2
+    assert "'other-story'" in capsys.readouterr().err
+    assert _rows(db, "select count(*) from reanalyses") == [(0,)]
