@@ -12,6 +12,7 @@ import pytest
 from presswatch.warehouse.batch import LoadBatch
 from presswatch.warehouse.reanalysis import (
     ReanalysisConflict,
+    ReanalysisRow,
     guard,
     read_stored_analysis,
     remove_statements,
@@ -68,3 +69,14 @@ def test_a_run_landing_meanwhile_stops_the_reanalysis(db_path, corpus):
         warehouse.load_batch(corpus.run_batch("run-2", 1, prefix="https://other.example/"))
         with pytest.raises(ReanalysisConflict, match="reanalyse` again"):
             require_unchanged(warehouse, read)
+
+
+def test_a_reanalysis_changes_what_staged_runs_were_analysed_against(db_path, corpus):
+    """A held run's staged statements are loaded only if nobody re-keyed them meanwhile."""
+    with open_warehouse(db_path) as warehouse:
+        warehouse.load_batch(corpus.run_batch("run-1", 1))
+        basis = warehouse.fingerprint()
+        row = ReanalysisRow("reanalysis-1", "sora-leak", corpus.T0, corpus.T0, 1,
+                            0, 0, 0, 0, 0, 1)
+        warehouse.load_batch(LoadBatch(extra={"reanalyses": [row]}))
+        assert basis is not None and warehouse.fingerprint() != basis
