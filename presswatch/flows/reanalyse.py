@@ -1,27 +1,29 @@
-"""`presswatch reanalyse`: the NLP run again over a warehouse's stored texts.
+"""`presswatch reanalyse`: the extraction and the NLP run again over a warehouse's stored pages.
 
-An improvement to the relevance rules, the quote and speaker rules or the statement matching
-then reaches articles stored long ago without fetching them again. The stored articles go
-through the daily run's own stages (stages.analysed_items, stages.build_batch) with a
-statement index built from nothing, run by run in the order the runs stored them, so the rows
-come out as a fresh run of the same days with today's code would write them. A statement's id
-comes from its speaker and first version, so a statement the new analysis still finds keeps
-its id; one grouped or attributed otherwise gets another, and `statement_lineage` records where
-each old one went (merged, split, replaced, removed). Statements the alert stage had judged
-pass their judgement on to the ones they became, and what the new analysis finds in old
-articles is old news: nothing alerts because of a re-analysis.
+An improvement to the extraction, the relevance rules, the quote and speaker rules or the
+statement matching then reaches articles stored long ago without fetching them again. Each
+stored article is read again from its raw page where one is kept (else its stored text is
+used as it is), then goes through the daily run's own stages (stages.analysed_items,
+stages.build_batch) with statement and syndication indexes built from nothing, run by run in
+the order the runs stored them, so the rows come out as a fresh run of the same days with
+today's code would write them. A statement's id comes from its speaker and first version, so a
+statement the new analysis still finds keeps its id; one grouped or attributed otherwise gets
+another, and `statement_lineage` records where each old one went (merged, split, replaced,
+removed). Statements the alert stage had judged pass their judgement on to the ones they
+became, and what the new analysis finds in old articles is old news: nothing alerts because of
+a re-analysis.
 
-Long work never holds the file: one short read-only read of the texts and the current
-analysis, the parse with no file open, then one short transaction per batch. Syndication
-clusters are left as stored (they depend on the texts only, which do not change).
+Long work never holds the file: one short read-only read of the pages, texts and current
+analysis, the extraction and parse with no file open, then one short transaction per batch.
 """
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
@@ -33,10 +35,12 @@ from presswatch.flows.stages import (
     analysed_items,
     build_batch,
     new_run_id,
+    sketch_articles,
 )
 from presswatch.nlp.statements import SpeakerDirectory, StatementFingerprint, StatementIndex
 from presswatch.nlp.syndication import SyndicationIndex
-from presswatch.records import Article, Quote, Statement, stable_id
+from presswatch.records import Article, FetchedPage, Quote, Statement, stable_id
+from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.batch import LoadBatch
@@ -63,6 +67,7 @@ class Reanalysis:
     statements: dict[str, Statement]
     entities: set[tuple[str, int, int, str, str | None]]
     n_articles: int
+    texts_changed: list[Article] = field(default_factory=list)  # extracted again otherwise
 
 
 def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_id: str,
@@ -75,13 +80,16 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
     batches before it. Each run after the first starts from the statements as the warehouse
     would hold them, rebuilt from rows as the daily run's start rebuilds them.
     """
-    runs = list(runs)
+    stored = {a.article_id: a for run in runs for a in run}
+    runs = [[reextracted(article) for article in run] for run in runs]
+    changed = {a.article_id for run in runs for a in run
+               if _metadata(a) != _metadata(stored[a.article_id])}
     analyzer = Analyzer(story, [], [])
     run_of = {a.article_id: n for n, run in enumerate(runs) for a in run}
     items = (Item(article, is_new=False, pages=[]) for run in runs for article in run)
     result = Reanalysis([], {}, {}, set(), len(run_of))
     fingerprints: dict[str, StatementFingerprint] = {}
-    syndication = SyndicationIndex()  # clusters stay as stored: nothing is re-clustered
+    syndication = SyndicationIndex()  # every article clustered again, in the runs' order
     for n, run_items in groupby(analysed_items(analyzer, items),
                                 key=lambda item: run_of[item.article.article_id]):
         if n:
@@ -90,8 +98,12 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
             analyzer.statement_index = StatementIndex(SpeakerDirectory(story), stored,
                                                       list(fingerprints.values()))
         for chunk in _chunks(run_items, batch_size):
-            batch, new_ids = build_batch(analyzer, chunk, reanalysis_id, syndication, [])
+            articles = [item.article for item in chunk]
+            batch, new_ids = build_batch(analyzer, chunk, reanalysis_id, syndication,
+                                         sketch_articles(articles))
             batch.refounded_statements = new_ids
+            batch.updated_articles = [a for a in articles if a.article_id in changed]
+            result.texts_changed.extend(batch.updated_articles)
             result.batches.append(batch)
             result.quotes.update((q.quote_id, q) for q in batch.quotes)
             result.statements.update((s.statement_id, s) for s in batch.statements)
@@ -100,6 +112,28 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
             result.entities.update((e.article_id, e.start_char, e.end_char, e.label,
                                     e.canonical) for e in batch.entities)
     return result
+
+
+def reextracted(article: Article) -> Article:
+    """The article as today's extraction reads its stored raw page: improvements to the
+    extraction reach it too. As stored when no page is kept or the page gives no text now;
+    the id, URLs and first fetch are the stored ones whatever the page says now."""
+    if not article.raw_html_gz:
+        return article
+    page = FetchedPage(article.url, article.url, 200, article.fetched_at, article.source_url,
+                       "text/html", encoding="utf-8")  # raw pages are kept as UTF-8
+    try:
+        fresh = extract_article(page, gzip.decompress(article.raw_html_gz))
+    except (NoArticleText, OSError, EOFError):
+        return article
+    return replace(fresh, article_id=article.article_id, url=article.url,
+                   canonical_url=article.canonical_url, raw_html_gz=b"")
+
+
+def _metadata(article: Article) -> tuple:
+    """What the extraction decides of an article (what an updated article replaces)."""
+    return (article.outlet, article.title, list(article.authors), article.published_at,
+            article.language, article.text, article.word_count, article.site_name)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -119,6 +153,7 @@ class Changes:
 
     reanalysis_id: str
     n_articles: int
+    texts_changed: list[str] = field(default_factory=list)  # titles (or ids) of articles
     quotes_added: list[Quote] = field(default_factory=list)
     quotes_removed: list[str] = field(default_factory=list)  # their content
     quotes_reattributed: list[tuple[str, str | None, str | None]] = field(default_factory=list)
@@ -148,7 +183,8 @@ def _speaker(quote_speaker: str | None, statement: str | None) -> str | None:
 
 def compare(old: StoredAnalysis, new: Reanalysis, reanalysis_id: str) -> Changes:
     """The difference between the stored analysis and the new one, statement by statement."""
-    changes = Changes(reanalysis_id, new.n_articles)
+    changes = Changes(reanalysis_id, new.n_articles,
+                      [a.title or a.article_id for a in new.texts_changed])
     changes.quotes_added = [q for i, q in new.quotes.items() if i not in old.quotes]
     changes.quotes_removed = [q.content for i, q in old.quotes.items() if i not in new.quotes]
     for quote_id, quote in new.quotes.items():
@@ -252,7 +288,7 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
     new = reanalyse_articles(story, old.runs, reanalysis_id)
     changes = compare(old, new, reanalysis_id)
     row = ReanalysisRow(
-        reanalysis_id, story.id, started_at, None, new.n_articles,
+        reanalysis_id, story.id, started_at, None, new.n_articles, len(new.texts_changed),
         len(changes.quotes_added), len(changes.quotes_removed),
         len(changes.quotes_reattributed), len(changes.statements_added),
         len(changes.statements_removed), len(changes.statements_kept),
@@ -282,6 +318,8 @@ def print_changes(changes: Changes, out: TextIO) -> None:
     write = out.write
     write(f"Re-analysed {changes.n_articles} stored articles in {changes.seconds:.1f} s "
           f"({changes.reanalysis_id})\n")
+    write(f"  texts:      {len(changes.texts_changed)} extracted again otherwise from their "
+          "raw page\n")
     write(f"  quotes:     {len(changes.quotes_added)} added, {len(changes.quotes_removed)} "
           f"removed, {len(changes.quotes_reattributed)} re-attributed\n")
     write(f"  statements: {len(changes.statements_added)} added, "
@@ -299,6 +337,8 @@ def print_changes(changes: Changes, out: TextIO) -> None:
           for q in changes.quotes_added[:EXAMPLES_KEPT]),
         *(f"quote removed: {_short(text)}" for text in changes.quotes_removed[:EXAMPLES_KEPT]),
         *changes.statement_examples[:EXAMPLES_KEPT],
+        *(f"text extracted again: {_short(title)}"
+          for title in changes.texts_changed[:EXAMPLES_KEPT]),
         *(f"speaker added: {name}" for name in changes.speakers_added[:EXAMPLES_KEPT]),
         *(f"speaker removed: {name}" for name in changes.speakers_removed[:EXAMPLES_KEPT]),
     ]

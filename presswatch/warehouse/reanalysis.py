@@ -10,7 +10,7 @@ presswatch/warehouse/queries/reanalysis_*.sql.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -51,7 +51,8 @@ class StoredStatement:
 class StoredAnalysis:
     """The warehouse's texts and its current analysis, read at once."""
 
-    runs: list[list[Article]]  # stored articles, grouped by the run that stored them, in order
+    # stored articles (with their raw page, when kept), grouped by the run that stored them
+    runs: list[list[Article]]
     quotes: dict[str, StoredQuote]
     statements: dict[str, StoredStatement]
     entities: set[tuple[str, int, int, str, str | None]]
@@ -82,7 +83,7 @@ def read_stored_analysis(warehouse: Warehouse) -> StoredAnalysis:
         if row[13] != last_run:
             runs.append([])
             last_run = row[13]
-        runs[-1].append(article_of_row(row[:13]))
+        runs[-1].append(replace(article_of_row(row[:13]), raw_html_gz=row[14] or b""))
     quotes = {row[0]: StoredQuote(*row) for row in con.execute(_sql("quotes")).fetchall()}
     statements = {row[0]: StoredStatement(*row)
                   for row in con.execute(_sql("statements")).fetchall()}
@@ -115,6 +116,7 @@ class ReanalysisRow:
     started_at: datetime
     finished_at: datetime | None
     n_articles: int
+    n_texts_changed: int
     n_quotes_added: int
     n_quotes_removed: int
     n_quotes_reattributed: int

@@ -1,7 +1,8 @@
 """`presswatch reanalyse` on a warehouse an older analysis made: the daily flow on the replay
-with the story's speaker descriptions left out (so speakers and statements come out otherwise)
-and some quotes and entities it never found, then re-analysed with today's story and code, must
-hold the rows a fresh run writes, keep the ids of unchanged statements and alert nobody."""
+with the story's speaker descriptions left out (so speakers and statements come out otherwise),
+an article whose page was read short, and some quotes and entities never found, then
+re-analysed with today's story and code, must hold the rows a fresh run writes, keep the ids of
+unchanged statements and alert nobody."""
 
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ from presswatch.warehouse.store import open_warehouse
 # Every analysis table, without what must differ between two warehouses: run ids and the
 # times of the runs (a statement's first_seen_at is checked against its first article instead).
 ANALYSIS = {
-    "articles": "select article_id, relevance_score, is_relevant, relevance_reasons, "
+    "articles": "select article_id, outlet, title, authors, published_at, language, text, "
+                "word_count, site_name, relevance_score, is_relevant, relevance_reasons, "
                 "cluster_id, nlp_status from articles",
+    "article_terms": "select * from article_terms",
+    "article_lengths": "select * exclude (indexed_at) from article_lengths",
     "entities": "select * from entities",
     "quotes": "select * from quotes",
     "statements": "select s.* exclude (first_seen_at), s.first_seen_at = "
@@ -57,8 +61,19 @@ def _run(story_path: Path, db: Path):
 
 
 def _older_analysis(db: Path) -> None:
-    """What an older NLP also left: quotes and entities it never found (and their counts)."""
+    """What an older extraction and NLP also left: the article most quoted cut in half (its
+    page read short), quotes and entities never found (and their counts)."""
     with duckdb.connect(str(db)) as con:
+        (article_id,) = con.execute("select article_id from quotes group by article_id "
+                                    "order by count(*) desc, article_id limit 1").fetchone()
+        con.execute("update articles set text = left(text, len(text) // 2) "
+                    "where article_id = ?", [article_id])
+        con.execute("update articles set word_count = len(string_split(text, ' ')) "
+                    "where article_id = ?", [article_id])
+        for table in ("quotes", "entities"):
+            con.execute(f"delete from {table} where article_id = ? and end_char > "
+                        "(select len(text) from articles where article_id = ?)",
+                        [article_id, article_id])
         con.execute("delete from quotes where quote_id in (select quote_id from quotes "
                     "order by quote_id limit 3)")
         con.execute("delete from entities where article_id = (select min(article_id) "
@@ -103,8 +118,7 @@ def warehouses(tmp_path_factory, prefect_harness):
 
 def test_the_older_analysis_differs_from_a_fresh_run(warehouses):
     before, fresh = warehouses["before"], warehouses["fresh"]
-    assert before["articles"] == fresh["articles"]  # the same day, stored alike
-    for table in ("quotes", "statements", "entities"):
+    for table in ("articles", "quotes", "statements", "entities"):
         assert before[table] != fresh[table], f"{table} should differ before re-analysis"
 
 
@@ -121,11 +135,12 @@ def test_unchanged_statements_keep_their_ids_and_changed_ones_are_recorded(wareh
     added, removed = ids["fresh"] - ids["before"], ids["before"] - ids["fresh"]
     (row,) = _rows(warehouses["db"], "select n_articles, n_statements_kept, n_statements_added, "
                                      "n_statements_removed, n_quotes_added, "
-                                     "n_quotes_reattributed, finished_at is not null "
-                                     "from reanalyses")
+                                     "n_quotes_reattributed, finished_at is not null, "
+                                     "n_texts_changed from reanalyses")
     n_articles = len(warehouses["fresh"]["articles"])
     assert row[:4] == (n_articles, len(unchanged), len(added), len(removed))
-    assert row[4] >= 3 and row[5] > 0 and row[6]  # the deleted quotes came back; speakers moved
+    assert row[4] >= 3 and row[5] > 0 and row[6]  # the lost quotes came back; speakers moved
+    assert row[7] == 1  # the article cut short, read again from its raw page
     lineage = _rows(warehouses["db"], "select old_statement_id, new_statement_id, change "
                                       "from statement_lineage")
     olds = {old for old, _, _ in lineage if old}
@@ -144,6 +159,7 @@ def test_it_prints_what_changed(warehouses):
                                      "n_quotes_reattributed from reanalyses")
     assert f"quotes:     {row[0]} added, {row[1]} removed, {row[2]} re-attributed" in printed
     assert "re-attributed from " in printed and "speaker" in printed
+    assert "texts:      1 extracted again otherwise from their raw page" in printed
 
 
 def test_nothing_alerts_after_a_reanalysis(warehouses):

@@ -10,6 +10,7 @@ create table reanalyses (
     started_at timestamptz not null,
     finished_at timestamptz,
     n_articles integer not null,
+    n_texts_changed integer not null,
     n_quotes_added integer not null,
     n_quotes_removed integer not null,
     n_quotes_reattributed integer not null,
@@ -33,6 +34,7 @@ comment on column reanalyses.story_id is 'The story whose rules and names it use
 comment on column reanalyses.started_at is 'When it started (UTC).';
 comment on column reanalyses.finished_at is 'When its last write landed (UTC); empty if it stopped before.';
 comment on column reanalyses.n_articles is 'Stored articles judged and analysed again.';
+comment on column reanalyses.n_texts_changed is 'Articles whose raw page today''s extraction reads otherwise: their text and metadata were replaced.';
 comment on column reanalyses.n_quotes_added is 'Quotes the new analysis found that the old one had not.';
 comment on column reanalyses.n_quotes_removed is 'Quotes the old analysis had that the new one does not.';
 comment on column reanalyses.n_quotes_reattributed is 'Quotes kept with another speaker.';
