@@ -76,7 +76,9 @@ def test_a_reanalysis_changes_what_staged_runs_were_analysed_against(db_path, co
     with open_warehouse(db_path) as warehouse:
         warehouse.load_batch(corpus.run_batch("run-1", 1))
         basis = warehouse.fingerprint()
-        row = ReanalysisRow("reanalysis-1", "sora-leak", corpus.T0, corpus.T0, 1,
-                            0, 0, 0, 0, 0, 1)
+        row = ReanalysisRow("reanalysis-1", "sora-leak", corpus.T0, corpus.T0, n_articles=1,
+                            n_texts_changed=0, n_quotes_added=0, n_quotes_removed=0,
+                            n_quotes_reattributed=0, n_statements_added=0,
+                            n_statements_removed=0, n_statements_kept=1)
         warehouse.load_batch(LoadBatch(extra={"reanalyses": [row]}))
         assert basis is not None and warehouse.fingerprint() != basis
