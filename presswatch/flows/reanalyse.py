@@ -22,7 +22,7 @@ from __future__ import annotations
 import gzip
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import groupby
@@ -33,6 +33,7 @@ from presswatch.flows.stages import (
     Analyzer,
     Item,
     analysed_items,
+    batched,
     build_batch,
     new_run_id,
     sketch_articles,
@@ -93,11 +94,11 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
     for n, run_items in groupby(analysed_items(analyzer, items),
                                 key=lambda item: run_of[item.article.article_id]):
         if n:
-            stored = sorted(result.statements.values(),
-                            key=lambda s: (s.first_seen_at, s.statement_id))
-            analyzer.statement_index = StatementIndex(SpeakerDirectory(story), stored,
+            known = sorted(result.statements.values(),
+                           key=lambda s: (s.first_seen_at, s.statement_id))
+            analyzer.statement_index = StatementIndex(SpeakerDirectory(story), known,
                                                       list(fingerprints.values()))
-        for chunk in _chunks(run_items, batch_size):
+        for chunk in batched(run_items, batch_size):
             articles = [item.article for item in chunk]
             batch, new_ids = build_batch(analyzer, chunk, reanalysis_id, syndication,
                                          sketch_articles(articles))
@@ -134,17 +135,6 @@ def _metadata(article: Article) -> tuple:
     """What the extraction decides of an article (what an updated article replaces)."""
     return (article.outlet, article.title, list(article.authors), article.published_at,
             article.language, article.text, article.word_count, article.site_name)
-
-
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 @dataclass
