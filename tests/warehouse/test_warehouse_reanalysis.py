@@ -18,6 +18,7 @@ from presswatch.warehouse.reanalysis import (
     remove_statements,
     require_unchanged,
 )
+from presswatch.warehouse.staged import read_staged, stage_batch, write_staged
 from presswatch.warehouse.store import open_warehouse
 
 
@@ -82,3 +83,14 @@ def test_a_reanalysis_changes_what_staged_runs_were_analysed_against(db_path, co
                             n_statements_removed=0, n_statements_kept=1)
         warehouse.load_batch(LoadBatch(extra={"reanalyses": [row]}))
         assert basis is not None and warehouse.fingerprint() != basis
+
+
+def test_a_batch_staged_before_the_reanalysis_parts_existed_still_loads(db_path, corpus,
+                                                                        tmp_path):
+    staged = write_staged(tmp_path / "batch", stage_batch(corpus.run_batch("run-1", 2)))
+    for part in ("refounded_statements", "updated_articles", "analysed"):
+        (staged / f"{part}.arrow").unlink()  # as an older version wrote it (analysed empty)
+    with open_warehouse(db_path) as warehouse:
+        summary = warehouse.load_staged("run-1", [read_staged(staged)],
+                                        lambda total: stage_batch(LoadBatch()))
+    assert summary.articles_added == 2 and len(_statements(db_path)) == 1
