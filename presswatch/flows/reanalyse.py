@@ -320,9 +320,11 @@ def print_changes(changes: Changes, out: TextIO) -> None:
     write(f"  speakers:   {len(changes.speakers_added)} added, "
           f"{len(changes.speakers_removed)} removed\n")
     write(f"  entities:   {changes.entities_added} added, {changes.entities_removed} removed\n")
+    reattributed = dict.fromkeys(  # the same words in two copies of an article: once
+        f"re-attributed from {was or 'nobody'} to {now or 'nobody'}: {_short(text)}"
+        for text, was, now in changes.quotes_reattributed)
     examples = [
-        *(f"re-attributed from {was or 'nobody'} to {now or 'nobody'}: {_short(text)}"
-          for text, was, now in changes.quotes_reattributed[:EXAMPLES_KEPT]),
+        *list(reattributed)[:EXAMPLES_KEPT],
         *(f"quote added ({q.speaker or q.speaker_text or 'no speaker'}): {_short(q.content)}"
           for q in changes.quotes_added[:EXAMPLES_KEPT]),
         *(f"quote removed: {_short(text)}" for text in changes.quotes_removed[:EXAMPLES_KEPT]),
