@@ -272,7 +272,7 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
     started_at = now or datetime.now(UTC)
     reanalysis_id = "reanalysis-" + new_run_id(story.id, started_at)
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
-        warehouse.require_story(story.id)  # and an older file is migrated (007)
+        warehouse.require_story(story.id)  # and an older file is migrated (009)
     with open_warehouse(db_path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         old = read_stored_analysis(warehouse)
     new = reanalyse_articles(story, old.runs, reanalysis_id)

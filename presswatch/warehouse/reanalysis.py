@@ -109,7 +109,7 @@ def remove_statements(warehouse: Warehouse, statement_ids: list[str]) -> None:
 
 @dataclass
 class ReanalysisRow:
-    """One row of `reanalyses` (migration 007), written with the first load and at the end."""
+    """One row of `reanalyses` (migration 009), written with the first load and at the end."""
 
     reanalysis_id: str
     story_id: str

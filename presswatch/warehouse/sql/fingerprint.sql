@@ -2,7 +2,7 @@
 -- loaded as when its analysis read the file, nobody wrote in between and the staged statement
 -- ids, clusters and "new article" decisions still hold. Only runs write these tables, and a
 -- re-analysis (presswatch reanalyse), which may re-key statements and leave their count as
--- it was: its ids are in the row too (a file older than migration 007 gives no digest).
+-- it was: its ids are in the row too (a file older than migration 009 gives no digest).
 select
     (select string_agg(run_id || ':' || status, ',' order by run_id) from runs) as run_ledger,
     (select count(*) from articles) as n_articles,
