@@ -176,6 +176,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return EXIT_SOURCE_FAILURES if failures else EXIT_OK
 
 
+def _cmd_reanalyse(args: argparse.Namespace) -> int:
+    """The NLP again over the stored texts; no fetch, no alert."""
+    from presswatch.warehouse.errors import WarehouseError
+    from presswatch.warehouse.reanalysis import ReanalysisConflict
+
+    settings = run_settings(args.story, args.db, None, False, os.environ)
+    if not settings.db_path.is_file():
+        raise UsageError(f"{settings.db_path}: no warehouse here; `presswatch run` makes one")
+    from presswatch.flows.reanalyse import print_changes, reanalyse
+
+    try:
+        changes = reanalyse(settings.story(), settings.db_path,
+                            lock_timeout_s=settings.lock_timeout_s)
+    except (WarehouseError, ReanalysisConflict) as exc:
+        raise UsageError(str(exc)) from exc
+    print_changes(changes, sys.stdout)
+    return EXIT_OK
+
+
 def _cmd_story(args: argparse.Namespace) -> int:
     from presswatch.flows import story_tools
 
@@ -320,6 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run every data check on the whole warehouse")
     check.add_argument("--db", default="presswatch.duckdb")
     check.set_defaults(handler=_cmd_check)
+
+    reanalyse = commands.add_parser(
+        "reanalyse", help="run the NLP again over the stored texts (no fetch, no alert)")
+    reanalyse.add_argument("--db", default="presswatch.duckdb", help="warehouse file")
+    reanalyse.add_argument("--story", help="story file (default: the bundled Sora leak story)")
+    reanalyse.set_defaults(handler=_cmd_reanalyse)
 
     story = commands.add_parser("story", help="start a story file, check it, add outlets")
     story_actions = story.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -394,7 +394,8 @@ def sketch_articles(articles: list[Article]) -> list[ArticleSignature]:
     return [sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles]
 
 
-def _batched(items: Iterable, size: int) -> Iterator[list]:
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items (the last one shorter), read lazily."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -408,7 +409,7 @@ def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTota
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
     done = 0
-    for chunk in _batched(pages, batch_size):
+    for chunk in batched(pages, batch_size):
         articles = []
         for page in chunk:
             if page.body_path is not None:
@@ -485,7 +486,7 @@ def process_pages(
     pages = list(crawl.pages())  # small records; the bodies stay on disk
     pages.extend(leftover_pages(state.leftover_dirs))
     items = extracted_items(state, pages, totals, batch_size, progress)
-    for batch in _batched(analysed_items(analyzer, items), batch_size):
+    for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
             _stage(context, analyzer, batch, syndication, totals)
         else:

@@ -109,7 +109,13 @@ class LoadBatch:
     those articles' entities and quotes are replaced by the ones in this batch, so a re-analysis
     or a re-run after a crash never leaves stale or doubled rows. `extra` holds rows for tables
     added by later migrations (table name -> dataclass rows whose fields are column names),
-    upserted by the table's primary key.
+    upserted by the table's primary key. `refounded_statements`: stored statements this batch
+    founds afresh (a re-analysis, presswatch/flows/reanalyse.py): their rows are deleted before
+    the batch's are inserted, so they hold the new analysis alone, not a blend with the old.
+    `updated_articles`: stored articles whose raw page a re-analysis extracted again to another
+    text: their text and metadata are replaced (id, URLs, run and first sighting stay), their
+    search-index rows and signature bands dropped (indexed again at publish, banded again by
+    the batch's signatures).
     """
 
     run_id: str | None = None
@@ -126,13 +132,15 @@ class LoadBatch:
     entities: list[EntityMention] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    refounded_statements: list[str] = field(default_factory=list)
+    updated_articles: list[Article] = field(default_factory=list)
     extra: dict[str, list[Any]] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not any(
             (self.runs, self.sources, self.pages, self.articles, self.relevance, self.clusters,
              self.reroots, self.analysed, self.entities, self.quotes, self.statements,
-             any(self.extra.values()))
+             self.refounded_statements, self.updated_articles, any(self.extra.values()))
         )
 
 
@@ -165,6 +173,11 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("word_count", pa.int32()), ("fetched_at", _TS), ("source_url", pa.string()),
         ("run_id", pa.string()), ("html_gz", pa.binary()), ("site_name", pa.string()),
     ]),
+    "updated_articles": pa.schema([
+        ("article_id", pa.string()), ("outlet", pa.string()), ("title", pa.string()),
+        ("authors", pa.list_(pa.string())), ("published_at", _TS), ("language", pa.string()),
+        ("text", pa.string()), ("word_count", pa.int32()), ("site_name", pa.string()),
+    ]),
     "relevance": pa.schema([
         ("article_id", pa.string()), ("relevance_score", pa.float64()),
         ("is_relevant", pa.bool_()), ("relevance_reasons", pa.list_(pa.string())),
@@ -187,6 +200,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("organisation", pa.string()), ("text", pa.string()), ("first_seen_at", _TS),
         ("first_article_id", pa.string()),
     ]),
+    "refounded_statements": pa.schema([("statement_id", pa.string())]),
 }
 
 
@@ -288,6 +302,13 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
              s.first_seen_at, s.first_article_id)
             for s in statements
         ]),
+        "updated_articles": _table("updated_articles", [
+            (a.article_id, a.outlet, a.title, list(a.authors), a.published_at, a.language,
+             a.text, a.word_count, a.site_name)
+            for a in _latest_by_key(batch.updated_articles, lambda a: a.article_id)
+        ]),
+        "refounded_statements": _table(
+            "refounded_statements", [(i,) for i in dict.fromkeys(batch.refounded_statements)]),
     }
 
 

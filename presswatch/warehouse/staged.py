@@ -68,7 +68,8 @@ def read_staged(folder: Path) -> StagedBatch:
             extras[name.removeprefix(_EXTRA_PREFIX)] = _read_table(path)
         else:
             tables[name] = _read_table(path)
-    return StagedBatch(tables, extras)
+    # A batch staged by an older presswatch lacks the parts added since: they are empty.
+    return StagedBatch({**to_arrow(LoadBatch()), **tables}, extras)
 
 
 def staged_folders(root: Path) -> list[Path]:

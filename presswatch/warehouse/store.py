@@ -286,6 +286,16 @@ class LoadSummary:
     statements_added: int
 
 
+def article_of_row(r: tuple) -> Article:
+    """An Article from the columns article_id, url, canonical_url, outlet, title, authors,
+    published_at, language, text, word_count, fetched_at, source_url, site_name (in order)."""
+    return Article(
+        article_id=r[0], url=r[1], canonical_url=r[2], outlet=r[3], title=r[4],
+        authors=list(r[5] or []), published_at=r[6], language=r[7], text=r[8],
+        word_count=r[9], fetched_at=r[10], source_url=r[11], site_name=r[12],
+    )
+
+
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
     """The first row of a query, with the result consumed (DuckDB 2 refuses other work on a
     connection that holds an unfinished result)."""
@@ -422,14 +432,7 @@ class Warehouse:
             "language, text, word_count, fetched_at, source_url, site_name from articles "
             "where nlp_status is null order by first_seen_at, article_id"
         ).fetchall()
-        return [
-            Article(
-                article_id=r[0], url=r[1], canonical_url=r[2], outlet=r[3], title=r[4],
-                authors=list(r[5] or []), published_at=r[6], language=r[7], text=r[8],
-                word_count=r[9], fetched_at=r[10], source_url=r[11], site_name=r[12],
-            )
-            for r in rows
-        ]
+        return [article_of_row(r) for r in rows]
 
     def fingerprint(self) -> str | None:
         """A short digest of what a run's analysis reads (sql/fingerprint.sql): equal digests

@@ -12,3 +12,7 @@ where e.article_id in (select article_id from batch_analysed)
 delete from quotes as q
 where q.article_id in (select article_id from batch_analysed)
     and q.quote_id not in (select quote_id from batch_quotes);
+
+-- A re-analysis founds stored statements afresh: the old rows go, 07 inserts the new ones.
+delete from statements
+where statement_id in (select statement_id from batch_refounded_statements);
