@@ -1,0 +1,372 @@
+"""The stages of a backfill as plain functions: plan the work units, process one unit (on any
+Dask worker), load one unit's staged file (in the one writing process).
+
+A unit is one WARC file, or a list of pages that share the host they are fetched from. A worker
+reads the unit's records, drops with the gate (presswatch/nlp/gate.py) those that cannot be
+relevant, extracts and judges the rest, parses the relevant ones with spaCy, and stages them
+in `<db>.backfill/units/<key>.jsonl`, then `<key>.json` (its tally: the unit is staged). The
+writer loads staged units in plan order, in short batches through the daily run's own
+stages.load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
+staged ones and processes the rest; an article already stored (a batch that landed before the
+kill) is skipped by URL, and every load is idempotent by key, so no row is written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from presswatch.archives import ccnews, cdx, gdelt
+from presswatch.archives.pages import (
+    ArchivedPage,
+    PageRef,
+    PoliteClient,
+    fetch_pages,
+    read_url_list,
+)
+from presswatch.archives.warc import open_warc, read_warc
+from presswatch.flows import stages
+from presswatch.jsonl import dumps, from_dict
+from presswatch.nlp.analyze import analyze_texts
+from presswatch.nlp.gate import compile_gate
+from presswatch.nlp.pipeline import build_pipeline
+from presswatch.nlp.relevance import compile_rules, score_with_rules
+from presswatch.nlp.statements import StatementFingerprint
+from presswatch.nlp.syndication import SyndicationIndex
+from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_utc, stable_id
+from presswatch.spiders.extract import NoArticleText, extract_article
+from presswatch.story import Story
+from presswatch.warehouse.alert_book import AlertBook
+from presswatch.warehouse.analysis_state import statement_fingerprints
+from presswatch.warehouse.batch import LoadBatch, Run, story_rows
+from presswatch.warehouse.store import open_warehouse
+
+log = logging.getLogger("presswatch.backfill")
+
+UNITS_DIR = "units"
+PAGES_PER_UNIT = 200  # pages fetched over HTTP per unit: the grain of resuming
+BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the archives answer; tests and mirrors point these elsewhere."""
+
+    cdx: str = "https://web.archive.org/cdx/search/cdx"
+    wayback: str = "https://web.archive.org"
+    gdelt: str = "https://api.gdeltproject.org/api/v2/doc/doc"
+    ccnews: str = ccnews.CC_BASE
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What to read, as `presswatch backfill` was asked."""
+
+    warcs: tuple[str, ...] = ()
+    ccnews_months: tuple[str, ...] = ()
+    wayback: bool = False
+    gdelt_queries: tuple[str, ...] = ()
+    urls_file: Path | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.warcs or self.ccnews_months or self.wayback or self.gdelt_queries
+                    or self.urls_file)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work for a worker. `host` is where its requests go (None: a file read
+    from disk or a WARC download): units that share a host run one after another."""
+
+    key: str
+    kind: str  # "warc" | "pages"
+    label: str
+    location: str | None = None
+    pages: tuple[PageRef, ...] = ()
+    host: str | None = None
+
+
+@dataclass
+class UnitResult:
+    """A unit's tally, written beside its staged file; the benchmark reads the same figures."""
+
+    key: str
+    label: str
+    records: int = 0  # HTML pages read
+    in_range: int = 0  # captured on or before the range's last day
+    passed_gate: int = 0
+    extracted: int = 0
+    relevant: int = 0
+    kept: int = 0  # relevant and published in the range: staged for loading
+    seconds: float = 0.0
+    worker_pid: int = 0
+    worker_peak_mb: float = 0.0
+
+
+@dataclass
+class StagedArticle:
+    """One line of a unit's staged file."""
+
+    article: Article
+    relevance: Relevance
+    analysis: DocAnalysis
+
+
+def units_dir(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR
+
+
+def _chunks(refs: list[PageRef], size: int) -> Iterator[list[PageRef]]:
+    for start in range(0, len(refs), size):
+        yield refs[start:start + size]
+
+
+def _page_units(kind_label: str, refs: list[PageRef], host_of) -> list[Unit]:
+    """Pages grouped by the host they are fetched from, in chunks of PAGES_PER_UNIT."""
+    by_host: dict[str, list[PageRef]] = {}
+    for ref in refs:
+        by_host.setdefault(host_of(ref), []).append(ref)
+    units = []
+    for host, group in sorted(by_host.items()):
+        for chunk in _chunks(group, PAGES_PER_UNIT):
+            key = stable_id(kind_label, host, *(r.fetch_url for r in chunk))
+            units.append(Unit(key, "pages", f"{kind_label} {host}", pages=tuple(chunk),
+                              host=host))
+    return units
+
+
+def story_hosts(story: Story) -> list[str]:
+    """The outlets to ask the Wayback Machine about: the hosts of the story's feeds and
+    sitemaps, and its [[outlets]] hosts."""
+    hosts = {urlsplit(s.url).hostname for s in [*story.feeds, *story.sitemaps]}
+    hosts |= {o.host.strip().lower() for o in story.outlets if o.host}
+    return sorted(h.removeprefix("www.") for h in hosts if h)
+
+
+def plan_units(story: Story, sources: Sources, since: date, until: date,
+               endpoints: Endpoints, client: PoliteClient) -> list[Unit]:
+    """Every unit of the backfill, in the order the writer loads them. The archives' own APIs
+    (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time."""
+    units = [Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs]
+    for month in sources.ccnews_months:
+        for url in ccnews.month_files(client, endpoints.ccnews, month, since, until):
+            units.append(Unit(stable_id("warc", url), "warc", url, location=url))
+    if sources.wayback:
+        refs = []
+        for host in story_hosts(story):
+            refs += cdx.page_refs(endpoints.wayback,
+                                  cdx.list_captures(client, endpoints.cdx, host, since, until))
+        # All raw pages come from the archive's host: one unit at a time asks it.
+        archive = urlsplit(endpoints.wayback).netloc
+        units += _page_units("wayback", refs, lambda ref: archive)
+    start = datetime.combine(since, datetime.min.time(), UTC)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    for query in sources.gdelt_queries:
+        found: dict[str, PageRef] = {}
+        for w_start, w_end in gdelt.windows(start, end, timedelta(days=1)):
+            for article in gdelt.list_articles(client, endpoints.gdelt, query, w_start, w_end):
+                found.setdefault(article.url, PageRef(article.url, article.url,
+                                                      article.seen_at))
+        units += _page_units("gdelt", list(found.values()),
+                             lambda ref: urlsplit(ref.fetch_url).netloc)
+    if sources.urls_file is not None:
+        urls = read_url_list(sources.urls_file.read_text(encoding="utf-8"))
+        units += _page_units("urls", [PageRef(u, u) for u in dict.fromkeys(urls)],
+                             lambda ref: urlsplit(ref.fetch_url).netloc)
+    return units
+
+
+def _pages(unit: Unit, client: PoliteClient) -> Iterator[ArchivedPage]:
+    if unit.kind == "warc":
+        with open_warc(unit.location or "", client.user_agent) as stream:
+            yield from read_warc(stream, unit.label)
+    else:
+        yield from fetch_pages(client, list(unit.pages), unit.label)
+
+
+def _in_range(moment: datetime, since: date, until: date) -> bool:
+    return since <= as_utc(moment).date() <= until
+
+
+def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
+                 client: PoliteClient) -> UnitResult:
+    """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
+
+    The staged file is written under a temporary name and renamed, then the tally: a unit
+    killed half-way leaves neither, and is processed again from the start.
+    """
+    clock = time.monotonic()
+    result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
+    gate, rules = compile_gate(story), compile_rules(story)
+    relevant: list[tuple[Article, Relevance]] = []
+    for page in _pages(unit, client):
+        result.records += 1
+        if as_utc(page.captured_at).date() > until + timedelta(days=1):
+            continue  # fetched after the range: its publication may still fall in it
+        result.in_range += 1
+        if not gate.passes(page.body, page.charset):
+            continue
+        result.passed_gate += 1
+        fetched = FetchedPage(url=page.url, final_url=page.url, status=page.status,
+                              fetched_at=page.captured_at, source_url=page.source,
+                              content_type=page.content_type, encoding=page.charset)
+        try:
+            article = extract_article(fetched, page.body)
+        except NoArticleText:
+            continue
+        result.extracted += 1
+        judged = score_with_rules(article, rules)
+        if not judged.is_relevant:
+            continue
+        result.relevant += 1
+        if _in_range(article.published_at or article.fetched_at, since, until):
+            relevant.append((article, judged))
+    result.kept = len(relevant)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = out_dir / f"{unit.key}.jsonl.partial"
+    with partial.open("w", encoding="utf-8") as staged:
+        if relevant:
+            texts = ((a.article_id, a.text) for a, _ in relevant)
+            analyses = analyze_texts(texts, story, nlp=build_pipeline(story),
+                                     batch_size=story.nlp.batch_size)
+            for (article, judged), analysis in zip(relevant, analyses, strict=True):
+                staged.write(dumps(StagedArticle(article, judged, analysis)) + "\n")
+    os.replace(partial, staged_path(out_dir, unit))
+    result.seconds = round(time.monotonic() - clock, 3)
+    result.worker_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    tally = out_dir / f"{unit.key}.json.partial"
+    tally.write_text(dumps(result), encoding="utf-8")
+    os.replace(tally, tally_path(out_dir, unit))
+    return result
+
+
+def staged_path(out_dir: Path, unit: Unit) -> Path:
+    return out_dir / f"{unit.key}.jsonl"
+
+
+def tally_path(out_dir: Path, unit: Unit) -> Path:
+    return out_dir / f"{unit.key}.json"
+
+
+def loaded_path(out_dir: Path, unit: Unit) -> Path:
+    return out_dir / f"{unit.key}.loaded"
+
+
+def read_tally(out_dir: Path, unit: Unit) -> UnitResult | None:
+    """The tally of a unit already staged by an earlier run, or None."""
+    path = tally_path(out_dir, unit)
+    if not path.exists():
+        return None
+    return from_dict(UnitResult, json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_staged_articles(path: Path) -> Iterator[StagedArticle]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield from_dict(StagedArticle, json.loads(line))
+
+
+@dataclass
+class BackfillAnalyzer(stages.Analyzer):
+    """The daily run's analyzer, with statements first seen when their article was published
+    (when it was captured, if the page gives no date): the past, not the day of the backfill."""
+
+    def seen_at(self, article: Article) -> datetime:
+        return as_utc(article.published_at or article.fetched_at)
+
+
+@dataclass
+class Writer:
+    """The one process that writes the warehouse: the run's context, the statement and
+    syndication indexes across units, and the URLs stored so far."""
+
+    context: stages.RunContext
+    analyzer: BackfillAnalyzer
+    stored_urls: set[str]
+    syndication: SyndicationIndex = field(default_factory=SyndicationIndex)
+    totals: stages.RunTotals = field(default_factory=stages.RunTotals)
+
+
+def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH_SIZE) -> int:
+    """Load one staged unit in short transactions; returns the articles it added."""
+    before = writer.totals.articles_added
+    new_ids = len(writer.totals.new_statement_ids)
+    items = []
+    for staged in read_staged_articles(staged_path(out_dir, unit)):
+        article = staged.article
+        if article.canonical_url in writer.stored_urls or article.url in writer.stored_urls:
+            continue  # landed before a kill, or the same page in another file
+        writer.stored_urls.update((article.canonical_url, article.url))
+        items.append(stages.Item(article, is_new=True, pages=[], relevance=staged.relevance,
+                                 analysis=staged.analysis))
+    for start in range(0, len(items), batch_size):
+        stages.load_items(writer.context, writer.analyzer, items[start:start + batch_size],
+                          writer.syndication, writer.totals)
+    # The statements this unit added, for the end of the run (or a re-run) to mark judged.
+    loaded_path(out_dir, unit).write_text(
+        json.dumps(writer.totals.new_statement_ids[new_ids:]), encoding="utf-8")
+    return writer.totals.articles_added - before
+
+
+def loaded_statement_ids(out_dir: Path, units: list[Unit]) -> list[str]:
+    """Statements added by the loaded units, this run's and those of a run that was killed."""
+    found: list[str] = []
+    for unit in units:
+        path = loaded_path(out_dir, unit)
+        if path.exists():
+            found += json.loads(path.read_text(encoding="utf-8") or "[]")
+    return found
+
+
+def begin_backfill(story: Story, db_path: Path, lock_timeout_s: float,
+                   now: datetime | None = None) -> Writer:
+    """Open the warehouse briefly: read the statements and stored URLs, record the run."""
+    started_at = now or datetime.now(UTC)
+    run_id = stages.new_run_id(story.id, started_at)
+    context = stages.RunContext(run_id, story.id, started_at, db_path,
+                                units_dir(db_path), lock_timeout_s)
+    with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
+        warehouse.require_story(story.id)
+        state = warehouse.read_state()
+        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                        statement_fingerprints(warehouse)]
+        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
+                                       extra=story_rows(story, started_at)))
+        if warehouse.close_unfinished_runs(run_id):
+            log.warning("earlier runs ended before finishing; marked as such")
+    analyzer = BackfillAnalyzer(story, state.statements, fingerprints)
+    return Writer(context, analyzer, set(state.stored_urls))
+
+
+def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
+                    alert: bool) -> Run:
+    """The run's row, views, checks and snapshot; then the statements it found are marked as
+    judged without an alert (a backfill reads old news), unless alerts were asked for."""
+    context, totals = writer.context, writer.totals
+    run = Run(
+        run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
+        status="ok", finished_at=datetime.now(UTC), n_sources=len(results),
+        n_sources_failed=0, n_pages_fetched=sum(r.records for r in results),
+        n_articles_added=totals.articles_added, n_quotes_added=totals.quotes_added,
+        n_statements_new=len(totals.new_statement_ids),
+        message=(f"backfill: {sum(r.records for r in results)} archived pages, "
+                 f"{sum(r.passed_gate for r in results)} through the gate, "
+                 f"{sum(r.kept for r in results)} relevant in range"),
+    )
+    with context.warehouse() as warehouse:
+        warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run]))
+        warehouse.publish(run_id=context.run_id)
+    backfilled = loaded_statement_ids(context.staging_dir, units)
+    if not alert and backfilled:
+        book = AlertBook(context.db_path, lock_timeout_s=context.lock_timeout_s)
+        book.queue([], dict.fromkeys(backfilled), story_id=context.story_id,
+                   run_id=context.run_id, now=datetime.now(UTC))
+    return run
