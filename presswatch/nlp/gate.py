@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -38,10 +37,7 @@ _INLINE_TAG = re.compile(
     re.IGNORECASE,
 )
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
-_COMBINING = re.compile(
-    "[" + "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1)
-                  if unicodedata.combining(chr(c))) + "]"
-)
+
 
 
 def fold_page(body: bytes, charset: str | None = None) -> str:
@@ -53,7 +49,10 @@ def fold_page(body: bytes, charset: str | None = None) -> str:
         text = html.unescape(text)
     if text.isascii():
         return text.lower()
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    # The marks relevance.fold drops, looked up once per distinct character, not per character.
+    marks = {c: None for c in set(decomposed) if unicodedata.combining(c)}
+    return (decomposed.translate(str.maketrans(marks)) if marks else decomposed).casefold()
 
 
 def _decode(body: bytes, charset: str | None) -> str:
