@@ -47,6 +47,9 @@ class BackfillSettings:
     lock_timeout_s: float = 120.0
     allow_private_hosts: bool = False
 
+    def units_dir(self, story: Story) -> Path:
+        return bs.units_dir(self.db_path, story, self.since, self.until)
+
     def story(self) -> Story:
         story = load_story(self.story_path)
         return story.allowing_private_hosts() if self.allow_private_hosts else story
@@ -86,7 +89,8 @@ def plan(settings: BackfillSettings, story: Story) -> list[bs.Unit]:
 
 @task(name="begin backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
 def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
-    return bs.begin_backfill(story, settings.db_path, settings.lock_timeout_s)
+    return bs.begin_backfill(story, settings.db_path, settings.units_dir(story),
+                             settings.lock_timeout_s)
 
 
 # Runs on a Dask worker. Retried once: a download cut short or an archive that kept failing.
@@ -94,7 +98,7 @@ def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
       retry_condition_fn=_retry_on(ArchiveError, OSError))
 def process(settings: BackfillSettings, story: Story, unit: bs.Unit) -> bs.UnitResult:
     return bs.process_unit(unit, story, settings.since, settings.until,
-                           bs.units_dir(settings.db_path), settings.client(story))
+                           settings.units_dir(story), settings.client(story))
 
 
 @task(name="load unit", cache_policy=NO_CACHE, **LOCK_RETRIES)

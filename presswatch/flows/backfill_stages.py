@@ -4,7 +4,7 @@ Dask worker), load one unit's staged file (in the one writing process).
 A unit is one WARC file, or a list of pages that share the host they are fetched from. A worker
 reads the unit's records, drops with the gate (presswatch/nlp/gate.py) those that cannot be
 relevant, extracts and judges the rest, parses the relevant ones with spaCy, and stages them
-in `<db>.backfill/units/<key>.jsonl`, then `<key>.json` (its tally: the unit is staged). The
+in `<db>.backfill/units/<basis>/<key>.jsonl`, then `<key>.json` (its tally: the unit is staged). The
 writer loads staged units in plan order, in short batches through the daily run's own
 stages.load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
 staged ones and processes the rest; an article already stored (a batch that landed before the
@@ -120,8 +120,11 @@ class StagedArticle:
     analysis: DocAnalysis
 
 
-def units_dir(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR
+def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
+    """Where a backfill keeps its units' work: one folder per story version and date range,
+    so that a re-run with other rules or dates never takes work staged under the old ones."""
+    basis = stable_id(story.model_dump_json(), since.isoformat(), until.isoformat())
+    return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR / basis
 
 
 def _chunks(refs: list[PageRef], size: int) -> Iterator[list[PageRef]]:
@@ -326,13 +329,12 @@ def loaded_statement_ids(out_dir: Path, units: list[Unit]) -> list[str]:
     return found
 
 
-def begin_backfill(story: Story, db_path: Path, lock_timeout_s: float,
+def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: float,
                    now: datetime | None = None) -> Writer:
     """Open the warehouse briefly: read the statements and stored URLs, record the run."""
     started_at = now or datetime.now(UTC)
     run_id = stages.new_run_id(story.id, started_at)
-    context = stages.RunContext(run_id, story.id, started_at, db_path,
-                                units_dir(db_path), lock_timeout_s)
+    context = stages.RunContext(run_id, story.id, started_at, db_path, out_dir, lock_timeout_s)
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
         warehouse.require_story(story.id)
         state = warehouse.read_state()

@@ -106,6 +106,7 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
                           gdelt=args.gdelt_url or defaults.gdelt,
                           ccnews=args.ccnews_url or defaults.ccnews)
     _prefect_defaults()
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # workers inherit it
     from presswatch.flows.backfill import BackfillSettings, run_backfill
 
     summary = run_backfill(BackfillSettings(
