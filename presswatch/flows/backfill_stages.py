@@ -288,14 +288,24 @@ class BackfillAnalyzer(stages.Analyzer):
 
 @dataclass
 class Writer:
-    """The one process that writes the warehouse: the run's context, the statement and
-    syndication indexes across units, and the URLs stored so far."""
+    """The one process that writes the warehouse: the run's context, its story, the URLs
+    stored so far and the run's counts."""
 
     context: stages.RunContext
-    analyzer: BackfillAnalyzer
+    story: Story
     stored_urls: set[str]
-    syndication: SyndicationIndex = field(default_factory=SyndicationIndex)
     totals: stages.RunTotals = field(default_factory=stages.RunTotals)
+
+
+def _from_warehouse(writer: Writer) -> tuple[BackfillAnalyzer, SyndicationIndex]:
+    """The statement index rebuilt from what has landed, before every batch: a run resumed
+    after a kill then matches each batch's quotes against exactly what the uninterrupted run
+    would have (an index kept in memory knows more than the tables, and would drift)."""
+    with writer.context.warehouse() as warehouse:
+        statements = warehouse.statements()
+        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                        statement_fingerprints(warehouse)]
+    return BackfillAnalyzer(writer.story, statements, fingerprints), SyndicationIndex()
 
 
 def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH_SIZE) -> int:
@@ -311,8 +321,9 @@ def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH
         items.append(stages.Item(article, is_new=True, pages=[], relevance=staged.relevance,
                                  analysis=staged.analysis))
     for start in range(0, len(items), batch_size):
-        stages.load_items(writer.context, writer.analyzer, items[start:start + batch_size],
-                          writer.syndication, writer.totals)
+        analyzer, syndication = _from_warehouse(writer)
+        stages.load_items(writer.context, analyzer, items[start:start + batch_size],
+                          syndication, writer.totals)
     # The statements this unit added, for the end of the run (or a re-run) to mark judged.
     loaded_path(out_dir, unit).write_text(
         json.dumps(writer.totals.new_statement_ids[new_ids:]), encoding="utf-8")
@@ -331,21 +342,18 @@ def loaded_statement_ids(out_dir: Path, units: list[Unit]) -> list[str]:
 
 def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: float,
                    now: datetime | None = None) -> Writer:
-    """Open the warehouse briefly: read the statements and stored URLs, record the run."""
+    """Open the warehouse briefly: read the stored URLs, record the run."""
     started_at = now or datetime.now(UTC)
     run_id = stages.new_run_id(story.id, started_at)
     context = stages.RunContext(run_id, story.id, started_at, db_path, out_dir, lock_timeout_s)
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
         warehouse.require_story(story.id)
-        state = warehouse.read_state()
-        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
-                        statement_fingerprints(warehouse)]
+        stored_urls = warehouse.stored_urls()
         warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
                                        extra=story_rows(story, started_at)))
         if warehouse.close_unfinished_runs(run_id):
             log.warning("earlier runs ended before finishing; marked as such")
-    analyzer = BackfillAnalyzer(story, state.statements, fingerprints)
-    return Writer(context, analyzer, set(state.stored_urls))
+    return Writer(context, story, set(stored_urls))
 
 
 def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
