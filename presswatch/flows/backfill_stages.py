@@ -21,7 +21,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from presswatch.archives import ccnews, cdx, gdelt
@@ -48,6 +50,9 @@ from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.analysis_state import statement_fingerprints
 from presswatch.warehouse.batch import LoadBatch, Run, story_rows
 from presswatch.warehouse.store import open_warehouse
+
+if TYPE_CHECKING:  # only presswatch/nlp imports spaCy
+    from spacy.language import Language
 
 log = logging.getLogger("presswatch.backfill")
 
@@ -107,6 +112,8 @@ class UnitResult:
     relevant: int = 0
     kept: int = 0  # relevant and published in the range: staged for loading
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the worker's CPU time on it: steady on a shared machine
+    gate_seconds: float = 0.0  # of the seconds, those in the gate
     worker_pid: int = 0
     worker_peak_mb: float = 0.0
 
@@ -199,6 +206,14 @@ def _in_range(moment: datetime, since: date, until: date) -> bool:
     return since <= as_utc(moment).date() <= until
 
 
+@lru_cache(maxsize=1)
+def worker_pipeline(story_json: str) -> Language:
+    """The story's spaCy pipeline, loaded once per worker process and kept for its next units:
+    loading it costs more than parsing a unit's few relevant articles. Keyed by the story's
+    JSON, so a worker given another story loads that one instead."""
+    return build_pipeline(Story.model_validate_json(story_json))
+
+
 def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
                  client: PoliteClient) -> UnitResult:
     """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
@@ -206,7 +221,7 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     The staged file is written under a temporary name and renamed, then the tally: a unit
     killed half-way leaves neither, and is processed again from the start.
     """
-    clock = time.monotonic()
+    clock, cpu_clock = time.monotonic(), time.process_time()
     result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
     gate, rules = compile_gate(story), compile_rules(story)
     relevant: list[tuple[Article, Relevance]] = []
@@ -215,7 +230,10 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
         if as_utc(page.captured_at).date() > until + timedelta(days=1):
             continue  # fetched after the range: its publication may still fall in it
         result.in_range += 1
-        if not gate.passes(page.body, page.charset):
+        gate_clock = time.perf_counter()
+        passes = gate.passes(page.body, page.charset)
+        result.gate_seconds += time.perf_counter() - gate_clock
+        if not passes:
             continue
         result.passed_gate += 1
         fetched = FetchedPage(url=page.url, final_url=page.url, status=page.status,
@@ -238,12 +256,14 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     with partial.open("w", encoding="utf-8") as staged:
         if relevant:
             texts = ((a.article_id, a.text) for a, _ in relevant)
-            analyses = analyze_texts(texts, story, nlp=build_pipeline(story),
+            analyses = analyze_texts(texts, story, nlp=worker_pipeline(story.model_dump_json()),
                                      batch_size=story.nlp.batch_size)
             for (article, judged), analysis in zip(relevant, analyses, strict=True):
                 staged.write(dumps(StagedArticle(article, judged, analysis)) + "\n")
     os.replace(partial, staged_path(out_dir, unit))
     result.seconds = round(time.monotonic() - clock, 3)
+    result.cpu_seconds = round(time.process_time() - cpu_clock, 3)
+    result.gate_seconds = round(result.gate_seconds, 3)
     result.worker_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     tally = out_dir / f"{unit.key}.json.partial"
     tally.write_text(dumps(result), encoding="utf-8")
