@@ -100,6 +100,28 @@ def run_flow(paths: list[str], db: Path, workers: int) -> tuple[float, float, ob
     return time.monotonic() - clock, _peak_mb(), summary
 
 
+def run_plain(paths: list[str], db: Path) -> tuple[float, float, float]:
+    """The same stages as plain functions in this process, one unit after another, without
+    Prefect or Dask: (seconds, of which processing units, of which loading)."""
+    from presswatch.archives.pages import PoliteClient
+    from presswatch.flows import backfill_stages as bs
+
+    story = load_story(default_story_path())
+    out = bs.units_dir(db, story, SINCE, UNTIL)
+    clock = time.monotonic()
+    units = bs.plan_units(story, bs.Sources(warcs=tuple(paths)), SINCE, UNTIL, bs.Endpoints(),
+                          PoliteClient(user_agent="bench", delay_s=0))
+    writer = bs.begin_backfill(story, db, out, 120.0)
+    results = [bs.process_unit(u, story, SINCE, UNTIL, out, PoliteClient("bench"))
+               for u in units]
+    processed = time.monotonic()
+    for unit in units:
+        bs.load_unit(writer, out, unit)
+    loaded = time.monotonic()
+    bs.finish_backfill(writer, units, results, alert=False)
+    return (time.monotonic() - clock, sum(r.seconds for r in results), loaded - processed)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
@@ -156,6 +178,13 @@ def main() -> int:
               f"{figures['gate_ms_per_record']} ms/record "
               f"({figures['gate_speedup_vs_extraction']}x)")
 
+        plain_s, plain_units_s, plain_load_s = run_plain(paths, folder / "plain.duckdb")
+        figures.update(plain_s=round(plain_s, 1), plain_records_per_s=round(args.records / plain_s),
+                       plain_units_s=round(plain_units_s, 1), plain_load_s=round(plain_load_s, 1))
+        print(f"plain functions, one process, no Prefect or Dask: {plain_s:.1f} s "
+              f"({figures['plain_records_per_s']} records/s; units {plain_units_s:.1f} s, "
+              f"loading {plain_load_s:.1f} s)")
+
         run_flow(paths[:1], folder / "warmup.duckdb", workers=1)  # Prefect's server starts
         for workers in (1, 2):
             seconds, main_peak, summary = run_flow(paths, folder / f"w{workers}.duckdb",
@@ -172,6 +201,8 @@ def main() -> int:
             figures[f"e2e_{workers}w_articles_added"] = summary.articles_added
             figures[f"e2e_{workers}w_unit_s"] = round(unit_s, 1)
             figures[f"e2e_{workers}w_unit_cpu_s"] = round(unit_cpu_s, 1)
+            # What orchestration adds: the cluster's start and stop, task runs, state updates.
+            figures[f"e2e_{workers}w_overhead_s"] = round(seconds - plain_s, 1)
             figures[f"e2e_{workers}w_gate_s"] = round(gate_in_units, 1)
             figures[f"e2e_{workers}w_main_peak_mb"] = main_peak
             figures[f"e2e_{workers}w_worker_peaks_mb"] = sorted(peaks.values())
@@ -184,6 +215,7 @@ def main() -> int:
         figures["e2e_2w_over_1w"] = round(figures["e2e_1w_s"] / figures["e2e_2w_s"], 2)
         figures["e2e_2w_s_per_million_records"] = round(
             1e6 / figures["e2e_2w_records_per_s"])
+    figures["plain_s_per_million_records"] = round(1e6 / figures["plain_records_per_s"])
     figures["worker_cpu_s_per_million_records"] = round(
         1e6 * figures["e2e_1w_unit_cpu_s"] / args.records)
     print(f"2 workers / 1 worker: {figures['e2e_2w_over_1w']}x; "
