@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from presswatch.archives.pages import ArchiveError, PoliteClient
 
 MAX_RECORDS = 250
+MIN_INTERVAL_S = 5.0  # GDELT asks for at most one DOC API request every 5 seconds
 SMALLEST_WINDOW = timedelta(minutes=15)
 
 

@@ -179,10 +179,14 @@ def plan_units(story: Story, sources: Sources, since: date, until: date,
         units += _page_units("wayback", refs, lambda ref: archive)
     start = datetime.combine(since, datetime.min.time(), UTC)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
+    api = client
+    if endpoints.gdelt == Endpoints().gdelt:  # the real API, not a mirror: its own pace
+        api = PoliteClient(user_agent=client.user_agent,
+                           delay_s=max(client.delay_s, gdelt.MIN_INTERVAL_S))
     for query in sources.gdelt_queries:
         found: dict[str, PageRef] = {}
         for w_start, w_end in gdelt.windows(start, end, timedelta(days=1)):
-            for article in gdelt.list_articles(client, endpoints.gdelt, query, w_start, w_end):
+            for article in gdelt.list_articles(api, endpoints.gdelt, query, w_start, w_end):
                 found.setdefault(article.url, PageRef(article.url, article.url,
                                                       article.seen_at))
         units += _page_units("gdelt", list(found.values()),
