@@ -146,6 +146,10 @@ def main() -> int:
         clock = time.perf_counter()
         passed = {p.url for p in pages if gate.passes(p.body, p.charset)}
         gate_s = time.perf_counter() - clock
+        raw_mb = sum(len(p.body) for p in pages) / 2**20
+        figures.update(raw_html_mb=round(raw_mb, 1),
+                       warc_read_gzip_mb_per_s=round(figures["corpus_mb"] / read_s, 1),
+                       gate_raw_mb_per_s=round(raw_mb / gate_s, 1))
         figures.update(warc_read_records_per_s=round(len(pages) / read_s),
                        gate_records_per_s=round(len(pages) / gate_s),
                        gate_pass_share=round(len(passed) / len(pages), 4))
