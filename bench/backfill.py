@@ -42,7 +42,7 @@ from presswatch.records import FetchedPage  # noqa: E402
 from presswatch.spiders.extract import NoArticleText, extract_article  # noqa: E402
 from presswatch.story import default_story_path, load_story  # noqa: E402
 
-SINCE, UNTIL = date(2024, 11, 19), date(2024, 12, 31)
+SINCE, UNTIL = date(2024, 11, 19), date(2025, 3, 31)  # every capture of the corpus
 
 
 def _reset_peak() -> None:

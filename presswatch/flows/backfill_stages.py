@@ -106,7 +106,7 @@ class UnitResult:
     key: str
     label: str
     records: int = 0  # HTML pages read
-    in_range: int = 0  # captured on or before the range's last day
+    in_range: int = 0  # captured from the range's first day to a day after its last
     passed_gate: int = 0
     extracted: int = 0
     relevant: int = 0
@@ -231,8 +231,9 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     relevant: list[tuple[Article, Relevance]] = []
     for page in _pages(unit, client):
         result.records += 1
-        if as_utc(page.captured_at).date() > until + timedelta(days=1):
-            continue  # fetched after the range: its publication may still fall in it
+        captured = as_utc(page.captured_at).date()
+        if captured < since or captured > until + timedelta(days=1):
+            continue  # published before it was captured; a day late is still worth a look
         result.in_range += 1
         gate_clock = time.perf_counter()
         passes = gate.passes(page.body, page.charset)
