@@ -47,7 +47,7 @@ from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_
 from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
-from presswatch.warehouse.analysis_state import statement_fingerprints
+from presswatch.warehouse.analysis_state import statement_fingerprints, statements_first_seen_in
 from presswatch.warehouse.batch import LoadBatch, Run, story_rows
 from presswatch.warehouse.store import open_warehouse
 
@@ -336,10 +336,10 @@ def _from_warehouse(writer: Writer) -> tuple[BackfillAnalyzer, SyndicationIndex]
 def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH_SIZE) -> int:
     """Load one staged unit in short transactions; returns the articles it added."""
     before = writer.totals.articles_added
-    new_ids = len(writer.totals.new_statement_ids)
-    items = []
+    items, article_ids = [], []
     for staged in read_staged_articles(staged_path(out_dir, unit)):
         article = staged.article
+        article_ids.append(article.article_id)
         if article.canonical_url in writer.stored_urls or article.url in writer.stored_urls:
             continue  # landed before a kill, or the same page in another file
         writer.stored_urls.update((article.canonical_url, article.url))
@@ -349,9 +349,11 @@ def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH
         analyzer, syndication = _from_warehouse(writer)
         stages.load_items(writer.context, analyzer, items[start:start + batch_size],
                           syndication, writer.totals)
-    # The statements this unit added, for the end of the run (or a re-run) to mark judged.
-    loaded_path(out_dir, unit).write_text(
-        json.dumps(writer.totals.new_statement_ids[new_ids:]), encoding="utf-8")
+    # The statements first seen in this unit's articles, for the end of the run to mark
+    # judged; read from the rows, so a unit loaded partly before a kill names them all too.
+    with writer.context.warehouse() as warehouse:
+        first_seen = statements_first_seen_in(warehouse, article_ids)
+    loaded_path(out_dir, unit).write_text(json.dumps(first_seen), encoding="utf-8")
     return writer.totals.articles_added - before
 
 
