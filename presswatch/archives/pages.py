@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -142,11 +142,16 @@ class PageRef:
     captured_at: datetime | None = None
 
 
-def fetch_pages(client: PoliteClient, refs: list[PageRef], source: str
-                ) -> Iterator[ArchivedPage]:
+def fetch_pages(client: PoliteClient, refs: list[PageRef], source: str,
+                refused: Callable[[str], str | None]) -> Iterator[ArchivedPage]:
     """Each page that answers 200, one request at a time per host; a page that fails after
-    the client's retries is skipped (it is one page of many, and the log says which)."""
+    the client's retries is skipped (it is one page of many, and the log says which), and so
+    is one whose URL `refused` gives a reason for (a private address from a URL list)."""
     for ref in refs:
+        reason = refused(ref.fetch_url)
+        if reason is not None:
+            log.warning("skipped %s: %s", ref.url, reason)
+            continue
         try:
             answer = client.get(ref.fetch_url)
         except ArchiveError as exc:

@@ -45,6 +45,7 @@ from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_utc, stable_id
 from presswatch.spiders.extract import NoArticleText, extract_article
+from presswatch.spiders.urls import UrlRefused, check_url_allowed
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.analysis_state import statement_fingerprints, statements_first_seen_in
@@ -198,12 +199,22 @@ def plan_units(story: Story, sources: Sources, since: date, until: date,
     return units
 
 
-def _pages(unit: Unit, client: PoliteClient) -> Iterator[ArchivedPage]:
+def _pages(unit: Unit, story: Story, client: PoliteClient) -> Iterator[ArchivedPage]:
     if unit.kind == "warc":
         with open_warc(unit.location or "", client.user_agent) as stream:
             yield from read_warc(stream, unit.label)
-    else:
-        yield from fetch_pages(client, list(unit.pages), unit.label)
+        return
+
+    def refused(url: str) -> str | None:
+        """The crawl's guard: no loopback or private addresses unless the story allows them
+        (a URL list or GDELT could name an internal service)."""
+        try:
+            check_url_allowed(url, story.crawl.allow_private_hosts)
+        except UrlRefused as exc:
+            return str(exc)
+        return None
+
+    yield from fetch_pages(client, list(unit.pages), unit.label, refused)
 
 
 def _in_range(moment: datetime, since: date, until: date) -> bool:
@@ -229,7 +240,7 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
     gate, rules = compile_gate(story), compile_rules(story)
     relevant: list[tuple[Article, Relevance]] = []
-    for page in _pages(unit, client):
+    for page in _pages(unit, story, client):
         result.records += 1
         captured = as_utc(page.captured_at).date()
         if captured < since or captured > until + timedelta(days=1):

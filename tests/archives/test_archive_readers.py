@@ -31,6 +31,11 @@ def _client(**kwargs) -> PoliteClient:
     return PoliteClient(user_agent="presswatch-test", delay_s=0.0, backoff_s=0.01, **kwargs)
 
 
+def _anything(url: str) -> None:
+    """A refusal rule that refuses nothing: these tests fetch from loopback on purpose."""
+    return None
+
+
 def _records(n: int, host: str = "www.dailycircuit.com") -> list[ArchiveRecord]:
     return [ArchiveRecord(f"https://{host}/2024/11/{i}", DAY + timedelta(hours=i),
                           f"<html><body>page {i}</body></html>".encode()) for i in range(n)]
@@ -106,8 +111,8 @@ def test_wayback_raw_pages_come_one_at_a_time_with_backoff_on_429_and_5xx():
         refs = cdx.page_refs(base, captures)
         halves = [refs[:2], refs[2:]]
         pages: list = []
-        threads = [threading.Thread(target=lambda h=h: pages.extend(fetch_pages(client, h, "w")))
-                   for h in halves]
+        threads = [threading.Thread(target=lambda h=h: pages.extend(
+            fetch_pages(client, h, "w", _anything))) for h in halves]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -221,6 +226,10 @@ def test_url_list_skips_blanks_and_comments_and_fetch_skips_failures():
         "https://a.com/1", "https://a.com/2"]
     with ArchiveReplica(gdelt=_records(1)) as replica:
         good = replica.news_url(_records(1)[0])
-        refs = [PageRef(good, good), PageRef(good + "-missing", good + "-missing")]
-        pages = list(fetch_pages(_client(), refs, "urls"))
+        refs = [PageRef(good, good), PageRef(good + "-missing", good + "-missing"),
+                PageRef(good + "-refused", good + "-refused")]
+        pages = list(fetch_pages(_client(), refs, "urls",
+                                 lambda url: "no" if url.endswith("-refused") else None))
+        requested = [entry[1] for entry in replica.log]
     assert [p.url for p in pages] == [good]
+    assert not any(path.endswith("-refused") for path in requested)
