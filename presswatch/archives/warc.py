@@ -56,8 +56,3 @@ def read_warc(stream: BinaryIO, source: str) -> Iterator[ArchivedPage]:
             source=source,
         )
 
-
-def count_records(location: str, user_agent: str) -> int:
-    """How many records a WARC holds (any type): the corpus size the benchmark reports."""
-    with open_warc(location, user_agent) as stream:
-        return sum(1 for _ in ArchiveIterator(stream))

@@ -9,7 +9,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from archive_replicas import DEFAULT_FL, ArchiveReplica
+from archive_replicas import ArchiveReplica
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -71,7 +71,7 @@ def test_cdx_pages_through_resume_keys_in_both_outputs(output):
 def test_cdx_text_in_default_field_order_and_json_in_any_order():
     line = (b"com,example)/a 20241126120000 https://example.com/a text/html 200 "
             b"ABCDEF 1234\n")
-    (capture,), key = cdx.parse_cdx(line, fields=tuple(DEFAULT_FL))
+    (capture,), key = cdx.parse_cdx(line, fields=cdx.DEFAULT_FIELDS)
     assert (capture.timestamp, capture.original, capture.digest) == (
         "20241126120000", "https://example.com/a", "ABCDEF")
     assert key is None
