@@ -23,7 +23,7 @@ from presswatch.demo.archive import archive_records, replay_records, write_warc
 from presswatch.demo.server import load_manifest, to_toml
 from presswatch.story import Outlet, default_story_path, load_story
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
 SINCE, UNTIL = date(2024, 11, 20), date(2024, 12, 5)
 WAYBACK_OUTLET, GDELT_OUTLET = "dailycircuit", "wirewire"
