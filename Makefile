@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/reanalyse.py
+	$(BIN)/python bench/backfill.py
 
 clean:
 	rm -rf $(VENV) demo.duckdb demo.snapshot.duckdb demo.report .presswatch

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "presswatch"
 CORE = {"records", "story", "text", "jsonl"}
-STAGES = {"spiders", "nlp", "warehouse", "demo"}
+STAGES = {"spiders", "nlp", "warehouse", "demo", "archives"}
 # What a run hands to people: they read and write through the warehouse, never through a flow.
 OUTPUTS = {"alerts", "report"}
 

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,67 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except WarehouseOfAnotherStory as exc:  # a run of another story got there first
         raise UsageError(str(exc)) from exc
     return EXIT_SOURCE_FAILURES if summary.n_sources_failed else EXIT_OK
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
+
+
+def _month(text: str) -> str:
+    try:
+        date.fromisoformat(text + "-01")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month YYYY-MM") from exc
+    return text
+
+
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    from presswatch.flows.backfill_stages import Endpoints, Sources
+    from presswatch.flows.settings import check_writable
+
+    sources = Sources(
+        warcs=tuple(args.warc or ()), ccnews_months=tuple(args.ccnews or ()),
+        wayback=args.wayback, gdelt_queries=tuple(args.gdelt or ()),
+        urls_file=Path(args.urls) if args.urls else None,
+    )
+    if sources.is_empty():
+        raise UsageError("backfill needs a source: --warc, --ccnews, --wayback, --gdelt or "
+                         "--urls")
+    until = args.until or date.today()
+    if until < args.since:
+        raise UsageError(f"--until {until} is before --since {args.since}")
+    if args.dask_address and not args.dask_address.startswith(("tcp://", "tls://")):
+        raise UsageError(f"--dask-address {args.dask_address!r}: expected tcp://HOST:PORT")
+    story_path = Path(args.story) if args.story else default_story_path()
+    story = load_story(story_path)
+    db_path = Path(args.db)
+    check_writable(db_path)
+    if args.alert:
+        check_channels(story, os.environ)
+    check_one_story(db_path, story.id, 120.0)
+    defaults = Endpoints()
+    endpoints = Endpoints(cdx=args.cdx_url or defaults.cdx,
+                          wayback=args.wayback_url or defaults.wayback,
+                          gdelt=args.gdelt_url or defaults.gdelt,
+                          ccnews=args.ccnews_url or defaults.ccnews)
+    _prefect_defaults()
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # workers inherit it
+    from presswatch.flows.backfill import BackfillSettings, run_backfill
+
+    summary = run_backfill(BackfillSettings(
+        story_path=story_path, db_path=db_path, since=args.since, until=until,
+        sources=sources, endpoints=endpoints, dask_address=args.dask_address,
+        workers=args.workers, alert=args.alert, delay_s=args.delay,
+        allow_private_hosts=args.allow_private_hosts,
+    ))
+    print(f"backfill {summary.run_id}: {summary.units} units ({summary.units_resumed} resumed), "
+          f"{summary.records} pages read, {summary.passed_gate} through the gate, "
+          f"{summary.relevant} relevant; added {summary.articles_added} articles, "
+          f"{summary.quotes_added} quotes, {summary.statements_new} new statements")
+    return EXIT_OK
 
 
 def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None:
@@ -375,6 +437,35 @@ def build_parser() -> argparse.ArgumentParser:
     add_outlet.add_argument("--allow-private-hosts", action="store_true",
                             help="allow loopback and private-network addresses")
     story.set_defaults(handler=_cmd_story)
+
+    backfill = commands.add_parser(
+        "backfill", help="the story's past from news archives (WARC, CC-NEWS, Wayback, GDELT)")
+    backfill.add_argument("--since", type=_day, required=True, metavar="DATE",
+                          help="first day of publication to read, YYYY-MM-DD")
+    backfill.add_argument("--until", type=_day, metavar="DATE", help="last day (default today)")
+    backfill.add_argument("--story", help="story file (default: the bundled Sora leak story)")
+    backfill.add_argument("--db", default="presswatch.duckdb", help="warehouse file")
+    backfill.add_argument("--warc", nargs="+", metavar="PATH_OR_URL", help="WARC files")
+    backfill.add_argument("--ccnews", nargs="+", type=_month, metavar="YYYY-MM",
+                          help="Common Crawl CC-NEWS months (their WARC files in the range)")
+    backfill.add_argument("--wayback", action="store_true",
+                          help="the Wayback Machine's captures of the story's outlets")
+    backfill.add_argument("--gdelt", action="append", metavar="QUERY",
+                          help="GDELT DOC 2.0 articles for a query (repeatable)")
+    backfill.add_argument("--urls", metavar="FILE", help="a list of URLs, one per line")
+    backfill.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                          help="an existing Dask scheduler (default: a local cluster)")
+    backfill.add_argument("--workers", type=int, default=2,
+                          help="workers of the local cluster (default 2)")
+    backfill.add_argument("--alert", action="store_true",
+                          help="send new-statement alerts for what the backfill finds")
+    backfill.add_argument("--delay", type=float, default=1.0,
+                          help="seconds between two requests to one host (default 1)")
+    backfill.add_argument("--allow-private-hosts", action="store_true",
+                          help="allow loopback and private-network addresses")
+    for name in ("cdx", "wayback", "gdelt", "ccnews"):
+        backfill.add_argument(f"--{name}-url", help=argparse.SUPPRESS)  # mirrors and tests
+    backfill.set_defaults(handler=_cmd_backfill)
 
     alerts = commands.add_parser("alerts", help="list alerts, or `alerts test`")
     alerts.add_argument("action", nargs="?", choices=("list", "test"), default="list")

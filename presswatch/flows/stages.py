@@ -302,6 +302,11 @@ class Analyzer:
         """Built on first use: a run with nothing relevant to read never loads the model."""
         return build_pipeline(self.story)
 
+    def seen_at(self, article: Article) -> datetime:
+        """When the run counts an article's statements as first seen: when it was fetched (a
+        backfill, reading the past, counts from publication instead)."""
+        return article.fetched_at
+
     def relevance(self, articles: list[Article]) -> list[Relevance]:
         return [score_with_rules(article, self.rules) for article in articles]
 
@@ -363,7 +368,8 @@ def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
         entities.extend(analysis.entities)
         quotes.extend(quotes_of(analysis))
     assignment = assign_statements(
-        (statement_input(q, by_id[q.article_id], by_id[q.article_id].fetched_at) for q in quotes),
+        (statement_input(q, by_id[q.article_id], analyzer.seen_at(by_id[q.article_id]))
+         for q in quotes),
         analyzer.statement_index,
         people={e.canonical for e in entities if e.label == "PERSON" and e.canonical},
     )
@@ -490,12 +496,12 @@ def process_pages(
         if context.held:
             _stage(context, analyzer, batch, syndication, totals)
         else:
-            _load(context, analyzer, batch, syndication, totals)
+            load_items(context, analyzer, batch, syndication, totals)
     return totals
 
 
-def _load(context: RunContext, analyzer: Analyzer, items: list[Item],
-          syndication: SyndicationIndex, totals: RunTotals) -> None:
+def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
+               syndication: SyndicationIndex, totals: RunTotals) -> None:
     signatures = sketch_articles([item.article for item in items if item.article is not None])
     with context.warehouse() as warehouse:
         hashes, bands = lookup_keys(signatures)
@@ -511,7 +517,7 @@ def _load(context: RunContext, analyzer: Analyzer, items: list[Item],
 
 def _stage(context: RunContext, analyzer: Analyzer, items: list[Item],
            syndication: SyndicationIndex, totals: RunTotals) -> None:
-    """_load for a held run: the same batch, written to the run's staging folder."""
+    """load_items for a held run: the same batch, written to the run's staging folder."""
     signatures = sketch_articles([item.article for item in items if item.article is not None])
     hashes, bands = lookup_keys(signatures)
     for row in _read_candidates(context, hashes, bands, totals):

@@ -30,3 +30,12 @@ def signature_candidates(warehouse: Warehouse, text_hashes: set[str],
 def statement_fingerprints(warehouse: Warehouse) -> list[tuple[str, list[str]]]:
     """(statement_id, words) of every stored statement."""
     return warehouse.connection.execute(_query("statement_fingerprints.sql")).fetchall()
+
+
+def statements_first_seen_in(warehouse: Warehouse, article_ids: list[str]) -> list[str]:
+    """Ids of the statements first seen in these articles."""
+    if not article_ids:
+        return []
+    rows = warehouse.connection.execute(_query("statements_first_seen_in.sql"),
+                                        {"article_ids": sorted(article_ids)}).fetchall()
+    return [statement_id for (statement_id,) in rows]
