@@ -66,6 +66,7 @@ class PoliteClient:
     backoff_s: float = 2.0
     max_backoff_s: float = 120.0
     timeout_s: float = 60.0
+    max_bytes: int = 50 * 2**20  # a larger answer is refused, not read into memory
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _last: dict[str, float] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -74,8 +75,9 @@ class PoliteClient:
         with self._guard:
             return self._locks.setdefault(host, threading.Lock())
 
-    def get(self, url: str) -> HttpAnswer:
-        """The answer to a GET, retried on transient statuses; other statuses are returned."""
+    def get(self, url: str, refused: Callable[[str], str | None] | None = None) -> HttpAnswer:
+        """The answer to a GET, retried on transient statuses; other statuses are returned.
+        `refused`, if given, judges every redirect's target too (403 when it refuses)."""
         host = urlsplit(url).netloc
         for attempt in range(self.retries + 1):
             with self._host_lock(host):
@@ -83,7 +85,7 @@ class PoliteClient:
                 if wait > 0:
                     time.sleep(wait)
                 try:
-                    answer, retry_after = self._fetch(url)
+                    answer, retry_after = self._fetch(url, refused)
                 finally:
                     self._last[host] = time.monotonic()
             if answer.status not in TRANSIENT:
@@ -95,12 +97,18 @@ class PoliteClient:
         raise ArchiveError(f"{url}: HTTP {answer.status} after {self.retries + 1} attempts "
                            f"({answer.body[:200]!r}); try again later or lower the rate")
 
-    def _fetch(self, url: str) -> tuple[HttpAnswer, float | None]:
+    def _fetch(self, url: str, refused: Callable[[str], str | None] | None
+               ) -> tuple[HttpAnswer, float | None]:
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent,
                                                        "Accept-Encoding": "gzip"})
+        opener = urllib.request.build_opener(_CheckedRedirects(refused))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return HttpAnswer(response.status, _decoded(response.read(), response.headers),
+            with opener.open(request, timeout=self.timeout_s) as response:
+                body = response.read(self.max_bytes + 1)
+                if len(body) > self.max_bytes:
+                    return HttpAnswer(413, f"larger than {self.max_bytes} bytes".encode(),
+                                      None), None
+                return HttpAnswer(response.status, _decoded(body, response.headers),
                                   response.headers.get("Content-Type")), None
         except urllib.error.HTTPError as exc:
             body = _decoded(exc.read(), exc.headers)
@@ -109,6 +117,20 @@ class PoliteClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             # A dropped connection is as transient as a 503.
             return HttpAnswer(503, str(exc).encode(), None), None
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only where the guard allows: a public page must not bounce the
+    backfill into a private address."""
+
+    def __init__(self, refused: Callable[[str], str | None] | None) -> None:
+        self.refused = refused
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        reason = self.refused(newurl) if self.refused is not None else None
+        if reason is not None:
+            raise urllib.error.HTTPError(newurl, 403, f"redirect refused: {reason}", headers, fp)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _decoded(body: bytes, headers) -> bytes:
@@ -153,7 +175,7 @@ def fetch_pages(client: PoliteClient, refs: list[PageRef], source: str,
             log.warning("skipped %s: %s", ref.url, reason)
             continue
         try:
-            answer = client.get(ref.fetch_url)
+            answer = client.get(ref.fetch_url, refused)
         except ArchiveError as exc:
             log.warning("skipped %s: %s", ref.url, exc)
             continue
