@@ -116,7 +116,7 @@ def run_daily(settings: RunSettings, progress: stages.Progress | None = None) ->
     if summary.note:
         logger.warning("%s", summary.note)
     if finished.landed:
-        publish_run_artifacts(story, settings, summary, totals.new_statement_ids)  # and the report
+        publish_run_artifacts(story, settings, summary, finished.new_statements)  # and the report
     else:  # the file is held: no report and no statement table until the load lands
         create_markdown_artifact(markdown_summary(story, summary, None, [], None),
                                  key=artifact_key("presswatch-summary", story.id),

@@ -20,8 +20,6 @@ from rich.table import Table
 from presswatch.alerts.messages import runs
 from presswatch.story import Story
 from presswatch.text import clean_line
-from presswatch.warehouse.reports import statement_details
-from presswatch.warehouse.store import Warehouse, open_warehouse
 
 if TYPE_CHECKING:
     from presswatch.flows.settings import RunSettings
@@ -151,7 +149,7 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
 
 
 def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSummary,
-                          new_statement_ids: list[str]) -> ReportResult | None:
+                          new_statements: list[dict]) -> ReportResult | None:
     """End of a run: write the report beside the snapshot, then the run's Prefect artifacts
     (markdown summary linking the report and each new statement's first article, the table of
     new statements, a link to the report), keyed by the story id.
@@ -175,9 +173,7 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
     except Exception as exc:  # noqa: BLE001 - the run's data is loaded; say what failed
         error = f"{type(exc).__name__}: {exc}"
         logger.error("the report could not be built: %s", error)
-    with open_warehouse(settings.db_path, read_only=True,
-                        lock_timeout_s=settings.lock_timeout_s) as warehouse:
-        rows = new_statement_rows(warehouse, new_statement_ids)
+    rows = inert_rows(new_statements)  # read by the finish step (stages.Finished)
     create_markdown_artifact(
         markdown_summary(story, summary, report, rows, error),
         key=artifact_key("presswatch-summary", story.id),
@@ -195,12 +191,12 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
     return report
 
 
-def new_statement_rows(warehouse: Warehouse, statement_ids: list[str]) -> list[dict]:
-    """The run's new statements as table-artifact rows, each cell made inert."""
+def inert_rows(rows: list[dict]) -> list[dict]:
+    """Table-artifact rows with each text cell made inert."""
     return [
         {key: clean_line(value, 500) if isinstance(value, str) else value
          for key, value in row.items()}
-        for row in statement_details(warehouse, statement_ids)
+        for row in rows
     ]
 
 

@@ -74,7 +74,7 @@ from presswatch.warehouse.link_decodes import (
     read_link_decodes,
     undecodable_links,
 )
-from presswatch.warehouse.reports import run_source_health
+from presswatch.warehouse.reports import run_source_health, statement_details
 from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
 
 log = logging.getLogger("presswatch.run")
@@ -559,6 +559,9 @@ class Finished:
     # Sources failing failing_source_runs runs in a row or more, or working again after such a
     # streak, as of this run (warehouse/queries/run_source_health.sql); empty until it lands.
     source_health: list[dict] = field(default_factory=list)
+    # The run's new statements with their first article, for its Prefect artifacts: read in
+    # the finish step's own open of the file, so publishing them opens it no more.
+    new_statements: list[dict] = field(default_factory=list)
 
 
 def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
@@ -594,9 +597,11 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
                                        sources=sources, extra=extra))
         warehouse.publish(run_id=context.run_id)
         health = run_source_health(warehouse, context.run_id, failing_source_runs)
+        new_statements = statement_details(warehouse, totals.new_statement_ids)
     for path in [*state.leftover_dirs, context.staging_dir]:
         shutil.rmtree(path, ignore_errors=True)
-    return Finished(run, waited_s=context.waited_s, source_health=health)
+    return Finished(run, waited_s=context.waited_s, source_health=health,
+                    new_statements=new_statements)
 
 
 def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], totals: RunTotals,
@@ -637,6 +642,8 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
             log.warning("earlier runs ended before finishing; this run completed their work")
         staging.publish_landed(warehouse, caught_up.landed, strict=True)
         health = run_source_health(warehouse, context.run_id, failing_source_runs)
+        new_statements = (statement_details(warehouse, totals.new_statement_ids)
+                          if own is not None else [])
     if own is None:
         waiting.note = (
             "load waiting: this run was analysed against an older state of the warehouse "
@@ -652,4 +659,5 @@ def finish_held_run(context: RunContext, run: Run, sources: list[SourceRun], tot
         note=f"warehouse was held by another process; loaded after waiting "
              f"{waiting.waited_s:.0f} s in all",
         source_health=health,
+        new_statements=new_statements,
     )
