@@ -502,12 +502,16 @@ def process_pages(
 
 def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
                syndication: SyndicationIndex, totals: RunTotals) -> None:
+    """Load analysed items: a short read of the stored look-alikes, statement and cluster
+    assignment with no file open, then one short write."""
     signatures = sketch_articles([item.article for item in items if item.article is not None])
+    hashes, bands = lookup_keys(signatures)
     with context.warehouse() as warehouse:
-        hashes, bands = lookup_keys(signatures)
-        for row in signature_candidates(warehouse, hashes, bands):
-            syndication.add(ArticleSignature(*row))
-        batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
+        candidates = signature_candidates(warehouse, hashes, bands)
+    for row in candidates:
+        syndication.add(ArticleSignature(*row))
+    batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
+    with context.warehouse() as warehouse:
         summary = warehouse.load_batch(batch)
     totals.articles_added += summary.articles_added
     totals.quotes_added += summary.quotes_added
