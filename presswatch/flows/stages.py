@@ -28,7 +28,7 @@ from itertools import chain, islice
 from pathlib import Path
 
 from presswatch.flows import staging
-from presswatch.nlp.analyze import analyze_texts
+from presswatch.nlp.analyze import analyze_texts, quotes_of
 from presswatch.nlp.pipeline import build_pipeline
 from presswatch.nlp.relevance import compile_rules, score_with_rules
 from presswatch.nlp.statements import (
@@ -50,10 +50,8 @@ from presswatch.records import (
     Article,
     DocAnalysis,
     FetchedPage,
-    Quote,
     Relevance,
     Statement,
-    stable_id,
 )
 from presswatch.spiders.crawl import (
     CrawlOutput,
@@ -329,26 +327,6 @@ class Item:
     pages: list[FetchedPage]
     relevance: Relevance | None = None
     analysis: DocAnalysis | None = None
-
-
-def quotes_of(analysis: DocAnalysis) -> list[Quote]:
-    """Stored quotes of one analysed article; the id is fixed by where the quote stands."""
-    return [
-        Quote(
-            quote_id=stable_id(analysis.doc_id, str(q.content_span[0]), str(q.content_span[1])),
-            article_id=analysis.doc_id,
-            content=q.content_text,
-            cue=q.cue_text,
-            kind=q.kind,
-            speaker_text=q.speaker_text,
-            speaker=q.speaker,
-            speaker_role=q.speaker_role,
-            start_char=q.content_span[0],
-            end_char=q.content_span[1],
-            confidence=q.confidence,
-        )
-        for q in analysis.quotes
-    ]
 
 
 def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,

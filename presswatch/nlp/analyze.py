@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from presswatch.nlp.language import is_english
 from presswatch.nlp.pipeline import build_pipeline
-from presswatch.records import DocAnalysis, EntityMention, QuoteMention
+from presswatch.records import DocAnalysis, EntityMention, Quote, QuoteMention, stable_id
 from presswatch.story import Story
 
 
@@ -144,3 +144,23 @@ def _parse_item(number: int, line: str) -> tuple[str, str]:
     if not isinstance(record["text"], str):
         raise ExtractInputError(f'input line {number}: "text" must be a string')
     return str(record["doc_id"]), record["text"]
+
+
+def quotes_of(analysis: DocAnalysis) -> list[Quote]:
+    """Stored quotes of one analysed article; the id is fixed by where the quote stands."""
+    return [
+        Quote(
+            quote_id=stable_id(analysis.doc_id, str(q.content_span[0]), str(q.content_span[1])),
+            article_id=analysis.doc_id,
+            content=q.content_text,
+            cue=q.cue_text,
+            kind=q.kind,
+            speaker_text=q.speaker_text,
+            speaker=q.speaker,
+            speaker_role=q.speaker_role,
+            start_char=q.content_span[0],
+            end_char=q.content_span[1],
+            confidence=q.confidence,
+        )
+        for q in analysis.quotes
+    ]
