@@ -12,14 +12,14 @@ article_runs as (
 ),
 
 alerted as (
-    select statement_id, list(distinct channel || ': ' || status order by channel || ': ' || status) as alerts
+    select statement_id, list(distinct label order by label) as alerts
     from (
-        select statement_id, channel, status from alerts where statement_id is not null
-        union all
-        select unnest(json_extract_string(payload, '$.items[*].statement_id')) as statement_id,
-            channel, status || ' (digest)' as status
-        from alerts
-        where statement_id is null and json_extract_string(payload, '$.items') is not null
+        select
+            statement_id,
+            channel || ': ' || status
+            || case when carried_by = 'statement' then '' else ' (' || carried_by || ')' end
+                as label
+        from statement_alerts
     )
     group by statement_id
 ),
