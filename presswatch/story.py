@@ -147,7 +147,8 @@ class Alerts(_Strict):
     email: Email = Field(default_factory=Email)
 
     def digest_of(self, channel: str) -> Digest:
-        """How a channel gets statements: at once ("off"), or in a daily or weekly digest."""
+        """How a channel gets statements: at once ("off"), or in a daily or weekly digest;
+        the console always at once."""
         own = {"webhook": self.webhook.digest, "email": self.email.digest}.get(channel, "off")
         return own or self.digest
 

@@ -110,7 +110,7 @@ def release_digests(book: AlertBook, story: Story, channel_names: Sequence[str],
     released = []
     for channel in channel_names:
         digest = story.alerts.digest_of(channel)
-        if digest == "off" or channel == "console":
+        if digest == "off":
             continue
         held = book.held(story.id, channel)
         if not held or not digest_due(digest, book.last_digest_at(story.id, channel), now):
@@ -245,7 +245,7 @@ def run_alerts(
         story_id=story.id,
         run_id=run_id,
         now=now,
-        digest_channels=[n for n in names if n != "console" and story.alerts.digest_of(n) != "off"],
+        digest_channels=[n for n in names if story.alerts.digest_of(n) != "off"],
     )
     digests = release_digests(book, story, names, now)
     delivery = deliver_pending(book, channels, max_attempts=max_attempts)
