@@ -484,7 +484,7 @@ def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
     assignment with no file open, then one short write."""
     signatures = sketch_articles([item.article for item in items if item.article is not None])
     hashes, bands = lookup_keys(signatures)
-    with context.warehouse() as warehouse:
+    with context.warehouse(read_only=True) as warehouse:  # one connection, no write lock
         candidates = signature_candidates(warehouse, hashes, bands)
     for row in candidates:
         syndication.add(ArticleSignature(*row))
