@@ -1131,6 +1131,11 @@ def test_a_weekly_digest_channel_gets_one_message_per_week_and_the_others_at_onc
     statuses = sql(db, "select status from alerts where channel = 'webhook' and alert_key = ?",
                    [thursday])
     assert statuses == [("digested",)]
+    # the statement_alerts view (the report's alert column) names both: its own, retired, and
+    # the digest that carried it
+    assert sql(db, "select carried_by, status from statement_alerts where statement_id = ? "
+                   "and channel = 'webhook' order by carried_by", [thursday]) == [
+        ("digest", "delivered"), ("statement", "digested")]
     # nothing was sent twice, and nothing waits any more
     assert len(webhook.posts) == 3 and len({k for k in webhook.keys()}) == 3
     assert sql(db, "select count(*) from alerts where status in ('held', 'pending')") == [(0,)]
@@ -1155,3 +1160,21 @@ def test_a_role_that_is_the_speakers_name_is_not_repeated() -> None:
     message = select_alerts([unnamed], context(Alerts()))[0]
     assert message.headline == "New statement from OpenAI spokesperson"
     assert render_text(message)[1].startswith("OpenAI spokesperson said:")
+
+
+def test_a_stored_statement_known_only_as_reported_speech_goes_out_as_reported_speech(
+    db: Path, webhook: WebhookReceiver
+) -> None:
+    add_run(db, "r0", T0 - timedelta(days=1), status="ok")
+    add_run(db, "r1", T0)
+    article = add_article(db, "r1", 1, T0)
+    reported = add_statement(db, article, "PR Puppets", "the programme was art washing")
+    quoted = add_statement(db, article, "Niko Felix", "Participation is voluntary.")
+    sql(db, "update quotes set kind = 'indirect' where statement_id = ?", [reported])
+    alerts_run(db, story(), "r1", env={"PRESSWATCH_WEBHOOK_URL": webhook.url}, now=T0)
+    items = {item["statement_id"]: item for body in webhook.bodies()
+             for item in body["presswatch"]["items"]}
+    assert (items[reported]["direct"], items[quoted]["direct"]) == (False, True)
+    sections = [block["text"]["text"] for body in webhook.bodies() for block in body["blocks"]
+                if block["type"] == "section"]
+    assert "PR Puppets said that the programme was art washing" in sections

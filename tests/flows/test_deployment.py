@@ -91,12 +91,16 @@ def test_the_deployment_from_prefect_yaml_runs_on_a_worker(prefect_server, tmp_p
     assert len(runs) == 1, "the worker's flow run did not complete"
     with duckdb.connect(str(db), read_only=True) as con:
         (articles,) = con.execute("select count(*) from articles").fetchone()
-        (status,) = con.execute("select status from runs").fetchone()
+        (status, n_new) = con.execute("select status, n_statements_new from runs").fetchone()
     assert articles > 0 and status in ("ok", "partial")
     artifacts = _get(env["PREFECT_API_URL"] + "/artifacts/filter", {})
     assert {a["key"] for a in artifacts} >= {
         "presswatch-summary-sora-leak", "presswatch-new-statements-sora-leak",
         "presswatch-report-sora-leak"}
+    # the table lists the run's new statements, as the finish step read them
+    (table,) = [a for a in artifacts if a["key"] == "presswatch-new-statements-sora-leak"]
+    rows = json.loads(table["data"]) if isinstance(table["data"], str) else table["data"]
+    assert len(rows) == n_new > 0 and all(row["speaker"] and row["url"] for row in rows)
     assert (db.parent / "scheduled.report" / "index.html").exists()
 
 
