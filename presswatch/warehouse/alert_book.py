@@ -205,20 +205,7 @@ class AlertBook:
             return
         with self._writing() as con:
             if unique:
-                con.execute(
-                    _sql("queue"),
-                    {
-                        "alert_ids": [a.alert_id for a in unique],
-                        "alert_keys": [a.alert_key for a in unique],
-                        "statement_ids": [a.statement_id for a in unique],
-                        "rules": [a.rule for a in unique],
-                        "channels": [a.channel for a in unique],
-                        "statuses": [a.status for a in unique],
-                        "payloads": [json.dumps(a.payload, ensure_ascii=False) for a in unique],
-                        "story_id": story_id,
-                        "created_at": now,
-                    },
-                )
+                _insert_queued(con, unique, story_id, now)
             if judged:
                 con.execute(
                     _sql("judge_statements"),
@@ -236,13 +223,7 @@ class AlertBook:
         """Queue a digest and retire the held alerts it carries, in one transaction: a crash
         leaves either both or neither."""
         with self._writing() as con:
-            con.execute(_sql("queue"), {
-                "alert_ids": [digest.alert_id], "alert_keys": [digest.alert_key],
-                "statement_ids": [digest.statement_id], "rules": [digest.rule],
-                "channels": [digest.channel], "statuses": [digest.status],
-                "payloads": [json.dumps(digest.payload, ensure_ascii=False)],
-                "story_id": story_id, "created_at": now,
-            })
+            _insert_queued(con, [digest], story_id, now)
             con.execute(_sql("mark_digested"), {"alert_ids": list(held_ids)})
 
     def start_attempt(self, alert_id: str, now: datetime, max_attempts: int) -> int | None:
@@ -276,6 +257,25 @@ class AlertBook:
                 {"alert_id": alert_id, "error": error[:1000], "max_attempts": max_attempts},
             ).fetchone()
         return str(row[0]) if row else "failed"
+
+
+def _insert_queued(con: duckdb.DuckDBPyConnection, alerts: Sequence[QueuedAlert],
+                   story_id: str, now: datetime) -> None:
+    """Insert queued alerts (an id already there is left as is), every value bound."""
+    con.execute(
+        _sql("queue"),
+        {
+            "alert_ids": [a.alert_id for a in alerts],
+            "alert_keys": [a.alert_key for a in alerts],
+            "statement_ids": [a.statement_id for a in alerts],
+            "rules": [a.rule for a in alerts],
+            "channels": [a.channel for a in alerts],
+            "statuses": [a.status for a in alerts],
+            "payloads": [json.dumps(a.payload, ensure_ascii=False) for a in alerts],
+            "story_id": story_id,
+            "created_at": now,
+        },
+    )
 
 
 def _new_statement(row: tuple) -> NewStatementInfo:
