@@ -18,6 +18,7 @@ Order of work in one document:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -55,6 +56,9 @@ ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "shi
 QUESTION_CONFIDENCE = 0.3
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
+# Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
+# subject of its own, goes on with the reported clause.
+BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours"})
 REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
 # What an attribution is. Only "speech" is a statement (Doc._.quotes, the warehouse's quotes);
@@ -131,6 +135,19 @@ def is_salutation(line: str) -> bool:
     return 0 < len(words) <= PHRASE_MAX_WORDS + 2 and words[0].lower() in ("dear", "to") and (
         line[-1:] in ",:" or words[0] == "DEAR" or words[0].lower() == "dear" and len(words) > 1
         and "." not in line)
+
+
+def is_heading(line: str) -> bool:
+    """A reproduced document's heading, not a statement of its own: a line in capitals ('ARTISTS
+    ARE NOT YOUR UNPAID R&D'), or one framed by symbols as a banner ('☠️ we are not your ...
+    ☠️'). Not: 'We are not your free bug testers.' (a sentence), 'I said NO.' (one word in
+    capitals)."""
+    line = line.strip()
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) > 8 and all(c.isupper() for c in letters):
+        return True
+    ends = line.replace("\ufe0f", "")
+    return len(ends) > 2 and all(unicodedata.category(c) == "So" for c in (ends[0], ends[-1]))
 
 
 @dataclass
@@ -319,6 +336,8 @@ class QuoteFinder:
             return None
         if name == "block_quote":
             return self.block_quotes(start, end, verb, speaker)
+        if start > verb.idx:
+            end = self.before_gloss(start, end)
         start, end = self.trim(start, end)
         if end - start < 2 or len(self.text[start:end].split()) < 2:
             return None  # 'executives say will': one word says nothing
@@ -482,7 +501,8 @@ class QuoteFinder:
                     kind="direct",
                     speaker=mention_span(speaker) if speaker is not None else None,
                     speaker_head=speaker.i if speaker is not None else None,
-                    confidence=0.8 if speaker is not None else 0.65, rule="block_quote"))
+                    confidence=0.8 if speaker is not None else 0.65, rule="block_quote",
+                    act="headline" if is_heading(paragraph) else SPEECH))
             pos += len(paragraph) + 1
         if not quotes:
             return None
@@ -509,7 +529,7 @@ class QuoteFinder:
         if not words:
             return None
         holding = [c for c in objects if c.left_edge.idx <= words[-1].open_mark]
-        end = max(_char_end(holding[-1].right_edge), words[-1].close_end)
+        end = self.before_gloss(start, max(_char_end(holding[-1].right_edge), words[-1].close_end))
         if start >= words[0].open_mark and end <= words[-1].close_end:
             return None  # only the quoted words: a name or a title, not a characterisation
         self.used_cues.add(verb.i)
@@ -858,6 +878,17 @@ class QuoteFinder:
     def inside_region(self, char: int) -> bool:
         return any(r.start <= char < r.end for r in self.regions) or self.inside_block(char)
 
+    def before_gloss(self, start: int, end: int) -> int:
+        """'They argued the programme resembled "art-washing" - an attempt to use artists to
+        polish the tool': a dash right after the quoted words opens the writer's gloss on them;
+        the content ends with the quotation. Not: a dash inside the quoted words."""
+        for region in self.regions:
+            if start < region.close_end < end and region.close_end > region.end:
+                after = self.text[region.close_end : region.close_end + 3].lstrip(" ")
+                if after[:1] in DASHES - {"-"} or after[:2] == "- ":
+                    return region.close_end
+        return end
+
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Drop surrounding spaces, commas and colons, a leading "that", and quotation marks
         whose partner lies outside the span."""
@@ -1014,12 +1045,16 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
 def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
     """'OpenAI pointed out that participation was voluntary, and no one was required to give
     feedback.' -> the parser hangs the second reported clause on the cue; it is reported too
-    when it has a subject of its own that is no name, and is not a cue itself. Not: 'Felix
-    said it was voluntary and added that ...' (a second cue), 'said ..., and Altman left'."""
+    when it has a subject of its own that is no name, or none but a backshifted modal ('They
+    said they were not against AI and would not have been invited if they were': 'would' is
+    the reported 'will'), and is not a cue itself. Not: 'Felix said it was voluntary and added
+    that ...' (a second cue), 'said ..., and Altman left', 'said it and left'."""
     if verb.lemma_.lower() in finder.reporting | finder.beliefs or verb.pos_ not in ("VERB", "AUX"):
         return False
     subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
-    return subject is not None and not subject.ent_type_ and subject.pos_ != "PROPN" and (
+    if subject is None:
+        return any(c.dep_ == "aux" and c.lower_ in BACKSHIFTED_MODALS for c in verb.children)
+    return not subject.ent_type_ and subject.pos_ != "PROPN" and (
         subject.lower_ not in ("he", "she", "i"))
 
 

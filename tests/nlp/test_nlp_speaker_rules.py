@@ -59,6 +59,8 @@ def test_speaker_rule(nurses_nlp, case_id):
         assert len(held) == 1, [(q.content_text, q.speaker_text, q.act)
                                 for q in statements + others]
         quote = held[0]
+        if wanted.get("whole"):
+            assert quote.content_text == wanted["content"], quote
         if "speaker" in wanted:
             assert quote.speaker == wanted["speaker"], quote
         if "speaker_text" in wanted:
