@@ -50,6 +50,11 @@ MIN_CONFIDENCE_TO_CREATE = 0.5
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
+# Where one sentence ends and the next begins: a full stop, question or exclamation mark (and
+# any closing marks) before a space and a capital letter or an opening mark.
+# Words in quotation marks inside a mixed quote (its content may end before the closing mark).
+QUOTED_RUN = re.compile(r"[“\"]([^”“\"]+)(?:[”\"]|$)")
+SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(]?[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -324,13 +329,31 @@ def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str]
     return bool((only_negated_a & b) - b_negated) or bool((only_negated_b & a) - a_negated)
 
 
+def quoted_words(quote: StatementInput) -> str:
+    """The longest run in quotation marks inside a mixed quote, when it says enough to be
+    compared on its own (MIN_CONTENT_WORDS content words); else ''."""
+    if quote.kind != "mixed":
+        return ""
+    runs = sorted(QUOTED_RUN.findall(quote.content), key=len, reverse=True)
+    return runs[0] if runs and len(content_words(runs[0])) >= MIN_CONTENT_WORDS else ""
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in a quote's text: 'We are not against it. What we object to is how.' is 2."""
+    return 1 + len(SENTENCE_BREAK.findall(text.strip()))
+
+
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
-             bar: dict[str, float]) -> float:
+             bar: dict[str, float], sentences: int = 1, unsure: bool = False) -> float:
     """How well a quote's words fit a statement (0: they are different statements).
 
     The quote is compared with the statement's vocabulary (every word its versions used) to ask
     "is this a version of a part of it", and with its fullest text to ask "is it a part of this
-    fuller quote" or "do the two mostly agree".
+    fuller quote" or "do the two mostly agree". A fuller quote that adds a sentence of its own
+    (`sentences` more than the statement's) says something more: it is not a version of it, or
+    two statements quoted together would become one. An unsure attribution (`unsure`: a stance
+    or belief verb) is the writer's summary: it joins only a statement it mostly agrees with,
+    never one merely holding its words, or a loose paraphrase would join what it paraphrases.
     """
     text, vocabulary = known.words, known.vocabulary
     if not quote or not text:
@@ -346,9 +369,9 @@ def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known
     else:
         fits = (
             jaccard >= bar["jaccard"]
-            or in_vocabulary >= bar["containment"]
-            or (bar["growth"] and in_quote >= bar["containment"]
-                and len(quote) <= MAX_GROWTH * len(text))
+            or (in_vocabulary >= bar["containment"] and not unsure)
+            or (bar["growth"] and in_quote >= bar["containment"] and not unsure
+                and len(quote) <= MAX_GROWTH * len(text) and sentences <= known.sentences)
         )
         score = jaccard + max(in_vocabulary, in_quote)
     if not fits or _contradicts(quote, vocabulary, quote_negated, known.negated):
@@ -377,6 +400,7 @@ class _Known:
     rank: tuple[bool, int]  # (is a direct or mixed quote, content words): fuller text wins
     folded: str  # all folded words of the text, for exact matches of word-less quotes
     negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
+    sentences: int = 1  # sentences in the fullest text
 
     @property
     def spaced(self) -> str:
@@ -422,7 +446,7 @@ class StatementIndex:
         vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
         self._known[statement_id] = _Known(
             statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text)),
-            _negated(vocabulary),
+            _negated(vocabulary), sentence_count(statement.text),
         )
         self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
         for word in vocabulary:
@@ -433,11 +457,12 @@ class StatementIndex:
     def full_names(self) -> list[str]:
         return [s.name for s in self.speakers.values() if s.kind == "person"]
 
-    def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str
-                   ) -> str | None:
+    def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str,
+                   sentences: int = 1, unsure: bool = False) -> str | None:
         """The statement this quote is a version of, if any: first among the speaker's own;
         then, for a quote whose speaker is only a description ("the group") or nobody, among
-        anyone's on a stricter bar, since the description may be a named speaker elsewhere."""
+        anyone's on a stricter bar, since the description may be a named speaker elsewhere.
+        `sentences` and `unsure` as for `_matches`."""
         searches = []
         if speaker is not None:
             searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
@@ -453,7 +478,7 @@ class StatementIndex:
                 elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
                     score = 2.5  # word for word inside it, however short in content words
                 else:
-                    score = _matches(quote, negated, known, bar)
+                    score = _matches(quote, negated, known, bar, sentences, unsure)
                 if score > 0 and (best is None or (score, statement_id) > best):
                     best = (score, statement_id)
             if best is not None:
@@ -551,8 +576,17 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
         speaker = known.directory.resolve(quote, full_names)
         content = content_words(quote.content)
         folded = " ".join(words(quote.content))
-        statement_id = known.best_match(speaker, content, folded) if folded else None
         may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
+        statement_id = known.best_match(
+            speaker, content, folded, sentence_count(quote.content), unsure=not may_create,
+        ) if folded else None
+        quoted = quoted_words(quote) if statement_id is None else ""
+        if quoted:
+            # 'it was protesting on behalf of 300 artists only to "provide unpaid labor ..."':
+            # the words in marks are the speaker's own, and a version of what they said
+            statement_id = known.best_match(speaker, content_words(quoted),
+                                            " ".join(words(quoted)), sentence_count(quoted),
+                                            unsure=not may_create)
         if statement_id is None and speaker is not None and folded and may_create:
             statement_id = stable_id(speaker.key, folded)
             known._put(Statement(

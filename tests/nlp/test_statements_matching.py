@@ -41,7 +41,7 @@ def directory() -> SpeakerDirectory:
 
 def quote(content: str, speaker: str | None = "Niko Felix", speaker_text: str | None = None,
           kind: str = "direct", article: str | None = None, outlet: str = "frn",
-          hours: int = 0, role: str | None = None) -> StatementInput:
+          hours: int = 0, role: str | None = None, confidence: float = 1.0) -> StatementInput:
     n = next(_numbers)
     article_id = article or f"article-{n}"
     return StatementInput(
@@ -55,6 +55,7 @@ def quote(content: str, speaker: str | None = "Niko Felix", speaker_text: str | 
         speaker=speaker,
         speaker_text=speaker_text or speaker,
         speaker_role=role,
+        confidence=confidence,
     )
 
 
@@ -94,6 +95,14 @@ SAME = [
     ("letter-indirect-units", quote("hundreds of artists provided unpaid labour to a company "
                                     "valued at $150 billion", speaker="PR Puppets",
                                     kind="indirect")),
+    # the lead is the writer's, the words in marks the letter's own
+    ("letter-quoted-inside-mixed", quote("it spoke for dozens of testers who were let in only to "
+                                         "\u201cgive unpaid labour to a company valued at $150B: "
+                                         "bug reports, feedback, experiments\u201d",
+                                         speaker="PR Puppets", kind="mixed")),
+    # a fuller quote in the same sentence is still a version
+    ("fuller-in-one-sentence", quote("Participation is voluntary, with no obligation to provide "
+                                     "feedback or use the tool, and artists keep what they make")),
 ]
 
 
@@ -333,3 +342,29 @@ def test_an_unsure_attribution_joins_a_statement_but_never_founds_one():
     assert len(result.new) == 1
     assert result.quote_statement["b"] == result.quote_statement["a"] is not None
     assert result.quote_statement["c"] is None
+
+
+def test_a_fuller_quote_that_adds_a_sentence_is_a_statement_of_its_own(directory) -> None:
+    """Two sentences quoted together are not a version of the one quoted first: the second
+    says something more, and the pair must not bridge the two statements."""
+    index = StatementIndex(directory)
+    first = quote("Participation is voluntary, with no obligation to provide feedback or use "
+                  "the tool.", hours=1)
+    pair = quote("Participation is voluntary, with no obligation to provide feedback or use the "
+                 "tool. We have paused all access to Sora while the team reviews the leak.",
+                 hours=2)
+    result = assign_statements([first, pair], index)
+    assert len(result.new) == 2
+    assert result.quote_statement[first.quote_id] != result.quote_statement[pair.quote_id]
+
+
+def test_an_unsure_paraphrase_joins_only_what_it_mostly_agrees_with(directory) -> None:
+    """'They criticised the company for having artists give unpaid feedback' (a stance verb:
+    the writer's summary) holds words of the letter, but only agreement joins it."""
+    index, _, letter = seeded(directory)
+    summary = quote("hundreds of artists giving unpaid feedback", speaker="PR Puppets",
+                    kind="indirect", confidence=0.35)
+    reported = quote("hundreds of artists giving unpaid feedback", speaker="PR Puppets",
+                     kind="indirect", confidence=0.85)
+    assert assign_statements([summary], index).quote_statement[summary.quote_id] is None
+    assert assign_statements([reported], index).quote_statement[reported.quote_id] == letter
