@@ -523,6 +523,9 @@ class QuoteFinder:
         objects = [c for c in verb.rights if c.dep_ in ("dobj", "oprd", "prep", "attr", "acomp")]
         if not objects:
             return None
+        charge = self.charge_of(verb, objects)
+        if charge is not None:
+            objects = [charge]  # 'accused OpenAI of "art washing"': the accused is no part of it
         start, end = objects[0].left_edge.idx, _char_end(objects[-1].right_edge)
         words = [r for r in self.regions if start <= r.open_mark and r.close_end <= end + 1
                  and not self.is_title(r) and not self.names_a_thing(r)]

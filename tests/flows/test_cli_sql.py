@@ -51,6 +51,18 @@ class Terminal:
         os.write(self.master, text.encode())
 
     def ctrl_c(self) -> None:
+        """Ctrl-C once the prompt waits for a key. CPython's readline sees a signal only when
+        its wait for input is cut short: one that lands while it is still drawing the typed
+        line is handled at the next key, as a user would press one. A loaded machine makes
+        that window wide, so wait until the process sleeps (Linux /proc), as a user's
+        Ctrl-C after typing would find it."""
+        stat = Path(f"/proc/{self.proc.pid}/stat")
+        deadline = time.monotonic() + 10
+        sleeping = 0
+        while stat.exists() and sleeping < 3 and time.monotonic() < deadline:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+            sleeping = sleeping + 1 if state == "S" else 0
+            time.sleep(0.02)
         self.proc.send_signal(signal.SIGINT)
 
     def expect(self, text: str, timeout: float = 60) -> str:
