@@ -56,6 +56,8 @@ ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "shi
 QUESTION_CONFIDENCE = 0.3
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
+# Verbs whose object is charged 'of' something: 'accused OpenAI of "art washing"'.
+CHARGING_OF = frozenset({"accuse", "suspect", "convict"})
 # Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
 # subject of its own, goes on with the reported clause.
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
@@ -576,6 +578,8 @@ class QuoteFinder:
         charge = self.charge_of(verb, objects)
         if charge is not None:
             first, objects = charge.left_edge, [charge]
+            if first.i > 0 and self.doc[first.i - 1].text in OPENERS:
+                first = self.doc[first.i - 1]  # 'of "art washing"': the mark opens the words
         start, end = self.trim(first.idx, _char_end(objects[-1].right_edge))
         if end - start < 3 or any(
                 r.open_mark <= start and end <= r.close_end and self.is_title(r)
@@ -601,9 +605,13 @@ class QuoteFinder:
                     return charge
         prep = next((c for c in objects[0].children if c.dep_ == "prep"
                      and c.lower_ in ("of", "for")), None)
-        if prep is not None:
-            return next((c for c in prep.children if c.dep_ == "pcomp"), None)
-        return None
+        if prep is None:
+            return None
+        # 'accused the company of "art washing"': after a verb of charging, a noun after 'of'
+        # is the charge too; elsewhere it belongs to the object ('criticized the head of HR')
+        wanted = ("pcomp", "pobj") if prep.lower_ == "of" and (
+            verb.lemma_.lower() in CHARGING_OF) else ("pcomp",)
+        return next((c for c in prep.children if c.dep_ in wanted), None)
 
     def reports_a_charge(self, verb: Token, start: int, end: int) -> bool:
         """'They accuse the company of exploiting artists' / 'criticized OpenAI for having
