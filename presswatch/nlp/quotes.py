@@ -1030,12 +1030,9 @@ def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
 def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
     """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
     preview," Felix said.' -> the verb's clausal complement."""
-    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
-    if not clauses:
+    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+    if clause is None:
         return None
-    # 'In a letter headed "WE ARE NOT YOUR HANDS", the union said nurses worked unpaid': of two
-    # clauses, the parser took the title before the cue for one; the one after is what was said
-    clause = next((c for c in clauses if c.i > verb.i), clauses[0])
     end = clause.right_edge
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
