@@ -11,19 +11,6 @@ article_runs as (
     from articles as a
 ),
 
-alerted as (
-    select statement_id, list(distinct label order by label) as alerts
-    from (
-        select
-            statement_id,
-            channel || ': ' || status
-            || case when carried_by = 'statement' then '' else ' (' || carried_by || ')' end
-                as label
-        from statement_alerts
-    )
-    group by statement_id
-),
-
 new_statements as (
     select
         'statement' as kind,
@@ -40,7 +27,7 @@ new_statements as (
     from statements as s
     inner join articles as a on a.article_id = s.first_article_id
     inner join outlet_names as n on n.outlet = a.outlet
-    left join alerted as al on al.statement_id = s.statement_id
+    left join statement_alert_labels as al on al.statement_id = s.statement_id
     where a.run_id = (select run_id from last_run)
 ),
 

@@ -46,19 +46,6 @@ first_appearance as (
 
 last_run as (
     select run_id from latest_run
-),
-
-alerted as (
-    select statement_id, list(distinct label order by label) as alerts
-    from (
-        select
-            statement_id,
-            channel || ': ' || status
-            || case when carried_by = 'statement' then '' else ' (' || carried_by || ')' end
-                as label
-        from statement_alerts
-    )
-    group by statement_id
 )
 
 select
@@ -86,5 +73,5 @@ from statements as s
 inner join spread as sp on sp.statement_id = s.statement_id
 inner join first_appearance as f on f.statement_id = s.statement_id
 left join articles as first_article on first_article.article_id = s.first_article_id
-left join alerted as al on al.statement_id = s.statement_id
+left join statement_alert_labels as al on al.statement_id = s.statement_id
 order by sp.n_outlets desc, sp.n_articles desc, sp.first_seen_at, s.statement_id;
