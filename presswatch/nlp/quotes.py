@@ -139,14 +139,19 @@ def is_salutation(line: str) -> bool:
         and "." not in line)
 
 
+def in_capitals(line: str) -> bool:
+    """More than a word or two, every letter a capital: 'ARTISTS ARE NOT YOUR UNPAID R&D'."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) > 8 and all(c.isupper() for c in letters)
+
+
 def is_heading(line: str) -> bool:
     """A reproduced document's heading, not a statement of its own: a line in capitals ('ARTISTS
     ARE NOT YOUR UNPAID R&D'), or one framed by symbols as a banner ('☠️ we are not your ...
     ☠️'). Not: 'We are not your free bug testers.' (a sentence), 'I said NO.' (one word in
     capitals)."""
     line = line.strip()
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) > 8 and all(c.isupper() for c in letters):
+    if in_capitals(line):
         return True
     ends = line.replace("\ufe0f", "")
     return len(ends) > 2 and all(unicodedata.category(c) == "So" for c in (ends[0], ends[-1]))
@@ -993,11 +998,9 @@ def block_from(text: str, start: int) -> tuple[int, int] | None:
         number = seen
         seen += bool(paragraph.strip())
         words = set(re.findall(r"[a-z]+", paragraph.lower()))
-        letters = [c for c in paragraph if c.isalpha()]
-        shouting = len(letters) > 8 and all(c.isupper() for c in letters)
         bare = paragraph.strip().lstrip("“\"«„")
         greeting = number == 0 and is_salutation(bare + ("," if bare[-1:].isalpha() else ""))
-        if paragraph.strip() and not (words & FIRST_PERSON or shouting or greeting):
+        if paragraph.strip() and not (words & FIRST_PERSON or in_capitals(paragraph) or greeting):
             break
         letter = letter or greeting
         if paragraph.lstrip()[:1] in ("“", '"', "«", "„") and not greeting:
