@@ -122,6 +122,7 @@ def flow_figures(folder: Path, scratch: Path) -> dict:
     """The daily flow over the set's replay: relevance and statement groups from the
     warehouse, scored by the set's own scripts."""
     port_file = scratch / "replay.port"
+    port_file.unlink(missing_ok=True)  # a port left by an earlier run is no server
     replay = subprocess.Popen([sys.executable, str(folder / "replay.py"), "--write-port-file",
                                str(port_file), "--root", str(scratch / "site")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

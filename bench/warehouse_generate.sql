@@ -73,7 +73,9 @@ select
     timestamptz '2024-11-01 00:00:00+00' + ((s // 5) % 86400) * interval 1 minute,
     left(sha256('https://bench.example/' || (s // 5)), 16),
     0,
-    0
+    0,
+    -- every tenth statement quotes a sentence of the one before it alone
+    case when s % 10 = 9 then printf('s%08d', s - 1) end
 from range(getvariable('n_statements')) as t(s);
 
 update statements set n_articles = c.n_articles, n_outlets = c.n_outlets

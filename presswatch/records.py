@@ -164,7 +164,10 @@ class Quote:
 
 @dataclass
 class Statement:
-    """One thing one speaker said; its id is fixed when first seen and never re-keyed."""
+    """One thing one speaker said; its id is fixed when first seen and never re-keyed.
+
+    part_of: the fuller statement whose sentences this one quotes some of (None: none known).
+    """
 
     statement_id: str
     speaker: str
@@ -173,6 +176,7 @@ class Statement:
     text: str
     first_seen_at: datetime
     first_article_id: str
+    part_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -195,3 +199,4 @@ class NewStatementInfo:
     is_new_speaker: bool
     organisation: str | None = None
     is_direct: bool = True  # its best quote is in quotation marks; else reported speech
+    part_of: str | None = None  # the fuller statement it quotes sentences of (Statement.part_of)

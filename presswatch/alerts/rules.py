@@ -293,14 +293,17 @@ def select_alerts(
 
     A story's first run sets the baseline instead: one digest of everything found so far (and no
     spike, since there is no trailing average to compare with). A later run with more matching
-    statements than max_per_run sends one digest of them instead of a flood.
+    statements than max_per_run sends one digest of them instead of a flood. A statement that
+    is part of a fuller one (part_of: some of its sentences quoted alone) is no news: it is
+    judged, never shown.
     """
-    matched = [s for s in new_statements if matches_rules(s, context.rules)]
+    news = [s for s in new_statements if s.part_of is None]
+    matched = [s for s in news if matches_rules(s, context.rules)]
     if context.is_first_run:
-        return [_digest(new_statements, matched, context, baseline=True),
+        return [_digest(news, matched, context, baseline=True),
                 *source_alerts(context)]
     if len(matched) > context.rules.max_per_run:
-        return [_digest(new_statements, matched, context, baseline=False),
+        return [_digest(news, matched, context, baseline=False),
                 *spike_alerts(context), *source_alerts(context)]
     return statement_alerts(matched, context) + spike_alerts(context) + source_alerts(context)
 

@@ -49,6 +49,7 @@ ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS
 MIN_CONFIDENCE_TO_CREATE = 0.5
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
+EDGE_WORDS = 3  # words that must agree where a quote and a sentence of a statement begin and end
 VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
 # Where one sentence ends and the next begins: a full stop, question or exclamation mark (and
 # any closing marks) before a space and a capital letter or an opening mark.
@@ -343,6 +344,36 @@ def sentence_count(text: str) -> int:
     return 1 + len(SENTENCE_BREAK.findall(text.strip()))
 
 
+def sentence_edges(text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """The first and last EDGE_WORDS folded words of each sentence of a text."""
+    edges = []
+    for sentence in SENTENCE_BREAK.split(text.strip()):
+        folded = words(sentence)
+        if folded:
+            edges.append((tuple(folded[:EDGE_WORDS]), tuple(folded[-EDGE_WORDS:])))
+    return tuple(edges)
+
+
+def is_excerpt(folded: list[str], edges: tuple) -> bool:
+    """Whether a quote is some whole sentences of a longer statement, not all of them.
+
+    "We are not against the use of AI technology as a tool for the arts," quoted alone, is the
+    first sentence of the paragraph "We are not against ... What we don't agree with is ...":
+    a statement of its own, as the paragraph quoted after the sentence is (a fuller quote that
+    adds a sentence). A cut inside a sentence ("Participation is voluntary") is part of it.
+    """
+    if len(edges) < 2 or not folded:
+        return False
+    head, tail = folded[:EDGE_WORDS], folded[-EDGE_WORDS:]
+    first = next((i for i, (start, _) in enumerate(edges)
+                  if list(start) == head[:len(start)]), None)
+    if first is None:
+        return False
+    last = next((i for i in range(len(edges) - 1, first - 1, -1)
+                 if list(edges[i][1]) == tail[-len(edges[i][1]):]), None)
+    return last is not None and (first, last) != (0, len(edges) - 1)
+
+
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
              bar: dict[str, float], sentences: int = 1, unsure: bool = False) -> float:
     """How well a quote's words fit a statement (0: they are different statements).
@@ -401,6 +432,7 @@ class _Known:
     folded: str  # all folded words of the text, for exact matches of word-less quotes
     negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
     sentences: int = 1  # sentences in the fullest text
+    edges: tuple = ()  # sentence_edges of the fullest text
 
     @property
     def spaced(self) -> str:
@@ -446,7 +478,7 @@ class StatementIndex:
         vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
         self._known[statement_id] = _Known(
             statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text)),
-            _negated(vocabulary), sentence_count(statement.text),
+            _negated(vocabulary), sentence_count(statement.text), sentence_edges(statement.text),
         )
         self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
         for word in vocabulary:
@@ -458,23 +490,29 @@ class StatementIndex:
         return [s.name for s in self.speakers.values() if s.kind == "person"]
 
     def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str,
-                   sentences: int = 1, unsure: bool = False) -> str | None:
+                   sentences: int = 1, unsure: bool = False, edges: tuple = ()) -> str | None:
         """The statement this quote is a version of, if any: first among the speaker's own;
         then, for a quote whose speaker is only a description ("the group") or nobody, among
         anyone's on a stricter bar, since the description may be a named speaker elsewhere.
-        `sentences` and `unsure` as for `_matches`."""
+        `sentences` and `unsure` as for `_matches`. Whole sentences of a statement, or a
+        statement that is whole sentences of this quote (`edges`: its sentence_edges), are
+        statements of their own: part of the fuller one (whole_of, parts_of)."""
         searches = []
         if speaker is not None:
             searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
         if speaker is None or speaker.kind == "description":
             searches.append((None, ANYONE))
         negated = _negated(quote)
+        folded_words = folded.split()
         for bucket, bar in searches:
             best: tuple[float, str] | None = None
             for statement_id in self._candidates(bucket, quote, folded, bar):
                 known = self._known[statement_id]
                 if folded == known.folded:
                     score = 3.0
+                elif (is_excerpt(folded_words, known.edges)
+                      or is_excerpt(known.folded.split(), edges)):
+                    continue
                 elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
                     score = 2.5  # word for word inside it, however short in content words
                 else:
@@ -484,6 +522,32 @@ class StatementIndex:
             if best is not None:
                 return best[1]
         return None
+
+    def whole_of(self, speaker: Speaker, folded: str) -> str | None:
+        """The speaker's fuller statement a quote gives whole sentences of (is_excerpt), if
+        any: the fullest one, or the one that is part of."""
+        folded_words = folded.split()
+        found = [self._known[i] for i in self._by_speaker.get(speaker.key, ())
+                 if is_excerpt(folded_words, self._known[i].edges)]
+        if not found:
+            return None
+        fullest = max(found, key=lambda k: (len(k.words), k.statement.statement_id))
+        return fullest.statement.part_of or fullest.statement.statement_id
+
+    def parts_of(self, speaker: Speaker, statement_id: str) -> list[str]:
+        """The speaker's statements a new fuller one quotes whole sentences of, and their own
+        parts: each becomes part of the new statement, whichever was quoted first."""
+        edges = self._known[statement_id].edges
+        parts = {i for i in self._by_speaker.get(speaker.key, ()) if i != statement_id
+                 and is_excerpt(self._known[i].folded.split(), edges)}
+        parts |= {i for i in self._by_speaker.get(speaker.key, ())
+                  if self._known[i].statement.part_of in parts}
+        return sorted(parts)
+
+    def make_part(self, statement_id: str, whole_id: str) -> None:
+        """Record that a statement is part of a fuller one."""
+        entry = self._known[statement_id]
+        entry.statement = replace(entry.statement, part_of=whole_id)
 
     def _candidates(self, bucket: set[str] | None, quote: frozenset[str], folded: str,
                     bar: dict[str, float]) -> set[str]:
@@ -579,6 +643,7 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
         may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
         statement_id = known.best_match(
             speaker, content, folded, sentence_count(quote.content), unsure=not may_create,
+            edges=sentence_edges(quote.content),
         ) if folded else None
         quoted = quoted_words(quote) if statement_id is None else ""
         if quoted:
@@ -597,8 +662,13 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
                 text=quote.content.strip(),
                 first_seen_at=quote.appeared_at,
                 first_article_id=quote.article_id,
+                part_of=known.whole_of(speaker, folded),
             ), speaker, (quote.kind != "indirect", len(content)))
             created.append(statement_id)
+            whole = known.get(statement_id).part_of or statement_id
+            for part in known.parts_of(speaker, statement_id):
+                known.make_part(part, whole)
+                changed.add(part)
         elif statement_id is not None:
             statement_changed, words_grew = known.add_version(statement_id, quote, content)
             if statement_changed:

@@ -293,6 +293,7 @@ def _new_statement(row: tuple) -> NewStatementInfo:
         n_outlets=int(row[10]),
         is_new_speaker=bool(row[11]),
         is_direct=bool(row[12]),
+        part_of=row[13],
     )
 
 

@@ -198,7 +198,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "statements": pa.schema([
         ("statement_id", pa.string()), ("speaker", pa.string()), ("speaker_role", pa.string()),
         ("organisation", pa.string()), ("text", pa.string()), ("first_seen_at", _TS),
-        ("first_article_id", pa.string()),
+        ("first_article_id", pa.string()), ("part_of", pa.string()),
     ]),
     "refounded_statements": pa.schema([("statement_id", pa.string())]),
 }
@@ -299,7 +299,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
         ]),
         "statements": _table("statements", [
             (s.statement_id, s.speaker, s.speaker_role, s.organisation, s.text,
-             s.first_seen_at, s.first_article_id)
+             s.first_seen_at, s.first_article_id, s.part_of)
             for s in statements
         ]),
         "updated_articles": _table("updated_articles", [

@@ -421,7 +421,7 @@ class Warehouse:
     def statements(self) -> list[Statement]:
         rows = self._con.execute(
             "select statement_id, speaker, speaker_role, organisation, text, first_seen_at, "
-            "first_article_id from statements order by first_seen_at, statement_id"
+            "first_article_id, part_of from statements order by first_seen_at, statement_id"
         ).fetchall()
         return [Statement(*row) for row in rows]
 

@@ -299,6 +299,33 @@ def test_reported_speech_is_never_shown_in_quotation_marks() -> None:
     assert "PR Puppets said that the programme was art washing" in sections
 
 
+def test_a_part_of_a_statement_is_no_news() -> None:
+    """One sentence of Felix's statement quoted alone is a statement of its own (part_of the
+    whole): it never alerts, not even in a digest's count."""
+    whole = info("Niko Felix", "Sora is in preview. Participation was voluntary.")
+    part = info("Niko Felix", "Participation was voluntary.", part_of=whole.statement_id)
+    assert select_alerts([part], context(Alerts(on="all"))) == []
+    assert [item.statement_id for m in select_alerts([whole, part], context(Alerts(on="all")))
+            for item in m.items] == [whole.statement_id]
+    digest = select_alerts([whole, part], context(Alerts(on="all"), is_first_run=True))[0]
+    assert digest.n_statements == 1
+
+
+def test_a_stored_part_is_judged_without_an_alert(db: Path, webhook: WebhookReceiver) -> None:
+    env = {"PRESSWATCH_WEBHOOK_URL": webhook.url}
+    whole = day_one(db)["felix"]
+    alerts_run(db, story(), "r1", env=env)
+    add_run(db, "r2", T0 + timedelta(days=1))
+    article = add_article(db, "r2", 8, T0 + timedelta(days=1))
+    part = add_statement(db, article, "Niko Felix", "Participation was voluntary, he said.")
+    sql(db, "update statements set part_of = ? where statement_id = ?", [whole, part])
+    report = alerts_run(db, story(), "r2", env=env)
+    assert report.messages == [] and report.n_new_statements == 1
+    assert sql(db, "select alert_key from alert_judged_statements where statement_id = ?",
+               [part]) == [(None,)]
+    assert alerts_run(db, story(), "r3", env=env).n_new_statements == 0
+
+
 def test_first_run_sends_one_digest_of_the_baseline() -> None:
     messages = select_alerts(STATEMENTS, context(Alerts(on="all"), is_first_run=True))
     assert len(messages) == 1

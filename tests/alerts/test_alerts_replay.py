@@ -40,6 +40,7 @@ join articles on articles.article_id = statements.first_article_id
 join runs_in_order using (run_id)
 join best_quote using (statement_id)
 where runs_in_order.day = $day and best_quote.confidence >= $min_confidence
+    and statements.part_of is null  -- a part of a fuller statement is no news
 """
 
 

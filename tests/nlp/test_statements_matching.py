@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -80,16 +81,16 @@ SAME = [
                        "provide feedback", kind="indirect")),
     ("surname-only", quote("Hundreds of artists in our alpha have shaped Sora's development",
                            speaker=None, speaker_text="Felix")),
-    ("possessive", quote("Participation is voluntary, with no obligation to use the tool",
+    ("possessive", quote("with no obligation to provide feedback or use the tool",
                          speaker=None, speaker_text="OpenAI's Niko Felix")),
     ("pronoun-unresolved", quote("Hundreds of artists in our alpha have shaped Sora's "
                                  "development, helping prioritize new features",
                                  speaker=None, speaker_text="he")),
     ("letter-reworded", quote("we are not against the use of AI technology as a tool for the "
                               "arts", speaker=None, speaker_text="the PR Puppets collective")),
-    # three content words only, but word for word in the letter (which says "unpaid" both ways)
-    ("letter-headline-verbatim", quote("Artists are not your unpaid R&D", speaker=None,
-                                       speaker_text="Its headline")),
+    # few content words, but word for word in the letter (which says "unpaid" both ways)
+    ("letter-verbatim", quote("not your unpaid R&D", speaker=None,
+                              speaker_text="Its headline")),
     ("letter-by-description", quote("Hundreds of artists have given unpaid labour to a company "
                                     "valued at $150B", speaker=None, speaker_text="the group")),
     ("letter-indirect-units", quote("hundreds of artists provided unpaid labour to a company "
@@ -356,6 +357,51 @@ def test_a_fuller_quote_that_adds_a_sentence_is_a_statement_of_its_own(directory
     result = assign_statements([first, pair], index)
     assert len(result.new) == 2
     assert result.quote_statement[first.quote_id] != result.quote_statement[pair.quote_id]
+
+
+WHOLE_SENTENCES = [
+    ("one-sentence", "Participation is voluntary, with no obligation to provide feedback or use "
+                     "the tool."),
+    ("two-sentences", "Hundreds of artists in our alpha have shaped Sora's development, helping "
+                      "prioritize new features and safeguards. Participation is voluntary, with "
+                      "no obligation to provide feedback or use the tool."),
+    # cut by the writer's attribution: "..., with no obligation to provide feedback or use
+    # the tool," he said
+    ("before-attribution", "Sora is still in research preview, and we're working to balance "
+                           "creativity with robust safety measures for broader use,"),
+]
+
+
+@pytest.mark.parametrize("case", WHOLE_SENTENCES, ids=[c[0] for c in WHOLE_SENTENCES])
+@pytest.mark.parametrize("excerpt_first", [False, True], ids=["whole-first", "excerpt-first"])
+def test_whole_sentences_quoted_alone_are_a_part_of_the_statement(directory, case,
+                                                                   excerpt_first) -> None:
+    """Some whole sentences of a statement, quoted alone, are a statement of their own (a
+    scorer of who-said-what sees one quote per thing said), recorded as part of the fuller
+    statement whichever was quoted first, so the two never count or alert as two things."""
+    index = StatementIndex(directory)
+    whole, excerpt = quote(OPENAI_STATEMENT, hours=1), quote(case[1], hours=2)
+    if excerpt_first:
+        whole, excerpt = replace(whole, published_at=DAY + timedelta(hours=3)), excerpt
+    result = assign_statements([whole, excerpt], index)
+    whole_id = result.quote_statement[whole.quote_id]
+    excerpt_id = result.quote_statement[excerpt.quote_id]
+    assert len(result.new) == 2 and whole_id != excerpt_id
+    assert index.get(excerpt_id).part_of == whole_id
+    assert index.get(whole_id).part_of is None
+
+
+def test_a_sentence_of_a_part_belongs_to_the_whole(directory) -> None:
+    """One sentence, then two, then all three: every part points at the fullest statement."""
+    index = StatementIndex(directory)
+    sentences = OPENAI_STATEMENT.split(". ")
+    one = quote(sentences[2], hours=1)
+    two = quote(". ".join(sentences[1:]), hours=2)
+    three = quote(OPENAI_STATEMENT, hours=3)
+    result = assign_statements([one, two, three], index)
+    ids = [result.quote_statement[q.quote_id] for q in (one, two, three)]
+    assert len(set(ids)) == 3
+    assert [index.get(i).part_of for i in ids] == [ids[2], ids[2], None]
 
 
 def test_an_unsure_paraphrase_joins_only_what_it_mostly_agrees_with(directory) -> None:

@@ -125,6 +125,33 @@ def test_new_since_the_previous_run(named, builder):
     assert data.story["previous_run_id"] == "r1" and data.story["last_run_id"] == "r2"
 
 
+def test_a_part_quoted_alone_is_shown_within_its_whole(named, builder):
+    """A later article quoting some of the statement's words alone (a part, part_of the whole):
+    the report lists the whole once, the part's quote among its appearances, and no new item."""
+    later = builder.article("https://c.example/1", "Felix said: \"We paused access.\"",
+                            outlet="c.example", title="C one", site_name="C Times",
+                            published_at=builder.T0 + timedelta(days=2))
+    (whole,) = (sid for (sid,) in _rows(named, "select statement_id from statements"))
+    part = Statement(stable_id("part"), "Niko Felix", None, None, "We paused access",
+                     later.published_at, later.article_id, part_of=whole)
+    with open_warehouse(named) as warehouse:
+        warehouse.load_batch(builder.batch(
+            "r2", [later], [builder.quote(later, "We paused access", "Niko Felix",
+                                          part.statement_id)], [part],
+            started_at=builder.T0 + timedelta(days=2)))
+        warehouse.publish()
+    with open_warehouse(named, read_only=True) as warehouse:
+        data = read_report_data(warehouse.connection)
+    (statement,) = data.statements
+    assert statement["statement_id"] == whole and statement["n_articles"] == 5
+    assert "C Times" in statement["outlets"]
+    assert {a["statement_id"] for a in data.appearances} == {whole}
+    assert data.appearances[-1]["content"] == "We paused access"
+    assert {r["kind"] for r in data.new} == {"outlet"}
+    (speaker,) = data.speakers
+    assert speaker["n_statements"] == 1 and speaker["n_quotes"] == 5
+
+
 def test_the_report_goes_beside_the_warehouse_and_replaces_only_a_report(named, tmp_path):
     assert report_dir(named) == named.with_name("named.report")
     assert report_dir(named.with_name("named.snapshot.duckdb")) == named.with_name("named.report")

@@ -106,6 +106,23 @@ def test_statement_timeline(coverage):
     assert rows == [("Niko Felix", "Verge", "OpenAI responds", 24, 2, 3, 2, ["Verge", "Wire"])]
 
 
+def test_a_part_counts_in_its_whole_and_is_no_statement_of_its_own(coverage, tmp_path):
+    """Article c quotes one sentence of the statement alone: a statement of its own, part_of
+    the whole. The timeline keeps one row, the whole's, counting c; the speaker said one thing."""
+    db = tmp_path / "parts.duckdb"
+    db.write_bytes(coverage.read_bytes())
+    with open_warehouse(db) as wh:
+        con = wh.connection
+        con.execute("insert into statements by name select * replace "
+                    "('part-1' as statement_id, statement_id as part_of) from statements")
+        con.execute("update quotes set statement_id = 'part-1' where article_id = "
+                    "(select article_id from articles where url = 'https://verge.example/c')")
+    assert _rows(db, "select count(*) from statements") == [(2,)]
+    assert _rows(db, "select n_days, n_articles, n_outlets, n_parts from statement_timeline") == [
+        (2, 3, 2, 1)]
+    assert _rows(db, "select n_statements, n_quotes from speaker_statements") == [(1, 3)]
+
+
 def test_entity_mentions_daily(coverage):
     assert _rows(coverage, "select day, entity, n_mentions, n_outlets "
                            "from entity_mentions_daily") == [

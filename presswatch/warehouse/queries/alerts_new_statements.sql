@@ -32,7 +32,8 @@ select
     articles.published_at,
     unjudged.n_outlets,
     unjudged.speaker not in (select speaker from judged_speakers) as is_new_speaker,
-    pw_said_as(unjudged.statement_id, unjudged.text) = 'quoted' as is_direct
+    pw_said_as(unjudged.statement_id, unjudged.text) = 'quoted' as is_direct,
+    unjudged.part_of
 from unjudged
 left join articles on articles.article_id = unjudged.first_article_id
 left join outlet_names on outlet_names.outlet = articles.outlet

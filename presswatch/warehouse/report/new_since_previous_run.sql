@@ -1,7 +1,8 @@
 -- What the latest run found that no earlier run had: statements (first quoted in an article it
--- stored), speakers and outlets (none of whose articles came from an earlier run). Each new
--- statement says which alerts went out for it (on its own, or in a digest), as the alerts table
--- records them, so the report and the alerts can be compared.
+-- stored; a part of a fuller one, statements.part_of, is no news), speakers and outlets (none of
+-- whose articles came from an earlier run). Each new statement says which alerts went out for it
+-- (on its own, or in a digest), as the alerts table records them, so the report and the alerts can
+-- be compared.
 with last_run as (
     select run_id from latest_run
 ),
@@ -28,7 +29,7 @@ new_statements as (
     inner join articles as a on a.article_id = s.first_article_id
     inner join outlet_names as n on n.outlet = a.outlet
     left join statement_alert_labels as al on al.statement_id = s.statement_id
-    where a.run_id = (select run_id from last_run)
+    where a.run_id = (select run_id from last_run) and s.part_of is null
 ),
 
 speaker_quotes as (

@@ -1,6 +1,7 @@
--- Per speaker quoted in the period: their statements, quotes, articles and outlets, and their
--- first appearance (time, outlet, article). A speaker is a statement's speaker (statements.
--- speaker), so every statement of the report has its speaker's page. Ordered by reach.
+-- Per speaker quoted in the period: their statements (a statement and its parts are one), quotes,
+-- articles and outlets, and their first appearance (time, outlet, article). A speaker is a
+-- statement's speaker (statements.speaker), so every statement of the report has its speaker's
+-- page. Ordered by reach.
 with dated as (
     select
         a.article_id,
@@ -15,7 +16,7 @@ with dated as (
 ),
 
 quoted as (
-    select s.speaker, s.speaker_role, q.statement_id, d.*
+    select s.speaker, s.speaker_role, coalesce(s.part_of, s.statement_id) as statement_id, d.*
     from quotes as q
     inner join statements as s on s.statement_id = q.statement_id
     inner join dated as d on d.article_id = q.article_id

@@ -1,8 +1,8 @@
--- How each statement travelled: every quote of it in an article of the period, first to last,
--- with the outlet, the article, whether the article is a syndicated copy (and of which outlet's
--- original), and the sentence around the quoted words (cut at sentence ends, at most 240
--- characters either side). Times come as text (UTC, to the minute): a big report shows
--- hundreds of thousands of them.
+-- How each statement travelled: every quote of it or of its parts (statements.part_of) in an
+-- article of the period, first to last, with the outlet, the article, whether the article is a
+-- syndicated copy (and of which outlet's original), and the sentence around the quoted words (cut
+-- at sentence ends, at most 240 characters either side). Times come as text (UTC, to the minute):
+-- a big report shows hundreds of thousands of them.
 with dated as (
     select
         a.article_id,
@@ -21,7 +21,7 @@ with dated as (
 
 placed as (
     select
-        q.statement_id,
+        coalesce(s.part_of, s.statement_id) as statement_id,
         q.quote_id,
         q.kind,
         q.cue,
@@ -42,8 +42,8 @@ placed as (
         substring(d.text, q.end_char + 1, 240) as after_window,
         length(d.text) > q.end_char + 240 as after_cut
     from quotes as q
+    inner join statements as s on s.statement_id = q.statement_id
     inner join dated as d on d.article_id = q.article_id
-    where q.statement_id is not null
 )
 
 select

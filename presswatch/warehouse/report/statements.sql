@@ -1,7 +1,8 @@
--- Who said what: every statement quoted in an article of the period, with its speaker, where
--- and when it first appeared, and how far it spread (articles and outlets quoting it in the
--- period), newest-run and alert state. Ordered by reach. speaker_key and statement_key name the
--- report's page files (hashes, never page text).
+-- Who said what: every statement quoted in an article of the period, with its speaker, where and
+-- when it first appeared, and how far it spread (articles and outlets quoting it in the period),
+-- newest-run and alert state. A statement is shown whole: the quotes of its parts
+-- (statements.part_of: some of its sentences quoted alone) count as quotes of it. Ordered by
+-- reach. speaker_key and statement_key name the report's page files (hashes, never page text).
 with dated as (
     select
         a.article_id,
@@ -18,14 +19,14 @@ with dated as (
 
 appearances as (
     select
-        q.statement_id,
+        coalesce(s.part_of, s.statement_id) as statement_id,
         d.*,
         row_number() over (
-            partition by q.statement_id order by d.seen_at, d.article_id
+            partition by coalesce(s.part_of, s.statement_id) order by d.seen_at, d.article_id
         ) as position
     from quotes as q
+    inner join statements as s on s.statement_id = q.statement_id
     inner join dated as d on d.article_id = q.article_id
-    where q.statement_id is not null
 ),
 
 spread as (

@@ -2,13 +2,14 @@ create or replace view speaker_statements as
 with quoted as (
     select
         q.speaker,
-        q.statement_id,
+        coalesce(s.part_of, q.statement_id) as statement_id,
         q.speaker_role,
         q.article_id,
         a.outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
     from quotes as q
     inner join articles as a on a.article_id = q.article_id
+    left join statements as s on s.statement_id = q.statement_id
     where q.speaker is not null
 ),
 
@@ -50,7 +51,7 @@ comment on view speaker_statements is 'Per speaker: how much they said and were 
 comment on column speaker_statements.speaker is 'The speaker (names unified across articles).';
 comment on column speaker_statements.role is 'The role most often given for them, e.g. OpenAI spokesperson.';
 comment on column speaker_statements.organisation is 'The organisation they speak for, when known.';
-comment on column speaker_statements.n_statements is 'Distinct things they said.';
+comment on column speaker_statements.n_statements is 'Distinct things they said (a statement and its parts, see statements.part_of, are one).';
 comment on column speaker_statements.n_quotes is 'Quotes of them, across all articles.';
 comment on column speaker_statements.n_articles is 'Articles that quote them.';
 comment on column speaker_statements.n_outlets is 'Outlets that quote them.';

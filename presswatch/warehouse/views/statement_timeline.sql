@@ -1,15 +1,23 @@
--- n_articles and n_outlets are kept on statements by every load (and checked against the
--- quotes by checks/statements_counts_match_quotes.sql), so they are not recounted here.
+-- One row per statement as a whole: a part (statements.part_of: some of its sentences quoted
+-- alone) has no row of its own, its quotes count in its whole's spread, so the paragraph's row
+-- says how far it travelled in any cut and no statement is counted twice.
 create or replace view statement_timeline as
-with appearances as (
+with quoted_as as (
+    select statement_id, statement_id as quoted_id from statements
+    union all
+    select part_of, statement_id from statements where part_of is not null
+),
+
+appearances as (
     select
-        q.statement_id,
+        quoted_as.statement_id,
+        q.article_id,
         n.name as outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
-    from quotes as q
+    from quoted_as
+    inner join quotes as q on q.statement_id = quoted_as.quoted_id
     inner join articles as a on a.article_id = q.article_id
     inner join outlet_names as n on n.outlet = a.outlet
-    where q.statement_id is not null
 ),
 
 spread as (
@@ -18,9 +26,18 @@ spread as (
         min(seen_at) as first_appeared_at,
         max(seen_at) as last_appeared_at,
         count(distinct pw_day(seen_at)) as n_days,
+        count(distinct article_id) as n_articles,
+        count(distinct outlet) as n_outlets,
         list(distinct outlet order by outlet) as outlets
     from appearances
     group by statement_id
+),
+
+parts as (
+    select part_of as statement_id, count(*) as n_parts
+    from statements
+    where part_of is not null
+    group by part_of
 )
 
 select
@@ -38,16 +55,19 @@ select
     sp.last_appeared_at,
     date_diff('hour', sp.first_appeared_at, sp.last_appeared_at) as spread_hours,
     coalesce(sp.n_days, 0) as n_days,
-    s.n_articles,
-    s.n_outlets,
-    coalesce(sp.outlets, []) as outlets
+    coalesce(sp.n_articles, 0) as n_articles,
+    coalesce(sp.n_outlets, 0) as n_outlets,
+    coalesce(sp.outlets, []) as outlets,
+    coalesce(parts.n_parts, 0) as n_parts
 from statements as s
 left join articles as first_article on first_article.article_id = s.first_article_id
 left join outlet_names as first_outlet on first_outlet.outlet = first_article.outlet
 left join spread as sp on sp.statement_id = s.statement_id
+left join parts on parts.statement_id = s.statement_id
+where s.part_of is null
 order by s.first_seen_at, s.statement_id;
 
-comment on view statement_timeline is 'Each statement with where it first appeared and how it spread over days and outlets.';
+comment on view statement_timeline is 'Each statement as a whole (its parts, see statements.part_of, count in it) with where it first appeared and how it spread over days and outlets.';
 comment on column statement_timeline.statement_id is 'The statement (see statements).';
 comment on column statement_timeline.speaker is 'Who said it.';
 comment on column statement_timeline.speaker_role is 'Their role, e.g. OpenAI spokesperson.';
@@ -58,10 +78,11 @@ comment on column statement_timeline.first_seen_at is 'When it first appeared: p
 comment on column statement_timeline.first_outlet is 'Outlet (by name, see outlet_names) of the article where it first appeared.';
 comment on column statement_timeline.first_title is 'Headline of that article.';
 comment on column statement_timeline.first_url is 'Address of that article.';
-comment on column statement_timeline.first_appeared_at is 'Earliest publication time of an article quoting it (UTC).';
-comment on column statement_timeline.last_appeared_at is 'Latest publication time of an article quoting it (UTC).';
+comment on column statement_timeline.first_appeared_at is 'Earliest publication time of an article quoting it or a part of it (UTC).';
+comment on column statement_timeline.last_appeared_at is 'Latest publication time of an article quoting it or a part of it (UTC).';
 comment on column statement_timeline.spread_hours is 'Hours between its first and last appearance.';
-comment on column statement_timeline.n_days is 'Distinct days (UTC) on which articles quoted it.';
-comment on column statement_timeline.n_articles is 'Articles quoting it.';
-comment on column statement_timeline.n_outlets is 'Outlets quoting it.';
+comment on column statement_timeline.n_days is 'Distinct days (UTC) on which articles quoted it or a part of it.';
+comment on column statement_timeline.n_articles is 'Articles quoting it or a part of it (statements.n_articles counts its own quotes only).';
+comment on column statement_timeline.n_outlets is 'Outlets quoting it or a part of it.';
 comment on column statement_timeline.outlets is 'Those outlets by name (see outlet_names), alphabetically.';
+comment on column statement_timeline.n_parts is 'Statements that are sentences of this one quoted alone (statements where part_of is this one); their quotes count here.';
