@@ -56,6 +56,8 @@ ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "shi
 QUESTION_CONFIDENCE = 0.3
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
+# A sentence opened after a comma or colon in quotation marks: 'The letter goes on to say, "We'.
+FRAMED_QUOTATION = re.compile(r"[,:]\s*[“\"«„]\s*[A-Z]")
 # Verbs whose object is charged 'of' something: 'accused OpenAI of "art washing"'.
 CHARGING_OF = frozenset({"accuse", "suspect", "convict"})
 # Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
@@ -989,7 +991,9 @@ def block_from(text: str, start: int) -> tuple[int, int] | None:
     first person or in capitals. A paragraph that opens with a quotation mark is the writer
     quoting again, and ends the block; so does any quotation mark, unless the block is a
     letter (it opened with a salutation) or the paragraph opens in the first person: such
-    words may hold scare quotes of their own."""
+    words may hold scare quotes of their own. Even in a letter, a paragraph that opens outside
+    the first person and opens a quoted sentence after a comma or colon ('The letter goes on to
+    say, "We ...') is the writer quoting it, not more of it."""
     end = start
     letter = False
     paragraphs = text[start:].split("\n")
@@ -1006,8 +1010,8 @@ def block_from(text: str, start: int) -> tuple[int, int] | None:
         if paragraph.lstrip()[:1] in ("“", '"', "«", "„") and not greeting:
             break  # a quotation of its own: the writer quotes again
         opening = (re.findall(r"[a-z]+", paragraph.lower()) or [""])[0]
-        if not letter and opening not in FIRST_PERSON and any(
-                mark in paragraph for mark in "“”\"«»"):
+        if opening not in FIRST_PERSON and any(mark in paragraph for mark in "“”\"«»") and (
+                not letter or FRAMED_QUOTATION.search(paragraph)):
             break  # 'Mook told CBS, "We ..."': the writer speaks again
         end += len(paragraph) + 1
     end = end - 1

@@ -344,34 +344,36 @@ def sentence_count(text: str) -> int:
     return 1 + len(SENTENCE_BREAK.findall(text.strip()))
 
 
-def sentence_edges(text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """The first and last EDGE_WORDS folded words of each sentence of a text."""
-    edges = []
-    for sentence in SENTENCE_BREAK.split(text.strip()):
-        folded = words(sentence)
-        if folded:
-            edges.append((tuple(folded[:EDGE_WORDS]), tuple(folded[-EDGE_WORDS:])))
-    return tuple(edges)
+def sentence_words(text: str) -> tuple[tuple[str, ...], ...]:
+    """The folded words of each sentence of a text."""
+    return tuple(tuple(folded) for sentence in SENTENCE_BREAK.split(text.strip())
+                 if (folded := words(sentence)))
 
 
-def is_excerpt(folded: list[str], edges: tuple) -> bool:
-    """Whether a quote is some whole sentences of a longer statement, not all of them.
+def is_excerpt(folded: list[str], sentences: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether a quote is some whole sentences of a longer statement, not all of them, or at
+    least VERBATIM_WORDS words cut word for word from inside one of its sentences.
 
     "We are not against the use of AI technology as a tool for the arts," quoted alone, is the
     first sentence of the paragraph "We are not against ... What we don't agree with is ...":
     a statement of its own, as the paragraph quoted after the sentence is (a fuller quote that
-    adds a sentence). A cut inside a sentence ("Participation is voluntary") is part of it.
+    adds a sentence), and so is "We are not against the use of AI technology", which is only
+    that sentence's. A shorter cut ("Participation is voluntary") is a version of the whole.
     """
-    if len(edges) < 2 or not folded:
+    if len(sentences) < 2 or not folded:
         return False
+    spaced = f" {' '.join(folded)} "
+    if len(folded) >= VERBATIM_WORDS and any(spaced in f" {' '.join(s)} " for s in sentences):
+        return True
     head, tail = folded[:EDGE_WORDS], folded[-EDGE_WORDS:]
-    first = next((i for i, (start, _) in enumerate(edges)
-                  if list(start) == head[:len(start)]), None)
+    first = next((i for i, s in enumerate(sentences)
+                  if list(s[:EDGE_WORDS]) == head[:len(s[:EDGE_WORDS])]), None)
     if first is None:
         return False
-    last = next((i for i in range(len(edges) - 1, first - 1, -1)
-                 if list(edges[i][1]) == tail[-len(edges[i][1]):]), None)
-    return last is not None and (first, last) != (0, len(edges) - 1)
+    last = next((i for i in range(len(sentences) - 1, first - 1, -1)
+                 if list(sentences[i][-EDGE_WORDS:]) == tail[-len(sentences[i][-EDGE_WORDS:]):]),
+                None)
+    return last is not None and (first, last) != (0, len(sentences) - 1)
 
 
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
@@ -432,7 +434,7 @@ class _Known:
     folded: str  # all folded words of the text, for exact matches of word-less quotes
     negated: frozenset[str] = frozenset()  # words the vocabulary holds negated
     sentences: int = 1  # sentences in the fullest text
-    edges: tuple = ()  # sentence_edges of the fullest text
+    by_sentence: tuple[tuple[str, ...], ...] = ()  # sentence_words of the fullest text
 
     @property
     def spaced(self) -> str:
@@ -478,7 +480,7 @@ class StatementIndex:
         vocabulary = text_words | more_words | (old.vocabulary if old else frozenset())
         self._known[statement_id] = _Known(
             statement, speaker, text_words, vocabulary, rank, " ".join(words(statement.text)),
-            _negated(vocabulary), sentence_count(statement.text), sentence_edges(statement.text),
+            _negated(vocabulary), sentence_count(statement.text), sentence_words(statement.text),
         )
         self._by_speaker.setdefault(speaker.key, set()).add(statement_id)
         for word in vocabulary:
@@ -490,13 +492,14 @@ class StatementIndex:
         return [s.name for s in self.speakers.values() if s.kind == "person"]
 
     def best_match(self, speaker: Speaker | None, quote: frozenset[str], folded: str,
-                   sentences: int = 1, unsure: bool = False, edges: tuple = ()) -> str | None:
+                   sentences: int = 1, unsure: bool = False, by_sentence: tuple = ()) -> str | None:
         """The statement this quote is a version of, if any: first among the speaker's own;
         then, for a quote whose speaker is only a description ("the group") or nobody, among
         anyone's on a stricter bar, since the description may be a named speaker elsewhere.
-        `sentences` and `unsure` as for `_matches`. Whole sentences of a statement, or a
-        statement that is whole sentences of this quote (`edges`: its sentence_edges), are
-        statements of their own: part of the fuller one (whole_of, parts_of)."""
+        `sentences` and `unsure` as for `_matches`. An excerpt of a statement, or a statement
+        that is an excerpt of this quote (is_excerpt; `by_sentence`: its sentence_words), is a
+        statement of its own: part of the fuller one (whole_of, parts_of). A quote with no
+        speaker to found a part ("he said") joins the statement it is an excerpt of."""
         searches = []
         if speaker is not None:
             searches.append((self._by_speaker.get(speaker.key, set()), SAME_SPEAKER))
@@ -510,8 +513,11 @@ class StatementIndex:
                 known = self._known[statement_id]
                 if folded == known.folded:
                     score = 3.0
-                elif (is_excerpt(folded_words, known.edges)
-                      or is_excerpt(known.folded.split(), edges)):
+                elif is_excerpt(folded_words, known.by_sentence):
+                    if bucket is not None:
+                        continue
+                    score = 2.0  # found by its words alone, so no part of its own
+                elif is_excerpt(known.folded.split(), by_sentence):
                     continue
                 elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
                     score = 2.5  # word for word inside it, however short in content words
@@ -524,22 +530,22 @@ class StatementIndex:
         return None
 
     def whole_of(self, speaker: Speaker, folded: str) -> str | None:
-        """The speaker's fuller statement a quote gives whole sentences of (is_excerpt), if
-        any: the fullest one, or the one that is part of."""
+        """The speaker's fuller statement a quote is an excerpt of (is_excerpt), if any: the
+        fullest one, or the one that is part of."""
         folded_words = folded.split()
         found = [self._known[i] for i in self._by_speaker.get(speaker.key, ())
-                 if is_excerpt(folded_words, self._known[i].edges)]
+                 if is_excerpt(folded_words, self._known[i].by_sentence)]
         if not found:
             return None
         fullest = max(found, key=lambda k: (len(k.words), k.statement.statement_id))
         return fullest.statement.part_of or fullest.statement.statement_id
 
     def parts_of(self, speaker: Speaker, statement_id: str) -> list[str]:
-        """The speaker's statements a new fuller one quotes whole sentences of, and their own
+        """The speaker's statements that are excerpts of a new fuller one, and their own
         parts: each becomes part of the new statement, whichever was quoted first."""
-        edges = self._known[statement_id].edges
+        by_sentence = self._known[statement_id].by_sentence
         parts = {i for i in self._by_speaker.get(speaker.key, ()) if i != statement_id
-                 and is_excerpt(self._known[i].folded.split(), edges)}
+                 and is_excerpt(self._known[i].folded.split(), by_sentence)}
         parts |= {i for i in self._by_speaker.get(speaker.key, ())
                   if self._known[i].statement.part_of in parts}
         return sorted(parts)
@@ -643,7 +649,7 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
         may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
         statement_id = known.best_match(
             speaker, content, folded, sentence_count(quote.content), unsure=not may_create,
-            edges=sentence_edges(quote.content),
+            by_sentence=sentence_words(quote.content),
         ) if folded else None
         quoted = quoted_words(quote) if statement_id is None else ""
         if quoted:

@@ -109,11 +109,15 @@ SAME = [
 
 @pytest.mark.parametrize("case", SAME, ids=[c[0] for c in SAME])
 def test_versions_of_one_statement_merge(directory, case) -> None:
+    """A version joins the statement; an excerpt of five words or more from inside one of its
+    sentences is a part of it (see the whole-sentence tests below)."""
     name, variant = case
     index, felix, letter = seeded(directory)
+    expected = letter if "letter" in name else felix
     result = assign_statements([variant], index)
-    assert result.new == []
-    assert result.quote_statement[variant.quote_id] == (letter if "letter" in name else felix)
+    statement_id = result.quote_statement[variant.quote_id]
+    assert (index.get(statement_id).part_of or statement_id) == expected
+    assert all(s.part_of == expected for s in result.new)
 
 
 DIFFERENT = [
@@ -365,6 +369,8 @@ WHOLE_SENTENCES = [
     ("two-sentences", "Hundreds of artists in our alpha have shaped Sora's development, helping "
                       "prioritize new features and safeguards. Participation is voluntary, with "
                       "no obligation to provide feedback or use the tool."),
+    # five words or more cut from inside one sentence are that sentence's
+    ("inside-a-sentence", "Hundreds of artists in our alpha have shaped Sora's development"),
     # cut by the writer's attribution: "..., with no obligation to provide feedback or use
     # the tool," he said
     ("before-attribution", "Sora is still in research preview, and we're working to balance "
@@ -402,6 +408,22 @@ def test_a_sentence_of_a_part_belongs_to_the_whole(directory) -> None:
     ids = [result.quote_statement[q.quote_id] for q in (one, two, three)]
     assert len(set(ids)) == 3
     assert [index.get(i).part_of for i in ids] == [ids[2], ids[2], None]
+
+
+@pytest.mark.parametrize("cut_first", [False, True], ids=["sentence-first", "cut-first"])
+def test_a_cut_from_a_sentence_quoted_alone_joins_that_sentence(directory, cut_first) -> None:
+    """One outlet quotes a sentence of the statement alone, another only its first words: one
+    part, not one part and the whole."""
+    index = StatementIndex(directory)
+    sentence = OPENAI_STATEMENT.split(". ")[1] + "."
+    whole = quote(OPENAI_STATEMENT, hours=1)
+    alone, cut = quote(sentence, hours=2), quote(sentence.split(",")[0], hours=2)
+    if cut_first:
+        cut = replace(cut, published_at=DAY + timedelta(hours=1, minutes=30))
+    result = assign_statements([whole, alone, cut], index)
+    ids = [result.quote_statement[q.quote_id] for q in (whole, alone, cut)]
+    assert ids[1] == ids[2] != ids[0]
+    assert index.get(ids[1]).part_of == ids[0]
 
 
 def test_an_unsure_paraphrase_joins_only_what_it_mostly_agrees_with(directory) -> None:
