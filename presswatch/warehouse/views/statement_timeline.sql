@@ -1,5 +1,5 @@
--- One row per statement as a whole: a part (statements.part_of: some of its sentences quoted
--- alone) has no row of its own, its quotes count in its whole's spread, so the paragraph's row
+-- One row per statement as a whole: a part (statements.part_of: an excerpt quoted alone) has
+-- no row of its own, its quotes count in its whole's spread, so the paragraph's row
 -- says how far it travelled in any cut and no statement is counted twice.
 create or replace view statement_timeline as
 with quoted_as as (
