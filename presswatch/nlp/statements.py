@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
 from presswatch.nlp.data import word_list, word_table
@@ -51,6 +52,7 @@ MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 EDGE_WORDS = 3  # words that must agree where a quote and a sentence of a statement begin and end
 VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
+INSIDE_SHARE = 0.9  # of a cut's words, in order, that one sentence must hold for the cut to be its
 # Where one sentence ends and the next begins: a full stop, question or exclamation mark (and
 # any closing marks) before a space and a capital letter or an opening mark.
 # Words in quotation marks inside a mixed quote (its content may end before the closing mark).
@@ -352,7 +354,7 @@ def sentence_words(text: str) -> tuple[tuple[str, ...], ...]:
 
 def is_excerpt(folded: list[str], sentences: tuple[tuple[str, ...], ...]) -> bool:
     """Whether a quote is some whole sentences of a longer statement, not all of them, or at
-    least VERBATIM_WORDS words cut word for word from inside one of its sentences.
+    least VERBATIM_WORDS words cut from inside one of its sentences (is_cut_from).
 
     "We are not against the use of AI technology as a tool for the arts," quoted alone, is the
     first sentence of the paragraph "We are not against ... What we don't agree with is ...":
@@ -362,8 +364,7 @@ def is_excerpt(folded: list[str], sentences: tuple[tuple[str, ...], ...]) -> boo
     """
     if len(sentences) < 2 or not folded:
         return False
-    spaced = f" {' '.join(folded)} "
-    if len(folded) >= VERBATIM_WORDS and any(spaced in f" {' '.join(s)} " for s in sentences):
+    if len(folded) >= VERBATIM_WORDS and any(is_cut_from(folded, s) for s in sentences):
         return True
     head, tail = folded[:EDGE_WORDS], folded[-EDGE_WORDS:]
     first = next((i for i, s in enumerate(sentences)
@@ -374,6 +375,16 @@ def is_excerpt(folded: list[str], sentences: tuple[tuple[str, ...], ...]) -> boo
                  if list(sentences[i][-EDGE_WORDS:]) == tail[-len(sentences[i][-EDGE_WORDS:]):]),
                 None)
     return last is not None and (first, last) != (0, len(sentences) - 1)
+
+
+def is_cut_from(folded: list[str], sentence: tuple[str, ...]) -> bool:
+    """Whether a quote's words are, in order, all but a few (INSIDE_SHARE) of a stretch of one
+    sentence: a copy's misread word ("Al technology" for "AI technology") keeps it a cut."""
+    allowed = len(folded) - math.ceil(INSIDE_SHARE * len(folded))
+    if len(set(folded) - set(sentence)) > allowed:
+        return False
+    blocks = SequenceMatcher(None, folded, sentence, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) >= len(folded) - allowed
 
 
 def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known,
@@ -668,7 +679,8 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
                 text=quote.content.strip(),
                 first_seen_at=quote.appeared_at,
                 first_article_id=quote.article_id,
-                part_of=known.whole_of(speaker, folded),
+                part_of=(known.whole_of(speaker, folded)
+                         or (known.whole_of(speaker, " ".join(words(quoted))) if quoted else None)),
             ), speaker, (quote.kind != "indirect", len(content)))
             created.append(statement_id)
             whole = known.get(statement_id).part_of or statement_id

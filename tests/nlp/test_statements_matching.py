@@ -371,6 +371,9 @@ WHOLE_SENTENCES = [
                       "no obligation to provide feedback or use the tool."),
     # five words or more cut from inside one sentence are that sentence's
     ("inside-a-sentence", "Hundreds of artists in our alpha have shaped Sora's development"),
+    # a copy that misread one word ("aIpha") is still that cut
+    ("misread-word", "Hundreds of artists in our aIpha have shaped Sora's development, helping "
+                     "prioritize new features"),
     # cut by the writer's attribution: "..., with no obligation to provide feedback or use
     # the tool," he said
     ("before-attribution", "Sora is still in research preview, and we're working to balance "
