@@ -144,7 +144,7 @@ class RunTotals:
     articles_relevant: int = 0
     quotes_added: int = 0
     extraction_failures: int = 0
-    new_statement_ids: list[str] = field(default_factory=list)
+    new_statement_ids: list[str] = field(default_factory=list)  # wholes: a part is no news
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
     # Held runs: what went into staging instead of the warehouse; reads_incomplete when a
     # lookup could not read the warehouse (the staged analysis is then processed again).
@@ -494,7 +494,14 @@ def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
     totals.articles_added += summary.articles_added
     totals.quotes_added += summary.quotes_added
     totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)
-    totals.new_statement_ids.extend(new_ids)
+    totals.new_statement_ids.extend(wholes(batch, new_ids))
+
+
+def wholes(batch: LoadBatch, new_ids: list[str]) -> list[str]:
+    """The new statements a run reports: a part of a statement (statements.part_of, one of its
+    sentences quoted alone) is news of its whole, as for the alerts."""
+    parts = {s.statement_id for s in batch.statements if s.part_of is not None}
+    return [statement_id for statement_id in new_ids if statement_id not in parts]
 
 
 def _stage(context: RunContext, analyzer: Analyzer, items: list[Item],
@@ -509,7 +516,7 @@ def _stage(context: RunContext, analyzer: Analyzer, items: list[Item],
     totals.batches_staged += 1
     totals.articles_staged += len(batch.articles)
     totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)
-    totals.new_statement_ids.extend(new_ids)
+    totals.new_statement_ids.extend(wholes(batch, new_ids))
 
 
 def _read_candidates(context: RunContext, hashes: set[str], bands: set[str],
