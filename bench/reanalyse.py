@@ -40,7 +40,7 @@ COMPARED = {
     "entities": "*",
     "quotes": "*",
     "statements": "statement_id, speaker, speaker_role, organisation, text, first_article_id, "
-                  "n_articles, n_outlets",
+                  "n_articles, n_outlets, part_of",
     "statement_fingerprints": "*",
     "article_signatures": "article_id, cluster_id, published_at, text_hash, n_shingles, minhash",
     "signature_bands": "*",
