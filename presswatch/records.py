@@ -166,7 +166,7 @@ class Quote:
 class Statement:
     """One thing one speaker said; its id is fixed when first seen and never re-keyed.
 
-    part_of: the fuller statement whose sentences this one quotes some of (None: none known).
+    part_of: the fuller statement this one is an excerpt of (None: none known).
     """
 
     statement_id: str
@@ -199,4 +199,4 @@ class NewStatementInfo:
     is_new_speaker: bool
     organisation: str | None = None
     is_direct: bool = True  # its best quote is in quotation marks; else reported speech
-    part_of: str | None = None  # the fuller statement it quotes sentences of (Statement.part_of)
+    part_of: str | None = None  # the fuller statement it is an excerpt of (Statement.part_of)

@@ -294,7 +294,7 @@ def select_alerts(
     A story's first run sets the baseline instead: one digest of everything found so far (and no
     spike, since there is no trailing average to compare with). A later run with more matching
     statements than max_per_run sends one digest of them instead of a flood. A statement that
-    is part of a fuller one (part_of: some of its sentences quoted alone) is no news: it is
+    is part of a fuller one (part_of: an excerpt of it quoted alone) is no news: it is
     judged, never shown.
     """
     news = [s for s in new_statements if s.part_of is None]

@@ -498,8 +498,8 @@ def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
 
 
 def wholes(batch: LoadBatch, new_ids: list[str]) -> list[str]:
-    """The new statements a run reports: a part of a statement (statements.part_of, one of its
-    sentences quoted alone) is news of its whole, as for the alerts."""
+    """The new statements a run reports: a part of a statement (statements.part_of, an
+    excerpt of it quoted alone) is news of its whole, as for the alerts."""
     parts = {s.statement_id for s in batch.statements if s.part_of is not None}
     return [statement_id for statement_id in new_ids if statement_id not in parts]
 

@@ -530,7 +530,7 @@ class StatementIndex:
                     score = 2.0  # found by its words alone, so no part of its own
                 elif is_excerpt(known.folded.split(), by_sentence):
                     continue
-                elif len(folded.split()) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
+                elif len(folded_words) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
                     score = 2.5  # word for word inside it, however short in content words
                 else:
                     score = _matches(quote, negated, known, bar, sentences, unsure)

@@ -105,20 +105,26 @@ def test_the_statement_page_shows_the_sentence_around_the_quote(named):
     assert [a["minutes_after_first"] for a in data.appearances] == [0, 120, 1440, 1500]
 
 
+def _second_run(named, builder, article, statement):
+    """Run r2 stores one article quoting one statement (its text, its speaker) and publishes;
+    the report's data after it."""
+    with open_warehouse(named) as warehouse:
+        warehouse.load_batch(builder.batch(
+            "r2", [article], [builder.quote(article, statement.text, statement.speaker,
+                                            statement.statement_id)], [statement],
+            started_at=builder.T0 + timedelta(days=2)))
+        warehouse.publish()
+    with open_warehouse(named, read_only=True) as warehouse:
+        return read_report_data(warehouse.connection)
+
+
 def test_new_since_the_previous_run(named, builder):
     later = builder.article("https://c.example/1", "OpenAI: \"A new thing,\" said Ada Lovelace.",
                             outlet="c.example", title="C one", site_name="C Times",
                             published_at=builder.T0 + timedelta(days=2))
     statement = Statement(stable_id("new"), "Ada Lovelace", None, None, "A new thing",
                           later.published_at, later.article_id)
-    with open_warehouse(named) as warehouse:
-        warehouse.load_batch(builder.batch(
-            "r2", [later], [builder.quote(later, "A new thing", "Ada Lovelace",
-                                          statement.statement_id)], [statement],
-            started_at=builder.T0 + timedelta(days=2)))
-        warehouse.publish()
-    with open_warehouse(named, read_only=True) as warehouse:
-        data = read_report_data(warehouse.connection)
+    data = _second_run(named, builder, later, statement)
     new = {(r["kind"], r["name"]) for r in data.new}
     assert new == {("statement", "Ada Lovelace"), ("speaker", "Ada Lovelace"),
                    ("outlet", "C Times")}
@@ -134,14 +140,7 @@ def test_a_part_quoted_alone_is_shown_within_its_whole(named, builder):
     (whole,) = (sid for (sid,) in _rows(named, "select statement_id from statements"))
     part = Statement(stable_id("part"), "Niko Felix", None, None, "We paused access",
                      later.published_at, later.article_id, part_of=whole)
-    with open_warehouse(named) as warehouse:
-        warehouse.load_batch(builder.batch(
-            "r2", [later], [builder.quote(later, "We paused access", "Niko Felix",
-                                          part.statement_id)], [part],
-            started_at=builder.T0 + timedelta(days=2)))
-        warehouse.publish()
-    with open_warehouse(named, read_only=True) as warehouse:
-        data = read_report_data(warehouse.connection)
+    data = _second_run(named, builder, later, part)
     (statement,) = data.statements
     assert statement["statement_id"] == whole and statement["n_articles"] == 5
     assert "C Times" in statement["outlets"]

@@ -1,7 +1,7 @@
 -- Who said what: every statement quoted in an article of the period, with its speaker, where and
 -- when it first appeared, and how far it spread (articles and outlets quoting it in the period),
 -- newest-run and alert state. A statement is shown whole: the quotes of its parts
--- (statements.part_of: some of its sentences quoted alone) count as quotes of it. Ordered by
+-- (statements.part_of: excerpts of it quoted alone) count as quotes of it. Ordered by
 -- reach. speaker_key and statement_key name the report's page files (hashes, never page text).
 with dated as (
     select

@@ -1,21 +1,15 @@
 -- One row per statement as a whole: a part (statements.part_of: an excerpt quoted alone) has
--- no row of its own, its quotes count in its whole's spread, so the paragraph's row
--- says how far it travelled in any cut and no statement is counted twice.
+-- no row of its own and its quotes count in its whole's spread (part_of always names a whole),
+-- so the paragraph's row says how far it travelled in any cut and nothing is counted twice.
 create or replace view statement_timeline as
-with quoted_as as (
-    select statement_id, statement_id as quoted_id from statements
-    union all
-    select part_of, statement_id from statements where part_of is not null
-),
-
-appearances as (
+with appearances as (
     select
-        quoted_as.statement_id,
+        coalesce(s.part_of, s.statement_id) as statement_id,
         q.article_id,
         n.name as outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
-    from quoted_as
-    inner join quotes as q on q.statement_id = quoted_as.quoted_id
+    from quotes as q
+    inner join statements as s on s.statement_id = q.statement_id
     inner join articles as a on a.article_id = q.article_id
     inner join outlet_names as n on n.outlet = a.outlet
 ),
@@ -85,4 +79,4 @@ comment on column statement_timeline.n_days is 'Distinct days (UTC) on which art
 comment on column statement_timeline.n_articles is 'Articles quoting it or a part of it (statements.n_articles counts its own quotes only).';
 comment on column statement_timeline.n_outlets is 'Outlets quoting it or a part of it.';
 comment on column statement_timeline.outlets is 'Those outlets by name (see outlet_names), alphabetically.';
-comment on column statement_timeline.n_parts is 'Statements that are sentences of this one quoted alone (statements where part_of is this one); their quotes count here.';
+comment on column statement_timeline.n_parts is 'Statements that are excerpts of this one quoted alone (statements where part_of is this one); their quotes count here.';
