@@ -116,6 +116,19 @@ def test_statement_keeps_its_id_and_earliest_appearance(db_path, corpus):
     assert rows == [(later.text, statement.first_seen_at, statement.first_article_id)]
 
 
+def test_a_stored_statement_becomes_part_of_a_fuller_one_seen_later(db_path, corpus):
+    """A fuller statement quoted in a later batch makes a stored one its part: the load records
+    part_of on the stored row, and the state the next run reads back keeps it."""
+    batch = corpus.run_batch("r1", 2)
+    statement = batch.statements[0]
+    whole = replace(statement, statement_id="whole-1", text=statement.text + " And more.")
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(batch)
+        wh.load_batch(LoadBatch(statements=[whole, replace(statement, part_of="whole-1")]))
+        read_back = {s.statement_id: s.part_of for s in wh.statements()}
+    assert read_back[statement.statement_id] == "whole-1" and read_back["whole-1"] is None
+
+
 def test_feed_state_survives_a_failed_fetch(db_path, corpus):
     batch = corpus.run_batch("r1", 1)
     url = batch.sources[0].result.source_url
