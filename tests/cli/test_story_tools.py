@@ -124,6 +124,7 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")  # the run reports to the session's server
 def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
     """What a user does: start a story, add outlets, look at the sources, then run it."""
     from presswatch.demo.server import ReplaySite
