@@ -13,9 +13,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import presswatch.nlp.quotes  # noqa: F401  (registers presswatch_quotes)
+import presswatch.nlp.attribution  # noqa: F401  (registers presswatch_quotes, presswatch_speakers)
 from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
-from presswatch.nlp.speakers import make_speaker_resolver  # noqa: F401  (registers presswatch_speakers)
 from presswatch.story import Story
 
 # Trained components none of our steps reads; excluded so they cost nothing.

@@ -1,4 +1,4 @@
-"""Speakers: who a quote's speaker mention is, and in what role they speak.
+"""Actors: who a quote's speaker mention is, and in what role they speak.
 
 A named speaker takes its entity's canonical name. Pronouns ("he", "they") and definite
 descriptions ("the spokesperson", "the company", "the artists", "the letter") are resolved to an
@@ -13,30 +13,41 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from presswatch.nlp.attribution.confidence import calibrated
+from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, store_quotes
+from presswatch.nlp.attribution.speakers import in_dateline, mention_span
 from presswatch.nlp.data import word_set, word_table
 from presswatch.nlp.entities import alias_key, clean_name
-from presswatch.nlp.quotes import (
-    RawQuote,
-    Sentences,
-    in_dateline,
-    mention_span,
-    raw_quotes,
-    store_quotes,
-)
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+
+
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
+
+
 # Verbs that make an entity the author of a document ("PR Puppets published an open letter").
 AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
                               "send", "pen", "circulate", "tweet", "put"})
+
+
 # Verbs that name a group: 'artists calling themselves PR Puppets', 'a collective known as ...'.
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
+
+
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+
+
 LOOKBACK_SENTENCES = 6
+
+
 # How many phrases deep an author or possessor is chased ('the artists' letter's headline').
 MAX_DEPTH = 4
+
+
 # 'PR Puppets described ... "We never ...," the group wrote.': a quotation may hold sentences.
 RECENT_SENTENCES = 3
+
+
 # What a resolution rule returns when it applies: (canonical name or None, role or None).
 Found = tuple[str | None, str | None] | None
 
@@ -505,41 +516,6 @@ class SpeakerResolver:
     def _has_role_noun(self, tokens) -> bool:
         return any(t.lemma_.lower() in self.role_nouns or t.lower_ in self.role_nouns
                    for t in tokens)
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-# How much less sure a statement is, by how its speaker was found (measured on the real-coverage
-# dev set and PolNeAR dev, bench/coverage_dev.py): a name in the mention, a description the
-# text ties to a name and a story actor's description are about as sure as the cue; a pronoun,
-# a relative pronoun, a document's author found elsewhere, and a description left without a
-# name much less. Mixed quotes and infinitives ('promised to ...') lose some too.
-BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pronoun": 0.1,
-                 "relative": 0.15, "document_author": 0.05, "unresolved": 0.2}
-RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05}
-MIXED_PENALTY = 0.1
-# A charge ('accused OpenAI of ...') is right about three times in four on real coverage, but
-# it paraphrases the most (the same charge worded anew by each outlet): it stays below the
-# statements' creation threshold (0.5), so it joins a statement but never starts one.
-CHARGE_CONFIDENCE = 0.45
-
-
-def calibrated(quote: RawQuote) -> float:
-    """The quote's confidence that its content and speaker are right, from the finder's and
-    this resolver's evidence, so that statements at 0.8 or more are right at least 80% of the
-    time on real coverage (bench/coverage_dev.py prints the reliability table)."""
-    confidence = quote.confidence
-    if quote.rule == "stance" and quote.act == "speech":
-        confidence = CHARGE_CONFIDENCE
-    if quote.rule == "block_quote" and quote.cue is None:
-        confidence = min(confidence, 0.7)
-    confidence -= RULE_PENALTY.get(quote.rule, 0.0)
-    if quote.kind == "mixed":
-        confidence -= MIXED_PENALTY
-    if quote.speaker is not None:
-        confidence -= BASIS_PENALTY.get(quote.basis or "unresolved", 0.2)
-    return round(max(0.05, min(confidence, 0.95)), 2)
 
 
 DETERMINERS = frozenset({"the", "a", "an", "its", "their", "this", "these", "those", "his", "her",
