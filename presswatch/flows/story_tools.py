@@ -15,6 +15,7 @@ from typing import IO, get_args
 from urllib.parse import quote_plus
 
 from presswatch.flows.settings import UsageError
+from presswatch.nlp.data import word_set
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
 
 LABELS = get_args(Entity.model_fields["label"].annotation)
@@ -41,6 +42,22 @@ def parse_entity(spec: str) -> NewEntity:
         raise UsageError(f"--entity {spec!r}: label {label!r} is not one of "
                          f"{', '.join(LABELS)}")
     return NewEntity(name, label)
+
+
+KIND_HELP = "person | org | group (of people) | outlet | product | place: check it"
+LABEL_KINDS = {"PERSON": "person", "PRODUCT": "product", "GPE": "place", "NORP": "group",
+               "WORK_OF_ART": "product"}
+
+
+def guessed_kind(entity: NewEntity) -> str:
+    """The kind a name suggests: by its label, and for an ORG by its last word: a plural noun
+    names a group of people ('PR Puppets', 'Concerned Parents'), unless it is one that ends
+    company names ('Alaska Airlines', 'Boston Dynamics')."""
+    if entity.label in LABEL_KINDS:
+        return LABEL_KINDS[entity.label]
+    last = entity.name.split()[-1].lower() if len(entity.name.split()) > 1 else ""
+    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return "group" if plural and last not in word_set("organisation_plurals") else "org"
 
 
 def slug(text: str) -> str:
@@ -102,10 +119,19 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
         "# Names the story cares about: always found with this label and resolved to this name.",
         "# Check each label (PERSON, ORG, PRODUCT, GPE, NORP, EVENT, WORK_OF_ART, LAW), add other",
         "# spellings as aliases, and for people a role and an organisation (an entity's name).",
+        "# `kind` says what sort of actor it is, so that descriptions resolve to it: \"the group\"",
+        "# and \"the artists\" to a group, \"the company\" to an org, \"its spokesperson\" to the",
+        "# org's spokesperson; a product or a place never speaks. See docs/story-file.md.",
     ]
     for entity in entities:
         lines += ["[[entities]]", f"name = {_toml(entity.name)}",
-                  f"label = {_toml(entity.label)}", "aliases = []", ""]
+                  f"label = {_toml(entity.label)}",
+                  f"kind = {_toml(guessed_kind(entity))}   # {KIND_HELP}", "aliases = []"]
+        if entity.label == "PERSON":
+            lines += ['# role = "spokesperson"        # the role the text gives them',
+                      '# organisation = "Example Corp" # whose role: an entity\'s name']
+        lines += ["# speaker_aliases = []          # override: descriptions that always mean it",
+                  ""]
     if not entities:
         lines += ["# [[entities]]", '# name = "Example Corp"', '# label = "ORG"', ""]
     lines += [

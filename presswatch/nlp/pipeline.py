@@ -77,5 +77,6 @@ def build_pipeline(story: Story, outlets: Iterable[str] = ()) -> Language:
         "described_only": [entity.name for entity in story.entities
                            if not entity.named_in_text],
         "core": list(story.relevance.core_entities),
-        "labels": label_table(story)})
+        "labels": label_table(story),
+        "kinds": {entity.name: entity.kind for entity in story.entities if entity.kind}})
     return nlp

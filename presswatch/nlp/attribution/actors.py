@@ -10,10 +10,20 @@ description stays as the speaker text with no canonical name: a speaker is never
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.nlp.attribution.confidence import calibrated
+from presswatch.nlp.attribution.kinds import (
+    NOT_SPEAKERS,
+    THINGS,
+    actor_kinds,
+    canonical_of,
+    fits,
+    noun_kind,
+)
 from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, store_quotes
 from presswatch.nlp.attribution.speakers import in_dateline, mention_span
 from presswatch.nlp.data import word_set, word_table
@@ -48,6 +58,16 @@ MAX_DEPTH = 4
 RECENT_SENTENCES = 3
 
 
+# Roles an organisation speaks through without a name: 'a spokesperson for OpenAI'.
+SPOKESPERSON_NOUNS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative",
+                                "rep"})
+# One role, several wordings: 'chief executive officer', 'chief executive' and 'CEO'.
+ROLE_SYNONYMS = {"chief executive officer": "ceo", "chief executive": "ceo",
+                 "chief technology officer": "cto", "chief financial officer": "cfo",
+                 "chairwoman": "chair", "chairman": "chair", "spokesman": "spokesperson",
+                 "spokeswoman": "spokesperson", "sen.": "senator", "rep.": "representative"}
+
+
 # What a resolution rule returns when it applies: (canonical name or None, role or None).
 Found = tuple[str | None, str | None] | None
 
@@ -62,7 +82,8 @@ class SpeakerResolver:
                  organisations: dict[str, str] | None = None,
                  described_only: list[str] | tuple[str, ...] = (),
                  core: list[str] | tuple[str, ...] = (),
-                 labels: dict[str, str] | None = None) -> None:
+                 labels: dict[str, str] | None = None,
+                 kinds: dict[str, str] | None = None) -> None:
         self.name = name
         self.roles = roles
         self.speaker_aliases = {
@@ -77,6 +98,10 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.story_kinds = kinds or {}
+        self.kinds: dict[str, str] = {}  # this document's actors, set per document
+        self.ents: list[Span] = []
+        self.person_roles: dict[str, str] = {}
         self.depth = 0
         self.basis = "unresolved"
 
@@ -84,6 +109,10 @@ class SpeakerResolver:
         quotes = raw_quotes(doc)
         stated_roles: dict[str, str] = {}
         sentences = Sentences(doc)
+        self.ents = list(doc.ents)
+        self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, frozenset(
+            canonical_of(e) for e in self.ents if alias_key(e.kb_id_ or e.text) in self.outlets))
+        self.person_roles = self.roles_in_text(doc)
         for quote in quotes:
             self.resolve(sentences, quote, quotes, stated_roles)
             self.outlet_reports(sentences, quote)
@@ -130,6 +159,13 @@ class SpeakerResolver:
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         self.basis = "unresolved"
         canonical, role = self.who(sentences, head, mention, quote, quotes)
+        if self.kinds.get(canonical or "") in THINGS:
+            if self.basis == "named":
+                quote.act = "thing"  # 'Sora can now generate ...': a product does not speak
+            canonical, role = None, None
+        elif self.kinds.get(canonical or "") == "outlet" and self.basis == "named":
+            quote.act = "report"  # 'Cointelegraph reported that ...': outlets report
+            canonical = None
         quote.basis = self.basis if canonical else "unresolved"
         role = role or self.stated_role(head, mention)
         if canonical and role:
@@ -144,7 +180,7 @@ class SpeakerResolver:
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
         for rule in (self.named, self.document_author, self.relative, self.pronoun,
-                     self.description):
+                     self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
                 self.basis = rule.__name__
@@ -174,7 +210,7 @@ class SpeakerResolver:
         group, which calls itself Brush Strike, said'): then the story's aliases do not
         decide which group a bare 'the group' or 'the artists' is."""
         for token in doc:
-            if _kind(token, self.descriptions) == "group":
+            if noun_kind(token, self.descriptions) == "group":
                 named = _named_by(token)
                 if named is not None and named != canonical:
                     return True
@@ -420,7 +456,8 @@ class SpeakerResolver:
                 if alias_key(e.kb_id_ or e.text) in self.outlets}
 
     def nearest_agent(self, sentences: Sentences, head: Token, quotes: list[RawQuote],
-                      excluded: set[str], plural: bool) -> Token | None:
+                      excluded: set[str], plural: bool, wanted: str | None = None
+                      ) -> Token | None:
         """The nearest earlier organisation (or, for 'they', group of people) that acted: a
         subject, a possessor or a passive's agent, outside every quotation."""
         doc = sentences.doc
@@ -432,17 +469,20 @@ class SpeakerResolver:
                 continue
             if token.ent_type_ in ("ORG", "NORP"):
                 name = _entity_of_head(token)
-                if name and name not in excluded:
+                if name and name not in excluded and self.kinds.get(name) not in NOT_SPEAKERS and (
+                        wanted is None or self.fits(name, wanted)):
                     return token
                 continue
+            if wanted == "org":
+                continue
             if plural and token.pos_ == "NOUN" and (
-                    _kind(token, self.descriptions) == "group" or token.tag_ == "NNS"
+                    noun_kind(token, self.descriptions) == "group" or token.tag_ == "NNS"
                     and self.is_people(token)):
                 return token
         return None
 
     def is_people(self, token: Token) -> bool:
-        return _kind(token, self.descriptions) in ("group", "person") or (
+        return noun_kind(token, self.descriptions) in ("group", "person") or (
             token.lemma_.lower() in self.role_nouns)
 
     def document_before(self, sentences: Sentences, head: Token, quote: RawQuote,
@@ -460,43 +500,172 @@ class SpeakerResolver:
     def description(self, sentences: Sentences, head: Token, mention: Span,
                     quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'the spokesperson', 'the company', 'the artists', 'the group' -> an earlier entity the
-        text ties to that description, else the nearest organisation for company-like nouns."""
+        text ties to that description, else the most salient actor of the description's kind:
+        'the group' never a company, 'the company' never a group; 'the chief executive' the
+        person the text gives that role."""
         doc = sentences.doc
         noun = head.lemma_.lower()
-        kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
+        kind = noun_kind(head, self.descriptions)
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
         if named is not None and not head.ent_type_:
             return named, None
-        if not _is_definite(head) or head.ent_type_:
-            return None
+        if head.ent_type_ or not (_is_definite(head) or kind == "group"):
+            return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
             _named_near(sentences, head, self.descriptions) if kind == "group" else None)
-        if tied is not None:
+        if tied is not None and (kind not in ("org", "group") or self.fits(tied, kind)):
             return tied, None
-        if kind == "person":
+        if kind == "person" or noun in self.role_nouns:
             for earlier in reversed(quotes[: quotes.index(quote)]):
                 if earlier.canonical and earlier.role and noun in earlier.role.lower():
                     return earlier.canonical, earlier.role
             for canonical, role in self.roles.items():
                 if noun in role.lower() and _mentioned_before(doc, head, canonical):
                     return canonical, role
+            holder = self.role_holder(sentences, head, mention)
+            if holder is not None:
+                return holder, None
         if kind == "group":
-            recent = _recent_subject(sentences, head, quotes, self.unlike(head, mention))
+            recent = _recent_subject(sentences, head, quotes, self.unlike(head, mention),
+                                     self.fits_group)
             if recent is not None:
                 return recent, None
+            group = self.group_actor(sentences, head)
+            if group is not None:
+                return group, None
         described = self.described_actor(sentences, head, mention, quote, quotes)
         if described is not None:
             return described
-        if kind == "group":
+        if kind in ("group", "document", "product"):
             return None, None
-        if kind is None:
-            return None
         if kind == "org":
-            excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
-            agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False)
-            return (_entity_of_head(agent) if agent is not None else None), None
-        return None, None
+            return self.org_actor(sentences, head, quote, quotes), None
+        return None  # a role: role_actor may still make it 'OpenAI spokesperson'
+
+    def fits(self, canonical: str, kind: str) -> bool:
+        label = self.labels.get(canonical) or next(
+            (e.label_ for e in self.ents if canonical_of(e) == canonical), "")
+        return fits(self.kinds.get(canonical), label, kind)
+
+    def fits_group(self, canonical: str) -> bool:
+        return self.fits(canonical, "group")
+
+    def about_story(self, doc: Doc) -> bool:
+        return not self.core or any(e.kb_id_ in self.core for e in doc.ents)
+
+    def group_actor(self, sentences: Sentences, head: Token) -> str | None:
+        """'A group of testers leaked the model ... the group said' -> the group of people the
+        text names, nearest before, else first after; in an article about the story that names
+        no group, the story's group ([[entities]] kind = "group"). Never a company or an ORG
+        the text calls one."""
+        doc = sentences.doc
+        groups = [e for e in self.ents if self.kinds.get(canonical_of(e)) == "group"
+                  and e.label_ != "NORP" and not in_dateline(e[0])]
+        before = [e for e in groups if e.end <= head.i]
+        if before:
+            return canonical_of(before[-1])
+        after = [e for e in groups if e.start > head.i]
+        if after:
+            return canonical_of(after[0])
+        story = [name for name, kind in self.story_kinds.items() if kind == "group"]
+        return story[0] if story and self.about_story(doc) else None
+
+    def org_actor(self, sentences: Sentences, head: Token, quote: RawQuote,
+                  quotes: list[RawQuote]) -> str | None:
+        """'the airline' / 'the board' -> an organisation whose name ends in that noun ('Alaska
+        Airlines', 'National Transportation Safety Board') named before; else 'the company' /
+        'the planemaker' -> the nearest organisation that acted (a subject, a possessor), never
+        a group of people, an outlet, a product or the one spoken to or about."""
+        doc = sentences.doc
+        noun = head.lemma_.lower()
+        first = sentences.back(head, LOOKBACK_SENTENCES * 2)
+        for ent in reversed([e for e in self.ents if first <= e.start and e.end <= head.i]):
+            last = ent[-1]
+            if ent.label_ == "ORG" and last.lemma_.lower() == noun and self.fits(
+                    canonical_of(ent), "org"):
+                return canonical_of(ent)
+        excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
+        agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False,
+                                   wanted="org")
+        return _entity_of_head(agent) if agent is not None else None
+
+    def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:
+        """'the CEO of Alaska Airlines' / 'the carrier's chief executive officer' / 'the
+        senator' -> the person the text gives that role ('Alaska Airlines CEO Ben Minicucci',
+        'Sen. Maria Cantwell', 'Ben Minicucci, the airline's chief executive'), nearest before,
+        else first after. Not: a role no named person holds in the text."""
+        wanted = _role_words(" ".join(t.lower_ for t in mention if t.dep_ not in ("det", "poss")
+                                      and not t.ent_type_ and not t.is_punct and t.i <= head.i))
+        if not wanted:
+            return None
+        named_org = next((canonical_of(e).lower() for e in mention.ents if e.label_ == "ORG"),
+                         None)
+        holders = []
+        for ent in self.ents:
+            if ent.label_ != "PERSON" or ent.start == head.i:
+                continue
+            held = self.person_roles.get(canonical_of(ent), "")
+            if held and wanted <= _role_words(held) and (
+                    named_org is None or named_org in held.lower()):
+                holders.append(ent)
+        before = [e for e in holders if e.end <= head.i]
+        chosen = before[-1] if before else next((e for e in holders if e.start > head.i), None)
+        return canonical_of(chosen) if chosen is not None else None
+
+    def role_actor(self, sentences: Sentences, head: Token, mention: Span,
+                   quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'a spokesperson for OpenAI said' / 'its spokesperson' / 'OpenAI's spokesperson' /
+        'an OpenAI representative' / 'a company spokesperson' -> the actor 'OpenAI
+        spokesperson' (the organisation's role, not a person the text names), with the words as
+        the role. Not: 'spokesperson Niko Felix' (named), a spokesperson of no organisation
+        the text gives."""
+        if head.lemma_.lower() not in SPOKESPERSON_NOUNS or head.ent_type_:
+            return None
+        employer = self.employer(sentences, head, mention, quote, quotes)
+        if employer is None:
+            return None
+        return f"{employer} spokesperson", mention.text
+
+    def employer(self, sentences: Sentences, head: Token, mention: Span, quote: RawQuote,
+                 quotes: list[RawQuote]) -> str | None:
+        """Whose spokesperson: the organisation in the mention ('OpenAI spokesperson', 'a
+        spokesperson for OpenAI'), its possessor ('its', 'the company's'), else the
+        organisation that acted nearest before ('OpenAI cut access. A spokesperson said')."""
+        for ent in mention.ents:
+            if ent.label_ in ("ORG", "NORP") and self.kinds.get(canonical_of(ent)) not in (
+                    NOT_SPEAKERS) and not _addressee(ent.root):
+                return canonical_of(ent)
+        for child in head.children:
+            if child.dep_ == "poss" and child.lower_ not in ("its", "their"):
+                return self.who_is(sentences, child, quote, quotes)
+            if child.dep_ == "prep" and child.lower_ in ("for", "of", "at"):
+                employer = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if employer is not None:
+                    return self.who_is(sentences, employer, quote, quotes)
+        if not self.about_story(sentences.doc) and not mention.ents:
+            return None
+        doc = sentences.doc
+        excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
+        agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False,
+                                   wanted="org")
+        return _entity_of_head(agent) if agent is not None else None
+
+    def roles_in_text(self, doc: Doc) -> dict[str, str]:
+        """Person -> the roles the text gives them ('Alaska Airlines CEO Ben Minicucci', 'Ben
+        Minicucci, the airline's chief executive,'), joined, lower case."""
+        roles: dict[str, list[str]] = {}
+        for ent in self.ents:
+            if ent.label_ != "PERSON":
+                continue
+            start, end = mention_span(ent.root)
+            mention = doc.char_span(start, end, alignment_mode="expand")
+            if mention is None:
+                continue
+            role = self.stated_role(ent.root, mention)
+            if role:
+                roles.setdefault(canonical_of(ent), []).append(role.lower())
+        return {name: " ; ".join(found) for name, found in roles.items()}
 
     def stated_role(self, head: Token, mention: Span) -> str | None:
         """'OpenAI spokesperson Niko Felix' -> 'OpenAI spokesperson'; 'Niko Felix, a spokesperson
@@ -625,7 +794,8 @@ def _same_description(sentences: Sentences, head: Token, quote: RawQuote,
 
 
 def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote],
-                    unlike: frozenset[str] = frozenset()) -> str | None:
+                    unlike: frozenset[str] = frozenset(),
+                    fitting: Callable[[str], bool] = lambda name: True) -> str | None:
     """'In a statement, PR Puppets described the leak as a last resort. "...," the group wrote.'
     -> the organisation that is the subject of a clause in the last few sentences, outside
     anything quoted, for a singular collective ('the group', not 'the artists'); never one the
@@ -639,7 +809,7 @@ def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote],
                 ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]) and not any(
                 q.content[0] <= ent.start_char < q.content[1] for q in quotes):
             name = ent.kb_id_ or clean_name(ent.text)
-            if name in unlike:
+            if name in unlike or not fitting(name):
                 continue
             return name
     return None
@@ -668,11 +838,6 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
             label = ent.label_ if ent is not None else "PERSON"
             return earlier.canonical, label, earlier.speaker[1]
     return None
-
-
-def _kind(token: Token, descriptions: dict[str, str]) -> str | None:
-    """What a description noun may point to ('artists' -> group), by lemma or by form."""
-    return descriptions.get(token.lemma_.lower()) or descriptions.get(token.lower_)
 
 
 def _appositive_name(head: Token) -> tuple[str, str | None] | None:
@@ -728,15 +893,15 @@ def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str])
     sentences when no organisation is named in between."""
     doc = sentences.doc
     for earlier in reversed(doc[: head.i]):  # a name a group is given holds for the article
-        if _kind(earlier, descriptions) == "group":
+        if noun_kind(earlier, descriptions) == "group":
             named = _named_by(earlier)
             if named is not None:
                 return named
     last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
     for token in doc[head.i + 1 : last]:
-        if token.ent_type_ in ("ORG", "NORP") and _kind(token.head, descriptions) is None:
+        if token.ent_type_ in ("ORG", "NORP") and noun_kind(token.head, descriptions) is None:
             return None  # another organisation comes first: the text does not say which
-        if _kind(token, descriptions) == "group" and _is_definite(token):
+        if noun_kind(token, descriptions) == "group" and _is_definite(token):
             named = _named_by(token)
             if named is not None:
                 return named
@@ -787,6 +952,7 @@ def _mentioned_before(doc: Doc, head: Token, canonical: str) -> bool:
         "described_only": [],
         "core": [],
         "labels": {},
+        "kinds": {},
     },
     assigns=["doc._.quotes"],
     requires=["doc.ents", "token.dep", "doc._.quotes"],
@@ -795,6 +961,16 @@ def make_speaker_resolver(nlp: Language, name: str, roles: dict[str, str], prono
                           descriptions: str, role_nouns: str, document_nouns: str,
                           speaker_aliases: dict[str, list[str]], outlets: list[str],
                           organisations: dict[str, str], described_only: list[str],
-                          core: list[str], labels: dict[str, str]) -> SpeakerResolver:
+                          core: list[str], labels: dict[str, str],
+                          kinds: dict[str, str]) -> SpeakerResolver:
     return SpeakerResolver(name, roles, pronouns, descriptions, role_nouns, document_nouns,
-                           speaker_aliases, outlets, organisations, described_only, core, labels)
+                           speaker_aliases, outlets, organisations, described_only, core, labels,
+                           kinds)
+
+
+def _role_words(role: str) -> frozenset[str]:
+    """The words of a role, one wording for each ('chief executive officer' -> {'ceo'})."""
+    role = role.lower().replace("’", "'")
+    for wording, same in ROLE_SYNONYMS.items():
+        role = role.replace(wording, same)
+    return frozenset(w for w in role.replace("'s", " ").split() if w.isalpha() or w in ("ceo",))

@@ -33,6 +33,7 @@ from presswatch.nlp.attribution.content import (
     content_infinitive,
     negated_speech,
 )
+from presswatch.nlp.attribution.kinds import THINGS
 from presswatch.nlp.attribution.marks import (
     OPENERS,
     QUOTE_MARKS,
@@ -821,7 +822,9 @@ class QuoteExtractor:
         self.name = name
         self.abstract = word_set(abstract_nouns)
         self.animate = (word_set(people_nouns) | word_set("role_nouns")
-                        | frozenset(word_table("pronouns")) | frozenset(word_table("descriptions")))
+                        | frozenset(word_table("pronouns")) | frozenset(
+                           noun for noun, kind in word_table("descriptions").items()
+                           if kind not in THINGS))
         self.data_nouns = word_set(data_nouns)
         self.inanimate = word_set(inanimate_nouns)
         self.reporting = word_set(reporting_verbs)
