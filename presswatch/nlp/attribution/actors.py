@@ -102,6 +102,7 @@ class SpeakerResolver:
         self.kinds: dict[str, str] = {}  # this document's actors, set per document
         self.ents: list[Span] = []
         self.person_roles: dict[str, str] = {}
+        self.role_actors: set[str] = set()
         self.depth = 0
         self.basis = "unresolved"
 
@@ -113,6 +114,7 @@ class SpeakerResolver:
         self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, frozenset(
             canonical_of(e) for e in self.ents if alias_key(e.kb_id_ or e.text) in self.outlets))
         self.person_roles = self.roles_in_text(doc)
+        self.role_actors: set[str] = set()
         for quote in quotes:
             self.resolve(sentences, quote, quotes, stated_roles)
             self.outlet_reports(sentences, quote)
@@ -300,6 +302,9 @@ class SpeakerResolver:
                             and e.root.dep_ == "compound"), None)
         if holding is None and noun in self.role_nouns | self.descriptions.keys():
             return None  # 'a spokesperson for OpenAI': the entity is the employer, not the speaker
+        if holding is None and head.pos_ == "NOUN" and all(
+                e.root.dep_ == "pobj" and e.root.head.lower_ != "of" for e in ents):
+            return None  # 'one excited user on X': where the speaker is, not who
         ent = holding or ents[-1]
         return ent.kb_id_ or clean_name(ent.text), None
 
@@ -311,8 +316,10 @@ class SpeakerResolver:
         if head.lemma_.lower() not in self.documents:
             return None
         for ent in mention.ents:
-            if ent.label_ in SPEAKING_LABELS and not in_dateline(ent[0]) and not _addressee(
-                    ent.root):
+            # 'A statement from OpenAI', 'the OpenAI letter'; not 'a report on Alaska Airlines'
+            writes = ent.root.dep_ in ("compound", "poss", "nmod") or (
+                ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("from", "by"))
+            if ent.label_ in SPEAKING_LABELS and writes and not in_dateline(ent[0]):
                 return ent.kb_id_ or clean_name(ent.text), None
         author = self.author_of(sentences, head, quote, quotes)
         if author is not None or not _is_definite(head):
@@ -343,6 +350,16 @@ class SpeakerResolver:
                 author = _author_of_verb(child)
                 if author is not None and author.lower_ not in ("which", "that"):
                     return self.who_is(sentences, author, quote, quotes)
+        framing = document.head if document.dep_ == "pobj" else None
+        if framing is not None and framing.lower_ in ("in", "to") and framing.head.pos_ in (
+                "VERB", "AUX", "ADP", "ADV"):
+            # 'In an open letter, the protesters accused ...' / 'According to a letter, the
+            # artists said ...': who speaks in the sentence wrote it
+            verb = framing.head.head if framing.head.lower_ == "according" else framing.head
+            author = _author_of_verb(verb) if verb.pos_ in ("VERB", "AUX") else None
+            if author is not None and author.lemma_.lower() not in self.documents and (
+                    author.lower_ not in ("it", "which", "that")):
+                return self.who_is(sentences, author, quote, quotes)
         if document.dep_ in ("dobj", "nsubjpass") and document.head.lemma_.lower() in (
                 AUTHORING_LEMMAS):
             author = _author_of_verb(document.head)
@@ -422,7 +439,8 @@ class SpeakerResolver:
         agent = self.nearest_agent(sentences, head, quotes, excluded, plural)
         groupish = previous is not None and (
             previous[1] in ("ORG", "NORP") or self.labels.get(previous[0]) in ("ORG", "NORP")
-            or previous[0] in self.described_only)  # singular 'they' for 'a spokesperson'
+            # singular 'they' for 'a spokesperson'
+            or previous[0] in self.described_only or previous[0] in self.role_actors)
         if groupish and previous[0] not in excluded and (
                 agent is None or agent.idx <= previous[2]):
             return previous[0], None
@@ -432,12 +450,15 @@ class SpeakerResolver:
             return _entity_of_head(agent), None
         return self.who_is(sentences, agent, quote, quotes), None
 
-    def spoken_about(self, sentences: Sentences, quote: RawQuote) -> set[str]:
+    def spoken_about(self, sentences: Sentences, quote: RawQuote, subjects_speak: bool = False
+                     ) -> set[str]:
         """Entities the quote names in its content or as its cue's object or addressee ('They
-        accuse OpenAI of ...', 'she told Reuters'): never its speaker."""
+        accuse OpenAI of ...', 'she told Reuters'): never its speaker. With `subjects_speak`, a
+        subject of the content may be ('the company said Boeing is deeply sorry')."""
         doc = sentences.doc
         names = {e.kb_id_ or clean_name(e.text) for e in doc.ents
-                 if quote.content[0] <= e.start_char < quote.content[1]}
+                 if quote.content[0] <= e.start_char < quote.content[1] and not (
+                     subjects_speak and e.root.dep_ in ("nsubj", "nsubjpass"))}
         if quote.cue is not None:
             cue = doc.char_span(*quote.cue, alignment_mode="expand")
             if cue is not None:
@@ -585,10 +606,19 @@ class SpeakerResolver:
             if ent.label_ == "ORG" and last.lemma_.lower() == noun and self.fits(
                     canonical_of(ent), "org"):
                 return canonical_of(ent)
-        excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
-        agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False,
-                                   wanted="org")
-        return _entity_of_head(agent) if agent is not None else None
+        excluded = self.spoken_about(sentences, quote, subjects_speak=True) | self.outlet_names(
+            doc)
+        others = {canonical_of(e) for e in self.ents} - self.labels.keys()
+        story = excluded | others
+        for skip in (story, excluded):  # the story's own organisations first
+            agent = self.nearest_agent(sentences, head, quotes, skip, plural=False, wanted="org")
+            if agent is not None:
+                return _entity_of_head(agent)
+        for ent in reversed([e for e in self.ents if first <= e.start and e.end <= head.i]):
+            name = canonical_of(ent)
+            if ent.label_ == "ORG" and name not in excluded and self.fits(name, "org"):
+                return name  # 'Boeing's factory ... the company said': named, though no agent
+        return None
 
     def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:
         """'the CEO of Alaska Airlines' / 'the carrier's chief executive officer' / 'the
@@ -625,6 +655,7 @@ class SpeakerResolver:
         employer = self.employer(sentences, head, mention, quote, quotes)
         if employer is None:
             return None
+        self.role_actors.add(f"{employer} spokesperson")
         return f"{employer} spokesperson", mention.text
 
     def employer(self, sentences: Sentences, head: Token, mention: Span, quote: RawQuote,
