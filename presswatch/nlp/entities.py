@@ -94,12 +94,16 @@ class EntityLinker:
         self.name = name
         self.aliases = aliases
         self.labels = labels
+        # 'National Transportation Safety Board' is the story's 'NTSB', and the other way round
+        self.acronyms = {initials(canonical): canonical for canonical in set(aliases.values())
+                         if len(initials(canonical)) > 1}
 
     def __call__(self, doc: Doc) -> Doc:
         surnames: dict[str, str] = {}
         first_seen: dict[str, int] = {}
         linked: list[Span] = []
         named = {surname(e.text).lower() for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
+        first_names = _first_names(doc)
         missed = {k: v for k, v in _missed_full_names(doc).items() if k not in named}
         for ent in doc.ents:
             key = ent.text.lower()
@@ -112,7 +116,10 @@ class EntityLinker:
         two_words: dict[str, tuple[str, str]] = {}
         for ent in doc.ents:
             canonical, label = self._link(ent, surnames)
-            if label == "PERSON" and canonical and " " in canonical:
+            if label == "PERSON" and len(ent) == 1 and ent.text.lower() in first_names and (
+                    ent.text.lower() not in surnames):
+                canonical = first_names[ent.text.lower()]  # 'Susanna' of 'Susanna Anderson'
+            elif label == "PERSON" and canonical and " " in canonical:
                 key = surname(canonical).lower()
                 if key not in surnames:
                     surnames[key], first_seen[key] = canonical, ent.end
@@ -140,7 +147,9 @@ class EntityLinker:
         """Canonical name and label for one mention, in order of trust."""
         if ent.ent_id_:
             return ent.ent_id_, self.labels.get(ent.ent_id_, ent.label_)
-        known = self.aliases.get(alias_key(ent.text))
+        known = self.aliases.get(alias_key(ent.text)) or (
+            self.acronyms.get(alias_key(ent.text)) if ent.label_ == "ORG" else None) or (
+            self.aliases.get(initials(ent.text)) if ent.label_ == "ORG" else None)
         if known:
             return known, self.labels.get(known, ent.label_)
         if ent.label_ not in NAMED_LABELS:
@@ -150,6 +159,23 @@ class EntityLinker:
             # A lone surname after the full name: the model often mislabels it as ORG or GPE.
             return surnames[name.lower()], "PERSON"
         return (name or None), ent.label_
+
+
+def initials(name: str) -> str:
+    """'National Transportation Safety Board' -> 'ntsb'; a one-word name has none worth using."""
+    words = [w for w in clean_name(name).split() if w[:1].isupper()]
+    return "".join(w[0] for w in words).lower() if len(words) > 1 else ""
+
+
+def _first_names(doc: Doc) -> dict[str, str]:
+    """First name -> full name, for the people the text names in full ('Susanna Anderson'),
+    when no two of them share the first name."""
+    seen: dict[str, set[str]] = {}
+    for ent in doc.ents:
+        words = ent.text.split()
+        if ent.label_ == "PERSON" and len(words) == 2 and all(w[:1].isupper() for w in words):
+            seen.setdefault(words[0].lower(), set()).add(clean_name(ent.text))
+    return {first: next(iter(full)) for first, full in seen.items() if len(full) == 1}
 
 
 def _two_proper_nouns(ent: Span) -> bool:

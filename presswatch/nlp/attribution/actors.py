@@ -302,9 +302,14 @@ class SpeakerResolver:
                             and e.root.dep_ == "compound"), None)
         if holding is None and noun in self.role_nouns | self.descriptions.keys():
             return None  # 'a spokesperson for OpenAI': the entity is the employer, not the speaker
-        if holding is None and head.pos_ == "NOUN" and all(
-                e.root.dep_ == "pobj" and e.root.head.lower_ != "of" for e in ents):
-            return None  # 'one excited user on X': where the speaker is, not who
+        if holding is None and head.pos_ == "NOUN":
+            # 'one excited user on X', 'a report on Alaska Airlines Flight 1282': a name in a
+            # phrase about where or what is not who; 'members of PR Puppets' is
+            ents = [e for e in ents if e.root.head.i == head.i or (
+                e.root.dep_ == "pobj" and e.root.head.lower_ == "of"
+                and e.root.head.head.i == head.i)]
+            if not ents:
+                return None
         ent = holding or ents[-1]
         return ent.kb_id_ or clean_name(ent.text), None
 
@@ -602,10 +607,14 @@ class SpeakerResolver:
         noun = head.lemma_.lower()
         first = sentences.back(head, LOOKBACK_SENTENCES * 2)
         for ent in reversed([e for e in self.ents if first <= e.start and e.end <= head.i]):
-            last = ent[-1]
-            if ent.label_ == "ORG" and last.lemma_.lower() == noun and self.fits(
+            last = ent[-1].lower_
+            if ent.label_ == "ORG" and last in (noun, noun + "s") and self.fits(
                     canonical_of(ent), "org"):
                 return canonical_of(ent)
+        previous = _previous_speaker(quotes, quote, doc)
+        if previous is not None and previous[2] >= doc[first].idx and self.fits(
+                previous[0], "org"):
+            return previous[0]  # '"...," Boeing said. "...," the company added.'
         excluded = self.spoken_about(sentences, quote, subjects_speak=True) | self.outlet_names(
             doc)
         others = {canonical_of(e) for e in self.ents} - self.labels.keys()
