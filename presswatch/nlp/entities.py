@@ -62,6 +62,8 @@ def ruler_patterns(story: Story) -> list[dict]:
     for canonical, label, spellings in _named(story):
         for name in spellings:
             forms = [name]
+            if " " in name:  # 'PR-Puppets', 'HuggingFace': one name written as one word
+                forms += [name.replace(" ", "-"), name.replace(" ", "")]
             if len(name) > SHORT_NAME:
                 forms += [name.upper(), " ".join(w[:1].upper() + w[1:].lower()
                                                  for w in name.split())]

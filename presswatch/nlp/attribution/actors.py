@@ -335,7 +335,18 @@ class SpeakerResolver:
             author = self.author_of(sentences, earlier, quote, quotes)
             if author is not None:
                 return author, None
-        return None, None
+        return self.group_behind(sentences, head), None
+
+    def group_behind(self, sentences: Sentences, head: Token) -> str | None:
+        """'A group of artists leaked the model ... Also on the page is an open letter' -> a
+        letter whose author the text does not state is the group's whose protest the article
+        tells, when a group of people (the story's, or one the text names) acted before it.
+        Not: a report or statement in an article where no group acted (no one wrote it)."""
+        if head.lemma_.lower() not in ("letter", "manifesto", "petition", "post"):
+            return None
+        acted = any(_is_agent(t) and noun_kind(t, self.descriptions) == "group"
+                    for t in sentences.doc[: head.i])
+        return self.group_actor(sentences, head) if acted else None
 
     def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
                   quotes: list[RawQuote]) -> str | None:
@@ -345,7 +356,10 @@ class SpeakerResolver:
         for child in document.children:
             if child.dep_ == "poss":
                 if child.lower_ in ("its", "their"):
-                    return self.earlier_document_author(sentences, child, quote, quotes)
+                    # 'an excerpt from their open letter': whoever 'their' is, when no earlier
+                    # document says
+                    return self.earlier_document_author(sentences, child, quote, quotes) or (
+                        self.group_pronoun(sentences, child, quote, quotes) or (None,))[0]
                 return self.who_is(sentences, child, quote, quotes)
             if child.dep_ == "prep" and child.lower_ in ("from", "by"):
                 source = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -553,11 +567,9 @@ class SpeakerResolver:
             if holder is not None:
                 return holder, None
         if kind == "group":
-            recent = _recent_subject(sentences, head, quotes, self.unlike(head, mention),
-                                     self.fits_group)
-            if recent is not None:
-                return recent, None
-            group = self.group_actor(sentences, head)
+            group = self.group_actor(sentences, head, story=False) or _recent_subject(
+                sentences, head, quotes, self.unlike(head, mention), self.fits_group
+            ) or self.group_actor(sentences, head)
             if group is not None:
                 return group, None
         described = self.described_actor(sentences, head, mention, quote, quotes)
@@ -580,7 +592,7 @@ class SpeakerResolver:
     def about_story(self, doc: Doc) -> bool:
         return not self.core or any(e.kb_id_ in self.core for e in doc.ents)
 
-    def group_actor(self, sentences: Sentences, head: Token) -> str | None:
+    def group_actor(self, sentences: Sentences, head: Token, story: bool = True) -> str | None:
         """'A group of testers leaked the model ... the group said' -> the group of people the
         text names, nearest before, else first after; in an article about the story that names
         no group, the story's group ([[entities]] kind = "group"). Never a company or an ORG
@@ -594,8 +606,8 @@ class SpeakerResolver:
         after = [e for e in groups if e.start > head.i]
         if after:
             return canonical_of(after[0])
-        story = [name for name, kind in self.story_kinds.items() if kind == "group"]
-        return story[0] if story and self.about_story(doc) else None
+        groups = [name for name, kind in self.story_kinds.items() if kind == "group"]
+        return groups[0] if story and groups and self.about_story(doc) else None
 
     def org_actor(self, sentences: Sentences, head: Token, quote: RawQuote,
                   quotes: list[RawQuote]) -> str | None:
