@@ -556,7 +556,7 @@ class SpeakerResolver:
             _named_near(sentences, head, self.descriptions) if kind == "group" else None)
         if tied is not None and (kind not in ("org", "group") or self.fits(tied, kind)):
             return tied, None
-        if kind == "person" or noun in self.role_nouns:
+        if kind == "person" or self._has_role_noun(t for t in mention if t.i <= head.i):
             for earlier in reversed(quotes[: quotes.index(quote)]):
                 if earlier.canonical and earlier.role and noun in earlier.role.lower():
                     return earlier.canonical, earlier.role
@@ -657,9 +657,11 @@ class SpeakerResolver:
             if ent.label_ != "PERSON" or ent.start == head.i:
                 continue
             held = self.person_roles.get(canonical_of(ent), "")
-            if held and wanted <= _role_words(held) and (
-                    named_org is None or named_org in held.lower()):
+            if held and wanted <= _role_words(held):
                 holders.append(ent)
+        at_org = [e for e in holders if named_org and named_org in self.person_roles[
+            canonical_of(e)]]
+        holders = at_org or holders  # 'the CEO of Alaska Airlines' among several CEOs
         before = [e for e in holders if e.end <= head.i]
         chosen = before[-1] if before else next((e for e in holders if e.start > head.i), None)
         return canonical_of(chosen) if chosen is not None else None
