@@ -603,9 +603,11 @@ class SpeakerResolver:
         before = [e for e in groups if e.end <= head.i]
         if before:
             return canonical_of(before[-1])
-        after = [e for e in groups if e.start > head.i]
-        if after:
-            return canonical_of(after[0])
+        after = next((e for e in groups if e.start > head.i), None)
+        if after is not None and not any(
+                head.i < e.start < after.start and e.label_ == "ORG"
+                and self.fits_group(canonical_of(e)) for e in self.ents):
+            return canonical_of(after)  # named next, with no other possible group in between
         groups = [name for name, kind in self.story_kinds.items() if kind == "group"]
         return groups[0] if story and groups and self.about_story(doc) else None
 
@@ -675,6 +677,9 @@ class SpeakerResolver:
         the text gives."""
         if head.lemma_.lower() not in SPOKESPERSON_NOUNS or head.ent_type_:
             return None
+        described = self.described_actor(sentences, head, mention, quote, quotes)
+        if described is not None:
+            return described  # the story's own name for it (speaker_aliases) wins
         employer = self.employer(sentences, head, mention, quote, quotes)
         if employer is None:
             return None

@@ -77,7 +77,7 @@ def actor_kinds(doc: Doc, story_kinds: dict[str, str], descriptions: dict[str, s
     introduced: dict[str, str] = {}
     for ent in doc.ents:
         name = canonical_of(ent)
-        kind = introduced_kind(ent, descriptions) if ent.label_ != "PERSON" else None
+        kind = introduced_kind(ent, descriptions)  # 'calls itself Brush Strike' (as PERSON)
         if kind is not None and kind not in ("person", "document"):
             introduced.setdefault(name, kind)
         label_kind = LABEL_KINDS.get(ent.label_)
