@@ -327,8 +327,10 @@ class SpeakerResolver:
             if ent.label_ in SPEAKING_LABELS and writes and not in_dateline(ent[0]):
                 return ent.kb_id_ or clean_name(ent.text), None
         author = self.author_of(sentences, head, quote, quotes)
-        if author is not None or not _is_definite(head):
+        if author is not None:
             return author, None
+        if not _is_definite(head):
+            return self.group_behind(sentences, head), None
         for earlier in reversed(sentences.doc[: head.i]):  # a document is named once, early
             if earlier.lemma_ != head.lemma_:
                 continue

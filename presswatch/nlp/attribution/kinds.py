@@ -58,6 +58,13 @@ def introduced_kind(ent: Span, descriptions: dict[str, str]) -> str | None:
         kind = noun_kind(root.head, descriptions)
         if kind is not None:
             return kind
+    return kind_by_naming(ent, descriptions)
+
+
+def kind_by_naming(ent: Span, descriptions: dict[str, str]) -> str | None:
+    """'artists calling themselves PR Puppets' / 'a group known as Brush Strike' -> the kind of
+    the noun the naming verb hangs from (group), whatever label the model gave the name."""
+    root = ent.root
     verb = root.head
     if root.dep_ in ("oprd", "attr", "dobj", "pobj") and verb.dep_ == "prep":
         verb = verb.head  # 'a group known as PR Puppets'
@@ -77,7 +84,8 @@ def actor_kinds(doc: Doc, story_kinds: dict[str, str], descriptions: dict[str, s
     introduced: dict[str, str] = {}
     for ent in doc.ents:
         name = canonical_of(ent)
-        kind = introduced_kind(ent, descriptions)  # 'calls itself Brush Strike' (as PERSON)
+        kind = (introduced_kind(ent, descriptions) if ent.label_ != "PERSON"
+                else kind_by_naming(ent, descriptions))  # 'calls itself Brush Strike'
         if kind is not None and kind not in ("person", "document"):
             introduced.setdefault(name, kind)
         label_kind = LABEL_KINDS.get(ent.label_)
