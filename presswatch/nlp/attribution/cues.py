@@ -205,7 +205,8 @@ class QuoteFinder:
             return None  # 'explaining why', 'said nothing': no clause, nothing said
         act = self.thing_or_data(speaker, act)
         if act == SPEECH and lemma == "report" and speaker is not None and (
-                speaker.ent_type_ == "ORG" and not speaker.ent_id_):
+                speaker.ent_type_ in ("ORG", "") and speaker.pos_ == "PROPN"
+                and not speaker.ent_id_):
             act = "report"  # 'ReadWrite reported that ...': news organisations report
         self.used_cues.add(verb.i)
         return RawQuote(

@@ -40,9 +40,12 @@ def introduced_kind(ent: Span, descriptions: dict[str, str]) -> str | None:
 
     'PR Puppets, a group of artists' (an apposition) / 'a collective, PR Puppets,' / 'the
     artist collective PR Puppets' (a kind noun before the name) / 'artists calling themselves PR
-    Puppets' (a naming verb) / 'OpenAI's Sora' (a name another organisation owns: a product).
+    Puppets' (a naming verb) / 'OpenAI's Sora' (a name another organisation owns: a product) /
+    'Techcrunch reported ...' (an outlet).
     Not: 'the PR Puppets letter' (the name modifies a document; it is not one)."""
     root = ent.root
+    if reports(root):
+        return "outlet"
     for child in root.children:
         if child.dep_ == "appos":
             kind = noun_kind(child, descriptions)
@@ -103,3 +106,12 @@ def fits(kind: str | None, label: str, wanted: str) -> bool:
     if kind is not None:
         return kind == wanted
     return label == "ORG" and wanted in ("org", "group")
+
+
+def reports(token: Token) -> bool:
+    """'Techcrunch reported the model was online' / 'according to TechCrunch, who first
+    reported on the revolt': a name that reports news is an outlet. Not: 'OpenAI reported a
+    loss' (an organisation the story names keeps its kind: the story's kind comes first)."""
+    if token.dep_ == "nsubj" and token.head.lemma_.lower() == "report":
+        return True
+    return any(c.dep_ == "relcl" and c.lemma_.lower() == "report" for c in token.children)
