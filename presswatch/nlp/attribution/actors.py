@@ -322,7 +322,8 @@ class SpeakerResolver:
             return None
         for ent in mention.ents:
             # 'A statement from OpenAI', 'the OpenAI letter'; not 'a report on Alaska Airlines'
-            writes = ent.root.dep_ in ("compound", "poss", "nmod") or (
+            writes = (ent.root.dep_ in ("compound", "poss", "nmod")
+                      and ent.root.head.i == head.i) or (
                 ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("from", "by"))
             if ent.label_ in SPEAKING_LABELS and writes and not in_dateline(ent[0]):
                 return ent.kb_id_ or clean_name(ent.text), None
@@ -634,15 +635,15 @@ class SpeakerResolver:
         excluded = self.spoken_about(sentences, quote, subjects_speak=True) | self.outlet_names(
             doc)
         others = {canonical_of(e) for e in self.ents} - self.labels.keys()
-        story = excluded | others
-        for skip in (story, excluded):  # the story's own organisations first
+        named = [e for e in self.ents if first <= e.start and e.end <= head.i]
+        for skip in (excluded | others, excluded):  # the story's own organisations first
             agent = self.nearest_agent(sentences, head, quotes, skip, plural=False, wanted="org")
             if agent is not None:
                 return _entity_of_head(agent)
-        for ent in reversed([e for e in self.ents if first <= e.start and e.end <= head.i]):
-            name = canonical_of(ent)
-            if ent.label_ == "ORG" and name not in excluded and self.fits(name, "org"):
-                return name  # 'Boeing's factory ... the company said': named, though no agent
+            for ent in reversed(named):
+                name = canonical_of(ent)
+                if ent.label_ == "ORG" and name not in skip and self.fits(name, "org"):
+                    return name  # 'talks with Boeing ... the planemaker said': named, no agent
         return None
 
     def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:
