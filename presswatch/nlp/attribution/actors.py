@@ -557,6 +557,9 @@ class SpeakerResolver:
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
             _named_near(sentences, head, self.descriptions) if kind == "group" else None)
+        known_group = self.group_actor(sentences, head, story=False) if kind == "group" else None
+        if tied is not None and known_group is not None and self.kinds.get(tied) != "group":
+            tied = None  # a group the text names wins over a name of open kind
         if tied is not None and (kind not in ("org", "group") or self.fits(tied, kind)):
             return tied, None
         if kind == "person" or self._has_role_noun(t for t in mention if t.i <= head.i):
@@ -570,7 +573,7 @@ class SpeakerResolver:
             if holder is not None:
                 return holder, None
         if kind == "group":
-            group = self.group_actor(sentences, head, story=False) or _recent_subject(
+            group = known_group or _recent_subject(
                 sentences, head, quotes, self.unlike(head, mention), self.fits_group
             ) or self.group_actor(sentences, head)
             if group is not None:

@@ -47,7 +47,7 @@ def introduced_kind(ent: Span, descriptions: dict[str, str]) -> str | None:
     if reports(root):
         return "outlet"
     for child in root.children:
-        if child.dep_ == "appos":
+        if child.dep_ == "appos" and not _runs_on(child):
             kind = noun_kind(child, descriptions)
             if kind is not None:
                 return kind
@@ -115,3 +115,10 @@ def reports(token: Token) -> bool:
     if token.dep_ == "nsubj" and token.head.lemma_.lower() == "report":
         return True
     return any(c.dep_ == "relcl" and c.lemma_.lower() == "report" for c in token.children)
+
+
+def _runs_on(appositive: Token) -> bool:
+    """'According to Cointelegraph, a group of artists leaked ...': a phrase the parser hung on
+    the name as an apposition, though a verb follows it, is the sentence's subject."""
+    after = appositive.right_edge.i + 1
+    return after < len(appositive.doc) and appositive.doc[after].pos_ in ("VERB", "AUX")
