@@ -98,6 +98,7 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.people = word_set("people_nouns")
         self.story_kinds = kinds or {}
         self.kinds: dict[str, str] = {}  # this document's actors, set per document
         self.ents: list[Span] = []
@@ -161,6 +162,10 @@ class SpeakerResolver:
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         self.basis = "unresolved"
         canonical, role = self.who(sentences, head, mention, quote, quotes)
+        holding = next((e for e in self.ents if e.start <= head.i < e.end), None)
+        if holding is not None and self.kinds.get(canonical_of(holding)) in THINGS:
+            self.basis = "named"  # 'RotaBot said': the mention is the product itself
+            canonical = canonical_of(holding)
         if self.kinds.get(canonical or "") in THINGS:
             if self.basis == "named":
                 quote.act = "thing"  # 'Sora can now generate ...': a product does not speak
@@ -549,6 +554,9 @@ class SpeakerResolver:
         doc = sentences.doc
         noun = head.lemma_.lower()
         kind = noun_kind(head, self.descriptions)
+        if kind is None and head.tag_ == "NNS" and _is_definite(head) and (
+                noun in self.people or head.lower_ in self.people):
+            kind = "group"  # 'the nurses', 'these painters': people acting together
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
         if named is not None and not head.ent_type_:
             return named, None

@@ -75,7 +75,9 @@ def kind_by_naming(ent: Span, descriptions: dict[str, str]) -> str | None:
         named = verb.head
         while named.dep_ == "pobj" and named.head.lower_ == "of":
             named = named.head.head  # 'a group of artists calling themselves ...'
-        return noun_kind(named, descriptions)
+        kind = noun_kind(named, descriptions)
+        return "group" if kind is None and named.tag_ == "NNS" else kind  # 'painters calling'
+
     return None
 
 
