@@ -30,6 +30,8 @@ def check_case(nlp, case: dict) -> None:
             assert quote.speaker_text == wanted["speaker_text"], quote
         if "speaker_not" in wanted:
             assert quote.speaker != wanted["speaker_not"], quote
+        if "min_confidence" in wanted:
+            assert quote.confidence >= wanted["min_confidence"], quote
 
 
 def rules_have_negatives(cases: dict) -> None:

@@ -298,7 +298,7 @@ class SpeakerResolver:
             return appositive
         ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
         if not ents:
-            return None
+            return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
         noun = head.lemma_.lower()
         if holding is None and self.descriptions.get(noun) in ("group", "org"):
@@ -1047,3 +1047,14 @@ def _role_words(role: str) -> frozenset[str]:
     for wording, same in ROLE_SYNONYMS.items():
         role = role.replace(wording, same)
     return frozenset(w for w in role.replace("'s", " ").split() if w.isalpha() or w in ("ceo",))
+
+
+def _unlabelled_name(head: Token) -> Found:
+    """'"...," Okafor said.': a capitalised proper noun the model left without a label is a name
+    all the same (the words as written). Not: a name inside an entity of another label
+    ('RotaBot' as PRODUCT), a dateline, a word in capitals ('REUTERS'), a pronoun."""
+    if head.pos_ != "PROPN" or head.ent_type_ or not head.is_title or in_dateline(head):
+        return None
+    words = [t for t in head.lefts if t.dep_ == "compound" and t.pos_ == "PROPN" and t.is_title
+             and not t.ent_type_]
+    return " ".join([t.text for t in words] + [head.text]), None

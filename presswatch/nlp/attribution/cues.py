@@ -197,7 +197,7 @@ class QuoteFinder:
         kind, (start, end) = self.kind_of(start, end, verb)
         confidence = (0.85 if is_speech else 0.45) - (0.0 if speaker is not None else 0.15)
         act = SPEECH if is_speech else "belief"
-        if self.asks_not_says(start, verb, speaker):
+        if kind != "direct" and self.asks_not_says(start, verb, speaker):
             confidence, act = QUESTION_CONFIDENCE, "question"
         elif negated_speech(verb):
             act = "non_response"
@@ -675,7 +675,8 @@ class QuoteFinder:
         access was obtained' / 'asked whether it was legal' / 'testers were never told how it was
         used': a question put to someone, not a statement. The content opens with 'whether' or
         'if', or with a wh-word under a cue that is negated, declined, a question, or has no
-        speaker."""
+        speaker. Reported content only: '"If every space needs a lawyer, the good ones will
+        leave," Bassi said' is a conditional in the speaker's own words, not a question."""
         words = self.text[start : start + 12].lower().split()
         first = words[0] if words else ""
         if first in ("whether", "if"):
