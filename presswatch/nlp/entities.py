@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from presswatch.story import Story
 
@@ -132,7 +132,7 @@ class EntityLinker:
                 two_words.setdefault(ent[-1].lower_, (canonical or ent.text, label))
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
         linked += self._missed_surnames(doc, surnames, first_seen)
-        doc.ents = sorted(linked, key=lambda span: span.start)
+        doc.ents = _with_model_names(doc, sorted(linked, key=lambda span: span.start))
         return doc
 
     def _missed_surnames(self, doc: Doc, surnames: dict[str, str], first_seen: dict[str, int]
@@ -161,6 +161,78 @@ class EntityLinker:
             # A lone surname after the full name: the model often mislabels it as ORG or GPE.
             return surnames[name.lower()], "PERSON"
         return (name or None), ent.label_
+
+
+# Entities a model name may not overlap: 'January 5', '$5', '10 hours' are no product.
+MEASURES = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+MODEL_NAME_TOKENS = 5
+
+
+def _model_token(token: Token) -> str | None:
+    """'name' for a capitalised word, 'number' for a model number ('737', '9s', '737-9'), None
+    for anything else (a year, a lower-case word, punctuation)."""
+    text = token.text
+    if text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_ and (
+            not token.whitespace_):
+        return "joint"  # '737-9'
+    if any(c.isdigit() for c in text):
+        year = text.isdigit() and len(text) == 4 and text[:2] in ("19", "20")
+        return None if year or not text[:1].isdigit() and not text[:1].isupper() else "number"
+    if token.is_alpha and text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ"):
+        return "name"
+    return None
+
+
+def _camel_case(token: Token) -> bool:
+    """'ChatGPT', 'iPhone': a capital after a lower-case letter inside one word."""
+    text = token.text
+    pairs = zip(text, text[1:], strict=False)
+    return token.is_alpha and any(a.islower() and b.isupper() for a, b in pairs)
+
+
+def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
+    """The entities plus names the model missed: model names, capitalised words with a model
+    number ('Boeing 737 Max 9', '737 MAX 9', 'Max 9s', 'Galaxy S24'), and one-word names in
+    camel case ('ChatGPT'), as PRODUCT. An organisation's name a model name begins with
+    ('Boeing' in 'Boeing 737 Max 9') becomes part of it. Not: dates, sums, years, a number
+    alone ('737 jobs'), a name alone ('Boeing')."""
+    taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
+    found: list[Span] = []
+    i = 0
+    while i < len(doc):
+        j, kinds = i, []
+        while j < len(doc) and j - i < MODEL_NAME_TOKENS and (
+                taken.get(j) is None or taken[j].label_ not in MEASURES):
+            kind = _model_token(doc[j])
+            if kind is None or (j > i and doc[j].is_sent_start):
+                break
+            kinds.append(kind)
+            j += 1
+        while kinds and kinds[-1] == "joint":
+            kinds.pop()
+            j -= 1
+        if kinds[:1] == ["number"] and len(doc[i].text) < 3:
+            i += 1  # '65 Max 9s': a count before the name
+            continue
+        if "number" in kinds and "name" in kinds and kinds[-1] == "number" or (
+                kinds[:1] == ["name"] and "number" in kinds[1:]):
+            found.append(Span(doc, i, j, label="PRODUCT", kb_id=doc[i:j].text))
+            i = j
+            continue
+        if taken.get(i) is None and _camel_case(doc[i]) and doc[i].pos_ == "PROPN":
+            end = i + 1  # 'ChatGPT Plus': capitalised words after it name an edition
+            while end < min(len(doc), i + 3) and _model_token(doc[end]) == "name" and (
+                    taken.get(end) is None and not doc[end].is_sent_start):
+                end += 1
+            found.append(Span(doc, i, end, label="PRODUCT", kb_id=doc[i:end].text))
+            i = end
+            continue
+        i += 1
+    if not found:
+        return ents
+    covered = {k for span in found for k in range(span.start, span.end)}
+    kept = [e for e in ents if not covered & set(range(e.start, e.end))]
+    return sorted(kept + found, key=lambda span: span.start)
 
 
 def initials(name: str) -> str:
