@@ -214,14 +214,13 @@ def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
         if kinds[:1] == ["number"] and len(doc[i].text) < 3:
             i += 1  # '65 Max 9s': a count before the name
             continue
-        if "number" in kinds and "name" in kinds and kinds[-1] == "number" or (
-                kinds[:1] == ["name"] and "number" in kinds[1:]):
+        if "number" in kinds and "name" in kinds:
             found.append(Span(doc, i, j, label="PRODUCT", kb_id=doc[i:j].text))
             i = j
             continue
         if taken.get(i) is None and _camel_case(doc[i]) and doc[i].pos_ == "PROPN":
             end = i + 1  # 'ChatGPT Plus': capitalised words after it name an edition
-            while end < min(len(doc), i + 3) and _model_token(doc[end]) == "name" and (
+            while end < min(len(doc), i + 3) and doc[end].is_title and doc[end].is_alpha and (
                     taken.get(end) is None and not doc[end].is_sent_start):
                 end += 1
             found.append(Span(doc, i, end, label="PRODUCT", kb_id=doc[i:end].text))
