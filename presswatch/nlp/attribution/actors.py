@@ -58,6 +58,8 @@ MAX_DEPTH = 4
 RECENT_SENTENCES = 3
 
 
+# Words that stand for people without saying who: 'Others pointed out', 'Some said'.
+BARE_QUANTIFIERS = frozenset({"others", "some", "many", "several", "few", "both", "most"})
 # Roles an organisation speaks through without a name: 'a spokesperson for OpenAI'.
 SPOKESPERSON_NOUNS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative",
                                 "rep"})
@@ -173,7 +175,9 @@ class SpeakerResolver:
         elif self.kinds.get(canonical or "") == "outlet" and self.basis == "named":
             quote.act = "report"  # 'Cointelegraph reported that ...': outlets report
             canonical = None
-        quote.basis = self.basis if canonical else "unresolved"
+        quote.basis = self.basis if canonical else (
+            "unresolved_pronoun" if head.pos_ == "PRON" or head.lower_ in BARE_QUANTIFIERS
+            else "unresolved")
         role = role or self.stated_role(head, mention)
         if canonical and role:
             stated_roles.setdefault(canonical, role)

@@ -9,8 +9,11 @@ from presswatch.nlp.attribution.record import RawQuote
 # text ties to a name and a story actor's description are about as sure as the cue; a pronoun,
 # a relative pronoun, a document's author found elsewhere, and a description left without a
 # name much less. Mixed quotes and infinitives ('promised to ...') lose some too.
+# A pronoun or a bare quantifier no one is found for ('It asks them to test ...', 'Others
+# pointed out that ...') says nothing an analyst can use: below the statements' threshold.
 BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pronoun": 0.1,
-                 "relative": 0.15, "document_author": 0.05, "unresolved": 0.2}
+                 "relative": 0.15, "document_author": 0.05, "unresolved": 0.2,
+                 "role_actor": 0.1, "unresolved_pronoun": 0.4}
 
 
 RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05}

@@ -64,16 +64,18 @@ def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
 
 def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
     """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
-    preview," Felix said.' -> the verb's clausal complement."""
+    preview," Felix said.' -> the verb's clausal complement, up to another report joined to it
+    ('Some users argued that ..., and several researchers questioned whether ...': two groups'
+    views are two statements)."""
     clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
     if clause is None:
         return None
     end = clause.right_edge
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
-    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB"
-                   and c.lemma_.lower() in finder.reporting
-                   and not any(g.dep_ in SUBJECTS for g in c.children)), None)
+    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
+        c.lemma_.lower() in finder.reporting | finder.beliefs or _writers_participle(clause, c))),
+        None)
     if joined is not None:
         before = [t for t in clause.subtree if t.i < joined.i and t.dep_ != "cc"]
         end = max(before, key=lambda t: t.i) if before else end
@@ -86,6 +88,14 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
             elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
                 end = child.right_edge
     return clause.left_edge.idx, char_end(end), "clause"
+
+
+def _writers_participle(clause: Token, conjunct: Token) -> bool:
+    """'acknowledging that access had been cut and thanking people for ...': a participle
+    with no subject joined to a finite reported clause goes on with the writer's sentence.
+    Not: 'said it was cutting access and thanking testers' (the clause is a participle too)."""
+    return conjunct.tag_ == "VBG" and clause.tag_ != "VBG" and not any(
+        g.dep_ in SUBJECTS for g in conjunct.children)
 
 
 def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:

@@ -58,6 +58,8 @@ from presswatch.nlp.attribution.speakers import (
     find_speaker,
     is_said_to_be,
     mention_span,
+    object_read_as_subject,
+    subject_before,
 )
 from presswatch.nlp.data import word_set, word_table
 
@@ -67,7 +69,8 @@ DASH_NAME = re.compile(
 
 
 # Words that introduce the title of a work: 'a film called "Air Head"'.
-TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined"})
+TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined",
+                           "headed"})
 
 
 # Content opening with one of these after a negated or refused cue is a question, not a statement.
@@ -186,6 +189,12 @@ class QuoteFinder:
             return self.block_quotes(start, end, verb, speaker)
         if start > verb.idx:
             end = self.before_gloss(start, end)
+        elif name == "clause" and start <= verb.idx < end:
+            start = cue_span(verb)[1]  # 'what the artists say they are not: ...': after the cue
+        elif name == "clause" and speaker is not None and end <= speaker.idx and (
+                self.doc[self.doc.char_span(start, end, alignment_mode="expand").start].pos_
+                == "ADP"):
+            return None  # 'In an open letter headed "...", the group said': the writer's frame
         start, end = self.trim(start, end)
         if end - start < 2 or len(self.text[start:end].split()) < 2:
             return None  # 'executives say will': one word says nothing
@@ -367,6 +376,8 @@ class QuoteFinder:
         if any(q.content[0] <= verb.idx < q.content[1] for q in self.quotes):
             return None  # 'They said OpenAI used them for "art washing"': the words are theirs
         speaker = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if speaker is not None and object_read_as_subject(verb, speaker):
+            speaker = subject_before(verb)
         if speaker is None or self.quoted(speaker) or speaker.lower_ in ("it", "this", "that"):
             return None
         objects = [c for c in verb.rights if c.dep_ in ("dobj", "oprd", "prep", "attr", "acomp")]
@@ -763,8 +774,10 @@ class QuoteFinder:
             if end in closes:
                 break
             end -= 1
-        if text[start:end].lower().startswith("that "):
-            start += 5
+        first = self.doc.char_span(start, start + 4, alignment_mode="expand")
+        if text[start:end].lower().startswith("that ") and (
+                first is None or first[0].dep_ == "mark"):
+            start += 5  # 'said that it was', not 'said that was accurate' (the subject)
         return start, end
 
     def through_colon_quote(self, end: int) -> int:

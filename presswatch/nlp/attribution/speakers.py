@@ -50,6 +50,8 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
                 return None
             if child.lower_ in ("'s", "’s"):
                 return None  # "let's say": the writer and the reader
+            if object_read_as_subject(verb, child):
+                return subject_before(verb)
             return _past_dateline(child)
     for child in verb.children:
         if child.dep_ == "agent":
@@ -75,6 +77,24 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         governor = verb.head.head if verb.head.dep_ != "pobj" else verb.head.head.head
         if governor.pos_ in ("VERB", "AUX") and governor.i != verb.i:
             return find_speaker(governor, quoted)
+    return None
+
+
+def object_read_as_subject(verb: Token, subject: Token) -> bool:
+    """'The letter, headlined "...," accuses OpenAI of "art washing"': after a quotation the
+    parser may read the object as an inverted subject ('"...," said OpenAI'). An inverted
+    subject with more of the verb's phrase after it ('of ...', an object) is its object."""
+    return subject.i > verb.i and any(
+        c.i > subject.i and c.dep_ in ("prep", "dobj", "dative", "ccomp") for c in verb.children)
+
+
+def subject_before(verb: Token) -> Token | None:
+    """The subject the parser hung on a clause inside the verb's own phrase before it ('The
+    letter, headlined "...," accuses'): a subject left of the verb under one of its children."""
+    for token in reversed(verb.doc[verb.sent.start : verb.i]):
+        if token.dep_ in ("nsubj", "nsubjpass") and token.head.i != verb.i and (
+                token.head.head.i == verb.i):
+            return token
     return None
 
 
