@@ -192,8 +192,7 @@ class QuoteFinder:
         elif name == "clause" and start <= verb.idx < end:
             start = cue_span(verb)[1]  # 'what the artists say they are not: ...': after the cue
         elif name == "clause" and speaker is not None and end <= speaker.idx and (
-                self.doc[self.doc.char_span(start, end, alignment_mode="expand").start].pos_
-                == "ADP"):
+                self.writers_frame(start, end)):
             return None  # 'In an open letter headed "...", the group said': the writer's frame
         start, end = self.trim(start, end)
         if end - start < 2 or len(self.text[start:end].split()) < 2:
@@ -228,6 +227,16 @@ class QuoteFinder:
             rule=name,
             act=act,
         )
+
+    def writers_frame(self, start: int, end: int) -> bool:
+        """'In an open letter headed "...", the group said ...': a prepositional phrase outside
+        quotation marks, before the speaker, frames the statement; it is not what was said.
+        Not: '"In the coming weeks we will fix it," Boeing said' (words in marks)."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or self.inside_region(span[0].idx) or span[0].text in OPENERS:
+            return False
+        return span[0].pos_ == "ADP" and not any(t.pos_ in ("VERB", "AUX") and t.dep_ in (
+            "ROOT", "ccomp") for t in span)
 
     def part_of_quote(self, verb: Token) -> bool:
         """'We believe we are being lured into art washing to tell the world that Sora is a

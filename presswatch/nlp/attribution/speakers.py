@@ -83,9 +83,11 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
 def object_read_as_subject(verb: Token, subject: Token) -> bool:
     """'The letter, headlined "...," accuses OpenAI of "art washing"': after a quotation the
     parser may read the object as an inverted subject ('"...," said OpenAI'). An inverted
-    subject with more of the verb's phrase after it ('of ...', an object) is its object."""
+    subject with more of the verb's phrase after it (an object, 'of ...') is its object. Not:
+    '"...," said Boeing in a statement' (where it was said)."""
     return subject.i > verb.i and any(
-        c.i > subject.i and c.dep_ in ("prep", "dobj", "dative", "ccomp") for c in verb.children)
+        c.i > subject.i and (c.dep_ in ("dobj", "dative", "ccomp") or c.dep_ == "prep" and (
+            c.lower_ in ("of", "for"))) for c in verb.children)
 
 
 def subject_before(verb: Token) -> Token | None:
