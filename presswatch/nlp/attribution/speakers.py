@@ -86,7 +86,7 @@ def object_read_as_subject(verb: Token, subject: Token) -> bool:
     subject with more of the verb's phrase after it (an object, 'of ...') is its object. Not:
     '"...," said Boeing in a statement' (where it was said)."""
     return subject.i > verb.i and any(
-        c.i > subject.i and (c.dep_ in ("dobj", "dative", "ccomp") or c.dep_ == "prep" and (
+        c.i > subject.i and (c.dep_ in ("dobj", "dative") or c.dep_ == "prep" and (
             c.lower_ in ("of", "for"))) for c in verb.children)
 
 
