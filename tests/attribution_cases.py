@@ -32,6 +32,8 @@ def check_case(nlp, case: dict) -> None:
             assert quote.speaker != wanted["speaker_not"], quote
         if "min_confidence" in wanted:
             assert quote.confidence >= wanted["min_confidence"], quote
+        if "max_confidence" in wanted:
+            assert quote.confidence <= wanted["max_confidence"], quote
 
 
 def rules_have_negatives(cases: dict) -> None:

@@ -13,11 +13,14 @@ from attribution_cases import check_case, rules_have_negatives
 from presswatch.nlp.pipeline import build_pipeline
 from presswatch.story import Story
 
-CASES = {
-    case["id"]: case
-    for case in json.loads((Path(__file__).parent / "data" / "actor_kinds.json").read_text(
-        encoding="utf-8"))["cases"]
-}
+
+def _table(name: str) -> dict[str, dict]:
+    path = Path(__file__).parent / "data" / name
+    return {case["id"]: case for case in json.loads(path.read_text(encoding="utf-8"))["cases"]}
+
+
+CASES = _table("actor_kinds.json")
+STATEMENT_CASES = _table("statement_kinds.json")
 
 # As `presswatch story new --entity "Meridian Health" --entity "Nurses United" ...` writes it.
 STORY = {
@@ -47,3 +50,12 @@ def test_actor_rule(kinds_nlp, case_id):
 
 def test_every_rule_has_a_negative():
     rules_have_negatives(CASES)
+
+
+@pytest.mark.parametrize("case_id", sorted(STATEMENT_CASES))
+def test_statement_kind(kinds_nlp, case_id):
+    check_case(kinds_nlp, STATEMENT_CASES[case_id])
+
+
+def test_every_statement_kind_has_a_negative():
+    rules_have_negatives(STATEMENT_CASES)

@@ -74,7 +74,8 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
     joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
-        c.lemma_.lower() in finder.reporting | finder.beliefs or _writers_participle(clause, c))),
+        c.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances
+        or _writers_participle(clause, c))),
         None)
     if joined is not None:
         before = [t for t in clause.subtree if t.i < joined.i and t.dep_ != "cc"]
@@ -105,7 +106,8 @@ def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
     said they were not against AI and would not have been invited if they were': 'would' is
     the reported 'will'), and is not a cue itself. Not: 'Felix said it was voluntary and added
     that ...' (a second cue), 'said ..., and Altman left', 'said it and left'."""
-    if verb.lemma_.lower() in finder.reporting | finder.beliefs or verb.pos_ not in ("VERB", "AUX"):
+    if verb.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances or (
+            verb.pos_ not in ("VERB", "AUX")):
         return False
     subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
     if subject is None:
