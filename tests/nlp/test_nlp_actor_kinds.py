@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from attribution_cases import check_case, rules_have_negatives
 
+from presswatch.nlp.attribution.unresolved import unresolved_descriptions
 from presswatch.nlp.pipeline import build_pipeline
 from presswatch.story import Story
 
@@ -59,3 +60,13 @@ def test_statement_kind(kinds_nlp, case_id):
 
 def test_every_statement_kind_has_a_negative():
     rules_have_negatives(STATEMENT_CASES)
+
+
+def test_unresolved_descriptions_are_listed_for_the_story_file(kinds_nlp):
+    texts = ["Meridian Health cut the rota. The union's lawyer said the cuts were unlawful.",
+             "The union's lawyer said the talks had failed. Nurses United said it would strike.",
+             "Meridian Health cut the rota. The group said the cuts were unsafe. He said no more."]
+    found = unresolved_descriptions(kinds_nlp, texts)
+    assert found["the union's lawyer"] == 2
+    assert "the group" not in found  # resolved to the story's group
+    assert "he" not in found and not any("nurses united" in words for words in found)
