@@ -202,9 +202,11 @@ def _json_head(output: str) -> dict:
     return json.loads(output[: output.rindex("}") + 1])
 
 
-def flow_figures(folder: Path, scratch: Path) -> dict:
-    """The daily flow over the set's replay: relevance and statement groups from the
-    warehouse, scored by the set's own scripts."""
+def flow_figures(folder: Path, scratch: Path, story_path: Path) -> dict:
+    """The daily flow over the set's replay with this story file: relevance and statement
+    groups from the warehouse, scored by the set's own scripts."""
+    scratch = scratch / story_path.stem
+    scratch.mkdir(parents=True, exist_ok=True)
     port_file = scratch / "replay.port"
     port_file.unlink(missing_ok=True)  # a port left by an earlier run is no server
     replay = subprocess.Popen([sys.executable, str(folder / "replay.py"), "--write-port-file",
@@ -226,7 +228,8 @@ def flow_figures(folder: Path, scratch: Path) -> dict:
                    PREFECT_SERVER_ANALYTICS_ENABLED="false")
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "presswatch", "run", "--allow-private-hosts",
-                        *feeds, "--db", str(db)], check=True, capture_output=True, env=env)
+                        "--story", str(story_path), *feeds, "--db", str(db)], check=True,
+                       capture_output=True, env=env)
         seconds = time.perf_counter() - started
     finally:
         replay.terminate()
@@ -271,16 +274,20 @@ def main() -> None:
             story_path = story_file(arguments, out_dir / f"{name}.toml")
             figures[name] = run_figures(shared / folder, story_path, out_dir, name)
             print_run(name, story_path, figures[name])
-        if args.flow:
-            figures["flow"] = flow_figures(shared / SET, out_dir)
+        if args.flow:  # the daily flow with both of coverage-dev's story files
+            for name in ("dev-shipped", "dev-new"):
+                story_path = story_file(RUNS[name][1], out_dir / f"{name}.toml")
+                figures[f"flow-{name}"] = flow_figures(shared / SET, out_dir, story_path)
     for (name, figure), target in TARGETS.items():
         value = figures.get(name, {}).get(figure)
         if value is not None:
             verdict = "met" if value >= target else "MISSED"
             print(f"target {name} {figure} >= {target}: {value} {verdict}")
-    if "flow" in figures:
-        flow = figures["flow"]
-        print(f"daily flow over the replay ({flow['flow_seconds']} s): relevance P/R "
+    for name in ("dev-shipped", "dev-new"):
+        flow = figures.get(f"flow-{name}")
+        if flow is None:
+            continue
+        print(f"daily flow over the replay with {name} ({flow['flow_seconds']} s): relevance P/R "
               f"{flow['relevance_precision']} / {flow['relevance_recall']}; statement groups "
               f"{flow['groups_in_one_statement']} of {flow['statement_groups']} in one statement,"
               f" {flow['groups_split']} split, {flow['false_merges']} false merges; syndicated "
