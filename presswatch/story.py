@@ -44,6 +44,12 @@ class Entity(_Strict):
     aliases: list[str] = Field(default_factory=list)
     role: str | None = None  # e.g. "OpenAI spokesperson"
     organisation: str | None = None  # the entity's employer or parent, by canonical name
+    # What sort of actor this is, when the label alone does not say: "group" (of people: a
+    # collective, artists, signatories), "org" (a company, an agency), "person", "outlet",
+    # "product", "place". Descriptions resolve by kind: "the group" never to a company, "the
+    # company" never to a group, a product or a place never speaks. None: from the label and
+    # from how the text introduces the name ("PR Puppets, a group of artists").
+    kind: Literal["person", "org", "group", "outlet", "product", "place"] | None = None
     # Descriptions the story's articles use for this actor when they do not name it ("the
     # group", "the artists behind the leak", "its spokesperson"): a speaker mention that reads
     # like one of them, in an article that names the actor, is the actor (the words as written
