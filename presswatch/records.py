@@ -45,6 +45,9 @@ class SourceResult:
     last_modified: str | None = None
     error: str | None = None  # None when the source was read fine (a 304 included)
     not_modified: bool = False
+    # Why the source was not asked at all, by choice rather than failure (Google News without
+    # the story's opt-in): not an error, never counted as a failing source.
+    not_used: str | None = None
 
 
 @dataclass

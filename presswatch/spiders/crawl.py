@@ -142,6 +142,7 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
                 last_modified=head.get("last_modified"),
                 error="; ".join(errors) or None,
                 not_modified=bool(head.get("not_modified")),
+                not_used=head.get("not_used"),
             )
         )
     return results

@@ -27,8 +27,11 @@ LOG_FILE = "crawl.log"
 
 @dataclass
 class SourceSpec:
+    """A feed or sitemap to read; ignore_robots is the story's per-feed opt-in (see Feed)."""
+
     url: str
     name: str | None = None
+    ignore_robots: bool = False
 
 
 @dataclass
@@ -70,7 +73,7 @@ class CrawlJob:
         undecodable_links: list[str] | None = None,
     ) -> CrawlJob:
         return cls(
-            feeds=[SourceSpec(f.url, f.name) for f in story.feeds],
+            feeds=[SourceSpec(f.url, f.name, f.ignore_robots) for f in story.feeds],
             sitemaps=[SourceSpec(s.url, s.name) for s in story.sitemaps],
             crawl=story.crawl,
             since=story.start_date,
@@ -122,6 +125,7 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "RETRY_TIMES": crawl.retries,
+        "PRESSWATCH_GOOGLE_NEWS_PAUSE": crawl.google_news_pause,
         "PRESSWATCH_RETRY_BACKOFF_BASE": job.retry_backoff,
         "PRESSWATCH_ALLOW_PRIVATE_HOSTS": crawl.allow_private_hosts,
         "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),
