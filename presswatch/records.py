@@ -37,7 +37,7 @@ class SourceResult:
     """What one feed or sitemap gave this run, and the conditional-GET state to keep."""
 
     source_url: str
-    kind: str  # "feed" | "sitemap"
+    kind: str  # "feed" | "sitemap" | "gdelt"
     name: str | None
     status: int | None
     candidates: list[Candidate] = field(default_factory=list)

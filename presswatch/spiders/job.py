@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from presswatch.records import FetchedPage
+from presswatch.jsonl import dumps, from_dict
+from presswatch.records import FetchedPage, SourceResult
 from presswatch.story import Crawl, Story
 
 JOB_FILE = "job.json"
@@ -48,6 +49,8 @@ class CrawlJob:
     max_seconds, if set, closes the crawl gracefully after that long (finish_reason
     "closespider_timeout"; downloads in flight may take up to crawl.timeout more; what was
     fetched is kept, the rest is found again by the next run).
+    found_sources are sources the run read before the crawl (GDELT's DOC API, kind "gdelt"):
+    their candidates are fetched like a feed's and their results reported with the feeds'.
     """
 
     feeds: list[SourceSpec] = field(default_factory=list)
@@ -61,6 +64,7 @@ class CrawlJob:
     max_seconds: float | None = None
     decoded_links: dict[str, str] = field(default_factory=dict)
     undecodable_links: list[str] = field(default_factory=list)
+    found_sources: list[SourceResult] = field(default_factory=list)
 
     @classmethod
     def for_story(
@@ -87,6 +91,7 @@ class CrawlJob:
         data = asdict(self)
         data["crawl"] = self.crawl.model_dump()
         data["since"] = self.since.isoformat() if self.since else None
+        data["found_sources"] = [json.loads(dumps(found)) for found in self.found_sources]
         return json.dumps(data, indent=2)
 
     @classmethod
@@ -104,6 +109,8 @@ class CrawlJob:
             max_seconds=data.get("max_seconds"),
             decoded_links=dict(data.get("decoded_links", {})),
             undecodable_links=list(data.get("undecodable_links", [])),
+            found_sources=[from_dict(SourceResult, found)
+                           for found in data.get("found_sources", [])],
         )
 
     def stored_urls(self) -> set[str]:

@@ -4,9 +4,13 @@ the same scripts and notes, then a real crawl that records them as blocked or pa
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from presswatch.records import FetchedPage
 from presswatch.spiders.crawl import run_crawl
+from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.spiders.job import CrawlJob, SourceSpec
 from presswatch.spiders.walls import Wall, find_wall
 from presswatch.story import Crawl
@@ -125,3 +129,12 @@ def test_a_crawl_records_walls_as_blocked_or_partial_and_keeps_no_body(
     assert pages["denied"].reason == ("HTTP 403: bot wall (PerimeterX (HUMAN)) answered "
                                       "instead of the page")
     assert all(pages[k].body_path is None for k in ("challenge", "teaser", "denied"))
+
+
+def test_an_archived_copy_of_a_wall_is_no_article() -> None:
+    """Backfill pages skip the crawl: extraction refuses the wall itself."""
+    page = FetchedPage(url="https://example.com/a", final_url="https://example.com/a",
+                       status=200, fetched_at=datetime(2024, 11, 27, tzinfo=UTC),
+                       source_url="wayback:example.com")
+    with pytest.raises(NoArticleText, match="blocked: bot wall \\(DataDome\\)"):
+        extract_article(page, DATADOME)

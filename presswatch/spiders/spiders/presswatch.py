@@ -167,6 +167,12 @@ class PresswatchSpider(scrapy.Spider):
             yield self._source_request(spec, "feed")
         for spec in self.job.sitemaps:
             yield self._source_request(spec, "sitemap")
+        for found in self.job.found_sources:  # read by the run before the crawl (GDELT)
+            yield SourceItem(found.source_url, found.source_url, found.kind, found.name,
+                             found.status, [_candidate_json(c) for c in found.candidates],
+                             last_modified=found.last_modified, error=found.error)
+            for request in self._page_requests(found.candidates, google_opted_in=False):
+                yield request
 
     def _source_request(self, spec: SourceSpec, kind: str) -> scrapy.Request | SourceItem:
         try:
