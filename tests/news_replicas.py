@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -255,3 +256,68 @@ def serve(site: GoogleNewsReplica | PublisherSite, name: str = "news.google.com"
     servers = OutletServers(site)
     servers.start([name])
     return servers
+
+
+@dataclass
+class GdeltDoc:
+    """GDELT's DOC 2.0 artlist for the articles in `seen` (URL -> when GDELT saw it): the
+    window's articles in JSON, `{}` for none, and GDELT's refusal sentences with HTTP 200 for
+    a quoted single word or a keyword under 3 letters."""
+
+    seen: dict[str, datetime]
+    gzip: bool = False
+    asked: list[dict[str, list[str]]] = field(default_factory=list)
+
+    def record(self, entry: RequestRecord) -> None:
+        """The replica keeps the queries it was asked instead."""
+
+    def respond(self, outlet: str, target: str) -> Response:
+        query = parse_qs(urlsplit(target).query)
+        self.asked.append(query)
+        words = query.get("query", [""])[0]
+        if re.search(r'"\w+"', words):
+            return Response(200, b"Phrases must contain at least two words.", "text/html",
+                            cacheable=False)
+        if any(len(w.strip("()")) < 3 for w in re.sub(r'"[^"]*"', " ", words).split()):
+            return Response(200, b"The specified phrase is too short.", "text/html",
+                            cacheable=False)
+        start = datetime.strptime(query["startdatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        end = datetime.strptime(query["enddatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        rows = [{"url": url, "url_mobile": "", "title": "GDELT title",
+                 "seendate": when.strftime("%Y%m%dT%H%M%SZ"), "socialimage": "",
+                 "domain": urlsplit(url).hostname, "language": "English",
+                 "sourcecountry": "United States"}
+                for url, when in sorted(self.seen.items(), key=lambda kv: kv[1])
+                if start <= when < end]
+        body = json.dumps({"articles": rows}) if rows else "{}"
+        return Response(200, body.encode(), "application/json; charset=utf-8", cacheable=False)
+
+
+@dataclass
+class LiveWeb:
+    """The web as a story's sources meet it, behind one loopback HTTP proxy: a proxy receives
+    absolute URLs, so each request goes to the replica of the host it names (Google News,
+    Bing, GDELT, the outlets), and the crawl sees the real host names. Unknown hosts: 404."""
+
+    hosts: dict[str, GoogleNewsReplica | PublisherSite | GdeltDoc]
+    gzip: bool = False
+
+    def record(self, entry: RequestRecord) -> None:
+        """Each replica keeps its own log."""
+
+    def _site(self, target: str) -> GoogleNewsReplica | PublisherSite | GdeltDoc | None:
+        return self.hosts.get((urlsplit(target).hostname or "").lower())
+
+    def respond(self, outlet: str, target: str) -> Response:
+        site = self._site(target)
+        if site is None:
+            return Response(404, b"no such host in this replica", "text/plain",
+                            cacheable=False)
+        return site.respond(outlet, target)
+
+    def respond_post(self, outlet: str, target: str, body: bytes) -> Response:
+        site = self._site(target)
+        answer = getattr(site, "respond_post", None)
+        if answer is None:
+            return Response(405, b"this site answers no POST", "text/plain", cacheable=False)
+        return answer(outlet, target, body)
