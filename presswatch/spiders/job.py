@@ -75,6 +75,7 @@ class CrawlJob:
         stored_urls_path: Path | None = None,
         decoded_links: dict[str, str] | None = None,
         undecodable_links: list[str] | None = None,
+        found_sources: list[SourceResult] | None = None,
     ) -> CrawlJob:
         return cls(
             feeds=[SourceSpec(f.url, f.name, f.ignore_robots) for f in story.feeds],
@@ -85,6 +86,7 @@ class CrawlJob:
             stored_urls_path=str(stored_urls_path) if stored_urls_path else None,
             decoded_links=dict(decoded_links or {}),
             undecodable_links=list(undecodable_links or []),
+            found_sources=list(found_sources or []),
         )
 
     def to_json(self) -> str:
