@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -290,6 +291,12 @@ class PresswatchSpider(scrapy.Spider):
         status, reason = describe_failure(
             failure, self.job.crawl.timeout, self.job.crawl.max_page_bytes
         )
+        if reason == "blocked by robots.txt":
+            host = urlsplit(failure.request.url).netloc
+            reason += (f": {host}/robots.txt disallows this {meta['pw_kind']} for our user "
+                       "agent; remove it from the story"
+                       + (", or set ignore_robots = true on it to fetch it anyway (see "
+                          "docs/live-web.md)" if meta["pw_kind"] == "feed" else ""))
         yield SourceItem(
             meta["pw_source"], meta["pw_document"], meta["pw_kind"], meta["pw_name"], status,
             error=reason,
