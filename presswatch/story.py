@@ -29,6 +29,17 @@ class _Strict(BaseModel):
 class Feed(_Strict):
     url: str
     name: str | None = None
+    # Opt-in: fetch this feed, and the aggregator links it lists, although the site's
+    # robots.txt forbids it (news.google.com disallows /rss/ and its article pages for every
+    # agent). The user takes that on; every other source keeps obeying robots.txt.
+    ignore_robots: bool = False
+
+
+class Gdelt(_Strict):
+    """A GDELT DOC 2.0 query asked every run for the articles GDELT saw since the last run."""
+
+    query: str = Field(min_length=1)
+    name: str | None = None
 
 
 class Sitemap(_Strict):
@@ -103,6 +114,11 @@ class Crawl(_Strict):
     # request at a time to it, this many seconds apart, and this many links per batchexecute.
     google_news_delay: float = Field(default=2.0, ge=0)
     google_news_batch: int = Field(default=10, ge=1, le=50)
+    # After Google's first 429 (it blocks for up to an hour), no request to Google for this
+    # many seconds; the run goes on without it.
+    google_news_pause: float = Field(default=1800.0, ge=0)
+    # At most this many links are sent to Google per run; the rest wait for the next run.
+    google_news_max_links: int = Field(default=100, ge=0)
 
 
 Digest = Literal["off", "daily", "weekly"]
@@ -174,6 +190,7 @@ class Story(_Strict):
     relevance: Relevance = Field(default_factory=Relevance)
     feeds: list[Feed] = Field(default_factory=list)
     sitemaps: list[Sitemap] = Field(default_factory=list)
+    gdelt: list[Gdelt] = Field(default_factory=list)
     outlets: list[Outlet] = Field(default_factory=list)
     crawl: Crawl = Field(default_factory=Crawl)
     alerts: Alerts = Field(default_factory=Alerts)
@@ -194,7 +211,8 @@ class Story(_Strict):
 
     def with_feeds(self, urls: list[str]) -> Story:
         """The same story with its sources replaced by these feeds (the CLI's --feed)."""
-        return self.model_copy(update={"feeds": [Feed(url=u) for u in urls], "sitemaps": []})
+        return self.model_copy(update={"feeds": [Feed(url=u) for u in urls], "sitemaps": [],
+                                       "gdelt": []})
 
     def allowing_private_hosts(self) -> Story:
         crawl = self.crawl.model_copy(update={"allow_private_hosts": True})
