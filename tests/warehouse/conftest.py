@@ -132,3 +132,14 @@ def corpus() -> Corpus:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "presswatch.duckdb"
+
+
+@pytest.fixture
+def published(db_path: Path, corpus: Corpus) -> Path:
+    """A warehouse of three articles with its snapshot published (what `presswatch sql` reads)."""
+    from presswatch.warehouse.store import open_warehouse
+
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(corpus.run_batch("r1", 3))
+        wh.publish()
+    return db_path
