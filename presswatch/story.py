@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from presswatch.text import redact_url
+
 
 class StoryError(ValueError):
     """A story file that cannot be used; the message names the file and the key."""
@@ -117,6 +119,8 @@ class Email(_Strict):
     sender: str | None = None
     recipients: list[str] = Field(default_factory=list)
     digest: Digest | None = None  # None: the [alerts] digest
+    # Log in without TLS: only for a relay on this machine (the password crosses in clear).
+    insecure_login: bool = False
 
 
 class Spike(_Strict):
@@ -335,11 +339,12 @@ def story_problems(story: Story, today: date | None = None) -> list[StoryProblem
     for kind, sources in (("feeds", story.feeds), ("sitemaps", story.sitemaps)):
         first_seen: dict[str, int] = {}
         for i, source in enumerate(sources):
+            shown = redact_url(source.url, keep_path=True)
             if not _is_web_url(source.url):
-                problem(f"{kind}[{i}].url", f"{source.url!r} is not an http(s) URL",
-                        "give the full address, e.g. https://example.org/feed.xml")
+                problem(f"{kind}[{i}].url", f"{shown!r} is not an http(s) URL (or holds a "
+                        "space)", "give the full address, e.g. https://example.org/feed.xml")
             elif source.url in first_seen:
-                problem(f"{kind}[{i}].url", f"{source.url!r} is already {kind}"
+                problem(f"{kind}[{i}].url", f"{shown!r} is already {kind}"
                         f"[{first_seen[source.url]}]", "remove one of them")
             first_seen.setdefault(source.url, i)
 
@@ -362,6 +367,6 @@ def story_problems(story: Story, today: date | None = None) -> list[StoryProblem
         problem("alerts.terms", 'is empty while alerts.on = "terms": nothing would alert',
                 "list the terms, or choose another alerts.on")
     if alerts.webhook.url is not None and not _is_web_url(alerts.webhook.url):
-        problem("alerts.webhook.url", f"{alerts.webhook.url!r} is not an http(s) URL",
-                "give the webhook's full https:// address")
+        problem("alerts.webhook.url", f"{redact_url(alerts.webhook.url)} is not an http(s) URL "
+                "(or holds a space)", "give the webhook's full https:// address")
     return found
