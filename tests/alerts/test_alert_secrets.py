@@ -3,11 +3,10 @@ password sent in clear (issue 26, item 8)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from receivers import WebhookReceiver
 
 from presswatch.alerts.channels import (
     AlertConfigError,
@@ -21,43 +20,15 @@ from presswatch.story import Alerts, Feed, Story, Webhook, story_problems
 TOKEN = "XyZ123secretTOKEN456"
 
 
-class EchoingHook:
-    """A webhook receiver that answers 404 and echoes the path it was asked for, as a
-    misconfigured proxy or a chatty server does."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                answer = f"no_service {self.path}".encode()
-                self.send_response(404)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T0/B0/{TOKEN}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def _message() -> AlertMessage:
     return sample_alert("s", "A story", datetime(2024, 11, 26, tzinfo=UTC))
 
 
 def test_a_webhook_error_that_echoes_the_url_stores_only_its_host():
-    hook = EchoingHook()
-    try:
-        with pytest.raises(DeliveryError) as caught:
-            WebhookChannel(hook.url, timeout=5).send(_message(), "alert-1")
-    finally:
-        hook.close()
+    hook = WebhookReceiver(path=f"/services/T0/B0/{TOKEN}")
+    hook.echo_path_next = 1
+    with hook, pytest.raises(DeliveryError) as caught:
+        WebhookChannel(hook.url, timeout=5).send(_message(), "alert-1")
     error = str(caught.value)
     assert "HTTP 404" in error and "127.0.0.1" in error
     assert TOKEN not in error and "B0" not in error
