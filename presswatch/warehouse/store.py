@@ -37,6 +37,7 @@ from presswatch.warehouse.errors import (
     WarehouseError,
     WarehouseForeign,
     WarehouseLocked,
+    WarehouseLost,
     WarehouseMissing,
     WarehouseOfAnotherStory,
     WarehouseTooNew,
@@ -162,9 +163,11 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseErro
             path, f"cannot create a warehouse here ({message}); choose a writable path"
         )
     if path.stat().st_size == 0:
+        restore = (f"copy {snapshot_path(path).name} over it to go on from the last snapshot"
+                   if snapshot_path(path).exists() else "delete it to start a new warehouse there")
         return WarehouseCorrupt(
-            path, "the file is empty, not a DuckDB database. It was left untouched; delete it "
-            "to start a new warehouse there, or point --db at another file."
+            path, f"the file is empty, not a DuckDB database. It was left untouched; {restore}, "
+            "or point --db at another file."
         )
     return WarehouseCorrupt(
         path,
@@ -240,6 +243,8 @@ def open_warehouse(
         probe.close()
     elif read_only:
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
+    else:
+        _refuse_to_start_over(path)
     con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline)
     warehouse = Warehouse(path, con, read_only=False)
     try:
@@ -253,6 +258,21 @@ def open_warehouse(
         con.close()
         raise
     return warehouse
+
+
+def _refuse_to_start_over(path: Path) -> None:
+    """A missing warehouse beside its snapshot was lost, not never made: starting a new one
+    would re-send every "now following" alert and overwrite the snapshot, the last copy."""
+    snapshot = snapshot_path(path)
+    if not snapshot.exists():
+        return
+    published = datetime.fromtimestamp(snapshot.stat().st_mtime, UTC)
+    raise WarehouseLost(
+        path,
+        f"the warehouse is missing, but its snapshot {snapshot.name} (published "
+        f"{published:%Y-%m-%d %H:%M} UTC) is here; nothing was written. To go on from the "
+        f"snapshot: cp {snapshot} {path}. To start over: move {snapshot.name} elsewhere first.",
+    )
 
 
 @dataclass(frozen=True)
