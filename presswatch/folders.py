@@ -1,4 +1,4 @@
-"""Output folders presswatch may replace, and files written whole.
+"""Output folders presswatch may replace, and state files written whole.
 
 A folder is replaced only when it carries presswatch's marker file, the proof that presswatch
 wrote it: anything else found at that path is the user's and is never touched. Each build fills
@@ -6,21 +6,29 @@ its own hidden folder beside the target and swaps it in under a lock on the pare
 so two builds of one folder at once each finish, the later one winning, and a reader sees the
 old folder or the new one. A build that died leaves its hidden folder behind; the next build
 removes it once the process named in the folder's name is gone.
+
+State files (a crawl's job, a staged unit's tally) are written whole or not at all
+(write_atomically), and one found damaged is set aside with a message (quarantine), never left
+to stop every later run.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import logging
 import os
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _BUILDING, _RETIRED = "building", "old"
 
@@ -121,3 +129,59 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class DiskFull(OSError):
+    """No space was left for a file presswatch writes; what was half-written was removed."""
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error (an OSError, or a library's error quoting one) is a full disk/quota."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "Disk quota exceeded" in text \
+        or "File too large" in text
+
+
+def write_atomically(path: Path, data: bytes | str) -> None:
+    """Write a whole file or none of it: a partial file beside it, fsync, rename, fsync the
+    folder. A reader (or a run after a crash) finds the old content or the new, never a
+    truncated file. A full disk raises DiskFull naming the file; the partial file is removed.
+    """
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+        sync_folder(path.parent)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        if disk_full(exc):
+            raise DiskFull(exc.errno, f"no space left on the device to write {path} "
+                                      f"({exc.strerror}); free space and run again") from exc
+        raise
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so a rename into it survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def quarantine(path: Path, reason: str) -> Path:
+    """Set a damaged state file aside (renamed beside itself, never deleted) so the run can go
+    on without it; returns where it went. The caller says so, naming both paths."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    aside = path.with_name(f"{path.name}.damaged-{stamp}-{os.getpid()}")
+    os.replace(path, aside)
+    log.warning("%s is damaged (%s); set aside as %s and the run goes on", path, reason,
+                aside.name)
+    return aside
