@@ -68,6 +68,16 @@ class EmailSettings:
     password: str | None  # only ever from PRESSWATCH_SMTP_PASSWORD
     sender: str
     recipients: tuple[str, ...]
+    insecure_login: bool = False  # alerts.email.insecure_login / PRESSWATCH_SMTP_INSECURE_LOGIN
+
+    def __post_init__(self) -> None:
+        if self.username and self.password and not self.starttls and not self.insecure_login:
+            raise AlertConfigError(
+                f"SMTP via {self.host}:{self.port} has a login but STARTTLS is off, so the "
+                "password would cross the network in clear: turn STARTTLS on, or, for a relay "
+                "on this machine you trust, set alerts.email.insecure_login = true (or "
+                "PRESSWATCH_SMTP_INSECURE_LOGIN=true)"
+            )
 
     def __repr__(self) -> str:  # never print the password
         return (

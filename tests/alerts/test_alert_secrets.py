@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from receivers import WebhookReceiver
+from receivers import SmtpHandler, WebhookReceiver, smtp_controller
 
 from presswatch.alerts.channels import (
     AlertConfigError,
     DeliveryError,
+    EmailChannel,
+    EmailSettings,
     WebhookChannel,
     check_webhook_url,
 )
@@ -58,3 +60,45 @@ def test_story_check_names_a_bad_url_without_its_secrets():
     assert "feeds[0].url" in text and "alerts.webhook.url" in text
     assert "feeds.example/rss" in text and "hooks.example" in text
     assert TOKEN not in text and "reader" not in text
+
+
+def _mail(**fields: object) -> EmailSettings:
+    return EmailSettings(**{"host": "127.0.0.1", "port": 25, "starttls": False,
+                            "username": "alerts", "password": TOKEN,
+                            "sender": "a@example.org", "recipients": ("b@example.org",),
+                            **fields})
+
+
+def test_a_login_without_tls_is_refused_before_anything_is_sent():
+    with pytest.raises(AlertConfigError, match="insecure_login") as caught:
+        _mail()
+    assert TOKEN not in str(caught.value)
+    _mail(starttls=True)
+    _mail(username=None, password=None)  # a relay without login needs no TLS
+
+
+def test_an_explicit_insecure_login_is_sent_to_a_local_relay():
+    handler = SmtpHandler()
+    controller = smtp_controller(handler, password=TOKEN.encode())
+    controller.start()
+    try:
+        EmailChannel(_mail(port=controller.port, insecure_login=True), timeout=10).send(
+            _message(), "alert-1")
+    finally:
+        controller.stop()
+    assert len(handler.mails) == 1
+
+
+def test_the_insecure_login_is_the_users_explicit_choice_in_story_or_environment():
+    from presswatch.flows.settings import channel_settings
+    from presswatch.story import Email
+
+    mail = Email(host="127.0.0.1", starttls=False, username="alerts", sender="a@example.org",
+                 recipients=["b@example.org"])
+    env = {"PRESSWATCH_SMTP_PASSWORD": TOKEN}
+    with pytest.raises(AlertConfigError, match="in clear") as caught:
+        channel_settings(Alerts(email=mail), env)
+    assert TOKEN not in str(caught.value)
+    assert channel_settings(Alerts(email=mail), {**env, "PRESSWATCH_SMTP_INSECURE_LOGIN": "1"})
+    trusted = mail.model_copy(update={"insecure_login": True})
+    assert channel_settings(Alerts(email=trusted), env).email.insecure_login
