@@ -28,17 +28,17 @@ RENEW_EVERY_S = 15.0
 
 @dataclass(frozen=True)
 class Holder:
-    """Who holds a lease: what kind of run, its id, where it runs, since when."""
+    """Who holds a lease: what kind of run of which story, where it runs, since when."""
 
     kind: str  # daily | backfill | reanalyse
-    run_id: str
+    story_id: str
     host: str
     pid: int
     started_at: str  # ISO 8601, UTC
     renewed_at: str
 
     def describe(self) -> str:
-        return (f"{self.kind} run {self.run_id} (PID {self.pid} on {self.host}, started "
+        return (f"a {self.kind} run of {self.story_id} (PID {self.pid} on {self.host}, started "
                 f"{self.started_at}, last renewed {self.renewed_at})")
 
 
@@ -113,7 +113,7 @@ class Lease:
                 pass  # a full disk must not kill the run; the flock alone still holds
 
 
-def acquire(db_path: Path | str, kind: str, run_id: str, *, wait_s: float = 60.0,
+def acquire(db_path: Path | str, kind: str, story_id: str, *, wait_s: float = 60.0,
             poll_s: float = 0.5) -> Lease:
     """Take the warehouse's lease, waiting up to wait_s while a live run holds it.
 
@@ -130,7 +130,7 @@ def acquire(db_path: Path | str, kind: str, run_id: str, *, wait_s: float = 60.0
         except BlockingIOError:
             os.close(fd)
         else:
-            lease = _hold(db_path, fd, kind, run_id)
+            lease = _hold(db_path, fd, kind, story_id)
             if _still_there(path, fd):
                 return lease
             lease.release()  # another run moved the lock meanwhile (below): wait for it
@@ -147,10 +147,10 @@ def acquire(db_path: Path | str, kind: str, run_id: str, *, wait_s: float = 60.0
         time.sleep(min(poll_s, max(0.0, wait_s - waited)))
 
 
-def _hold(db_path: Path, fd: int, kind: str, run_id: str) -> Lease:
+def _hold(db_path: Path, fd: int, kind: str, story_id: str) -> Lease:
     now = _now()
     try:
-        return Lease(db_path, fd, Holder(kind, run_id, socket.gethostname(), os.getpid(), now,
+        return Lease(db_path, fd, Holder(kind, story_id, socket.gethostname(), os.getpid(), now,
                                          now))
     except BaseException:
         os.close(fd)

@@ -29,6 +29,7 @@ from presswatch.archives.pages import ArchiveError, PoliteClient
 from presswatch.flows import backfill_stages as bs
 from presswatch.flows.daily import LOCK_RETRIES, _retry_on
 from presswatch.flows.settings import channel_settings
+from presswatch.lease import acquire
 from presswatch.story import Story, load_story
 from presswatch.warehouse.alert_book import AlertBook
 
@@ -49,6 +50,7 @@ class BackfillSettings:
     delay_s: float = 1.0  # between two requests to one host
     lock_timeout_s: float = 120.0
     allow_private_hosts: bool = False
+    lease_wait_s: float = 60.0
 
     def units_dir(self, story: Story) -> Path:
         return bs.units_dir(self.db_path, story, self.since, self.until)
@@ -187,6 +189,8 @@ def _api_for_workers() -> Iterator[None]:
 
 
 def run_backfill(settings: BackfillSettings) -> BackfillSummary:
-    """The flow on the cluster the settings name (a LocalCluster unless an address is given)."""
-    with _api_for_workers():
+    """The flow on the cluster the settings name (a LocalCluster unless an address is given),
+    holding the warehouse's lease: a daily run waits for it, or refuses."""
+    with acquire(settings.db_path, "backfill", settings.story().id,
+                 wait_s=settings.lease_wait_s), _api_for_workers():
         return backfill.with_options(task_runner=settings.task_runner())(settings)

@@ -28,6 +28,7 @@ from presswatch.flows.report import (
 )
 from presswatch.flows.settings import RunSettings, channel_settings, run_settings
 from presswatch.flows.staging import CatchUp
+from presswatch.lease import Lease, acquire
 from presswatch.records import SourceResult
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
 from presswatch.story import Story
@@ -93,7 +94,8 @@ def finish(story: Story, context: stages.RunContext, output: CrawlOutput,
 
 
 def run_daily(settings: RunSettings, progress: stages.Progress | None = None) -> RunSummary:
-    """One run, start to end. Plain callers (the CLI, tests) come in here."""
+    """One run, start to end. Plain callers (the CLI, tests) come in here; the entry points
+    (`daily`, run_daily_with_progress) hold the warehouse's lease around it."""
     story = settings.story()
     logger = get_run_logger()
     report = progress or (lambda stage, done, total: None)
@@ -178,7 +180,8 @@ def daily(
 ) -> dict:
     """The scheduled entry point: parameters as prefect.yaml and `presswatch serve` give them."""
     settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ)
-    summary = run_daily(settings)
+    with daily_lease(settings):
+        summary = run_daily(settings)
     return summary.__dict__
 
 
@@ -187,11 +190,19 @@ def daily_with_progress(settings: RunSettings, progress: stages.Progress) -> Run
     return run_daily(settings, progress)
 
 
+def daily_lease(settings: RunSettings) -> Lease:
+    """The warehouse's lease for one daily run. `presswatch run` takes it before its flow
+    starts, so a run refused while another runs writes nothing and leaves no failed flow; a
+    scheduled run takes it first thing in its flow."""
+    return acquire(settings.db_path, "daily", settings.story().id,
+                   wait_s=settings.lease_wait_s)
+
+
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:
     """`presswatch run`: the flow once, with a progress display and a summary table."""
     from presswatch.flows.report import ProgressDisplay, print_summary
 
-    with ProgressDisplay() as progress:
+    with daily_lease(settings), ProgressDisplay() as progress:
         summary = daily_with_progress(settings, progress.update)
     print_summary(summary)
     return summary

@@ -72,6 +72,7 @@ from presswatch.warehouse.link_decodes import (
     read_link_decodes,
     undecodable_links,
 )
+from presswatch.warehouse.reanalysis import finish_interrupted_removals
 from presswatch.warehouse.reports import run_source_health, statement_details
 from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
 
@@ -191,6 +192,9 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
                                        extra=story_rows(story, started_at)))
         if warehouse.close_unfinished_runs(run_id):
             log.warning("earlier runs ended before finishing; this run completes their work")
+        if finish_interrupted_removals(warehouse):
+            log.warning("a re-analysis had stopped before its last step; its statements no "
+                        "quote names were removed")
     # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
     leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
     start = _start_state(context, state, fingerprints, leftovers, caught_up=caught_up)

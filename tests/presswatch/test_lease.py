@@ -16,7 +16,7 @@ from presswatch.lease import LeaseHeld, acquire, read_holder
 HOLD = """
 import os, sys, time
 from presswatch.lease import acquire
-lease = acquire(sys.argv[1], "daily", "run-A", wait_s=5)
+lease = acquire(sys.argv[1], "daily", "story-a", wait_s=5)
 worker = os.fork() if sys.argv[2] == "fork" else -1  # a forked worker inherits the lock
 if worker == 0:
     time.sleep(60)
@@ -41,10 +41,10 @@ def test_a_live_run_makes_another_wait_then_refuse_naming_it(tmp_path):
     try:
         started = time.monotonic()
         with pytest.raises(LeaseHeld) as caught:
-            acquire(db, "backfill", "run-B", wait_s=1.0, poll_s=0.1)
+            acquire(db, "backfill", "story-b", wait_s=1.0, poll_s=0.1)
         assert 1.0 <= time.monotonic() - started < 5
         message = str(caught.value)
-        assert f"PID {child.pid}" in message and "daily run run-A" in message
+        assert f"PID {child.pid}" in message and "a daily run of story-a" in message
         assert caught.value.holder.pid == child.pid
     finally:
         child.kill()
@@ -57,9 +57,9 @@ def test_a_killed_holder_gives_way_at_once(tmp_path):
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     started = time.monotonic()
-    with acquire(db, "daily", "run-B", wait_s=10) as lease:
+    with acquire(db, "daily", "story-b", wait_s=10) as lease:
         assert time.monotonic() - started < 2
-        assert read_holder(db).run_id == "run-B" and lease.holder.pid == os.getpid()
+        assert read_holder(db).story_id == "story-b" and lease.holder.pid == os.getpid()
 
 
 def test_a_forked_worker_outliving_its_killed_run_does_not_keep_the_lease(tmp_path):
@@ -68,8 +68,8 @@ def test_a_forked_worker_outliving_its_killed_run_does_not_keep_the_lease(tmp_pa
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     try:
-        with acquire(db, "daily", "run-B", wait_s=5):
-            assert read_holder(db).run_id == "run-B"
+        with acquire(db, "daily", "story-b", wait_s=5):
+            assert read_holder(db).story_id == "story-b"
     finally:
         os.kill(child.worker, signal.SIGKILL)
 
