@@ -90,7 +90,7 @@ def test_an_explicit_insecure_login_is_sent_to_a_local_relay():
 
 
 def test_the_insecure_login_is_the_users_explicit_choice_in_story_or_environment():
-    from presswatch.flows.settings import channel_settings
+    from presswatch.alerts.settings import channel_settings
     from presswatch.story import Email
 
     mail = Email(host="127.0.0.1", starttls=False, username="alerts", sender="a@example.org",
