@@ -37,6 +37,7 @@ class RunSettings:
     feeds: tuple[str, ...] = ()
     allow_private_hosts: bool = False
     lock_timeout_s: float = 120.0
+    lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     @property
     def staging_root(self) -> Path:
@@ -81,6 +82,19 @@ def run_settings(
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
         lock_timeout_s=lock_timeout_s,
+        lease_wait_s=lease_wait_s(env),
     )
     check_writable(settings.db_path)
     return settings
+
+
+def lease_wait_s(env: Mapping[str, str]) -> float:
+    """PRESSWATCH_LEASE_WAIT: seconds a run waits for another run on its warehouse to end."""
+    text = env.get("PRESSWATCH_LEASE_WAIT", "60")
+    try:
+        seconds = float(text)
+    except ValueError as exc:
+        raise UsageError(f"PRESSWATCH_LEASE_WAIT: expected seconds, got {text!r}") from exc
+    if not 0 <= seconds <= 86_400:
+        raise UsageError(f"PRESSWATCH_LEASE_WAIT: {seconds:g} s is outside 0 to 86400")
+    return seconds
