@@ -75,6 +75,9 @@ class Relevance(_Strict):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     core_entities: list[str] = Field(default_factory=list)  # canonical names, see [[entities]]
     require_any: list[list[str]] = Field(default_factory=list)  # each inner list: all must occur
+    # Or: any this many different core entities and terms together count as a combination (a
+    # story told without its event word still names several of its actors).
+    min_concepts: int | None = None
     exclude_terms: list[str] = Field(default_factory=list)
     # Words of the story's world that prove nothing alone ("testers", "letter"): they only tell
     # a sentence that continues the story from one about something else (passing mentions).
@@ -321,6 +324,10 @@ def story_problems(story: Story, today: date | None = None) -> list[StoryProblem
     if not rules.terms and not rules.core_entities and not rules.synonyms:
         problem("relevance", "has no terms, core_entities or synonyms: no article can be "
                 "relevant", "list the story's words in relevance.terms")
+    if rules.min_concepts is not None and not 2 <= rules.min_concepts <= max(len(concepts), 2):
+        problem("relevance.min_concepts", f"{rules.min_concepts} is not between 2 and the "
+                f"{len(concepts)} core entities, terms and synonyms concepts the story lists",
+                "use 3, or remove it")
     if not 0 < rules.threshold <= 1:
         problem("relevance.threshold", f"{rules.threshold} is outside (0, 1]: scores run from "
                 "0 to 1", "use a value such as 0.5")
