@@ -51,9 +51,10 @@ FLOOR = {"title": 0.75, "headline": 0.4, "opening": 0.0, "text": 0.0}
 BREADTH_SCALE = 1.0  # summed concept evidence at which breadth reaches ~0.63
 EXCLUDE_FACTOR = {"title": 0.1, "lead": 0.4, "body": 0.75}
 # Below this share of its sentences (of at least MIN_SENTENCE_WORDS words) touching the story
-# (any term, entity or context term), an article whose combination is met only further down
-# shrinks in proportion: the story is an aside in it.
-MIN_SPREAD = 0.3
+# (any term, entity or context term), or lying between the first and last that use its terms,
+# an article whose combination is met only further down shrinks in proportion: the story is an
+# aside in it.
+MIN_SPREAD = 0.4
 MIN_SENTENCE_WORDS = 6
 # Articles dated a little before the story's start still count: time zones and sloppy dates.
 START_GRACE = timedelta(days=1)
@@ -260,17 +261,25 @@ class _Found:
     excludes: dict[str, set[str]] = field(default_factory=dict)  # exclude term -> zones
     sentences: int = 0  # sentences long enough to count
     story_sentences: int = 0  # of those, the ones that touch the story
+    # Of those, how many lie from the first to the last that uses the story's terms (names
+    # aside, since a company's name runs through all its news, and context words, which prove
+    # nothing alone): an interview returns to the story all the way down, a newsletter's item
+    # is over in a few sentences.
+    story_span: int = 0
 
 
 def _find(article: Article, rules: RelevanceRules) -> _Found:
     found = _Found()
     sentence_words: dict[int, int] = {}
     touched: set[int] = set()
+    worded: set[int] = set()
     for zone, sentence, tokens in _segments(article):
         if sentence >= 0:
             sentence_words[sentence] = sentence_words.get(sentence, 0) + len(tokens)
         for pattern in _matches(rules, tokens):
             touched.add(sentence)
+            if pattern.kind == "term":
+                worded.add(sentence)
             if pattern.kind == "context":
                 continue
             if pattern.kind == "exclude":
@@ -284,6 +293,9 @@ def _find(article: Article, rules: RelevanceRules) -> _Found:
     counted = [n for n, count in sentence_words.items() if count >= MIN_SENTENCE_WORDS]
     found.sentences = len(counted)
     found.story_sentences = len(touched.intersection(counted))
+    worded_counted = sorted(worded.intersection(counted))
+    if worded_counted:
+        found.story_span = sum(worded_counted[0] <= n <= worded_counted[-1] for n in counted)
     return found
 
 
@@ -333,9 +345,12 @@ def _met_in_words(rules: RelevanceRules, found: _Found, combo: Sequence[str], pl
 
 
 def _combined(evidence: dict[str, float], combo: Sequence[str]) -> float:
-    """How strongly the article holds a combination: the geometric mean of its members'
-    evidence, so that one member named once beside two the article is full of still counts,
-    while two members named once each stay weak."""
+    """How strongly the article holds a combination. A pair is as strong as its weaker member
+    (a product's news that names "artists" once is not the artists' story); three or more
+    different names and terms together are evidence in themselves, so one of them named once
+    beside two the article is full of is carried by them (their geometric mean)."""
+    if len(combo) <= 2:
+        return min(evidence[m] for m in combo)
     return math.prod(evidence[m] for m in combo) ** (1 / len(combo))
 
 
@@ -363,11 +378,13 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
         # Met only further down and confined to a few sentences of a longer piece, the story is
         # a passing mention (a newsletter's item).
         if place == "text" and found.sentences >= 2:
-            spread = found.story_sentences / found.sentences
+            spread = max(found.story_sentences, found.story_span) / found.sentences
             if spread < MIN_SPREAD:
                 score *= spread / MIN_SPREAD
+                within = (f", within {found.story_span} in a row"
+                          if found.story_span > found.story_sentences else "")
                 reasons.append(f"a passing mention: the story is in {found.story_sentences} "
-                               f"of its {found.sentences} sentences")
+                               f"of its {found.sentences} sentences{within}")
     else:
         reasons.append("meets none of the story's combinations (relevance.require_any)"
                        if rules.combos else "names none of the story's terms")
