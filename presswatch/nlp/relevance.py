@@ -430,3 +430,33 @@ def score_articles(articles: Iterable[Article], story: Story) -> list[RelevanceR
     """Score a batch with the story's rules compiled once."""
     rules = compile_rules(story)
     return [score_with_rules(article, rules) for article in articles]
+
+
+MIN_CONCEPTS_FROM = 4  # names and terms a new story needs before any three count together
+
+
+@dataclass(frozen=True)
+class StartingRules:
+    """The relevance rules `presswatch story new` writes from a user's terms and entities."""
+
+    require_any: list[list[str]]
+    min_concepts: int | None
+
+
+def starting_rules(terms: Sequence[str], names: Sequence[str]) -> StartingRules:
+    """Rules that keep a story's core coverage and leave out its subject's other news.
+
+    The terms together are the story ("Sora" + "leak"): its headlines name them. A single term
+    needs one of the entities beside it (a "leak" alone is any leak). With four or more names and
+    terms, any three of them together also count: coverage that never uses the event word still
+    names several of the story's actors (OpenAI, PR Puppets and Sora), while the subject's other
+    news names two ("OpenAI shows Sora films").
+    """
+    if len(terms) > 1:
+        combos = [list(terms)]
+    elif terms:
+        combos = [[name, terms[0]] for name in names] or [[terms[0]]]
+    else:
+        combos = [[name] for name in names]
+    enough = len(terms) + len(names) >= MIN_CONCEPTS_FROM
+    return StartingRules(require_any=combos, min_concepts=3 if enough else None)

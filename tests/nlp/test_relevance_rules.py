@@ -16,6 +16,7 @@ from presswatch.nlp.relevance import (
     score_articles,
     score_relevance,
     score_with_rules,
+    starting_rules,
     words,
 )
 from presswatch.records import Article, stable_id
@@ -295,3 +296,37 @@ def test_min_concepts_makes_any_three_names_and_terms_a_combination() -> None:
     two = score_relevance(article("OpenAI shows Sora", "OpenAI showed Sora films today. "
                                   "Sora makes short videos. OpenAI did not say when."), story)
     assert not two.is_relevant and two.score == 0.0
+
+
+@pytest.mark.parametrize(("terms", "names", "combos", "minimum"), [
+    (["Sora", "leak"], ["OpenAI", "PR Puppets", "Hugging Face", "Niko Felix"],
+     [["Sora", "leak"]], 3),
+    (["leak"], ["Sora", "OpenAI"], [["Sora", "leak"], ["OpenAI", "leak"]], None),
+    (["leak"], [], [["leak"]], None),
+    ([], ["PR Puppets", "OpenAI", "Sora", "Hugging Face"],
+     [["PR Puppets"], ["OpenAI"], ["Sora"], ["Hugging Face"]], 3),
+])
+def test_starting_rules_for_a_new_story(terms, names, combos, minimum) -> None:
+    rules = starting_rules(terms, names)
+    assert rules.require_any == combos and rules.min_concepts == minimum
+
+
+def test_starting_rules_keep_the_story_and_leave_its_subjects_other_news() -> None:
+    """The demo's core articles for a story started with `story new`, and a product's news."""
+    start = starting_rules(["Sora", "leak"], ["OpenAI", "PR Puppets", "Hugging Face"])
+    entities = [{"name": n, "label": "ORG"} for n in ("OpenAI", "PR Puppets", "Hugging Face")]
+    story = Story(id="s", title="t", start_date=date(2024, 11, 26), entities=entities,
+                  relevance=Relevance(terms=["Sora", "leak"],
+                                      core_entities=["OpenAI", "PR Puppets", "Hugging Face"],
+                                      require_any=start.require_any,
+                                      min_concepts=start.min_concepts))
+    letter = score_relevance(article(
+        "'We are not your PR puppets': Sora alpha artists publish open letter",
+        INTRO + "The artists who leaked OpenAI's video model on Hugging Face published a letter."
+        " PR Puppets said the programme used them. OpenAI said taking part was voluntary."),
+        story)
+    assert letter.is_relevant and letter.score >= 0.6, letter
+    launch = score_relevance(article("OpenAI shows Sora films to studios",
+                                      "OpenAI showed Sora films in Los Angeles. Sora makes "
+                                      "short videos from text. OpenAI gave no date."), story)
+    assert not launch.is_relevant and launch.score == 0.0
