@@ -421,6 +421,30 @@ def judge_title(title: str | None, published_at: datetime | None,
     return score_with_rules(probe, rules)
 
 
+@dataclass(frozen=True)
+class TitleVerdict:
+    """What the run will do with a feed entry, known from its title alone."""
+
+    keep: bool | None  # True: kept whatever its text; False: dropped; None: its text decides
+    why: str
+
+
+def verdict_on_title(title: str | None, published_at: datetime | None,
+                     rules: RelevanceRules) -> TitleVerdict:
+    """`presswatch story check --sources` marks each entry with this: the same judgement the
+    run makes, on the title alone (a title that meets a combination keeps the article)."""
+    judged = judge_title(title, published_at, rules)
+    if judged.is_relevant:
+        return TitleVerdict(True, judged.reasons[0])
+    refused = [r for r in judged.reasons if r.startswith("published ")]
+    refused += [r for r in judged.reasons if r.startswith("has '")]
+    if refused:
+        return TitleVerdict(False, refused[0])
+    named = judged.reasons[0] if judged.reasons[0].startswith("names ") else None
+    return TitleVerdict(None, f"{named}; the text decides" if named
+                        else "no combination of the story's words in the title; the text decides")
+
+
 def score_relevance(article: Article, story: Story) -> RelevanceResult:
     """Score one article against the story (compiles the rules: use score_articles for many)."""
     return score_with_rules(article, compile_rules(story))

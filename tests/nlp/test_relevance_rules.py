@@ -17,6 +17,7 @@ from presswatch.nlp.relevance import (
     score_relevance,
     score_with_rules,
     starting_rules,
+    verdict_on_title,
     words,
 )
 from presswatch.records import Article, stable_id
@@ -330,3 +331,16 @@ def test_starting_rules_keep_the_story_and_leave_its_subjects_other_news() -> No
                                       "OpenAI showed Sora films in Los Angeles. Sora makes "
                                       "short videos from text. OpenAI gave no date."), story)
     assert not launch.is_relevant and launch.score == 0.0
+
+
+def test_verdict_on_a_feed_entry_title(story: Story) -> None:
+    """What `story check --sources` prints for an entry is what the run will do with it."""
+    rules = compile_rules(story.model_copy(update={"relevance": story.relevance.model_copy(
+        update={"exclude_terms": ["Llama"], "window_days": 30})}))
+    kept = verdict_on_title("Artists leak Sora", None, rules)
+    assert kept == type(kept)(True, "names Sora and 'leak' in the title")
+    assert verdict_on_title("Sora leak and Llama", None, rules).keep is False
+    late = verdict_on_title("Artists leak Sora", datetime(2025, 6, 1, tzinfo=UTC), rules)
+    assert late.keep is False and late.why.startswith("published 2025-06-01")
+    partly = verdict_on_title("What Sora can do", None, rules)
+    assert partly.keep is None and partly.why.endswith("the text decides")
