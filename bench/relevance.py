@@ -210,6 +210,19 @@ def main() -> None:
     }
     shared = find_shared(args.shared)
     with tempfile.TemporaryDirectory() as scratch:
+        # The bundled replay judged by the file a new user starts with (the Sora command).
+        fresh = new_story("coverage-dev", Path(scratch))
+        got = []
+        replay = [item for item in items if item.source == "replay"]
+        for item, result in zip(replay, score_articles([i.article for i in replay], fresh),
+                                strict=True):
+            got.append((result.is_relevant, item.relevant))
+            if result.is_relevant != item.relevant:
+                print(f"MISS replay/story_new:{item.article.article_id} ({item.kind}) score "
+                      f"{result.score}: {'; '.join(result.reasons)}")
+        print(f"replay    story_new {figures(got)}")
+        summary.update({f"replay_story_new_{k}": v for k, v in figures(got).items()
+                        if k in ("precision", "recall")})
         for name in NEW_STORY if shared else ():
             if not (shared / "data" / name / "docs").is_dir():
                 continue
