@@ -470,17 +470,22 @@ class StartingRules:
 def starting_rules(terms: Sequence[str], names: Sequence[str]) -> StartingRules:
     """Rules that keep a story's core coverage and leave out its subject's other news.
 
-    The terms together are the story ("Sora" + "leak"): its headlines name them. A single term
-    needs one of the entities beside it (a "leak" alone is any leak). With four or more names and
-    terms, any three of them together also count: coverage that never uses the event word still
-    names several of the story's actors (OpenAI, PR Puppets and Sora), while the subject's other
-    news names two ("OpenAI shows Sora films").
+    The terms together are the story ("Sora" + "leak"): its headlines name them. Each entity
+    with each of the terms that are words ("leak", "door plug") is one too: "OpenAI's video tool
+    leaked". An entity beside a term that is itself a name ("Sora", "737 MAX", written with a
+    capital or digits) is not: a company and its product appear together in all their news. With
+    four or more names and terms, any three together also count: coverage that never uses the
+    event word still names several of the story's actors (OpenAI, PR Puppets and Sora), while
+    the subject's other news names two ("OpenAI shows Sora films").
     """
-    if len(terms) > 1:
-        combos = [list(terms)]
-    elif terms:
-        combos = [[name, terms[0]] for name in names] or [[terms[0]]]
-    else:
-        combos = [[name] for name in names]
+    plain = [t for t in terms if not _is_name(t)] or list(terms)
+    combos = [list(terms)] if len(terms) > 1 else []
+    combos += [[name, term] for name in names for term in plain]
+    if not combos:
+        combos = [[name] for name in names] or [[term] for term in terms]
     enough = len(terms) + len(names) >= MIN_CONCEPTS_FROM
     return StartingRules(require_any=combos, min_concepts=3 if enough else None)
+
+
+def _is_name(term: str) -> bool:
+    return term.strip()[:1].isupper() or term.strip()[:1].isdigit()

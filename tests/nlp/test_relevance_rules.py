@@ -300,9 +300,12 @@ def test_min_concepts_makes_any_three_names_and_terms_a_combination() -> None:
 
 
 @pytest.mark.parametrize(("terms", "names", "combos", "minimum"), [
-    (["Sora", "leak"], ["OpenAI", "PR Puppets", "Hugging Face", "Niko Felix"],
-     [["Sora", "leak"]], 3),
+    (["Sora", "leak"], ["OpenAI", "PR Puppets", "Niko Felix"],
+     [["Sora", "leak"], ["OpenAI", "leak"], ["PR Puppets", "leak"], ["Niko Felix", "leak"]], 3),
+    (["leak", "artists"], ["Sora"], [["leak", "artists"], ["Sora", "leak"], ["Sora", "artists"]],
+     None),
     (["leak"], ["Sora", "OpenAI"], [["Sora", "leak"], ["OpenAI", "leak"]], None),
+    (["Sora"], ["OpenAI"], [["OpenAI", "Sora"]], None),
     (["leak"], [], [["leak"]], None),
     ([], ["PR Puppets", "OpenAI", "Sora", "Hugging Face"],
      [["PR Puppets"], ["OpenAI"], ["Sora"], ["Hugging Face"]], 3),
