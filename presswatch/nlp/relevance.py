@@ -8,8 +8,8 @@ analyst can follow, each giving its reason in words:
 1. combinations: some combination of the story's names and terms (``require_any``, or any
    ``min_concepts`` of them) must have all its members in the article, else the score is 0.
    Where it is met sets the floor of the score: all in the title (the article is about the
-   story, whatever its text says later), mostly in the title, in the opening (title and lead),
-   or only further down;
+   story, whatever its text says later), three or more in the opening (title and lead), mostly
+   in the title, or only further down;
 2. strength and breadth: how often and where the members occur, and how many of the story's
    other names and terms the article holds, raise the score from there;
 3. passing mentions: a combination met only further down, in a few sentences of a longer piece
@@ -46,8 +46,9 @@ LEAD_MAX_WORDS = 90  # ...but never more than this many
 # Where the best combination is met sets the floor of the score; the strength of the met
 # combinations and the breadth of the story's vocabulary fill the rest of the way to 1. A
 # combination in the title clears the usual threshold (0.5) by a wide margin, so a story's core
-# articles never hang on the third decimal; one the title mostly names starts well up.
-FLOOR = {"title": 0.75, "headline": 0.4, "opening": 0.0, "text": 0.0}
+# articles never hang on the third decimal; one of three or more names and terms in the opening
+# paragraph clears it too, and one the title mostly names starts well up.
+FLOOR = {"title": 0.75, "opening": 0.6, "headline": 0.4, "text": 0.0}
 BREADTH_SCALE = 1.0  # summed concept evidence at which breadth reaches ~0.63
 EXCLUDE_FACTOR = {"title": 0.1, "lead": 0.4, "body": 0.75}
 # Below this share of its sentences (of at least MIN_SENTENCE_WORDS words) touching the story
@@ -374,7 +375,10 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
         # story's vocabulary in the article confirms them.
         strength = 1 - math.prod(1 - _combined(evidence, combo) for combo in met)
         breadth = 1 - math.exp(-sum(evidence.values()) / BREADTH_SCALE)
-        score = FLOOR[place] + (1 - FLOOR[place]) * strength * breadth
+        # A pair met in the opening paragraph gets no floor: a product's news opens on the
+        # product and the "artists" who tried it; three of the story's names and terms do.
+        floor = 0.0 if place == "opening" and len(best) < 3 else FLOOR[place]
+        score = floor + (1 - floor) * strength * breadth
         # Met only further down and confined to a few sentences of a longer piece, the story is
         # a passing mention (a newsletter's item).
         if place == "text" and found.sentences >= 2:
