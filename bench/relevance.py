@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from presswatch.demo.server import plain_text  # noqa: E402
 from presswatch.cli.story_tools import write_new_story  # noqa: E402
+from presswatch.demo.server import plain_text  # noqa: E402
 from presswatch.nlp.relevance import score_articles  # noqa: E402
 from presswatch.records import Article, FetchedPage  # noqa: E402
 from presswatch.spiders.extract import NoArticleText, extract_article  # noqa: E402
