@@ -59,6 +59,7 @@ MIN_SPREAD = 0.4
 MIN_SENTENCE_WORDS = 6
 # Articles dated a little before the story's start still count: time zones and sloppy dates.
 START_GRACE = timedelta(days=1)
+MAX_MENTIONS_SHOWN = 6  # the most mentioned names and terms a reason lists
 
 _WORD = re.compile(r"\w+")
 
@@ -394,9 +395,11 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
                        if rules.combos else "names none of the story's terms")
     if found.hits:
         counts = sorted(found.hits.items(), key=lambda kv: -sum(kv[1].values()))
-        reasons.insert(1, "mentions " + ", ".join(
-            f"{_shown(rules, concept, found)} {_times(sum(per_zone.values()))}"
-            for concept, per_zone in counts))
+        shown = [f"{_shown(rules, concept, found)} {_times(sum(per_zone.values()))}"
+                 for concept, per_zone in counts[:MAX_MENTIONS_SHOWN]]
+        if len(counts) > MAX_MENTIONS_SHOWN:
+            shown.append(f"{len(counts) - MAX_MENTIONS_SHOWN} more of the story's names and terms")
+        reasons.insert(1, "mentions " + ", ".join(shown))
     for term, zones in found.excludes.items():
         for zone in zones:
             score *= EXCLUDE_FACTOR[zone]
