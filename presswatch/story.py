@@ -454,9 +454,9 @@ def _stand_in(entry: object, loc: tuple) -> bool:
     """Put a harmless value in place of an entry's wrongly typed key (its default, or the first
     allowed word), so that the rest of the entry, its name above all, is still checked."""
     field = _field_at(loc)
-    if not isinstance(entry, dict) or field is None:
+    if not isinstance(entry, dict):
         return False
-    if not field.is_required():
+    if field is None or not field.is_required():  # an unknown key, or one with a default
         entry.pop(loc[-1], None)
         return True
     allowed = get_args(field.annotation)

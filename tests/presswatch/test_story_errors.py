@@ -3,6 +3,7 @@ line where the parser stopped, and what to write instead."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,7 @@ def test_syntax_types_and_checks_are_reported_in_one_round(tmp_path):
         ("start_date = 2024-11-26", "start_date = 2024-13-01"),  # syntax
         ('label = "PERSON"\naliases = ["Felix"]', 'label = "PERSN"\naliases = ["Felix"]'),  # type
         ("download_delay = 1.0", "download_dely = 1.0"),  # unknown key
+        ('name = "OpenAI"\n', 'name = "OpenAI"\nrank = 1\n'),  # unknown key in an entry
         ('url = "https://techcrunch.com/feed/"', 'url = "not a url"'),  # check
         ('["Sora", "PR Puppets"], ["Sora", "Hugging Face"]',
          '["Sora", "PR Pupets"], ["Sora", "Hugging Face"]'),  # check
@@ -78,15 +80,18 @@ def test_syntax_types_and_checks_are_reported_in_one_round(tmp_path):
     keys = [p.removeprefix(f"{path}: ").split(": ")[0] for p in problems]
     felix = next(i for i, line in enumerate(
         path.read_text("utf-8").split("[[entities]]")[1:]) if '"Niko Felix"' in line)
-    assert keys == ["start_date", f"entities[{felix}].label", "crawl.download_dely",
-                    "relevance.require_any[1]", "feeds[3].url"], problems
-    assert "use one of those" in problems[1] and "did you mean 'download_delay'?" in problems[2]
-    # The entity with a mistyped label is still an entity: no knock-on "not one of the
-    # [[entities]]" for the names that refer to it.
-    assert not any("'Niko Felix' is not the name" in p for p in problems)
+    feeds = tomllib.loads(default_story_path().read_text("utf-8"))["feeds"]
+    techcrunch = next(i for i, f in enumerate(feeds) if f["url"] == "https://techcrunch.com/feed/")
+    assert keys == ["start_date", "entities[0].rank", f"entities[{felix}].label",
+                    "crawl.download_dely", "relevance.require_any[1]",
+                    f"feeds[{techcrunch}].url"], problems
+    assert "use one of those" in problems[2] and "did you mean 'download_delay'?" in problems[3]
+    # The entities with a mistyped label or an unknown key are still entities: no knock-on
+    # "not one of the [[entities]]" for the names that refer to them.
+    assert not any("is not the name" in p for p in problems)
     with pytest.raises(StoryError) as caught:
         load_story(path)
-    assert str(caught.value).startswith(f"{path}: 5 mistakes:\n  {path}: start_date: ")
+    assert str(caught.value).startswith(f"{path}: 6 mistakes:\n  {path}: start_date: ")
 
 
 def test_an_unclosed_list_stops_reading_and_says_so(tmp_path):
