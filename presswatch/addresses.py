@@ -23,10 +23,15 @@ Resolver = Callable[[str], Sequence[str]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 
 
 class UrlRefused(ValueError):
     """A URL presswatch must not fetch (scheme or address); the message says why."""
+
+
+class Unresolvable(UrlRefused):
+    """The host name has no address here (it cannot be checked, so it is not fetched)."""
 
 
 class BadNetwork(ValueError):
@@ -60,6 +65,12 @@ class AddressPolicy:
     def of(cls, allow_private_hosts: bool = False, networks: Collection[str] = ()
            ) -> AddressPolicy:
         return cls(allow_private_hosts, parse_networks(networks))
+
+    @classmethod
+    def operator_chosen(cls) -> AddressPolicy:
+        """For an address the operator configured (an alert webhook), never one a page or a
+        feed named: loopback and the private networks allowed, link-local still not."""
+        return cls.of(True, PRIVATE_NETWORKS)
 
     def refusal(self, address: IpAddress) -> str | None:
         """Why the address may not be fetched, or None when it may."""
@@ -119,9 +130,9 @@ def check_url(url: str, policy: AddressPolicy, resolve: Resolver = system_resolv
         try:
             addresses = [ipaddress.ip_address(a) for a in resolve(host)]
         except (OSError, UnicodeError, ValueError) as exc:
-            raise UrlRefused(f"{url!r}: cannot resolve host {host!r} ({exc})") from exc
+            raise Unresolvable(f"{url!r}: cannot resolve host {host!r} ({exc})") from exc
     if not addresses:
-        raise UrlRefused(f"{url!r}: host {host!r} has no address")
+        raise Unresolvable(f"{url!r}: host {host!r} has no address")
     for address in addresses:
         reason = policy.refusal(address)
         if reason is not None:

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from presswatch.addresses import AddressPolicy, parse_networks
+
 
 class StoryError(ValueError):
     """A story file that cannot be used; the message names the file and the key."""
@@ -92,11 +94,24 @@ class Crawl(_Strict):
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_feed_bytes: int = Field(default=20_000_000, gt=0)
     retries: int = Field(default=2, ge=0)
+    # Loopback only (a source on this machine, the demo, tests); other private networks are
+    # named one by one below. Link-local (169.254.0.0/16, fe80::/10) is never fetched.
     allow_private_hosts: bool = False
+    allow_private_networks: list[str] = Field(default_factory=list)  # "10.0.0.0/8"
     # Google News links are decoded through Google (its article page, then batchexecute): one
     # request at a time to it, this many seconds apart, and this many links per batchexecute.
     google_news_delay: float = Field(default=2.0, ge=0)
     google_news_batch: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # BadNetwork (a ValueError) names the bad one
+        return value
+
+    def address_policy(self) -> AddressPolicy:
+        """The addresses beyond the public internet this story's fetches may reach."""
+        return AddressPolicy.of(self.allow_private_hosts, self.allow_private_networks)
 
 
 Digest = Literal["off", "daily", "weekly"]
