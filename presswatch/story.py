@@ -209,6 +209,13 @@ class Story(_Strict):
         crawl = self.crawl.model_copy(update={"allow_private_hosts": True})
         return self.model_copy(update={"crawl": crawl})
 
+    def allowing_networks(self, networks: list[str]) -> Story:
+        """The same story with these private networks allowed too (--allow-private-network)."""
+        parse_networks(networks)  # BadNetwork names a bad one before anything runs
+        allowed = list(dict.fromkeys([*self.crawl.allow_private_networks, *networks]))
+        crawl = self.crawl.model_copy(update={"allow_private_networks": allowed})
+        return self.model_copy(update={"crawl": crawl})
+
 
 def default_story_path() -> Path:
     return Path(str(resources.files("presswatch.stories") / "sora-leak.toml"))

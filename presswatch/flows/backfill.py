@@ -25,7 +25,7 @@ from prefect_dask import DaskTaskRunner
 
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import run_alerts
-from presswatch.archives.pages import ArchiveError, PoliteClient
+from presswatch.archives.pages import ArchiveError
 from presswatch.flows import backfill_stages as bs
 from presswatch.flows.daily import LOCK_RETRIES, _retry_on
 from presswatch.flows.settings import channel_settings
@@ -46,19 +46,23 @@ class BackfillSettings:
     dask_address: str | None = None
     workers: int = 2
     alert: bool = False
-    delay_s: float = 1.0  # between two requests to one host
+    delay_s: float = 1.0  # between two requests to one host (the archives' APIs: their own)
     lock_timeout_s: float = 120.0
-    allow_private_hosts: bool = False
+    allow_private_hosts: bool = False  # loopback
+    allow_private_networks: tuple[str, ...] = ()
 
     def units_dir(self, story: Story) -> Path:
         return bs.units_dir(self.db_path, story, self.since, self.until)
 
     def story(self) -> Story:
         story = load_story(self.story_path)
+        if self.allow_private_networks:
+            story = story.allowing_networks(list(self.allow_private_networks))
         return story.allowing_private_hosts() if self.allow_private_hosts else story
 
-    def client(self, story: Story) -> PoliteClient:
-        return PoliteClient(user_agent=story.crawl.user_agent, delay_s=self.delay_s)
+    def clients(self, story: Story) -> bs.Clients:
+        return bs.Clients(story.crawl.user_agent, story.crawl.address_policy(), self.endpoints,
+                          self.delay_s)
 
     def task_runner(self) -> DaskTaskRunner:
         if self.dask_address:
@@ -81,13 +85,16 @@ class BackfillSummary:
     quotes_added: int
     statements_new: int
     results: list[bs.UnitResult]
+    warnings: list[str]  # Wayback hosts, GDELT windows or queries left out, and why
 
 
 @task(name="plan backfill", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60,
       retry_condition_fn=_retry_on(ArchiveError))
-def plan(settings: BackfillSettings, story: Story) -> list[bs.Unit]:
+def plan(settings: BackfillSettings, story: Story) -> bs.Plan:
+    stored = bs.stored_page_urls(settings.db_path, settings.lock_timeout_s) \
+        if settings.sources.wayback else set()
     return bs.plan_units(story, settings.sources, settings.since, settings.until,
-                         settings.endpoints, settings.client(story))
+                         settings.clients(story), stored)
 
 
 @task(name="begin backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -101,7 +108,7 @@ def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
       retry_condition_fn=_retry_on(ArchiveError, OSError))
 def process(settings: BackfillSettings, story: Story, unit: bs.Unit) -> bs.UnitResult:
     return bs.process_unit(unit, story, settings.since, settings.until,
-                           settings.units_dir(story), settings.client(story))
+                           settings.units_dir(story), settings.clients(story))
 
 
 @task(name="load unit", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -126,7 +133,10 @@ def alert(story: Story, writer: bs.Writer):
 def backfill(settings: BackfillSettings) -> BackfillSummary:
     logger = get_run_logger()
     story = settings.story()
-    units = plan(settings, story)
+    planned = plan(settings, story)
+    units = planned.units
+    for warning in planned.warnings:
+        logger.warning(warning)
     writer = begin(settings, story)
     out_dir = writer.context.staging_dir
     futures, last_on_host = {}, {}
@@ -156,6 +166,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         relevant=sum(r.kept for r in results),
         articles_added=run.n_articles_added or 0, quotes_added=run.n_quotes_added or 0,
         statements_new=run.n_statements_new or 0, results=results,
+        warnings=planned.warnings,
     )
 
 
