@@ -19,9 +19,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import tldextract
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
-from presswatch.addresses import AddressPolicy, check_url
-from presswatch.addresses import UrlRefused as UrlRefused  # the backfill's, till it moves
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GOOGLE_NEWS_HOSTS = {"news.google.com"}
 _GOOGLE_NEWS_PATH = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)")
@@ -187,9 +184,3 @@ def _length_prefix(data: bytes, start: int) -> int | None:
     if start >= 1 and data[start - 1] < 0x80:
         return data[start - 1]
     return None
-
-
-def check_url_allowed(url: str, allow_private_hosts: bool) -> None:
-    """The address rule (presswatch/addresses.py) for the backfill's page fetches, until the
-    backfill moves to the guarded client with the house change; UrlRefused when refused."""
-    check_url(url, AddressPolicy.of(allow_private_hosts))
