@@ -109,7 +109,7 @@ class Clients:
 
     def pages(self, unit: Unit) -> HttpClient:
         """Pages of a unit: the Wayback Machine's at the CDX pace, others at `delay_s`."""
-        archive = unit.label.startswith("wayback ")
+        archive = unit.host == urlsplit(self.endpoints.wayback).netloc
         return page_client(self.user_agent, self.policy, interval_s=self._pace(
             "wayback", cdx.MIN_INTERVAL_S) if archive else self.delay_s)
 

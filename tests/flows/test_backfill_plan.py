@@ -94,3 +94,14 @@ def test_dates_select_by_publication_not_by_capture(tmp_path):
     assert result.kept == 3
     staged = (tmp_path / "out" / "k.jsonl").read_text(encoding="utf-8")
     assert all(urlsplit(r.url).path in staged for r in published[:3])
+
+
+def test_the_real_archives_keep_their_own_pace_and_a_mirror_the_delay():
+    real = Clients("presswatch-test", AddressPolicy(), Endpoints(), 0.0)
+    assert (real.cdx().min_interval_s, real.cdx().retry.throttle_floor_s) == (3.0, 60.0)
+    assert (real.gdelt().min_interval_s, real.gdelt().retry.throttle_floor_s) == (5.0, 60.0)
+    assert real.pages(Unit("k", "pages", "wayback", host="web.archive.org")).min_interval_s == 3
+    assert real.pages(Unit("k", "pages", "urls", host="example.com")).min_interval_s == 0
+    mirror = Clients("presswatch-test", AddressPolicy(),
+                     Endpoints(cdx="http://127.0.0.9/cdx/search/cdx"), 0.5)
+    assert (mirror.cdx().min_interval_s, mirror.cdx().retry.throttle_floor_s) == (0.5, 0.5)
