@@ -94,10 +94,11 @@ class Crawl(_Strict):
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_feed_bytes: int = Field(default=20_000_000, gt=0)
     retries: int = Field(default=2, ge=0)
-    # Loopback only (a source on this machine, the demo, tests); other private networks are
-    # named one by one below. Link-local (169.254.0.0/16, fe80::/10) is never fetched.
     allow_private_hosts: bool = False
-    allow_private_networks: list[str] = Field(default_factory=list)  # "10.0.0.0/8"
+    # allow_private_hosts allows loopback only (a source on this machine, the demo, tests);
+    # other private networks are named one by one, "10.0.0.0/8". Link-local (169.254.0.0/16,
+    # fe80::/10) is never fetched.
+    allow_private_networks: list[str] = Field(default_factory=list)
     # Google News links are decoded through Google (its article page, then batchexecute): one
     # request at a time to it, this many seconds apart, and this many links per batchexecute.
     google_news_delay: float = Field(default=2.0, ge=0)
