@@ -88,7 +88,7 @@ class RetryPolicy:
     retries: int = 3
     backoff_s: float = 2.0  # the first wait; each later one doubles
     max_wait_s: float = 120.0  # a server asking for longer is not waited for in this call
-    throttle_floor_s: float = 0.0  # at least this long after a 429 (Wayback: 60 s)
+    throttle_floor_s: float = 0.0  # at least this long after a 429, doubling (Wayback: 60 s)
     statuses: frozenset[int] = TRANSIENT
     on_network_error: bool = True  # retry a refused, reset or timed-out connection
 
@@ -100,10 +100,10 @@ class RetryPolicy:
             return None
         if retry_after is not None and retry_after > self.max_wait_s:
             return None
-        wait = min(self.backoff_s * 2 ** attempt, self.max_wait_s)
-        if status == 429:
-            wait = max(wait, self.throttle_floor_s)
-        return max(wait, retry_after or 0.0)
+        wait = self.backoff_s * 2 ** attempt
+        if status == 429:  # a server that blocks clients who come back too soon
+            wait = max(wait, self.throttle_floor_s * 2 ** attempt)
+        return max(min(wait, self.max_wait_s), retry_after or 0.0)
 
 
 @dataclass

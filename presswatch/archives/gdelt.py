@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from presswatch.addresses import AddressPolicy
 from presswatch.archives.pages import ArchiveError
-from presswatch.http_client import FetchError, HttpClient, RetryPolicy
+from presswatch.http_client import TRANSIENT, FetchError, HttpClient, RetryPolicy
 
 log = logging.getLogger("presswatch.archives")
 
@@ -108,12 +108,14 @@ def range_warning(since: datetime, now: datetime | None = None) -> str | None:
 def api_client(user_agent: str, policy: AddressPolicy | None = None, *,
                interval_s: float = MIN_INTERVAL_S,
                throttle_backoff_s: float = THROTTLE_BACKOFF_S) -> HttpClient:
-    """The client GDELT asks for: one call every 5 s, a long wait after a throttle."""
+    """The client GDELT asks for: one call every 5 s, a long wait after a throttle. A 429 is
+    left to fetch_window, which counts it with the throttle notice GDELT sends as text."""
     return HttpClient(user_agent, policy or AddressPolicy(), timeout_s=60,
                       min_interval_s=interval_s,
                       retry=RetryPolicy(retries=RETRIES, backoff_s=interval_s,
                                         throttle_floor_s=throttle_backoff_s,
-                                        max_wait_s=max(300.0, throttle_backoff_s)))
+                                        max_wait_s=max(300.0, 4 * throttle_backoff_s),
+                                        statuses=TRANSIENT - {429}))
 
 
 def windows(since: datetime, until: datetime, step: timedelta) -> Iterator[tuple[datetime,
@@ -181,7 +183,7 @@ def fetch_window(client: HttpClient, api_base: str, query: str, start: datetime,
         except FetchError as exc:
             raise ArchiveError(f"{where}: {exc}") from exc
         if answer.status == 429:
-            problem, status = f"still throttled (HTTP 429: {answer.excerpt(120)})", 429
+            problem, status = f"throttled (HTTP 429: {answer.excerpt(120)})", 429
         elif answer.status != 200:
             raise ArchiveError(f"{where}: HTTP {answer.status}: {answer.excerpt()}")
         else:

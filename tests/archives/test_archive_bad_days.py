@@ -71,7 +71,7 @@ def test_gdelt_throttle_notice_is_a_429_with_a_long_wait_then_the_same_call_agai
         found = gdelt.list_articles(client, replica.bases["gdelt"] + "/api/v2/doc/doc",
                                     "sora leak", DAY, DAY + timedelta(days=1), skipped)
     assert len(found) == 3 and skipped == []
-    assert waits == [45, 45]  # the notice (status 200) and the 429 alike
+    assert waits == [45, 90]  # the notice (status 200) and the 429 alike, doubling
 
 
 def test_gdelt_malformed_json_is_asked_again_then_that_window_skipped_with_a_warning(caplog):
@@ -140,7 +140,7 @@ def test_wayback_waits_at_least_a_minute_after_a_429_without_retry_after():
         captures = cdx.list_captures(client, replica.bases["wayback"] + "/cdx/search/cdx",
                                      "dailycircuit.com", DAY.date(), DAY.date())
     assert len(captures) == 2
-    assert waits == [60.0, 60.0]
+    assert waits == [60.0, 120.0]
 
 
 def test_one_failing_host_is_skipped_and_reported_the_others_listed():
