@@ -246,6 +246,8 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
     start = datetime.combine(since, datetime.min.time(), UTC)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
     api = clients.gdelt() if sources.gdelt_queries else None
+    if sources.gdelt_queries and (warning := gdelt.range_warning(start)):
+        plan.warnings.append(f"GDELT: {warning}")
     for query in sources.gdelt_queries:
         problem = gdelt.query_problem(query)
         if problem is not None:

@@ -59,6 +59,7 @@ def test_the_plan_asks_the_outlets_hosts_and_names_what_it_left_out():
     assert sorted(r.url for u in wayback for r in u.pages) == sorted(r.url for r in records[2:])
     assert any(w.startswith("Wayback: skipped dailycircuit.com") and "403" in w
                for w in plan.warnings)
+    assert any("3 months" in w for w in plan.warnings)  # 2024 is long past GDELT's window
     gdelt_warnings = [w for w in plan.warnings if w.startswith("GDELT: skipped")]
     assert len(gdelt_warnings) == 1 and "malformed" in gdelt_warnings[0]
     assert [u.label for u in plan.units if u.label.startswith("gdelt")]  # other days listed
