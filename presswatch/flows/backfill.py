@@ -85,7 +85,7 @@ class BackfillSummary:
     quotes_added: int
     statements_new: int
     results: list[bs.UnitResult]
-    warnings: list[str]  # Wayback hosts, GDELT windows or queries left out, and why
+    left_out: list[str]  # Wayback hosts, GDELT windows or queries left out, and why
 
 
 @task(name="plan backfill", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60,
@@ -118,8 +118,9 @@ def load(writer: bs.Writer, unit: bs.Unit) -> int:
 
 @task(name="finish backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
 def finish(settings: BackfillSettings, writer: bs.Writer, units: list[bs.Unit],
-           results: list[bs.UnitResult]):
-    return bs.finish_backfill(writer, units, results, alert=settings.alert)
+           results: list[bs.UnitResult], left_out: list[str]):
+    return bs.finish_backfill(writer, units, results, alert=settings.alert,
+                              left_out=left_out)
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -135,8 +136,8 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
     story = settings.story()
     planned = plan(settings, story)
     units = planned.units
-    for warning in planned.warnings:
-        logger.warning(warning)
+    for reason in planned.left_out:
+        logger.warning(reason)
     writer = begin(settings, story)
     out_dir = writer.context.staging_dir
     futures, last_on_host = {}, {}
@@ -156,7 +157,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         results.append(result)
         if not bs.loaded_path(out_dir, unit).exists():
             load(writer, unit)
-    run = finish(settings, writer, units, results)
+    run = finish(settings, writer, units, results, planned.left_out)
     if settings.alert:
         alert(story, writer)
     return BackfillSummary(
@@ -166,7 +167,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         relevant=sum(r.kept for r in results),
         articles_added=run.n_articles_added or 0, quotes_added=run.n_quotes_added or 0,
         statements_new=run.n_statements_new or 0, results=results,
-        warnings=planned.warnings,
+        left_out=planned.left_out,
     )
 
 

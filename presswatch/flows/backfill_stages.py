@@ -212,17 +212,17 @@ def stored_page_urls(db_path: Path, lock_timeout_s: float) -> set[str]:
 
 @dataclass
 class Plan:
-    """The units, and what could not be planned (hosts, windows, queries), with why."""
+    """The units, and what the plan left out (hosts, windows, queries), with why."""
 
     units: list[Unit] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
 
 
 def plan_units(story: Story, sources: Sources, since: date, until: date, clients: Clients,
                stored_urls: Collection[str] = ()) -> Plan:
     """Every unit of the backfill, in the order the writer loads them. The archives' own APIs
     (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time; a Wayback host, a
-    GDELT window or query that fails is left out and named in the plan's warnings."""
+    GDELT window or query that fails is left out and named in `Plan.left_out`."""
     endpoints = clients.endpoints
     plan = Plan([Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs])
     if sources.ccnews_months:
@@ -233,11 +233,11 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
     if sources.wayback:
         hosts = cdx.outlet_hosts(story, stored_urls)
         if not hosts:
-            plan.warnings.append("Wayback: no outlet hosts to ask: give the story's [[outlets]] "
+            plan.left_out.append("Wayback: no outlet hosts to ask: give the story's [[outlets]] "
                                  'their hosts (host = "example.com"), or run the daily run '
                                  "first")
         listing = cdx.list_hosts(clients.cdx(), endpoints.cdx, hosts, since, until)
-        plan.warnings += [f"Wayback: skipped {host}: {why}" for host, why in
+        plan.left_out += [f"Wayback: skipped {host}: {why}" for host, why in
                           listing.failed.items()]
         refs = cdx.page_refs(endpoints.wayback, listing.captures)
         # All raw pages come from the archive's host: one unit at a time asks it.
@@ -247,7 +247,7 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
     api = clients.gdelt() if sources.gdelt_queries else None
     if sources.gdelt_queries and (warning := gdelt.range_warning(start)):
-        plan.warnings.append(f"GDELT: {warning}")
+        log.warning("GDELT: %s", warning)
     for query in sources.gdelt_queries:
         problem = gdelt.query_problem(query)
         if problem is not None:
@@ -262,7 +262,7 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
                                                           article.seen_at))
         except gdelt.GdeltRefused as exc:
             skipped.append(f"query {query!r} left out: {exc}")
-        plan.warnings += [f"GDELT: skipped {why}" for why in skipped]
+        plan.left_out += [f"GDELT: skipped {why}" for why in skipped]
         plan.units += _page_units("gdelt", list(found.values()),
                                   lambda ref: urlsplit(ref.fetch_url).netloc)
     if sources.urls_file is not None:
@@ -459,19 +459,21 @@ def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: f
 
 
 def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
-                    alert: bool) -> Run:
-    """The run's row, views, checks and snapshot; then the statements it found are marked as
-    judged without an alert (a backfill reads old news), unless alerts were asked for."""
+                    alert: bool, left_out: list[str] = ()) -> Run:
+    """The run's row (what the plan left out counted as failed sources, and named), views,
+    checks and snapshot; then the statements it found are marked as judged without an alert
+    (a backfill reads old news), unless alerts were asked for."""
     context, totals = writer.context, writer.totals
     run = Run(
         run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
-        status="ok", finished_at=datetime.now(UTC), n_sources=len(results),
-        n_sources_failed=0, n_pages_fetched=sum(r.records for r in results),
+        status="ok", finished_at=datetime.now(UTC), n_sources=len(results) + len(left_out),
+        n_sources_failed=len(left_out), n_pages_fetched=sum(r.records for r in results),
         n_articles_added=totals.articles_added, n_quotes_added=totals.quotes_added,
         n_statements_new=len(totals.new_statement_ids),
         message=(f"backfill: {sum(r.records for r in results)} archived pages, "
                  f"{sum(r.passed_gate for r in results)} through the gate, "
-                 f"{sum(r.kept for r in results)} relevant in range"),
+                 f"{sum(r.kept for r in results)} relevant in range"
+                 + (f"; left out: {'; '.join(left_out)}"[:2000] if left_out else "")),
     )
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run]))

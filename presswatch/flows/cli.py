@@ -127,13 +127,13 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         workers=args.workers, alert=args.alert, delay_s=args.delay,
         allow_private_hosts=args.allow_private_hosts, allow_private_networks=networks,
     ))
-    for warning in summary.warnings:
-        print(f"presswatch: {warning}", file=sys.stderr)
+    for reason in summary.left_out:
+        print(f"presswatch: left out: {reason}", file=sys.stderr)
     print(f"backfill {summary.run_id}: {summary.units} units ({summary.units_resumed} resumed), "
           f"{summary.records} pages read, {summary.passed_gate} through the gate, "
           f"{summary.relevant} relevant; added {summary.articles_added} articles, "
           f"{summary.quotes_added} quotes, {summary.statements_new} new statements")
-    return EXIT_OK
+    return EXIT_SOURCE_FAILURES if summary.left_out else EXIT_OK
 
 
 def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None:
