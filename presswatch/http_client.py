@@ -12,7 +12,9 @@ Standard library only, so every layer may use it. What it guarantees:
   backoff, never sooner than the server's Retry-After, a floor after a 429 for servers that
   block clients who come back too soon, and no retry when the server asks for longer than the
   caller will wait;
-- one request at a time per host, at least `min_interval_s` apart.
+- one request at a time per host, at least `min_interval_s` apart;
+- a proxy named by the environment (http_proxy, https_proxy, no_proxy) is used as urllib would;
+  the name is then checked when it resolves here, and the proxy does the connecting.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import socket
 import ssl
 import threading
 import time
+import urllib.request
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -36,6 +39,7 @@ from presswatch.addresses import (
     AddressPolicy,
     Resolver,
     Target,
+    Unresolvable,
     UrlRefused,
     check_url,
     system_resolver,
@@ -246,22 +250,53 @@ class HttpClient:
               headers: Mapping[str, str] | None, redirected_from: str | None = None, *,
               identity: bool = False
               ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        """The request sent to the checked address; the answer's status and headers read."""
-        connection = self._connection(self._checked(url, redirected_from))
+        """The request sent to the checked address (or through the environment's proxy); the
+        answer's status and headers read."""
+        connection, path, extra = self._route(url, redirected_from)
         try:
-            connection.request(method, _path(url), body=body, headers={
+            connection.request(method, path, body=body, headers={
                 "User-Agent": self.user_agent,
                 "Accept-Encoding": "identity" if identity else "gzip, deflate",
-                "Connection": "close", **(headers or {})})
+                "Connection": "close", **extra, **(headers or {})})
             return connection, connection.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: InvalidURL
             connection.close()
             raise Unreachable(f"{url}: {_reason(exc, self.timeout_s)}") from exc
 
-    def _checked(self, url: str, redirected_from: str | None) -> Target:
+    def _route(self, url: str, redirected_from: str | None
+               ) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+        """(connection, request target, extra headers): straight to the checked address, or,
+        when the environment names a proxy for the URL (http_proxy, https_proxy, no_proxy),
+        to the proxy, which resolves the name itself (a name that resolves here is still
+        checked; one that does not is the proxy's to find)."""
+        proxy = _proxy_for(url)
+        if proxy is None:
+            target = self._checked(url, redirected_from)
+            assert target is not None  # unresolvable names are refused without a proxy
+            return self._connection(target), _path(url), {}
+        self._checked(url, redirected_from, unresolvable_ok=True)
+        try:  # the operator's proxy: a private address is fine, link-local still not
+            via = check_url(proxy, AddressPolicy.operator_chosen(), self.resolve)
+        except UrlRefused as exc:
+            raise FetchRefused(f"proxy {proxy} refused: {exc}") from exc
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            connection = _PinnedHTTPSConnection(
+                via, self.timeout_s, self.ssl_context or ssl.create_default_context(),
+                server_name=parts.hostname)
+            connection.set_tunnel(parts.hostname or "", parts.port or 443)
+            return connection, _path(url), {}
+        return _PinnedHTTPConnection(via, self.timeout_s), url, {"Host": parts.netloc}
+
+    def _checked(self, url: str, redirected_from: str | None, *,
+                 unresolvable_ok: bool = False) -> Target | None:
+        """The URL's checked target; FetchRefused when the rule refuses it. None only for a
+        name this machine cannot resolve when `unresolvable_ok` (a proxy will)."""
         try:
             return check_url(url, self.policy, self.resolve)
         except UrlRefused as exc:
+            if unresolvable_ok and isinstance(exc, Unresolvable):
+                return None
             where = f"redirect from {redirected_from} refused: " if redirected_from else ""
             raise FetchRefused(f"{where}{exc}") from exc
 
@@ -270,6 +305,15 @@ class HttpClient:
             return _PinnedHTTPSConnection(target, self.timeout_s,
                                           self.ssl_context or ssl.create_default_context())
         return _PinnedHTTPConnection(target, self.timeout_s)
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for the URL's scheme, unless no_proxy covers its host."""
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies_environment().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass_environment(parts.hostname or ""):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
 
 
 def _headers(response: http.client.HTTPResponse) -> dict[str, str]:
@@ -310,15 +354,21 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: Target, timeout: float, context: ssl.SSLContext) -> None:
+    """TLS to the checked address, or through a proxy's CONNECT tunnel (set_tunnel); the
+    certificate is checked against the URL's host name either way."""
+
+    def __init__(self, target: Target, timeout: float, context: ssl.SSLContext, *,
+                 server_name: str | None = None) -> None:
         super().__init__(target.host, target.port, timeout=timeout, context=context)
         self._target = target
         self._tls = context
+        self._server_name = server_name or target.host
 
     def connect(self) -> None:
-        # The certificate is checked against the name, though the address was pinned.
-        self.sock = self._tls.wrap_socket(_connect(self._target, self.timeout),
-                                          server_hostname=self._target.host)
+        self.sock = _connect(self._target, self.timeout)
+        if self._tunnel_host:
+            self._tunnel()
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._server_name)
 
 
 class _Inflater:

@@ -73,17 +73,16 @@ def query_problem(query: str) -> str | None:
         if bare.startswith('"'):
             inside = bare.strip('"').split()
             if len(inside) == 1:
-                return (f"GDELT refuses a quoted single word ({word} in {query!r}): write it "
-                        f"without quotes ({inside[0]}); quotes are for phrases of two or more "
-                        'words, such as "Sora leak"')
+                return (f'"{inside[0]}" is a quoted single word, which GDELT refuses: quote '
+                        f"only phrases of two words or more, and write {inside[0]} unquoted")
             continue
         if ":" in bare or bare.upper() in ("OR", "AND", "NOT"):
             continue  # an operator (sourcelang:english, domain:example.com) or a connective
         core = bare.strip("()")
         if core and len(core) < MIN_KEYWORD:
-            return (f"GDELT refuses keywords shorter than {MIN_KEYWORD} characters ({core!r} "
-                    f"in {query!r}): drop it, or keep it inside a quoted phrase with a word "
-                    f'beside it, such as "{core} {_neighbour(words, word)}"')
+            return (f"{core!r} is shorter than {MIN_KEYWORD} letters, which GDELT refuses: "
+                    "leave it out, or keep it inside a quoted phrase with a word beside it, "
+                    f'such as "{core} {_neighbour(words, word)}"')
     if any(w.upper() == "OR" for w in words) and not (text.startswith("(") and ")" in text):
         return f"GDELT wants OR'd terms inside parentheses: write ({text}) rather than {text}"
     return None

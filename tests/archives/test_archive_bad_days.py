@@ -42,9 +42,9 @@ def _recording(client: HttpClient) -> list[float]:
 @pytest.mark.parametrize(
     ("query", "complaint", "advice"),
     [
-        ('"Sora" leak', "quoted single word", "without quotes (Sora)"),
-        ("PR Puppets", "shorter than 3 characters ('PR'", '"PR Puppets"'),
-        ("Sora AI leak", "shorter than 3 characters ('AI'", '"AI leak"'),
+        ('"Sora" leak', '"Sora" is a quoted single word', "write Sora unquoted"),
+        ("PR Puppets", "'PR' is shorter than 3 letters", '"PR Puppets"'),
+        ("Sora AI leak", "'AI' is shorter than 3 letters", '"AI leak"'),
         ("Sora OR OpenAI", "inside parentheses", "(Sora OR OpenAI)"),
         ('"Sora leak', "unclosed quote", ""),
         ("  ", "empty", "Sora leak"),

@@ -17,7 +17,7 @@ from presswatch.cli.main import main
     (["--since", "2024-11-20", "--wayback", "--dask-address", "10.0.0.5:8786"],
      "expected tcp://HOST:PORT"),
     # the README's old GDELT examples, which GDELT refuses with HTTP 200 and a sentence
-    (["--since", "2024-11-20", "--gdelt", '"Sora" leak'], "write it without quotes (Sora)"),
+    (["--since", "2024-11-20", "--gdelt", '"Sora" leak'], "write Sora unquoted"),
     (["--since", "2024-11-20", "--gdelt", "PR Puppets"], 'such as "PR Puppets"'),
     (["--since", "2024-11-20", "--wayback", "--allow-private-network", "169.254.0.0/16"],
      "link-local addresses (169.254.0.0/16, fe80::/10), which are never fetched"),

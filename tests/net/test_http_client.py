@@ -248,3 +248,22 @@ def test_tls_checks_the_certificate_against_the_name_though_the_address_is_pinne
 )
 def test_retry_after_in_seconds_or_as_a_date(value, seconds):
     assert parse_retry_after(value, datetime(2024, 11, 26, 12, tzinfo=UTC)) == seconds
+
+
+def test_a_proxy_named_by_the_environment_is_used_and_no_proxy_respected(monkeypatch):
+    """A name this machine cannot resolve goes through the proxy (which resolves it), asked
+    by its absolute URL; a host in no_proxy is fetched directly."""
+    def unresolvable(host: str) -> list[str]:
+        raise OSError("Name or service not known")
+
+    with ScriptedServer("127.0.0.2", {"http://news.test/a": answer(200, b"via proxy")}) as proxy, \
+            ScriptedServer("127.0.0.3", {"/b": answer(200, b"direct")}) as direct:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.2:{proxy.port}")
+        monkeypatch.setenv("no_proxy", "127.0.0.3")
+        client = _client(resolve=unresolvable)
+        assert client.get("http://news.test/a").body == b"via proxy"
+        assert proxy.requests[0][1]["Host"] == "news.test"
+        assert client.get(f"http://127.0.0.3:{direct.port}/b").body == b"direct"
+        with pytest.raises(FetchRefused, match="link-local"):  # still checked by address
+            client.get("http://169.254.169.254/latest/")
+        assert len(proxy.requests) == 1
