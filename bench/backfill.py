@@ -103,17 +103,15 @@ def run_flow(paths: list[str], db: Path, workers: int) -> tuple[float, float, ob
 def run_plain(paths: list[str], db: Path) -> tuple[float, float, float]:
     """The same stages as plain functions in this process, one unit after another, without
     Prefect or Dask: (seconds, of which processing units, of which loading)."""
-    from presswatch.archives.pages import PoliteClient
     from presswatch.runs import backfill as bs
 
     story = load_story(default_story_path())
     out = bs.units_dir(db, story, SINCE, UNTIL)
     clock = time.monotonic()
-    units = bs.plan_units(story, bs.Sources(warcs=tuple(paths)), SINCE, UNTIL, bs.Endpoints(),
-                          PoliteClient(user_agent="bench", delay_s=0))
+    clients = bs.Clients("bench", story.crawl.address_policy(), bs.Endpoints(), 0.0)
+    units = bs.plan_units(story, bs.Sources(warcs=tuple(paths)), SINCE, UNTIL, clients).units
     writer = bs.begin_backfill(story, db, out, 120.0)
-    results = [bs.process_unit(u, story, SINCE, UNTIL, out, PoliteClient("bench"))
-               for u in units]
+    results = [bs.process_unit(u, story, SINCE, UNTIL, out, clients) for u in units]
     processed = time.monotonic()
     for unit in units:
         bs.load_unit(writer, out, unit)

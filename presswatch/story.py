@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 
+from presswatch.addresses import AddressPolicy, parse_networks
 from presswatch.text import redact_url
 
 
@@ -126,6 +127,10 @@ class Crawl(_Strict):
     max_feed_bytes: int = Field(default=20_000_000, gt=0, le=500_000_000)
     retries: int = Field(default=2, ge=0, le=20)
     allow_private_hosts: bool = False
+    # allow_private_hosts allows loopback only (a source on this machine, the demo, tests);
+    # other private networks are named one by one, "10.0.0.0/8". Link-local (169.254.0.0/16,
+    # fe80::/10) is never fetched.
+    allow_private_networks: list[str] = Field(default_factory=list)
     # Google News links are decoded through Google (its article page, then batchexecute): one
     # request at a time to it, this many seconds apart, and this many links per batchexecute.
     google_news_delay: float = Field(default=2.0, ge=0, le=3600)
@@ -135,6 +140,16 @@ class Crawl(_Strict):
     google_news_pause: float = Field(default=1800.0, ge=0)
     # At most this many links are sent to Google per run; the rest wait for the next run.
     google_news_max_links: int = Field(default=100, ge=0)
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # BadNetwork (a ValueError) names the bad one
+        return value
+
+    def address_policy(self) -> AddressPolicy:
+        """The addresses beyond the public internet this story's fetches may reach."""
+        return AddressPolicy.of(self.allow_private_hosts, self.allow_private_networks)
 
 
 Digest = Literal["off", "daily", "weekly"]
@@ -234,6 +249,13 @@ class Story(_Strict):
 
     def allowing_private_hosts(self) -> Story:
         crawl = self.crawl.model_copy(update={"allow_private_hosts": True})
+        return self.model_copy(update={"crawl": crawl})
+
+    def allowing_networks(self, networks: list[str]) -> Story:
+        """The same story with these private networks allowed too (--allow-private-network)."""
+        parse_networks(networks)  # BadNetwork names a bad one before anything runs
+        allowed = list(dict.fromkeys([*self.crawl.allow_private_networks, *networks]))
+        crawl = self.crawl.model_copy(update={"allow_private_networks": allowed})
         return self.model_copy(update={"crawl": crawl})
 
 

@@ -10,19 +10,17 @@ here ever puts either in an error message.
 
 from __future__ import annotations
 
-import http.client
 import smtplib
 import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Protocol, TextIO
 from urllib.parse import urlsplit
 
+from presswatch.addresses import AddressPolicy
 from presswatch.alerts.messages import (
     AlertMessage,
     html_safe_json,
@@ -30,6 +28,7 @@ from presswatch.alerts.messages import (
     render_slack,
     render_text,
 )
+from presswatch.http_client import FetchError, FetchRefused, HttpClient, RetryPolicy
 from presswatch.text import clean_line, redact_url, without_secrets
 
 SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
@@ -144,17 +143,13 @@ class ConsoleChannel:
         self.stream.flush()
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A webhook that redirects is misconfigured; following it could post the alert anywhere."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 class WebhookChannel:
-    """POST to a Slack-compatible incoming webhook. Slack allows about one message a second per
-    webhook and answers 429 with Retry-After beyond that: a short wait is honoured once, in this
-    run; anything longer is left to the next run's retry."""
+    """POST to a Slack-compatible incoming webhook, through presswatch's guarded client. Slack
+    allows about one message a second per webhook and answers 429 with Retry-After beyond
+    that: a short wait is honoured once, in this run; anything longer is left to the next
+    run's retry. A redirect is not followed (a webhook that moves is misconfigured; following
+    it could post the alert anywhere). The webhook is the operator's own address, so private
+    networks are allowed (an internal chat server); link-local never."""
 
     name = "webhook"
 
@@ -165,19 +160,11 @@ class WebhookChannel:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = check_webhook_url(url, "webhook URL")
-        self.timeout = timeout
-        self.sleep = sleep
-        self._opener = urllib.request.build_opener(_NoRedirects)
-
-    def send(self, message: AlertMessage, alert_id_: str) -> None:
-        body = html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
-        wait = self._post(body, alert_id_)
-        if wait is not None:
-            self.sleep(wait)
-            if self._post(body, alert_id_) is not None:
-                raise self._error(
-                    f"webhook at {self._host} is still rate-limiting (HTTP 429)", channel_down=True
-                )
+        self._client = HttpClient(
+            USER_AGENT, AddressPolicy.operator_chosen(), timeout_s=timeout, deadline_s=timeout,
+            max_error_bytes=300, max_redirects=0, sleep=sleep,
+            retry=RetryPolicy(retries=1, backoff_s=1.0, max_wait_s=MAX_RATE_LIMIT_WAIT,
+                              statuses=frozenset({429}), on_network_error=False))
 
     @property
     def _host(self) -> str:
@@ -188,43 +175,28 @@ class WebhookChannel:
         """A DeliveryError whose text holds nothing of the URL but its host (it is stored)."""
         return DeliveryError(without_secrets(message, [self.url]), channel_down=channel_down)
 
-    def _post(self, body: bytes, alert_id_: str) -> float | None:
-        """Post once; None when taken, else the seconds a 429 asks to wait (short ones only)."""
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Idempotency-Key": alert_id_,
-                "User-Agent": USER_AGENT,
-            },
-        )
+    def send(self, message: AlertMessage, alert_id_: str) -> None:
+        body = html_safe_json(render_slack(message, alert_id_)).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "Idempotency-Key": alert_id_}
+        # No error below names the URL or chains an exception that does: it holds the token.
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                response.read(65536)
-            return None
-        except urllib.error.HTTPError as exc:
-            said = clean_line(exc.read(300).decode("utf-8", "replace"), 200)  # Slack: one word
-            wait = _retry_after(exc.headers.get("Retry-After")) if exc.code == 429 else None
-            if wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
-                return wait
-            raise self._error(
-                f"webhook at {self._host} answered HTTP {exc.code}" + (f": {said}" if said else "")
-            ) from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise self._error(
-                f"webhook at {self._host} unreachable: {reason}", channel_down=True
-            ) from exc
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds (the HTTP-date form is not worth a wait inside one run)."""
-    try:
-        return max(0.0, float(value)) if value else 1.0
-    except ValueError:
-        return None
+            answer = self._client.post(self.url, body, headers=headers)
+        except FetchRefused:
+            raise self._error(f"webhook at {self._host} refused: its address is one "
+                              "presswatch never posts to (link-local)", channel_down=True
+                              ) from None
+        except FetchError as exc:
+            reason = exc.__cause__ or "no usable answer"
+            raise self._error(f"webhook at {self._host} unreachable: {reason}",
+                              channel_down=True) from None
+        if answer.status == 429:
+            raise self._error(f"webhook at {self._host} is rate-limiting (HTTP 429); left "
+                              "for the next run", channel_down=True)
+        if not answer.ok:
+            said = clean_line(answer.body.decode("utf-8", "replace"), 200)  # Slack: one word
+            raise self._error(f"webhook at {self._host} answered HTTP {answer.status}"
+                              + (f": {said}" if said else ""))
 
 
 class EmailChannel:

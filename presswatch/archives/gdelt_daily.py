@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 from presswatch.archives import gdelt
-from presswatch.archives.pages import ArchiveError, PoliteClient
+from presswatch.archives.pages import ArchiveError
+from presswatch.http_client import HttpClient
 from presswatch.records import Candidate, SourceResult
 from presswatch.story import Gdelt
 
@@ -41,7 +42,7 @@ def window_start(last_end: str | None, start_date: date, until: datetime) -> dat
     return max(datetime.combine(start_date, datetime.min.time(), UTC), oldest)
 
 
-def gdelt_sources(queries: list[Gdelt], *, client: PoliteClient, api_base: str,
+def gdelt_sources(queries: list[Gdelt], *, client: HttpClient, api_base: str,
                   start_date: date, until: datetime,
                   last_ends: dict[str, str | None],
                   canonical: Callable[[str], str | None]) -> list[SourceResult]:

@@ -1,24 +1,18 @@
-"""The record every archive reader yields, and the polite HTTP client they share."""
+"""The record every archive reader yields, and fetching pages through the guarded client."""
 
 from __future__ import annotations
 
-import gzip
 import logging
-import threading
-import time
-import urllib.error
-import urllib.request
-import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+
+from presswatch.addresses import AddressPolicy
+from presswatch.http_client import FetchError, HttpClient, RetryPolicy
 
 log = logging.getLogger("presswatch.archives")
 
-# Statuses worth waiting for: the archive is busy (429) or failing for now (5xx).
-TRANSIENT = frozenset({429, 500, 502, 503, 504})
+MAX_PAGE_BYTES = 10 * 2**20  # a news page larger than this once decoded is not a news page
 
 
 @dataclass
@@ -39,13 +33,6 @@ class ArchiveError(RuntimeError):
     and the answer."""
 
 
-@dataclass
-class HttpAnswer:
-    status: int
-    body: bytes
-    content_type: str | None
-
-
 def charset_of(content_type: str | None) -> str | None:
     """The charset parameter of a Content-Type header, if any."""
     for part in (content_type or "").split(";")[1:]:
@@ -55,103 +42,13 @@ def charset_of(content_type: str | None) -> str | None:
     return None
 
 
-@dataclass
-class PoliteClient:
-    """HTTP GET with one request at a time per host, a minimum delay between them, and backoff
-    on 429 and 5xx (Retry-After when the server gives one). The archives ask for this."""
-
-    user_agent: str
-    delay_s: float = 1.0
-    retries: int = 4
-    backoff_s: float = 2.0
-    max_backoff_s: float = 120.0
-    timeout_s: float = 60.0
-    max_bytes: int = 50 * 2**20  # a larger answer is refused, not read into memory
-    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
-    _last: dict[str, float] = field(default_factory=dict, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def _host_lock(self, host: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(host, threading.Lock())
-
-    def get(self, url: str, refused: Callable[[str], str | None] | None = None) -> HttpAnswer:
-        """The answer to a GET, retried on transient statuses; other statuses are returned.
-        `refused`, if given, judges every redirect's target too (403 when it refuses)."""
-        host = urlsplit(url).netloc
-        for attempt in range(self.retries + 1):
-            with self._host_lock(host):
-                wait = self._last.get(host, 0.0) + self.delay_s - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                try:
-                    answer, retry_after = self._fetch(url, refused)
-                finally:
-                    self._last[host] = time.monotonic()
-            if answer.status not in TRANSIENT:
-                return answer
-            if attempt == self.retries:
-                break
-            pause = retry_after if retry_after is not None else self.backoff_s * 2 ** attempt
-            time.sleep(min(pause, self.max_backoff_s))
-        raise ArchiveError(f"{url}: HTTP {answer.status} after {self.retries + 1} attempts "
-                           f"({answer.body[:200]!r}); try again later or lower the rate")
-
-    def _fetch(self, url: str, refused: Callable[[str], str | None] | None
-               ) -> tuple[HttpAnswer, float | None]:
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent,
-                                                       "Accept-Encoding": "gzip"})
-        opener = urllib.request.build_opener(_CheckedRedirects(refused))
-        try:
-            with opener.open(request, timeout=self.timeout_s) as response:
-                body = response.read(self.max_bytes + 1)
-                if len(body) > self.max_bytes:
-                    return HttpAnswer(413, f"larger than {self.max_bytes} bytes".encode(),
-                                      None), None
-                return HttpAnswer(response.status, _decoded(body, response.headers),
-                                  response.headers.get("Content-Type")), None
-        except urllib.error.HTTPError as exc:
-            body = _decoded(exc.read(), exc.headers)
-            return (HttpAnswer(exc.code, body, exc.headers.get("Content-Type")),
-                    _retry_after(exc.headers.get("Retry-After")))
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            # A dropped connection is as transient as a 503.
-            return HttpAnswer(503, str(exc).encode(), None), None
-
-
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only where the guard allows: a public page must not bounce the
-    backfill into a private address."""
-
-    def __init__(self, refused: Callable[[str], str | None] | None) -> None:
-        self.refused = refused
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        reason = self.refused(newurl) if self.refused is not None else None
-        if reason is not None:
-            raise urllib.error.HTTPError(newurl, 403, f"redirect refused: {reason}", headers, fp)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _decoded(body: bytes, headers) -> bytes:
-    if (headers.get("Content-Encoding") or "").lower() == "gzip":
-        try:
-            return gzip.decompress(body)
-        except (OSError, EOFError, zlib.error):
-            return body
-    return body
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+def page_client(user_agent: str, policy: AddressPolicy | None = None, *,
+                interval_s: float = 1.0, max_bytes: int = MAX_PAGE_BYTES) -> HttpClient:
+    """The client for archived and listed pages: one request at a time per host,
+    `interval_s` apart, retries on 429 and 5xx, pages capped once decoded."""
+    return HttpClient(user_agent, policy or AddressPolicy(), timeout_s=60, deadline_s=300,
+                      max_bytes=max_bytes, min_interval_s=interval_s,
+                      retry=RetryPolicy(retries=4, backoff_s=2.0, max_wait_s=120.0))
 
 
 @dataclass(frozen=True)
@@ -164,22 +61,19 @@ class PageRef:
     captured_at: datetime | None = None
 
 
-def fetch_pages(client: PoliteClient, refs: list[PageRef], source: str,
-                refused: Callable[[str], str | None]) -> Iterator[ArchivedPage]:
-    """Each page that answers 200, one request at a time per host; a page that fails after
-    the client's retries is skipped (it is one page of many, and the log says which), and so
-    is one whose URL `refused` gives a reason for (a private address from a URL list)."""
+def fetch_pages(client: HttpClient, refs: list[PageRef], source: str
+                ) -> Iterator[ArchivedPage]:
+    """Each page that answers 200; a page the client refuses (a private address from a URL
+    list, or a redirect into one), cannot fetch after its retries, or finds too large is
+    skipped: it is one page of many, and the log says which and why."""
     for ref in refs:
-        reason = refused(ref.fetch_url)
-        if reason is not None:
-            log.warning("skipped %s: %s", ref.url, reason)
-            continue
         try:
-            answer = client.get(ref.fetch_url, refused)
-        except ArchiveError as exc:
+            answer = client.get(ref.fetch_url)
+        except FetchError as exc:
             log.warning("skipped %s: %s", ref.url, exc)
             continue
         if answer.status != 200:
+            log.info("skipped %s: HTTP %d", ref.url, answer.status)
             continue
         yield ArchivedPage(url=ref.url, captured_at=ref.captured_at or datetime.now(UTC),
                            body=answer.body, content_type=answer.content_type,

@@ -6,7 +6,6 @@ HTTP payload (chunked, Content-Encoding). Only HTML responses with status 200 be
 
 from __future__ import annotations
 
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,18 +14,23 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
-from presswatch.archives.pages import ArchivedPage, charset_of
+from presswatch.archives.pages import ArchivedPage, ArchiveError, charset_of
+from presswatch.http_client import FetchError, HttpClient
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 @contextmanager
-def open_warc(location: str, user_agent: str) -> Iterator[BinaryIO]:
-    """A local path or an http(s) URL as a byte stream."""
+def open_warc(location: str, client: HttpClient) -> Iterator[BinaryIO]:
+    """A local path or an http(s) URL as a byte stream; a URL is downloaded through the
+    guarded client (its address rule, retries on 503 Slow Down, a cut download resumed), and
+    a download that cannot go on is an ArchiveError naming the file."""
     if location.startswith(("http://", "https://")):
-        request = urllib.request.Request(location, headers={"User-Agent": user_agent})
-        with urllib.request.urlopen(request, timeout=120) as stream:
-            yield stream
+        try:
+            with client.stream(location) as stream:
+                yield stream
+        except FetchError as exc:
+            raise ArchiveError(f"WARC {location}: {exc}") from exc
     else:
         with Path(location).open("rb") as stream:
             yield stream

@@ -11,11 +11,13 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from presswatch.addresses import BadNetwork, parse_networks
 from presswatch.alerts.settings import channel_settings
+from presswatch.archives import gdelt
 from presswatch.runs.settings import PREFECT_DEFAULTS, UsageError, run_settings
 from presswatch.story import Story, StoryError, default_story_path, load_story
 from presswatch.text import clean_line
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE, EXIT_CRASHED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+LOOPBACK_HELP = "allow loopback addresses (a source on this machine, tests)"
+NETWORK_HELP = ("allow this private network too, e.g. 10.0.0.0/8 (repeatable; link-local "
+                "addresses never)")
 LIVE_HELP = ("read the warehouse file itself, not the snapshot published after the last run "
              "(this blocks a daily run while the query runs)")
 
@@ -97,8 +102,15 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         raise UsageError(f"--until {until} is before --since {args.since}")
     if args.dask_address and not args.dask_address.startswith(("tcp://", "tls://")):
         raise UsageError(f"--dask-address {args.dask_address!r}: expected tcp://HOST:PORT")
+    for query in args.gdelt or ():
+        if (problem := gdelt.query_problem(query)) is not None:
+            raise UsageError(problem)
+    if args.gdelt and (warning := gdelt.range_warning(
+            datetime.combine(args.since, datetime.min.time(), UTC))):
+        print(f"presswatch: {warning}", file=sys.stderr)
     story_path = Path(args.story) if args.story else default_story_path()
     story = load_story(story_path)
+    networks = _networks(args.allow_private_network)
     db_path = Path(args.db)
     check_writable(db_path)
     if args.alert:
@@ -118,13 +130,16 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         story_path=story_path, db_path=db_path, since=args.since, until=until,
         sources=sources, endpoints=endpoints, dask_address=args.dask_address,
         workers=args.workers, alert=args.alert, delay_s=args.delay,
-        allow_private_hosts=args.allow_private_hosts, lease_wait_s=lease_wait_s(os.environ),
+        allow_private_hosts=args.allow_private_hosts, allow_private_networks=networks,
+        lease_wait_s=lease_wait_s(os.environ),
     ))
+    for reason in summary.left_out:
+        print(f"presswatch: left out: {reason}", file=sys.stderr)
     print(f"backfill {summary.run_id}: {summary.units} units ({summary.units_resumed} resumed), "
           f"{summary.records} pages read, {summary.passed_gate} through the gate, "
           f"{summary.relevant} relevant; added {summary.articles_added} articles, "
           f"{summary.quotes_added} quotes, {summary.statements_new} new statements")
-    return EXIT_OK
+    return EXIT_SOURCE_FAILURES if summary.left_out else EXIT_OK
 
 
 def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None:
@@ -295,9 +310,20 @@ def _cmd_story(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.allow_private_hosts:
             story = story.allowing_private_hosts()
+        story = story.allowing_networks(list(_networks(args.allow_private_network)))
         return story_tools.print_sources(story, path, sys.stdout)
     return story_tools.add_outlet(Path(args.story), args.url, sys.stdout,
-                                  allow_private_hosts=args.allow_private_hosts)
+                                  allow_private_hosts=args.allow_private_hosts,
+                                  trusted_networks=_networks(args.allow_private_network))
+
+
+def _networks(specs: list[str] | None) -> tuple[str, ...]:
+    """--allow-private-network values, checked (link-local is never allowed)."""
+    try:
+        parse_networks(specs or ())
+    except BadNetwork as exc:
+        raise UsageError(f"--allow-private-network {exc}") from exc
+    return tuple(specs or ())
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
@@ -362,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--allow-private-hosts",
         action="store_true",
-        help="allow loopback and private-network addresses (tests, intranet sources)",
+        help=LOOPBACK_HELP + "; other private networks: allow_private_networks under [crawl]",
     )
     run.set_defaults(handler=_cmd_run)
 
@@ -442,13 +468,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources", action="store_true",
         help="fetch each feed and sitemap once: what it gives, what the rules keep")
     check_story.add_argument("--allow-private-hosts", action="store_true",
-                             help="allow loopback and private-network addresses")
+                             help=LOOPBACK_HELP)
+    check_story.add_argument("--allow-private-network", action="append", metavar="NETWORK",
+                             help=NETWORK_HELP)
     add_outlet = story_actions.add_parser(
         "add-outlet", help="find an outlet's feeds and news sitemaps, add them to the story")
     add_outlet.add_argument("url", help="the outlet's address, e.g. https://www.theverge.com/")
     add_outlet.add_argument("--story", required=True, help="story file to add them to")
-    add_outlet.add_argument("--allow-private-hosts", action="store_true",
-                            help="allow loopback and private-network addresses")
+    add_outlet.add_argument("--allow-private-hosts", action="store_true", help=LOOPBACK_HELP)
+    add_outlet.add_argument("--allow-private-network", action="append", metavar="NETWORK",
+                            help=NETWORK_HELP)
     story.set_defaults(handler=_cmd_story)
 
     backfill = commands.add_parser(
@@ -474,8 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="send new-statement alerts for what the backfill finds")
     backfill.add_argument("--delay", type=float, default=1.0,
                           help="seconds between two requests to one host (default 1)")
-    backfill.add_argument("--allow-private-hosts", action="store_true",
-                          help="allow loopback and private-network addresses")
+    backfill.add_argument("--allow-private-hosts", action="store_true", help=LOOPBACK_HELP)
+    backfill.add_argument("--allow-private-network", action="append", metavar="NETWORK",
+                          help=NETWORK_HELP)
     for name in ("cdx", "wayback", "gdelt", "ccnews"):
         backfill.add_argument(f"--{name}-url", help=argparse.SUPPRESS)  # mirrors and tests
     backfill.set_defaults(handler=_cmd_backfill)

@@ -34,9 +34,11 @@ from presswatch.warehouse.alert_book import AlertBook
 
 @task(name="plan backfill", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60,
       retry_condition_fn=retry_on(ArchiveError))
-def plan(settings: BackfillSettings, story: Story) -> list[bs.Unit]:
+def plan(settings: BackfillSettings, story: Story) -> bs.Plan:
+    stored = bs.stored_page_urls(settings.db_path, settings.lock_timeout_s) \
+        if settings.sources.wayback else set()
     return bs.plan_units(story, settings.sources, settings.since, settings.until,
-                         settings.endpoints, settings.client(story))
+                         settings.clients(story), stored)
 
 
 @task(name="begin backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -50,7 +52,7 @@ def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
       retry_condition_fn=retry_on(ArchiveError, OSError))
 def process(settings: BackfillSettings, story: Story, unit: bs.Unit) -> bs.UnitResult:
     return bs.process_unit(unit, story, settings.since, settings.until,
-                           settings.units_dir(story), settings.client(story))
+                           settings.units_dir(story), settings.clients(story))
 
 
 @task(name="load unit", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -60,8 +62,9 @@ def load(writer: bs.Writer, unit: bs.Unit) -> int:
 
 @task(name="finish backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
 def finish(settings: BackfillSettings, writer: bs.Writer, units: list[bs.Unit],
-           results: list[bs.UnitResult]):
-    return bs.finish_backfill(writer, units, results, alert=settings.alert)
+           results: list[bs.UnitResult], left_out: list[str]):
+    return bs.finish_backfill(writer, units, results, alert=settings.alert,
+                              left_out=left_out)
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -75,7 +78,10 @@ def alert(story: Story, writer: bs.Writer):
 def backfill(settings: BackfillSettings) -> BackfillSummary:
     logger = get_run_logger()
     story = settings.story()
-    units = plan(settings, story)
+    planned = plan(settings, story)
+    units = planned.units
+    for reason in planned.left_out:
+        logger.warning(reason)
     writer = begin(settings, story)
     out_dir = writer.context.staging_dir
     futures, last_on_host = {}, {}
@@ -95,7 +101,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         results.append(result)
         if not bs.loaded_path(out_dir, unit).exists():
             load(writer, unit)
-    run = finish(settings, writer, units, results)
+    run = finish(settings, writer, units, results, planned.left_out)
     if settings.alert:
         alert(story, writer)
     return BackfillSummary(
@@ -105,6 +111,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         relevant=sum(r.kept for r in results),
         articles_added=run.n_articles_added or 0, quotes_added=run.n_quotes_added or 0,
         statements_new=run.n_statements_new or 0, results=results,
+        left_out=planned.left_out,
     )
 
 

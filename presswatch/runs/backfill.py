@@ -18,7 +18,7 @@ import logging
 import os
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -26,15 +26,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from presswatch.addresses import AddressPolicy
 from presswatch.archives import ccnews, cdx, gdelt
 from presswatch.archives.pages import (
     ArchivedPage,
     PageRef,
-    PoliteClient,
     fetch_pages,
+    page_client,
     read_url_list,
 )
 from presswatch.archives.warc import open_warc, read_warc
+from presswatch.http_client import HttpClient
 from presswatch.jsonl import dumps, from_dict
 from presswatch.nlp.analyze import analyze_texts
 from presswatch.nlp.gate import compile_gate
@@ -46,11 +48,11 @@ from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_
 from presswatch.runs.analysis import Analyzer, Item, load_items
 from presswatch.runs.context import RunContext, RunTotals, new_run_id
 from presswatch.spiders.extract import NoArticleText, extract_article
-from presswatch.spiders.urls import UrlRefused, check_url_allowed
 from presswatch.story import Story, load_story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.analysis_state import statement_fingerprints, statements_first_seen_in
 from presswatch.warehouse.batch import LoadBatch, Run, story_rows
+from presswatch.warehouse.errors import WarehouseError
 from presswatch.warehouse.store import open_warehouse
 
 if TYPE_CHECKING:  # only presswatch/nlp imports spaCy
@@ -69,8 +71,48 @@ class Endpoints:
 
     cdx: str = "https://web.archive.org/cdx/search/cdx"
     wayback: str = "https://web.archive.org"
-    gdelt: str = "https://api.gdeltproject.org/api/v2/doc/doc"
+    gdelt: str = gdelt.API_BASE
     ccnews: str = ccnews.CC_BASE
+
+    def is_mirror(self, name: str) -> bool:
+        return getattr(self, name) != getattr(Endpoints(), name)
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The guarded clients a backfill asks through, each paced as its service asks (the
+    services' own limits; a mirror, as in the tests, at `delay_s`)."""
+
+    user_agent: str
+    policy: AddressPolicy
+    endpoints: Endpoints
+    delay_s: float = 1.0
+
+    def _pace(self, name: str, service_s: float) -> float:
+        return self.delay_s if self.endpoints.is_mirror(name) else max(self.delay_s, service_s)
+
+    def cdx(self) -> HttpClient:
+        pace = self._pace("cdx", cdx.MIN_INTERVAL_S)
+        return cdx.api_client(self.user_agent, self.policy, interval_s=pace,
+                              backoff_s=self._pace("cdx", 5.0),
+                              throttle_backoff_s=self._pace("cdx", cdx.THROTTLE_BACKOFF_S))
+
+    def gdelt(self) -> HttpClient:
+        return gdelt.api_client(
+            self.user_agent, self.policy, interval_s=self._pace("gdelt", gdelt.MIN_INTERVAL_S),
+            throttle_backoff_s=self._pace("gdelt", gdelt.THROTTLE_BACKOFF_S))
+
+    def ccnews(self) -> HttpClient:
+        """For CC-NEWS path lists and every WARC download."""
+        return ccnews.api_client(self.user_agent, self.policy,
+                                 interval_s=self._pace("ccnews", 1.0),
+                                 backoff_s=self._pace("ccnews", 5.0))
+
+    def pages(self, unit: Unit) -> HttpClient:
+        """Pages of a unit: the Wayback Machine's at the CDX pace, others at `delay_s`."""
+        archive = unit.host == urlsplit(self.endpoints.wayback).netloc
+        return page_client(self.user_agent, self.policy, interval_s=self._pace(
+            "wayback", cdx.MIN_INTERVAL_S) if archive else self.delay_s)
 
 
 @dataclass(frozen=True)
@@ -108,7 +150,7 @@ class UnitResult:
     key: str
     label: str
     records: int = 0  # HTML pages read
-    in_range: int = 0  # captured from the range's first day to a day after its last
+    in_range: int = 0  # captured on or after the range's first day (published in it or later)
     passed_gate: int = 0
     extracted: int = 0
     relevant: int = 0
@@ -142,9 +184,10 @@ class BackfillSettings:
     dask_address: str | None = None
     workers: int = 2
     alert: bool = False
-    delay_s: float = 1.0  # between two requests to one host
+    delay_s: float = 1.0  # between two requests to one host (the archives' APIs: their own)
     lock_timeout_s: float = 120.0
-    allow_private_hosts: bool = False
+    allow_private_hosts: bool = False  # loopback
+    allow_private_networks: tuple[str, ...] = ()
     lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     def units_dir(self, story: Story) -> Path:
@@ -152,10 +195,13 @@ class BackfillSettings:
 
     def story(self) -> Story:
         story = load_story(self.story_path)
+        if self.allow_private_networks:
+            story = story.allowing_networks(list(self.allow_private_networks))
         return story.allowing_private_hosts() if self.allow_private_hosts else story
 
-    def client(self, story: Story) -> PoliteClient:
-        return PoliteClient(user_agent=story.crawl.user_agent, delay_s=self.delay_s)
+    def clients(self, story: Story) -> Clients:
+        return Clients(story.crawl.user_agent, story.crawl.address_policy(), self.endpoints,
+                       self.delay_s)
 
 
 @dataclass
@@ -170,6 +216,7 @@ class BackfillSummary:
     quotes_added: int
     statements_new: int
     results: list[UnitResult]
+    left_out: list[str]  # Wayback hosts, GDELT windows or queries left out, and why
 
 
 def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
@@ -198,67 +245,90 @@ def _page_units(kind_label: str, refs: list[PageRef], host_of) -> list[Unit]:
     return units
 
 
-def story_hosts(story: Story) -> list[str]:
-    """The outlets to ask the Wayback Machine about: the hosts of the story's feeds and
-    sitemaps, and its [[outlets]] hosts."""
-    hosts = {urlsplit(s.url).hostname for s in [*story.feeds, *story.sitemaps]}
-    hosts |= {o.host.strip().lower() for o in story.outlets if o.host}
-    return sorted(h.removeprefix("www.") for h in hosts if h)
+def stored_page_urls(db_path: Path, lock_timeout_s: float) -> set[str]:
+    """The URLs the warehouse holds (their hosts are the outlets the Wayback is asked about);
+    none for a warehouse not made yet, or one a run holds (the story's outlets then)."""
+    if not db_path.exists():
+        return set()
+    try:
+        with open_warehouse(db_path, lock_timeout_s=lock_timeout_s, read_only=True) as warehouse:
+            return warehouse.stored_urls()
+    except WarehouseError as exc:
+        log.warning("Wayback: the stored pages' hosts are not known (%s); asking the story's "
+                    "[[outlets]] hosts only", exc)
+        return set()
 
 
-def plan_units(story: Story, sources: Sources, since: date, until: date,
-               endpoints: Endpoints, client: PoliteClient) -> list[Unit]:
+@dataclass
+class Plan:
+    """The units, and what the plan left out (hosts, windows, queries), with why."""
+
+    units: list[Unit] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+
+def plan_units(story: Story, sources: Sources, since: date, until: date, clients: Clients,
+               stored_urls: Collection[str] = ()) -> Plan:
     """Every unit of the backfill, in the order the writer loads them. The archives' own APIs
-    (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time."""
-    units = [Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs]
-    for month in sources.ccnews_months:
-        for url in ccnews.month_files(client, endpoints.ccnews, month, since, until):
-            units.append(Unit(stable_id("warc", url), "warc", url, location=url))
+    (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time; a Wayback host, a
+    GDELT window or query that fails is left out and named in `Plan.left_out`."""
+    endpoints = clients.endpoints
+    plan = Plan([Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs])
+    if sources.ccnews_months:
+        api = clients.ccnews()
+        for month in ccnews.months_to_read(list(sources.ccnews_months), until):
+            for url in ccnews.month_files(api, endpoints.ccnews, month, since, until):
+                plan.units.append(Unit(stable_id("warc", url), "warc", url, location=url))
     if sources.wayback:
-        refs = []
-        for host in story_hosts(story):
-            refs += cdx.page_refs(endpoints.wayback,
-                                  cdx.list_captures(client, endpoints.cdx, host, since, until))
+        hosts = cdx.outlet_hosts(story, stored_urls)
+        if not hosts:
+            plan.left_out.append("Wayback: no outlet hosts to ask: give the story's [[outlets]] "
+                                 'their hosts (host = "example.com"), or run the daily run '
+                                 "first")
+        listing = cdx.list_hosts(clients.cdx(), endpoints.cdx, hosts, since, until)
+        plan.left_out += [f"Wayback: skipped {host}: {why}" for host, why in
+                          listing.failed.items()]
+        refs = cdx.page_refs(endpoints.wayback, listing.captures)
         # All raw pages come from the archive's host: one unit at a time asks it.
         archive = urlsplit(endpoints.wayback).netloc
-        units += _page_units("wayback", refs, lambda ref: archive)
+        plan.units += _page_units("wayback", refs, lambda ref: archive)
     start = datetime.combine(since, datetime.min.time(), UTC)
     end = datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC)
-    api = client
-    if endpoints.gdelt == Endpoints().gdelt:  # the real API, not a mirror: its own pace
-        api = PoliteClient(user_agent=client.user_agent,
-                           delay_s=max(client.delay_s, gdelt.MIN_INTERVAL_S))
+    api = clients.gdelt() if sources.gdelt_queries else None
+    if sources.gdelt_queries and (warning := gdelt.range_warning(start)):
+        log.warning("GDELT: %s", warning)
     for query in sources.gdelt_queries:
+        problem = gdelt.query_problem(query)
+        if problem is not None:
+            raise ValueError(problem)
         found: dict[str, PageRef] = {}
-        for w_start, w_end in gdelt.windows(start, end, timedelta(days=1)):
-            for article in gdelt.list_articles(api, endpoints.gdelt, query, w_start, w_end):
-                found.setdefault(article.url, PageRef(article.url, article.url,
-                                                      article.seen_at))
-        units += _page_units("gdelt", list(found.values()),
-                             lambda ref: urlsplit(ref.fetch_url).netloc)
+        skipped: list[str] = []
+        try:
+            for w_start, w_end in gdelt.windows(start, end, timedelta(days=1)):
+                for article in gdelt.list_articles(api, endpoints.gdelt, query, w_start, w_end,
+                                                   skipped):
+                    found.setdefault(article.url, PageRef(article.url, article.url,
+                                                          article.seen_at))
+        except gdelt.GdeltRefused as exc:
+            skipped.append(f"query {query!r} left out: {exc}")
+        plan.left_out += [f"GDELT: skipped {why}" for why in skipped]
+        plan.units += _page_units("gdelt", list(found.values()),
+                                  lambda ref: urlsplit(ref.fetch_url).netloc)
     if sources.urls_file is not None:
         urls = read_url_list(sources.urls_file.read_text(encoding="utf-8"))
-        units += _page_units("urls", [PageRef(u, u) for u in dict.fromkeys(urls)],
-                             lambda ref: urlsplit(ref.fetch_url).netloc)
-    return units
+        plan.units += _page_units("urls", [PageRef(u, u) for u in dict.fromkeys(urls)],
+                                  lambda ref: urlsplit(ref.fetch_url).netloc)
+    return plan
 
 
-def _pages(unit: Unit, story: Story, client: PoliteClient) -> Iterator[ArchivedPage]:
+def _pages(unit: Unit, clients: Clients) -> Iterator[ArchivedPage]:
+    """The unit's pages, every download through the guarded client (the story's address
+    rule: a URL list or GDELT could name an internal service)."""
     if unit.kind == "warc":
-        with open_warc(unit.location or "", client.user_agent) as stream:
+        with open_warc(unit.location or "", clients.ccnews()) as stream:
             yield from read_warc(stream, unit.label)
         return
-
-    def refused(url: str) -> str | None:
-        """The crawl's guard: no loopback or private addresses unless the story allows them
-        (a URL list or GDELT could name an internal service)."""
-        try:
-            check_url_allowed(url, story.crawl.allow_private_hosts)
-        except UrlRefused as exc:
-            return str(exc)
-        return None
-
-    yield from fetch_pages(client, list(unit.pages), unit.label, refused)
+    yield from fetch_pages(clients.pages(unit), list(unit.pages), unit.label)
 
 
 def _in_range(moment: datetime, since: date, until: date) -> bool:
@@ -274,7 +344,7 @@ def worker_pipeline(story_json: str) -> Language:
 
 
 def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
-                 client: PoliteClient) -> UnitResult:
+                 clients: Clients) -> UnitResult:
     """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
 
     The staged file is written under a temporary name and renamed, then the tally: a unit
@@ -284,11 +354,10 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
     gate, rules = compile_gate(story), compile_rules(story)
     relevant: list[tuple[Article, Relevance]] = []
-    for page in _pages(unit, story, client):
+    for page in _pages(unit, clients):
         result.records += 1
-        captured = as_utc(page.captured_at).date()
-        if captured < since or captured > until + timedelta(days=1):
-            continue  # published before it was captured; a day late is still worth a look
+        if as_utc(page.captured_at).date() < since:
+            continue  # captured before the range, so published before it too
         result.in_range += 1
         gate_clock = time.perf_counter()
         passes = gate.passes(page.body, page.charset)
@@ -439,19 +508,21 @@ def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: f
 
 
 def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
-                    alert: bool) -> Run:
-    """The run's row, views, checks and snapshot; then the statements it found are marked as
-    judged without an alert (a backfill reads old news), unless alerts were asked for."""
+                    alert: bool, left_out: list[str] = ()) -> Run:
+    """The run's row (what the plan left out counted as failed sources, and named), views,
+    checks and snapshot; then the statements it found are marked as judged without an alert
+    (a backfill reads old news), unless alerts were asked for."""
     context, totals = writer.context, writer.totals
     run = Run(
         run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
-        status="ok", finished_at=datetime.now(UTC), n_sources=len(results),
-        n_sources_failed=0, n_pages_fetched=sum(r.records for r in results),
+        status="ok", finished_at=datetime.now(UTC), n_sources=len(results) + len(left_out),
+        n_sources_failed=len(left_out), n_pages_fetched=sum(r.records for r in results),
         n_articles_added=totals.articles_added, n_quotes_added=totals.quotes_added,
         n_statements_new=len(totals.new_statement_ids),
         message=(f"backfill: {sum(r.records for r in results)} archived pages, "
                  f"{sum(r.passed_gate for r in results)} through the gate, "
-                 f"{sum(r.kept for r in results)} relevant in range"),
+                 f"{sum(r.kept for r in results)} relevant in range"
+                 + (f"; left out: {'; '.join(left_out)}"[:2000] if left_out else "")),
     )
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run]))

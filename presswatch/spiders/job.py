@@ -151,7 +151,7 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
         "PRESSWATCH_GOOGLE_NEWS_PAUSE": crawl.google_news_pause,
         "PRESSWATCH_RETRY_BACKOFF_BASE": job.retry_backoff,
         "PRESSWATCH_ALLOW_PRIVATE_HOSTS": crawl.allow_private_hosts,
-        "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),
+        "PRESSWATCH_TRUSTED_NETWORKS": [*job.trusted_networks, *crawl.allow_private_networks],
         "PRESSWATCH_STAGING_DIR": str(staging_dir),
         "CLOSESPIDER_TIMEOUT": job.max_seconds or 0,
         "DOWNLOAD_SLOTS": {

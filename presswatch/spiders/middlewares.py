@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -28,17 +27,11 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
+from presswatch.addresses import AddressPolicy, Unresolvable, UrlRefused, check_url
+from presswatch.http_client import RetryPolicy, parse_retry_after
 from presswatch.spiders.items import PageItem, SourceItem
 from presswatch.spiders.job import GOOGLE_NEWS_SLOT
-from presswatch.spiders.urls import (
-    BadUrl,
-    IpNetwork,
-    UrlRefused,
-    canonicalize,
-    check_url_allowed,
-    is_public_address,
-    parse_networks,
-)
+from presswatch.spiders.urls import BadUrl, canonicalize
 
 logger = logging.getLogger(__name__)
 
@@ -47,31 +40,35 @@ class PrivateHostRefused(IgnoreRequest):
     """The request's URL is not http(s) or its host is on a non-public address."""
 
 
+def _address_policy(settings) -> AddressPolicy:  # noqa: ANN001 (Scrapy's Settings)
+    """The run's address rule: loopback when PRESSWATCH_ALLOW_PRIVATE_HOSTS, and the networks
+    of PRESSWATCH_TRUSTED_NETWORKS (the story's allow_private_networks among them)."""
+    return AddressPolicy.of(settings.getbool("PRESSWATCH_ALLOW_PRIVATE_HOSTS"),
+                            settings.getlist("PRESSWATCH_TRUSTED_NETWORKS"))
+
+
 class PrivateHostGuardMiddleware:
-    """Refuses requests to non-public addresses unless PRESSWATCH_ALLOW_PRIVATE_HOSTS.
+    """Refuses requests to addresses the run's rule (presswatch/addresses.py) refuses.
 
     Names are resolved in a worker thread (not the reactor thread), and the verdict is kept per
     scheme and host for this crawl.
     """
 
-    def __init__(self, allow_private_hosts: bool, trusted_networks: list[str]) -> None:
-        self.allow_private_hosts = allow_private_hosts
-        self.trusted_networks = parse_networks(trusted_networks)
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
         self._verdicts: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateHostGuardMiddleware:
-        settings = crawler.settings
-        return cls(
-            settings.getbool("PRESSWATCH_ALLOW_PRIVATE_HOSTS"),
-            settings.getlist("PRESSWATCH_TRUSTED_NETWORKS"),
-        )
+        return cls(_address_policy(crawler.settings))
 
     def _verdict(self, url: str) -> str | None:
         try:
-            check_url_allowed(
-                url, self.allow_private_hosts, trusted_networks=self.trusted_networks
-            )
+            check_url(url, self.policy)
+        except Unresolvable:
+            # Nothing to check here (or a proxy resolves it): Scrapy's own lookup fails, or
+            # GuardedResolver checks the address it finds before connecting.
+            return None
         except UrlRefused as refused:
             return str(refused)
         return None
@@ -139,34 +136,18 @@ class RecordCallbackErrorsMiddleware:
         return None
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Seconds a Retry-After header asks for: "120" or an HTTP date; None if unreadable."""
-    if not value:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
 class RetryBackoffMiddleware:
-    """Waits before each retry: base, 2 x base, 4 x base ... or what the site's Retry-After
-    asks (429, 503) when that is longer, capped, so a struggling site gets room instead of an
-    immediate second hit.
+    """Waits before each retry by the rule every presswatch client keeps (RetryPolicy): base,
+    2 x base, 4 x base ... capped, or what the site's Retry-After asks (429, 503) when that is
+    longer; a site asking for more than the cap is not retried in this run, so a struggling
+    site gets room instead of an early second hit.
 
     Placed after RetryMiddleware (550) so its process_response sees a 429 first and leaves
     the Retry-After in the meta that the retry request copies.
     """
 
     def __init__(self, base: float, cap: float) -> None:
-        self.base = base
-        self.cap = cap
+        self.rule = RetryPolicy(retries=2**31, backoff_s=base, max_wait_s=cap)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
@@ -179,8 +160,7 @@ class RetryBackoffMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status in (429, 503):
             header = response.headers.get("Retry-After")
-            wait = retry_after_seconds(header.decode("latin-1") if header else None,
-                                       datetime.now(UTC))
+            wait = parse_retry_after(header.decode("latin-1") if header else None)
             if wait is not None:
                 request.meta["pw_retry_after"] = wait
         return response
@@ -189,11 +169,13 @@ class RetryBackoffMiddleware:
         attempt = request.meta.get("retry_times", 0)
         if not attempt:
             return
-        backoff = self.base * 2 ** (attempt - 1)
-        asked = request.meta.get("pw_retry_after", 0.0)
-        wait = min(self.cap, max(backoff, asked))
+        asked = request.meta.get("pw_retry_after")
+        wait = self.rule.wait(attempt - 1, None, asked)
+        if wait is None:
+            raise IgnoreRequest(f"{request.url} asks to wait {asked:g} s before a retry, longer "
+                                f"than {self.rule.max_wait_s:g} s: left for the next run")
         if wait > 0:
-            why = " (Retry-After)" if asked > backoff else ""
+            why = " (Retry-After)" if asked is not None and wait == asked else ""
             logger.info("waiting %.3g s before retry %d of %s%s", wait, attempt, request.url, why)
             await asyncio.sleep(wait)
 
@@ -260,24 +242,22 @@ class GuardedResolver(CachingThreadedResolver):
         resolver._owner = crawler
         return resolver
 
-    def _policy(self) -> tuple[bool, tuple[IpNetwork, ...]]:
+    def _policy(self) -> AddressPolicy:
         crawlers = getattr(self._owner, "crawlers", None) or [self._owner]
         settings = [c.settings for c in crawlers if getattr(c, "settings", None) is not None]
         if not settings:
-            return False, ()
-        allow = all(s.getbool("PRESSWATCH_ALLOW_PRIVATE_HOSTS") for s in settings)
-        trusted = parse_networks(
-            [n for s in settings for n in s.getlist("PRESSWATCH_TRUSTED_NETWORKS")]
-        )
-        return allow, trusted
+            return AddressPolicy()
+        policies = [_address_policy(s) for s in settings]
+        return AddressPolicy(all(p.allow_loopback for p in policies),
+                             tuple(n for p in policies for n in p.networks))
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
         return super().getHostByName(name, timeout).addCallback(self._refuse_private, name)
 
     def _refuse_private(self, address: str, name: str) -> str:
-        allow, trusted = self._policy()
-        if allow or is_public_address(ipaddress.ip_address(address), trusted):
+        refusal = self._policy().refusal(ipaddress.ip_address(address))
+        if refusal is None:
             return address
         # Twisted reports any failure here as "no results", so the reason goes to the log.
-        logger.warning("refused: %s resolved to non-public address %s", name, address)
-        raise DNSLookupError(f"{name} resolved to non-public address {address}: refused")
+        logger.warning("refused: %s resolved to %s", name, refusal)
+        raise DNSLookupError(f"{name} resolved to {refusal}: refused")

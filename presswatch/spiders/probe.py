@@ -2,20 +2,19 @@
 
 `presswatch story check --sources` fetches each feed and sitemap once to show what it gives;
 `presswatch story add-outlet URL` finds an outlet's feeds and news sitemaps. Both make a handful
-of requests, so a plain blocking client (the standard library's) is enough; the daily crawl
-keeps its own stack with every guard. The same rules apply here: http(s) only, loopback and
-private addresses refused (on every redirect too) unless allowed, the story's user agent, a
-timeout and a size cap, robots.txt obeyed when the story says so.
+of requests, so presswatch's guarded blocking client (presswatch/http_client.py) is enough; the
+daily crawl keeps its own stack with the same address rule. Here too: http(s) only, loopback
+and private addresses refused (on every redirect, and connected to as checked) unless allowed,
+the story's user agent, a timeout and a size cap after decoding, robots.txt obeyed when the
+story says so.
 """
 
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 import urllib.robotparser
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
@@ -23,9 +22,10 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from presswatch.addresses import AddressPolicy, parse_networks
+from presswatch.http_client import FetchError, FetchRefused, HttpClient, RetryPolicy, TooLarge
 from presswatch.records import Candidate
 from presswatch.spiders.feeds import parse_feed, parse_sitemap
-from presswatch.spiders.urls import UrlRefused, check_url_allowed
 from presswatch.story import Crawl
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
@@ -51,69 +51,46 @@ class Fetched:
     final_url: str | None = None
 
 
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, allowed: Callable[[str], None]) -> None:
-        self.allowed = allowed
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        self.allowed(urljoin(req.full_url, newurl))  # UrlRefused stops the redirect
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 class Fetcher:
     """GET with the crawl's limits; robots.txt read once per host and obeyed if asked."""
 
-    def __init__(self, crawl: Crawl, *, trusted_networks: Collection = (),
+    def __init__(self, crawl: Crawl, *, trusted_networks: Collection[str] = (),
                  max_bytes: int | None = None) -> None:
         self.crawl = crawl
-        self.trusted_networks = tuple(trusted_networks)
         self.max_bytes = max_bytes or crawl.max_feed_bytes
+        story_rule = crawl.address_policy()
+        policy = AddressPolicy(story_rule.allow_loopback,
+                               story_rule.networks + parse_networks(trusted_networks))
+        self.client = HttpClient(crawl.user_agent, policy, timeout_s=crawl.timeout,
+                                 deadline_s=4 * crawl.timeout, max_bytes=self.max_bytes,
+                                 retry=RetryPolicy(retries=0))
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
-        self.opener = urllib.request.build_opener(_GuardedRedirects(self._allowed))
         self.requests = 0
-
-    def _allowed(self, url: str) -> None:
-        check_url_allowed(url, self.crawl.allow_private_hosts,
-                          trusted_networks=self.trusted_networks)
 
     def get(self, url: str, *, obey_robots: bool | None = None) -> Fetched:
         result = Fetched(url)
-        try:
-            self._allowed(url)
-        except UrlRefused as exc:
-            result.error = f"refused: {exc}"
-            return result
         if (self.crawl.obey_robots if obey_robots is None else obey_robots) and \
                 not self.robots_allow(url):
             result.error = "robots.txt disallows it for our user agent"
             return result
-        request = urllib.request.Request(url, headers={"User-Agent": self.crawl.user_agent})
         self.requests += 1
         try:
-            with self.opener.open(request, timeout=self.crawl.timeout) as response:
-                result.status = response.status
-                result.final_url = response.url
-                result.content_type = response.headers.get("Content-Type")
-                body = response.read(self.max_bytes + 1)
-        except UrlRefused as exc:
-            result.error = f"redirect refused: {exc}"
+            answer = self.client.get(url)
+        except FetchRefused as exc:
+            result.error = f"refused: {exc}"
             return result
-        except urllib.error.HTTPError as exc:
-            result.status, result.error = exc.code, f"HTTP {exc.code}"
-            return result
-        except urllib.error.URLError as exc:
-            result.error = f"cannot connect: {exc.reason}"
-            return result
-        except TimeoutError:
-            result.error = f"no answer within {self.crawl.timeout:g} s"
-            return result
-        except (OSError, ValueError) as exc:
-            result.error = f"cannot fetch: {exc}"
-            return result
-        if len(body) > self.max_bytes:
+        except TooLarge:
             result.error = f"larger than {self.max_bytes} bytes"
             return result
-        result.body = body
+        except FetchError as exc:
+            result.error = f"cannot fetch: {exc}"
+            return result
+        result.status, result.final_url = answer.status, answer.url
+        result.content_type = answer.content_type
+        if not answer.ok:
+            result.error = f"HTTP {answer.status}"
+            return result
+        result.body = answer.body
         return result
 
     def robots_allow(self, url: str) -> bool:

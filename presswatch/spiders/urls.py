@@ -1,8 +1,8 @@
-"""URL identity and the private-host guard: plain functions, no Scrapy.
+"""URL identity: plain functions, no Scrapy.
 
 Every URL is canonicalised before anything else so the same article is never fetched or stored
-twice, and every URL is checked before it is fetched (redirect targets included) so a hostile feed
-or page cannot make the crawler reach loopback, private or link-local addresses.
+twice. Which addresses may be fetched is decided by presswatch/addresses.py, the one rule the
+crawl's middleware and resolver share with every other fetch.
 """
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ import binascii
 import html
 import ipaddress
 import re
-import socket
-from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tldextract
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
-
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Resolver = Callable[[str], Sequence[str]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GOOGLE_NEWS_HOSTS = {"news.google.com"}
@@ -34,10 +28,6 @@ _DATA_N_AU = re.compile(rb'data-n-au="(https?://[^"\s<>]+)"')
 
 class BadUrl(ValueError):
     """A string that is not a usable http(s) URL; the message names it."""
-
-
-class UrlRefused(ValueError):
-    """A URL the crawler must not fetch (scheme or address); the message says why."""
 
 
 @lru_cache(maxsize=1)
@@ -132,79 +122,6 @@ def outlet_of(url: str) -> str:
     if parts.suffix and parts.domain:
         return f"{parts.domain}.{parts.suffix}"
     return host
-
-
-def _system_resolver(host: str) -> list[str]:
-    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    return sorted({str(info[4][0]).split("%")[0] for info in infos})
-
-
-def is_public_address(
-    address: IpAddress, trusted_networks: Collection[IpNetwork] = ()
-) -> bool:
-    """True for globally routable unicast addresses, or ones in trusted_networks.
-
-    trusted_networks lets a deployment (or a test serving a "public-looking" outlet on
-    127.0.0.2) vouch for specific addresses without allowing every private host.
-    """
-    if any(address in network for network in trusted_networks):
-        return True
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public_address(address.ipv4_mapped, trusted_networks)
-    return address.is_global and not address.is_multicast
-
-
-def check_url_allowed(
-    url: str,
-    allow_private_hosts: bool,
-    *,
-    trusted_networks: Collection[IpNetwork] = (),
-    resolve: Resolver = _system_resolver,
-) -> None:
-    """Raise UrlRefused unless url is http(s) and every address of its host is public.
-
-    Loopback (127/8, ::1), private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
-    (169.254/16, fe80::/10), shared, reserved, multicast and unspecified addresses are refused
-    unless allow_private_hosts. A host with any non-public address is refused: a name that
-    resolves to both is how DNS tricks reach internal services.
-    """
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
-    except ValueError as exc:
-        raise UrlRefused(f"{url!r}: cannot parse as a URL") from exc
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
-        raise UrlRefused(f"{url!r}: scheme {parts.scheme or '(none)'!r} refused, only http(s)")
-    if not host:
-        raise UrlRefused(f"{url!r}: no host name")
-    if allow_private_hosts:
-        return
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            addresses = [ipaddress.ip_address(a) for a in resolve(host)]
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise UrlRefused(f"{url!r}: cannot resolve host {host!r} ({exc})") from exc
-    if not addresses:
-        raise UrlRefused(f"{url!r}: host {host!r} has no address")
-    for address in addresses:
-        if not is_public_address(address, trusted_networks):
-            raise UrlRefused(
-                f"{url!r}: host {host!r} is at non-public address {address} (private hosts are "
-                "refused; set [crawl] allow_private_hosts = true to crawl them)"
-            )
-
-
-def parse_networks(specs: Collection[str]) -> tuple[IpNetwork, ...]:
-    """"127.0.0.2/32"-style strings to networks; raises BadUrl naming a bad one."""
-    networks = []
-    for spec in specs:
-        try:
-            networks.append(ipaddress.ip_network(spec, strict=False))
-        except ValueError as exc:
-            raise BadUrl(f"{spec!r}: not an IP network such as 203.0.113.0/24") from exc
-    return tuple(networks)
 
 
 def is_google_news_url(url: str) -> bool:

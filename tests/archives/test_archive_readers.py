@@ -7,33 +7,28 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from archive_replicas import ArchiveReplica
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from presswatch.addresses import AddressPolicy
 from presswatch.archives import ccnews, cdx, gdelt
-from presswatch.archives.pages import (
-    ArchiveError,
-    PageRef,
-    PoliteClient,
-    fetch_pages,
-    read_url_list,
-)
+from presswatch.archives.pages import ArchiveError, PageRef, fetch_pages, read_url_list
 from presswatch.archives.warc import read_warc
 from presswatch.demo.archive import ArchiveRecord, replay_records
+from presswatch.http_client import HttpClient, RetryPolicy
 
 DAY = datetime(2024, 11, 26, 12, tzinfo=UTC)
 
 
-def _client(**kwargs) -> PoliteClient:
-    return PoliteClient(user_agent="presswatch-test", delay_s=0.0, backoff_s=0.01, **kwargs)
-
-
-def _anything(url: str) -> None:
-    """A refusal rule that refuses nothing: these tests fetch from loopback on purpose."""
-    return None
+def _client(retries: int = 4) -> HttpClient:
+    """The archives' client as the tests pace it: loopback allowed (the replicas live there),
+    no interval, short backoff."""
+    return HttpClient("presswatch-test", AddressPolicy(allow_loopback=True),
+                      retry=RetryPolicy(retries=retries, backoff_s=0.01))
 
 
 def _records(n: int, host: str = "www.dailycircuit.com") -> list[ArchiveRecord]:
@@ -112,7 +107,7 @@ def test_wayback_raw_pages_come_one_at_a_time_with_backoff_on_429_and_5xx():
         halves = [refs[:2], refs[2:]]
         pages: list = []
         threads = [threading.Thread(target=lambda h=h: pages.extend(
-            fetch_pages(client, h, "w", _anything))) for h in halves]
+            fetch_pages(client, h, "w"))) for h in halves]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -127,11 +122,11 @@ def test_wayback_raw_pages_come_one_at_a_time_with_backoff_on_429_and_5xx():
         assert later[2] >= earlier[3] - 0.01, "two requests to one host overlapped"
 
 
-def test_polite_client_gives_up_after_its_retries_with_the_status():
+def test_the_client_gives_up_after_its_retries_with_the_status():
     with ArchiveReplica(queue={"wayback": [503] * 5}) as replica:
-        client = _client(retries=2)
-        with pytest.raises(ArchiveError, match="HTTP 503 after 3 attempts"):
-            client.get(replica.bases["wayback"] + "/cdx/search/cdx?url=x.com")
+        answer = _client(retries=2).get(replica.bases["wayback"] + "/cdx/search/cdx?url=x.com")
+        assert answer.status == 503 and b"SlowDown" in answer.body
+        assert len(replica.log) == 3
 
 
 # -- GDELT ----------------------------------------------------------------------------------
@@ -143,15 +138,15 @@ def test_gdelt_artlist_windows_split_when_full_and_empty_windows_give_nothing(mo
     with ArchiveReplica(gdelt=records) as replica:
         client = _client()
         base = replica.bases["gdelt"] + "/api/v2/doc/doc"
-        found = []
+        found, skipped = [], []
         for start, end in gdelt.windows(DAY - timedelta(days=1), DAY + timedelta(days=2),
                                         timedelta(days=1)):
-            found += gdelt.list_articles(client, base, "sora leak", start, end)
+            found += gdelt.list_articles(client, base, "sora leak", start, end, skipped)
         artlist_queries = [e for e in replica.log if e[0] == "gdelt"]
-        with pytest.raises(ArchiveError, match="too short"):
+        with pytest.raises(gdelt.GdeltRefused, match="too short"):
             gdelt.list_articles(client, base, "ai", DAY, DAY + timedelta(days=1))
     assert sorted(a.seen_at for a in found) == [r.captured_at for r in records]
-    assert len({a.url for a in found}) == 9
+    assert len({a.url for a in found}) == 9 and skipped == []
     assert len(artlist_queries) > 3  # three windows, and the full one was split
 
 
@@ -162,8 +157,8 @@ def test_gdelt_parse_empty_and_refusals():
         b'{"articles":[{"url":"https://x.com/a","title":"T","seendate":"20241126T101500Z",'
         b'"domain":"x.com","language":"English"}]}')
     assert article.seen_at == datetime(2024, 11, 26, 10, 15, tzinfo=UTC)
-    with pytest.raises(ArchiveError, match="limit requests"):
-        gdelt.parse_artlist(b"Please limit requests to one every 5 seconds.")
+    with pytest.raises(gdelt.GdeltRefused, match="phrase is too short"):
+        gdelt.parse_artlist(b"The specified phrase is too short.")
 
 
 # -- WARC, CC-NEWS, URL lists ---------------------------------------------------------------
@@ -217,7 +212,7 @@ def test_ccnews_month_lists_and_file_dates():
                             b"crawl-data/CC-NEWS/2024/11/CC-NEWS-20241101000000-00000.warc.gz\n")
     paths = ccnews.parse_paths(listing)
     chosen = [p for p in paths if ccnews.in_range(p, date(2024, 11, 26), date(2024, 11, 26))]
-    assert [p[-10:-8] for p in chosen] == ["01"]  # begun the day before: it runs into the day
+    assert [p[-10:-8] for p in chosen] == ["01", "02"]  # from the day before to 2 days after
     assert ccnews.paths_url("https://cc", "2024-11").endswith("CC-NEWS/2024/11/warc.paths.gz")
 
 
@@ -226,10 +221,11 @@ def test_url_list_skips_blanks_and_comments_and_fetch_skips_failures():
         "https://a.com/1", "https://a.com/2"]
     with ArchiveReplica(gdelt=_records(1)) as replica:
         good = replica.news_url(_records(1)[0])
-        refs = [PageRef(good, good), PageRef(good + "-missing", good + "-missing"),
-                PageRef(good + "-refused", good + "-refused")]
-        pages = list(fetch_pages(_client(), refs, "urls",
-                                 lambda url: "no" if url.endswith("-refused") else None))
-        requested = [entry[1] for entry in replica.log]
+        refs = [PageRef(good, good), PageRef(good + "-missing", good + "-missing")]
+        client = _client()
+        client.policy = AddressPolicy.of(networks=[f"{urlsplit(good).hostname}/32"])
+        refused = replica.bases["wayback"] + "/web/x"  # another loopback address
+        pages = list(fetch_pages(client, [*refs, PageRef(refused, refused)], "urls"))
+        requested = [entry[0] for entry in replica.log]
     assert [p.url for p in pages] == [good]
-    assert not any(path.endswith("-refused") for path in requested)
+    assert "wayback" not in requested

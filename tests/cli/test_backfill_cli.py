@@ -16,6 +16,11 @@ from presswatch.cli.main import main
     (["--since", "2024-11-20", "--until", "2024-11-01", "--wayback"], "is before --since"),
     (["--since", "2024-11-20", "--wayback", "--dask-address", "10.0.0.5:8786"],
      "expected tcp://HOST:PORT"),
+    # the README's old GDELT examples, which GDELT refuses with HTTP 200 and a sentence
+    (["--since", "2024-11-20", "--gdelt", '"Sora" leak'], "write Sora unquoted"),
+    (["--since", "2024-11-20", "--gdelt", "PR Puppets"], 'such as "PR Puppets"'),
+    (["--since", "2024-11-20", "--wayback", "--allow-private-network", "169.254.0.0/16"],
+     "link-local addresses (169.254.0.0/16, fe80::/10), which are never fetched"),
 ])
 def test_backfill_usage_errors_exit_2_with_the_reason(tmp_path, capsys, args, expected):
     code = main(["backfill", "--db", str(tmp_path / "w.duckdb"), *args])

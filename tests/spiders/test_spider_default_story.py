@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from news_replicas import GdeltDoc, GoogleNewsReplica, LiveWeb, PublisherSite, bing_feed, serve
 
+from presswatch.archives.gdelt import api_client
 from presswatch.archives.gdelt_daily import gdelt_sources
-from presswatch.archives.pages import PoliteClient
 from presswatch.demo.loopback import Response
 from presswatch.spiders.crawl import run_crawl
 from presswatch.spiders.job import CrawlJob
@@ -104,7 +104,7 @@ def test_the_default_story_finds_its_coverage_where_robots_allow(web, tmp_path) 
         "feeds": [f.model_copy(update={"url": _http(f.url)}) for f in story.feeds],
         "sitemaps": [s.model_copy(update={"url": _http(s.url)}) for s in story.sitemaps],
     }).allowing_private_hosts()  # the proxy is on loopback
-    client = PoliteClient(user_agent=story.crawl.user_agent, delay_s=0.0, backoff_s=0.01)
+    client = api_client(story.crawl.user_agent, story.crawl.address_policy(), interval_s=0)
     found = gdelt_sources(story.gdelt, client=client, api_base=GDELT_API,
                           start_date=story.start_date, until=NOW, last_ends={},
                           canonical=_canonical)

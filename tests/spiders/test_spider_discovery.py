@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from archive_replicas import ArchiveReplica
 
-from presswatch.archives.gdelt import query_problem
+from presswatch.addresses import AddressPolicy
+from presswatch.archives.gdelt import api_client, query_problem
 from presswatch.archives.gdelt_daily import gdelt_sources, source_url, window_start
-from presswatch.archives.pages import PoliteClient
 from presswatch.demo.archive import ArchiveRecord
 from presswatch.spiders.crawl import run_crawl
 from presswatch.spiders.job import CrawlJob
@@ -67,7 +67,7 @@ def _records(*hours_ago: int) -> list[ArchiveRecord]:
 def test_gdelt_is_asked_for_the_window_since_the_last_run(tmp_path) -> None:
     with ArchiveReplica(gdelt=_records(2, 30, 50)) as replica:
         api = replica.bases["gdelt"] + "/api/v2/doc/doc"
-        client = PoliteClient(user_agent="presswatch-test", delay_s=0.0, backoff_s=0.01)
+        client = api_client("presswatch-test", AddressPolicy(allow_loopback=True), interval_s=0)
         queries = [Gdelt(query="Sora leak OpenAI", name="GDELT: Sora"),
                    Gdelt(query='"Sora" leak')]
         first = source_url(api, "Sora leak OpenAI")
@@ -90,7 +90,7 @@ def test_gdelt_is_asked_for_the_window_since_the_last_run(tmp_path) -> None:
 def test_gdelt_candidates_are_fetched_by_the_crawl_like_a_feeds(tmp_path) -> None:
     with ArchiveReplica(gdelt=_records(2)) as replica:
         api = replica.bases["gdelt"] + "/api/v2/doc/doc"
-        client = PoliteClient(user_agent="presswatch-test", delay_s=0.0, backoff_s=0.01)
+        client = api_client("presswatch-test", AddressPolicy(allow_loopback=True), interval_s=0)
         found = gdelt_sources([Gdelt(query="Sora leak OpenAI", name="GDELT: Sora")],
                               client=client, api_base=api, start_date=date(2026, 12, 1),
                               until=NOW, last_ends={}, canonical=_canonical)

@@ -1,9 +1,9 @@
-"""URL identity and the private-host guard, table-driven, plus a fuzz of canonicalize."""
+"""URL identity, table-driven, plus a fuzz of canonicalize. (The address rule is tested in
+tests/net/test_addresses.py.)"""
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 
 import pytest
 from hypothesis import given, settings
@@ -11,13 +11,10 @@ from hypothesis import strategies as st
 
 from presswatch.spiders.urls import (
     BadUrl,
-    UrlRefused,
     canonicalize,
-    check_url_allowed,
     google_news_page_target,
     google_news_publisher_url,
     outlet_of,
-    parse_networks,
 )
 
 
@@ -147,61 +144,6 @@ def test_canonicalize_fuzz_urls_are_stable_and_untracked() -> None:
 )
 def test_outlet_of(url: str, outlet: str) -> None:
     assert outlet_of(url) == outlet
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1/", "http://127.8.9.10:8080/x", "http://10.0.0.5/", "http://172.16.3.4/",
-        "http://172.31.255.255/", "http://192.168.1.1/", "http://169.254.169.254/latest/",
-        "http://0.0.0.0/", "http://100.64.0.1/", "http://[::1]/", "http://[fc00::1]/",
-        "http://[fd12:3456::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/",
-        "http://224.0.0.1/", "http://localhost/",
-    ],
-)
-def test_private_and_special_addresses_are_refused(url: str) -> None:
-    with pytest.raises(UrlRefused, match="non-public address"):
-        check_url_allowed(url, allow_private_hosts=False)
-    check_url_allowed(url, allow_private_hosts=True)  # allowed with the flag
-
-
-@pytest.mark.parametrize("url", ["ftp://example.com/", "file:///etc/passwd", "gopher://x/"])
-def test_other_schemes_are_refused_even_with_private_hosts_allowed(url: str) -> None:
-    with pytest.raises(UrlRefused, match="only http"):
-        check_url_allowed(url, allow_private_hosts=True)
-
-
-def test_public_address_is_allowed() -> None:
-    check_url_allowed("https://93.184.215.14/a", allow_private_hosts=False)
-    check_url_allowed("https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/", False)
-
-
-def test_a_name_is_refused_if_any_of_its_addresses_is_private() -> None:
-    def resolve(host: str) -> list[str]:
-        return {"mixed.example": ["93.184.215.14", "10.0.0.7"],
-                "public.example": ["93.184.215.14"]}[host]
-
-    with pytest.raises(UrlRefused, match="10.0.0.7"):
-        check_url_allowed("http://mixed.example/", False, resolve=resolve)
-    check_url_allowed("http://public.example/", False, resolve=resolve)
-
-
-def test_unresolvable_name_is_refused_with_reason() -> None:
-    def resolve(host: str) -> list[str]:
-        raise OSError("Name or service not known")
-
-    with pytest.raises(UrlRefused, match="cannot resolve host 'nowhere.invalid'"):
-        check_url_allowed("http://nowhere.invalid/", False, resolve=resolve)
-
-
-def test_trusted_networks_make_one_address_public_looking() -> None:
-    trusted = parse_networks(["127.0.0.5/32"])
-    check_url_allowed("http://127.0.0.5:8000/", False, trusted_networks=trusted)
-    with pytest.raises(UrlRefused):
-        check_url_allowed("http://127.0.0.6:8000/", False, trusted_networks=trusted)
-    assert trusted == (ipaddress.ip_network("127.0.0.5/32"),)
-    with pytest.raises(BadUrl, match="not an IP network"):
-        parse_networks(["intranet"])
 
 
 def _google_token(url: str) -> str:
