@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presswatch.alerts.settings import channel_settings
-from presswatch.runs.settings import UsageError, run_settings
+from presswatch.runs.settings import PREFECT_DEFAULTS, UsageError, run_settings
 from presswatch.story import Story, StoryError, default_story_path, load_story
 from presswatch.text import clean_line
 
@@ -30,9 +30,10 @@ LIVE_HELP = ("read the warehouse file itself, not the snapshot published after t
 
 
 def _prefect_defaults() -> None:
-    """Offline machines: no telemetry call home from the temporary local Prefect server."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    """Prefect's settings as presswatch wants them, where the user has not set them, in this
+    process's environment before Prefect is imported (runs/settings.py: PREFECT_DEFAULTS)."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 def check_channels(story: Story, env: Mapping[str, str]) -> ChannelSettings:

@@ -9,6 +9,18 @@ from pathlib import Path
 
 from presswatch.story import Story, default_story_path, load_story
 
+# A run with no PREFECT_API_URL starts a temporary Prefect server and waits for it; Prefect's
+# own 20 s is too short on a busy machine ("Timed out while attempting to connect to ephemeral
+# Prefect API server"). Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS to change it.
+PREFECT_STARTUP_TIMEOUT_S = 120
+# Prefect settings every command that runs a flow gives its process, unless already set:
+# offline machines want no telemetry call home from the temporary server, and quiet logs.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(PREFECT_STARTUP_TIMEOUT_S),
+}
+
 
 class UsageError(ValueError):
     """Bad arguments or configuration: the CLI prints it and exits 2, having written nothing."""

@@ -40,6 +40,7 @@ from presswatch.spiders.job import (
     SOURCES_FILE,
     STATS_FILE,
     CrawlJob,
+    SourceSpec,
 )
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
         by_source.setdefault(item["source_url"], []).append(item)
     results = []
     specs = [(s, "feed") for s in job.feeds] + [(s, "sitemap") for s in job.sitemaps]
+    specs += [(SourceSpec(f.source_url, f.name), f.kind) for f in job.found_sources]
     for spec, kind in specs:
         documents = by_source.get(spec.url)
         if not documents:
@@ -145,6 +147,7 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
                 last_modified=head.get("last_modified"),
                 error="; ".join(errors) or None,
                 not_modified=bool(head.get("not_modified")),
+                not_used=head.get("not_used"),
             )
         )
     return results
