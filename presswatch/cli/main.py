@@ -146,21 +146,27 @@ def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None
     """One warehouse follows one story: refuse another story's run before anything starts.
 
     A warehouse held by a running run cannot be read now; the run checks again when it opens
-    the file, so this early check is skipped rather than waited for.
+    the file, so this early check is skipped rather than waited for. A file that is no usable
+    warehouse (corrupt, foreign, newer, or lost beside its snapshot) is refused here, before
+    Prefect starts.
     """
-    from presswatch.warehouse.errors import WarehouseError, WarehouseOfAnotherStory
-    from presswatch.warehouse.store import open_warehouse
+    from presswatch.warehouse.errors import WarehouseError, WarehouseLocked
+    from presswatch.warehouse.store import open_warehouse, refuse_to_start_over
 
     if not db_path.is_file():
+        try:
+            refuse_to_start_over(db_path)
+        except WarehouseError as exc:
+            raise UsageError(str(exc)) from exc
         return
     try:
         with open_warehouse(db_path, read_only=True,
                             lock_timeout_s=min(lock_timeout_s, 5.0)) as warehouse:
             warehouse.require_story(story_id)
-    except WarehouseOfAnotherStory as exc:
+    except WarehouseLocked:
+        return  # a run holds it: the lease makes this run wait or refuse
+    except WarehouseError as exc:  # corrupt, foreign, newer: refused before Prefect starts
         raise UsageError(str(exc)) from exc
-    except WarehouseError:
-        return  # locked, or not a warehouse: the run itself says what is wrong
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

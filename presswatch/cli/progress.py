@@ -10,6 +10,7 @@ from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from presswatch.flows.api import reporting_api
 from presswatch.flows.daily import daily_with_progress
 from presswatch.runs.daily import lease
 from presswatch.runs.settings import RunSettings
@@ -68,7 +69,7 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:
     """`presswatch run`: the flow once, with a progress display and a summary table. The
     warehouse's lease is taken first: a run refused while another runs leaves no flow."""
-    with lease(settings), ProgressDisplay() as progress:
+    with lease(settings), reporting_api(), ProgressDisplay() as progress:
         summary = daily_with_progress(settings, progress.update)
     print_summary(summary)
     return summary

@@ -12,18 +12,16 @@ calls this flow.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from prefect import allow_failure, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect_dask import DaskTaskRunner
 
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import run_alerts
 from presswatch.alerts.settings import channel_settings
 from presswatch.archives.pages import ArchiveError
+from presswatch.flows.api import reporting_api
 from presswatch.flows.retry import LOCK_RETRIES, retry_on
 from presswatch.lease import acquire
 from presswatch.runs import backfill as bs
@@ -115,38 +113,17 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
     )
 
 
-@contextmanager
-def _api_for_workers() -> Iterator[None]:
-    """Dask workers are other processes, and a task run there reports to the Prefect API. With
-    none named in their environment each worker would start a temporary server of its own
-    (slow, and two collide), so the API this process uses (with none configured: the one
-    temporary server, started here and stopped at exit) is named in the environment the local
-    workers inherit. Workers elsewhere (--dask-address) need PREFECT_API_URL set to a server
-    they can reach."""
-    url = get_current_settings().api.url
-    if not url:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()  # the instance the flow would start on its own
-        server.start()
-        url = server.api_url
-    previous = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = url
-    try:
-        with temporary_settings({PREFECT_API_URL: url}):
-            yield
-    finally:
-        if previous is None:
-            del os.environ["PREFECT_API_URL"]
-        else:
-            os.environ["PREFECT_API_URL"] = previous
-
-
 def run_backfill(settings: BackfillSettings) -> BackfillSummary:
     """The flow on the cluster the settings name (a LocalCluster unless an address is given),
-    holding the warehouse's lease: a daily run waits for it, or refuses."""
+    holding the warehouse's lease: a daily run waits for it, or refuses.
+
+    Dask workers are other processes, and a task run there reports to the Prefect API: with
+    none named in their environment each would start a temporary server of its own (slow, and
+    two collide), so the API this process uses is named in the environment local workers
+    inherit (flows/api.py). Workers elsewhere (--dask-address) need PREFECT_API_URL set to a
+    server they can reach."""
     with acquire(settings.db_path, "backfill", settings.story().id,
-                 wait_s=settings.lease_wait_s), _api_for_workers():
+                 wait_s=settings.lease_wait_s), reporting_api():
         return backfill.with_options(task_runner=task_runner(settings))(settings)
 
 

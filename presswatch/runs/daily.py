@@ -43,7 +43,6 @@ from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
 from presswatch.runs.settings import RunSettings
 from presswatch.spiders.crawl import (
     CrawlOutput,
-    load_crawl_output,
     run_crawl,
 )
 from presswatch.spiders.job import CrawlJob
@@ -131,11 +130,11 @@ def crawl_sources(story: Story, context: RunContext, state: StartState,
 
 
 def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
-    """Pages a run that died had fetched, for this run to finish."""
+    """Pages a run that died had fetched whole, for this run to finish."""
     for run_dir in dirs:
-        crawl_dir = run_dir / "crawl"
-        if crawl_dir.is_dir():
-            yield from load_crawl_output(crawl_dir).pages()
+        output = staging.leftover_crawl(run_dir)
+        if output is not None:
+            yield from staging.intact_pages(output)
 
 
 def process_pages(

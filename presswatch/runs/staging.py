@@ -21,17 +21,21 @@ clusters and "new article" decisions may be stale, and its pages are re-processe
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from presswatch.folders import quarantine
 from presswatch.jsonl import dumps, from_dict
-from presswatch.spiders.crawl import load_crawl_output
-from presswatch.spiders.job import JOB_FILE
+from presswatch.records import FetchedPage
+from presswatch.spiders.crawl import CrawlOutput, load_crawl_output
+from presswatch.spiders.job import JOB_FILE, DamagedJob
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, to_arrow
 from presswatch.warehouse.errors import ChecksFailed
 from presswatch.warehouse.staged import (
@@ -131,10 +135,9 @@ def staged_state(dirs: list[Path]) -> StagedState:
     """
     state = StagedState()
     for run_dir in dirs:
-        crawl_dir = run_dir / CRAWL_DIR
-        if (crawl_dir / JOB_FILE).exists():
-            output = load_crawl_output(crawl_dir)
-            for page in output.pages():
+        output = leftover_crawl(run_dir)
+        if output is not None:
+            for page in intact_pages(output):
                 state.urls.update(u for u in (page.url, page.final_url) if u)
             if output.finish_reason == "finished":
                 for source in output.sources:
@@ -144,6 +147,44 @@ def staged_state(dirs: list[Path]) -> StagedState:
         state.urls |= staged_column(batches, "articles", "canonical_url")
         state.urls |= staged_column(batches, "articles", "url")
     return state
+
+
+def leftover_crawl(run_dir: Path) -> CrawlOutput | None:
+    """What the crawl of an earlier run left, or None when it left nothing readable: no job
+    (it died before its crawl began), or a damaged one, which is set aside with a warning
+    naming it so that this run, and every later one, goes on."""
+    crawl_dir = run_dir / CRAWL_DIR
+    if not (crawl_dir / JOB_FILE).exists():
+        return None
+    try:
+        return load_crawl_output(crawl_dir)
+    except DamagedJob as exc:
+        quarantine(crawl_dir / JOB_FILE, str(exc))
+        return None
+
+
+def intact_pages(output: CrawlOutput) -> Iterator[FetchedPage]:
+    """The pages of an earlier crawl whose stored body, if any, reads whole. A body lost or cut
+    short (a full disk, a kill mid-write) leaves its page out, so that its URL is fetched again
+    rather than taken for done."""
+    for page in output.pages():
+        if page.body_path is None or _body_intact(Path(page.body_path)):
+            yield page
+        else:
+            log.warning("the stored body of %s (%s) is lost or cut short; it is fetched again",
+                        page.url, page.body_path)
+
+
+def _body_intact(path: Path) -> bool:
+    try:
+        if path.stat().st_size == 0:  # created, never written: even an empty page has a header
+            return False
+        with gzip.open(path, "rb") as body:
+            while body.read(1 << 20):
+                pass
+    except (OSError, EOFError):
+        return False
+    return True
 
 
 def stage_load_batch(run_dir: Path, index: int, batch: LoadBatch) -> None:

@@ -256,7 +256,7 @@ def open_warehouse(
     elif read_only:
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
     else:
-        _refuse_to_start_over(path)
+        refuse_to_start_over(path)
     con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline)
     warehouse = Warehouse(path, con, read_only=False)
     try:
@@ -272,7 +272,7 @@ def open_warehouse(
     return warehouse
 
 
-def _refuse_to_start_over(path: Path) -> None:
+def refuse_to_start_over(path: Path) -> None:
     """A missing warehouse beside its snapshot was lost, not never made: starting a new one
     would re-send every "now following" alert and overwrite the snapshot, the last copy."""
     snapshot = snapshot_path(path)

@@ -37,6 +37,7 @@ PROCESS_DEADLINE_S = 400
 
 # The warehouse's own paths beside presswatch.duckdb: everything else there is the user's.
 OWN_NAMES = {"presswatch.duckdb", "presswatch.duckdb.wal", "presswatch.duckdb.staging",
+             "presswatch.duckdb.backfill",
              "presswatch.duckdb.lease", "presswatch.duckdb.lease.json", "presswatch.report",
              "filler.bin"}
 OWN_PREFIXES = ("presswatch.snapshot.duckdb", ".presswatch.report.")
@@ -199,7 +200,7 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
         chaos_start = time.monotonic()
         running = [soak.start("daily", db)]
         plan = [(4.0, "backfill"), (8.0, "daily")]
-        kill_times = sorted(soak.rng.uniform(3, 40) for _ in range(args.kills))
+        kill_times = sorted(soak.rng.uniform(3, 90) for _ in range(args.kills))
         filler, freed, codes = None, False, []
         while running or plan:
             now = time.monotonic() - chaos_start

@@ -1,0 +1,71 @@
+"""A `presswatch run` killed with SIGKILL leaves no temporary Prefect server behind (issue 26
+item 9): the server, started before the flow, is stopped by its watchdog once the run is gone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_run_leaves_no_prefect_server_running(tmp_path, replay_site):
+    story = replay_site.write_story(tmp_path / "story.toml")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    run = subprocess.Popen([sys.executable, "-m", "presswatch", "run", "--story", str(story),
+                            "--db", str(tmp_path / "presswatch.duckdb"),
+                            "--allow-private-hosts"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not servers:
+            assert run.poll() is None and time.monotonic() < deadline, "no server started"
+            servers = [p for p in _descendants(run.pid) if "-m uvicorn" in _cmdline(p)]
+            time.sleep(0.5)
+        time.sleep(2)  # the run is under way
+        os.kill(run.pid, signal.SIGKILL)  # the run alone, as `kill -9 PID` does
+        run.wait()
+        deadline = time.monotonic() + 20
+        while any(_alive(p) for p in servers) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not any(_alive(p) for p in servers), [_cmdline(p) for p in servers]
+    finally:
+        for pid in servers + [run.pid]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
