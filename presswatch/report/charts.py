@@ -94,7 +94,7 @@ def _stacked_by_day(rows: list[dict[str, Any]], series: str, title: str, others:
     domain, palette = colours([r[series] for r in rows], others)
     chart = alt.Chart(alt.Data(values=bar_rows)).mark_bar().encode(
         x=_day_axis([r["day"] for r in rows] + list(extra_days)),
-        y=alt.Y("sum(articles):Q", title=y_title),
+        y=alt.Y("sum(articles):Q", title=y_title, axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color(f"{series}:N", title=title, legend=alt.Legend(orient="right"),
                         scale=alt.Scale(domain=domain, range=palette)),
         order=alt.Order(f"{series}:N"),
@@ -143,7 +143,8 @@ def outlets_spec(outlets: list[dict[str, Any]], limit: int = 15) -> dict:
     domain, palette = colours([r["outlet"] for r in rows], "")
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y("outlet:N", title=None, sort="-x"),
-        x=alt.X("articles:Q", title="articles about the story"),
+        x=alt.X("articles:Q", title="articles about the story",
+                axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("outlet:N", legend=None, scale=alt.Scale(domain=domain, range=palette)),
         tooltip=["outlet:N", "articles:Q"],
     )
