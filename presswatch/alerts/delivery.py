@@ -219,7 +219,7 @@ def run_alerts(
     results), queue, deliver (and retry old ones). Alerts link the report when the story
     publishes it ([report] base_url), else name report_path, where the run writes it.
 
-    The caller builds the channels first (presswatch/flows/settings.py:channel_settings, then
+    The caller builds the channels first (presswatch/alerts/settings.py:channel_settings, then
     channels.build_channels), so a configuration error is raised before anything is written,
     and the statements are judged by the next run instead.
     """
