@@ -85,6 +85,11 @@ def report_dir(db_path: Path | str) -> Path:
     return path.with_name(name + ".report")
 
 
+def report_index(db_path: Path | str) -> Path:
+    """The overview page of a warehouse's default report, as an absolute path."""
+    return report_dir(db_path).resolve() / "index.html"
+
+
 # -- text made safe to show ----------------------------------------------------------------
 
 

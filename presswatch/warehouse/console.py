@@ -40,6 +40,7 @@ FORMATS = ("table", "csv", "excel-csv", "xlsx", "json", "parquet")
 _FILE_ONLY_FORMATS = ("parquet", "xlsx")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
 _BATCH_ROWS = 50_000
+_MAX_CELL = 60  # characters of a value a table cell shows
 _READING_STATEMENTS = {
     duckdb.StatementType.SELECT,
     duckdb.StatementType.EXPLAIN,
@@ -321,17 +322,20 @@ def _write_table(reader: pa.RecordBatchReader, sink: IO[str], max_rows: int) -> 
     # A pipe or a file gets full-width lines; a terminal gets its own width, columns clipped.
     console = Console(file=sink, width=None if sink.isatty() else 10_000, soft_wrap=False)
     table = Table()
-    for name in reader.schema.names:
-        table.add_column(
-            name, no_wrap=True, overflow="ellipsis", max_width=60, min_width=min(len(name), 8)
-        )
+    names = reader.schema.names
+    for name in names:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=_MAX_CELL,
+                         min_width=min(len(name), 8))
+    widths = [len(name) for name in names]
     shown = total = 0
     for batch in reader:
         total += batch.num_rows
         if shown >= max_rows:
             continue
         for row in batch.slice(0, max_rows - shown).to_pylist():
-            table.add_row(*(_cell(v) for v in row.values()))
+            cells = [_cell(v) for v in row.values()]
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+            table.add_row(*cells)
             shown += 1
     console.print(table)
     more = total - shown
@@ -339,6 +343,23 @@ def _write_table(reader: pa.RecordBatchReader, sink: IO[str], max_rows: int) -> 
     if more:
         note += f", first {shown} shown; use --format csv or --out FILE for all of them"
     console.print(note, style="dim", highlight=False)
+    cut = _cut_note(widths, console.width)
+    if cut:
+        console.print(cut, style="dim", highlight=False)
+
+
+def _cut_note(widths: list[int], room: int) -> str | None:
+    """What the table left out of sight, if anything: values longer than a cell, columns
+    squeezed to fit the terminal."""
+    needed = sum(min(w, _MAX_CELL) + 3 for w in widths) + 1  # Rich's borders and padding
+    if needed > room:
+        return (f"columns cut (…) to fit the terminal's {room} characters (the table needs "
+                f"{needed}); widen the window, select fewer columns, or use --format csv or "
+                "--out FILE for whole values")
+    if any(w > _MAX_CELL for w in widths):
+        return (f"values longer than {_MAX_CELL} characters are cut (…); use --format csv or "
+                "--out FILE for whole values")
+    return None
 
 
 def _cell(value: Any) -> str:

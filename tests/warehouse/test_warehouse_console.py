@@ -247,3 +247,26 @@ def test_out_says_what_it_wrote(loaded, tmp_path, name):
     code, stdout, err = _run(loaded, "select * from range(5)", None, tmp_path / name)
     assert code == 0 and stdout == ""
     assert re.fullmatch(rf"wrote 5 rows to {re.escape(str(tmp_path / name))} \(\w+\)\n", err)
+
+
+class _Terminal(io.StringIO):
+    """Output that says it is a terminal, as a user's is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_table_cut_to_the_terminal_says_so(loaded, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    wide = "select repeat('x', 50) as a, repeat('y', 50) as b, repeat('z', 50) as c"
+    out = _Terminal()
+    assert run_query(loaded, wide, stdout=out, stderr=io.StringIO()) == 0
+    assert "columns cut (…) to fit the terminal's 80 characters" in out.getvalue()
+    out = _Terminal()
+    assert run_query(loaded, "select 1 as n", stdout=out, stderr=io.StringIO()) == 0
+    assert "cut" not in out.getvalue()
+
+
+def test_a_value_longer_than_a_cell_is_said_to_be_cut(loaded):
+    code, out, _ = _run(loaded, "select repeat('x', 70) as long_value")
+    assert code == 0 and "values longer than 60 characters are cut" in out
