@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import IO, get_args
 from urllib.parse import quote_plus
 
+from presswatch.nlp.data import word_set
 from presswatch.runs.settings import UsageError
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
 
 LABELS = get_args(Entity.model_fields["label"].annotation)
 MAX_ENTRIES_SHOWN = 25
+# A key another part of presswatch reads: written commented out under every search feed.
+IGNORE_ROBOTS_HINT = ("# ignore_robots = true   # fetch this feed although its robots.txt "
+                      "forbids it (Google News): see docs/live-web.md")
+# Pages `story check --sources` reads for speaker descriptions no actor resolves.
+PAGES_READ = 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,6 +47,22 @@ def parse_entity(spec: str) -> NewEntity:
         raise UsageError(f"--entity {spec!r}: label {label!r} is not one of "
                          f"{', '.join(LABELS)}")
     return NewEntity(name, label)
+
+
+KIND_HELP = "person | org | group (of people) | outlet | product | place: check it"
+LABEL_KINDS = {"PERSON": "person", "PRODUCT": "product", "GPE": "place", "NORP": "group",
+               "WORK_OF_ART": "product"}
+
+
+def guessed_kind(entity: NewEntity) -> str:
+    """The kind a name suggests: by its label, and for an ORG by its last word: a plural noun
+    names a group of people ('PR Puppets', 'Concerned Parents'), unless it is one that ends
+    company names ('Alaska Airlines', 'Boston Dynamics')."""
+    if entity.label in LABEL_KINDS:
+        return LABEL_KINDS[entity.label]
+    last = entity.name.split()[-1].lower() if len(entity.name.split()) > 1 else ""
+    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return "group" if plural and last not in word_set("organisation_plurals") else "org"
 
 
 def slug(text: str) -> str:
@@ -102,10 +124,19 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
         "# Names the story cares about: always found with this label and resolved to this name.",
         "# Check each label (PERSON, ORG, PRODUCT, GPE, NORP, EVENT, WORK_OF_ART, LAW), add other",
         "# spellings as aliases, and for people a role and an organisation (an entity's name).",
+        "# `kind` says what sort of actor it is, so that descriptions resolve to it: \"the group\"",
+        "# and \"the artists\" to a group, \"the company\" to an org, \"its spokesperson\" to the",
+        "# org's spokesperson; a product or a place never speaks. See docs/story-file.md.",
     ]
     for entity in entities:
         lines += ["[[entities]]", f"name = {_toml(entity.name)}",
-                  f"label = {_toml(entity.label)}", "aliases = []", ""]
+                  f"label = {_toml(entity.label)}",
+                  f"kind = {_toml(guessed_kind(entity))}   # {KIND_HELP}", "aliases = []"]
+        if entity.label == "PERSON":
+            lines += ['# role = "spokesperson"        # the role the text gives them',
+                      '# organisation = "Example Corp" # whose role: an entity\'s name']
+        lines += ["# speaker_aliases = []          # override: descriptions that always mean it",
+                  ""]
     if not entities:
         lines += ["# [[entities]]", '# name = "Example Corp"', '# label = "ORG"', ""]
     lines += [
@@ -128,9 +159,9 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
     ]
     for query in search_queries(terms, entities):
         lines += ["[[feeds]]", f"name = {_toml('Google News: ' + query)}",
-                  f"url = {_toml(google_news_search(query))}", "",
+                  f"url = {_toml(google_news_search(query))}", IGNORE_ROBOTS_HINT, "",
                   "[[feeds]]", f"name = {_toml('Bing News: ' + query)}",
-                  f"url = {_toml(bing_news_search(query))}", ""]
+                  f"url = {_toml(bing_news_search(query))}", IGNORE_ROBOTS_HINT, ""]
     lines += [
         "[crawl]",
         "obey_robots = true",
@@ -279,10 +310,46 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
                 print(f"  {mark} {day}  {title}\n      {entry.url}  ({why})", file=stdout)
         if len(probe.entries) > MAX_ENTRIES_SHOWN:
             print(f"  ... and {len(probe.entries) - MAX_ENTRIES_SHOWN} more", file=stdout)
+    print_unresolved_speakers(story, fetcher, probes, stdout)
     print(f"\n{len(probes)} sources, {len(probes) - failed} answered, {failed} failed; "
           f"{entries_total} entries, {kept_total} kept on their titles alone (the run fetches "
           "every new entry and judges its text). Nothing was written.", file=stdout)
     return 1 if failed else 0
+
+
+def print_unresolved_speakers(story: Story, fetcher, probes: Sequence, stdout: IO[str]) -> None:
+    """Fetch a few of the entries' pages and list the speaker descriptions in them that resolve
+    to no actor of the story, so that the user sees them before the first run."""
+    from presswatch.nlp.attribution.unresolved import unresolved_descriptions
+    from presswatch.nlp.pipeline import build_pipeline
+    from presswatch.records import FetchedPage
+    from presswatch.spiders.extract import NoArticleText, extract_article
+
+    urls = list(dict.fromkeys(e.url for p in probes for e in p.entries))[:PAGES_READ]
+    texts = []
+    for url in urls:
+        fetched = fetcher.get(url)
+        if not fetched.body:
+            continue
+        page = FetchedPage(url=url, final_url=fetched.final_url or url, status=fetched.status,
+                           fetched_at=datetime.now(UTC), source_url=url,
+                           content_type=fetched.content_type)
+        try:
+            texts.append(extract_article(page, fetched.body).text)
+        except NoArticleText:
+            continue
+    if not texts:
+        return
+    found = unresolved_descriptions(build_pipeline(story), texts)
+    if not found:
+        print(f"\nEvery speaker description in {len(texts)} fetched pages resolved to an actor.",
+              file=stdout)
+        return
+    print(f"\nSpeaker descriptions in {len(texts)} fetched pages that resolve to no actor (give "
+          "the entity a kind or a role, or list the words in its speaker_aliases: see "
+          "docs/story-file.md):", file=stdout)
+    for words, pages in found.most_common(MAX_ENTRIES_SHOWN):
+        print(f"  {words!r} ({pages} page{'s' if pages > 1 else ''})", file=stdout)
 
 
 # ---------------------------------------------------------------------------------------------

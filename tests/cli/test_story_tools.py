@@ -117,6 +117,10 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
     assert any(u.startswith("https://www.bing.com/news/search?q=Sora+leak") and "format=rss"
                in u for u in urls)
     assert presswatch("story", "check", str(path)).returncode == 0
+    # every key a user may need: each entity's kind, a person's role, the override, robots
+    assert [e["kind"] for e in data["entities"]] == ["product", "person"]
+    assert "# role = " in text and "# speaker_aliases = []" in text
+    assert text.count("# ignore_robots = true") == len(data["feeds"])
     again = presswatch("story", "new", "Sora leak", "--term", "leak", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
     bad = presswatch("story", "new", "X", "--entity", "Sora:GADGET", cwd=tmp_path)
@@ -124,6 +128,7 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")  # the run reports to the session's server
 def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
     """What a user does: start a story, add outlets, look at the sources, then run it."""
     from presswatch.demo.server import ReplaySite
@@ -167,6 +172,7 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         assert "✓ 2024-11-26  The Sora leak is a labor story" in out
         assert "title meets Sora+leak" in out
         assert "1 skipped (older than the story's start date)" in out
+        assert "fetched pages" in out  # the speaker descriptions no actor resolves, or none
         assert sorted(p.name for p in tmp_path.iterdir()) == ["sora-leak.toml"]
 
         db = tmp_path / "presswatch.duckdb"
