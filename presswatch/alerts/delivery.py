@@ -213,9 +213,11 @@ def run_alerts(
     sources: Sequence[SourceResult] = (),
     now: datetime | None = None,
     max_attempts: int = MAX_ATTEMPTS,
+    report_path: str | None = None,
 ) -> AlertRunReport:
     """The alert stage of one run: judge new statements and this run's sources (the crawl's
-    results), queue, deliver (and retry old ones).
+    results), queue, deliver (and retry old ones). Alerts link the report when the story
+    publishes it ([report] base_url), else name report_path, where the run writes it.
 
     The caller builds the channels first (presswatch/alerts/settings.py:channel_settings, then
     channels.build_channels), so a configuration error is raised before anything is written,
@@ -234,6 +236,8 @@ def run_alerts(
         spike_days=found.spike_days,
         sources=sources,
         source_streaks=found.source_streaks,
+        report_url=story.report.base_url,
+        report_path=report_path,
     )
     messages = select_alerts(found.new_statements, context)
     names = [channel.name for channel in channels]

@@ -47,9 +47,14 @@ class AlertItem:
     n_outlets: int
     is_new_speaker: bool
     direct: bool = True  # the words as quoted; False: reported speech, never in quote marks
+    page_url: str | None = None  # the statement's page in the published report
+    # Other statements of the same speaker in the same message that say nearly the same thing,
+    # as a reader should take them: “quoted words”, or "that ..." for reported speech.
+    versions: tuple[str, ...] = ()
+    version_ids: tuple[str, ...] = ()  # their statement ids (the alert carries them too)
 
     @classmethod
-    def of(cls, statement: NewStatementInfo) -> AlertItem:
+    def of(cls, statement: NewStatementInfo, page_url: str | None = None) -> AlertItem:
         published = statement.published_at
         return cls(
             statement_id=statement.statement_id,
@@ -65,7 +70,13 @@ class AlertItem:
             n_outlets=statement.n_outlets,
             is_new_speaker=statement.is_new_speaker,
             direct=statement.is_direct,
+            page_url=page_url,
         )
+
+    def wording(self, limit: int) -> str:
+        """The words as a reader should take them: “quoted”, or "that ..." when reported."""
+        text = clean_line(self.text, limit)
+        return f"\u201c{text}\u201d" if self.direct else f"that {text}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,8 @@ class AlertMessage:
     n_speakers: int = 0
     spike: SpikeInfo | None = None
     source: SourceInfo | None = None
+    report_url: str | None = None  # the published report's overview ([report] base_url)
+    report_path: str | None = None  # where the run wrote the report, when it is not published
 
     @property
     def statement_id(self) -> str | None:
@@ -124,7 +137,10 @@ class AlertMessage:
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> AlertMessage:
         data = dict(payload)
-        data["items"] = tuple(AlertItem(**item) for item in data.get("items", ()))
+        data["items"] = tuple(
+            AlertItem(**{**item, "versions": tuple(item.get("versions", ())),
+                         "version_ids": tuple(item.get("version_ids", ()))})
+            for item in data.get("items", ()))
         data["spike"] = SpikeInfo(**data["spike"]) if data.get("spike") else None
         data["source"] = SourceInfo(**data["source"]) if data.get("source") else None
         return cls(**data)
@@ -233,10 +249,31 @@ def _first_article(item: AlertItem) -> str:
 def said(item: AlertItem, limit: int) -> str:
     """Who said what, as a reader should take it: quoted words in quotation marks, reported
     speech as reported speech ("PR Puppets said that ..."), never dressed up as a quote."""
-    text = clean_line(item.text, limit)
-    if item.direct:
-        return f"{_who(item)} said: \u201c{text}\u201d"
-    return f"{_who(item)} said that {text}"
+    wording = item.wording(limit)
+    return f"{_who(item)} said: {wording}" if item.direct else f"{_who(item)} said {wording}"
+
+
+def _versions(item: AlertItem, limit: int) -> str | None:
+    """'Also worded: ...' for statements folded into this one, or None."""
+    if not item.versions:
+        return None
+    return "Nearly the same, also carried: " + "; ".join(
+        clean_line(v, limit) for v in item.versions)
+
+
+def where_report(message: AlertMessage, n_more: int = 0) -> str | None:
+    """The line that sends a reader to the report: its address when published ([report]
+    base_url), else the folder the run wrote it to."""
+    more = f"... and {n_more} more: " if n_more > 0 else ""
+    url = clean_url(message.report_url) if message.report_url else None
+    if url:
+        return f"{more}{'all of them are in ' if more else ''}the report: {url}"
+    if message.report_path:
+        where = clean_line(message.report_path, 500)
+        return (f"{more}{'all of them are in ' if more else ''}the report, written to {where} "
+                "on the machine that runs presswatch (set [report] base_url in the story "
+                "file to link a published copy)")
+    return f"{more}see the statements table in the warehouse" if more else None
 
 
 def _carried(item: AlertItem) -> str:
@@ -251,23 +288,33 @@ def render_text(message: AlertMessage) -> list[str]:
         for item in message.items[:DIGEST_ITEMS_SHOWN]:
             lines += [
                 said(item, 2000),
+                *filter(None, [_versions(item, 600)]),
                 f"First reported by {_first_article(item)}",
                 clean_url(item.url) or "(no usable link)",
                 f"{_carried(item).capitalize()}.",
+                *filter(None, [_page_line(item)]),
             ]
     elif message.kind == "digest":
         for number, item in enumerate(message.items[:DIGEST_ITEMS_SHOWN], start=1):
+            page = clean_url(item.page_url) if item.page_url else None
             lines.append(
                 f"{number}. {said(item, 300)}; first in "
                 f"{_first_article(item)}, {_carried(item)} {clean_url(item.url) or ''}".rstrip()
+                + (f"; how it travelled: {page}" if page else "")
             )
-        hidden = len(message.items) - DIGEST_ITEMS_SHOWN
-        if hidden > 0:
-            lines.append(f"... and {hidden} more: see the statements table in the warehouse.")
     elif message.kind == "source" and message.source is not None:
         lines += _source_lines(message.source)
+    hidden = len(message.items) - DIGEST_ITEMS_SHOWN if message.kind != "source" else 0
+    report = where_report(message, hidden)
+    if report and message.kind != "test":
+        lines.append(report[0].upper() + report[1:])
     lines.append(f"Story: {clean_line(message.story_title, 200)} ({clean_line(message.story_id)})")
     return lines
+
+
+def _page_line(item: AlertItem) -> str | None:
+    page = clean_url(item.page_url) if item.page_url else None
+    return f"How it travelled: {page}" if page else None
 
 
 def runs(n: int) -> str:
@@ -309,10 +356,15 @@ def _slack_item_blocks(item: AlertItem, *, short: bool) -> list[dict[str, Any]]:
             ],
         },
     ]
-    url = clean_url(item.url)
-    if url:
-        link = f"<{slack_escape(url)}|Read the first article>"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": link}})
+    versions = _versions(item, 300 if short else 1000)
+    if versions:
+        blocks[1]["elements"].append(_plain(versions, 1990))
+    links = [f"<{slack_escape(url)}|{label}>" for url, label in (
+        (clean_url(item.url), "Read the first article"),
+        (clean_url(item.page_url) if item.page_url else None, "How it travelled"),
+    ) if url]
+    if links:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": " · ".join(links)}})
     return blocks
 
 
@@ -326,12 +378,19 @@ def render_slack(message: AlertMessage, alert_id_: str) -> dict[str, Any]:
     elif message.kind == "digest":
         for item in message.items[:DIGEST_ITEMS_SHOWN]:
             blocks += _slack_item_blocks(item, short=True)
-        hidden = len(message.items) - DIGEST_ITEMS_SHOWN
-        if hidden > 0:
-            blocks.append({"type": "context", "elements": [_plain(f"... and {hidden} more", 50)]})
     elif message.kind == "source" and message.source is not None:
         blocks += [{"type": "section", "text": _plain(line, 2990)}
                    for line in _source_lines(message.source)]
+    hidden = len(message.items) - DIGEST_ITEMS_SHOWN if message.kind != "source" else 0
+    report_url = clean_url(message.report_url) if message.report_url else None
+    if report_url and message.kind != "test":
+        more = f"... and {hidden} more: all of them are in " if hidden > 0 else ""
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"{more}<{slack_escape(report_url)}|the report>")}})
+    elif message.kind != "test":
+        report = where_report(message, hidden)
+        if report:
+            blocks.append({"type": "context", "elements": [_plain(report, 1990)]})
     blocks.append(
         {"type": "context", "elements": [_plain(f"presswatch · {message.story_title}", 200)]}
     )
@@ -372,10 +431,13 @@ def render_email(
     mail.set_content("\n\n".join(lines) + "\n", charset="utf-8")
     paragraphs = []
     for line in lines:
-        url = clean_url(line) if line.startswith(("http://", "https://")) else None
+        # A line that is an address, or ends in one after ": ", gets it as a link.
+        label, _, tail = line.rpartition(": ") if ": http" in line else ("", "", line)
+        url = clean_url(tail) if tail.startswith(("http://", "https://")) else None
         if url:
             href = html.escape(url, quote=True)
-            paragraphs.append(f'<p><a href="{href}">{html.escape(url)}</a></p>')
+            prefix = html.escape(label + ": ") if label else ""
+            paragraphs.append(f'<p>{prefix}<a href="{href}">{html.escape(url)}</a></p>')
         else:
             paragraphs.append(f"<p>{html.escape(line)}</p>")
     mail.add_alternative(

@@ -8,8 +8,9 @@ values; presswatch/alerts/delivery.py queues and sends them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from presswatch.alerts.messages import (
@@ -22,6 +23,7 @@ from presswatch.alerts.messages import (
 )
 from presswatch.records import NewStatementInfo, SourceResult, stable_id
 from presswatch.story import Alerts
+from presswatch.warehouse.reports import statement_page
 
 DIGEST_ITEMS_KEPT = 200  # statements a digest carries, most widely carried first
 
@@ -40,6 +42,23 @@ class AlertContext:
     spike_days: Sequence[date] = ()  # days this run added articles to
     sources: Sequence[SourceResult] = ()  # this run's feeds and sitemaps, as the crawl read them
     source_streaks: Mapping[str, int] = field(default_factory=dict)  # url -> failed runs before
+    report_url: str | None = None  # the published report folder ([report] base_url), ending /
+    report_path: str | None = None  # where the run writes the report, when not published
+
+    def item(self, statement: NewStatementInfo) -> AlertItem:
+        """The statement as an alert shows it, linked to its page when the report is
+        published."""
+        page = self.report_url + statement_page(statement.statement_id) if self.report_url \
+            else None
+        return AlertItem.of(statement, page)
+
+    def message(self, **fields) -> AlertMessage:
+        """An AlertMessage of this story, now, saying where the report is."""
+        return AlertMessage(
+            story_id=self.story_id, story_title=self.story_title,
+            created_at=self.now.astimezone(UTC).isoformat(),
+            report_url=self.report_url + "index.html" if self.report_url else None,
+            report_path=self.report_path, **fields)
 
 
 def _folded(value: str | None) -> str:
@@ -72,16 +91,51 @@ def matches_rules(statement: NewStatementInfo, rules: Alerts) -> bool:
 
 def _statement_alert(statement: NewStatementInfo, context: AlertContext) -> AlertMessage:
     speaker = who(statement.speaker, statement.role)
-    return AlertMessage(
+    return context.message(
         key=statement.statement_id,
         kind="statement",
         rule=context.rules.on,
-        story_id=context.story_id,
-        story_title=context.story_title,
         headline=f"New statement from {speaker}",
-        created_at=context.now.astimezone(UTC).isoformat(),
-        items=(AlertItem.of(statement),),
+        items=(context.item(statement),),
     )
+
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def nearly_the_same(a: str, b: str, share: float = 0.6) -> bool:
+    """Two wordings of one thing: one holds the other, or most words of the shorter one (words
+    of three letters or more) are in the longer. "it would not open access to Sora again" and
+    "on Wednesday it had no plans to open access to Sora again" are; two different
+    sentences about Sora are not."""
+    folded_a, folded_b = f" {_alnum_spaces(a)} ", f" {_alnum_spaces(b)} "
+    if folded_a.strip() and folded_b.strip() and (folded_a in folded_b or folded_b in folded_a):
+        return True
+    words_a, words_b = _words(a), _words(b)
+    shorter = min(len(words_a), len(words_b))
+    return shorter >= 2 and len(words_a & words_b) / shorter >= share
+
+
+def fold_versions(items: Sequence[AlertItem]) -> tuple[AlertItem, ...]:
+    """One item per thing said: an item nearly the same as an earlier one of the same speaker
+    (items come most widely carried first) becomes one of that one's versions."""
+    kept: list[AlertItem] = []
+    for item in items:
+        for index, head in enumerate(kept):
+            if _folded(head.speaker) == _folded(item.speaker) and (
+                    nearly_the_same(head.text, item.text)
+                    or any(nearly_the_same(v, item.text) for v in head.versions)):
+                kept[index] = replace(
+                    head, versions=(*head.versions, item.wording(600), *item.versions),
+                    version_ids=(*head.version_ids, item.statement_id, *item.version_ids))
+                break
+        else:
+            kept.append(item)
+    return tuple(kept)
 
 
 def _speaker_alert(statements: Sequence[NewStatementInfo], context: AlertContext) -> AlertMessage:
@@ -89,7 +143,9 @@ def _speaker_alert(statements: Sequence[NewStatementInfo], context: AlertContext
     voice quoted four times, or a known one with several new statements, is one development
     to read, not four alerts. A new speaker is introduced once, ever (the key has no run)."""
     first = statements[0]
-    speaker = who(first.speaker, first.role)
+    # A role any of their statements gives ("illustrator"), when the first gives none.
+    role = first.role or next((s.role for s in statements if s.role), None)
+    speaker = who(first.speaker, role)
     ranked = sorted(statements, key=lambda s: (-s.n_outlets, -s.confidence))
     if first.is_new_speaker:
         key = f"speaker:{context.story_id}:{_folded(first.speaker)}"
@@ -98,15 +154,15 @@ def _speaker_alert(statements: Sequence[NewStatementInfo], context: AlertContext
     else:
         key = f"statements:{context.story_id}:{_folded(first.speaker)}:{context.run_id}"
         headline = f"{len(statements)} new statements from {speaker}"
-    return AlertMessage(
+    items = [context.item(s) for s in ranked[:DIGEST_ITEMS_KEPT]]
+    if role and not first.role:
+        items = [replace(i, role=i.role or role) for i in items]
+    return context.message(
         key=key,
         kind="speaker",
         rule=context.rules.on,
-        story_id=context.story_id,
-        story_title=context.story_title,
         headline=headline,
-        created_at=context.now.astimezone(UTC).isoformat(),
-        items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
+        items=fold_versions(items),
         n_statements=len(statements),
         n_speakers=1,
     )
@@ -150,15 +206,12 @@ def _digest(
             f"{len(matched)} new statements matching your alert rules in one run "
             f"({len(statements)} new in all, by {n_speakers} speakers): {ctx.story_title}"
         )
-    return AlertMessage(
+    return ctx.message(
         key=f"digest:{ctx.story_id}:{ctx.run_id}",
         kind="digest",
         rule="digest" if baseline else "max_per_run",
-        story_id=ctx.story_id,
-        story_title=ctx.story_title,
         headline=headline,
-        created_at=ctx.now.astimezone(UTC).isoformat(),
-        items=tuple(AlertItem.of(s) for s in ranked[:DIGEST_ITEMS_KEPT]),
+        items=fold_versions([ctx.item(s) for s in ranked[:DIGEST_ITEMS_KEPT]]),
         n_statements=len(statements),
         n_speakers=n_speakers,
     )
@@ -190,6 +243,7 @@ def periodic_digest(held: Sequence[AlertMessage], digest: str, channel: str,
     ranked = sorted(items.values(), key=lambda i: (-i.n_outlets, -i.confidence, i.speaker))
     n_speakers = len({item.speaker for item in ranked})
     label = digest_period(digest, now)[1]
+    latest = held[-1] if held else None  # where the report is, as the latest alert said
     return AlertMessage(
         key=f"digest:{story_id}:{channel}:{label}",
         kind="digest",
@@ -199,9 +253,11 @@ def periodic_digest(held: Sequence[AlertMessage], digest: str, channel: str,
         headline=(f"{digest.capitalize()} digest {label}: {len(ranked)} new statements by "
                   f"{n_speakers} speakers: {story_title}"),
         created_at=now.astimezone(UTC).isoformat(),
-        items=tuple(ranked[:DIGEST_ITEMS_KEPT]),
+        items=fold_versions(ranked[:DIGEST_ITEMS_KEPT]),
         n_statements=len(ranked),
         n_speakers=n_speakers,
+        report_url=latest.report_url if latest else None,
+        report_path=latest.report_path if latest else None,
     )
 
 
@@ -225,17 +281,14 @@ def spike_alerts(context: AlertContext) -> list[AlertMessage]:
         if n_articles < spike.min_articles or n_articles <= spike.factor * average:
             continue
         messages.append(
-            AlertMessage(
+            context.message(
                 key=f"spike:{context.story_id}:{day.isoformat()}",
                 kind="spike",
                 rule="spike",
-                story_id=context.story_id,
-                story_title=context.story_title,
                 headline=(
                     f"Coverage spike: {n_articles} articles on {day.isoformat()}, "
                     f"against {average:.1f} a day over the previous {len(trailing)} days"
                 ),
-                created_at=context.now.astimezone(UTC).isoformat(),
                 spike=SpikeInfo(
                     day=day.isoformat(),
                     n_articles=n_articles,
@@ -268,14 +321,11 @@ def source_alerts(context: AlertContext) -> list[AlertMessage]:
             headline = f"Source works again after failing {runs(before)} in a row: {name}"
         else:
             continue
-        messages.append(AlertMessage(
+        messages.append(context.message(
             key=f"{key}:{context.story_id}:{stable_id(source.source_url)}:{context.run_id}",
             kind="source",
             rule="failing_source_runs",
-            story_id=context.story_id,
-            story_title=context.story_title,
             headline=headline,
-            created_at=context.now.astimezone(UTC).isoformat(),
             source=SourceInfo(
                 name=name, url=source.source_url, kind=source.kind, state=state,
                 failed_runs=before + 1 if state == "failing" else before,

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from presswatch.cli.progress import run_daily_with_progress
 from presswatch.demo.server import ReplaySite
-from presswatch.report import report_dir
+from presswatch.report import report_index
 from presswatch.runs.settings import run_settings
 from presswatch.warehouse.console import run_query
 
@@ -27,6 +27,24 @@ EXAMPLES = (
 )
 
 
+def broken_on_purpose(manifest: dict) -> str:
+    """Why every demo run ends "partial": the replay breaks some feeds and pages on purpose, to
+    show how presswatch reports them. Said from the replay's own manifest."""
+    in_story = [s for s in manifest["sources"] if s.get("in_story", True)]
+    sources = [s for s in in_story if s.get("expected_error")]
+    pages = sorted({b["expected_reason"] for b in manifest["bad_urls"]
+                    if b.get("expected_reason")})
+    lines = [f"\n\"partial ... {len(sources)} of {len(in_story)} sources failed\" "
+             "above is the replay at work: it breaks these on purpose, to show how presswatch "
+             "reports a source that fails (the run loads everything else, and a real run would "
+             "exit 1 and say so):"]
+    lines += [f"  - {s['name']}: {s['expected_error']}" for s in sources]
+    if pages:
+        lines.append("and, among the pages the working feeds list: " + "; ".join(pages)
+                     + " (each source's row gives the reason).")
+    return "\n".join(lines)
+
+
 def run_demo(db_path: Path, days: int = 2) -> int:
     console = Console()
     with ReplaySite(day=1) as site, tempfile.TemporaryDirectory() as folder:
@@ -36,6 +54,7 @@ def run_demo(db_path: Path, days: int = 2) -> int:
             site.set_day(day)
             console.rule(f"Replay day {day}: {', '.join(sorted(site.urls))}")
             run_daily_with_progress(settings)
+        console.print(broken_on_purpose(site.manifest), markup=False, highlight=False)
     for name in EXAMPLES:
         query = (COOKBOOK / name).read_text(encoding="utf-8")
         question = query.splitlines()[0].removeprefix("-- ")
@@ -47,9 +66,8 @@ def run_demo(db_path: Path, days: int = 2) -> int:
         f"`presswatch sql --db {db_path} \"select * from statement_timeline\"`.",
         markup=False,
     )
-    index = report_dir(db_path) / "index.html"
-    console.print(f"The story's report (rebuilt after every run): {index.resolve().as_uri()}",
-                  markup=False)
+    console.print("The story's report (rebuilt after every run): "
+                  f"{report_index(db_path).as_uri()}", markup=False)
     # The replay's malformed and missing feeds fail on purpose: showing them is the demo's job,
     # so they do not make it exit 1 as they would make `presswatch run`.
     return 0

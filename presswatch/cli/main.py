@@ -211,11 +211,27 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     from presswatch.warehouse.console import QueryCancelled, interactive, run_query
 
     db = Path(args.db)
-    if args.query is None:
+    query = args.query
+    if args.cookbook is not None:
+        from presswatch.warehouse.recipes import UnknownRecipe, find_recipe, listing
+
+        if query is not None:
+            raise UsageError("give a query or --cookbook, not both")
+        if not args.cookbook:
+            print("The cookbook's questions (presswatch sql --cookbook NUMBER runs one):\n"
+                  + listing())
+            return EXIT_OK
+        try:
+            recipe = find_recipe(args.cookbook)
+        except UnknownRecipe as exc:
+            raise UsageError(str(exc)) from exc
+        print(f"-- {recipe.name}.sql", file=sys.stderr)
+        query = recipe.sql
+    if query is None:
         return interactive(db, live=args.live)
     out = Path(args.out) if args.out else None
     try:
-        return run_query(db, args.query, fmt=args.format, out=out, live=args.live)
+        return run_query(db, query, fmt=args.format, out=out, live=args.live)
     except QueryCancelled:
         print("presswatch: query cancelled", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -223,12 +239,13 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from presswatch.warehouse.errors import WarehouseError
-    from presswatch.warehouse.export import ExportRefused, export_parquet
+    from presswatch.warehouse.export import ExportRefused, describe_export, export_parquet
 
     try:
-        export_parquet(Path(args.db), Path(args.to), live=args.live)
+        exported = export_parquet(Path(args.db), Path(args.to), live=args.live)
     except (ExportRefused, WarehouseError) as exc:
         raise UsageError(str(exc)) from exc
+    print(describe_export(exported, Path(args.to)))
     return EXIT_OK
 
 
@@ -420,10 +437,15 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", nargs="?", help="SQL; none opens an interactive prompt")
     sql.add_argument("--db", default="presswatch.duckdb")
     sql.add_argument(
-        "--format", choices=("table", "csv", "json", "parquet"), default=None,
-        help="output format (default: from the --out file's extension, else a table)",
+        "--format", choices=("table", "csv", "excel-csv", "xlsx", "json", "parquet"),
+        default=None,
+        help="output format (default: from the --out file's extension, else a table); "
+             "excel-csv: a CSV Excel opens right (UTF-8 BOM)",
     )
-    sql.add_argument("--out", help="write the result to this file (.csv, .json, .parquet)")
+    sql.add_argument("--out",
+                     help="write the result to this file (.csv, .xlsx, .json, .parquet)")
+    sql.add_argument("--cookbook", nargs="?", const="", metavar="NUMBER",
+                     help="run a cookbook question (e.g. 02); alone, list the questions")
     sql.add_argument("--live", action="store_true", help=LIVE_HELP)
     sql.set_defaults(handler=_cmd_sql)
 

@@ -5,6 +5,8 @@ Every cell goes through clean_line and Rich's escape: the text comes from strang
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
@@ -64,6 +66,12 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
     if summary.note:
         style = "bold yellow" if summary.load == "waiting" else ""
         console.print(rich_escape(clean_line(summary.note, 600)), style=style)
+    if summary.report_index:
+        console.print(f"The report: {Path(summary.report_index).as_uri()}", markup=False,
+                      highlight=False)
+    elif summary.load == "loaded":
+        console.print("The report could not be built this run (the log above says why); "
+                      "`presswatch report` builds it from the warehouse.", style="yellow")
 
 
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:

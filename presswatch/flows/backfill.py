@@ -24,6 +24,7 @@ from presswatch.archives.pages import ArchiveError
 from presswatch.flows.api import reporting_api
 from presswatch.flows.retry import LOCK_RETRIES, retry_on
 from presswatch.lease import acquire
+from presswatch.report import report_index
 from presswatch.runs import backfill as bs
 from presswatch.runs.backfill import BackfillSettings, BackfillSummary
 from presswatch.story import Story
@@ -69,7 +70,8 @@ def finish(settings: BackfillSettings, writer: bs.Writer, units: list[bs.Unit],
 def alert(story: Story, writer: bs.Writer):
     channels = build_channels(channel_settings(story.alerts, os.environ))
     book = AlertBook(writer.context.db_path, lock_timeout_s=writer.context.lock_timeout_s)
-    return run_alerts(book, story, writer.context.run_id, channels=channels)
+    return run_alerts(book, story, writer.context.run_id, channels=channels,
+                      report_path=str(report_index(writer.context.db_path)))
 
 
 @flow(name="presswatch-backfill", log_prints=True)

@@ -23,6 +23,7 @@ from presswatch.alerts.settings import channel_settings
 from presswatch.flows.artifacts import artifact_key, publish_run_artifacts
 from presswatch.flows.retry import LOCK_RETRIES, retry_on
 from presswatch.records import SourceResult
+from presswatch.report import report_index
 from presswatch.runs import daily as daily_run
 from presswatch.runs.context import Finished, Progress, RunContext, RunTotals, StartState
 from presswatch.runs.settings import RunSettings, run_settings
@@ -59,7 +60,8 @@ def alert(story: Story, context: RunContext,
     # environment here and held in memory: never a flow or task parameter, which Prefect keeps.
     channels = build_channels(channel_settings(story.alerts, os.environ))
     book = AlertBook(context.db_path, lock_timeout_s=context.lock_timeout_s)
-    return run_alerts(book, story, context.run_id, channels=channels, sources=sources)
+    return run_alerts(book, story, context.run_id, channels=channels, sources=sources,
+                      report_path=str(report_index(context.db_path)))
 
 
 @task(name="finish run", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -92,8 +94,9 @@ def run_daily(settings: RunSettings, progress: Progress | None = None) -> RunSum
     summary = run_summary(story, finished, state, output, totals, alerts)
     if summary.note:
         logger.warning("%s", summary.note)
-    if finished.landed:
-        publish_run_artifacts(story, settings, summary, finished.new_statements)  # and the report
+    if finished.landed:  # the artifacts, and the report
+        built = publish_run_artifacts(story, settings, summary, finished.new_statements)
+        summary.report_index = str(built.index.resolve()) if built is not None else None
     else:  # the file is held: no report and no statement table until the load lands
         create_markdown_artifact(markdown_summary(story, summary, None, [], None),
                                  key=artifact_key("presswatch-summary", story.id),

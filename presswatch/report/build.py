@@ -26,7 +26,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from presswatch.folders import FolderNotOurs, replace_folder
-from presswatch.report.charts import attention_chart
+from presswatch.report.charts import attention_chart, outlets_chart, voice_chart
+from presswatch.report.exports import EXPORTS, export_files
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
 QUERIES = resources.files("presswatch.warehouse") / "report"
@@ -41,6 +42,8 @@ OVERVIEW_STATEMENTS = 200
 OVERVIEW_SPEAKERS = 200
 OVERVIEW_NEW = 200
 AUDIT_LIMIT = 300
+HEADLINES_LIMIT = 15
+GRID_SPEAKERS, GRID_OUTLETS = 12, 8
 NO_SINCE = date(1, 1, 1)
 
 _UNSAFE_CHARS = re.compile(
@@ -80,6 +83,11 @@ def report_dir(db_path: Path | str) -> Path:
     else:
         name = path.stem or name
     return path.with_name(name + ".report")
+
+
+def report_index(db_path: Path | str) -> Path:
+    """The overview page of a warehouse's default report, as an absolute path."""
+    return report_dir(db_path).resolve() / "index.html"
 
 
 # -- text made safe to show ----------------------------------------------------------------
@@ -177,6 +185,7 @@ def _environment() -> Environment:
     )
     env.filters.update(inert=inert, inert_edges=inert_edges, href=href, when=when,
                        sort_key=sort_key, delay=delay)
+    env.globals["exports"] = EXPORTS
     return env
 
 
@@ -238,6 +247,11 @@ class ReportData:
     audit: list[dict[str, Any]]
     sources: list[dict[str, Any]]
     outlets: list[dict[str, Any]]
+    voices: list[dict[str, Any]]
+    voices_daily: list[dict[str, Any]]
+    speakers_by_outlet: list[dict[str, Any]]
+    languages: list[dict[str, Any]]
+    headlines: list[dict[str, Any]]
 
 
 def read_report_data(con, since: date | None = None) -> ReportData:
@@ -257,6 +271,11 @@ def read_report_data(con, since: date | None = None) -> ReportData:
         audit=run_query(con, "relevance_audit", **params),
         sources=run_query(con, "source_health", **params),
         outlets=run_query(con, "outlets", **params),
+        voices=run_query(con, "share_of_voice", **params),
+        voices_daily=run_query(con, "share_of_voice_daily", **params),
+        speakers_by_outlet=run_query(con, "speakers_by_outlet", **params),
+        languages=run_query(con, "languages", **params),
+        headlines=run_query(con, "top_headlines", **{**params, "limit": HEADLINES_LIMIT}),
     )
 
 
@@ -280,15 +299,16 @@ def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, 
 
 
 def render_pages(data: ReportData, *, built_at: datetime, source_name: str,
-                 since: date | None) -> dict[str, str]:
+                 since: date | None) -> dict[str, str | bytes]:
     """Every page of the report: relative path -> HTML."""
     return dict(iter_pages(data, built_at=built_at, source_name=source_name, since=since))
 
 
 def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
-               since: date | None) -> Iterator[tuple[str, str]]:
+               since: date | None) -> Iterator[tuple[str, str | bytes]]:
     """Every page of the report as (relative path, HTML), one at a time (a big report's pages
-    add up to hundreds of MB: they are written as they come, never all held)."""
+    add up to hundreds of MB: they are written as they come, never all held), then each
+    table's downloads (export-<table>.csv and .xlsx)."""
     env = _environment()
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     js = (ASSETS / "report.js").read_text(encoding="utf-8")
@@ -304,9 +324,13 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
     }
     new_kinds = {kind: [r for r in data.new if r["kind"] == kind]
                  for kind in ("statement", "speaker", "outlet")}
+    not_analysed = [o for o in data.outlets if o["n_not_analysed"]]
+    common["not_analysed"] = not_analysed
     yield "index.html", env.get_template("overview.html.j2").render(
         common, root="", page="overview", chart=chart, attention=data.attention,
-        markers=data.markers,
+        markers=data.markers, voices=data.voices, voice_chart=voice_chart(data.voices_daily),
+        outlets_chart=outlets_chart(data.outlets), languages=data.languages,
+        headlines=data.headlines, grid=speaker_outlet_grid(data.speakers_by_outlet),
         statements=data.statements[:OVERVIEW_STATEMENTS], n_statements=len(data.statements),
         speakers=data.speakers[:OVERVIEW_SPEAKERS], n_speakers=len(data.speakers),
         new={k: v[:OVERVIEW_NEW] for k, v in new_kinds.items()},
@@ -334,9 +358,36 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
             common, root="../", page="statement", statement=statement,
             has_speaker_page=statement["speaker_key"] in speakers,
             articles=articles.get(statement["statement_id"], []))
+    tables = {
+        "statements": data.statements, "speakers": data.speakers,
+        "share-of-voice": data.voices, "share-of-voice-by-day": data.voices_daily,
+        "speakers-by-outlet": data.speakers_by_outlet, "attention": data.attention,
+        "new-statements": new_kinds["statement"], "entities": data.entities,
+        "outlets": data.outlets, "languages": data.languages, "headlines": data.headlines,
+        "relevance-audit": data.audit, "sources": data.sources,
+    }
+    assert tables.keys() == EXPORTS.keys()
+    for name, rows in tables.items():
+        yield from export_files(name, rows, inert)
 
 
-def _write(pages: Iterable[tuple[str, str]], out: Path) -> tuple[int, int, int]:
+def speaker_outlet_grid(rows: list[Row]) -> dict[str, Any]:
+    """Speakers x outlets as a grid: the most quoted speakers (rows) against the outlets that
+    quoted most (columns), each cell the articles in which that outlet quoted that speaker."""
+    by_speaker: dict[str, int] = {}
+    by_outlet: dict[str, int] = {}
+    cells: dict[tuple[str, str], int] = {}
+    for row in rows:
+        by_speaker[row["speaker"]] = by_speaker.get(row["speaker"], 0) + row["n_articles"]
+        by_outlet[row["outlet"]] = by_outlet.get(row["outlet"], 0) + row["n_articles"]
+        cells[row["speaker"], row["outlet"]] = row["n_articles"]
+    speakers = sorted(by_speaker, key=lambda k: (-by_speaker[k], k))
+    outlets = sorted(by_outlet, key=lambda k: (-by_outlet[k], k))
+    return {"speakers": speakers[:GRID_SPEAKERS], "outlets": outlets[:GRID_OUTLETS],
+            "cells": cells, "n_speakers": len(speakers), "n_outlets": len(outlets)}
+
+
+def _write(pages: Iterable[tuple[str, str | bytes]], out: Path) -> tuple[int, int, int]:
     """Write the pages into a fresh folder beside `out`, then swap it in (folders.py); returns
     the number of pages, their total size and the overview's size."""
 
@@ -344,11 +395,11 @@ def _write(pages: Iterable[tuple[str, str]], out: Path) -> tuple[int, int, int]:
         (folder / "speaker").mkdir()
         (folder / "statement").mkdir()
         total = overview = n_pages = 0
-        for name, html in pages:
-            data = html.encode("utf-8")
+        for name, content in pages:
+            data = content if isinstance(content, bytes) else content.encode("utf-8")
             (folder / name).write_bytes(data)
             total += len(data)
-            n_pages += 1
+            n_pages += name.endswith(".html")
             if name == "index.html":
                 overview = len(data)
         return n_pages, total, overview

@@ -167,11 +167,11 @@ def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTota
                 totals.pages_fetched += 1
                 totals.count(page.source_url, "fetched")
             elif is_fetch_failure(page):
-                totals.count(page.source_url, "failed")
+                totals.count(page.source_url, "failed", page.reason)
         for result in extract_pages(p for p in chunk if p.body_path):
             if isinstance(result, ExtractionFailure):
                 totals.extraction_failures += 1
-                totals.count(result.source_url, "failed")
+                totals.count(result.source_url, "failed", result.reason)
                 continue
             if result.canonical_url in seen or result.url in seen:
                 continue  # already stored, or a copy of a page seen earlier in this run

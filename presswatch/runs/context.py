@@ -95,9 +95,16 @@ class RunTotals:
     batches_staged: int = 0
     reads_incomplete: bool = False
 
-    def count(self, source_url: str, key: str) -> None:
+    # Why a source's pages failed: source_url -> reason -> pages ("HTTP 404", "blocked by
+    # robots.txt", "not HTML: content type application/pdf"), for the summary's reason column.
+    failure_reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, source_url: str, key: str, reason: str | None = None) -> None:
         counts = self.by_source.setdefault(source_url, {"fetched": 0, "new": 0, "failed": 0})
         counts[key] += 1
+        if reason:
+            reasons = self.failure_reasons.setdefault(source_url, {})
+            reasons[reason] = reasons.get(reason, 0) + 1
 
 
 @dataclass

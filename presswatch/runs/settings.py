@@ -17,6 +17,8 @@ PREFECT_STARTUP_TIMEOUT_S = 120
 # offline machines want no telemetry call home from the temporary server, and quiet logs.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # Prefect's client prints a telemetry notice in a terminal unless told DO_NOT_TRACK.
+    "DO_NOT_TRACK": "1",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(PREFECT_STARTUP_TIMEOUT_S),
 }

@@ -46,6 +46,7 @@ class RunSummary:
     # Sources failing [alerts] failing_source_runs runs in a row or more, and those working
     # again after such a streak (runs.context.Finished.source_health)
     source_health: list[dict] = field(default_factory=list)
+    report_index: str | None = None  # the report's overview page, when the run wrote it
 
 
 def run_summary(story: Story, finished: Finished, state: StartState,
@@ -65,7 +66,7 @@ def run_summary(story: Story, finished: Finished, state: StartState,
             "fetched": counts.get("fetched", 0),
             "new": counts.get("new", 0),
             "failed": counts.get("failed", 0),
-            "reason": source.error or "",
+            "reason": source.error or pages_failed(totals.failure_reasons.get(source.source_url)),
         })
     return RunSummary(
         run_id=run.run_id,
@@ -84,6 +85,15 @@ def run_summary(story: Story, finished: Finished, state: StartState,
         source_health=finished.source_health,
         note="; ".join(n for n in (_caught_up_note(state.caught_up), finished.note) if n) or None,
     )
+
+
+def pages_failed(reasons: dict[str, int] | None) -> str:
+    """Why a working source's pages failed, most frequent first: "pages: HTTP 404 (2),
+    blocked by robots.txt"; "" when none did."""
+    if not reasons:
+        return ""
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return "pages: " + ", ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in ranked)
 
 
 def _caught_up_note(caught_up: CatchUp) -> str | None:

@@ -11,6 +11,8 @@ without being held in memory, and the table view shows the first rows and counts
 from __future__ import annotations
 
 import atexit
+import difflib
+import io
 import json
 import readline
 import sys
@@ -28,21 +30,25 @@ from rich.console import Console
 from rich.table import Table
 
 from presswatch.warehouse.errors import QueryRefused, WarehouseError, WarehouseLocked
+from presswatch.warehouse.recipes import UnknownRecipe, find_recipe, listing
 from presswatch.warehouse.sandbox import SessionLimits, guard_connection, refused_statements
+from presswatch.warehouse.sheets import TooManyRows, write_excel_csv, write_xlsx
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
 # The CLI's entry points.
 __all__ = ["FORMATS", "QueryCancelled", "format_for", "interactive", "run_query"]
 
-FORMATS = ("table", "csv", "json", "parquet")
+FORMATS = ("table", "csv", "excel-csv", "xlsx", "json", "parquet")
+_FILE_ONLY_FORMATS = ("parquet", "xlsx")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
 _BATCH_ROWS = 50_000
+_MAX_CELL = 60  # characters of a value a table cell shows
 _HISTORY_FILE = Path.home() / ".presswatch_sql_history"
 
 
 FORMAT_OF_EXTENSION = {
     ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
-    ".parquet": "parquet", ".pq": "parquet", ".txt": "table",
+    ".parquet": "parquet", ".pq": "parquet", ".txt": "table", ".xlsx": "xlsx",
 }
 _RESULT_STATEMENTS = {
     duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.CALL,
@@ -90,8 +96,10 @@ def run_query(
 
     db_path names the warehouse; its published snapshot is read when there is one (so the
     query never holds up the daily run), the file itself when there is none or live is set.
-    fmt None takes the format from out's extension (.csv, .json/.jsonl, .parquet), a table
-    without out.
+    fmt None takes the format from out's extension (.csv, .json/.jsonl, .parquet, .xlsx), a
+    table without out. "excel-csv" is a CSV that Excel opens right (UTF-8 BOM, CRLF, cells that
+    would run as formulas made text); "xlsx" a worksheet. A file written is said on stderr
+    ("wrote 120 rows to out.csv").
 
     0 on success, 1 when the query fails (DuckDB's message is printed), 2 on bad usage (a write
     refused, an unknown format, Parquet without --out, several results for one --out file, a
@@ -108,8 +116,8 @@ def run_query(
     if fmt not in FORMATS:
         print(f"error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}", file=stderr)
         return EXIT_USAGE
-    if fmt == "parquet" and out is None:
-        print("error: --format parquet writes a file; give --out FILE", file=stderr)
+    if fmt in _FILE_ONLY_FORMATS and out is None:
+        print(f"error: --format {fmt} writes a file; give --out FILE", file=stderr)
         return EXIT_USAGE
     path = Path(db_path) if live else default_read_path(db_path)
     try:
@@ -142,6 +150,8 @@ def run_query(
                       "statements that give one; run them one at a time", file=stderr)
                 return EXIT_USAGE
 
+            written: list[int] = []
+
             def show_each_result(stop: threading.Event) -> None:
                 first = True
                 for statement in statements:
@@ -150,12 +160,15 @@ def run_query(
                         continue
                     if not first and out is None and fmt != "json":
                         stdout.write("\n")  # JSON lines stay one stream; tables, CSVs apart
-                    reader = _stoppable(relation.to_arrow_reader(_BATCH_ROWS), stop)
+                    reader = _counted(relation.to_arrow_reader(_BATCH_ROWS), stop, written)
                     _write(reader, fmt, out, stdout, max_table_rows)
                     first = False
 
             _interruptible(con, show_each_result)
-        except QueryRefused as exc:
+            if out is not None:
+                n = sum(written)
+                print(f"wrote {n} row{'' if n == 1 else 's'} to {out} ({fmt})", file=stderr)
+        except (QueryRefused, TooManyRows) as exc:
             print(f"error: {exc}", file=stderr)
             return EXIT_USAGE
         except duckdb.Error as exc:
@@ -202,11 +215,14 @@ def _interruptible(con: duckdb.DuckDBPyConnection,
         raise failure[0]
 
 
-def _stoppable(reader: pa.RecordBatchReader, stop: threading.Event) -> pa.RecordBatchReader:
+def _counted(reader: pa.RecordBatchReader, stop: threading.Event,
+             written: list[int]) -> pa.RecordBatchReader:
+    """The reader's batches until stop is set, each one's rows added to written."""
     def batches() -> Iterator[pa.RecordBatch]:
         for batch in reader:
             if stop.is_set():
                 return
+            written.append(batch.num_rows)
             yield batch
 
     return pa.RecordBatchReader.from_batches(reader.schema, batches())
@@ -221,6 +237,9 @@ def _write(
             for batch in reader:
                 writer.write_batch(batch)
         return
+    if fmt == "xlsx":
+        write_xlsx(Path(out), reader.schema.names, _rows(reader))
+        return
     if out is not None:
         with open(out, "w", encoding="utf-8", newline="") as handle:
             _write_text(reader, fmt, handle, max_table_rows)
@@ -233,6 +252,8 @@ def _write_text(
 ) -> None:
     if fmt == "csv":
         _write_csv(reader, sink)
+    elif fmt == "excel-csv":
+        write_excel_csv(sink, reader.schema.names, _rows(reader))
     elif fmt == "json":
         for batch in reader:
             for row in batch.to_pylist():
@@ -254,6 +275,12 @@ def _write_csv(reader: pa.RecordBatchReader, sink: IO[str]) -> None:
         header_written = True
     if not header_written:
         sink.write(",".join(f'"{name}"' for name in reader.schema.names) + "\n")
+
+
+def _rows(reader: pa.RecordBatchReader) -> Iterator[list[Any]]:
+    for batch in reader:
+        for row in batch.to_pylist():
+            yield list(row.values())
 
 
 def _flatten_nested(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -282,17 +309,20 @@ def _write_table(reader: pa.RecordBatchReader, sink: IO[str], max_rows: int) -> 
     # A pipe or a file gets full-width lines; a terminal gets its own width, columns clipped.
     console = Console(file=sink, width=None if sink.isatty() else 10_000, soft_wrap=False)
     table = Table()
-    for name in reader.schema.names:
-        table.add_column(
-            name, no_wrap=True, overflow="ellipsis", max_width=60, min_width=min(len(name), 8)
-        )
+    names = reader.schema.names
+    for name in names:
+        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=_MAX_CELL,
+                         min_width=min(len(name), 8))
+    widths = [len(name) for name in names]
     shown = total = 0
     for batch in reader:
         total += batch.num_rows
         if shown >= max_rows:
             continue
         for row in batch.slice(0, max_rows - shown).to_pylist():
-            table.add_row(*(_cell(v) for v in row.values()))
+            cells = [_cell(v) for v in row.values()]
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+            table.add_row(*cells)
             shown += 1
     console.print(table)
     more = total - shown
@@ -300,6 +330,23 @@ def _write_table(reader: pa.RecordBatchReader, sink: IO[str], max_rows: int) -> 
     if more:
         note += f", first {shown} shown; use --format csv or --out FILE for all of them"
     console.print(note, style="dim", highlight=False)
+    cut = _cut_note(widths, console.width)
+    if cut:
+        console.print(cut, style="dim", highlight=False)
+
+
+def _cut_note(widths: list[int], room: int) -> str | None:
+    """What the table left out of sight, if anything: values longer than a cell, columns
+    squeezed to fit the terminal."""
+    needed = sum(min(w, _MAX_CELL) + 3 for w in widths) + 1  # Rich's borders and padding
+    if needed > room:
+        return (f"columns cut (…) to fit the terminal's {room} characters (the table needs "
+                f"{needed}); widen the window, select fewer columns, or use --format csv or "
+                "--out FILE for whole values")
+    if any(w > _MAX_CELL for w in widths):
+        return (f"values longer than {_MAX_CELL} characters are cut (…); use --format csv or "
+                "--out FILE for whole values")
+    return None
 
 
 def _cell(value: Any) -> str:
@@ -314,20 +361,25 @@ def _cell(value: Any) -> str:
 PROMPT_HELP = """\
 At this prompt:
   SQL ending with ';'     runs it (several lines allowed; several statements, each result shown)
-  .tables                 tables and views, with what each holds
+  .tables                 the views analysts start from, then the tables, with what each holds
   .columns NAME           the columns of a table or view, their types and meaning
+  .cookbook               the questions the cookbook answers; .cookbook 02 runs one
   .help                   this list
   .quit  .exit  Ctrl-D    leave
   Ctrl-C                  cancel the line being typed, or stop the running query
   Up/Down, Ctrl-R         history (kept in ~/.presswatch_sql_history)
 Only reads are allowed. Start with `select * from data_dictionary;` or the views
 (daily_coverage, speaker_statements, statement_timeline, latest_run, ...).
-To save a result: presswatch sql "QUERY" --out FILE.csv|.json|.parquet"""
+To save a result: presswatch sql "QUERY" --out FILE.csv|.xlsx|.json|.parquet
+(--format excel-csv for a CSV that Excel opens right)."""
 
+# Views first (the data dictionary at their head): they answer the questions; tables after.
 _TABLES_QUERY = (
-    "select table_name as name, table_type as type, coalesce(table_comment, '') as description "
-    "from information_schema.tables order by table_type, table_name;"
+    "select table_name as name, case table_type when 'VIEW' then 'view' else 'table' end "
+    "as type, coalesce(table_comment, '') as description from information_schema.tables "
+    "order by table_type = 'VIEW' desc, table_name = 'data_dictionary' desc, table_name;"
 )
+_NAMES_QUERY = "select table_name as name from information_schema.tables order by 1;"
 
 
 def _columns_query(name: str) -> str:
@@ -409,7 +461,24 @@ def interactive(
             if not name:
                 print("usage: .columns NAME (see .tables)", file=stdout)
                 continue
+            unknown = _unknown_object(path, name)
+            if unknown:
+                print(unknown, file=stdout)
+                continue
             text = _columns_query(name)
+        elif text.split()[0] == ".cookbook":
+            key = text.removeprefix(".cookbook").strip().rstrip(";").strip()
+            if not key:
+                print("The cookbook's questions (.cookbook NUMBER runs one):\n" + listing(),
+                      file=stdout)
+                continue
+            try:
+                recipe = find_recipe(key)
+            except UnknownRecipe as exc:
+                print(exc, file=stdout)
+                continue
+            print(f"-- {recipe.name}.sql\n{recipe.sql.rstrip()}", file=stdout)
+            text = recipe.sql
         elif text.startswith("."):
             print(f"unknown command {text.split()[0]}; .help lists what the prompt can do",
                   file=stdout)
@@ -420,6 +489,19 @@ def interactive(
             print("\n^C (query cancelled)", file=stdout)
         stdout.flush()
     return EXIT_OK
+
+
+def _unknown_object(path: Path, name: str) -> str | None:
+    """What to say when NAME is no table or view (with the nearest names), else None."""
+    buffer, errors = io.StringIO(), io.StringIO()
+    if run_query(path, _NAMES_QUERY, "json", stdout=buffer, stderr=errors, live=True):
+        return None  # the query that lists columns will report what is wrong
+    names = [json.loads(line)["name"] for line in buffer.getvalue().splitlines()]
+    if name in names:
+        return None
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"no table or view named {name!r}{hint} (.tables lists them)"
 
 
 def _enable_history(path: Path) -> None:

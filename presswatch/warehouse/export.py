@@ -123,6 +123,15 @@ def _export_into(warehouse: Warehouse, out: Path) -> list[ExportedTable]:
     return exported
 
 
+def describe_export(exported: list[ExportedTable], out_dir: Path) -> str:
+    """What `presswatch export` wrote, for the terminal: a line per table and view."""
+    lines = [f"wrote {len(exported)} tables and views to {out_dir} (Parquet):"]
+    for table in exported:
+        by_day = f", one folder per {table.partitioned_by} day" if table.partitioned_by else ""
+        lines.append(f"  {table.table:<28} {table.rows:>9} rows  {table.kind}{by_day}")
+    return "\n".join(lines)
+
+
 def views(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The warehouse's own views (presswatch/warehouse/views/), in name order."""
     rows = con.execute(

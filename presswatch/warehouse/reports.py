@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 from presswatch.warehouse.store import Warehouse
 
 QUERIES_DIR = Path(__file__).with_name("queries")
+_PAGE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
+def statement_page(statement_id: str) -> str:
+    """The statement's page in the report folder, as report/statements.sql names it
+    (statement_key): the id when it is a safe file name, else a hash of it."""
+    if _PAGE_KEY.fullmatch(statement_id):
+        key = statement_id
+    else:
+        key = hashlib.md5(statement_id.encode("utf-8")).hexdigest()[:16]
+    return f"statement/{key}.html"
 
 
 def run_source_health(warehouse: Warehouse, run_id: str, min_runs: int) -> list[dict]:

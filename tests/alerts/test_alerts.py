@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from email import policy
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,19 +43,21 @@ from presswatch.alerts.delivery import (
     send_test_alert,
 )
 from presswatch.alerts.messages import (
+    AlertMessage,
     clean_url,
     html_safe_json,
     render_email,
     render_slack,
     render_text,
 )
-from presswatch.alerts.rules import AlertContext, select_alerts
+from presswatch.alerts.rules import AlertContext, fold_versions, nearly_the_same, select_alerts
 from presswatch.alerts.settings import channel_settings
 from presswatch.cli.main import main
 from presswatch.records import NewStatementInfo, stable_id
-from presswatch.story import Alerts, Email, Spike, Story, Webhook
+from presswatch.story import Alerts, Email, Report, Spike, Story, StoryError, Webhook, load_story
 from presswatch.text import clean_line
 from presswatch.warehouse.alert_book import AlertBook
+from presswatch.warehouse.reports import statement_page
 from presswatch.warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -268,11 +271,15 @@ def test_a_new_speaker_is_one_message_listing_what_they_said() -> None:
     assert [m.kind for m in messages] == ["speaker", "statement"]
     intro = messages[0]
     assert intro.headline == "New speaker: Lorenzo Bassi, 4 statements"
-    assert [item.text for item in intro.items] == ["Point 3.", "Point 2.", "Point 1.", "Point 1."]
+    # The two "Point 1." statements are one thing said: one item, with its other version.
+    assert [item.text for item in intro.items] == ["Point 3.", "Point 2.", "Point 1."]
+    assert intro.items[2].versions == ("\u201cPoint 1.\u201d",)
     lines = render_text(intro)
-    assert sum("Lorenzo Bassi said" in line for line in lines) == 4
+    assert sum("Lorenzo Bassi said" in line for line in lines) == 3
     # the statements are judged under the one message, so none alerts again on its own
-    assert {item.statement_id for item in intro.items} == {b.statement_id for b in bassi}
+    carried = {i.statement_id for i in intro.items}
+    carried |= {v for i in intro.items for v in i.version_ids}
+    assert carried == {b.statement_id for b in bassi}
 
 
 def test_a_known_speaker_with_several_new_statements_is_one_message_per_run() -> None:
@@ -1205,3 +1212,112 @@ def test_a_stored_statement_known_only_as_reported_speech_goes_out_as_reported_s
     sections = [block["text"]["text"] for body in webhook.bodies() for block in body["blocks"]
                 if block["type"] == "section"]
     assert "PR Puppets said that the programme was art washing" in sections
+
+
+# --- what a reader can do with an alert: open the report, one item per thing said -----------
+
+BASE = "https://intranet.example/presswatch/sora-leak.report/"
+
+
+def test_a_published_report_is_linked_with_each_statements_page():
+    felix = info("Niko Felix", "Sora is still in research preview.", role="OpenAI spokesperson")
+    (message,) = select_alerts([felix], context(Alerts(on="all"), report_url=BASE))
+    page = BASE + statement_page(felix.statement_id)
+    text = render_text(message)
+    assert f"How it travelled: {page}" in text
+    assert f"The report: {BASE}index.html" in text
+    blocks = json.dumps(render_slack(message, "a1")["blocks"])
+    assert f"<{page}|How it travelled>" in blocks and f"<{BASE}index.html|the report>" in blocks
+    mail = render_email(message, "a1", "presswatch@example.org", ["comms@example.org"])
+    html = mail.get_body(("html",)).get_content()
+    assert f'<a href="{page}">' in html and f'<a href="{BASE}index.html">' in html
+    # The payload keeps the links, so a digest made later from held alerts has them too.
+    again = AlertMessage.from_payload(json.loads(json.dumps(message.to_payload())))
+    assert again == message
+
+
+def test_a_long_digest_sends_the_reader_to_the_report_not_to_the_warehouse():
+    many = [info(f"Speaker {n}", f"Statement number {n} about the leak.") for n in range(15)]
+    (digest,) = select_alerts(many, context(Alerts(on="all"), is_first_run=True, report_url=BASE))
+    text = render_text(digest)
+    assert f"... and 5 more: all of them are in the report: {BASE}index.html" in text
+    assert not any("warehouse" in line for line in text)
+    slack = json.dumps(render_slack(digest, "d1")["blocks"])
+    assert "and 5 more: all of them are in" in slack and f"{BASE}index.html" in slack
+
+
+def test_an_unpublished_report_is_named_where_the_run_wrote_it():
+    many = [info(f"Speaker {n}", f"Statement number {n} about the leak.") for n in range(12)]
+    where = "/srv/presswatch/sora-leak.report/index.html"
+    (digest,) = select_alerts(many, context(Alerts(on="all"), is_first_run=True, report_path=where))
+    text = render_text(digest)
+    last = next(line for line in text if "more" in line)
+    assert last.startswith("... and 2 more: all of them are in the report, written to " + where)
+    assert "[report] base_url" in last
+    assert not any("How it travelled" in line for line in text)  # no address to link
+
+
+def test_the_page_a_link_names_is_the_page_the_report_writes():
+    ids = ["0935f969c56647d4", "odd id/with spaces and é", "x" * 80]
+    with duckdb.connect() as con:
+        sql = (
+            "select case when regexp_full_match(id, '[0-9A-Za-z_-]{1,64}') then id "
+            "else left(md5(id), 16) end from (select unnest(?::varchar[]) as id)"
+        )  # the rule of presswatch/warehouse/report/statements.sql (statement_key)
+        keys = [key for (key,) in con.execute(sql, [ids]).fetchall()]
+    assert [statement_page(i) for i in ids] == [f"statement/{k}.html" for k in keys]
+
+
+def test_near_identical_statements_are_one_item_with_its_versions():
+    puppets = [
+        info("PR Puppets", "the leak had been a last resort", n_outlets=2, is_direct=False),
+        info("PR Puppets", "on Wednesday it had no plans to open access to Sora again",
+             is_direct=False),
+        info("PR Puppets", "We opened the door for three hours.", is_direct=True),
+        info("PR Puppets", "it would not open access to Sora again", is_direct=False),
+    ]
+    (message,) = select_alerts(puppets, context(Alerts(on="all")))
+    assert message.headline == "4 new statements from PR Puppets"
+    assert [i.text for i in message.items] == [p.text for p in puppets[:3]]
+    folded = message.items[1]
+    assert folded.versions == ("that it would not open access to Sora again",)
+    assert folded.version_ids == (puppets[3].statement_id,)
+    text = render_text(message)
+    assert "Nearly the same, also carried: that it would not open access to Sora again" in text
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("it would not open access to Sora again",
+     "on Wednesday it had no plans to open access to Sora again", True),
+    ("Participation is voluntary.", "Participation is voluntary, with no obligation.", True),
+    ("Sora is still in research preview.", "Sora was shown in February.", False),
+    ("We paused access.", "We are not against AI as a tool for art.", False),
+])
+def test_nearly_the_same(a, b, same):
+    assert nearly_the_same(a, b) is same
+
+
+def test_other_speakers_are_never_folded_together():
+    said = "Participation is voluntary."
+    items = [context(Alerts()).item(info(name, said)) for name in ("A", "B")]
+    assert len(fold_versions(items)) == 2
+
+
+def test_a_new_speakers_role_is_shown_when_any_statement_gives_it():
+    takeda = [info("Jun Takeda", "The clips were fun.", is_new_speaker=True, n_outlets=2),
+              info("Jun Takeda", "Nobody paid us.", is_new_speaker=True,
+                   role="animator at Studio Kiln")]
+    (message,) = select_alerts(takeda, context(Alerts(on="all")))
+    assert message.headline == "New speaker: Jun Takeda (animator at Studio Kiln), 2 statements"
+    assert all("Jun Takeda (animator at Studio Kiln) said" in line
+               for line in render_text(message) if "Jun Takeda" in line and "said" in line)
+
+
+def test_the_story_files_report_address_must_be_a_web_address(tmp_path):
+    assert Report(base_url="https://intranet.example/sora").base_url == \
+        "https://intranet.example/sora/"
+    story = tmp_path / "s.toml"
+    story.write_text('id = "s"\ntitle = "S"\nstart_date = 2024-11-26\n'
+                     '[report]\nbase_url = "javascript:alert(1)"\n', encoding="utf-8")
+    with pytest.raises(StoryError, match="base_url"):
+        load_story(story)

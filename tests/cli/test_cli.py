@@ -142,6 +142,21 @@ def test_a_second_story_into_the_same_warehouse_is_refused_naming_both(tmp_path)
         warehouse.require_story("pixel-strike")  # its own story is welcome
 
 
+def test_the_demo_says_which_sources_the_replay_breaks_on_purpose():
+    from presswatch.cli.demo import broken_on_purpose
+    from presswatch.demo.server import load_manifest
+
+    manifest = load_manifest()
+    text = broken_on_purpose(manifest)
+    broken = [s for s in manifest["sources"] if s.get("expected_error")]
+    in_story = [s for s in manifest["sources"] if s.get("in_story", True)]
+    assert f'"partial ... {len(broken)} of {len(in_story)} sources failed"' in text
+    assert len(broken) == 3 and len(in_story) == 12  # what every demo run reports
+    for source in broken:
+        assert f"{source['name']}: {source['expected_error']}" in text
+    assert "robots.txt" in text and "on purpose" in text
+
+
 @pytest.mark.parametrize(("given", "expected"), [(None, 120), ("300", 300)])
 def test_a_temporary_prefect_server_gets_time_to_start_unless_the_user_says(given, expected):
     """Prefect's own 20 s to start its temporary server fails on a busy machine; presswatch

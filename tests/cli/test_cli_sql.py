@@ -143,8 +143,11 @@ def test_out_without_format_takes_the_format_from_the_extension(db, tmp_path):
                       ).returncode == 0
     assert (tmp_path / "s.parquet").read_bytes()[:4] == b"PAR1"
     result = presswatch("sql", "--db", str(db), query, "--out", str(tmp_path / "s.xlsx"))
+    assert result.returncode == 0 and (tmp_path / "s.xlsx").read_bytes()[:2] == b"PK"
+    assert f"wrote 1 row to {tmp_path / 's.xlsx'} (xlsx)" in result.stderr
+    result = presswatch("sql", "--db", str(db), query, "--out", str(tmp_path / "s.ods"))
     assert result.returncode == 2 and "--format" in result.stderr
-    assert not (tmp_path / "s.xlsx").exists()
+    assert not (tmp_path / "s.ods").exists()
     # An explicit --format still wins over the extension.
     assert presswatch("sql", "--db", str(db), query, "--format", "json", "--out",
                       str(tmp_path / "t.csv")).returncode == 0
@@ -199,3 +202,55 @@ def test_the_readme_sends_nobody_to_a_duckdb_shell_that_is_not_installed():
     for mention in [i for i in range(len(text)) if text.startswith("duckdb -readonly", i)]:
         assert "If you have one" in text[mention - 400:mention] or \
             "if you have one" in text[mention - 400:mention]
+
+
+def test_the_cookbook_runs_from_the_installed_tool(db, tmp_path):
+    listed = presswatch("sql", "--cookbook", cwd=tmp_path)  # not from a checkout
+    assert listed.returncode == 0
+    assert "02  Which outlets ran OpenAI's statements" in listed.stdout
+    assert "11  Which outlets carried Niko Felix's statement" in listed.stdout
+    ran = presswatch("sql", "--db", str(db), "--cookbook", "02", "--format", "json",
+                     cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert "-- 02_outlets_running_openai_statement.sql" in ran.stderr
+    unknown = presswatch("sql", "--db", str(db), "--cookbook", "99", cwd=tmp_path)
+    assert unknown.returncode == 2 and "no cookbook recipe '99'" in unknown.stderr
+    assert "07  Which statements travelled furthest" in unknown.stderr
+
+
+def test_export_says_what_it_wrote(db, tmp_path):
+    result = presswatch("export", "--db", str(db), "--to", str(tmp_path / "parquet"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("wrote ")
+    assert f"tables and views to {tmp_path / 'parquet'} (Parquet):" in result.stdout
+    assert "statement_appearances" in result.stdout and "rows  view" in result.stdout
+
+
+def test_prefect_says_nothing_about_telemetry_in_a_terminal(tmp_path):
+    """Prefect prints a telemetry notice on first import in a terminal; presswatch's commands
+    opt out first. The control (no opt-out) shows the detector sees the notice."""
+    def first_import(opt_out: bool) -> str:
+        code = ("from presswatch.cli.main import _prefect_defaults\n"
+                + ("_prefect_defaults()\n" if opt_out else "") + "import prefect.flows\n")
+        env = {k: v for k, v in os.environ.items() if k != "DO_NOT_TRACK"}
+        env["PREFECT_HOME"] = str(tmp_path / ("quiet" if opt_out else "control"))
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
+                                stderr=slave, env=env)
+        os.close(slave)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 120)
+            try:
+                chunk = os.read(master, 65536) if ready else b""
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=60)
+        os.close(master)
+        return seen.decode(errors="replace")
+
+    assert "anonymous usage data" in first_import(opt_out=False)
+    assert "anonymous usage data" not in first_import(opt_out=True)

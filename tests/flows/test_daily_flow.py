@@ -148,3 +148,13 @@ def test_rerunning_the_same_day_adds_nothing(two_days):
 def test_the_niko_felix_statement_is_attributed(two_days):
     rows = _rows(two_days["db"], "select text from statements where speaker = 'Niko Felix'")
     assert any("research preview" in text for (text,) in rows)
+
+
+def test_the_summary_says_why_pages_failed_and_where_the_report_is(two_days):
+    first = two_days["first"]
+    working = " ".join(row["reason"] for row in first.table if row["status"] == "ok")
+    # The replay's page-level failures, each said on its source's row (not only in SQL).
+    assert "blocked by robots.txt" in working and "HTTP 404" in working
+    assert "application/pdf" in working
+    assert first.report_index and Path(first.report_index).name == "index.html"
+    assert Path(first.report_index).is_file()

@@ -95,6 +95,14 @@ def browser(chromium, tmp_path) -> Browser:
     return Browser(chromium, tmp_path / "chromium")
 
 
+@pytest.fixture(scope="module")
+def module_browser(chromium, tmp_path_factory) -> Browser:
+    """One Browser for a module's tests that read the same page."""
+    if chromium is None:
+        pytest.skip(CHROMIUM_MISSING)
+    return Browser(chromium, tmp_path_factory.mktemp("chromium"))
+
+
 def article(url: str, text: str, *, outlet: str, title: str, site_name: str | None = None,
             published_at: datetime | None = T0, source_url: str = "https://feeds.example/rss",
             ) -> Article:

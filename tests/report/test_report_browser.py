@@ -7,6 +7,8 @@ the checks on the written HTML run either way.
 
 from __future__ import annotations
 
+import csv
+import io
 import ipaddress
 import re
 from pathlib import Path
@@ -172,3 +174,78 @@ def test_tables_sort_and_filter_in_the_browser(demo, browser, tmp_path):
     (result,) = lxml.html.fromstring(browser.dom(driven.as_uri())).xpath("//body/@data-result")
     first, last, shown = result.split(",")
     assert (int(first), int(last), int(shown)) == (5, 1, 1)
+
+
+# -- what an analyst takes away (issue 28) ---------------------------------------------------
+
+BYLINES = {"Lena Hartmann", "Paul Mensah", "Mark Ebersole", "Camille Roussel"}  # the replay's
+DATELINES = {"SAN FRANCISCO", "PARIS"}
+
+
+@pytest.fixture(scope="module")
+def overview_dom(demo, module_browser):
+    """The overview as Chromium has it after the page's script ran."""
+    return lxml.html.fromstring(module_browser.dom((demo["report"] / "index.html").as_uri()))
+
+
+def test_quotes_are_in_quotation_marks_and_reported_speech_is_marked(overview_dom):
+    rows = overview_dom.xpath("//table[@id='statements-table']/tbody/tr")
+    quoted = [r for r in rows if r.xpath(".//span[contains(@class, 'said-quoted')]")]
+    reported = [r for r in rows if r.xpath(".//span[contains(@class, 'said-reported')]")]
+    assert quoted and reported and len(quoted) + len(reported) == len(rows)
+    felix = _niko_felix_row(overview_dom).xpath("string(td[2])").strip()
+    assert felix.startswith("“Sora is still in research preview") and felix.endswith("”")
+    for row in reported:
+        cell = row.xpath("string(td[2])").strip()
+        assert cell.startswith("reported:") and "“" not in cell[:12], cell
+
+
+def test_the_header_counts_the_statements_the_table_lists(overview_dom):
+    n_rows = len(overview_dom.xpath("//table[@id='statements-table']/tbody/tr"))
+    assert overview_dom.xpath("string(//dd[@id='n-statements'])") == str(n_rows)
+    assert n_rows == 76  # 61 on day 1 + 15 on day 2, as the runs say
+
+
+def test_share_of_voice_is_drawn_and_tabled(overview_dom):
+    (svg,) = overview_dom.xpath("//figure[@id='share-of-voice-chart']/svg")
+    assert len(svg.xpath(".//*[@aria-roledescription='bar']")) >= 5
+    rows = overview_dom.xpath("//table[@id='voices-table']/tbody/tr")
+    voices = {r.xpath("string(td[1])"): r.xpath("string(td[2])") for r in rows}
+    assert set(list(voices)[:2]) == {"OpenAI", "PR Puppets"}  # the two most quoted
+    assert "Niko Felix" in voices["OpenAI"]  # a spokesperson speaks for the organisation
+
+
+def test_every_table_has_a_csv_download_holding_its_rows(demo, overview_dom):
+    report = demo["report"]
+    for table_id in ("statements-table", "speakers-table", "voices-table", "outlets-table",
+                     "sources-table", "languages-table", "new-statements", "audit-table"):
+        (table,) = overview_dom.xpath(f"//table[@id='{table_id}']")
+        links = table.xpath("preceding-sibling::p[@class='export'][1]/a[@download]/@href")
+        assert len(links) == 2, table_id
+        csv_href = next(h for h in links if h.endswith(".csv"))
+        raw = (report / csv_href).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), csv_href  # UTF-8 BOM: Excel reads it right
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        assert len(rows) - 1 == len(table.xpath("tbody/tr")), table_id
+    statements = list(csv.DictReader(io.StringIO(
+        (report / "export-statements.csv").read_text(encoding="utf-8-sig"), newline="")))
+    felix = next(r for r in statements if r["speaker"] == "Niko Felix")
+    assert felix["said as"] == "quoted" and felix["outlets"] == "5"
+    assert "Il Corriere Tecnologico" in (report / "export-outlets.csv").read_text("utf-8-sig")
+
+
+def test_no_byline_or_dateline_among_rising_and_falling_names(overview_dom):
+    names = {row.xpath("string(td[1])") for table in ("entities-rising", "entities-falling")
+             for row in overview_dom.xpath(f"//table[@id='{table}']/tbody/tr")}
+    assert names, "no names compared"
+    assert not names & (BYLINES | DATELINES), names & (BYLINES | DATELINES)
+    assert "Microsoft" not in names and not any(n.isupper() and " " in n for n in names)
+
+
+def test_the_italian_articles_are_counted_or_their_absence_explained(overview_dom):
+    (row,) = [r for r in overview_dom.xpath("//table[@id='outlets-table']/tbody/tr")
+              if r.xpath("string(td[1])") == "Il Corriere Tecnologico"]
+    assert row.xpath("string(td[4])") == "2"  # about the story
+    assert "not read" in row.xpath("string(.)") and "it" in row.xpath("string(.//code)")
+    note = overview_dom.xpath("string(//p[@id='not-analysed'])")
+    assert "Il Corriere Tecnologico" in note and "English" in note

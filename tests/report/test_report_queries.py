@@ -102,7 +102,9 @@ def test_the_statement_page_shows_the_sentence_around_the_quote(named):
         data = read_report_data(warehouse.connection)
     first = data.appearances[0]
     assert first["article_position"] == 1 and first["outlet"] == "A News"
-    assert first["context_before"] == '"' and first["content"] == SAID
+    # The sentence before the quote comes too: "It asks them to ..." needs the one before.
+    assert first["context_before"] == 'Article 1 about OpenAI and the Sora leak. "'
+    assert first["content"] == SAID
     assert first["context_after"] == ',\" said Niko Felix.'
     assert [a["minutes_after_first"] for a in data.appearances] == [0, 120, 1440, 1500]
 

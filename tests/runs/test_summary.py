@@ -104,3 +104,36 @@ def test_the_summary_shows_reported_speech_as_reported_never_in_quotation_marks(
     assert "**PR Puppets** said that the programme was art washing" in text
     assert "**Niko Felix**: \u201cParticipation is voluntary\u201d" in text
     assert "\u201cthe programme" not in text
+
+
+def test_a_working_source_row_says_why_its_pages_failed(tmp_path):
+    """A feed read fine whose items were a 404, a robots.txt refusal and a PDF: the row is
+    "ok" and its reason column says what happened to the pages."""
+    from datetime import UTC, datetime
+
+    from presswatch.records import SourceResult
+    from presswatch.runs.context import Finished, RunTotals, StartState
+    from presswatch.runs.summary import run_summary
+    from presswatch.spiders.crawl import CrawlOutput
+    from presswatch.story import Feed, Story
+    from presswatch.warehouse.batch import Run
+
+    feed = "http://x.example/feed"
+    totals = RunTotals()
+    totals.count(feed, "new")
+    for reason in ("HTTP 404", "blocked by robots.txt", "HTTP 404",
+                   "not HTML: content type application/pdf"):
+        totals.count(feed, "failed", reason)
+    story = Story(id="s", title="S", start_date="2024-11-26", feeds=[Feed(url=feed, name="X")])
+    now = datetime(2024, 11, 26, tzinfo=UTC)
+    summary = run_summary(
+        story, Finished(Run("r1", "s", now, "ok", n_sources=1)),
+        StartState({}, set(), [], [], [], []),
+        CrawlOutput(tmp_path, [SourceResult(feed, "feed", "X", 200)], {}), totals, None)
+    (row,) = summary.table
+    assert (row["status"], row["failed"]) == ("ok", 4)
+    assert row["reason"] == ("pages: HTTP 404 (2), blocked by robots.txt, "
+                             "not HTML: content type application/pdf")
+    out = io.StringIO()
+    print_summary(summary, Console(file=out, width=250, color_system=None))
+    assert "pages: HTTP 404 (2), blocked by robots.txt" in out.getvalue()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import zipfile
 
 import pyarrow.parquet as pq
 import pytest
 
 from presswatch.warehouse.console import interactive, run_query
+from presswatch.warehouse.recipes import UnknownRecipe, find_recipe, recipes
 from presswatch.warehouse.store import open_warehouse
 
 
@@ -98,21 +101,26 @@ def test_search_macro_works_from_the_console(loaded):
     assert code == 0 and "Sora leak" in out
 
 
-def test_interactive_prompt_runs_statements_over_several_lines(loaded):
-    lines = iter(["select count(*)", "as n_articles from articles;", ".tables",
-                  "delete from articles;", ".quit", "select 'never reached';"])
+def _prompt(db, *lines: str) -> str:
+    """What the prompt prints for these typed lines (end of input after the last)."""
+    typed = iter(lines)
 
     def read_line(prompt):
         try:
-            return next(lines)
+            return next(typed)
         except StopIteration:
             raise EOFError from None
 
     out = io.StringIO()
-    assert interactive(loaded, read_line=read_line, stdout=out) == 0
-    text = out.getvalue()
+    assert interactive(db, read_line=read_line, stdout=out) == 0
+    return out.getvalue()
+
+
+def test_interactive_prompt_runs_statements_over_several_lines(loaded):
+    text = _prompt(loaded, "select count(*)", "as n_articles from articles;", ".tables",
+                   "delete from articles;", ".quit", "select 'never reached';")
     assert "n_articles" in text and "│ 3 " in text
-    assert "daily_coverage" in text and "VIEW" in text
+    assert "daily_coverage" in text and "│ view " in text
     assert "only reads" in text
     assert "never reached" not in text
 
@@ -140,9 +148,9 @@ def test_the_out_files_extension_gives_the_format(loaded, tmp_path, name, first_
 
 
 def test_an_out_file_of_unknown_kind_needs_a_format(loaded, tmp_path):
-    code, _, err = _run(loaded, "select 1", None, tmp_path / "r.xlsx")
-    assert code == 2 and ".xlsx" in err and "--format" in err
-    assert not (tmp_path / "r.xlsx").exists()
+    code, _, err = _run(loaded, "select 1", None, tmp_path / "r.ods")
+    assert code == 2 and ".ods" in err and "--format" in err
+    assert not (tmp_path / "r.ods").exists()
 
 
 def test_each_statement_of_several_shows_its_result(loaded, tmp_path):
@@ -170,3 +178,92 @@ def test_ctrl_c_while_typing_drops_the_line_and_the_prompt_goes_on(loaded):
     assert interactive(loaded, read_line=read_line, stdout=out) == 0
     assert "line cancelled" in out.getvalue() and "kept" in out.getvalue()
     assert "dropped" not in out.getvalue()
+
+
+# -- as an analyst meets it: views first, a typo named, the cookbook, Excel, what was written
+
+def test_tables_lists_the_analyst_views_first(loaded):
+    text = _prompt(loaded, ".tables")
+    names = re.findall(r"│ (\w+)\s+│ (view|table)\s+│", text)
+    kinds = [kind for _, kind in names]
+    assert names[0] == ("data_dictionary", "view")
+    assert kinds == sorted(kinds, key=lambda k: k != "view")  # every view before any table
+    assert ("statement_appearances", "view") in names and ("articles", "table") in names
+
+
+def test_columns_of_a_name_that_is_no_table_says_so_and_suggests(loaded):
+    text = _prompt(loaded, ".columns speaker_statement", ".columns speaker_statements")
+    assert "no table or view named 'speaker_statement'; did you mean speaker_statements" in text
+    assert "n_statements" in text  # the right name lists its columns
+
+
+def test_the_cookbook_is_listed_and_run_at_the_prompt(loaded):
+    text = _prompt(loaded, ".cookbook", ".cookbook 7", ".cookbook 99")
+    for recipe in recipes():
+        assert f"{recipe.number}  {recipe.question}" in text
+    assert "-- 07_widest_spread_statements.sql" in text and "n_outlets" in text
+    assert "no cookbook recipe '99'" in text
+
+
+def test_recipes_ship_inside_the_package_and_are_found_by_number_or_name():
+    assert find_recipe("2").name == find_recipe("02_outlets").name == \
+        "02_outlets_running_openai_statement"
+    assert all(r.question.endswith("?") for r in recipes())
+    with pytest.raises(UnknownRecipe, match="07  Which statements travelled furthest"):
+        find_recipe("nope")
+
+
+HOSTILE = "select 'Città' as town, '=HYPERLINK(\"http://evil.example\")' as title, 3 as n"
+
+
+def test_excel_csv_has_a_bom_and_no_formula(loaded, tmp_path):
+    out = tmp_path / "r.csv"
+    code, stdout, err = _run(loaded, HOSTILE, "excel-csv", out)
+    assert code == 0 and stdout == ""
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    assert raw.decode("utf-8-sig").splitlines() == [
+        "town,title,n", "Città,\"'=HYPERLINK(\"\"http://evil.example\"\")\",3"]
+    assert err.strip() == f"wrote 1 row to {out} (excel-csv)"
+
+
+def test_xlsx_is_a_worksheet_whose_cells_are_text_never_formulas(loaded, tmp_path):
+    out = tmp_path / "r.xlsx"
+    code, _, err = _run(loaded, HOSTILE + " union all select 'x', 'y', 4", None, out)
+    assert code == 0 and f"wrote 2 rows to {out} (xlsx)" in err
+    with zipfile.ZipFile(out) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")  # strings inline
+    assert "<f>" not in sheet  # no cell holds a formula
+    assert "Città" in sheet and "=HYPERLINK" in sheet
+    code, _, err = _run(loaded, "select 1", "xlsx", None)
+    assert code == 2 and "--out" in err
+
+
+@pytest.mark.parametrize("name", ["r.csv", "r.json", "r.parquet", "r.txt"])
+def test_out_says_what_it_wrote(loaded, tmp_path, name):
+    code, stdout, err = _run(loaded, "select * from range(5)", None, tmp_path / name)
+    assert code == 0 and stdout == ""
+    assert re.fullmatch(rf"wrote 5 rows to {re.escape(str(tmp_path / name))} \(\w+\)\n", err)
+
+
+class _Terminal(io.StringIO):
+    """Output that says it is a terminal, as a user's is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_table_cut_to_the_terminal_says_so(loaded, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    wide = "select repeat('x', 50) as a, repeat('y', 50) as b, repeat('z', 50) as c"
+    out = _Terminal()
+    assert run_query(loaded, wide, stdout=out, stderr=io.StringIO()) == 0
+    assert "columns cut (…) to fit the terminal's 80 characters" in out.getvalue()
+    out = _Terminal()
+    assert run_query(loaded, "select 1 as n", stdout=out, stderr=io.StringIO()) == 0
+    assert "cut" not in out.getvalue()
+
+
+def test_a_value_longer_than_a_cell_is_said_to_be_cut(loaded):
+    code, out, _ = _run(loaded, "select repeat('x', 70) as long_value")
+    assert code == 0 and "values longer than 60 characters are cut" in out

@@ -97,7 +97,8 @@ def test_speaker_statements(coverage):
     rows = _rows(coverage, "select speaker, role, organisation, n_statements, n_quotes, "
                            "n_articles, n_outlets, last_seen_at - first_seen_at "
                            "from speaker_statements")
-    assert rows == [("Niko Felix", "spokesperson", "OpenAI", 1, 3, 3, 2, timedelta(days=1))]
+    # The statement's role, as the report and the alerts give it.
+    assert rows == [("Niko Felix", "OpenAI spokesperson", "OpenAI", 1, 3, 3, 2, timedelta(days=1))]
 
 
 def test_statement_timeline(coverage):

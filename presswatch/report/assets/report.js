@@ -73,6 +73,12 @@
     });
   }
 
+  // The print button: the page's print stylesheet lays it out for paper or a PDF.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), sortable);
   Array.prototype.forEach.call(document.querySelectorAll("table.filterable"), filterable);
 }());

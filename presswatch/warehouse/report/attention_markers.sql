@@ -35,7 +35,7 @@ alert_days as (
     left join statements as st on st.statement_id = al.statement_id
 )
 
-select day, 'story start' as kind, 1 as n, 'Story starts' as label, null as raised
+select day, 'story start' as kind, 1 as n, 'Story starts' as label, null as rules, null as raised
 from start_day
 where day is not null and day >= $since
 union all
@@ -44,8 +44,8 @@ select
     'alert' as kind,
     count(distinct alert_key) as n,
     count(distinct alert_key) || ' alert' || case when count(distinct alert_key) > 1
-        then 's' else '' end || ' (' || string_agg(distinct rule, ', ' order by rule) || ')'
-        as label,
+        then 's' else '' end as label,
+    string_agg(distinct rule, ', ' order by rule) as rules,
     strftime(max(created_at), '%Y-%m-%d %H:%M UTC') as raised
 from alert_days
 where about_day >= $since

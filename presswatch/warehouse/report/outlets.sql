@@ -1,5 +1,7 @@
 -- Outlets of the period, by name (see the outlet_names view) with where the name came from:
--- articles, articles about the story, quotes and statements, first and last article.
+-- articles, articles about the story, quotes and statements, first and last article; and its
+-- articles about the story that were not read for quotes (in a language the NLP does not read),
+-- so that "Quotes 0" comes with its reason.
 with dated as (
     select a.*, coalesce(a.published_at, a.first_seen_at) as seen_at
     from articles as a
@@ -24,6 +26,11 @@ select
     count(*) filter (where d.is_relevant) as n_relevant,
     coalesce(any_value(q.n_quotes), 0) as n_quotes,
     coalesce(any_value(q.n_statements), 0) as n_statements,
+    count(*) filter (where d.is_relevant and d.nlp_status like 'skipped:language%')
+        as n_not_analysed,
+    string_agg(distinct d.language, ', ' order by d.language)
+        filter (where d.is_relevant and d.nlp_status like 'skipped:language%')
+        as not_analysed_languages,
     min(d.seen_at) as first_article_at,
     max(d.seen_at) as last_article_at
 from dated as d

@@ -1,7 +1,8 @@
 -- How each statement travelled: every quote of it or of its parts (statements.part_of) in an
 -- article of the period, first to last, with the outlet, the article, whether the article is a
--- syndicated copy (and of which outlet's original), and the sentence around the quoted words (cut
--- at sentence ends, at most 240 characters either side). Times come as text (UTC, to the minute):
+-- syndicated copy (and of which outlet's original), and the words around the quoted ones: the
+-- sentence before and the quote's own sentence up to it, and its sentence after it (cut at
+-- sentence ends, at most 400 characters before and 240 after). Times come as text (UTC, to the minute):
 -- a big report shows hundreds of thousands of them.
 with dated as (
     select
@@ -36,9 +37,9 @@ placed as (
         d.seen_at,
         d.published_at is null as date_unknown,
         d.cluster_id,
-        substring(d.text, greatest(1, q.start_char - 239), least(q.start_char, 240))
+        substring(d.text, greatest(1, q.start_char - 399), least(q.start_char, 400))
             as before_window,
-        q.start_char > 240 as before_cut,
+        q.start_char > 400 as before_cut,
         substring(d.text, q.end_char + 1, 240) as after_window,
         length(d.text) > q.end_char + 240 as after_cut
     from quotes as q
@@ -65,11 +66,12 @@ select
     p.cluster_id is not null and p.cluster_id <> p.article_id as is_copy,
     case when p.cluster_id is not null and p.cluster_id <> p.article_id then on_.name end
         as copy_of_outlet,
-    -- The sentence around the quote: back to the last sentence end before it, on to the first
-    -- one after it; a window that starts or ends mid-text is cut at a whole word.
-    ltrim(regexp_replace(
+    -- Before the quote: its own sentence up to it and the whole sentence before that (a lone
+    -- "It asks them to ..." says nothing without who "it" is); after it: on to the first
+    -- sentence end. A window that starts or ends mid-text is cut at a whole word.
+    ltrim(regexp_extract(
         regexp_replace(p.before_window, case when p.before_cut then '^\S*\s' else '^$' end, ''),
-        '^.*(?:[.!?]["”’»)]*\s+|\n)', '', 's')) as context_before,
+        '(?:[^.!?\n]*[.!?]["”’»)]*[ \t]+)?[^.!?\n]*$', 0)) as context_before,
     p.content,
     rtrim(regexp_extract(
         regexp_replace(p.after_window, case when p.after_cut then '\s\S*$' else '^$' end, ''),

@@ -46,8 +46,10 @@ select
     (select count(distinct outlet) from dated where is_relevant) as n_outlets,
     (select min(day) from dated) as first_day,
     (select max(day) from dated) as last_day,
-    (select count(distinct q.statement_id) from quotes as q semi join dated using (article_id)
-        where q.statement_id is not null) as n_statements,
+    -- A statement and its parts (statements.part_of) are one, as in the who-said-what table.
+    (select count(distinct coalesce(s.part_of, s.statement_id)) from quotes as q
+        semi join dated using (article_id)
+        inner join statements as s on s.statement_id = q.statement_id) as n_statements,
     (select count(distinct s.speaker) from quotes as q semi join dated using (article_id)
         inner join statements as s on s.statement_id = q.statement_id) as n_speakers,
     (select count(*) from alerts) as n_alerts

@@ -1,16 +1,17 @@
+-- A speaker is a statement's speaker (statements.speaker), as in the report's speakers page and
+-- the alerts' "N speakers": every count of speakers presswatch gives is a count of these rows.
 create or replace view speaker_statements as
 with quoted as (
     select
-        q.speaker,
-        coalesce(s.part_of, q.statement_id) as statement_id,
-        q.speaker_role,
+        s.speaker,
+        coalesce(s.part_of, s.statement_id) as statement_id,
+        coalesce(s.speaker_role, q.speaker_role) as speaker_role,
         q.article_id,
         a.outlet,
         coalesce(a.published_at, a.first_seen_at) as seen_at
     from quotes as q
+    inner join statements as s on s.statement_id = q.statement_id
     inner join articles as a on a.article_id = q.article_id
-    left join statements as s on s.statement_id = q.statement_id
-    where q.speaker is not null
 ),
 
 per_speaker as (

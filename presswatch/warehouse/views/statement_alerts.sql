@@ -5,8 +5,12 @@ select statement_id, alert_id, channel, status, 'statement' as carried_by
 from alerts
 where statement_id is not null
 union all
+-- A statement nearly the same as another in one message rides in that one's versions.
 select
-    unnest(json_extract_string(payload, '$.items[*].statement_id')) as statement_id,
+    unnest(list_concat(
+        json_extract_string(payload, '$.items[*].statement_id'),
+        json_extract_string(payload, '$.items[*].version_ids[*]')
+    )) as statement_id,
     alert_id,
     channel,
     status,
