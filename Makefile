@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench docs clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# docs/cookbook.md is generated from presswatch/warehouse/cookbook/*.sql.
+docs:
+	$(PYTHON) scripts/make_cookbook.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/e2e.py
