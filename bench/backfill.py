@@ -88,8 +88,8 @@ def write_corpus(folder: Path, records: int, files: int) -> list[str]:
 
 
 def run_flow(paths: list[str], db: Path, workers: int) -> tuple[float, float, object]:
-    from presswatch.flows.backfill import BackfillSettings, run_backfill
-    from presswatch.flows.backfill_stages import Sources
+    from presswatch.flows.backfill import run_backfill
+    from presswatch.runs.backfill import BackfillSettings, Sources
 
     settings = BackfillSettings(story_path=default_story_path(), db_path=db, since=SINCE,
                                 until=UNTIL, sources=Sources(warcs=tuple(paths)),
@@ -104,7 +104,7 @@ def run_plain(paths: list[str], db: Path) -> tuple[float, float, float]:
     """The same stages as plain functions in this process, one unit after another, without
     Prefect or Dask: (seconds, of which processing units, of which loading)."""
     from presswatch.archives.pages import PoliteClient
-    from presswatch.flows import backfill_stages as bs
+    from presswatch.runs import backfill as bs
 
     story = load_story(default_story_path())
     out = bs.units_dir(db, story, SINCE, UNTIL)

@@ -3,7 +3,7 @@
 Each channel has a name (the `alerts.channel` column) and send(message, alert_id), which raises
 DeliveryError when the receiver did not take it. What a channel shows is built by
 presswatch/alerts/messages.py; the settings are built once, from the story and the environment,
-by presswatch/flows/settings.py (channel_settings), and live only in memory: they carry the
+by presswatch/alerts/settings.py (channel_settings), and live only in memory: they carry the
 webhook URL (Slack's hold a token) and the SMTP password, so their repr hides both, and nothing
 here ever puts either in an error message.
 """
@@ -56,7 +56,7 @@ class DeliveryError(RuntimeError):
 
 # ---------------------------------------------------------------------------------------------
 # Settings: the story's [alerts] section with the PRESSWATCH_* environment variables laid over
-# it, as presswatch/flows/settings.py:channel_settings builds them.
+# it, as presswatch/alerts/settings.py:channel_settings builds them.
 
 
 @dataclass(frozen=True)

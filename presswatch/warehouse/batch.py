@@ -110,7 +110,7 @@ class LoadBatch:
     or a re-run after a crash never leaves stale or doubled rows. `extra` holds rows for tables
     added by later migrations (table name -> dataclass rows whose fields are column names),
     upserted by the table's primary key. `refounded_statements`: stored statements this batch
-    founds afresh (a re-analysis, presswatch/flows/reanalyse.py): their rows are deleted before
+    founds afresh (a re-analysis, presswatch/runs/reanalyse.py): their rows are deleted before
     the batch's are inserted, so they hold the new analysis alone, not a blend with the old.
     `updated_articles`: stored articles whose raw page a re-analysis extracted again to another
     text: their text and metadata are replaced (id, URLs, run and first sighting stay), their

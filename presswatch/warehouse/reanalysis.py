@@ -1,6 +1,6 @@
 """What a re-analysis reads from the warehouse and the few writes only it makes.
 
-`presswatch reanalyse` (presswatch/flows/reanalyse.py) reads everything it needs in one short
+`presswatch reanalyse` (presswatch/runs/reanalyse.py) reads everything it needs in one short
 read-only open (read_stored_analysis), parses with no file open, then writes in short
 transactions: its LoadBatches through Warehouse.load_batch, and here the removal of the
 statements its analysis no longer has. Each write first compares `guard` with what was read,

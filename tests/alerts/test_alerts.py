@@ -49,8 +49,8 @@ from presswatch.alerts.messages import (
     render_text,
 )
 from presswatch.alerts.rules import AlertContext, select_alerts
-from presswatch.flows.cli import main
-from presswatch.flows.settings import channel_settings
+from presswatch.alerts.settings import channel_settings
+from presswatch.cli.main import main
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
 from presswatch.text import clean_line
@@ -563,7 +563,7 @@ CRASHING_DELIVERY = """
 import os, signal, sys
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import deliver_pending
-from presswatch.flows.settings import channel_settings
+from presswatch.alerts.settings import channel_settings
 from presswatch.story import Alerts
 from presswatch.warehouse.alert_book import AlertBook
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from presswatch.flows.cli import main
+from presswatch.cli.main import main
 from presswatch.records import SourceResult, Statement, stable_id
 from presswatch.report import ReportError, build_report, report_dir
 from presswatch.report.build import read_report_data
@@ -184,7 +184,7 @@ def test_a_warehouse_with_no_run_has_no_report(tmp_path):
 
 
 def test_the_story_file_and_its_outlets_table_reach_the_warehouse_when_a_run_begins(tmp_path):
-    from presswatch.flows.stages import begin_run
+    from presswatch.runs.daily import begin_run
 
     story = Story.model_validate({
         "id": "s1", "title": "T", "start_date": "2024-11-26",

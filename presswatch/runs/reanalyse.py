@@ -3,8 +3,8 @@
 An improvement to the extraction, the relevance rules, the quote and speaker rules or the
 statement matching then reaches articles stored long ago without fetching them again. Each
 stored article is read again from its raw page where one is kept (else its stored text is
-used as it is), then goes through the daily run's own stages (stages.analysed_items,
-stages.build_batch) with statement and syndication indexes built from nothing, run by run in
+used as it is), then goes through the daily run's own stages (analysis.analysed_items,
+analysis.build_batch) with statement and syndication indexes built from nothing, run by run in
 the order the runs stored them, so the rows come out as a fresh run of the same days with
 today's code would write them. A statement's id comes from its speaker and first version, so a
 statement the new analysis still finds keeps its id; one grouped or attributed otherwise gets
@@ -29,18 +29,18 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
-from presswatch.flows.stages import (
+from presswatch.nlp.statements import SpeakerDirectory, StatementFingerprint, StatementIndex
+from presswatch.nlp.syndication import SyndicationIndex
+from presswatch.records import Article, FetchedPage, Quote, Statement, stable_id
+from presswatch.runs.analysis import (
     Analyzer,
     Item,
     analysed_items,
     batched,
     build_batch,
-    new_run_id,
     sketch_articles,
 )
-from presswatch.nlp.statements import SpeakerDirectory, StatementFingerprint, StatementIndex
-from presswatch.nlp.syndication import SyndicationIndex
-from presswatch.records import Article, FetchedPage, Quote, Statement, stable_id
+from presswatch.runs.context import new_run_id
 from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook

@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from presswatch.flows.settings import UsageError, channel_settings, run_settings
+from presswatch.alerts.settings import channel_settings
+from presswatch.runs.settings import UsageError, run_settings
 from presswatch.story import Story, StoryError, default_story_path, load_story
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def check_channels(story: Story, env: Mapping[str, str]) -> ChannelSettings:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from presswatch.flows.story_tools import require_valid_story
+    from presswatch.cli.story_tools import require_valid_story
 
     settings = run_settings(args.story, args.db, args.feed, args.allow_private_hosts, os.environ)
     story = settings.story()
@@ -51,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_channels(story, os.environ)  # anything is fetched or Prefect starts
     check_one_story(settings.db_path, story.id, settings.lock_timeout_s)
     _prefect_defaults()
-    from presswatch.flows.daily import run_daily_with_progress
+    from presswatch.cli.progress import run_daily_with_progress
     from presswatch.warehouse.errors import WarehouseOfAnotherStory
 
     try:
@@ -77,8 +78,8 @@ def _month(text: str) -> str:
 
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
-    from presswatch.flows.backfill_stages import Endpoints, Sources
-    from presswatch.flows.settings import check_writable
+    from presswatch.runs.backfill import Endpoints, Sources
+    from presswatch.runs.settings import check_writable
 
     sources = Sources(
         warcs=tuple(args.warc or ()), ccnews_months=tuple(args.ccnews or ()),
@@ -107,7 +108,8 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
                           ccnews=args.ccnews_url or defaults.ccnews)
     _prefect_defaults()
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # workers inherit it
-    from presswatch.flows.backfill import BackfillSettings, run_backfill
+    from presswatch.flows.backfill import run_backfill
+    from presswatch.runs.backfill import BackfillSettings
 
     summary = run_backfill(BackfillSettings(
         story_path=story_path, db_path=db_path, since=args.since, until=until,
@@ -145,7 +147,7 @@ def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     _prefect_defaults()
-    from presswatch.flows.demo import run_demo
+    from presswatch.cli.demo import run_demo
 
     return run_demo(Path(args.db), days=args.days)
 
@@ -246,7 +248,7 @@ def _cmd_reanalyse(args: argparse.Namespace) -> int:
     settings = run_settings(args.story, args.db, None, False, os.environ)
     if not settings.db_path.is_file():
         raise UsageError(f"{settings.db_path}: no warehouse here; `presswatch run` makes one")
-    from presswatch.flows.reanalyse import print_changes, reanalyse
+    from presswatch.runs.reanalyse import print_changes, reanalyse
 
     try:
         changes = reanalyse(settings.story(), settings.db_path,
@@ -258,7 +260,7 @@ def _cmd_reanalyse(args: argparse.Namespace) -> int:
 
 
 def _cmd_story(args: argparse.Namespace) -> int:
-    from presswatch.flows import story_tools
+    from presswatch.cli import story_tools
 
     if args.action == "new":
         out = Path(args.out) if args.out else Path(f"{story_tools.slug(args.title)}.toml")

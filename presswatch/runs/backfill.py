@@ -6,7 +6,7 @@ reads the unit's records, drops with the gate (presswatch/nlp/gate.py) those tha
 relevant, extracts and judges the rest, parses the relevant ones with spaCy, and stages them
 in `<db>.backfill/units/<basis>/<key>.jsonl`, then `<key>.json` (its tally: the unit is staged). The
 writer loads staged units in plan order, in short batches through the daily run's own
-stages.load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
+load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
 staged ones and processes the rest; an article already stored (a batch that landed before the
 kill) is skipped by URL, and every load is idempotent by key, so no row is written twice.
 """
@@ -35,7 +35,6 @@ from presswatch.archives.pages import (
     read_url_list,
 )
 from presswatch.archives.warc import open_warc, read_warc
-from presswatch.flows import stages
 from presswatch.jsonl import dumps, from_dict
 from presswatch.nlp.analyze import analyze_texts
 from presswatch.nlp.gate import compile_gate
@@ -44,9 +43,11 @@ from presswatch.nlp.relevance import compile_rules, score_with_rules
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_utc, stable_id
+from presswatch.runs.analysis import Analyzer, Item, load_items
+from presswatch.runs.context import RunContext, RunTotals, new_run_id
 from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.spiders.urls import UrlRefused, check_url_allowed
-from presswatch.story import Story
+from presswatch.story import Story, load_story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.analysis_state import statement_fingerprints, statements_first_seen_in
 from presswatch.warehouse.batch import LoadBatch, Run, story_rows
@@ -126,6 +127,48 @@ class StagedArticle:
     article: Article
     relevance: Relevance
     analysis: DocAnalysis
+
+
+@dataclass(frozen=True)
+class BackfillSettings:
+    """What `presswatch backfill` was asked to do; it is a flow parameter and holds no secret."""
+
+    story_path: Path
+    db_path: Path
+    since: date
+    until: date
+    sources: Sources
+    endpoints: Endpoints = field(default_factory=Endpoints)
+    dask_address: str | None = None
+    workers: int = 2
+    alert: bool = False
+    delay_s: float = 1.0  # between two requests to one host
+    lock_timeout_s: float = 120.0
+    allow_private_hosts: bool = False
+
+    def units_dir(self, story: Story) -> Path:
+        return units_dir(self.db_path, story, self.since, self.until)
+
+    def story(self) -> Story:
+        story = load_story(self.story_path)
+        return story.allowing_private_hosts() if self.allow_private_hosts else story
+
+    def client(self, story: Story) -> PoliteClient:
+        return PoliteClient(user_agent=story.crawl.user_agent, delay_s=self.delay_s)
+
+
+@dataclass
+class BackfillSummary:
+    run_id: str
+    units: int
+    units_resumed: int  # staged or loaded by an earlier, interrupted run
+    records: int
+    passed_gate: int
+    relevant: int
+    articles_added: int
+    quotes_added: int
+    statements_new: int
+    results: list[UnitResult]
 
 
 def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
@@ -314,7 +357,7 @@ def read_staged_articles(path: Path) -> Iterator[StagedArticle]:
 
 
 @dataclass
-class BackfillAnalyzer(stages.Analyzer):
+class BackfillAnalyzer(Analyzer):
     """The daily run's analyzer, with statements first seen when their article was published
     (when it was captured, if the page gives no date): the past, not the day of the backfill."""
 
@@ -327,10 +370,10 @@ class Writer:
     """The one process that writes the warehouse: the run's context, its story, the URLs
     stored so far and the run's counts."""
 
-    context: stages.RunContext
+    context: RunContext
     story: Story
     stored_urls: set[str]
-    totals: stages.RunTotals = field(default_factory=stages.RunTotals)
+    totals: RunTotals = field(default_factory=RunTotals)
 
 
 def _from_warehouse(writer: Writer) -> tuple[BackfillAnalyzer, SyndicationIndex]:
@@ -354,11 +397,11 @@ def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH
         if article.canonical_url in writer.stored_urls or article.url in writer.stored_urls:
             continue  # landed before a kill, or the same page in another file
         writer.stored_urls.update((article.canonical_url, article.url))
-        items.append(stages.Item(article, is_new=True, pages=[], relevance=staged.relevance,
+        items.append(Item(article, is_new=True, pages=[], relevance=staged.relevance,
                                  analysis=staged.analysis))
     for start in range(0, len(items), batch_size):
         analyzer, syndication = _from_warehouse(writer)
-        stages.load_items(writer.context, analyzer, items[start:start + batch_size],
+        load_items(writer.context, analyzer, items[start:start + batch_size],
                           syndication, writer.totals)
     # The statements first seen in this unit's articles, for the end of the run to mark
     # judged; read from the rows, so a unit loaded partly before a kill names them all too.
@@ -382,8 +425,8 @@ def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: f
                    now: datetime | None = None) -> Writer:
     """Open the warehouse briefly: read the stored URLs, record the run."""
     started_at = now or datetime.now(UTC)
-    run_id = stages.new_run_id(story.id, started_at)
-    context = stages.RunContext(run_id, story.id, started_at, db_path, out_dir, lock_timeout_s)
+    run_id = new_run_id(story.id, started_at)
+    context = RunContext(run_id, story.id, started_at, db_path, out_dir, lock_timeout_s)
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
         warehouse.require_story(story.id)
         stored_urls = warehouse.stored_urls()

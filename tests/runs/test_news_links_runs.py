@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from news_replicas import GOOGLE, GoogleNewsReplica, PublisherSite, article_id, serve
 
-from presswatch.flows import stages
+from presswatch.runs import daily as daily_run
+from presswatch.runs.context import Finished
 from presswatch.spiders.urls import canonicalize
 from presswatch.story import Story
 
@@ -63,11 +64,11 @@ def _story() -> Story:
     })
 
 
-def _run(story: Story, db: Path, staging: Path) -> stages.Finished:
-    context, state = stages.begin_run(story, db, staging, 5.0)
-    crawl = stages.crawl_sources(story, context, state)
-    totals = stages.process_pages(story, context, state, crawl)
-    return stages.finish_run(context, crawl, totals, state, status="ok")
+def _run(story: Story, db: Path, staging: Path) -> Finished:
+    context, state = daily_run.begin_run(story, db, staging, 5.0)
+    crawl = daily_run.crawl_sources(story, context, state)
+    totals = daily_run.process_pages(story, context, state, crawl)
+    return daily_run.finish_run(context, crawl, totals, state, status="ok")
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:
@@ -123,11 +124,11 @@ def test_a_held_run_stages_its_decodes_and_the_next_run_lands_them(newsroom, tmp
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        context, state = stages.begin_run(story, db, staging, 1.0)
+        context, state = daily_run.begin_run(story, db, staging, 1.0)
         assert context.held and len(state.link_decodes) == 3  # read from the live file
-        crawl = stages.crawl_sources(story, context, state)
-        totals = stages.process_pages(story, context, state, crawl)
-        held = stages.finish_run(context, crawl, totals, state, status="ok")
+        crawl = daily_run.crawl_sources(story, context, state)
+        totals = daily_run.process_pages(story, context, state, crawl)
+        held = daily_run.finish_run(context, crawl, totals, state, status="ok")
         assert not held.landed
     finally:
         holder.communicate("\n", timeout=30)

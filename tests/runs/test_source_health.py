@@ -13,12 +13,12 @@ from rich.console import Console
 
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import run_alerts
+from presswatch.alerts.settings import channel_settings
+from presswatch.cli.progress import print_summary
 from presswatch.demo.loopback import Response
-from presswatch.flows import stages
-from presswatch.flows.daily import _summary
-from presswatch.flows.report import markdown_summary, print_summary
-from presswatch.flows.settings import channel_settings
 from presswatch.report import build_report
+from presswatch.runs import daily as daily_run
+from presswatch.runs.summary import markdown_summary, run_summary
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 
@@ -49,16 +49,16 @@ def outlet():
 
 def _run(story: Story, db: Path, staging: Path):
     """One run as presswatch/flows/daily.py orders it: crawl, load, alerts, finish, summary."""
-    context, state = stages.begin_run(story, db, staging, 5.0)
-    crawl = stages.crawl_sources(story, context, state)
-    totals = stages.process_pages(story, context, state, crawl)
+    context, state = daily_run.begin_run(story, db, staging, 5.0)
+    crawl = daily_run.crawl_sources(story, context, state)
+    totals = daily_run.process_pages(story, context, state, crawl)
     stream = io.StringIO()
     channels = build_channels(channel_settings(story.alerts, {}), stream)
     alerts = run_alerts(AlertBook(db), story, context.run_id, channels=channels,
                         sources=crawl.sources)
-    finished = stages.finish_run(context, crawl, totals, state, status="ok",
-                                 failing_source_runs=story.alerts.failing_source_runs)
-    summary = _summary(story, finished, state, crawl, totals, alerts)
+    finished = daily_run.finish_run(context, crawl, totals, state, status="ok",
+                                    failing_source_runs=story.alerts.failing_source_runs)
+    summary = run_summary(story, finished, state, crawl, totals, alerts)
     console = Console(file=io.StringIO(), width=200)
     print_summary(summary, console)
     return summary, console.file.getvalue(), markdown_summary(story, summary), stream.getvalue()

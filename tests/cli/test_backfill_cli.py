@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from presswatch.flows.cli import main
+from presswatch.cli.main import main
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, get_args
 from urllib.parse import quote_plus
 
-from presswatch.flows.settings import UsageError
+from presswatch.runs.settings import UsageError
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
 
 LABELS = get_args(Entity.model_fields["label"].annotation)

@@ -17,10 +17,11 @@ import pytest
 
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import run_alerts
+from presswatch.alerts.settings import channel_settings
+from presswatch.cli.main import main
 from presswatch.demo.server import ReplaySite
-from presswatch.flows.cli import main
 from presswatch.flows.daily import daily_with_progress
-from presswatch.flows.settings import channel_settings, run_settings
+from presswatch.runs.settings import run_settings
 from presswatch.story import default_story_path, load_story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.batch import LoadBatch, Run

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from presswatch.cli.progress import run_daily_with_progress
 from presswatch.demo.server import ReplaySite
-from presswatch.flows.daily import run_daily_with_progress
-from presswatch.flows.settings import run_settings
 from presswatch.report import report_dir
+from presswatch.runs.settings import run_settings
 from presswatch.warehouse.console import run_query
 
 COOKBOOK = resources.files("presswatch.warehouse") / "cookbook"

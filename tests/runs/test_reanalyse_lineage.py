@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from presswatch.flows.reanalyse import Reanalysis, compare
 from presswatch.records import Quote, Statement
+from presswatch.runs.reanalyse import Reanalysis, compare
 from presswatch.warehouse.reanalysis import StoredAnalysis, StoredQuote, StoredStatement
 
 SPEAKERS = {"A": "PR Puppets", "B": "PR Puppets", "C": "PR Puppets", "D": "OpenAI"}

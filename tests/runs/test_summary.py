@@ -8,8 +8,9 @@ import re
 import pytest
 from rich.console import Console
 
+from presswatch.cli.progress import print_summary
 from presswatch.demo.server import ReplaySite
-from presswatch.flows.report import RunSummary, markdown_summary, markdown_text, print_summary
+from presswatch.runs.summary import RunSummary, markdown_summary, markdown_text
 
 HOSTILE = "Sora | [click](javascript:alert(1)) <script>x</script>\r\nBcc: a@b.c \x1b[31mred *b*"
 
@@ -49,7 +50,7 @@ def test_terminal_summary_has_no_escape_sequences_from_pages():
 
 
 def test_artifact_keys_name_the_story_and_keep_stories_apart():
-    from presswatch.flows.report import artifact_key
+    from presswatch.flows.artifacts import artifact_key
 
     assert artifact_key("presswatch-summary", "sora-leak") == "presswatch-summary-sora-leak"
     odd = artifact_key("presswatch-summary", "Sora_Leak")
@@ -65,14 +66,14 @@ def test_artifact_keys_name_the_story_and_keep_stories_apart():
     ("file:///tmp/r/index.html", None), ("http://a.example/\r\nx", None),
 ])
 def test_markdown_links_go_only_to_web_pages(url, linked):
-    from presswatch.flows.report import markdown_url
+    from presswatch.runs.summary import markdown_url
 
     assert markdown_url(url) == linked
 
 
 def test_the_summary_links_the_report_and_each_new_statement_first_article(tmp_path):
-    from presswatch.flows.report import markdown_summary
     from presswatch.report import ReportResult
+    from presswatch.runs.summary import markdown_summary
 
     with ReplaySite(day=1) as site:
         story = site.story()
@@ -91,7 +92,7 @@ def test_the_summary_links_the_report_and_each_new_statement_first_article(tmp_p
 
 
 def test_the_summary_shows_reported_speech_as_reported_never_in_quotation_marks():
-    from presswatch.flows.report import markdown_summary
+    from presswatch.runs.summary import markdown_summary
 
     with ReplaySite(day=1) as site:
         story = site.story()

@@ -20,14 +20,14 @@ import duckdb
 import pytest
 
 from presswatch.flows.daily import daily_with_progress
-from presswatch.flows.settings import run_settings
+from presswatch.runs.settings import run_settings
 from presswatch.story import load_story
 from presswatch.warehouse.store import open_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 LOCK_TIMEOUT_S = 2
-# The start's own short wait (stages.BEGIN_LOCK_WAIT_S, capped by the timeout), the wait at the
+# The start's own short wait (daily_run.BEGIN_LOCK_WAIT_S, capped by the timeout), the wait at the
 # end, and a read-only attempt or two of a second each.
 MAX_WAIT_S = 2 * LOCK_TIMEOUT_S + 3
 
@@ -155,7 +155,7 @@ def test_a_run_beside_a_held_warehouse_stages_everything_and_the_next_run_loads_
 def test_a_holder_that_lets_go_during_the_run_is_loaded_by_the_same_run(
         tmp_path, empty_warehouse):
     from presswatch.demo.server import ReplaySite
-    from presswatch.flows import stages
+    from presswatch.runs import daily as daily_run
 
     db = empty_warehouse
     with ReplaySite(day=1) as site:
@@ -163,7 +163,7 @@ def test_a_holder_that_lets_go_during_the_run_is_loaded_by_the_same_run(
         expected = _expected_paths(site.manifest, 1)
         holder = Holder(db)
         # Longer than the start waits, shorter than the crawl, the analysis and the end's wait.
-        holder.release_after(stages.BEGIN_LOCK_WAIT_S + 8)
+        holder.release_after(daily_run.BEGIN_LOCK_WAIT_S + 8)
         try:
             summary = _run(story, db, lock_timeout_s=60)
         finally:

@@ -1,4 +1,4 @@
-"""What a run shows people: the progress display, the summary table, the Prefect artifacts.
+"""A run in figures, and the summary that shows it as markdown.
 
 Titles, names and quotes come from strangers' pages: every cell goes through clean_line (no
 control characters or terminal escapes) and, for markdown, markdown_text (no markup, no links).
@@ -6,26 +6,22 @@ control characters or terminal escapes) and, for markdown, markdown_text (no mar
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from rich.console import Console
-from rich.markup import escape as rich_escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
-
+from presswatch.alerts.delivery import AlertRunReport
 from presswatch.alerts.messages import runs
+from presswatch.runs.context import Finished, RunTotals, StartState
+from presswatch.runs.staging import CatchUp
+from presswatch.spiders.crawl import CrawlOutput
 from presswatch.story import Story
 from presswatch.text import clean_line
 
 if TYPE_CHECKING:
-    from presswatch.flows.settings import RunSettings
     from presswatch.report import ReportResult
 
-SUMMARY_COLUMNS = ("source", "status", "listed", "fetched", "new", "failed", "reason")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 
@@ -48,8 +44,53 @@ class RunSummary:
     lock_waited_s: float = 0.0  # waiting for another process to let go of the file, in all
     note: str | None = None  # the load's story in one sentence, when there is one to tell
     # Sources failing [alerts] failing_source_runs runs in a row or more, and those working
-    # again after such a streak (stages.Finished.source_health)
+    # again after such a streak (runs.context.Finished.source_health)
     source_health: list[dict] = field(default_factory=list)
+
+
+def run_summary(story: Story, finished: Finished, state: StartState,
+             output: CrawlOutput, totals: RunTotals, alerts: AlertRunReport | None
+             ) -> RunSummary:
+    run = finished.run
+    names = {s.url: s.name for s in [*story.feeds, *story.sitemaps]}
+    table = []
+    for source in output.sources:
+        counts = totals.by_source.get(source.source_url, {})
+        table.append({
+            "source": names.get(source.source_url) or source.source_url,
+            "url": source.source_url,
+            "status": "failed" if source.error else (
+                "not modified" if source.not_modified else "ok"),
+            "listed": len(source.candidates),
+            "fetched": counts.get("fetched", 0),
+            "new": counts.get("new", 0),
+            "failed": counts.get("failed", 0),
+            "reason": source.error or "",
+        })
+    return RunSummary(
+        run_id=run.run_id,
+        status=run.status,
+        n_sources=run.n_sources,
+        n_sources_failed=run.n_sources_failed,
+        articles_added=run.n_articles_added,
+        quotes_added=run.n_quotes_added,
+        new_statements=run.n_statements_new if finished.landed else 0,
+        alerts_sent=alerts.delivery.n_delivered if alerts is not None else 0,
+        table=table,
+        load="loaded" if finished.landed else "waiting",
+        articles_staged=finished.articles_staged,
+        staged_articles_loaded=state.caught_up.articles_added,
+        lock_waited_s=round(finished.waited_s, 1),
+        source_health=finished.source_health,
+        note="; ".join(n for n in (_caught_up_note(state.caught_up), finished.note) if n) or None,
+    )
+
+
+def _caught_up_note(caught_up: CatchUp) -> str | None:
+    if not caught_up.landed:
+        return None
+    return (f"loaded {caught_up.articles_added} articles staged by {len(caught_up.landed)} "
+            "earlier run(s) while the warehouse was held")
 
 
 def source_health_lines(summary: RunSummary) -> list[str]:
@@ -69,16 +110,6 @@ def source_health_lines(summary: RunSummary) -> list[str]:
 def markdown_text(value: object, limit: int = 300) -> str:
     """Inert markdown: one line, every character markdown or HTML could act on escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", clean_line(value, limit))
-
-
-def artifact_key(prefix: str, story_id: str) -> str:
-    """A Prefect artifact key naming the story, so two stories' runs never overwrite each
-    other's artifacts (keys allow only lowercase letters, digits and dashes; a story id that
-    had to change to fit gets a short hash of itself, so Sora_Leak and sora-leak stay apart)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", story_id.lower()).strip("-") or "story"
-    if slug != story_id:
-        slug += "-" + hashlib.sha256(story_id.encode("utf-8")).hexdigest()[:6]
-    return f"{prefix}-{slug}"
 
 
 def markdown_url(url: object, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
@@ -146,101 +177,3 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
                 f"{markdown_link(row.get('title') or 'first article', row.get('url'))})"
             )
     return "\n".join(lines) + "\n"
-
-
-def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSummary,
-                          new_statements: list[dict]) -> ReportResult | None:
-    """End of a run: write the report beside the snapshot, then the run's Prefect artifacts
-    (markdown summary linking the report and each new statement's first article, the table of
-    new statements, a link to the report), keyed by the story id.
-
-    A report that fails is logged and said in the summary; the run's data is in either way.
-    """
-    from prefect import get_run_logger
-    from prefect.artifacts import (
-        create_link_artifact,
-        create_markdown_artifact,
-        create_table_artifact,
-    )
-
-    from presswatch.report import build_report
-
-    logger = get_run_logger()
-    report, error = None, None
-    try:
-        report = build_report(settings.db_path, lock_timeout_s=settings.lock_timeout_s)
-        logger.info("%s", report.describe())
-    except Exception as exc:  # noqa: BLE001 - the run's data is loaded; say what failed
-        error = f"{type(exc).__name__}: {exc}"
-        logger.error("the report could not be built: %s", error)
-    rows = inert_rows(new_statements)  # read by the finish step (stages.Finished)
-    create_markdown_artifact(
-        markdown_summary(story, summary, report, rows, error),
-        key=artifact_key("presswatch-summary", story.id),
-        description="What this run fetched, added and failed on",
-    )
-    create_table_artifact(rows or [{"statement": "no new statements"}],
-                          key=artifact_key("presswatch-new-statements", story.id),
-                          description="Statements first seen in this run")
-    if report is not None:
-        create_link_artifact(
-            report.index.resolve().as_uri(), link_text=f"{clean_line(story.title, 100)}: report",
-            key=artifact_key("presswatch-report", story.id),
-            description=f"The story's HTML report ({report.n_pages} pages), opens from file://",
-        )
-    return report
-
-
-def inert_rows(rows: list[dict]) -> list[dict]:
-    """Table-artifact rows with each text cell made inert."""
-    return [
-        {key: clean_line(value, 500) if isinstance(value, str) else value
-         for key, value in row.items()}
-        for row in rows
-    ]
-
-
-class ProgressDisplay:
-    """A live progress display on stderr; `update` is the flow's progress callback."""
-
-    def __init__(self) -> None:
-        self._console = Console(stderr=True)
-        self._progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            MofNCompleteColumn(), console=self._console, transient=False,
-        )
-        self._tasks: dict[str, int] = {}
-
-    def __enter__(self) -> ProgressDisplay:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._progress.stop()
-
-    def update(self, stage: str, done: int, total: int | None) -> None:
-        labels = {"crawl": "pages fetched", "analyse": "pages read"}
-        if stage not in self._tasks:
-            self._tasks[stage] = self._progress.add_task(labels.get(stage, stage), total=total)
-        self._progress.update(self._tasks[stage], completed=done, total=total)
-
-
-def print_summary(summary: RunSummary, console: Console | None = None) -> None:
-    console = console or Console()
-    table = Table(title=f"presswatch run {summary.run_id}: {summary.status}")
-    for column in SUMMARY_COLUMNS:
-        table.add_column(column, overflow="fold")
-    for row in summary.table:
-        table.add_row(*(rich_escape(clean_line(row[c], 120)) for c in SUMMARY_COLUMNS))
-    console.print(table)
-    console.print(
-        f"{summary.articles_added} articles added, {summary.quotes_added} quotes, "
-        f"{summary.new_statements} new statements, {summary.alerts_sent} alerts delivered; "
-        f"{summary.n_sources_failed} of {summary.n_sources} sources failed."
-    )
-    for line in source_health_lines(summary):
-        style = "bold red" if line.startswith("Failing") else "green"
-        console.print(rich_escape(line), style=style)
-    if summary.note:
-        style = "bold yellow" if summary.load == "waiting" else ""
-        console.print(rich_escape(clean_line(summary.note, 600)), style=style)

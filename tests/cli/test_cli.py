@@ -116,7 +116,7 @@ def test_a_bad_lock_timeout_is_a_usage_error(tmp_path):
 def test_a_second_story_into_the_same_warehouse_is_refused_naming_both(tmp_path):
     import hashlib
 
-    from presswatch.flows.stages import begin_run
+    from presswatch.runs.daily import begin_run
     from presswatch.story import load_story
     from presswatch.warehouse.errors import WarehouseOfAnotherStory
     from presswatch.warehouse.store import open_warehouse
