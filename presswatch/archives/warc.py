@@ -79,25 +79,31 @@ class _Counted:
         return bytes(self.tail[start:]) if start >= 0 else None
 
 
-def _record_is_whole(data: bytes) -> bool:
-    """A record's bytes (one gzip member, or a plain record) hold its whole block: the gzip
-    member ends, and the block is as long as the WARC header's Content-Length says."""
-    if data[:2] == b"\x1f\x8b":
-        inflater = zlib.decompressobj(wbits=31)
-        try:
-            data = inflater.decompress(data)
-        except zlib.error:
-            return False
-        if not inflater.eof:
-            return False
-    head, found, block = data.partition(b"\r\n\r\n")
-    if not found:
-        return False
-    for line in head.split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return value.strip().isdigit() and len(block) >= int(value)
-    return False
+def _whole_records(data: bytes) -> bool:
+    """Whether bytes that start at a record hold only whole records: each gzip member ends,
+    and each block is as long as its WARC header's Content-Length says. A file cut short ends
+    inside a record, which fastwarc reads as far as it goes, or drops, without a word."""
+    while data:
+        if data[:2] == b"\x1f\x8b":
+            inflater = zlib.decompressobj(wbits=31)
+            try:
+                record = inflater.decompress(data)
+            except zlib.error:
+                return False
+            if not inflater.eof:
+                return False
+            data = inflater.unused_data
+        else:
+            record, data = data, b""
+        while record.strip(b"\r\n"):
+            head, found, rest = record.lstrip(b"\r\n").partition(b"\r\n\r\n")
+            length = next((value.strip() for name, _, value in
+                           (line.partition(b":") for line in head.split(b"\r\n"))
+                           if name.strip().lower() == b"content-length"), b"")
+            if not found or not length.isdigit() or len(rest) < int(length):
+                return False
+            record = rest[int(length):]
+    return True
 
 
 def _decoded(body: bytes, encoding: str, limit: int) -> bytes | None:
@@ -149,12 +155,12 @@ class WarcPages:
                 if page is not None:
                     yield page
         except (OSError, ValueError) as exc:
-            raise BadWarc(f"{self.source}: not a readable WARC file after {self.records} "
-                          f"records ({exc}); it was skipped: replace or remove it and run "
+            raise BadWarc(f"{self.source}: not a readable WARC file ({exc}; {self.records} "
+                          "records read); it was skipped: replace or remove it and run "
                           "again") from exc
         if last_start is not None:
             tail = self.stream.since(last_start)
-            self.truncated = tail is not None and not _record_is_whole(tail)
+            self.truncated = tail is not None and not _whole_records(tail)
         elif self.stream.position:
             raise BadWarc(f"{self.source}: no WARC record in {self.stream.position} bytes; it "
                           "was skipped: replace or remove it and run again")
