@@ -182,6 +182,7 @@ class Sentences:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.spans = list(doc.sents)
         self.index = [0] * len(doc)
         for number, sent in enumerate(self.spans):
@@ -965,7 +966,7 @@ def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str
     colon = last + 1
     if colon >= len(doc) or doc[colon].text != ":":
         return None
-    after = doc[colon + 1].idx if colon + 1 < len(doc) else len(doc.text)
+    after = doc[colon + 1].idx if colon + 1 < len(doc) else len(finder.text)
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is not None:
         return region.start, region.end, "colon_quote"
