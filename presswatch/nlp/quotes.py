@@ -292,14 +292,14 @@ class QuoteFinder:
         self.abstract = abstract
         self.data_nouns = data_nouns
         self.inanimate = inanimate
-        self.text = doc.text  # Doc.text joins every token on each call: read it once
+        self.sentences = Sentences(doc)
+        self.text = self.sentences.text
         self.stances = stances
         self.reporting = reporting
         self.beliefs = beliefs
         self.documents = documents
         self.regions = quote_regions(self.text)
         self.statements = [r for r in self.regions if r.is_statement(self.text)]
-        self.sentences = Sentences(doc)
         self.used_cues: set[int] = set()
         self.quotes: list[RawQuote] = []
         self.blocks: list[tuple[int, int]] = []  # block quotes that lost their marks
