@@ -161,8 +161,9 @@ def run_plain(paths: list[str], db: Path) -> tuple[float, float]:
     writer = bs.begin_backfill(story, db, out, 120.0)
     results = [bs.process_unit(u, story, SINCE, UNTIL, out, PoliteClient("bench"))
                for u in units]
-    for unit in units:
-        bs.load_unit(writer, out, unit)
+    for unit, result in zip(units, results, strict=True):
+        if not result.error:
+            bs.load_unit(writer, out, unit)
     bs.finish_backfill(writer, units, results, alert=False)
     return time.process_time() - clock, sum(r.cpu_seconds for r in results)
 

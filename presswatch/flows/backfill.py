@@ -81,6 +81,7 @@ class BackfillSummary:
     quotes_added: int
     statements_new: int
     results: list[bs.UnitResult]
+    problems: list[str] = field(default_factory=list)  # files skipped or cut short, by name
 
 
 @task(name="plan backfill", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60,
@@ -144,7 +145,9 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         future = futures.get(unit.key)
         result = future.result() if future is not None else bs.read_tally(out_dir, unit)
         results.append(result)
-        if not bs.loaded_path(out_dir, unit).exists():
+        if result.error:
+            logger.warning("%s", result.error)  # skipped: nothing staged to load
+        elif not bs.loaded_path(out_dir, unit).exists():
             load(writer, unit)
     run = finish(settings, writer, units, results)
     if settings.alert:
@@ -156,6 +159,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         relevant=sum(r.kept for r in results),
         articles_added=run.n_articles_added or 0, quotes_added=run.n_quotes_added or 0,
         statements_new=run.n_statements_new or 0, results=results,
+        problems=[r.problem for r in results if r.problem],
     )
 
 

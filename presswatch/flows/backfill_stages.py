@@ -9,10 +9,16 @@ writer loads staged units in plan order, in short batches through the daily run'
 stages.load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
 staged ones and processes the rest; an article already stored (a batch that landed before the
 kill) is skipped by URL, and every load is idempotent by key, so no row is written twice.
+
+A local WARC file's unit is keyed by its content (size and a digest of its ends) as well as its
+path: a file that was cut short is read as far as it goes and flagged, and once it is repaired
+it is a new unit, read again. A file that cannot be read (not a WARC, damaged part-way) is
+reported by name and skipped; the run goes on and ends partial, and the next run tries it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,7 +40,7 @@ from presswatch.archives.pages import (
     fetch_pages,
     read_url_list,
 )
-from presswatch.archives.warc import open_warc, read_warc
+from presswatch.archives.warc import BadWarc, open_warc, read_warc
 from presswatch.flows import stages
 from presswatch.jsonl import dumps, from_dict
 from presswatch.nlp.analyze import analyze_texts
@@ -117,6 +123,18 @@ class UnitResult:
     gate_seconds: float = 0.0  # of the seconds, those in the gate
     worker_pid: int = 0
     worker_peak_mb: float = 0.0
+    truncated: bool = False  # a WARC file cut short: read as far as it goes
+    error: str | None = None  # why the unit was skipped (a damaged WARC file), naming it
+
+    @property
+    def problem(self) -> str | None:
+        """What the run should report about this unit, naming its file; None if nothing."""
+        if self.error:
+            return self.error
+        if self.truncated:
+            return (f"{self.label}: cut short inside a record; read as far as it goes "
+                    f"({self.records} pages); replace it with a whole copy and run again")
+        return None
 
 
 @dataclass
@@ -133,6 +151,24 @@ def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
     so that a re-run with other rules or dates never takes work staged under the old ones."""
     basis = stable_id(story.model_dump_json(), since.isoformat(), until.isoformat())
     return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR / basis
+
+
+def warc_unit_key(location: str) -> str:
+    """A WARC file's unit key: its location, and for a local file its size and a digest of its
+    first and last MiB, so that a repaired or replaced file is a new unit (read again) while an
+    untouched one stays done. Reading the ends only keeps planning fast on thousands of GB-size
+    files; a repair that changes neither the size nor either end is not seen."""
+    path = Path(location)
+    if location.startswith(("http://", "https://")) or not path.is_file():
+        return stable_id("warc", location)
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        digest.update(stream.read(2**20))
+        if size > 2**20:
+            stream.seek(max(2**20, size - 2**20))
+            digest.update(stream.read())
+    return stable_id("warc", location, str(size), digest.hexdigest())
 
 
 def _chunks(refs: list[PageRef], size: int) -> Iterator[list[PageRef]]:
@@ -166,7 +202,7 @@ def plan_units(story: Story, sources: Sources, since: date, until: date,
                endpoints: Endpoints, client: PoliteClient) -> list[Unit]:
     """Every unit of the backfill, in the order the writer loads them. The archives' own APIs
     (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time."""
-    units = [Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs]
+    units = [Unit(warc_unit_key(w), "warc", w, location=w) for w in sources.warcs]
     for month in sources.ccnews_months:
         for url in ccnews.month_files(client, endpoints.ccnews, month, since, until):
             units.append(Unit(stable_id("warc", url), "warc", url, location=url))
@@ -199,10 +235,14 @@ def plan_units(story: Story, sources: Sources, since: date, until: date,
     return units
 
 
-def _pages(unit: Unit, story: Story, client: PoliteClient) -> Iterator[ArchivedPage]:
+def _pages(unit: Unit, story: Story, client: PoliteClient,
+           result: UnitResult) -> Iterator[ArchivedPage]:
+    """The unit's pages; a WARC file cut short sets result.truncated once it is read."""
     if unit.kind == "warc":
         with open_warc(unit.location or "", client.user_agent) as stream:
-            yield from read_warc(stream, unit.label)
+            warc = read_warc(stream, unit.label, max_page_bytes=story.crawl.max_page_bytes)
+            yield from warc
+            result.truncated = warc.truncated
         return
 
     def refused(url: str) -> str | None:
@@ -229,18 +269,11 @@ def worker_pipeline(story_json: str) -> Language:
     return build_pipeline(Story.model_validate_json(story_json))
 
 
-def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
-                 client: PoliteClient) -> UnitResult:
-    """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
-
-    The staged file is written under a temporary name and renamed, then the tally: a unit
-    killed half-way leaves neither, and is processed again from the start.
-    """
-    clock, cpu_clock = time.monotonic(), time.process_time()
-    result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
-    gate, rules = compile_gate(story), compile_rules(story)
-    relevant: list[tuple[Article, Relevance]] = []
-    for page in _pages(unit, story, client):
+def _judge_pages(pages: Iterator[ArchivedPage], result: UnitResult, gate, rules,
+                 since: date, until: date, relevant: list[tuple[Article, Relevance]]) -> None:
+    """Gate, extract and judge each page, counting in `result`; the relevant ones published in
+    range are appended to `relevant`."""
+    for page in pages:
         result.records += 1
         captured = as_utc(page.captured_at).date()
         if captured < since or captured > until + timedelta(days=1):
@@ -266,6 +299,27 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
         result.relevant += 1
         if _in_range(article.published_at or article.fetched_at, since, until):
             relevant.append((article, judged))
+
+
+def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
+                 client: PoliteClient) -> UnitResult:
+    """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
+
+    The staged file is written under a temporary name and renamed, then the tally: a unit
+    killed half-way leaves neither, and is processed again from the start. A damaged WARC file
+    leaves neither either, and comes back with `error` set: the run reports it and goes on.
+    """
+    clock, cpu_clock = time.monotonic(), time.process_time()
+    result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
+    gate, rules = compile_gate(story), compile_rules(story)
+    relevant: list[tuple[Article, Relevance]] = []
+    try:
+        _judge_pages(_pages(unit, story, client, result), result, gate, rules, since, until,
+                     relevant)
+    except BadWarc as exc:
+        log.warning("%s", exc)
+        result.error = str(exc)
+        return result
     result.kept = len(relevant)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = out_dir / f"{unit.key}.jsonl.partial"
@@ -396,18 +450,22 @@ def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: f
 
 def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
                     alert: bool) -> Run:
-    """The run's row, views, checks and snapshot; then the statements it found are marked as
-    judged without an alert (a backfill reads old news), unless alerts were asked for."""
+    """The run's row (partial, naming them, when files were skipped or cut short), views,
+    checks and snapshot; then the statements it found are marked as judged without an alert
+    (a backfill reads old news), unless alerts were asked for."""
     context, totals = writer.context, writer.totals
+    problems = [r.problem for r in results if r.problem]
     run = Run(
         run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
-        status="ok", finished_at=datetime.now(UTC), n_sources=len(results),
-        n_sources_failed=0, n_pages_fetched=sum(r.records for r in results),
+        status="partial" if problems else "ok", finished_at=datetime.now(UTC),
+        n_sources=len(results), n_sources_failed=len(problems),
+        n_pages_fetched=sum(r.records for r in results),
         n_articles_added=totals.articles_added, n_quotes_added=totals.quotes_added,
         n_statements_new=len(totals.new_statement_ids),
         message=(f"backfill: {sum(r.records for r in results)} archived pages, "
                  f"{sum(r.passed_gate for r in results)} through the gate, "
-                 f"{sum(r.kept for r in results)} relevant in range"),
+                 f"{sum(r.kept for r in results)} relevant in range"
+                 + "".join(f"; {problem}" for problem in problems)),
     )
     with context.warehouse() as warehouse:
         warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run]))
