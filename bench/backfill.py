@@ -14,7 +14,8 @@ neighbours, CPU time much less), in records/s and MB of HTML/s per core:
 1. floor: fastwarc alone reading every response record's body (what the hardware allows);
 2. read: presswatch's read_warc (pages with their URL, date and headers);
 3. gate: the gate over bodies already in memory; the share its byte test sends on;
-4. read + gate: both, streaming, as a worker runs them; its ratio to the floor;
+4. read + gate: both, streaming, as a worker runs them (the byte test on each body as it is
+   read, pages made only for those it keeps); its ratio to the floor;
 5. recall: every record through extraction + the judge (two processes): the pages the full
    path keeps that the gate passes (must be 1.0);
 6. plain: the backfill's stages as plain functions in this process (no Prefect, no Dask);
@@ -113,14 +114,15 @@ def floor(paths: list[str]) -> tuple[int, int, float]:
 
 
 def read_and_gate(paths: list[str], gate) -> tuple[int, int, float]:
-    """A worker's first steps, streaming: (pages, passed, CPU seconds)."""
+    """A worker's first steps, streaming, as process_unit runs them: the byte test as each
+    page's bytes are read, the exact test on the few it keeps. (pages, passed, CPU seconds)."""
     pages = passed = 0
     clock = time.process_time()
     for path in paths:
         with open(path, "rb") as stream:
-            for page in read_warc(stream, path):
-                pages += 1
-                passed += gate.passes(page.body, page.charset)
+            warc = read_warc(stream, path, keep=gate.may_pass)
+            passed += sum(gate.passes(page.body, page.charset) for page in warc)
+            pages += warc.pages
     return pages, passed, time.process_time() - clock
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,15 +129,20 @@ def _decoded(body: bytes, encoding: str, limit: int) -> bytes | None:
 
 
 class WarcPages:
-    """The HTML 200 responses of one WARC stream, in file order, read once. After the loop,
-    `records` is how many records were read and `truncated` whether the file ends inside its
-    last record (what that record held was read as far as it goes)."""
+    """The HTML 200 responses of one WARC stream, in file order, read once. `keep`, if given,
+    sees each page's body first, and only pages it keeps are made (a worker's gate: most pages
+    of an archive go no further than their bytes). After the loop, `records` is how many
+    records were read, `pages` how many HTML 200 responses, and `truncated` whether the file
+    ends inside its last record (what that record held was read as far as it goes)."""
 
-    def __init__(self, stream: BinaryIO, source: str, max_page_bytes: int = MAX_PAGE_BYTES):
+    def __init__(self, stream: BinaryIO, source: str, max_page_bytes: int = MAX_PAGE_BYTES,
+                 keep: Callable[[bytes], bool] | None = None):
         self.stream = _Counted(stream)
         self.source = source
         self.max_page_bytes = max_page_bytes
+        self.keep = keep
         self.records = 0
+        self.pages = 0
         self.skipped = 0  # HTML pages over max_page_bytes or in an encoding we cannot undo
         self.truncated = False
 
@@ -176,6 +181,9 @@ class WarcPages:
         if body is None or len(body) > self.max_page_bytes:
             self.skipped += 1
             return None
+        self.pages += 1
+        if self.keep is not None and not self.keep(body):
+            return None
         content_type = fields.get("content-type")
         return ArchivedPage(
             url=record.headers.get(WarcHeader.WARC_TARGET_URI),
@@ -187,7 +195,8 @@ class WarcPages:
         )
 
 
-def read_warc(stream: BinaryIO, source: str,
-              max_page_bytes: int = MAX_PAGE_BYTES) -> WarcPages:
-    """Every HTML 200 response in a WARC stream, in file order (see WarcPages)."""
-    return WarcPages(stream, source, max_page_bytes)
+def read_warc(stream: BinaryIO, source: str, max_page_bytes: int = MAX_PAGE_BYTES,
+              keep: Callable[[bytes], bool] | None = None) -> WarcPages:
+    """Every HTML 200 response in a WARC stream (that `keep` keeps), in file order (see
+    WarcPages)."""
+    return WarcPages(stream, source, max_page_bytes, keep)

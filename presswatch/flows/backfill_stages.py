@@ -113,14 +113,15 @@ class UnitResult:
     key: str
     label: str
     records: int = 0  # HTML pages read
-    in_range: int = 0  # captured from the range's first day to a day after its last
+    in_range: int = 0  # of those through the gate's byte test, captured from the range's
+    # first day to a day after its last
     passed_gate: int = 0
     extracted: int = 0
     relevant: int = 0
     kept: int = 0  # relevant and published in the range: staged for loading
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the worker's CPU time on it: steady on a shared machine
-    gate_seconds: float = 0.0  # of the seconds, those in the gate
+    gate_seconds: float = 0.0  # of the seconds, those in the gate's exact test
     worker_pid: int = 0
     worker_peak_mb: float = 0.0
     truncated: bool = False  # a WARC file cut short: read as far as it goes
@@ -235,14 +236,17 @@ def plan_units(story: Story, sources: Sources, since: date, until: date,
     return units
 
 
-def _pages(unit: Unit, story: Story, client: PoliteClient,
-           result: UnitResult) -> Iterator[ArchivedPage]:
-    """The unit's pages; a WARC file cut short sets result.truncated once it is read."""
+def _pages(unit: Unit, story: Story, client: PoliteClient, result: UnitResult,
+           keep) -> Iterator[ArchivedPage]:
+    """The unit's pages whose bytes `keep` keeps (the gate's byte test, run as a WARC file is
+    read, so most pages go no further); result.records counts them all, and a WARC file cut
+    short sets result.truncated once it is read."""
     if unit.kind == "warc":
         with open_warc(unit.location or "", client.user_agent) as stream:
-            warc = read_warc(stream, unit.label, max_page_bytes=story.crawl.max_page_bytes)
+            warc = read_warc(stream, unit.label, max_page_bytes=story.crawl.max_page_bytes,
+                             keep=keep)
             yield from warc
-            result.truncated = warc.truncated
+            result.records, result.truncated = warc.pages, warc.truncated
         return
 
     def refused(url: str) -> str | None:
@@ -254,7 +258,10 @@ def _pages(unit: Unit, story: Story, client: PoliteClient,
             return str(exc)
         return None
 
-    yield from fetch_pages(client, list(unit.pages), unit.label, refused)
+    for page in fetch_pages(client, list(unit.pages), unit.label, refused):
+        result.records += 1
+        if keep(page.body):
+            yield page
 
 
 def _in_range(moment: datetime, since: date, until: date) -> bool:
@@ -274,7 +281,6 @@ def _judge_pages(pages: Iterator[ArchivedPage], result: UnitResult, gate, rules,
     """Gate, extract and judge each page, counting in `result`; the relevant ones published in
     range are appended to `relevant`."""
     for page in pages:
-        result.records += 1
         captured = as_utc(page.captured_at).date()
         if captured < since or captured > until + timedelta(days=1):
             continue  # published before it was captured; a day late is still worth a look
@@ -314,8 +320,8 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
     gate, rules = compile_gate(story), compile_rules(story)
     relevant: list[tuple[Article, Relevance]] = []
     try:
-        _judge_pages(_pages(unit, story, client, result), result, gate, rules, since, until,
-                     relevant)
+        _judge_pages(_pages(unit, story, client, result, gate.may_pass), result, gate, rules,
+                     since, until, relevant)
     except BadWarc as exc:
         log.warning("%s", exc)
         result.error = str(exc)

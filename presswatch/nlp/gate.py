@@ -57,6 +57,7 @@ _GLUED_INLINE_TAGS = re.compile(
     rb"<(?<=([a-z0-9_])<)(?:/?" + _INLINE_NAMES + rb"\b[^>]*>)(?:</?" + _INLINE_NAMES
     + rb"\b[^>]*>)*(?=([a-z0-9_]))"
 )
+_WIDE_BOMS = tuple(bom for bom, _ in _BOMS[1:])  # UTF-16 and UTF-32
 _ENTITY = re.compile(rb"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*)")
 _ASCII = bytes(range(128))
 _EVERY_WORD = "*"  # a page where every word may hide: it goes to the exact test
@@ -119,6 +120,9 @@ class Gate:
     _concepts: tuple[tuple[tuple[str, ...], ...], ...] = field(init=False, compare=False,
                                                                repr=False)
     _alphabet: frozenset[str] = field(init=False, compare=False, repr=False)
+    # Words one of which every combination needs (the words of its first concept), as bytes;
+    # empty when some combination's first concept has a spelling the byte test cannot read.
+    _leads: dict[str, bytes] = field(init=False, compare=False, repr=False)
     # What the folding makes of a character or entity seen on a page, learned as pages come.
     _folds: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -133,6 +137,9 @@ class Gate:
         object.__setattr__(self, "_concepts", ordered)
         object.__setattr__(self, "rare_words", {w: w.encode("ascii") for w in sorted(words)})
         object.__setattr__(self, "_alphabet", frozenset("".join(words)))
+        leads = {w for combo in ordered for w in combo[0]}
+        object.__setattr__(self, "_leads", {} if _EVERY_WORD in leads else
+                           {w: self.rare_words[w] for w in sorted(leads)})
 
     def passes(self, body: bytes, charset: str | None = None) -> bool:
         """True unless the page cannot be judged relevant (see the module docstring)."""
@@ -157,6 +164,13 @@ class Gate:
     def may_pass(self, body: bytes) -> bool:
         """The first test, on raw bytes: False only when the exact test must say False too."""
         lowered = body.lower()
+        hidden = None
+        if self._leads and not any(pattern in lowered for pattern in self._leads.values()):
+            # Most pages: no word that every combination needs is in the bytes. Unless one
+            # may be hidden, no combination can hold.
+            hidden = self._may_hide(body, lowered)
+            if _EVERY_WORD not in hidden and hidden.isdisjoint(self._leads):
+                return False
         found: dict[str, bool] = {_EVERY_WORD: True}
 
         def seen(word: str) -> bool:
@@ -166,7 +180,7 @@ class Gate:
 
         if self._holds(seen):
             return True
-        hidden = self._may_hide(body, lowered)
+        hidden = self._may_hide(body, lowered) if hidden is None else hidden
         if _EVERY_WORD in hidden:
             return True
         return bool(hidden) and self._holds(lambda word: word in hidden or seen(word))
@@ -178,7 +192,7 @@ class Gate:
 
     def _may_hide(self, body: bytes, lowered: bytes) -> set[str]:
         """The rare words this page may hold where the byte search cannot see them."""
-        if b"\x00" in body or body.startswith(tuple(b for b, _ in _BOMS[1:])):
+        if b"\x00" in body or body.startswith(_WIDE_BOMS):
             return {_EVERY_WORD}  # UTF-16 or UTF-32
         letters: set[str] = set()  # what hidden characters fold into ("" joins neighbours)
         if not body.isascii():
