@@ -127,8 +127,8 @@ def read_and_gate(paths: list[str], gate) -> tuple[int, int, float]:
 
 
 def run_flow(paths: list[str], db: Path, workers: int) -> dict:
-    from presswatch.flows.backfill import BackfillSettings, run_backfill
-    from presswatch.flows.backfill_stages import Sources
+    from presswatch.flows.backfill import run_backfill
+    from presswatch.runs.backfill import BackfillSettings, Sources
 
     settings = BackfillSettings(story_path=default_story_path(), db_path=db, since=SINCE,
                                 until=UNTIL, sources=Sources(warcs=tuple(paths)),
@@ -153,7 +153,7 @@ def run_plain(paths: list[str], db: Path) -> tuple[float, float]:
     """The same stages as plain functions in this process, one unit after another, without
     Prefect or Dask: (CPU seconds in all, of which processing units)."""
     from presswatch.archives.pages import PoliteClient
-    from presswatch.flows import backfill_stages as bs
+    from presswatch.runs import backfill as bs
 
     story = load_story(default_story_path())
     out = bs.units_dir(db, story, SINCE, UNTIL)

@@ -14,7 +14,7 @@ warehouse), in this same process, as the reference.
 articles (rows written straight through presswatch/warehouse/store.py load_batch), and reports the
 ratio.
 
-Stages are timed by wrapping the functions presswatch/flows/stages.py calls (the real ones run; the
+Stages are timed by wrapping the functions presswatch/runs/ calls (the real ones run; the
 wrappers only read the clock), so the figures come from the real flow. The Prefect server is
 started by a warm-up run on an empty story first, so no measured run pays for it.
 The last line printed is one JSON object with every figure.
@@ -110,7 +110,7 @@ def bench_story(bases: list[str], folder: Path) -> Path:
 
 
 class StageClock:
-    """Seconds and counts per stage, gathered by wrapping what presswatch/flows/stages.py calls."""
+    """Seconds and counts per stage, gathered by wrapping what presswatch/runs/ calls."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
@@ -155,24 +155,32 @@ class StageClock:
 
 def instrument(clock: StageClock) -> None:
     """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
-    from presswatch.flows import daily, stages
+    from presswatch.flows import daily
+    from presswatch.runs import analysis, context, held
+    from presswatch.runs import daily as daily_run
     from presswatch.warehouse.store import Warehouse
 
+    def wrap(name: str, wrapped, modules) -> None:
+        """The same timed function under `name` in every run module that calls it."""
+        for module in modules:
+            setattr(module, name, wrapped)
+
     for name in ("begin_run", "crawl_sources", "process_pages", "finish_run"):
-        setattr(stages, name, clock.timed(name, getattr(stages, name)))
+        setattr(daily_run, name, clock.timed(name, getattr(daily_run, name)))
     daily.run_alerts = clock.timed("alerts", daily.run_alerts)
-    stages.extract_pages = clock.timed_iter("process.extract", stages.extract_pages)
-    stages.open_warehouse = clock.timed("process.open_warehouse", stages.open_warehouse,
-                                        lambda *a, **k: 1)
-    stages.signature_candidates = clock.timed("process.signature_lookup",
-                                              stages.signature_candidates)
-    stages.build_batch = clock.timed("process.syndication_statements", stages.build_batch)
-    stages.Analyzer.relevance = clock.timed("process.relevance", stages.Analyzer.relevance,
-                                            lambda self, articles: len(articles))
+    analysis.extract_pages = clock.timed_iter("process.extract", analysis.extract_pages)
+    wrap("open_warehouse", clock.timed("process.open_warehouse", context.open_warehouse,
+                                       lambda *a, **k: 1), (context, daily_run, held))
+    wrap("signature_candidates", clock.timed("process.signature_lookup",
+                                             analysis.signature_candidates), (analysis, held))
+    wrap("build_batch", clock.timed("process.syndication_statements", analysis.build_batch),
+         (analysis, held))
+    analysis.Analyzer.relevance = clock.timed("process.relevance", analysis.Analyzer.relevance,
+                                              lambda self, articles: len(articles))
     # The spaCy stream pulls its input lazily: its steps also run the extraction and relevance
     # of the articles it reads next, which stage_figures takes out again.
-    stages.analyze_texts = clock.timed_iter("process.nlp_stream", stages.analyze_texts)
-    stages.build_pipeline = clock.timed("process.build_pipeline", stages.build_pipeline)
+    analysis.analyze_texts = clock.timed_iter("process.nlp_stream", analysis.analyze_texts)
+    analysis.build_pipeline = clock.timed("process.build_pipeline", analysis.build_pipeline)
     Warehouse.load_batch = clock.timed("process.load_batch", Warehouse.load_batch)
     Warehouse.publish = clock.timed("finish.publish", Warehouse.publish)
     Warehouse.assert_checks = clock.timed("finish.publish.checks", Warehouse.assert_checks)
@@ -234,7 +242,7 @@ def run_flow(story_path: Path, db_path: Path,
              ) -> tuple[object, float, float]:
     """One real flow run: (summary, wall seconds, CPU seconds)."""
     from presswatch.flows.daily import daily_with_progress
-    from presswatch.flows.settings import run_settings
+    from presswatch.runs.settings import run_settings
 
     settings = run_settings(str(story_path), str(db_path), None, True, os.environ)
     cpu = cpu_seconds()

@@ -77,8 +77,8 @@ def run(days: int, folder: Path) -> None:
     """Both warehouses, the re-analysis, and the figures."""
     from presswatch.demo.server import ReplaySite
     from presswatch.flows.daily import daily_with_progress
-    from presswatch.flows.reanalyse import print_changes, reanalyse
-    from presswatch.flows.settings import run_settings
+    from presswatch.runs.reanalyse import print_changes, reanalyse
+    from presswatch.runs.settings import run_settings
 
     story = load_story(default_story_path())
     older = story.model_copy(update={"entities": [

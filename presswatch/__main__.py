@@ -2,6 +2,6 @@
 
 import sys
 
-from presswatch.flows.cli import main
+from presswatch.cli.main import main
 
 sys.exit(main())

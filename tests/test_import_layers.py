@@ -1,4 +1,9 @@
-"""The import rule of CONTRIBUTING.md, read from the source: no circles, nothing runs back up."""
+"""The import rule of docs/architecture.md, read from the source: no circles, nothing runs back up.
+
+The floors, top to bottom: cli > flows > runs > outputs (alerts, report) > stages (spiders,
+archives, nlp, warehouse, demo) > core (records.py, story.py, text.py, jsonl.py). A module
+imports its own floor or the floors below it, never one above.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "presswatch"
-CORE = {"records", "story", "text", "jsonl"}
+CORE = {"records", "story", "text", "jsonl", "folders", "lease"}
 STAGES = {"spiders", "nlp", "warehouse", "demo", "archives"}
 # What a run hands to people: they read and write through the warehouse, never through a flow.
 OUTPUTS = {"alerts", "report"}
+# `python -m presswatch` is the command line's own door.
+FLOORS = [{"cli", "__main__"}, {"flows"}, {"runs"}, OUTPUTS, STAGES, CORE]
 
 
 def _module_name(path: Path) -> str:
@@ -103,5 +110,25 @@ def test_an_output_imports_only_itself_the_warehouse_and_the_core(output):
         for module, targets in graph.items() if _package(module) == output
         for target in targets
         if _package(target) not in {output, "warehouse"} | CORE
+    )
+    assert upward == []
+
+
+def _floor(package: str) -> int:
+    return next(i for i, floor in enumerate(FLOORS) if package in floor)
+
+
+def test_every_package_has_a_floor():
+    packages = {_package(module) for module in import_graph()} - {""}
+    assert sorted(p for p in packages if not any(p in floor for floor in FLOORS)) == []
+
+
+def test_nothing_imports_a_floor_above_its_own():
+    graph = import_graph()
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items() if _package(module)
+        for target in targets
+        if _package(target) and _floor(_package(target)) < _floor(_package(module))
     )
     assert upward == []

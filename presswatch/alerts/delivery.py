@@ -217,7 +217,7 @@ def run_alerts(
     """The alert stage of one run: judge new statements and this run's sources (the crawl's
     results), queue, deliver (and retry old ones).
 
-    The caller builds the channels first (presswatch/flows/settings.py:channel_settings, then
+    The caller builds the channels first (presswatch/alerts/settings.py:channel_settings, then
     channels.build_channels), so a configuration error is raised before anything is written,
     and the statements are judged by the next run instead.
     """

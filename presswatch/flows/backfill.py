@@ -5,7 +5,7 @@ process; each unit (a WARC file, or a host's pages) is a task that prefect-dask'
 DaskTaskRunner sends to a worker: a LocalCluster by default, or an existing cluster at
 `--dask-address`. Units that fetch from one host wait for each other, so each host sees one
 request at a time. The writer loads finished units in plan order while later ones still run;
-re-running after a kill resumes (presswatch/flows/backfill_stages.py). `presswatch backfill`
+re-running after a kill resumes (presswatch/runs/backfill.py). `presswatch backfill`
 calls this flow.
 """
 
@@ -14,9 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 
 from prefect import allow_failure, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -25,67 +22,18 @@ from prefect_dask import DaskTaskRunner
 
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import run_alerts
-from presswatch.archives.pages import ArchiveError, PoliteClient
-from presswatch.flows import backfill_stages as bs
-from presswatch.flows.daily import LOCK_RETRIES, _retry_on
-from presswatch.flows.settings import channel_settings
-from presswatch.story import Story, load_story
+from presswatch.alerts.settings import channel_settings
+from presswatch.archives.pages import ArchiveError
+from presswatch.flows.retry import LOCK_RETRIES, retry_on
+from presswatch.lease import acquire
+from presswatch.runs import backfill as bs
+from presswatch.runs.backfill import BackfillSettings, BackfillSummary
+from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 
 
-@dataclass(frozen=True)
-class BackfillSettings:
-    """What `presswatch backfill` was asked to do; it is a flow parameter and holds no secret."""
-
-    story_path: Path
-    db_path: Path
-    since: date
-    until: date
-    sources: bs.Sources
-    endpoints: bs.Endpoints = field(default_factory=bs.Endpoints)
-    dask_address: str | None = None
-    workers: int = 2
-    alert: bool = False
-    delay_s: float = 1.0  # between two requests to one host
-    lock_timeout_s: float = 120.0
-    allow_private_hosts: bool = False
-
-    def units_dir(self, story: Story) -> Path:
-        return bs.units_dir(self.db_path, story, self.since, self.until)
-
-    def story(self) -> Story:
-        story = load_story(self.story_path)
-        return story.allowing_private_hosts() if self.allow_private_hosts else story
-
-    def client(self, story: Story) -> PoliteClient:
-        return PoliteClient(user_agent=story.crawl.user_agent, delay_s=self.delay_s)
-
-    def task_runner(self) -> DaskTaskRunner:
-        if self.dask_address:
-            return DaskTaskRunner(address=self.dask_address)
-        return DaskTaskRunner(cluster_kwargs={
-            "n_workers": self.workers, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": None,
-        })
-
-
-@dataclass
-class BackfillSummary:
-    run_id: str
-    units: int
-    units_resumed: int  # staged or loaded by an earlier, interrupted run
-    records: int
-    passed_gate: int
-    relevant: int
-    articles_added: int
-    quotes_added: int
-    statements_new: int
-    results: list[bs.UnitResult]
-    problems: list[str] = field(default_factory=list)  # files skipped or cut short, by name
-
-
 @task(name="plan backfill", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=60,
-      retry_condition_fn=_retry_on(ArchiveError))
+      retry_condition_fn=retry_on(ArchiveError))
 def plan(settings: BackfillSettings, story: Story) -> list[bs.Unit]:
     return bs.plan_units(story, settings.sources, settings.since, settings.until,
                          settings.endpoints, settings.client(story))
@@ -99,7 +47,7 @@ def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
 
 # Runs on a Dask worker. Retried once: a download cut short or an archive that kept failing.
 @task(name="process unit", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
-      retry_condition_fn=_retry_on(ArchiveError, OSError))
+      retry_condition_fn=retry_on(ArchiveError, OSError))
 def process(settings: BackfillSettings, story: Story, unit: bs.Unit) -> bs.UnitResult:
     return bs.process_unit(unit, story, settings.since, settings.until,
                            settings.units_dir(story), settings.client(story))
@@ -191,6 +139,18 @@ def _api_for_workers() -> Iterator[None]:
 
 
 def run_backfill(settings: BackfillSettings) -> BackfillSummary:
-    """The flow on the cluster the settings name (a LocalCluster unless an address is given)."""
-    with _api_for_workers():
-        return backfill.with_options(task_runner=settings.task_runner())(settings)
+    """The flow on the cluster the settings name (a LocalCluster unless an address is given),
+    holding the warehouse's lease: a daily run waits for it, or refuses."""
+    with acquire(settings.db_path, "backfill", settings.story().id,
+                 wait_s=settings.lease_wait_s), _api_for_workers():
+        return backfill.with_options(task_runner=task_runner(settings))(settings)
+
+
+def task_runner(settings: BackfillSettings) -> DaskTaskRunner:
+    """The cluster at settings.dask_address, or a LocalCluster of settings.workers processes."""
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    return DaskTaskRunner(cluster_kwargs={
+        "n_workers": settings.workers, "threads_per_worker": 1, "processes": True,
+        "dashboard_address": None,
+    })

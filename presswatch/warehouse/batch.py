@@ -95,8 +95,12 @@ class SourceRun:
 
     @property
     def status(self) -> str:
+        """ok, not_modified (HTTP 304), not_used (by the story's choice, e.g. Google News
+        without its opt-in: never a failure) or failed."""
         if self.result.error is not None:
             return "failed"
+        if self.result.not_used is not None:
+            return "not_used"
         return "not_modified" if self.result.not_modified else "ok"
 
 
@@ -110,7 +114,7 @@ class LoadBatch:
     or a re-run after a crash never leaves stale or doubled rows. `extra` holds rows for tables
     added by later migrations (table name -> dataclass rows whose fields are column names),
     upserted by the table's primary key. `refounded_statements`: stored statements this batch
-    founds afresh (a re-analysis, presswatch/flows/reanalyse.py): their rows are deleted before
+    founds afresh (a re-analysis, presswatch/runs/reanalyse.py): their rows are deleted before
     the batch's are inserted, so they hold the new analysis alone, not a blend with the old.
     `updated_articles`: stored articles whose raw page a re-analysis extracted again to another
     text: their text and metadata are replaced (id, URLs, run and first sighting stay), their
@@ -160,6 +164,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("last_status", pa.int32()), ("last_error", pa.string()), ("last_checked_at", _TS),
         ("run_id", pa.string()), ("status", pa.string()), ("n_candidates", pa.int32()),
         ("n_new", pa.int32()), ("n_fetched", pa.int32()), ("n_failed", pa.int32()),
+        ("reason", pa.string()),
     ]),
     "pages": pa.schema([
         ("url", pa.string()), ("run_id", pa.string()), ("final_url", pa.string()),
@@ -268,7 +273,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
             (stable_id(s.result.source_url), s.result.kind, s.result.source_url, s.result.name,
              s.result.etag, s.result.last_modified, s.result.status, s.result.error,
              s.checked_at, run_id, s.status, len(s.result.candidates), s.n_new,
-             s.n_fetched, s.n_failed)
+             s.n_fetched, s.n_failed, s.result.error or s.result.not_used)
             for s in sources
         ]),
         "pages": _table("pages", [

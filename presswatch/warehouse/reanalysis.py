@@ -1,6 +1,6 @@
 """What a re-analysis reads from the warehouse and the few writes only it makes.
 
-`presswatch reanalyse` (presswatch/flows/reanalyse.py) reads everything it needs in one short
+`presswatch reanalyse` (presswatch/runs/reanalyse.py) reads everything it needs in one short
 read-only open (read_stored_analysis), parses with no file open, then writes in short
 transactions: its LoadBatches through Warehouse.load_batch, and here the removal of the
 statements its analysis no longer has. Each write first compares `guard` with what was read,
@@ -105,6 +105,20 @@ def remove_statements(warehouse: Warehouse, statement_ids: list[str]) -> None:
         con.rollback()
         raise
     con.commit()
+
+
+def finish_interrupted_removals(warehouse: Warehouse) -> int:
+    """Do the last step of every re-analysis that stopped before it: remove the statements it
+    took apart that no quote names any more. Idempotent; a run calls it before its own work.
+    Returns how many statements were removed."""
+    con = warehouse.connection
+    ids = [row[0] for row in con.execute(_sql("unfinished_removals")).fetchall()]
+    if not ids:
+        return 0
+    (before,) = con.execute("select count(*) from statements").fetchone()
+    remove_statements(warehouse, ids)
+    (after,) = con.execute("select count(*) from statements").fetchone()
+    return before - after
 
 
 @dataclass

@@ -49,8 +49,8 @@ from presswatch.alerts.messages import (
     render_text,
 )
 from presswatch.alerts.rules import AlertContext, select_alerts
-from presswatch.flows.cli import main
-from presswatch.flows.settings import channel_settings
+from presswatch.alerts.settings import channel_settings
+from presswatch.cli.main import main
 from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Spike, Story, Webhook
 from presswatch.text import clean_line
@@ -391,7 +391,7 @@ def test_environment_overrides_story_settings_and_password_only_from_env() -> No
         "PRESSWATCH_WEBHOOK_URL": "https://hooks.example/env",
         "PRESSWATCH_SMTP_HOST": "smtp.env", "PRESSWATCH_SMTP_PORT": "2525",
         "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_USERNAME": "user",
-        "PRESSWATCH_SMTP_PASSWORD": "secret",
+        "PRESSWATCH_SMTP_PASSWORD": "secret", "PRESSWATCH_SMTP_INSECURE_LOGIN": "true",
         "PRESSWATCH_SMTP_RECIPIENTS": "x@env.example, y@env.example",
     }
     settings = channel_settings(alerts, env)
@@ -563,7 +563,7 @@ CRASHING_DELIVERY = """
 import os, signal, sys
 from presswatch.alerts.channels import build_channels
 from presswatch.alerts.delivery import deliver_pending
-from presswatch.flows.settings import channel_settings
+from presswatch.alerts.settings import channel_settings
 from presswatch.story import Alerts
 from presswatch.warehouse.alert_book import AlertBook
 

@@ -92,8 +92,8 @@ def _state(db: Path) -> dict:
 @pytest.fixture(scope="module")
 def reference(archive, tmp_path_factory):
     """One uninterrupted backfill, in this process, on a LocalCluster of two workers."""
-    from presswatch.flows.backfill import BackfillSettings, run_backfill
-    from presswatch.flows.backfill_stages import Endpoints, Sources
+    from presswatch.flows.backfill import run_backfill
+    from presswatch.runs.backfill import BackfillSettings, Endpoints, Sources
 
     bases = archive["replica"].bases
     db = tmp_path_factory.mktemp("reference") / "reference.duckdb"

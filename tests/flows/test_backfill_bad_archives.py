@@ -12,7 +12,7 @@ import pytest
 
 from presswatch.archives.pages import PoliteClient
 from presswatch.demo.archive import archive_records, write_warc
-from presswatch.flows import backfill_stages as bs
+from presswatch.runs import backfill as bs
 from presswatch.story import default_story_path, load_story
 
 SINCE, UNTIL = date(2024, 11, 20), date(2024, 12, 5)
@@ -31,7 +31,7 @@ def _articles(db: Path) -> list[str]:
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_a_bad_warc_is_named_and_skipped_and_the_run_goes_on_and_ends_partial(tmp_path):
-    from presswatch.flows.backfill import BackfillSettings, run_backfill
+    from presswatch.flows.backfill import run_backfill
 
     records = list(archive_records(40))
     good = [tmp_path / "CC-NEWS-20241125000000-00001.warc.gz",
@@ -41,9 +41,9 @@ def test_a_bad_warc_is_named_and_skipped_and_the_run_goes_on_and_ends_partial(tm
     bad = tmp_path / "CC-NEWS-20241125120000-00002.warc.gz"
     bad.write_bytes(b"<html>503 Service Unavailable</html>\n" * 40)
     db = tmp_path / "w.duckdb"
-    settings = BackfillSettings(story_path=default_story_path(), db_path=db, since=SINCE,
-                                until=UNTIL, sources=bs.Sources(warcs=tuple(map(str, [
-                                    good[0], bad, good[1]]))), workers=1)
+    settings = bs.BackfillSettings(story_path=default_story_path(), db_path=db, since=SINCE,
+                                   until=UNTIL, sources=bs.Sources(warcs=tuple(map(str, [
+                                       good[0], bad, good[1]]))), workers=1)
     first = run_backfill(settings)
     assert [p.split(":")[0] for p in first.problems] == [str(bad)]
     assert "not a readable WARC file" in first.problems[0]

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from presswatch.flows.daily import daily_with_progress
-from presswatch.flows.settings import run_settings
+from presswatch.runs.settings import run_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -1,7 +1,7 @@
 """An analyst holding the warehouse file never stops a run from starting, nor loses its data.
 
 A short hold is waited out; a long one is not waited for at all before the crawl: the run starts
-from what it can read without the lock and stages its work (tests/flows/test_held_warehouse.py
+from what it can read without the lock and stages its work (tests/runs/test_held_warehouse.py
 follows such a run to the end). Before, the start was retried by Prefect for ten minutes.
 """
 
@@ -15,7 +15,8 @@ import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 
-from presswatch.flows import daily, stages
+from presswatch.flows import daily
+from presswatch.runs import held
 from presswatch.warehouse.store import open_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -36,7 +37,7 @@ def _hold(db, seconds: float) -> subprocess.Popen:
 
 
 def _begin(db, lock_timeout: str):
-    from presswatch.flows.settings import run_settings
+    from presswatch.runs.settings import run_settings
     from presswatch.story import default_story_path
 
     settings = run_settings(str(default_story_path()), str(db), None, False,
@@ -86,7 +87,7 @@ def test_a_long_hold_starts_the_run_without_the_lock_and_without_retries(tmp_pat
         analyst.wait()
     assert state.is_completed(), state
     assert _run_count(state) == 1  # not retried: it went on without the lock
-    assert seconds < 2 + stages.READ_LOCK_WAIT_S + 15  # the wait, a read, Prefect's overhead
+    assert seconds < 2 + held.READ_LOCK_WAIT_S + 15  # the wait, a read, Prefect's overhead
     context, start = state.result()
     assert context.held and context.read_path == db  # the live file, opened read-only
     assert start.feed_state["http://feeds.example/a.xml"] == ('"v1"', None)

@@ -25,7 +25,7 @@ IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, prefect_harness):
     """`presswatch demo --db X`: both replay days through the daily flow, report included."""
-    from presswatch.flows.demo import run_demo
+    from presswatch.cli.demo import run_demo
 
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     assert run_demo(db) == 0

