@@ -11,6 +11,7 @@ number of pages, their total size and the overview's size. Targets: the 100k rep
 under a minute and its overview stays under 5 MB. Prints a readable report, then one JSON line.
     python bench/report.py                      # demo + 100,000 articles
     python bench/report.py --articles 2000 --demo-db demo.duckdb      # a quick run
+    python bench/report.py --articles 300 --no-demo                   # the test suite's run
 """
 
 from __future__ import annotations
@@ -94,13 +95,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--demo-db", type=Path, help="reuse this demo warehouse")
+    parser.add_argument("--no-demo", dest="demo", action="store_false",
+                        help="only the generated warehouse (the test suite's quick run)")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         workdir = Path(tmp)
-        demo_db = args.demo_db or demo_warehouse(workdir)
-        demo = build(demo_db, workdir / "demo.report")
-        print(_line("demo", demo))
+        demo = None
+        if args.demo:
+            demo = build(args.demo_db or demo_warehouse(workdir), workdir / "demo.report")
+            print(_line("demo", demo))
         db, generate_s = generated_warehouse(workdir, args.articles)
         big = build(db, workdir / "generated.report")
         big["generate_s"] = round(generate_s, 1)

@@ -1,23 +1,29 @@
 -- What bench/report.py adds to the synthetic warehouse of bench/warehouse_generate.sql so that
 -- every part of the report has rows: the story, 50 feeds with a result per run (every 7th feed
--- failing), and an alert for one statement in 50 plus a spike alert per run.
+-- failing), and an alert for one statement in 50 plus a spike alert per run. Every insert names
+-- its columns, so a column a later migration adds (with a default or nullable) breaks nothing.
 
-insert into stories (story_id, title, start_date, description, relevance_threshold, updated_at)
-values ('bench', 'Benchmark story', date '2024-11-01', 'Generated coverage.', 0.5, now());
-
-insert into sources
+insert into stories by name
 select
-    left(sha256('https://feed.example/' || i), 16), 'feed', 'https://feed.example/' || i,
-    'Feed ' || i, null, null, case when i % 7 = 0 then 500 else 200 end,
-    case when i % 7 = 0 then 'HTTP 500' end, timestamptz '2024-12-30 00:00:00+00',
-    case when i % 7 <> 0 then timestamptz '2024-12-30 00:00:00+00' end
+    'bench' as story_id, 'Benchmark story' as title, date '2024-11-01' as start_date,
+    'Generated coverage.' as description, 0.5 as relevance_threshold, now() as updated_at;
+
+insert into sources by name
+select
+    left(sha256('https://feed.example/' || i), 16) as source_id, 'feed' as kind,
+    'https://feed.example/' || i as url, 'Feed ' || i as name,
+    case when i % 7 = 0 then 500 else 200 end as last_status,
+    case when i % 7 = 0 then 'HTTP 500' end as last_error,
+    timestamptz '2024-12-30 00:00:00+00' as last_checked_at,
+    case when i % 7 <> 0 then timestamptz '2024-12-30 00:00:00+00' end as last_ok_at
 from range(50) as t(i);
 
-insert into source_runs
+insert into source_runs by name
 select
-    'run' || r, left(sha256('https://feed.example/' || i), 16),
-    case when i % 7 = 0 then 'failed' else 'ok' end, 40, 33, 33, 0,
-    case when i % 7 = 0 then 'HTTP 500' end
+    'run' || r as run_id, left(sha256('https://feed.example/' || i), 16) as source_id,
+    case when i % 7 = 0 then 'failed' else 'ok' end as status, 40 as n_candidates,
+    33 as n_new, 33 as n_fetched, 0 as n_failed,
+    case when i % 7 = 0 then 'HTTP 500' end as reason
 from range(50) as t(i), range(30) as u(r);
 
 insert into alerts by name

@@ -23,11 +23,14 @@ INTRO = """\
 Analyst questions with the SQL that answers them. Each file in
 `presswatch/warehouse/cookbook/` starts with its question; the queries read the analyst views
 described in [the warehouse](warehouse.md) and are tested on a hand-made corpus
-(`tests/warehouse/test_warehouse_views.py`). Run one against the snapshot, from a checkout:
+(`tests/warehouse/test_warehouse_views.py`). The cookbook ships with presswatch:
 
 ```sh
-presswatch sql --db demo.duckdb "$(cat presswatch/warehouse/cookbook/01_quoted_in_first_48_hours.sql)"
+presswatch sql --cookbook                      # the questions, numbered
+presswatch sql --db demo.duckdb --cookbook 02  # run one against the snapshot
 ```
+
+At the `presswatch sql` prompt, `.cookbook` lists them and `.cookbook 02` runs one.
 """
 
 

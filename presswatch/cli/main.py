@@ -139,7 +139,9 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
           f"{summary.records} pages read, {summary.passed_gate} through the gate, "
           f"{summary.relevant} relevant; added {summary.articles_added} articles, "
           f"{summary.quotes_added} quotes, {summary.statements_new} new statements")
-    return EXIT_SOURCE_FAILURES if summary.left_out else EXIT_OK
+    for problem in summary.problems:
+        print(f"  not read in full: {problem}")
+    return EXIT_SOURCE_FAILURES if summary.left_out or summary.problems else EXIT_OK
 
 
 def check_one_story(db_path: Path, story_id: str, lock_timeout_s: float) -> None:

@@ -99,7 +99,9 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         future = futures.get(unit.key)
         result = future.result() if future is not None else bs.read_tally(out_dir, unit)
         results.append(result)
-        if not bs.loaded_path(out_dir, unit).exists():
+        if result.error:
+            logger.warning("%s", result.error)  # skipped: nothing staged to load
+        elif not bs.loaded_path(out_dir, unit).exists():
             load(writer, unit)
     run = finish(settings, writer, units, results, planned.left_out)
     if settings.alert:
@@ -112,6 +114,7 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
         articles_added=run.n_articles_added or 0, quotes_added=run.n_quotes_added or 0,
         statements_new=run.n_statements_new or 0, results=results,
         left_out=planned.left_out,
+        problems=[r.problem for r in results if r.problem],
     )
 
 

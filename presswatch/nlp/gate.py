@@ -17,26 +17,50 @@ member, a spelling whose every word is a substring of that folded page. Substrin
 boundaries and plurals, and the folded HTML holds more than the extracted text (attributes,
 scripts, menus): both only let more pages through. Here lives it beside the judge because the
 two must fold alike.
+
+Folding every page costs far more than reading it, so a first test runs on the raw bytes: the
+page lower-cased once (ASCII only, no decoding) and searched for each spelling's rarest word
+(its longest). A word can hide from that search in a few ways only, each found cheaply: a
+character the folding turns into one of the word's letters or drops (an accented letter, a
+combining mark, a full-width letter; as such or as an entity like `S&#111;ra`), an inline tag
+between two of its letters (`Open<b>AI</b>`), or bytes that are not UTF-8 (a BOM'd UTF-16 page,
+cp1252 text). A word that may hide counts as present. Only a page whose combinations can hold
+on what is present or may be goes on to the exact test above, so the first test passes a
+superset of what the exact one passes, and the gate's answers are today's.
 """
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from presswatch.nlp.relevance import compile_rules
 from presswatch.story import Story
 
 # Tags that may sit inside a word ("Open<b>AI</b>") without the extracted text splitting it;
 # block tags split words in the text as well, so they may stay.
-_INLINE_TAG = re.compile(
-    rb"</?(?:a|b|i|u|s|em|strong|span|small|big|sub|sup|mark|font|abbr|wbr|q|cite|code|ins"
-    rb"|del|bdi|bdo)\b[^>]*>",
-    re.IGNORECASE,
-)
+_INLINE_NAMES = (rb"(?:a|b|i|u|s|em|strong|span|small|big|sub|sup|mark|font|abbr|wbr|q|cite|code"
+                 rb"|ins|del|bdi|bdo)")
+_INLINE_TAG = re.compile(rb"</?" + _INLINE_NAMES + rb"\b[^>]*>", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+# On lower-cased bytes: inline tags glued between two word characters, which the folding joins
+# ("open<b>ai</b>" reads "openai"), captured as the pair of characters they join. The pattern
+# starts with "<" so the regex engine skips ahead to each tag instead of trying every byte.
+_GLUED_INLINE_TAGS = re.compile(
+    rb"<(?<=([a-z0-9_])<)(?:/?" + _INLINE_NAMES + rb"\b[^>]*>)(?:</?" + _INLINE_NAMES
+    + rb"\b[^>]*>)*(?=([a-z0-9_]))"
+)
+_WIDE_BOMS = tuple(bom for bom, _ in _BOMS[1:])  # UTF-16 and UTF-32
+_ENTITY = re.compile(rb"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*)")
+_ASCII = bytes(range(128))
+_EVERY_WORD = "*"  # a page where every word may hide: it goes to the exact test
 
 
 
@@ -56,19 +80,31 @@ def fold_page(body: bytes, charset: str | None = None) -> str:
 
 
 def _decode(body: bytes, charset: str | None) -> str:
-    """UTF-8 when it is valid (as extraction decides), else the declared charset, else cp1252."""
+    """The encoding a byte-order mark names, else UTF-8 when it is valid (as extraction
+    decides). Else every reading extraction might choose, one per line, so that the words of
+    any of them are found: UTF-8 with stray bytes, the declared charsets, cp1252."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
     declared = _META_CHARSET.search(body[:4096])
-    for name in (charset, declared.group(1).decode("ascii") if declared else None):
+    readings = [body.decode("utf-8", errors="replace")]
+    for name in (charset, declared.group(1).decode("ascii") if declared else None, "cp1252"):
         if name:
             try:
-                return body.decode(name, errors="replace")
+                readings.append(body.decode(name, errors="replace"))
             except LookupError:
                 continue
-    return body.decode("cp1252", errors="replace")
+    return "\n".join(dict.fromkeys(readings))
+
+
+def _folded_chars(text: str) -> str:
+    """What the folding makes of some characters (fold_page's steps after decoding)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @dataclass(frozen=True)
@@ -78,12 +114,38 @@ class Gate:
 
     combos: tuple[tuple[tuple[tuple[str, ...], ...], ...], ...]
     passes_everything: bool = False
+    # Derived: each spelling's rare word, as text and as bytes; per combination and concept,
+    # the rare words of its spellings.
+    rare_words: dict[str, bytes] = field(init=False, compare=False, repr=False)
+    _concepts: tuple[tuple[tuple[str, ...], ...], ...] = field(init=False, compare=False,
+                                                               repr=False)
+    _alphabet: frozenset[str] = field(init=False, compare=False, repr=False)
+    # Words one of which every combination needs (the words of its first concept), as bytes;
+    # empty when some combination's first concept has a spelling the byte test cannot read.
+    _leads: dict[str, bytes] = field(init=False, compare=False, repr=False)
+    # What the folding makes of a character or entity seen on a page, learned as pages come.
+    _folds: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        concepts = [[_rare_words(concept) for concept in combo] for combo in self.combos]
+        shared = Counter(concept for combo in concepts for concept in set(combo))
+        # Concepts with fewest words first, and among those the ones most combinations need:
+        # a page lacking them fails every such combination on a search or two.
+        ordered = tuple(tuple(sorted(combo, key=lambda c: (len(c), -shared[c], c)))
+                        for combo in concepts)
+        words = {w for combo in ordered for concept in combo for w in concept} - {_EVERY_WORD}
+        object.__setattr__(self, "_concepts", ordered)
+        object.__setattr__(self, "rare_words", {w: w.encode("ascii") for w in sorted(words)})
+        object.__setattr__(self, "_alphabet", frozenset("".join(words)))
+        leads = {w for combo in ordered for w in combo[0]}
+        object.__setattr__(self, "_leads", {} if _EVERY_WORD in leads else
+                           {w: self.rare_words[w] for w in sorted(leads)})
 
     def passes(self, body: bytes, charset: str | None = None) -> bool:
         """True unless the page cannot be judged relevant (see the module docstring)."""
         if self.passes_everything:
             return True
-        return self.passes_text(fold_page(body, charset))
+        return self.may_pass(body) and self.passes_text(fold_page(body, charset))
 
     def passes_text(self, folded: str) -> bool:
         """The test on an already folded page."""
@@ -98,6 +160,82 @@ class Gate:
             all(any(all(has(w) for w in spelling) for spelling in concept) for concept in combo)
             for combo in self.combos
         )
+
+    def may_pass(self, body: bytes) -> bool:
+        """The first test, on raw bytes: False only when the exact test must say False too."""
+        lowered = body.lower()
+        hidden = None
+        if self._leads and not any(pattern in lowered for pattern in self._leads.values()):
+            # Most pages: no word that every combination needs is in the bytes. Unless one
+            # may be hidden, no combination can hold.
+            hidden = self._may_hide(body, lowered)
+            if _EVERY_WORD not in hidden and hidden.isdisjoint(self._leads):
+                return False
+        found: dict[str, bool] = {_EVERY_WORD: True}
+
+        def seen(word: str) -> bool:
+            if word not in found:
+                found[word] = self.rare_words[word] in lowered
+            return found[word]
+
+        if self._holds(seen):
+            return True
+        hidden = self._may_hide(body, lowered) if hidden is None else hidden
+        if _EVERY_WORD in hidden:
+            return True
+        return bool(hidden) and self._holds(lambda word: word in hidden or seen(word))
+
+    def _holds(self, present) -> bool:
+        """Some combination has, for every concept, a rare word that `present` says is there."""
+        return any(all(any(present(w) for w in concept) for concept in combo)
+                   for combo in self._concepts)
+
+    def _may_hide(self, body: bytes, lowered: bytes) -> set[str]:
+        """The rare words this page may hold where the byte search cannot see them."""
+        if b"\x00" in body or body.startswith(_WIDE_BOMS):
+            return {_EVERY_WORD}  # UTF-16 or UTF-32
+        letters: set[str] = set()  # what hidden characters fold into ("" joins neighbours)
+        if not body.isascii():
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                return {_EVERY_WORD}  # cp1252 and the like: the exact test reads every reading
+            # UTF-8 keeps every byte of a multi-byte character >= 0x80: dropping ASCII leaves
+            # exactly the page's other characters, still valid UTF-8.
+            for char in set(body.translate(None, _ASCII).decode("utf-8")):
+                letters.update(self._fold_of(char) or [""])
+        if b"&" in body:
+            for entity in set(_ENTITY.findall(body)):
+                letters.update(self._fold_of(entity.decode("ascii")) or [""])
+        if "" in letters:
+            return {_EVERY_WORD}  # a combining mark (or an entity for one) may join letters
+        letters &= self._alphabet
+        pairs = {(a + b).decode() for a, b in _GLUED_INLINE_TAGS.findall(lowered)}
+        if not letters and not pairs:
+            return set()
+        return {w for w in self.rare_words
+                if not letters.isdisjoint(w) or any(p in w for p in pairs)}
+
+    def _fold_of(self, text: str) -> str:
+        """A character or an entity as the folding reads it (entities resolved as
+        html.unescape resolves them in a page, with or without the closing semicolon)."""
+        if text not in self._folds:
+            value = html.unescape(text) if text.startswith("&") else text
+            self._folds[text] = _folded_chars(value)
+        return self._folds[text]
+
+
+def _rare_words(concept: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The words the byte test looks for, one per spelling: its longest ASCII word (the rarest,
+    as a rule), or _EVERY_WORD when it has none (bytes.lower() folds ASCII letters only). A
+    word that holds another of the concept's is dropped: the shorter is found wherever it is."""
+    chosen = set()
+    for spelling in concept:
+        ascii_words = [w for w in spelling if w.isascii()]
+        chosen.add(max(ascii_words, key=len) if ascii_words else _EVERY_WORD)
+    if _EVERY_WORD in chosen:
+        return (_EVERY_WORD,)
+    return tuple(sorted(w for w in chosen if not any(o != w and o in w for o in chosen)))
 
 
 def compile_gate(story: Story) -> Gate:

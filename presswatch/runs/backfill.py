@@ -9,16 +9,22 @@ writer loads staged units in plan order, in short batches through the daily run'
 load_items, then writes `<key>.loaded`. A re-run after a kill skips loaded units, loads
 staged ones and processes the rest; an article already stored (a batch that landed before the
 kill) is skipped by URL, and every load is idempotent by key, so no row is written twice.
+
+A local WARC file's unit is keyed by its content (size and a digest of its ends) as well as its
+path: a file that was cut short is read as far as it goes and flagged, and once it is repaired
+it is a new unit, read again. A file that cannot be read (not a WARC, damaged part-way) is
+reported by name and skipped; the run goes on and ends partial, and the next run tries it again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import resource
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -35,13 +41,13 @@ from presswatch.archives.pages import (
     page_client,
     read_url_list,
 )
-from presswatch.archives.warc import open_warc, read_warc
+from presswatch.archives.warc import BadWarc, open_warc, read_warc
 from presswatch.http_client import HttpClient
 from presswatch.jsonl import dumps, from_dict
 from presswatch.nlp.analyze import analyze_texts
-from presswatch.nlp.gate import compile_gate
+from presswatch.nlp.gate import Gate, compile_gate
 from presswatch.nlp.pipeline import build_pipeline
-from presswatch.nlp.relevance import compile_rules, score_with_rules
+from presswatch.nlp.relevance import RelevanceRules, compile_rules, score_with_rules
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_utc, stable_id
@@ -157,9 +163,21 @@ class UnitResult:
     kept: int = 0  # relevant and published in the range: staged for loading
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the worker's CPU time on it: steady on a shared machine
-    gate_seconds: float = 0.0  # of the seconds, those in the gate
+    gate_seconds: float = 0.0  # of the seconds, those in the gate's exact test
     worker_pid: int = 0
     worker_peak_mb: float = 0.0
+    truncated: bool = False  # a WARC file cut short: read as far as it goes
+    error: str | None = None  # why the unit was skipped (a damaged WARC file), naming it
+
+    @property
+    def problem(self) -> str | None:
+        """What the run should report about this unit, naming its file; None if nothing."""
+        if self.error:
+            return self.error
+        if self.truncated:
+            return (f"{self.label}: cut short inside a record; read as far as it goes "
+                    f"({self.records} pages); replace it with a whole copy and run again")
+        return None
 
 
 @dataclass
@@ -217,6 +235,7 @@ class BackfillSummary:
     statements_new: int
     results: list[UnitResult]
     left_out: list[str]  # Wayback hosts, GDELT windows or queries left out, and why
+    problems: list[str] = field(default_factory=list)  # files skipped or cut short, by name
 
 
 def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
@@ -224,6 +243,24 @@ def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
     so that a re-run with other rules or dates never takes work staged under the old ones."""
     basis = stable_id(story.model_dump_json(), since.isoformat(), until.isoformat())
     return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR / basis
+
+
+def warc_unit_key(location: str) -> str:
+    """A WARC file's unit key: its location, and for a local file its size and a digest of its
+    first and last MiB, so that a repaired or replaced file is a new unit (read again) while an
+    untouched one stays done. Reading the ends only keeps planning fast on thousands of GB-size
+    files; a repair that changes neither the size nor either end is not seen."""
+    path = Path(location)
+    if location.startswith(("http://", "https://")) or not path.is_file():
+        return stable_id("warc", location)
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        digest.update(stream.read(2**20))
+        if size > 2**20:
+            stream.seek(max(2**20, size - 2**20))
+            digest.update(stream.read())
+    return stable_id("warc", location, str(size), digest.hexdigest())
 
 
 def _chunks(refs: list[PageRef], size: int) -> Iterator[list[PageRef]]:
@@ -273,7 +310,7 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
     (CC-NEWS path lists, CDX, GDELT) are asked here, one request at a time; a Wayback host, a
     GDELT window or query that fails is left out and named in `Plan.left_out`."""
     endpoints = clients.endpoints
-    plan = Plan([Unit(stable_id("warc", w), "warc", w, location=w) for w in sources.warcs])
+    plan = Plan([Unit(warc_unit_key(w), "warc", w, location=w) for w in sources.warcs])
     if sources.ccnews_months:
         api = clients.ccnews()
         for month in ccnews.months_to_read(list(sources.ccnews_months), until):
@@ -321,14 +358,24 @@ def plan_units(story: Story, sources: Sources, since: date, until: date, clients
     return plan
 
 
-def _pages(unit: Unit, clients: Clients) -> Iterator[ArchivedPage]:
-    """The unit's pages, every download through the guarded client (the story's address
-    rule: a URL list or GDELT could name an internal service)."""
+def _pages(unit: Unit, story: Story, clients: Clients, result: UnitResult,
+           keep: Callable[[bytes], bool]) -> Iterator[ArchivedPage]:
+    """The unit's pages whose bytes `keep` keeps (the gate's byte test, run as a WARC file is
+    read, so most pages go no further); every download goes through the guarded client (the
+    story's address rule: a URL list or GDELT could name an internal service).
+    result.records counts every page read, and a WARC file cut short sets result.truncated
+    once it is read."""
     if unit.kind == "warc":
         with open_warc(unit.location or "", clients.ccnews()) as stream:
-            yield from read_warc(stream, unit.label)
+            warc = read_warc(stream, unit.label, max_page_bytes=story.crawl.max_page_bytes,
+                             keep=keep)
+            yield from warc
+            result.records, result.truncated = warc.pages, warc.truncated
         return
-    yield from fetch_pages(clients.pages(unit), list(unit.pages), unit.label)
+    for page in fetch_pages(clients.pages(unit), list(unit.pages), unit.label):
+        result.records += 1
+        if keep(page.body):
+            yield page
 
 
 def _in_range(moment: datetime, since: date, until: date) -> bool:
@@ -343,19 +390,12 @@ def worker_pipeline(story_json: str) -> Language:
     return build_pipeline(Story.model_validate_json(story_json))
 
 
-def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
-                 clients: Clients) -> UnitResult:
-    """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
-
-    The staged file is written under a temporary name and renamed, then the tally: a unit
-    killed half-way leaves neither, and is processed again from the start.
-    """
-    clock, cpu_clock = time.monotonic(), time.process_time()
-    result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
-    gate, rules = compile_gate(story), compile_rules(story)
-    relevant: list[tuple[Article, Relevance]] = []
-    for page in _pages(unit, clients):
-        result.records += 1
+def _judge_pages(pages: Iterator[ArchivedPage], result: UnitResult, gate: Gate,
+                 rules: RelevanceRules, since: date, until: date,
+                 relevant: list[tuple[Article, Relevance]]) -> None:
+    """Gate, extract and judge each page, counting in `result`; the relevant ones published in
+    range are appended to `relevant`."""
+    for page in pages:
         if as_utc(page.captured_at).date() < since:
             continue  # captured before the range, so published before it too
         result.in_range += 1
@@ -379,6 +419,27 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
         result.relevant += 1
         if _in_range(article.published_at or article.fetched_at, since, until):
             relevant.append((article, judged))
+
+
+def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Path,
+                 clients: Clients) -> UnitResult:
+    """Read, gate, extract, judge and analyse one unit; stage what is relevant and in range.
+
+    The staged file is written under a temporary name and renamed, then the tally: a unit
+    killed half-way leaves neither, and is processed again from the start. A damaged WARC file
+    leaves neither either, and comes back with `error` set: the run reports it and goes on.
+    """
+    clock, cpu_clock = time.monotonic(), time.process_time()
+    result = UnitResult(unit.key, unit.label, worker_pid=os.getpid())
+    gate, rules = compile_gate(story), compile_rules(story)
+    relevant: list[tuple[Article, Relevance]] = []
+    try:
+        _judge_pages(_pages(unit, story, clients, result, gate.may_pass), result, gate, rules,
+                     since, until, relevant)
+    except BadWarc as exc:
+        log.warning("%s", exc)
+        result.error = str(exc)
+        return result
     result.kept = len(relevant)
     out_dir.mkdir(parents=True, exist_ok=True)
     partial = out_dir / f"{unit.key}.jsonl.partial"
@@ -509,19 +570,23 @@ def begin_backfill(story: Story, db_path: Path, out_dir: Path, lock_timeout_s: f
 
 def finish_backfill(writer: Writer, units: list[Unit], results: list[UnitResult], *,
                     alert: bool, left_out: list[str] = ()) -> Run:
-    """The run's row (what the plan left out counted as failed sources, and named), views,
+    """The run's row (files skipped or cut short make it partial; they and what the plan left
+    out count as failed sources, and are named), views,
     checks and snapshot; then the statements it found are marked as judged without an alert
     (a backfill reads old news), unless alerts were asked for."""
     context, totals = writer.context, writer.totals
+    problems = [r.problem for r in results if r.problem]
     run = Run(
         run_id=context.run_id, story_id=context.story_id, started_at=context.started_at,
-        status="ok", finished_at=datetime.now(UTC), n_sources=len(results) + len(left_out),
-        n_sources_failed=len(left_out), n_pages_fetched=sum(r.records for r in results),
+        status="partial" if problems else "ok", finished_at=datetime.now(UTC),
+        n_sources=len(results) + len(left_out), n_sources_failed=len(problems) + len(left_out),
+        n_pages_fetched=sum(r.records for r in results),
         n_articles_added=totals.articles_added, n_quotes_added=totals.quotes_added,
         n_statements_new=len(totals.new_statement_ids),
         message=(f"backfill: {sum(r.records for r in results)} archived pages, "
                  f"{sum(r.passed_gate for r in results)} through the gate, "
                  f"{sum(r.kept for r in results)} relevant in range"
+                 + "".join(f"; {problem}" for problem in problems)
                  + (f"; left out: {'; '.join(left_out)}"[:2000] if left_out else "")),
     )
     with context.warehouse() as warehouse:

@@ -93,3 +93,130 @@ def test_gate_keeps_every_page_the_full_path_keeps_in_a_warc_archive(tmp_path):
     unrelated = {p.url for p in pages if ".gazette" in p.url}
     assert len(unrelated) == 500
     assert len(passed & unrelated) / len(unrelated) < 0.05  # near misses included, they go
+
+
+# -- the first test on bytes ---------------------------------------------------------------
+
+GATE = compile_gate(STORY)
+_ACCENTED = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú"}
+
+
+def _first_vowel(word: str) -> int:
+    return next(i for i, c in enumerate(word) if i and c.lower() in _ACCENTED)
+
+
+def _accent(word: str, accent) -> str:
+    """The word with its first vowel after the first letter replaced by accent(vowel)."""
+    i = _first_vowel(word)
+    return word[:i] + accent(word[i]) + word[i + 1:]
+
+
+def _fullwidth(word: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in word)
+
+
+# Ways a page can write the story's words so that a search of its lower-cased bytes misses
+# them while the extracted text (and so the judge) still reads them. Each takes a matched word
+# and gives its HTML; pages are then encoded as the name says.
+DISGUISES = {
+    "tagged": lambda w: f"{w[0]}<b>{w[1:-1]}</b>{w[-1]}",
+    "numeric-entity": lambda w: f"{w[0]}&#{ord(w[1])};{w[2:]}",
+    "hex-entity": lambda w: f"{w[:-1]}&#x{ord(w[-1]):x};",
+    "named-entity": lambda w: _accent(w, lambda v: f"&{v}acute;"),
+    "fullwidth": _fullwidth,
+    "decomposed": lambda w: _accent(w, lambda v: v + "\u0301"),
+    "uppercase-accent": lambda w: _accent(w.upper(), lambda v: _ACCENTED[v.lower()].upper()),
+    "cp1252": lambda w: _accent(w, lambda v: _ACCENTED[v.lower()]),
+    "utf-8-with-stray-cp1252": lambda w: _accent(w, lambda v: _ACCENTED[v.lower()]),
+    "utf-16": lambda w: w,
+}
+_RARE = re.compile("|".join(sorted(GATE.rare_words, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _paragraphs(record: ArchiveRecord) -> tuple[str, list[str]]:
+    """A replay article's headline and paragraphs as plain text."""
+    import html as html_lib
+
+    text = record.body.decode("utf-8")
+    plain = [html_lib.unescape(re.sub(r"<[^>]+>", "", p))
+             for p in re.findall(r"<p>(.*?)</p>", text, re.S)]
+    headline = html_lib.unescape(re.sub(r"<[^>]+>", "",
+                                        re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S).group(1)))
+    return headline, [p for p in plain if p.strip()]
+
+
+def _hidden_page(headline: str, paragraphs: list[str], how: str) -> bytes:
+    """A bare article page with every word the byte test looks for disguised as `how` says."""
+    import html as html_lib
+
+    def disguise(text: str) -> str:
+        return _RARE.sub(lambda m: DISGUISES[how](m.group()), html_lib.escape(text, quote=False))
+
+    charset = {"cp1252": "windows-1252", "utf-16": "utf-16"}.get(how, "utf-8")
+    page = (f'<!doctype html><html lang="en"><head><meta charset="{charset}">'
+            f"<title>{disguise(headline)}</title></head><body><article>"
+            f"<h1>{disguise(headline)}</h1>"
+            + "".join(f"<p>{disguise(p)}</p>" for p in paragraphs)
+            + "<p>\u2014 The Gazette</p></article></body></html>")
+    if how == "cp1252":
+        return page.replace("\u2014", "-").encode("cp1252")
+    if how == "utf-16":
+        return page.encode("utf-16")
+    if how == "utf-8-with-stray-cp1252":  # a UTF-8 template around cp1252 text
+        return b"".join(c.encode("cp1252") if c in "áéíóúÁÉÍÓÚ" else c.encode()
+                       for c in page).replace(b"&amp;", b"&")
+    return page.encode("utf-8")
+
+
+def _naive_byte_test(body: bytes) -> bool:
+    """The byte test without the checks for hidden words: what it would drop."""
+    lowered = body.lower()
+    return GATE._holds(lambda word: GATE.rare_words.get(word, b"*") in lowered)
+
+
+@pytest.fixture(scope="module")
+def hidden_pages() -> dict[str, list[bytes]]:
+    relevant = [r for r in replay_records()
+                if _kept_by_full_path(r.url, r.body, None, compile_rules(STORY))][:4]
+    return {how: [_hidden_page(*_paragraphs(r), how) for r in relevant] for how in DISGUISES}
+
+
+@pytest.mark.parametrize("how", sorted(DISGUISES))
+def test_the_gate_passes_pages_that_hide_the_story_from_a_byte_search(hidden_pages, how):
+    rules = compile_rules(STORY)
+    kept = 0
+    for number, body in enumerate(hidden_pages[how]):
+        assert not _naive_byte_test(body), "the words really are hidden from the bytes"
+        if _kept_by_full_path(f"https://example.com/{how}/{number}", body, None, rules):
+            kept += 1
+            assert GATE.passes(body), f"the gate dropped a {how} page the full path keeps"
+        else:
+            assert how == "decomposed"  # the judge splits words at a combining mark
+    assert kept == len(hidden_pages[how]) or how == "decomposed"
+
+
+def test_other_languages_spellings_pass():
+    pages = {
+        "<p>La filtración de Sora, el generador de vídeo de OpenAI</p>": True,
+        "<p>LA FILTRACIÓN DE SORA</p>": True,
+        "<p>Künstler protestieren: das Leck bei Sora</p>": True,
+        "<p>KÜNSTLER UND OPENAI: PROTEST</p>": True,
+        "<p>Divulgué: Sora</p>": True,
+        "<p>La filtración del presupuesto municipal</p>": False,
+    }
+    for page, passes in pages.items():
+        assert GATE.passes(page.encode()) is passes, page
+
+
+def test_the_byte_test_passes_all_the_exact_test_passes(hidden_pages, tmp_path):
+    """may_pass is a superset of today's exact test, on an archive and on hidden pages, and it
+    is what drops most of an archive's unrelated pages."""
+    path = tmp_path / "archive.warc.gz"
+    write_warc(path, archive_records(300))
+    with path.open("rb") as stream:
+        bodies = [p.body for p in read_warc(stream, str(path))]
+    bodies += [b for pages in hidden_pages.values() for b in pages]
+    exact = [GATE.passes_text(fold_page(b)) for b in bodies]
+    first = [GATE.may_pass(b) for b in bodies]
+    assert all(f for f, e in zip(first, exact, strict=True) if e)
+    assert sum(first) < len(bodies) / 4

@@ -134,7 +134,7 @@ class SpeakerResolver:
         speaks; The Verge is the addressee)."""
         if quote.act != "speech" or quote.speaker is None:
             return
-        text = sentences.doc.text[quote.speaker[0] : quote.speaker[1]]
+        text = sentences.text[quote.speaker[0] : quote.speaker[1]]
         if (quote.canonical and alias_key(quote.canonical) in self.outlets) or (
                 alias_key(text) in self.outlets):
             quote.act = "report"
@@ -150,8 +150,8 @@ class SpeakerResolver:
         first = doc.char_span(*quote.speaker, alignment_mode="expand")
         if first is None:
             return
-        line_start = doc.text.rfind("\n", 0, quote.speaker[0]) + 1
-        opening = doc.text[line_start : quote.speaker[1]].lstrip().lower()
+        line_start = sentences.text.rfind("\n", 0, quote.speaker[0]) + 1
+        opening = sentences.text[line_start : quote.speaker[1]].lstrip().lower()
         if opening.startswith("dear ") or (quote.canonical or "").lower().startswith("dear "):
             quote.speaker = quote.speaker_head = quote.canonical = quote.role = None
 

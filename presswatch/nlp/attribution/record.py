@@ -53,6 +53,7 @@ class Sentences:
 
     def __init__(self, doc: Doc) -> None:
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.spans = list(doc.sents)
         self.index = [0] * len(doc)
         for number, sent in enumerate(self.spans):
