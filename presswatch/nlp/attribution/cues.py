@@ -235,8 +235,8 @@ class QuoteFinder:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None or self.inside_region(span[0].idx) or span[0].text in OPENERS:
             return False
-        return span[0].pos_ == "ADP" and not any(t.pos_ in ("VERB", "AUX") and t.dep_ in (
-            "ROOT", "ccomp") for t in span)
+        return span[0].pos_ == "ADP" and not any(t.dep_ in ("nsubj", "nsubjpass", "expl")
+                                                 for t in span)  # 'In May, sales fell
 
     def part_of_quote(self, verb: Token) -> bool:
         """'We believe we are being lured into art washing to tell the world that Sora is a
