@@ -235,8 +235,9 @@ class QuoteFinder:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None or self.inside_region(span[0].idx) or span[0].text in OPENERS:
             return False
-        return span[0].pos_ == "ADP" and not any(t.dep_ in ("nsubj", "nsubjpass", "expl")
-                                                 for t in span)  # 'In May, sales fell
+        return span[0].pos_ == "ADP" and not any(  # 'In May, sales fell' has a subject
+            t.dep_ in ("nsubj", "nsubjpass", "expl") and not self.inside_region(t.idx)
+            for t in span)
 
     def part_of_quote(self, verb: Token) -> bool:
         """'We believe we are being lured into art washing to tell the world that Sora is a
