@@ -564,7 +564,10 @@ class SpeakerResolver:
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
         if named is not None and not head.ent_type_:
             return named, None
-        collective = kind == "group" and head.tag_ == "NN"  # 'a group of artists said'
+        # 'a group of artists said', 'Beta testers said'; not 'some researchers' (some of many)
+        collective = kind == "group" and not any(
+            c.dep_ in ("det", "amod", "nummod") and c.lower_ in BARE_QUANTIFIERS | {"other"}
+            for c in head.children)
         if head.ent_type_ or not (_is_definite(head) or collective):
             return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
