@@ -39,6 +39,7 @@ from presswatch.nlp.attribution.marks import (
     QUOTE_MARKS,
     Region,
     block_from,
+    is_heading,
     is_salutation,
     quote_regions,
 )
@@ -369,7 +370,7 @@ class QuoteFinder:
                     speaker=mention_span(speaker) if speaker is not None else None,
                     speaker_head=speaker.i if speaker is not None else None,
                     confidence=0.8 if speaker is not None else 0.65, rule="block_quote",
-                    act=SPEECH))  # its headings too: 'ARTISTS ARE NOT YOUR UNPAID R&D' is theirs
+                    act="headline" if is_heading(paragraph) else SPEECH))
             pos += len(paragraph) + 1
         if not quotes:
             return None

@@ -9,6 +9,7 @@ is a block.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -101,6 +102,18 @@ def in_capitals(line: str) -> bool:
     """More than a word or two, every letter a capital: 'ARTISTS ARE NOT YOUR UNPAID R&D'."""
     letters = [c for c in line if c.isalpha()]
     return len(letters) > 8 and all(c.isupper() for c in letters)
+
+
+def is_heading(line: str) -> bool:
+    """A reproduced document's heading, not a statement of its own: a line in capitals ('ARTISTS
+    ARE NOT YOUR UNPAID R&D'), or one framed by symbols as a banner ('☠️ we are not your ...
+    ☠️'). Not: 'We are not your free bug testers.' (a sentence), 'I said NO.' (one word in
+    capitals)."""
+    line = line.strip()
+    if in_capitals(line):
+        return True
+    ends = line.replace("\ufe0f", "")
+    return len(ends) > 2 and all(unicodedata.category(c) == "So" for c in (ends[0], ends[-1]))
 
 
 def _marks(paragraph: str, offset: int) -> Iterator[tuple[int, str]]:
