@@ -69,6 +69,8 @@ DASH_NAME = re.compile(
 
 
 # Words that introduce the title of a work: 'a film called "Air Head"'.
+# A document's parts that hold a heading, not its sentences: 'Its headline: "..."'.
+HEADING_NOUNS = frozenset({"headline", "heading", "title", "banner", "slogan"})
 TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined",
                            "headed"})
 
@@ -716,8 +718,18 @@ class QuoteFinder:
             anchor = quote.cue[0] if quote.cue else quote.content[0]
             if quote.speaker is not None:
                 anchor = min(anchor, quote.speaker[0])
-            if self.in_headline(anchor):
+            if self.in_headline(anchor) or self.quotes_a_heading(quote):
                 quote.act = "headline"
+
+    def quotes_a_heading(self, quote: RawQuote) -> bool:
+        """'Its headline: "ARTISTS ARE NOT YOUR UNPAID R&D."': a document's heading quoted by
+        the writer is a heading as it is in the letter block, not a statement of its own. Not:
+        'Its headline reads "We are not your testers."' (a sentence, not in capitals)."""
+        if quote.speaker_head is None:
+            return False
+        head = self.doc[quote.speaker_head]
+        words = self.text[quote.content[0] : quote.content[1]]
+        return head.lemma_.lower() in HEADING_NOUNS and is_heading(words)
 
     def in_headline(self, char: int) -> bool:
         """A paragraph of a few words, mostly capitalised, with no full stop at its end; or one
