@@ -37,7 +37,7 @@ class SourceResult:
     """What one feed or sitemap gave this run, and the conditional-GET state to keep."""
 
     source_url: str
-    kind: str  # "feed" | "sitemap"
+    kind: str  # "feed" | "sitemap" | "gdelt"
     name: str | None
     status: int | None
     candidates: list[Candidate] = field(default_factory=list)
@@ -45,6 +45,9 @@ class SourceResult:
     last_modified: str | None = None
     error: str | None = None  # None when the source was read fine (a 304 included)
     not_modified: bool = False
+    # Why the source was not asked at all, by choice rather than failure (Google News without
+    # the story's opt-in): not an error, never counted as a failing source.
+    not_used: str | None = None
 
 
 @dataclass

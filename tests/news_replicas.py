@@ -2,14 +2,22 @@
 presswatch.demo.loopback: search feeds in the live format, Google's article pages with their
 signature, and the batchexecute POST with its framing, errors and rate limit.
 
+Google's replica is as strict as the service (as reported from live calls in 2026): its
+robots.txt disallows /rss/, the article pages and /_/DotsSplashUi/ for every agent; after
+about 15 GETs it answers 429 to everything for up to an hour; from the EU the article page
+redirects to consent.google.com; ids look like real ones ("CBMi" + base64 of a protobuf
+holding an "AU_yqL..." id); batchexecute rows echo "generic" when asked so.
+
 Links are written as http://news.google.com/...: the crawl reaches the replica as its HTTP proxy
 (there is no DNS for news.google.com here), so the spider sees Google's own host name.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -23,11 +31,40 @@ from presswatch.demo.loopback import OutletServers, RequestRecord, Response
 
 GOOGLE = "http://news.google.com"
 BATCHEXECUTE = "/_/DotsSplashUi/data/batchexecute"
+# news.google.com/robots.txt as reported from the live file in 2026-08: everything but a few
+# sections is disallowed, /rss/, the article pages and /_/DotsSplashUi/ included.
+GOOGLE_ROBOTS = b"""User-agent: *
+Disallow: /
+Allow: /$
+Allow: /home
+Allow: /topics/
+Allow: /publications/
+Allow: /stories/
+Allow: /swg/
+Allow: /about
+"""
+CONSENT = "https://consent.google.com/ml"
+# GETs Google answers before it starts answering 429, and how long it then blocks.
+GET_LIMIT = 15
+BLOCK_SECONDS = 3600.0
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
 
 
 def article_id(publisher_url: str) -> str:
-    """A made-up new-style id ("AU_yqL..."): nothing in it names the publisher."""
-    return "AU_yqL" + hashlib.sha256(publisher_url.encode()).hexdigest()[:24]
+    """An id shaped like Google's (base64url of a protobuf, field 4 holding "AU_yqL..."):
+    "CBMi..." and 150-odd characters, nothing in it names the publisher."""
+    digest = hashlib.sha256(publisher_url.encode()).digest() * 4
+    inner = b"AU_yqL" + base64.urlsafe_b64encode(digest)[:104].rstrip(b"=")
+    message = b"\x08\x13\x22" + _varint(len(inner)) + inner + b"\xd2\x01\x00"
+    return base64.urlsafe_b64encode(message).decode().rstrip("=")
 
 
 def _signature(art_id: str) -> str:
@@ -39,12 +76,22 @@ class GoogleNewsReplica:
     """news.google.com: /rss/search lists `stories` (publisher URL -> title); each link's
     article page is signed; batchexecute answers signed requests with the publisher's URL.
 
-    Ids in `refused` get Google's error row; `rate_limited` makes batchexecute answer 429."""
+    Ids in `refused` get Google's error row; `rate_limited` makes batchexecute answer 429.
+    After `get_limit` GETs every request is answered 429 for `block_seconds`; `consent`
+    sends article pages to consent.google.com (as from an EU address); `echo_ids` False
+    answers each row with "generic" instead of the request's id."""
 
     stories: dict[str, str]
     refused: set[str] = field(default_factory=set)
     rate_limited: bool = False
+    get_limit: int = GET_LIMIT
+    block_seconds: float = BLOCK_SECONDS
+    consent: bool = False
+    echo_ids: bool = True
     gzip: bool = False
+    gets: int = 0
+    blocked_until: float | None = None
+    requests: list[str] = field(default_factory=list)  # every path asked, in order
     page_hits: dict[str, int] = field(default_factory=dict)
     batches: list[list[str]] = field(default_factory=list)  # ids asked, per POST
     google_times: list[float] = field(default_factory=list)  # when each Google request came
@@ -60,8 +107,28 @@ class GoogleNewsReplica:
     def record(self, entry: RequestRecord) -> None:
         """The replica keeps its own log (page_hits, batches, google_times)."""
 
+    def _blocked(self, is_get: bool) -> Response | None:
+        """Google's throttle: GETs past the limit start a block that every request meets."""
+        now = time.monotonic()
+        with self._lock:
+            if self.blocked_until is not None and now < self.blocked_until:
+                return _too_many()
+            if is_get:
+                self.gets += 1
+                if self.gets > self.get_limit:
+                    self.blocked_until = now + self.block_seconds
+                    return _too_many()
+        return None
+
     def respond(self, outlet: str, target: str) -> Response:
         path = urlsplit(target).path
+        with self._lock:
+            self.requests.append(path)
+        if path == "/robots.txt":
+            return Response(200, GOOGLE_ROBOTS, "text/plain", cacheable=False)
+        blocked = self._blocked(is_get=True)
+        if blocked is not None:
+            return blocked
         if path == "/rss/search":
             return Response(200, self._search_feed(), "application/xml; charset=UTF-8",
                             cacheable=False)
@@ -72,6 +139,10 @@ class GoogleNewsReplica:
                 self.google_times.append(time.monotonic())
             if art_id not in self.ids:
                 return Response(404, b"not found", "text/plain", cacheable=False)
+            if self.consent:
+                where = f"{CONSENT}?continue={quote(GOOGLE + target, safe='')}&gl=DE&hl=de"
+                return Response(302, b"", "text/html", headers={"Location": where},
+                                cacheable=False)
             page = (
                 '<!doctype html><html><head><title>Google News</title></head><body>'
                 '<c-wiz jsrenderer="x"><div jscontroller="aLI87" jsname="a" '
@@ -86,12 +157,17 @@ class GoogleNewsReplica:
             return Response(404, b"not found", "text/plain", cacheable=False)
         with self._lock:
             self.google_times.append(time.monotonic())
+            self.requests.append(BATCHEXECUTE)
+        blocked = self._blocked(is_get=False)
+        if blocked is not None:
+            return blocked
         if self.rate_limited:
             return Response(429, b"Too Many Requests", "text/html",
                             headers={"Retry-After": "0"}, cacheable=False)
         (request,) = parse_qs(body.decode())["f.req"]
         rows, asked = [], []
-        for rpc_id, inner, _, request_id in json.loads(request)[0]:
+        for rpc_id, inner, _, asked_id in json.loads(request)[0]:
+            request_id = asked_id if self.echo_ids else "generic"
             assert rpc_id == "Fbv4je"
             name, _context, art_id, timestamp, signature = json.loads(inner)
             asked.append(art_id)
@@ -126,6 +202,14 @@ class GoogleNewsReplica:
             f"<link>{GOOGLE}/search?q=Sora+leak</link><language>en-US</language>"
             f"<description>Google News</description>{items}</channel></rss>"
         ).encode()
+
+
+def _too_many() -> Response:
+    """Google's answer while it blocks a client: 429 with its "unusual traffic" page and no
+    Retry-After."""
+    page = (b"<html><head><title>Sorry...</title></head><body>Our systems have detected "
+            b"unusual traffic from your computer network.</body></html>")
+    return Response(429, page, "text/html", cacheable=False)
 
 
 def bing_feed(stories: dict[str, str]) -> bytes:
@@ -172,3 +256,68 @@ def serve(site: GoogleNewsReplica | PublisherSite, name: str = "news.google.com"
     servers = OutletServers(site)
     servers.start([name])
     return servers
+
+
+@dataclass
+class GdeltDoc:
+    """GDELT's DOC 2.0 artlist for the articles in `seen` (URL -> when GDELT saw it): the
+    window's articles in JSON, `{}` for none, and GDELT's refusal sentences with HTTP 200 for
+    a quoted single word or a keyword under 3 letters."""
+
+    seen: dict[str, datetime]
+    gzip: bool = False
+    asked: list[dict[str, list[str]]] = field(default_factory=list)
+
+    def record(self, entry: RequestRecord) -> None:
+        """The replica keeps the queries it was asked instead."""
+
+    def respond(self, outlet: str, target: str) -> Response:
+        query = parse_qs(urlsplit(target).query)
+        self.asked.append(query)
+        words = query.get("query", [""])[0]
+        if re.search(r'"\w+"', words):
+            return Response(200, b"Phrases must contain at least two words.", "text/html",
+                            cacheable=False)
+        if any(len(w.strip("()")) < 3 for w in re.sub(r'"[^"]*"', " ", words).split()):
+            return Response(200, b"The specified phrase is too short.", "text/html",
+                            cacheable=False)
+        start = datetime.strptime(query["startdatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        end = datetime.strptime(query["enddatetime"][0], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        rows = [{"url": url, "url_mobile": "", "title": "GDELT title",
+                 "seendate": when.strftime("%Y%m%dT%H%M%SZ"), "socialimage": "",
+                 "domain": urlsplit(url).hostname, "language": "English",
+                 "sourcecountry": "United States"}
+                for url, when in sorted(self.seen.items(), key=lambda kv: kv[1])
+                if start <= when < end]
+        body = json.dumps({"articles": rows}) if rows else "{}"
+        return Response(200, body.encode(), "application/json; charset=utf-8", cacheable=False)
+
+
+@dataclass
+class LiveWeb:
+    """The web as a story's sources meet it, behind one loopback HTTP proxy: a proxy receives
+    absolute URLs, so each request goes to the replica of the host it names (Google News,
+    Bing, GDELT, the outlets), and the crawl sees the real host names. Unknown hosts: 404."""
+
+    hosts: dict[str, GoogleNewsReplica | PublisherSite | GdeltDoc]
+    gzip: bool = False
+
+    def record(self, entry: RequestRecord) -> None:
+        """Each replica keeps its own log."""
+
+    def _site(self, target: str) -> GoogleNewsReplica | PublisherSite | GdeltDoc | None:
+        return self.hosts.get((urlsplit(target).hostname or "").lower())
+
+    def respond(self, outlet: str, target: str) -> Response:
+        site = self._site(target)
+        if site is None:
+            return Response(404, b"no such host in this replica", "text/plain",
+                            cacheable=False)
+        return site.respond(outlet, target)
+
+    def respond_post(self, outlet: str, target: str, body: bytes) -> Response:
+        site = self._site(target)
+        answer = getattr(site, "respond_post", None)
+        if answer is None:
+            return Response(405, b"this site answers no POST", "text/plain", cacheable=False)
+        return answer(outlet, target, body)

@@ -11,6 +11,7 @@ holds fewer than the maximum.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from presswatch.archives.pages import ArchiveError, PoliteClient
 MAX_RECORDS = 250
 MIN_INTERVAL_S = 5.0  # GDELT asks for at most one DOC API request every 5 seconds
 SMALLEST_WINDOW = timedelta(minutes=15)
+MIN_KEYWORD = 3  # GDELT refuses shorter keywords (with HTTP 200 and a sentence)
+_PHRASE = re.compile(r'"([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,26 @@ class GdeltArticle:
     seen_at: datetime
     domain: str | None
     language: str | None
+
+
+def query_problem(query: str) -> str | None:
+    """What GDELT would refuse in this query, with how to write it, or None.
+
+    GDELT answers a quoted single word ('"Sora" leak') and a keyword under 3 letters
+    ('PR Puppets') with HTTP 200 and an English sentence instead of articles."""
+    for phrase in _PHRASE.findall(query):
+        if len(phrase.split()) < 2:
+            return (f'"{phrase}" is a quoted single word, which GDELT refuses: quote only '
+                    f"phrases of two words or more, and write {phrase.strip()} unquoted")
+    for word in _PHRASE.sub(" ", query).split():
+        keyword = word.strip("()").lstrip("-")
+        if keyword.upper() in ("OR", "AND") or ":" in keyword or not keyword:
+            continue
+        if len(keyword) < MIN_KEYWORD:
+            return (f"{keyword!r} is shorter than {MIN_KEYWORD} letters, which GDELT refuses: "
+                    "leave it out, or keep it inside a quoted phrase with the words around "
+                    'it (e.g. "PR Puppets")')
+    return None
 
 
 def windows(since: datetime, until: datetime, step: timedelta) -> Iterator[tuple[datetime,

@@ -15,6 +15,7 @@ from typing import IO, get_args
 from urllib.parse import quote_plus
 
 from presswatch.nlp.data import word_set
+from presswatch.nlp.relevance import starting_rules
 from presswatch.runs.settings import UsageError
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
 
@@ -101,11 +102,7 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
                    story_id: str, start: date, file_name: str, today: date) -> str:
     terms = [t.strip() for t in terms if t.strip()]
     names = [e.name for e in entities]
-    if terms and names:
-        combos = [[name, term] for name in names[:1] for term in terms]
-        combos += [[name] + terms[:1] for name in names[1:]]
-    else:
-        combos = [[x] for x in (names or terms)]
+    rules = starting_rules(terms, names)
     lines = [
         f"# {title}",
         f"# Written by `presswatch story new` on {today}. Every key is explained in the README",
@@ -141,17 +138,29 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
         lines += ["# [[entities]]", '# name = "Example Corp"', '# label = "ORG"', ""]
     lines += [
         "[relevance]",
-        "# Words of the story, in any language; phrases allowed.",
+        "# How an article is judged, the reasons it is given and how to tune these keys:",
+        "# docs/relevance.md. Words of the story, in any language; phrases allowed. English",
+        "# forms are found too (leak: leaks, leaked, leaking); a word written with a capital",
+        "# (Sora) is a name, found only where the text capitalises it.",
         f"terms = {_toml(terms)}",
         "# Entities (by name) whose mention counts as evidence.",
         f"core_entities = {_toml(names)}",
         "# An article is about the story when one of these combinations occurs (each member a",
         "# core entity, a term or a synonyms concept). Tune these first: they decide relevance.",
-        f"require_any = {_toml(combos)}",
+        "# A combination in an article's title keeps it whatever its text says.",
+        f"require_any = {_toml(rules.require_any)}",
+        *(["# Or: any this many different core entities and terms together (a story told",
+           "# without its event word still names several of its actors).",
+           f"min_concepts = {rules.min_concepts}"] if rules.min_concepts else []),
         "exclude_terms = []   # words that mean another story (an article with them scores low)",
+        "# Words of the story's world that prove nothing alone (\"testers\", \"letter\") but tell",
+        "# an article that goes on about the story from one that mentions it in passing.",
+        "context_terms = []",
         "threshold = 0.5",
+        "# window_days = 60   # articles published this long after start_date no longer count",
         "",
-        "# Other spellings of one concept, e.g. leak = [\"leak\", \"leaked\", \"fuga\"].",
+        "# Other spellings of one concept, e.g. leak = [\"leak\", \"fuga\", \"Leck\"]: the concept",
+        "# counts once, and require_any may name it.",
         "[relevance.synonyms]",
         "",
         "# Search feeds for the story's terms, from Google News and Bing News. Add outlets'",
@@ -224,7 +233,7 @@ def check_story(path: Path, story: Story | None = None, *, model: bool = True,
         try:
             story = load_story(path)
         except StoryError as exc:
-            return [str(exc)]
+            return list(exc.problems)
     messages = [p.describe(path) for p in story_problems(story, today)]
     if model:
         from presswatch.nlp.pipeline import ModelNotInstalledError, load_model
@@ -244,35 +253,20 @@ def require_valid_story(path: Path, story: Story) -> None:
                          + "\n  ".join(messages))
 
 
-def _title_verdict(title: str | None, rules) -> tuple[str, str]:  # noqa: ANN001
-    from presswatch.nlp.relevance import score_with_rules
-    from presswatch.records import Article
-
-    article = Article(article_id="probe", url="", canonical_url="", outlet="", title=title,
-                      authors=[], published_at=None, language=None, text="", word_count=0,
-                      fetched_at=datetime.now(UTC), source_url="")
-    reasons = score_with_rules(article, rules).reasons
-    excluded = [r.split(":", 1)[1].split("@")[0] for r in reasons if r.startswith("exclude:")]
-    if excluded:
-        return "✗", f"title has the excluded term {excluded[0]!r}"
-    combos = [r.removeprefix("combo:") for r in reasons if r.startswith("combo:")]
-    if combos:
-        return "✓", f"title meets {combos[0]}"
-    seen = [r.split(":", 1)[1].split("@")[0] for r in reasons if ":" in r]
-    if seen:
-        return "·", f"title names {', '.join(dict.fromkeys(seen))}; the text decides"
-    return "·", "no story words in the title; the text decides"
+MARKS = {True: "✓", False: "✗", None: "·"}
 
 
 def print_sources(story: Story, path: Path, stdout: IO[str], *,
                   trusted_networks: Sequence = ()) -> int:
     """Fetch each feed and sitemap once; what it gives, and what the rules make of each entry.
 
-    Entries are judged on their titles (the run judges the full text): ✓ the title alone meets a
-    require_any combination, · the text will decide, ✗ an excluded term. Returns 1 when a source
-    failed, as a run would.
+    Entries are judged on their titles by the run's own judge (nlp.relevance.verdict_on_title):
+    ✓ the title meets a combination, so the run keeps the article whatever its text says
+    (unless the text holds an excluded word), · the text will decide, ✗ the run drops it (an
+    excluded word in the title, or a date outside the window). Returns 1 when a source failed,
+    as a run would.
     """
-    from presswatch.nlp.relevance import compile_rules
+    from presswatch.nlp.relevance import compile_rules, verdict_on_title
     from presswatch.spiders.probe import Fetcher, probe_feed, probe_sitemap
 
     rules = compile_rules(story)
@@ -302,8 +296,9 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
             print(f"    sitemap {child}", file=stdout)
         entries_total += len(probe.entries)
         for number, entry in enumerate(probe.entries):
-            mark, why = _title_verdict(entry.title, rules)
-            kept_total += mark == "✓"
+            verdict = verdict_on_title(entry.title, entry.published_at, rules)
+            mark, why = MARKS[verdict.keep], verdict.why
+            kept_total += verdict.keep is True
             if number < MAX_ENTRIES_SHOWN:
                 day = entry.published_at.date().isoformat() if entry.published_at else "undated"
                 title = (entry.title or entry.url)[:90]
@@ -356,12 +351,22 @@ def print_unresolved_speakers(story: Story, fetcher, probes: Sequence, stdout: I
 # story add-outlet
 
 
+def assume_https(address: str) -> str:
+    """"theverge.com" -> "https://theverge.com": an outlet's address as people write it."""
+    address = address.strip()
+    if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", address) or not re.match(r"^[\w.-]+(:\d+)?(/|$)",
+                                                                       address):
+        return address
+    return "https://" + address
+
+
 def add_outlet(path: Path, url: str, stdout: IO[str], *, allow_private_hosts: bool = False,
                trusted_networks: Sequence = ()) -> int:
     """Find the outlet's feeds and news sitemaps, append the new ones to the story file."""
     from presswatch.spiders.probe import Fetcher, discover_outlet
 
     story = load_story(path)
+    url = assume_https(url)
     if not re.match(r"(?i)^https?://[^/\s]+", url):
         raise UsageError(f"add-outlet {url!r}: give the outlet's address, e.g. "
                          "https://www.theverge.com/")

@@ -50,6 +50,7 @@ from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 from presswatch.records import Article, FetchedPage, stable_id
 from presswatch.spiders.sniff import BOMS, sniff_non_html
 from presswatch.spiders.urls import BadUrl, canonicalize, outlet_of
+from presswatch.spiders.walls import find_wall
 from presswatch.text import clean_line
 
 MIN_WORDS = 20
@@ -333,6 +334,9 @@ def extract_article(page: FetchedPage, body: bytes) -> Article:
     hostile = hostile_markup(html)
     if hostile:
         raise NoArticleText(f"{url}: {hostile}")
+    wall = find_wall(body, url)  # an archive's copy of a bot wall is no article either
+    if wall is not None:
+        raise NoArticleText(f"{url}: {wall.describe()}")
     try:
         tree = load_html(html)
     except LIBRARY_FAILURES as exc:

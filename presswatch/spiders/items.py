@@ -45,6 +45,7 @@ class SourceItem:
     last_modified: str | None = None
     error: str | None = None
     not_modified: bool = False
+    not_used: str | None = None
     skipped: dict[str, int] = field(default_factory=dict)
 
 

@@ -12,10 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from presswatch.records import FetchedPage
+from presswatch.jsonl import dumps, from_dict
+from presswatch.records import FetchedPage, SourceResult
 from presswatch.story import Crawl, Story
 
 JOB_FILE = "job.json"
+
+
+class DamagedJob(ValueError):
+    """A crawl job file that cannot be read; the message names it."""
 PAGES_FILE = "pages.jsonl"
 SOURCES_FILE = "sources.jsonl"
 DECODES_FILE = "decodes.jsonl"
@@ -27,8 +32,11 @@ LOG_FILE = "crawl.log"
 
 @dataclass
 class SourceSpec:
+    """A feed or sitemap to read; ignore_robots is the story's per-feed opt-in (see Feed)."""
+
     url: str
     name: str | None = None
+    ignore_robots: bool = False
 
 
 @dataclass
@@ -45,6 +53,8 @@ class CrawlJob:
     max_seconds, if set, closes the crawl gracefully after that long (finish_reason
     "closespider_timeout"; downloads in flight may take up to crawl.timeout more; what was
     fetched is kept, the rest is found again by the next run).
+    found_sources are sources the run read before the crawl (GDELT's DOC API, kind "gdelt"):
+    their candidates are fetched like a feed's and their results reported with the feeds'.
     """
 
     feeds: list[SourceSpec] = field(default_factory=list)
@@ -58,6 +68,7 @@ class CrawlJob:
     max_seconds: float | None = None
     decoded_links: dict[str, str] = field(default_factory=dict)
     undecodable_links: list[str] = field(default_factory=list)
+    found_sources: list[SourceResult] = field(default_factory=list)
 
     @classmethod
     def for_story(
@@ -68,9 +79,10 @@ class CrawlJob:
         stored_urls_path: Path | None = None,
         decoded_links: dict[str, str] | None = None,
         undecodable_links: list[str] | None = None,
+        found_sources: list[SourceResult] | None = None,
     ) -> CrawlJob:
         return cls(
-            feeds=[SourceSpec(f.url, f.name) for f in story.feeds],
+            feeds=[SourceSpec(f.url, f.name, f.ignore_robots) for f in story.feeds],
             sitemaps=[SourceSpec(s.url, s.name) for s in story.sitemaps],
             crawl=story.crawl,
             since=story.start_date,
@@ -78,12 +90,14 @@ class CrawlJob:
             stored_urls_path=str(stored_urls_path) if stored_urls_path else None,
             decoded_links=dict(decoded_links or {}),
             undecodable_links=list(undecodable_links or []),
+            found_sources=list(found_sources or []),
         )
 
     def to_json(self) -> str:
         data = asdict(self)
         data["crawl"] = self.crawl.model_dump()
         data["since"] = self.since.isoformat() if self.since else None
+        data["found_sources"] = [json.loads(dumps(found)) for found in self.found_sources]
         return json.dumps(data, indent=2)
 
     @classmethod
@@ -101,7 +115,19 @@ class CrawlJob:
             max_seconds=data.get("max_seconds"),
             decoded_links=dict(data.get("decoded_links", {})),
             undecodable_links=list(data.get("undecodable_links", [])),
+            found_sources=[from_dict(SourceResult, found)
+                           for found in data.get("found_sources", [])],
         )
+
+    @classmethod
+    def read(cls, path: Path) -> CrawlJob:
+        """The job in a file; DamagedJob, naming the file, when it is empty, cut or not ours
+        (a disk that filled up, a kill between creating the folder and writing the job)."""
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            raise DamagedJob(f"{path}: the crawl job is damaged ({type(exc).__name__}: "
+                             f"{str(exc)[:200]})") from exc
 
     def stored_urls(self) -> set[str]:
         if not self.stored_urls_path:
@@ -122,6 +148,7 @@ def job_settings(job: CrawlJob, staging_dir: Path) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "RETRY_TIMES": crawl.retries,
+        "PRESSWATCH_GOOGLE_NEWS_PAUSE": crawl.google_news_pause,
         "PRESSWATCH_RETRY_BACKOFF_BASE": job.retry_backoff,
         "PRESSWATCH_ALLOW_PRIVATE_HOSTS": crawl.allow_private_hosts,
         "PRESSWATCH_TRUSTED_NETWORKS": list(job.trusted_networks),

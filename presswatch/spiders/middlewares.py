@@ -1,6 +1,6 @@
 """Scrapy components of our own: the private-host guard, skipping stored redirect targets,
-retry backoff (downloader middlewares), recording callback errors (a spider middleware) and the
-guarded DNS resolver.
+retry backoff, the pause after Google's 429 (downloader middlewares), recording callback
+errors (a spider middleware) and the guarded DNS resolver.
 
 Downloader middlewares run on every request Scrapy sends, including robots.txt fetches,
 retries and each hop of a redirect chain (RedirectMiddleware hands a new request back to the
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,6 +29,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from presswatch.spiders.items import PageItem, SourceItem
+from presswatch.spiders.job import GOOGLE_NEWS_SLOT
 from presswatch.spiders.urls import (
     BadUrl,
     IpNetwork,
@@ -194,6 +196,47 @@ class RetryBackoffMiddleware:
             why = " (Retry-After)" if asked > backoff else ""
             logger.info("waiting %.3g s before retry %d of %s%s", wait, attempt, request.url, why)
             await asyncio.sleep(wait)
+
+
+class GooglePaused(IgnoreRequest):
+    """Google rate-limited this crawl: no request goes to it until the pause is over."""
+
+
+class GooglePauseMiddleware:
+    """After Google's first 429, refuses every request in the Google News download slot for
+    PRESSWATCH_GOOGLE_NEWS_PAUSE seconds, so the run goes on without Google.
+
+    Google answers the article pages with 429 after about 15 requests and blocks for up to an
+    hour: retrying, or asking for the next link, only prolongs the block. Google's requests
+    carry dont_retry; this sees their 429 before anything else does (it sits after
+    RetryMiddleware, and responses pass middlewares from the highest number down).
+    """
+
+    def __init__(self, pause_s: float) -> None:
+        self.pause_s = pause_s
+        self.paused_until: float | None = None  # time.monotonic() value
+        self.paused_at: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> GooglePauseMiddleware:
+        return cls(crawler.settings.getfloat("PRESSWATCH_GOOGLE_NEWS_PAUSE"))
+
+    def process_request(self, request: Request) -> None:
+        if request.meta.get("download_slot") != GOOGLE_NEWS_SLOT or self.paused_until is None:
+            return
+        if time.monotonic() < self.paused_until:
+            raise GooglePaused(
+                f"not asked: Google answered 429 at {self.paused_at} UTC; no request to "
+                f"Google for {self.pause_s:g} s ([crawl] google_news_pause)")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status == 429 and request.meta.get("download_slot") == GOOGLE_NEWS_SLOT:
+            if self.paused_until is None or time.monotonic() >= self.paused_until:
+                self.paused_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+                logger.warning("Google News answered 429 to %s: no request to Google for "
+                               "%g s", request.url, self.pause_s)
+            self.paused_until = time.monotonic() + self.pause_s
+        return response
 
 
 class GuardedResolver(CachingThreadedResolver):

@@ -169,11 +169,15 @@ def parse_batchexecute(text: str, n_requests: int) -> dict[int, Decoded]:
     if not frames:
         raise BatchexecuteError(f"not a batchexecute answer: {text[:80]!r}")
     answers: dict[int, Decoded] = {}
-    for row in (r for frame in frames for r in frame if isinstance(r, list) and len(r) >= 3):
-        if row[0] != "wrb.fr" or row[1] != RPC_ID:
-            continue
+    rows = [r for frame in frames for r in frame
+            if isinstance(r, list) and len(r) >= 3 and r[0] == "wrb.fr" and r[1] == RPC_ID]
+    for position, row in enumerate(rows):
+        # Google echoes each request's id; a row without one ("generic", or none) answers
+        # the request in its own position.
         index = _request_index(row)
-        if index is None or not 0 <= index < n_requests:
+        if index is None:
+            index = position
+        if not 0 <= index < n_requests:
             continue
         payload = row[2]
         try:
@@ -198,11 +202,8 @@ def parse_batchexecute(text: str, n_requests: int) -> dict[int, Decoded]:
 
 
 def _request_index(row: list) -> int | None:
-    """The request id Google echoes as the row's last non-null cell."""
-    for cell in reversed(row[3:]):
-        if cell is not None:
-            try:
-                return int(cell)
-            except (TypeError, ValueError):
-                return None
+    """The request id Google echoes in the row's seventh cell, if it is one of ours."""
+    cell = row[6] if len(row) > 6 else None
+    if isinstance(cell, str) and cell.isdigit():
+        return int(cell)
     return None

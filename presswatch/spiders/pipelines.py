@@ -25,7 +25,7 @@ class ValidateItemPipeline:
             if item.body is None and item.reason is None:
                 raise DropItem(f"page record for {item.url} has neither a body nor a reason")
         elif isinstance(item, SourceItem):
-            if not item.source_url or item.kind not in {"feed", "sitemap"}:
+            if not item.source_url or item.kind not in {"feed", "sitemap", "gdelt"}:
                 raise DropItem(f"source record with bad url or kind: {item.source_url!r}")
         elif isinstance(item, DecodeItem):
             if (item.publisher_url is None) == (item.error is None):

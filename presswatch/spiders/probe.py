@@ -310,3 +310,70 @@ def discover_outlet(fetcher: Fetcher, url: str, *, now: datetime) -> OutletSourc
             break  # one news sitemap found by guessing is enough
     return result
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Why robots.txt allows or forbids a URL
+
+
+@dataclass(frozen=True)
+class RobotsVerdict:
+    """What a robots.txt says of one URL for one agent, and the line that decides it."""
+
+    allowed: bool
+    rule: str | None  # "Disallow: /" as written, None when no rule matches (allowed)
+    agent: str | None  # the User-agent group that applies ("*"), None when none does
+
+
+def _robots_groups(lines: list[str]) -> list[tuple[list[str], list[tuple[str, str]]]]:
+    """(agents, [(field, path)]) per group, as RFC 9309 reads them."""
+    groups: list[tuple[list[str], list[tuple[str, str]]]] = []
+    in_agents = False
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "user-agent":
+            if not in_agents:
+                groups.append(([], []))
+            groups[-1][0].append(value.lower())
+            in_agents = True
+        elif name in ("allow", "disallow") and groups:
+            groups[-1][1].append((name, value))
+            in_agents = False
+    return groups
+
+
+def _rule_matches(pattern: str, path: str) -> bool:
+    regex = re.escape(pattern).replace(r"\*", ".*")
+    if regex.endswith(r"\$"):
+        regex = regex[:-2] + "$"
+    return re.match(regex, path) is not None
+
+
+def robots_verdict(lines: list[str], user_agent: str, url: str) -> RobotsVerdict:
+    """RFC 9309: the group naming our agent's product token, else "*"; the longest matching
+    rule wins, Allow on a tie; no matching rule allows."""
+    token = user_agent.split("/", 1)[0].strip().lower()
+    groups = _robots_groups(lines)
+    rules: list[tuple[str, str]] = []
+    agent = None
+    for wanted in (token, "*"):
+        for agents, group_rules in groups:
+            if wanted in agents:
+                rules += group_rules
+                agent = wanted
+        if agent is not None:
+            break
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    best: tuple[int, bool, str] | None = None
+    for name, pattern in rules:
+        if not pattern or not _rule_matches(pattern, path):
+            continue
+        candidate = (len(pattern), name == "allow", f"{name.capitalize()}: {pattern}")
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    if best is None:
+        return RobotsVerdict(True, None, agent)
+    return RobotsVerdict(best[1], best[2], agent)

@@ -35,6 +35,9 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 PRESSWATCH_RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled each time
 PRESSWATCH_RETRY_BACKOFF_MAX = 30.0
+# After Google News answers 429, no request to it for this long (the story's
+# [crawl] google_news_pause).
+PRESSWATCH_GOOGLE_NEWS_PAUSE = 1800.0
 
 # Limits. DOWNLOAD_MAXSIZE also bounds the decompressed size of gzip/deflate/br/zstd bodies:
 # Scrapy 2.19's HttpCompressionMiddleware decompresses in chunks and stops at the limit, so a
@@ -55,6 +58,9 @@ DOWNLOADER_MIDDLEWARES = {
     # After RetryMiddleware (550): it reads Retry-After before the retry request is made.
     "presswatch.spiders.middlewares.RetryBackoffMiddleware": 560,
     "presswatch.spiders.middlewares.SkipStoredRedirectsMiddleware": 70,
+    # Refuses Google News requests for a while after Google's first 429; placed after
+    # RetryMiddleware (550) so it sees that 429 first.
+    "presswatch.spiders.middlewares.GooglePauseMiddleware": 580,
 }
 # The same rule once more where the connection's address is resolved (see GuardedResolver).
 TWISTED_DNS_RESOLVER = "presswatch.spiders.middlewares.GuardedResolver"

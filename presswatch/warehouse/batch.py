@@ -95,8 +95,12 @@ class SourceRun:
 
     @property
     def status(self) -> str:
+        """ok, not_modified (HTTP 304), not_used (by the story's choice, e.g. Google News
+        without its opt-in: never a failure) or failed."""
         if self.result.error is not None:
             return "failed"
+        if self.result.not_used is not None:
+            return "not_used"
         return "not_modified" if self.result.not_modified else "ok"
 
 
@@ -160,6 +164,7 @@ _SCHEMAS: dict[str, pa.Schema] = {
         ("last_status", pa.int32()), ("last_error", pa.string()), ("last_checked_at", _TS),
         ("run_id", pa.string()), ("status", pa.string()), ("n_candidates", pa.int32()),
         ("n_new", pa.int32()), ("n_fetched", pa.int32()), ("n_failed", pa.int32()),
+        ("reason", pa.string()),
     ]),
     "pages": pa.schema([
         ("url", pa.string()), ("run_id", pa.string()), ("final_url", pa.string()),
@@ -268,7 +273,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
             (stable_id(s.result.source_url), s.result.kind, s.result.source_url, s.result.name,
              s.result.etag, s.result.last_modified, s.result.status, s.result.error,
              s.checked_at, run_id, s.status, len(s.result.candidates), s.n_new,
-             s.n_fetched, s.n_failed)
+             s.n_fetched, s.n_failed, s.result.error or s.result.not_used)
             for s in sources
         ]),
         "pages": _table("pages", [

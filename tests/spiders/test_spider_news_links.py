@@ -1,5 +1,8 @@
 """Google News and Bing News links to publishers: the plain decoding functions, then real crawls
-against the loopback replicas of Google's article pages and batchexecute (news_replicas.py)."""
+against the loopback replicas of Google's article pages and batchexecute (news_replicas.py).
+
+robots.txt stays obeyed in every crawl here: Google is reached only through a feed that opts
+in (ignore_robots = true), as a user would write it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import json
 from urllib.parse import unquote
 
 import pytest
-from news_replicas import GOOGLE, GoogleNewsReplica, bing_feed, serve
+from news_replicas import BATCHEXECUTE, GOOGLE, GoogleNewsReplica, bing_feed, serve
 
 from presswatch.spiders.crawl import run_crawl
 from presswatch.spiders.job import CrawlJob, SourceSpec
@@ -130,7 +133,7 @@ def test_an_answer_that_is_not_batchexecute_is_an_error(text) -> None:
 def _settings(**overrides: object) -> Crawl:
     values: dict[str, object] = {
         "timeout": 2.0, "download_delay": 0, "retries": 0, "allow_private_hosts": True,
-        "google_news_delay": 0.2, "google_news_batch": 10, "obey_robots": False,
+        "google_news_delay": 0.2, "google_news_batch": 10,
     }
     values.update(overrides)
     return Crawl(**values)
@@ -160,7 +163,7 @@ def test_live_google_news_search_feed_reaches_the_publishers(newsroom, tmp_path)
     outlet, replica = newsroom
     refused = replica.link(outlet.url("/a/3"))
     replica.refused.add(refused.split("/")[-1].split("?")[0])
-    job = CrawlJob(feeds=[SourceSpec(SEARCH)], crawl=_settings())
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)], crawl=_settings())
     output = run_crawl(job, tmp_path / "crawl")
     pages = {p.url: p for p in output.pages()}
 
@@ -188,7 +191,7 @@ def test_live_google_news_search_feed_reaches_the_publishers(newsroom, tmp_path)
 def test_links_decoded_earlier_are_not_asked_again(newsroom, tmp_path) -> None:
     outlet, replica = newsroom
     known = canonicalize(replica.link(outlet.url("/a/1")))
-    job = CrawlJob(feeds=[SourceSpec(SEARCH)], crawl=_settings(),
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)], crawl=_settings(),
                    decoded_links={known: canonicalize(outlet.url("/a/1"))},
                    undecodable_links=[canonicalize(replica.link(outlet.url("/a/2")))])
     output = run_crawl(job, tmp_path / "crawl")
@@ -200,16 +203,20 @@ def test_links_decoded_earlier_are_not_asked_again(newsroom, tmp_path) -> None:
     assert [d.publisher_url for d in output.decodes] == [canonicalize(outlet.url("/a/3"))]
 
 
-def test_a_rate_limited_batchexecute_is_recorded_per_link(newsroom, tmp_path) -> None:
+def test_a_rate_limited_batchexecute_is_recorded_per_link_and_not_counted(newsroom,
+                                                                           tmp_path) -> None:
     outlet, replica = newsroom
     replica.rate_limited = True
-    job = CrawlJob(feeds=[SourceSpec(SEARCH)], crawl=_settings(retries=1))
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)], crawl=_settings(retries=1))
     output = run_crawl(job, tmp_path / "crawl")
     assert output.finish_reason == "finished" and output.sources[0].error is None
-    assert len(output.decodes) == 3
-    assert all(d.error == "batchexecute: HTTP 429 after 1 retries" for d in output.decodes)
+    # A 429 says nothing about the links: nothing goes to the decode log that gives links up,
+    # and the POST was not retried into Google's block.
+    assert output.decodes == []
+    assert replica.requests.count(BATCHEXECUTE) == 1
     reasons = {p.reason for p in output.pages()}
-    assert reasons == {"Google News link not resolved: batchexecute: HTTP 429 after 1 retries"}
+    assert reasons == {"Google News link not resolved: batchexecute: HTTP 429: Google "
+                       "rate-limited this crawl; no request to Google for 1800 s"}
     assert sum(outlet.hits.values()) == 0
 
 
@@ -226,3 +233,108 @@ def test_bing_news_feed_links_are_fetched_at_the_publisher(sites, article_page,
     assert candidate.url == canonicalize(outlet.url("/a/1"))
     [page] = output.pages()
     assert page.url == candidate.url and page.body_path is not None
+
+
+def test_google_news_answers_rows_without_our_ids_in_request_order() -> None:
+    rows = [["wrb.fr", "Fbv4je", json.dumps(["garturlres", url, 1]), None, None, None,
+             "generic"] for url in ("https://a.example/1", "https://b.example/2")]
+    assert parse_batchexecute(")]}'\n\n" + json.dumps(rows), 2) == {
+        0: Decoded(url="https://a.example/1"), 1: Decoded(url="https://b.example/2")}
+
+
+def test_google_news_is_not_used_without_the_opt_in(newsroom, tmp_path) -> None:
+    """Robots obeyed, no opt-in: Google is not asked at all, and that is no error."""
+    outlet, replica = newsroom
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, "Google News: Sora leak")], crawl=_settings())
+    output = run_crawl(job, tmp_path / "crawl")
+    [source] = output.sources
+    assert source.error is None and source.candidates == []
+    assert source.not_used.startswith("Google News is opt-in: news.google.com/robots.txt "
+                                      "disallows /rss/")
+    assert replica.requests == [] and list(output.pages()) == []
+
+
+def test_google_links_from_a_feed_without_the_opt_in_are_not_asked_nor_given_up(
+        newsroom, rss_feed, tmp_path) -> None:
+    """A Google News link that arrives another way (a publisher's feed) is not sent to Google,
+    and nothing counts towards giving it up."""
+    outlet, replica = newsroom
+    link = replica.link(outlet.url("/a/1"))
+    outlet.add("/feed.xml", rss_feed([{"title": "t", "link": link}]),
+               content_type="application/rss+xml")
+    job = CrawlJob(feeds=[SourceSpec(outlet.url("/feed.xml"))], crawl=_settings())
+    output = run_crawl(job, tmp_path / "crawl")
+    [page] = output.pages()
+    assert page.url == canonicalize(link)
+    assert page.reason.startswith("Google News link not resolved: not asked: Google News is "
+                                  "opt-in")
+    assert output.decodes == [] and replica.requests == []
+
+
+def test_after_googles_first_429_the_run_goes_on_without_google(newsroom, sites, rss_feed,
+                                                                monkeypatch, tmp_path) -> None:
+    """Google blocks after a few GETs: the rest of its links are not asked (nor counted
+    towards giving them up) while another outlet's feed is read and fetched as usual."""
+    outlet, replica = newsroom
+    for n in range(4, 9):
+        replica.stories[outlet.url(f"/a/{n}")] = f"Sora leak story {n}"
+    replica.get_limit = 3  # the search feed and two article pages, then an hour's block
+    other = sites("127.0.0.4")
+    monkeypatch.setenv("no_proxy", f"{outlet.host},{other.host}")
+    other.add("/a/x", "<html><body><p>Story</p></body></html>")
+    other.add("/feed.xml", rss_feed([{"title": "x", "link": other.url("/a/x")}]),
+              content_type="application/rss+xml")
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True),
+                          SourceSpec(other.url("/feed.xml"))],
+                   crawl=_settings(google_news_batch=50))
+    output = run_crawl(job, tmp_path / "crawl")
+    assert output.finish_reason == "finished"
+    # Two pages signed, the third GET met the block, then nothing more went to Google.
+    assert replica.requests.count(BATCHEXECUTE) == 0
+    assert len(replica.requests) == 4
+    google = [p for p in output.pages() if p.url.startswith(GOOGLE)]
+    reasons = sorted(p.reason for p in google)
+    assert len(google) == 8
+    assert sum("article page: HTTP 429: Google rate-limited this crawl; no request to "
+               "Google for 1800 s" in r for r in reasons) == 1
+    assert sum("not asked: Google answered 429 at" in r for r in reasons) == 7
+    assert output.decodes == []  # none of this counts towards giving a link up
+    assert other.hits["/a/x"] == 1
+
+
+def test_links_past_the_per_run_cap_wait_for_the_next_run(newsroom, tmp_path) -> None:
+    outlet, replica = newsroom
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)],
+                   crawl=_settings(google_news_max_links=2))
+    output = run_crawl(job, tmp_path / "crawl")
+    assert sum(replica.page_hits.values()) == 2
+    assert len([d for d in output.decodes if d.publisher_url]) == 2
+    [waiting] = [p for p in output.pages() if p.reason]
+    assert waiting.reason == ("Google News link not resolved: not asked: 2 links were sent to "
+                              "Google in this run ([crawl] google_news_max_links); the next "
+                              "run asks for it")
+
+
+def test_googles_consent_redirect_is_recorded_not_followed(newsroom, tmp_path) -> None:
+    outlet, replica = newsroom
+    replica.consent = True
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)], crawl=_settings())
+    output = run_crawl(job, tmp_path / "crawl")
+    pages = list(output.pages())
+    assert len(pages) == 3 and output.decodes == []
+    for page in pages:
+        assert page.status == 302
+        assert page.reason.startswith("Google News link not resolved: article page: Google "
+                                      "asked for cookie consent (redirect to "
+                                      "'https://consent.google.com/ml?continue=")
+        assert page.reason.endswith("not followed)")
+    assert sum(outlet.hits.values()) == 0
+
+
+def test_generic_row_ids_from_google_still_reach_the_publishers(newsroom, tmp_path) -> None:
+    outlet, replica = newsroom
+    replica.echo_ids = False
+    job = CrawlJob(feeds=[SourceSpec(SEARCH, ignore_robots=True)], crawl=_settings())
+    output = run_crawl(job, tmp_path / "crawl")
+    assert sorted(d.publisher_url for d in output.decodes) == sorted(
+        canonicalize(outlet.url(f"/a/{n}")) for n in (1, 2, 3))

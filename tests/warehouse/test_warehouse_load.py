@@ -143,6 +143,22 @@ def test_feed_state_survives_a_failed_fetch(db_path, corpus):
     assert source_runs == [("r1", "ok", None), ("r2", "failed", "HTTP 503")]
 
 
+def test_a_source_not_used_by_choice_is_no_failure(db_path, corpus):
+    """Google News without the story's opt-in: status not_used with its reason, no error."""
+    url = "https://news.google.com/rss/search?q=Sora"
+    unused = SourceResult(url, "feed", "Google News", None, not_used="Google News is opt-in")
+    with open_warehouse(db_path) as wh:
+        run = corpus.run_batch("r1", 1).runs
+        wh.load_batch(LoadBatch(run_id="r1", runs=run, sources=[SourceRun(unused, corpus.T0)]))
+        source_runs = wh.connection.execute(
+            "select status, reason from source_runs").fetchall()
+        health = wh.connection.execute(
+            "select status, failed_streak from source_run_health").fetchall()
+        state = wh.feed_state()[url]
+    assert source_runs == [("not_used", "Google News is opt-in")]
+    assert health == [("not_used", 0)] and state.last_error is None
+
+
 def test_read_state_gives_what_a_run_needs(db_path, corpus):
     batch = corpus.run_batch("r1", 3)
     unanalysed = batch.articles[2]

@@ -20,8 +20,7 @@ on conflict (source_id) do update set
 
 insert into source_runs by name
 select
-    run_id, source_id, status, n_candidates, n_new, n_fetched, n_failed,
-    last_error as reason
+    run_id, source_id, status, n_candidates, n_new, n_fetched, n_failed, reason
 from batch_sources
 on conflict (run_id, source_id) do update set
     status = excluded.status,
