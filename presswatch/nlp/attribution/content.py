@@ -7,16 +7,25 @@ the colon, or a block quote), 'according to X, ...', 'As X put it, ...', 'X prom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
-from presswatch.nlp.attribution.marks import block_after
-from presswatch.nlp.attribution.record import char_end
+from presswatch.nlp.attribution.marks import Region, block_after
+from presswatch.nlp.attribution.record import Sentences, char_end
 from presswatch.nlp.attribution.speakers import SUBJECTS
 
-if TYPE_CHECKING:
-    from presswatch.nlp.attribution.cues import QuoteFinder
+
+class QuoteFinder(Protocol):
+    """What the content rules read of the finder in cues.py (kept apart: cues.py runs them)."""
+
+    doc: Doc
+    text: str
+    statements: list[Region]
+    sentences: Sentences
+    reporting: frozenset[str]
+    beliefs: frozenset[str]
+    stances: frozenset[str]
 
 REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 
