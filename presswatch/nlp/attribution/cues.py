@@ -191,7 +191,7 @@ class QuoteFinder:
             return self.block_quotes(start, end, verb, speaker)
         if start > verb.idx:
             end = self.before_gloss(start, end)
-        elif name == "clause" and start <= verb.idx < end and ":" in self.text[verb.idx : end]:
+        elif name == "clause" and start <= verb.idx < end and ":" in self.text[verb.idx : end + 2]:
             start = cue_span(verb)[1]  # 'what the artists say they are not: ...': after the cue
         elif name == "clause" and speaker is not None and end <= speaker.idx and (
                 self.writers_frame(start, end)):
