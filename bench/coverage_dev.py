@@ -225,7 +225,8 @@ def flow_figures(folder: Path, scratch: Path, story_path: Path) -> dict:
         feeds = [arg for name in ("a.xml", "b.atom", "c.xml")
                  for arg in ("--feed", f"{base}/feeds/{name}")]
         env = dict(os.environ, PREFECT_HOME=str(scratch / "prefect"),
-                   PREFECT_SERVER_ANALYTICS_ENABLED="false")
+                   PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                   PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")  # a loaded machine
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "presswatch", "run", "--allow-private-hosts",
                         "--story", str(story_path), *feeds, "--db", str(db)], check=True,

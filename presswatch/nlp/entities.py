@@ -20,6 +20,8 @@ from presswatch.story import Story
 NAMED_LABELS = frozenset({"PERSON", "ORG", "PRODUCT", "GPE", "NORP", "EVENT", "WORK_OF_ART", "LAW",
                           "FAC", "LOC"})
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sen", "senator", "rep", "gov",
+                    "president", "gen", "judge", "rev", "sir", "dame", "lord", "lady"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.I)
 
@@ -119,7 +121,7 @@ class EntityLinker:
         for ent in doc.ents:
             canonical, label = self._link(ent, surnames)
             if label == "PERSON" and len(ent) == 1 and ent.text.lower() in first_names and (
-                    ent.text.lower() not in surnames):
+                    ent.text.lower() not in surnames) and not _after_title(ent):
                 canonical = first_names[ent.text.lower()]  # 'Susanna' of 'Susanna Anderson'
             elif label == "PERSON" and canonical and " " in canonical:
                 key = surname(canonical).lower()
@@ -238,6 +240,12 @@ def initials(name: str) -> str:
     """'National Transportation Safety Board' -> 'ntsb'; a one-word name has none worth using."""
     words = [w for w in clean_name(name).split() if w[:1].isupper()]
     return "".join(w[0] for w in words).lower() if len(words) > 1 else ""
+
+
+def _after_title(ent: Span) -> bool:
+    """'Mr. Obama', 'President Obama': a name after a title is a surname, not a first name."""
+    before = ent.doc[ent.start - 1].text.lower().rstrip(".") if ent.start else ""
+    return before in TITLES
 
 
 def _first_names(doc: Doc) -> dict[str, str]:

@@ -177,7 +177,7 @@ class SpeakerResolver:
             canonical = None
         quote.basis = self.basis if canonical else (
             "unresolved_pronoun" if head.pos_ == "PRON" or head.lower_ in BARE_QUANTIFIERS
-            else "unresolved")
+            or _bare_plural(head) else "unresolved")
         role = role or self.stated_role(head, mention)
         if canonical and role:
             stated_roles.setdefault(canonical, role)
@@ -564,7 +564,11 @@ class SpeakerResolver:
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
         if named is not None and not head.ent_type_:
             return named, None
-        if head.ent_type_ or not (_is_definite(head) or kind == "group"):
+        # 'a group of artists said', 'Beta testers said'; not 'some researchers' (some of many)
+        collective = kind == "group" and not any(
+            c.dep_ in ("det", "amod", "nummod") and c.lower_ in BARE_QUANTIFIERS | {"other"}
+            for c in head.children)
+        if head.ent_type_ or not (_is_definite(head) or collective):
             return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
@@ -1062,3 +1066,11 @@ def _unlabelled_name(head: Token) -> Found:
     words = [t for t in head.lefts if t.dep_ == "compound" and t.pos_ == "PROPN" and t.is_title
              and not t.ent_type_]
     return " ".join([t.text for t in words] + [head.text]), None
+
+
+def _bare_plural(head: Token) -> bool:
+    """'users reported that ...', 'Analysts said ...': people in general, no one in particular
+    (no determiner, no name, no number, nothing that picks them out)."""
+    return head.tag_ == "NNS" and not any(
+        c.dep_ in ("det", "poss", "nummod", "compound", "amod", "prep", "relcl", "acl", "appos")
+        for c in head.children)

@@ -7,16 +7,25 @@ the colon, or a block quote), 'according to X, ...', 'As X put it, ...', 'X prom
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
-from presswatch.nlp.attribution.marks import block_after
-from presswatch.nlp.attribution.record import char_end
+from presswatch.nlp.attribution.marks import Region, block_after
+from presswatch.nlp.attribution.record import Sentences, char_end
 from presswatch.nlp.attribution.speakers import SUBJECTS
 
-if TYPE_CHECKING:
-    from presswatch.nlp.attribution.cues import QuoteFinder
+
+class QuoteFinder(Protocol):
+    """What the content rules read of the finder in cues.py (kept apart: cues.py runs them)."""
+
+    doc: Doc
+    text: str
+    statements: list[Region]
+    sentences: Sentences
+    reporting: frozenset[str]
+    beliefs: frozenset[str]
+    stances: frozenset[str]
 
 REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 
@@ -74,11 +83,9 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
     joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
-        c.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances
-        or _writers_participle(clause, c))),
-        None)
+        _another_report(finder, c) or _writers_participle(clause, c))), None)
     if joined is not None:
-        before = [t for t in clause.subtree if t.i < joined.i and t.dep_ != "cc"]
+        before = [t for t in clause.subtree if t.i < joined.left_edge.i and t.dep_ != "cc"]
         end = max(before, key=lambda t: t.i) if before else end
     if clause.i > verb.i:
         for child in verb.rights:
@@ -89,6 +96,17 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
             elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
                 end = child.right_edge
     return clause.left_edge.idx, char_end(end), "clause"
+
+
+def _another_report(finder: QuoteFinder, conjunct: Token) -> bool:
+    """'..., and several researchers questioned whether ...' / '... and complained that ...': a
+    reporting verb joined to the reported clause with content of its own is another report.
+    Not: 'and only learned of it on Tuesday' (no content), '... and that the letter described
+    ...' (a second 'that' clause of the same report), 'were rarely told how ...' (passive)."""
+    children = list(conjunct.children)
+    return conjunct.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances and (
+        any(c.dep_ in ("ccomp", "xcomp") for c in children)) and not any(
+        c.dep_ == "auxpass" or (c.dep_ == "mark" and c.lower_ == "that") for c in children)
 
 
 def _writers_participle(clause: Token, conjunct: Token) -> bool:

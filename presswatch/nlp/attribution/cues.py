@@ -69,6 +69,8 @@ DASH_NAME = re.compile(
 
 
 # Words that introduce the title of a work: 'a film called "Air Head"'.
+# A document's parts that hold a heading, not its sentences: 'Its headline: "..."'.
+HEADING_NOUNS = frozenset({"headline", "heading", "title", "banner", "slogan"})
 TITLE_MARKERS = frozenset({"called", "titled", "entitled", "named", "dubbed", "headlined",
                            "headed"})
 
@@ -189,7 +191,7 @@ class QuoteFinder:
             return self.block_quotes(start, end, verb, speaker)
         if start > verb.idx:
             end = self.before_gloss(start, end)
-        elif name == "clause" and start <= verb.idx < end:
+        elif name == "clause" and start <= verb.idx < end and ":" in self.text[verb.idx : end + 2]:
             start = cue_span(verb)[1]  # 'what the artists say they are not: ...': after the cue
         elif name == "clause" and speaker is not None and end <= speaker.idx and (
                 self.writers_frame(start, end)):
@@ -235,8 +237,9 @@ class QuoteFinder:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None or self.inside_region(span[0].idx) or span[0].text in OPENERS:
             return False
-        return span[0].pos_ == "ADP" and not any(t.pos_ in ("VERB", "AUX") and t.dep_ in (
-            "ROOT", "ccomp") for t in span)
+        return span[0].pos_ == "ADP" and not any(  # 'In May, sales fell' has a subject
+            t.dep_ in ("nsubj", "nsubjpass", "expl") and not self.inside_region(t.idx)
+            for t in span)
 
     def part_of_quote(self, verb: Token) -> bool:
         """'We believe we are being lured into art washing to tell the world that Sora is a
@@ -715,8 +718,18 @@ class QuoteFinder:
             anchor = quote.cue[0] if quote.cue else quote.content[0]
             if quote.speaker is not None:
                 anchor = min(anchor, quote.speaker[0])
-            if self.in_headline(anchor):
+            if self.in_headline(anchor) or self.quotes_a_heading(quote):
                 quote.act = "headline"
+
+    def quotes_a_heading(self, quote: RawQuote) -> bool:
+        """'Its headline: "ARTISTS ARE NOT YOUR UNPAID R&D."': a document's heading quoted by
+        the writer is a heading as it is in the letter block, not a statement of its own. Not:
+        'Its headline reads "We are not your testers."' (a sentence, not in capitals)."""
+        if quote.speaker_head is None:
+            return False
+        head = self.doc[quote.speaker_head]
+        words = self.text[quote.content[0] : quote.content[1]]
+        return head.lemma_.lower() in HEADING_NOUNS and is_heading(words)
 
     def in_headline(self, char: int) -> bool:
         """A paragraph of a few words, mostly capitalised, with no full stop at its end; or one

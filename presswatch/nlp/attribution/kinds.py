@@ -4,8 +4,8 @@ product, place. A description resolves only to an actor of its kind; some kinds 
 An actor's kind comes from the story file (`kind`), else from how the text introduces it ("PR
 Puppets, a group of artists", "the artist collective PR Puppets", "artists calling themselves PR
 Puppets", "the planemaker Boeing", "OpenAI's Sora" -- a name an organisation owns is its
-product), else from spaCy's label (NORP -> group, GPE -> place, PRODUCT -> product); an ORG's
-kind stays open until the story or the text says.
+product), else from spaCy's label (NORP -> group, LOC and FAC -> place, PRODUCT -> product);
+an ORG's or a GPE's kind stays open until the story or the text says.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from presswatch.nlp.entities import clean_name
 THINGS = frozenset({"product", "place"})
 # Kinds that never speak for themselves in a story: an outlet reports, a document's authors speak.
 NOT_SPEAKERS = THINGS | {"outlet"}
-# An ORG's kind is left open (a company or a group of people) until the story or text says.
-LABEL_KINDS = {"PERSON": "person", "NORP": "group", "GPE": "place",
+# An ORG's kind is left open (a company or a group of people) until the story or text says, and
+# so is a GPE's: 'China said' is its government speaking, 'in Renton, Washington' a place.
+LABEL_KINDS = {"PERSON": "person", "NORP": "group",
                "LOC": "place", "FAC": "place", "PRODUCT": "product", "WORK_OF_ART": "product"}
 # Verbs that give a name to the noun they hang from: 'artists calling themselves PR Puppets'.
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})

@@ -56,8 +56,8 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     for child in verb.children:
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
-    if any(c.dep_ == "nsubjpass" for c in verb.children):
-        return None
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
+        return None  # 'testers ... were rarely told how ...': the one told is no speaker
     misparsed = _subject_hung_elsewhere(verb)
     if misparsed is not None and not quoted(misparsed):
         return misparsed
