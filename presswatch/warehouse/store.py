@@ -43,6 +43,7 @@ from presswatch.warehouse.errors import (
     WarehouseTooNew,
     WarehouseUnwritable,
 )
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.staged import StagedBatch
 
 log = logging.getLogger(__name__)
@@ -298,7 +299,7 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 
 
 def _sql(name: str) -> str:
-    return (_SQL_DIR / name).read_text(encoding="utf-8")
+    return sql_text(f"sql/{name}")
 
 
 def _sql_files(directory: Path) -> list[Path]:
@@ -677,7 +678,7 @@ class Warehouse:
 
 
 def _check_scope_sql(scope: str) -> str:
-    return (CHECKS_DIR / "scope" / f"{scope}.sql").read_text(encoding="utf-8")
+    return sql_text(f"checks/scope/{scope}.sql")
 
 
 def _first_comment(sql: str) -> str | None:
