@@ -25,6 +25,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Safe to leave running: runs, a backfill, an analyst, a full disk and SIGKILLs at
 # once, compared with an uninterrupted run; about 5 minutes; needs root (a tmpfs to fill up).

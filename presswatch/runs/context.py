@@ -6,8 +6,8 @@ nothing here opens the warehouse but RunContext.warehouse.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +22,6 @@ from presswatch.warehouse.batch import Run
 from presswatch.warehouse.link_decodes import LinkDecodeRow
 from presswatch.warehouse.store import WarehouseState, open_warehouse
 
-log = logging.getLogger("presswatch.run")
-
 STORED_URLS_FILE = "stored_urls.txt"
 
 
@@ -32,6 +30,26 @@ Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None
 
 def quiet(stage: str, done: int, total: int | None) -> None:
     """The default progress callback: say nothing."""
+
+
+_listeners: list[Progress] = []
+
+
+@contextmanager
+def progress_to(callback: Progress) -> Iterator[None]:
+    """While inside, the progress of runs in this process goes to `callback` (the command
+    line's display): a callback is no flow parameter, which Prefect would try to keep."""
+    _listeners.append(callback)
+    try:
+        yield
+    finally:
+        _listeners.remove(callback)
+
+
+def report_progress(stage: str, done: int, total: int | None) -> None:
+    """The progress callback the flows hand to the stages: tells whoever listens."""
+    for listener in list(_listeners):
+        listener(stage, done, total)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ from presswatch.runs.context import Finished, RunContext, RunTotals, StartState,
 from presswatch.story import Story
 from presswatch.warehouse.analysis_state import signature_candidates, statement_fingerprints
 from presswatch.warehouse.batch import Run, SourceRun
+from presswatch.warehouse.beside import snapshot_path
 from presswatch.warehouse.errors import WarehouseLocked, WarehouseMissing
 from presswatch.warehouse.link_decodes import read_link_decodes
 from presswatch.warehouse.reports import run_source_health, statement_details
-from presswatch.warehouse.store import WarehouseState, open_warehouse, snapshot_path
+from presswatch.warehouse.store import WarehouseState, open_warehouse
 
 log = logging.getLogger("presswatch.run")
 

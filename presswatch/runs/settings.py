@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from presswatch.story import Story, default_story_path, load_story
+from presswatch.warehouse.beside import staging_root
 
 # A run with no PREFECT_API_URL starts a temporary Prefect server and waits for it; Prefect's
 # own 20 s is too short on a busy machine ("Timed out while attempting to connect to ephemeral
@@ -24,6 +27,12 @@ PREFECT_DEFAULTS = {
 }
 
 
+# How long a command waits for another process to let go of the warehouse file, unless
+# PRESSWATCH_LOCK_TIMEOUT says otherwise: read by lock_timeout_s, once per command.
+LOCK_TIMEOUT_ENV = "PRESSWATCH_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 120.0
+
+
 class UsageError(ValueError):
     """Bad arguments or configuration: the CLI prints it and exits 2, having written nothing."""
 
@@ -38,21 +47,50 @@ class RunSettings:
     db_path: Path
     feeds: tuple[str, ...] = ()
     allow_private_hosts: bool = False
-    lock_timeout_s: float = 120.0
+    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
     lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     @property
     def staging_root(self) -> Path:
         """Work that is fetched but not yet loaded waits here, beside the warehouse."""
-        return self.db_path.with_name(self.db_path.name + ".staging")
+        return staging_root(self.db_path)
 
     def story(self) -> Story:
-        story = load_story(self.story_path)
+        story = read_story(self.story_path)
         if self.feeds:
             story = story.with_feeds(list(self.feeds))
         if self.allow_private_hosts:
             story = story.allowing_private_hosts()
         return story
+
+
+def read_story(path: Path) -> Story:
+    """The story file parsed once per process while its text stays the same: a command's
+    checks and the flow it then starts work on the very story that was checked."""
+    try:
+        text = path.read_bytes()
+    except OSError:
+        return load_story(path)  # which says what is wrong with the path, as a StoryError
+    return _parsed_story(str(path.resolve()), hashlib.sha256(text).hexdigest())
+
+
+@lru_cache(maxsize=8)
+def _parsed_story(path: str, digest: str) -> Story:
+    return load_story(path)
+
+
+def lock_timeout_s(env: Mapping[str, str]) -> float:
+    """PRESSWATCH_LOCK_TIMEOUT in seconds, else DEFAULT_LOCK_TIMEOUT_S."""
+    timeout = env.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not timeout:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        seconds = float(timeout)
+    except ValueError as exc:
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}: expected seconds, got {timeout!r}") from exc
+    if not seconds >= 0:  # also refuses nan
+        raise UsageError(f"{LOCK_TIMEOUT_ENV}: expected seconds, got {timeout!r}")
+    return seconds
 
 
 def check_writable(db_path: Path) -> None:
@@ -73,17 +111,12 @@ def run_settings(
     allow_private_hosts: bool,
     env: Mapping[str, str],
 ) -> RunSettings:
-    timeout = env.get("PRESSWATCH_LOCK_TIMEOUT", "120")
-    try:
-        lock_timeout_s = float(timeout)
-    except ValueError as exc:
-        raise UsageError(f"PRESSWATCH_LOCK_TIMEOUT: expected seconds, got {timeout!r}") from exc
     settings = RunSettings(
         story_path=Path(story) if story else default_story_path(),
         db_path=Path(db),
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
-        lock_timeout_s=lock_timeout_s,
+        lock_timeout_s=lock_timeout_s(env),
         lease_wait_s=lease_wait_s(env),
     )
     check_writable(settings.db_path)

@@ -21,9 +21,8 @@ from typing import Any
 import duckdb
 
 from presswatch.records import NewStatementInfo
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, connect, open_warehouse
-
-QUERIES_DIR = Path(__file__).with_name("queries")
 
 
 class AlertStoreError(RuntimeError):
@@ -75,7 +74,7 @@ class AlertRound:
 
 
 def _sql(name: str) -> str:
-    return (QUERIES_DIR / f"alerts_{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"queries/alerts_{name}.sql")
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -3,15 +3,12 @@ vocabularies. Rows come back as plain tuples; presswatch/nlp/ turns them into it
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import Warehouse
-
-QUERIES_DIR = Path(__file__).with_name("queries")
 
 
 def _query(name: str) -> str:
-    return (QUERIES_DIR / name).read_text(encoding="utf-8")
+    return sql_text(f"queries/{name}")
 
 
 def signature_candidates(warehouse: Warehouse, text_hashes: set[str],

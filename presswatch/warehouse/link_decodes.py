@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from presswatch.records import LinkDecode
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import Warehouse
 
-QUERIES_DIR = Path(__file__).with_name("queries")
 MAX_DECODE_ATTEMPTS = 3
 
 
@@ -32,7 +31,7 @@ class LinkDecodeRow:
 
 def read_link_decodes(warehouse: Warehouse) -> dict[str, LinkDecodeRow]:
     """link_url -> its row, for every link earlier runs decoded or tried."""
-    sql = (QUERIES_DIR / "link_decodes.sql").read_text(encoding="utf-8")
+    sql = sql_text("queries/link_decodes.sql")
     rows = warehouse.connection.execute(sql).fetchall()
     return {row[0]: LinkDecodeRow(*row) for row in rows}
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from presswatch.records import Article
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import Warehouse, article_of_row
-
-QUERIES_DIR = Path(__file__).with_name("queries")
 
 
 class ReanalysisConflict(RuntimeError):
@@ -25,7 +23,7 @@ class ReanalysisConflict(RuntimeError):
 
 
 def _sql(name: str) -> str:
-    return (QUERIES_DIR / f"reanalysis_{name}.sql").read_text(encoding="utf-8")
+    return sql_text(f"queries/reanalysis_{name}.sql")
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import Warehouse
 
-QUERIES_DIR = Path(__file__).with_name("queries")
 _PAGE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
@@ -25,7 +24,7 @@ def statement_page(statement_id: str) -> str:
 def run_source_health(warehouse: Warehouse, run_id: str, min_runs: int) -> list[dict]:
     """The run's sources failing min_runs runs in a row or more, and those that recovered in it
     from such a streak (name, url, kind, failed_streak, recovered_after, reason)."""
-    sql = (QUERIES_DIR / "run_source_health.sql").read_text(encoding="utf-8")
+    sql = sql_text("queries/run_source_health.sql")
     cursor = warehouse.connection.execute(sql, {"run_id": run_id, "min_runs": min_runs})
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -35,7 +34,7 @@ def statement_details(warehouse: Warehouse, statement_ids: list[str]) -> list[di
     """Speaker, role, text, first outlet, title and URL of these statements, oldest first."""
     if not statement_ids:
         return []
-    sql = (QUERIES_DIR / "run_new_statements.sql").read_text(encoding="utf-8")
+    sql = sql_text("queries/run_new_statements.sql")
     cursor = warehouse.connection.execute(sql, [statement_ids])
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

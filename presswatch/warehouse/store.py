@@ -29,6 +29,7 @@ import pyarrow as pa
 from presswatch.folders import disk_full
 from presswatch.records import Article, Statement
 from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
+from presswatch.warehouse.beside import SNAPSHOT_SUFFIX, snapshot_path
 from presswatch.warehouse.errors import (
     CheckFailure,
     ChecksFailed,
@@ -44,6 +45,7 @@ from presswatch.warehouse.errors import (
     WarehouseTooNew,
     WarehouseUnwritable,
 )
+from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.staged import StagedBatch
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,6 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _CHECK_ROWS_KEPT = 20
-_SNAPSHOT_SUFFIX = ".snapshot.duckdb"
 
 
 @dataclass(frozen=True)
@@ -87,16 +88,10 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-def snapshot_path(db_path: Path | str) -> Path:
-    """Where the read-only copy of a warehouse is published: x.duckdb -> x.snapshot.duckdb."""
-    path = Path(db_path)
-    return path.with_name(path.stem + _SNAPSHOT_SUFFIX)
-
-
 def default_read_path(db_path: Path | str) -> Path:
     """What analysts' tools open: the snapshot when one was published, else the file itself."""
     path = Path(db_path)
-    if path.name.endswith(_SNAPSHOT_SUFFIX):
+    if path.name.endswith(SNAPSHOT_SUFFIX):
         return path
     snapshot = snapshot_path(path)
     return snapshot if snapshot.exists() else path
@@ -336,7 +331,7 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 
 
 def _sql(name: str) -> str:
-    return (_SQL_DIR / name).read_text(encoding="utf-8")
+    return sql_text(f"sql/{name}")
 
 
 def _sql_files(directory: Path) -> list[Path]:
@@ -738,7 +733,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _check_scope_sql(scope: str) -> str:
-    return (CHECKS_DIR / "scope" / f"{scope}.sql").read_text(encoding="utf-8")
+    return sql_text(f"checks/scope/{scope}.sql")
 
 
 def _first_comment(sql: str) -> str | None:

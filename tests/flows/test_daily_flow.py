@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.daily import daily_with_settings
 from presswatch.runs.settings import run_settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -24,7 +24,7 @@ def _norm(text: str) -> str:
 def _run(site, day: int, story_path: Path, db: Path):
     site.set_day(day)
     settings = run_settings(str(story_path), str(db), None, True, os.environ)
-    return daily_with_progress(settings, lambda stage, done, total: None)
+    return daily_with_settings(settings)
 
 
 def _rows(db: Path, sql: str, params=None) -> list[tuple]:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.daily import daily_with_settings
 from presswatch.runs.settings import run_settings
 from presswatch.story import load_story
 from presswatch.warehouse.store import open_warehouse
@@ -64,7 +64,7 @@ class Holder:
 def _run(story: Path, db: Path, lock_timeout_s: float = LOCK_TIMEOUT_S):
     env = {**os.environ, "PRESSWATCH_LOCK_TIMEOUT": str(lock_timeout_s)}
     settings = run_settings(str(story), str(db), None, True, env)
-    return daily_with_progress(settings, lambda stage, done, total: None)
+    return daily_with_settings(settings)
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:

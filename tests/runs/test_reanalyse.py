@@ -20,7 +20,7 @@ from presswatch.alerts.delivery import run_alerts
 from presswatch.alerts.settings import channel_settings
 from presswatch.cli.main import main
 from presswatch.demo.server import ReplaySite
-from presswatch.flows.daily import daily_with_progress
+from presswatch.flows.daily import daily_with_settings
 from presswatch.runs.settings import run_settings
 from presswatch.story import default_story_path, load_story
 from presswatch.warehouse.alert_book import AlertBook
@@ -58,7 +58,7 @@ def _analysis(db: Path) -> dict[str, list[tuple]]:
 
 def _run(story_path: Path, db: Path):
     settings = run_settings(str(story_path), str(db), None, True, os.environ)
-    return daily_with_progress(settings, lambda stage, done, total: None)
+    return daily_with_settings(settings)
 
 
 def _older_analysis(db: Path) -> None:

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory, prefect_harness):
     from presswatch.demo.server import ReplaySite
-    from presswatch.flows.daily import daily_with_progress
+    from presswatch.flows.daily import daily_with_settings
     from presswatch.runs.settings import run_settings
 
     folder = tmp_path_factory.mktemp("replay-views")
@@ -27,7 +27,7 @@ def replay(tmp_path_factory, prefect_harness):
         for day in (1, 2):
             site.set_day(day)
             settings = run_settings(str(story_path), str(db), None, True, os.environ)
-            daily_with_progress(settings, lambda stage, done, total: None)
+            daily_with_settings(settings)
         manifest = site.manifest
     expected = [a for a in manifest["articles"] if a.get("expected_in_run", True)]
     return {"snapshot": snapshot_path(db), "manifest": manifest, "expected": expected}
