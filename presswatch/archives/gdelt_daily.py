@@ -20,6 +20,7 @@ from presswatch.story import Gdelt
 
 KIND = "gdelt"
 GUARANTEED_DAYS = 90
+DOC_API = "https://api.gdeltproject.org/api/v2/doc/doc"
 
 
 def source_url(api_base: str, query: str) -> str:
@@ -71,3 +72,10 @@ def gdelt_sources(queries: list[Gdelt], *, client: PoliteClient, api_base: str,
         results.append(SourceResult(url, KIND, entry.name, 200, list(candidates.values()),
                                     last_modified=until.astimezone(UTC).isoformat()))
     return results
+
+
+def daily_client(user_agent: str, api_base: str, timeout_s: float) -> PoliteClient:
+    """The client for GDELT: at its own pace (one call every 5 s) on the real API; a mirror
+    or a replica is asked as fast as it answers."""
+    delay = gdelt.MIN_INTERVAL_S if api_base == DOC_API else 0.0
+    return PoliteClient(user_agent=user_agent, delay_s=delay, timeout_s=timeout_s)

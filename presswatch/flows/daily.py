@@ -42,8 +42,8 @@ def begin_run(story: Story, settings: RunSettings):
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
       retry_condition_fn=retry_on(CrawlFailed))
 def crawl(story: Story, context: RunContext, state: StartState,
-          progress: Progress) -> CrawlOutput:
-    return daily_run.crawl_sources(story, context, state, progress)
+          progress: Progress, gdelt_api: str) -> CrawlOutput:
+    return daily_run.crawl_sources(story, context, state, progress, gdelt_api=gdelt_api)
 
 
 @task(name="extract, analyse and load", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -81,7 +81,7 @@ def run_daily(settings: RunSettings, progress: Progress | None = None) -> RunSum
     if context.held:
         logger.warning("the warehouse is held by another process; crawling and analysing "
                        "into %s", context.staging_dir)
-    output = crawl(story, context, state, report)
+    output = crawl(story, context, state, report, settings.gdelt_api)
     totals = process(story, context, state, output, report)
     if context.held:  # alerts judge what has landed: after the load, or at the next run
         finished = finish(story, context, output, totals, state)

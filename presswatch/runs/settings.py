@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from presswatch.archives.gdelt_daily import DOC_API
 from presswatch.story import Story, default_story_path, load_story
 
 
@@ -25,6 +26,8 @@ class RunSettings:
     feeds: tuple[str, ...] = ()
     allow_private_hosts: bool = False
     lock_timeout_s: float = 120.0
+    # GDELT's DOC API for the story's [[gdelt]] queries (PRESSWATCH_GDELT_URL: a mirror, a test)
+    gdelt_api: str = DOC_API
 
     @property
     def staging_root(self) -> Path:
@@ -69,6 +72,7 @@ def run_settings(
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
         lock_timeout_s=lock_timeout_s,
+        gdelt_api=env.get("PRESSWATCH_GDELT_URL") or DOC_API,
     )
     check_writable(settings.db_path)
     return settings
