@@ -7,6 +7,7 @@ nothing here opens the warehouse but RunContext.warehouse.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,9 +16,11 @@ from pathlib import Path
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.records import (
     Article,
+    FetchedPage,
     Statement,
 )
 from presswatch.runs import staging
+from presswatch.spiders.walls import WALL_KINDS
 from presswatch.warehouse.batch import Run
 from presswatch.warehouse.link_decodes import LinkDecodeRow
 from presswatch.warehouse.store import WarehouseState, open_warehouse
@@ -94,10 +97,24 @@ class RunTotals:
     articles_staged: int = 0
     batches_staged: int = 0
     reads_incomplete: bool = False
+    walls: dict[str, Counter[str]] = field(default_factory=dict)  # source -> wall reasons
 
     def count(self, source_url: str, key: str) -> None:
         counts = self.by_source.setdefault(source_url, {"fetched": 0, "new": 0, "failed": 0})
         counts[key] += 1
+
+    def walled(self, page: FetchedPage) -> None:
+        """A page that was a wall (blocked or partial, spiders/walls.py), by its source."""
+        if page.reason and page.reason.startswith(WALL_KINDS):
+            self.walls.setdefault(page.source_url, Counter())[page.reason] += 1
+
+    def wall_note(self, source_url: str) -> str | None:
+        """"2 pages blocked: bot wall (...)", for the source's line in the summary and health."""
+        walls = self.walls.get(source_url)
+        if not walls:
+            return None
+        return "; ".join(f"{n} page{'s' if n > 1 else ''} {reason}"
+                         for reason, n in walls.most_common(3))
 
 
 @dataclass

@@ -178,6 +178,7 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         sources.append(SourceRun(
             result=result, checked_at=now, n_new=counts.get("new", 0),
             n_fetched=counts.get("fetched", 0), n_failed=counts.get("failed", 0),
+            note=totals.wall_note(result.source_url),
         ))
     failed = sum(1 for s in crawl.sources if s.error)
     run = Run(

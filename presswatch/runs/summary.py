@@ -66,7 +66,8 @@ def run_summary(story: Story, finished: Finished, state: StartState,
             "fetched": counts.get("fetched", 0),
             "new": counts.get("new", 0),
             "failed": counts.get("failed", 0),
-            "reason": source.error or source.not_used or "",
+            "reason": source.error or source.not_used or totals.wall_note(source.source_url)
+            or "",
         })
     return RunSummary(
         run_id=run.run_id,

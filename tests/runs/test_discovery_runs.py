@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from news_replicas import LiveWeb, over_http, serve, story_web
+from news_replicas import LiveWeb, PublisherSite, over_http, serve, story_web
 
+from presswatch.demo.loopback import Response
 from presswatch.runs import daily as daily_run
 from presswatch.runs.summary import run_summary
 from presswatch.spiders.urls import canonicalize
-from presswatch.story import default_story_path, load_story
+from presswatch.story import Story, default_story_path, load_story
 
 GDELT_API = "http://api.gdeltproject.org/api/v2/doc/doc"
 
@@ -64,3 +65,34 @@ def _run(story, db: Path, staging: Path):
 def _rows(db: Path, sql: str, *params: object) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, list(params)).fetchall()
+
+
+CHALLENGE = ("<!doctype html><html><head><title>Just a moment...</title></head><body><p>Verifying "
+             "you are human.</p><script src='/cdn-cgi/challenge-platform/h/g/orchestrate/"
+             "chl_page/v1'></script></body></html>")
+
+
+def test_a_wall_is_named_in_source_health_and_never_stored(tmp_path) -> None:
+    site = PublisherSite({"/a/1": CHALLENGE})
+    servers = serve(site, "outlet")
+    base = servers.bases["outlet"]
+    site.pages["/feed.xml"] = Response(
+        200, (f"<?xml version='1.0'?><rss version='2.0'><channel><title>W</title><item>"
+              f"<title>Sora</title><link>{base}/a/1</link></item></channel></rss>").encode(),
+        "application/rss+xml", cacheable=False)
+    story = Story.model_validate({
+        "id": "walls", "title": "Sora leak", "start_date": "2024-11-01",
+        "feeds": [{"url": f"{base}/feed.xml", "name": "Wire"}],
+        "relevance": {"terms": ["Sora"]},
+        "crawl": {"allow_private_hosts": True, "download_delay": 0, "timeout": 2,
+                  "retries": 0},
+    })
+    db = tmp_path / "w.duckdb"
+    try:
+        summary, _ = _run(story, db, tmp_path / "staging")
+    finally:
+        servers.stop()
+    note = "1 page blocked: bot wall (Cloudflare challenge) answered instead of the page"
+    assert summary.table[0]["reason"] == note and summary.table[0]["failed"] == 1
+    assert _rows(db, "select status, n_failed, reason from source_runs") == [("ok", 1, note)]
+    assert _rows(db, "select count(*) from articles") == [(0,)]
