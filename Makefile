@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench soak clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Safe to leave running (issue 26): runs, a backfill, an analyst, a full disk and SIGKILLs at
+# once, compared with an uninterrupted run; about 5 minutes; needs root (a tmpfs to fill up).
+soak: $(STAMP)
+	$(BIN)/python tests/soak/soak.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/e2e.py

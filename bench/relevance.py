@@ -6,14 +6,24 @@ hand-written near-miss and on-topic snippets in tests/data/relevance_snippets.js
 each miss with its score and reasons, then one JSON line with every figure. Target: precision
 and recall >= 0.95 on both sets together.
 
-    .venv/bin/python bench/relevance.py [--story FILE]
+With ../shared/data/coverage-dev (and coverage-dev2) present, also the real coverage there:
+each doc served as the set's replay.py serves it, extracted by presswatch's own extractor (as
+the daily flow does, minus the crawl; docs dated before the story began are left out, as
+discovery leaves them), and judged by the bundled story (coverage-dev only) and by the story
+file `presswatch story new` writes from the command in each set's README. `leak` docs should be
+relevant, `negative` docs not; `related` ones count neither way (as score.py --db counts).
+
+    .venv/bin/python bench/relevance.py [--story FILE] [--shared DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,10 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from presswatch.cli.story_tools import write_new_story  # noqa: E402
 from presswatch.demo.server import plain_text  # noqa: E402
 from presswatch.nlp.relevance import score_articles  # noqa: E402
-from presswatch.records import Article  # noqa: E402
-from presswatch.story import default_story_path, load_story  # noqa: E402
+from presswatch.records import Article, FetchedPage  # noqa: E402
+from presswatch.spiders.extract import NoArticleText, extract_article  # noqa: E402
+from presswatch.story import Story, default_story_path, load_story  # noqa: E402
 
 REPLAY = ROOT / "presswatch" / "demo"
 SNIPPETS = ROOT / "tests" / "data" / "relevance_snippets.jsonl"
@@ -78,6 +90,76 @@ def snippet_items() -> list[Labelled]:
     return items
 
 
+SHARED_CANDIDATES = (ROOT / ".." / "shared", Path("/work/shared"))
+# The `presswatch story new` command each set's README gives (title, terms, entities, start).
+NEW_STORY = {
+    "coverage-dev": ("Sora leak", ["Sora", "leak"],
+                     ["OpenAI", "PR Puppets", "Hugging Face", "Niko Felix:PERSON"], "2024-11-26"),
+    "coverage-dev2": ("Alaska 1282 door plug", ["door plug", "737 MAX"],
+                      ["Boeing", "Alaska Airlines", "FAA", "NTSB"], "2024-01-05"),
+}
+
+
+def _replay_module(shared: Path):
+    path = shared / "data" / "coverage-dev" / "replay.py"
+    spec = importlib.util.spec_from_file_location("coverage_replay", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def coverage_items(shared: Path, name: str) -> list[tuple[str, str, Article, datetime | None]]:
+    """(doc id, label, extracted article, date the feeds give) for each doc of one set."""
+    replay = _replay_module(shared)
+    base = "http://127.0.0.1:8000"
+    items = []
+    for path in sorted((shared / "data" / name / "docs").glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc["title"] = doc.get("title") or ""  # a title missing from the excerpt: none served
+        doc["_path"] = f"/{replay.slug(doc['publisher'])}/{doc['id']}.html"
+        url = base + doc["_path"]
+        page = FetchedPage(url=url, final_url=url, status=200, fetched_at=FETCHED_AT,
+                           source_url=f"{base}/feeds/a.xml")
+        try:
+            article = extract_article(page, replay.page(doc, base).encode("utf-8"))
+        except NoArticleText as exc:
+            print(f"NOT EXTRACTED {name}:{doc['id']}: {exc}")
+            continue
+        items.append((doc["id"], doc["label"], article, replay.when(doc)))
+    return items
+
+
+def new_story(name: str, folder: Path) -> Story:
+    title, terms, entities, start = NEW_STORY[name]
+    out = folder / f"{name}.toml"
+    write_new_story(out, title, terms, entities, story_id=None, start=start, force=True,
+                    stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return load_story(out)
+
+
+def coverage_figures(items, story: Story, label: str) -> dict[str, float | int]:
+    """Relevance P/R on a coverage set as score.py --db counts it, printing each miss."""
+    kept = [(doc, lab, a) for doc, lab, a, when in items
+            if when is None or when.date() >= story.start_date]
+    results = score_articles([a for _, _, a in kept], story)
+    pairs = []
+    for (doc, lab, _), result in zip(kept, results, strict=True):
+        if lab == "related":
+            continue
+        pairs.append((result.is_relevant, lab == "leak"))
+        if result.is_relevant != (lab == "leak"):
+            print(f"MISS {label}:{doc} ({lab}) score {result.score}: "
+                  f"{'; '.join(result.reasons)}")
+    return figures(pairs)
+
+
+def find_shared(given: Path | None) -> Path | None:
+    for candidate in ((given,) if given else SHARED_CANDIDATES):
+        if candidate is not None and (candidate / "data" / "coverage-dev" / "docs").is_dir():
+            return candidate.resolve()
+    return None
+
+
 def figures(pairs: list[tuple[bool, bool]]) -> dict[str, float | int]:
     """Precision and recall of predicted (first) against labelled (second)."""
     tp = sum(1 for got, want in pairs if got and want)
@@ -96,6 +178,8 @@ def figures(pairs: list[tuple[bool, bool]]) -> dict[str, float | int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--story", type=Path, default=default_story_path())
+    parser.add_argument("--shared", type=Path, default=None,
+                        help="folder holding data/coverage-dev (default: ../shared when present)")
     args = parser.parse_args()
     story = load_story(args.story)
     items = replay_items() + snippet_items()
@@ -124,6 +208,34 @@ def main() -> None:
            for key, value in figures(got).items()},
         "words_per_s": round(words / seconds) if seconds else None,
     }
+    shared = find_shared(args.shared)
+    with tempfile.TemporaryDirectory() as scratch:
+        # The bundled replay judged by the file a new user starts with (the Sora command).
+        fresh = new_story("coverage-dev", Path(scratch))
+        got = []
+        replay = [item for item in items if item.source == "replay"]
+        for item, result in zip(replay, score_articles([i.article for i in replay], fresh),
+                                strict=True):
+            got.append((result.is_relevant, item.relevant))
+            if result.is_relevant != item.relevant:
+                print(f"MISS replay/story_new:{item.article.article_id} ({item.kind}) score "
+                      f"{result.score}: {'; '.join(result.reasons)}")
+        print(f"replay    story_new {figures(got)}")
+        summary.update({f"replay_story_new_{k}": v for k, v in figures(got).items()
+                        if k in ("precision", "recall")})
+        for name in NEW_STORY if shared else ():
+            if not (shared / "data" / name / "docs").is_dir():
+                continue
+            items = coverage_items(shared, name)
+            stories = {"story_new": new_story(name, Path(scratch))}
+            if name == "coverage-dev":
+                stories["bundled"] = load_story(args.story)
+            for which, story in stories.items():
+                got = coverage_figures(items, story, f"{name}/{which}")
+                print(f"{name} {which:9s} {got}")
+                key = name.replace("-", "_")
+                summary.update({f"{key}_{which}_{k}": v for k, v in got.items()
+                                if k in ("precision", "recall")})
     print(json.dumps(summary))
 
 

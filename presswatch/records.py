@@ -121,7 +121,8 @@ class QuoteMention:
     speaker_role: str | None
     confidence: float
     # "speech" for a statement; otherwise what kind of attribution this is (a belief, a stance,
-    # a non-response, a report by an outlet or data, a thing, a headline): see nlp/quotes.py
+    # a non-response, a report by an outlet or data, a thing, a headline): see
+    # nlp/attribution/cues.py
     act: str = "speech"
 
 

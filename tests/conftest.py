@@ -4,25 +4,69 @@ the alert receivers."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from receivers import SmtpHandler, WebhookReceiver, smtp_controller
 
-# Before anything imports prefect: no telemetry, a private home per test session.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+from presswatch.runs.settings import PREFECT_DEFAULTS
+
+# Before anything imports prefect: no telemetry, quiet logs, and as long for a temporary server
+# to start as presswatch gives one (runs/settings.py): a busy machine is slow to start it.
+for _name, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
+# How long the session's own Prefect server may take to start; set it higher on a slow machine.
+SERVER_STARTUP_S = int(os.environ.get("PRESSWATCH_TEST_PREFECT_STARTUP_S", "300"))
+
+
+SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's server runs
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With -n N, one Prefect server for the whole session, started by the controller before
+    its workers: they and every `presswatch` process they start inherit PREFECT_API_URL, so
+    none starts a temporary server of its own (slow, and it times out on a busy machine)."""
+    if (not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")
+            or config.option.collectonly):
+        return
+    home = Path(tempfile.mkdtemp(prefix="presswatch-prefect-"))
+    os.environ["PREFECT_HOME"] = str(home)  # the server's database is PREFECT_HOME/prefect.db
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer(port=SubprocessASGIServer().find_available_port())
+    server.start(timeout=SERVER_STARTUP_S)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    os.environ[SESSION_SERVER] = server.api_url
+    config.prefect_server = (server, home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if started := getattr(config, "prefect_server", None):
+        server, home = started
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect server for the session: real flow runs, ~1 s each after start-up."""
+    """The session's Prefect server: real flow runs, ~1 s each after start-up. Without -n it
+    starts on first use, and `presswatch` processes the tests start are pointed at it too."""
+    if os.environ.get(SESSION_SERVER):  # the controller's (-n N)
+        yield
+        return
     os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    from prefect.settings import get_current_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    with prefect_test_harness(server_startup_timeout=SERVER_STARTUP_S):
+        os.environ["PREFECT_API_URL"] = str(get_current_settings().api.url)
+        try:
+            yield
+        finally:
+            del os.environ["PREFECT_API_URL"]
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 class WebhookReceiver:
-    """Records every POST it takes; answers 500 to the next `fail_next` posts and 429 with
+    """Records every POST it takes; answers 500 to the next `fail_next` posts, 404 echoing the
+    path asked for to the next `echo_path_next` (as a chatty proxy does) and 429 with
     Retry-After `retry_after` to the next `rate_limit_next`. With `delay`, each answer comes
     that many seconds after the request arrived (`arrived` is set when one does)."""
 
@@ -32,6 +33,7 @@ class WebhookReceiver:
         self.posts: list[tuple[dict[str, str], bytes]] = []
         self.n_requests = 0
         self.fail_next = 0
+        self.echo_path_next = 0
         self.rate_limit_next = 0
         self.retry_after = "0"
         self.delay = delay
@@ -51,6 +53,9 @@ class WebhookReceiver:
                     if receiver.rate_limit_next > 0:
                         receiver.rate_limit_next -= 1
                         status, answer = 429, b"rate_limited"
+                    elif receiver.echo_path_next > 0:
+                        receiver.echo_path_next -= 1
+                        status, answer = 404, f"no_service {self.path}".encode()
                     elif receiver.fail_next > 0:
                         receiver.fail_next -= 1
                         status, answer = 500, b"server_error\x1b[2J"

@@ -30,7 +30,7 @@ from presswatch.alerts.messages import (
     render_slack,
     render_text,
 )
-from presswatch.text import clean_line
+from presswatch.text import clean_line, redact_url, without_secrets
 
 SEND_TIMEOUT = 15.0  # seconds per webhook post or SMTP conversation
 MAX_RATE_LIMIT_WAIT = 30.0  # seconds a 429's Retry-After may hold a run up, once per alert
@@ -68,6 +68,16 @@ class EmailSettings:
     password: str | None  # only ever from PRESSWATCH_SMTP_PASSWORD
     sender: str
     recipients: tuple[str, ...]
+    insecure_login: bool = False  # alerts.email.insecure_login / PRESSWATCH_SMTP_INSECURE_LOGIN
+
+    def __post_init__(self) -> None:
+        if self.username and self.password and not self.starttls and not self.insecure_login:
+            raise AlertConfigError(
+                f"SMTP via {self.host}:{self.port} has a login but STARTTLS is off, so the "
+                "password would cross the network in clear: turn STARTTLS on, or, for a relay "
+                "on this machine you trust, set alerts.email.insecure_login = true (or "
+                "PRESSWATCH_SMTP_INSECURE_LOGIN=true)"
+            )
 
     def __repr__(self) -> str:  # never print the password
         return (
@@ -83,7 +93,7 @@ class ChannelSettings:
     email: EmailSettings | None
 
     def __repr__(self) -> str:  # a webhook URL is a secret (Slack's carry the token): host only
-        host = urlsplit(self.webhook_url).netloc if self.webhook_url else None
+        host = redact_url(self.webhook_url) if self.webhook_url else None
         return f"ChannelSettings(console={self.console}, webhook={host!r}, email={self.email!r})"
 
 
@@ -98,10 +108,14 @@ def check_address(address: str, where: str) -> str:
 
 
 def check_webhook_url(url: str, where: str) -> str:
-    """An http(s) URL, else AlertConfigError naming where it came from."""
+    """An http(s) URL, else AlertConfigError naming where it came from (and only the URL's
+    host: the rest of a webhook URL is its token)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or clean_line(url) != url:
-        raise AlertConfigError(f"{where}: {url!r} is not an http(s) URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AlertConfigError(f"{where}: {redact_url(url)} is not an http(s) URL")
+    if clean_line(url) != url or any(char.isspace() for char in url):
+        raise AlertConfigError(f"{where}: the URL {redact_url(url)} holds a space or a control "
+                               "character; copy the webhook's address again")
     return url
 
 
@@ -161,13 +175,18 @@ class WebhookChannel:
         if wait is not None:
             self.sleep(wait)
             if self._post(body, alert_id_) is not None:
-                raise DeliveryError(
+                raise self._error(
                     f"webhook at {self._host} is still rate-limiting (HTTP 429)", channel_down=True
                 )
 
     @property
     def _host(self) -> str:
-        return urlsplit(self.url).netloc
+        parts = urlsplit(self.url)  # hostname and port: never the userinfo or the path
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+    def _error(self, message: str, *, channel_down: bool = False) -> DeliveryError:
+        """A DeliveryError whose text holds nothing of the URL but its host (it is stored)."""
+        return DeliveryError(without_secrets(message, [self.url]), channel_down=channel_down)
 
     def _post(self, body: bytes, alert_id_: str) -> float | None:
         """Post once; None when taken, else the seconds a 429 asks to wait (short ones only)."""
@@ -190,12 +209,12 @@ class WebhookChannel:
             wait = _retry_after(exc.headers.get("Retry-After")) if exc.code == 429 else None
             if wait is not None and wait <= MAX_RATE_LIMIT_WAIT:
                 return wait
-            raise DeliveryError(
+            raise self._error(
                 f"webhook at {self._host} answered HTTP {exc.code}" + (f": {said}" if said else "")
             ) from exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(
+            raise self._error(
                 f"webhook at {self._host} unreachable: {reason}", channel_down=True
             ) from exc
 
@@ -239,12 +258,16 @@ class EmailChannel:
         except smtplib.SMTPResponseException as exc:  # refused this mail (DATA, RCPT, ...)
             down = isinstance(exc, smtplib.SMTPAuthenticationError | smtplib.SMTPConnectError)
             raise DeliveryError(
-                f"mail via {s.host}:{s.port} failed: {exc}", channel_down=down
+                f"mail via {s.host}:{s.port} failed: {self._said(exc)}", channel_down=down
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:  # no conversation: refused, TLS, ...
             raise DeliveryError(
-                f"mail via {s.host}:{s.port} failed: {exc}", channel_down=True
+                f"mail via {s.host}:{s.port} failed: {self._said(exc)}", channel_down=True
             ) from exc
+
+    def _said(self, exc: Exception) -> str:
+        """The error's text without the password (a server may echo the AUTH line)."""
+        return without_secrets(str(exc), [self.settings.password or ""])
 
 
 def build_channels(

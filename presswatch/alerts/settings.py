@@ -40,6 +40,16 @@ def channel_settings(alerts: Alerts, env: Mapping[str, str]) -> ChannelSettings:
     )
 
 
+def _env_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A true/false environment variable laid over the story's value."""
+    text = _env(env, name)
+    if text is None:
+        return default
+    if text.lower() not in ("1", "true", "yes", "0", "false", "no"):
+        raise AlertConfigError(f"{name}: {text!r}, expected true or false")
+    return text.lower() in ("1", "true", "yes")
+
+
 def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | None:
     mail = alerts.email
     host = _env(env, "PRESSWATCH_SMTP_HOST") or mail.host
@@ -52,14 +62,7 @@ def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | N
         raise AlertConfigError(f"PRESSWATCH_SMTP_PORT: {port_text!r} is not a port number") from exc
     if not 0 < port < 65536:
         raise AlertConfigError(f"SMTP port {port} is out of range (1-65535)")
-    starttls_text = _env(env, "PRESSWATCH_SMTP_STARTTLS")
-    starttls = mail.starttls
-    if starttls_text is not None:
-        if starttls_text.lower() not in ("1", "true", "yes", "0", "false", "no"):
-            raise AlertConfigError(
-                f"PRESSWATCH_SMTP_STARTTLS: {starttls_text!r}, expected true or false"
-            )
-        starttls = starttls_text.lower() in ("1", "true", "yes")
+    starttls = _env_flag(env, "PRESSWATCH_SMTP_STARTTLS", mail.starttls)
     sender = _env(env, "PRESSWATCH_SMTP_SENDER") or mail.sender
     recipients_text = _env(env, "PRESSWATCH_SMTP_RECIPIENTS")
     recipients = (
@@ -81,6 +84,7 @@ def _email_settings(alerts: Alerts, env: Mapping[str, str]) -> EmailSettings | N
         host=host,
         port=port,
         starttls=starttls,
+        insecure_login=_env_flag(env, "PRESSWATCH_SMTP_INSECURE_LOGIN", mail.insecure_login),
         username=_env(env, "PRESSWATCH_SMTP_USERNAME") or mail.username,
         password=env.get("PRESSWATCH_SMTP_PASSWORD") or None,
         sender=check_address(

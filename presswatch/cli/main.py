@@ -9,28 +9,31 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from presswatch.alerts.settings import channel_settings
-from presswatch.runs.settings import UsageError, run_settings
+from presswatch.runs.settings import PREFECT_DEFAULTS, UsageError, run_settings
 from presswatch.story import Story, StoryError, default_story_path, load_story
+from presswatch.text import clean_line
 
 if TYPE_CHECKING:
     from presswatch.alerts.channels import ChannelSettings
 
-EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOURCE_FAILURES, EXIT_USAGE, EXIT_CRASHED = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 LIVE_HELP = ("read the warehouse file itself, not the snapshot published after the last run "
              "(this blocks a daily run while the query runs)")
 
 
 def _prefect_defaults() -> None:
-    """Offline machines: no telemetry call home from the temporary local Prefect server."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    """Prefect's settings as presswatch wants them, where the user has not set them, in this
+    process's environment before Prefect is imported (runs/settings.py: PREFECT_DEFAULTS)."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 def check_channels(story: Story, env: Mapping[str, str]) -> ChannelSettings:
@@ -79,7 +82,7 @@ def _month(text: str) -> str:
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from presswatch.runs.backfill import Endpoints, Sources
-    from presswatch.runs.settings import check_writable
+    from presswatch.runs.settings import check_writable, lease_wait_s
 
     sources = Sources(
         warcs=tuple(args.warc or ()), ccnews_months=tuple(args.ccnews or ()),
@@ -115,7 +118,7 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         story_path=story_path, db_path=db_path, since=args.since, until=until,
         sources=sources, endpoints=endpoints, dask_address=args.dask_address,
         workers=args.workers, alert=args.alert, delay_s=args.delay,
-        allow_private_hosts=args.allow_private_hosts,
+        allow_private_hosts=args.allow_private_hosts, lease_wait_s=lease_wait_s(os.environ),
     ))
     print(f"backfill {summary.run_id}: {summary.units} units ({summary.units_resumed} resumed), "
           f"{summary.records} pages read, {summary.passed_gate} through the gate, "
@@ -198,9 +201,13 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from presswatch.warehouse.export import export_parquet
+    from presswatch.warehouse.errors import WarehouseError
+    from presswatch.warehouse.export import ExportRefused, export_parquet
 
-    export_parquet(Path(args.db), Path(args.to), live=args.live)
+    try:
+        export_parquet(Path(args.db), Path(args.to), live=args.live)
+    except (ExportRefused, WarehouseError) as exc:
+        raise UsageError(str(exc)) from exc
     return EXIT_OK
 
 
@@ -226,11 +233,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     """Every data check over the whole warehouse (the daily run checks only its own rows)."""
-    from presswatch.warehouse.errors import WarehouseError
+    from presswatch.warehouse.errors import WarehouseError, WarehouseUnwritable
     from presswatch.warehouse.store import open_warehouse
 
     try:
         with open_warehouse(Path(args.db)) as warehouse:
+            failures = warehouse.run_checks()
+    except WarehouseUnwritable:  # a read-only filesystem or file: the checks only read
+        with open_warehouse(Path(args.db), read_only=True) as warehouse:
             failures = warehouse.run_checks()
     except WarehouseError as exc:
         raise UsageError(str(exc)) from exc
@@ -252,7 +262,8 @@ def _cmd_reanalyse(args: argparse.Namespace) -> int:
 
     try:
         changes = reanalyse(settings.story(), settings.db_path,
-                            lock_timeout_s=settings.lock_timeout_s)
+                            lock_timeout_s=settings.lock_timeout_s,
+                            lease_wait_s=settings.lease_wait_s)
     except (WarehouseError, ReanalysisConflict) as exc:
         raise UsageError(str(exc)) from exc
     print_changes(changes, sys.stdout)
@@ -488,15 +499,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit 0 done, 1 done with failed sources (or failed checks), 2 refused (nothing was
+    written), 3 crashed (the next run finishes what was staged), 130 interrupted."""
+    from presswatch.folders import DiskFull
+    from presswatch.lease import LeaseHeld
+    from presswatch.warehouse.errors import ChecksFailed, WarehouseError
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (UsageError, StoryError) as exc:
+    except (UsageError, StoryError, LeaseHeld) as exc:
+        print(f"presswatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ChecksFailed as exc:  # loaded, but not published: the last good snapshot stays
+        print(f"presswatch: {exc}", file=sys.stderr)
+        return EXIT_SOURCE_FAILURES
+    except WarehouseError as exc:  # corrupt, foreign, newer, lost, read-only, full, locked
         print(f"presswatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("presswatch: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except DiskFull as exc:
+        print(f"presswatch: {exc}", file=sys.stderr)
+        return EXIT_CRASHED
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error is reported
+        traceback.print_exc(file=sys.stderr)
+        print(f"presswatch: crashed: {type(exc).__name__}: {clean_line(exc, 300)}. What was "
+              "staged is finished by the next run.", file=sys.stderr)
+        return EXIT_CRASHED
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from presswatch.flows.daily import daily_with_progress
+from presswatch.runs.daily import lease
 from presswatch.runs.settings import RunSettings
 from presswatch.runs.summary import RunSummary, source_health_lines
 from presswatch.text import clean_line
@@ -65,8 +66,9 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
 
 
 def run_daily_with_progress(settings: RunSettings) -> RunSummary:
-    """`presswatch run`: the flow once, with a progress display and a summary table."""
-    with ProgressDisplay() as progress:
+    """`presswatch run`: the flow once, with a progress display and a summary table. The
+    warehouse's lease is taken first: a run refused while another runs leaves no flow."""
+    with lease(settings), ProgressDisplay() as progress:
         summary = daily_with_progress(settings, progress.update)
     print_summary(summary)
     return summary

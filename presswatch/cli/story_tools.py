@@ -23,11 +23,18 @@ from presswatch.cli.source_check import (
     gdelt_answer,
     robots_answer,
 )
+from presswatch.nlp.data import word_set
+from presswatch.nlp.relevance import starting_rules
 from presswatch.runs.settings import UsageError
 from presswatch.story import Entity, Story, StoryError, load_story, story_problems
 
 LABELS = get_args(Entity.model_fields["label"].annotation)
 MAX_ENTRIES_SHOWN = 25
+# A key another part of presswatch reads: written commented out under every search feed.
+IGNORE_ROBOTS_HINT = ("# ignore_robots = true   # fetch this feed although its robots.txt "
+                      "forbids it (Google News): see docs/live-web.md")
+# Pages `story check --sources` reads for speaker descriptions no actor resolves.
+PAGES_READ = 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,6 +57,22 @@ def parse_entity(spec: str) -> NewEntity:
         raise UsageError(f"--entity {spec!r}: label {label!r} is not one of "
                          f"{', '.join(LABELS)}")
     return NewEntity(name, label)
+
+
+KIND_HELP = "person | org | group (of people) | outlet | product | place: check it"
+LABEL_KINDS = {"PERSON": "person", "PRODUCT": "product", "GPE": "place", "NORP": "group",
+               "WORK_OF_ART": "product"}
+
+
+def guessed_kind(entity: NewEntity) -> str:
+    """The kind a name suggests: by its label, and for an ORG by its last word: a plural noun
+    names a group of people ('PR Puppets', 'Concerned Parents'), unless it is one that ends
+    company names ('Alaska Airlines', 'Boston Dynamics')."""
+    if entity.label in LABEL_KINDS:
+        return LABEL_KINDS[entity.label]
+    last = entity.name.split()[-1].lower() if len(entity.name.split()) > 1 else ""
+    plural = len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return "group" if plural and last not in word_set("organisation_plurals") else "org"
 
 
 def slug(text: str) -> str:
@@ -88,11 +111,7 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
                    story_id: str, start: date, file_name: str, today: date) -> str:
     terms = [t.strip() for t in terms if t.strip()]
     names = [e.name for e in entities]
-    if terms and names:
-        combos = [[name, term] for name in names[:1] for term in terms]
-        combos += [[name] + terms[:1] for name in names[1:]]
-    else:
-        combos = [[x] for x in (names or terms)]
+    rules = starting_rules(terms, names)
     lines = [
         f"# {title}",
         f"# Written by `presswatch story new` on {today}. Every key is explained in the README",
@@ -111,25 +130,46 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
         "# Names the story cares about: always found with this label and resolved to this name.",
         "# Check each label (PERSON, ORG, PRODUCT, GPE, NORP, EVENT, WORK_OF_ART, LAW), add other",
         "# spellings as aliases, and for people a role and an organisation (an entity's name).",
+        "# `kind` says what sort of actor it is, so that descriptions resolve to it: \"the group\"",
+        "# and \"the artists\" to a group, \"the company\" to an org, \"its spokesperson\" to the",
+        "# org's spokesperson; a product or a place never speaks. See docs/story-file.md.",
     ]
     for entity in entities:
         lines += ["[[entities]]", f"name = {_toml(entity.name)}",
-                  f"label = {_toml(entity.label)}", "aliases = []", ""]
+                  f"label = {_toml(entity.label)}",
+                  f"kind = {_toml(guessed_kind(entity))}   # {KIND_HELP}", "aliases = []"]
+        if entity.label == "PERSON":
+            lines += ['# role = "spokesperson"        # the role the text gives them',
+                      '# organisation = "Example Corp" # whose role: an entity\'s name']
+        lines += ["# speaker_aliases = []          # override: descriptions that always mean it",
+                  ""]
     if not entities:
         lines += ["# [[entities]]", '# name = "Example Corp"', '# label = "ORG"', ""]
     lines += [
         "[relevance]",
-        "# Words of the story, in any language; phrases allowed.",
+        "# How an article is judged, the reasons it is given and how to tune these keys:",
+        "# docs/relevance.md. Words of the story, in any language; phrases allowed. English",
+        "# forms are found too (leak: leaks, leaked, leaking); a word written with a capital",
+        "# (Sora) is a name, found only where the text capitalises it.",
         f"terms = {_toml(terms)}",
         "# Entities (by name) whose mention counts as evidence.",
         f"core_entities = {_toml(names)}",
         "# An article is about the story when one of these combinations occurs (each member a",
         "# core entity, a term or a synonyms concept). Tune these first: they decide relevance.",
-        f"require_any = {_toml(combos)}",
+        "# A combination in an article's title keeps it whatever its text says.",
+        f"require_any = {_toml(rules.require_any)}",
+        *(["# Or: any this many different core entities and terms together (a story told",
+           "# without its event word still names several of its actors).",
+           f"min_concepts = {rules.min_concepts}"] if rules.min_concepts else []),
         "exclude_terms = []   # words that mean another story (an article with them scores low)",
+        "# Words of the story's world that prove nothing alone (\"testers\", \"letter\") but tell",
+        "# an article that goes on about the story from one that mentions it in passing.",
+        "context_terms = []",
         "threshold = 0.5",
+        "# window_days = 60   # articles published this long after start_date no longer count",
         "",
-        "# Other spellings of one concept, e.g. leak = [\"leak\", \"leaked\", \"fuga\"].",
+        "# Other spellings of one concept, e.g. leak = [\"leak\", \"fuga\", \"Leck\"]: the concept",
+        "# counts once, and require_any may name it.",
         "[relevance.synonyms]",
         "",
         "# Search feeds for the story's terms from Bing News, and GDELT queries asked every run",
@@ -139,11 +179,9 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
     ]
     for query in search_queries(terms, entities):
         lines += ["[[feeds]]", f"name = {_toml('Google News: ' + query)}",
-                  f"url = {_toml(google_news_search(query))}",
-                  "# ignore_robots = true   # opt in: fetch it although Google's robots.txt "
-                  "forbids it", "",
+                  f"url = {_toml(google_news_search(query))}", IGNORE_ROBOTS_HINT, "",
                   "[[feeds]]", f"name = {_toml('Bing News: ' + query)}",
-                  f"url = {_toml(bing_news_search(query))}", ""]
+                  f"url = {_toml(bing_news_search(query))}", IGNORE_ROBOTS_HINT, ""]
         if query_problem(query) is None:  # GDELT refuses short keywords and quoted words
             lines += ["[[gdelt]]", f"name = {_toml('GDELT: ' + query)}",
                       f"query = {_toml(query)}", ""]
@@ -209,7 +247,7 @@ def check_story(path: Path, story: Story | None = None, *, model: bool = True,
         try:
             story = load_story(path)
         except StoryError as exc:
-            return [str(exc)]
+            return list(exc.problems)
     messages = [p.describe(path) for p in story_problems(story, today)]
     messages += [f"{path}: gdelt[{i}].query: {problem}" for i, entry in enumerate(story.gdelt)
                  if (problem := query_problem(entry.query)) is not None]
@@ -231,24 +269,7 @@ def require_valid_story(path: Path, story: Story) -> None:
                          + "\n  ".join(messages))
 
 
-def _title_verdict(title: str | None, rules) -> tuple[str, str]:  # noqa: ANN001
-    from presswatch.nlp.relevance import score_with_rules
-    from presswatch.records import Article
-
-    article = Article(article_id="probe", url="", canonical_url="", outlet="", title=title,
-                      authors=[], published_at=None, language=None, text="", word_count=0,
-                      fetched_at=datetime.now(UTC), source_url="")
-    reasons = score_with_rules(article, rules).reasons
-    excluded = [r.split(":", 1)[1].split("@")[0] for r in reasons if r.startswith("exclude:")]
-    if excluded:
-        return "✗", f"title has the excluded term {excluded[0]!r}"
-    combos = [r.removeprefix("combo:") for r in reasons if r.startswith("combo:")]
-    if combos:
-        return "✓", f"title meets {combos[0]}"
-    seen = [r.split(":", 1)[1].split("@")[0] for r in reasons if ":" in r]
-    if seen:
-        return "·", f"title names {', '.join(dict.fromkeys(seen))}; the text decides"
-    return "·", "no story words in the title; the text decides"
+MARKS = {True: "✓", False: "✗", None: "·"}
 
 
 def print_sources(story: Story, path: Path, stdout: IO[str], *,
@@ -257,13 +278,15 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
     """Fetch each feed and sitemap once; what it gives, and what the rules make of each entry;
     then one question to each service (GDELT, the Wayback CDX server, CC-NEWS).
 
-    Entries are judged on their titles (the run judges the full text): ✓ the title alone meets a
-    require_any combination, · the text will decide, ✗ an excluded term. A source robots.txt
-    forbids is not fetched: the line that forbids it and what to do are shown instead (Google
-    News without its opt-in is "not used", no failure). Returns 1 when a source of the story
+    Entries are judged on their titles by the run's own judge (nlp.relevance.verdict_on_title):
+    ✓ the title meets a combination, so the run keeps the article whatever its text says
+    (unless the text holds an excluded word), · the text will decide, ✗ the run drops it (an
+    excluded word in the title, or a date outside the window). A source robots.txt forbids is
+    not fetched: the line that forbids it and what to do are shown instead (Google News
+    without its opt-in is "not used", no failure). Returns 1 when a source of the story
     failed or is forbidden, as a run would; the archive services only inform.
     """
-    from presswatch.nlp.relevance import compile_rules
+    from presswatch.nlp.relevance import compile_rules, verdict_on_title
     from presswatch.spiders.probe import Fetcher, probe_feed, probe_sitemap
 
     rules = compile_rules(story)
@@ -309,14 +332,16 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
             print(f"    sitemap {child}", file=stdout)
         entries_total += len(probe.entries)
         for number, entry in enumerate(probe.entries):
-            mark, why = _title_verdict(entry.title, rules)
-            kept_total += mark == "✓"
+            verdict = verdict_on_title(entry.title, entry.published_at, rules)
+            mark, why = MARKS[verdict.keep], verdict.why
+            kept_total += verdict.keep is True
             if number < MAX_ENTRIES_SHOWN:
                 day = entry.published_at.date().isoformat() if entry.published_at else "undated"
                 title = (entry.title or entry.url)[:90]
                 print(f"  {mark} {day}  {title}\n      {entry.url}  ({why})", file=stdout)
         if len(probe.entries) > MAX_ENTRIES_SHOWN:
             print(f"  ... and {len(probe.entries) - MAX_ENTRIES_SHOWN} more", file=stdout)
+    print_unresolved_speakers(story, fetcher, probes, stdout)
     services = _service_answers(story, endpoints or ServiceEndpoints(), now)
     failed += sum(a.failed for a in services if a.service == "GDELT")
     for answer in services:
@@ -353,8 +378,52 @@ def _service_answers(story: Story, endpoints: ServiceEndpoints, now: datetime) -
     return answers
 
 
+def print_unresolved_speakers(story: Story, fetcher, probes: Sequence, stdout: IO[str]) -> None:
+    """Fetch a few of the entries' pages and list the speaker descriptions in them that resolve
+    to no actor of the story, so that the user sees them before the first run."""
+    from presswatch.nlp.attribution.unresolved import unresolved_descriptions
+    from presswatch.nlp.pipeline import build_pipeline
+    from presswatch.records import FetchedPage
+    from presswatch.spiders.extract import NoArticleText, extract_article
+
+    urls = list(dict.fromkeys(e.url for p in probes for e in p.entries))[:PAGES_READ]
+    texts = []
+    for url in urls:
+        fetched = fetcher.get(url)
+        if not fetched.body:
+            continue
+        page = FetchedPage(url=url, final_url=fetched.final_url or url, status=fetched.status,
+                           fetched_at=datetime.now(UTC), source_url=url,
+                           content_type=fetched.content_type)
+        try:
+            texts.append(extract_article(page, fetched.body).text)
+        except NoArticleText:
+            continue
+    if not texts:
+        return
+    found = unresolved_descriptions(build_pipeline(story), texts)
+    if not found:
+        print(f"\nEvery speaker description in {len(texts)} fetched pages resolved to an actor.",
+              file=stdout)
+        return
+    print(f"\nSpeaker descriptions in {len(texts)} fetched pages that resolve to no actor (give "
+          "the entity a kind or a role, or list the words in its speaker_aliases: see "
+          "docs/story-file.md):", file=stdout)
+    for words, pages in found.most_common(MAX_ENTRIES_SHOWN):
+        print(f"  {words!r} ({pages} page{'s' if pages > 1 else ''})", file=stdout)
+
+
 # ---------------------------------------------------------------------------------------------
 # story add-outlet
+
+
+def assume_https(address: str) -> str:
+    """"theverge.com" -> "https://theverge.com": an outlet's address as people write it."""
+    address = address.strip()
+    if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", address) or not re.match(r"^[\w.-]+(:\d+)?(/|$)",
+                                                                       address):
+        return address
+    return "https://" + address
 
 
 def add_outlet(path: Path, url: str, stdout: IO[str], *, allow_private_hosts: bool = False,
@@ -363,6 +432,7 @@ def add_outlet(path: Path, url: str, stdout: IO[str], *, allow_private_hosts: bo
     from presswatch.spiders.probe import Fetcher, discover_outlet
 
     story = load_story(path)
+    url = assume_https(url)
     if not re.match(r"(?i)^https?://[^/\s]+", url):
         raise UsageError(f"add-outlet {url!r}: give the outlet's address, e.g. "
                          "https://www.theverge.com/")

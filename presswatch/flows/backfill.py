@@ -25,6 +25,7 @@ from presswatch.alerts.delivery import run_alerts
 from presswatch.alerts.settings import channel_settings
 from presswatch.archives.pages import ArchiveError
 from presswatch.flows.retry import LOCK_RETRIES, retry_on
+from presswatch.lease import acquire
 from presswatch.runs import backfill as bs
 from presswatch.runs.backfill import BackfillSettings, BackfillSummary
 from presswatch.story import Story
@@ -135,8 +136,10 @@ def _api_for_workers() -> Iterator[None]:
 
 
 def run_backfill(settings: BackfillSettings) -> BackfillSummary:
-    """The flow on the cluster the settings name (a LocalCluster unless an address is given)."""
-    with _api_for_workers():
+    """The flow on the cluster the settings name (a LocalCluster unless an address is given),
+    holding the warehouse's lease: a daily run waits for it, or refuses."""
+    with acquire(settings.db_path, "backfill", settings.story().id,
+                 wait_s=settings.lease_wait_s), _api_for_workers():
         return backfill.with_options(task_runner=task_runner(settings))(settings)
 
 

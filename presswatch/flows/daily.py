@@ -110,7 +110,8 @@ def daily(
 ) -> dict:
     """The scheduled entry point: parameters as prefect.yaml and `presswatch serve` give them."""
     settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ)
-    summary = run_daily(settings)
+    with daily_run.lease(settings):  # another run on this warehouse: wait, or refuse
+        summary = run_daily(settings)
     return summary.__dict__
 
 

@@ -13,9 +13,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import presswatch.nlp.quotes  # noqa: F401  (registers presswatch_quotes)
+import presswatch.nlp.attribution  # noqa: F401  (registers presswatch_quotes, presswatch_speakers)
 from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
-from presswatch.nlp.speakers import make_speaker_resolver  # noqa: F401  (registers presswatch_speakers)
 from presswatch.story import Story
 
 # Trained components none of our steps reads; excluded so they cost nothing.
@@ -78,5 +77,6 @@ def build_pipeline(story: Story, outlets: Iterable[str] = ()) -> Language:
         "described_only": [entity.name for entity in story.entities
                            if not entity.named_in_text],
         "core": list(story.relevance.core_entities),
-        "labels": label_table(story)})
+        "labels": label_table(story),
+        "kinds": {entity.name: entity.kind for entity in story.entities if entity.kind}})
     return nlp

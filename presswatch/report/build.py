@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import operator
 import re
-import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from presswatch.folders import FolderNotOurs, replace_folder
 from presswatch.report.charts import attention_chart
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
@@ -337,38 +337,26 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
 
 
 def _write(pages: Iterable[tuple[str, str]], out: Path) -> tuple[int, int, int]:
-    """Write the pages into a fresh folder beside `out`, then swap it in; returns the number of
-    pages, their total size and the overview's size."""
-    if out.exists() and not (out / MARKER).exists():
-        raise ReportError(
-            f"{out} exists and is not a presswatch report; it was left untouched. "
-            "Choose another --out folder."
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    old = out.with_name(out.name + ".old")
-    for stale in (partial, old):
-        if stale.exists():
-            shutil.rmtree(stale)
-    partial.mkdir()
-    (partial / "speaker").mkdir()
-    (partial / "statement").mkdir()
-    total = overview = n_pages = 0
-    for name, html in pages:
-        data = html.encode("utf-8")
-        (partial / name).write_bytes(data)
-        total += len(data)
-        n_pages += 1
-        if name == "index.html":
-            overview = len(data)
-    (partial / MARKER).write_text("written by presswatch report; replaced by the next one\n",
-                                  encoding="utf-8")
-    if out.exists():
-        out.rename(old)
-    partial.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
-    return n_pages, total, overview
+    """Write the pages into a fresh folder beside `out`, then swap it in (folders.py); returns
+    the number of pages, their total size and the overview's size."""
+
+    def fill(folder: Path) -> tuple[int, int, int]:
+        (folder / "speaker").mkdir()
+        (folder / "statement").mkdir()
+        total = overview = n_pages = 0
+        for name, html in pages:
+            data = html.encode("utf-8")
+            (folder / name).write_bytes(data)
+            total += len(data)
+            n_pages += 1
+            if name == "index.html":
+                overview = len(data)
+        return n_pages, total, overview
+
+    try:
+        return replace_folder(out, MARKER, "presswatch report", fill)
+    except FolderNotOurs as exc:
+        raise ReportError(str(exc)) from exc
 
 
 def build_report(

@@ -145,6 +145,7 @@ class BackfillSettings:
     delay_s: float = 1.0  # between two requests to one host
     lock_timeout_s: float = 120.0
     allow_private_hosts: bool = False
+    lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     def units_dir(self, story: Story) -> Path:
         return units_dir(self.db_path, story, self.since, self.until)

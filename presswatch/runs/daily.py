@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from presswatch.archives.gdelt_daily import DOC_API, daily_client, gdelt_sources
+from presswatch.lease import Lease, acquire
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import FetchedPage
@@ -40,6 +41,7 @@ from presswatch.runs.context import (
     start_state,
 )
 from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
+from presswatch.runs.settings import RunSettings
 from presswatch.spiders.crawl import (
     CrawlOutput,
     load_crawl_output,
@@ -57,6 +59,7 @@ from presswatch.warehouse.link_decodes import (
     read_link_decodes,
     undecodable_links,
 )
+from presswatch.warehouse.reanalysis import finish_interrupted_removals
 from presswatch.warehouse.reports import run_source_health, statement_details
 from presswatch.warehouse.store import open_warehouse
 
@@ -66,6 +69,13 @@ log = logging.getLogger("presswatch.run")
 # transaction of another process is waited out, a session left open is not (the crawl would
 # wait behind it, and feed items do not).
 BEGIN_LOCK_WAIT_S = 5.0
+
+
+def lease(settings: RunSettings) -> Lease:
+    """The warehouse's lease for one daily run (presswatch/lease.py): while it is held no other
+    run starts, so the folders other runs left in staging are dead runs' work."""
+    return acquire(settings.db_path, "daily", settings.story().id,
+                   wait_s=settings.lease_wait_s)
 
 
 def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: float,
@@ -98,6 +108,9 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
                                        extra=story_rows(story, started_at)))
         if warehouse.close_unfinished_runs(run_id):
             log.warning("earlier runs ended before finishing; this run completes their work")
+        if finish_interrupted_removals(warehouse):
+            log.warning("a re-analysis had stopped before its last step; its statements no "
+                        "quote names were removed")
     # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
     leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
     start = start_state(context, state, fingerprints, leftovers, caught_up=caught_up)

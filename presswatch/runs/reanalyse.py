@@ -29,6 +29,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TextIO
 
+from presswatch.lease import acquire
 from presswatch.nlp.statements import SpeakerDirectory, StatementFingerprint, StatementIndex
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import Article, FetchedPage, Quote, Statement, stable_id
@@ -49,6 +50,7 @@ from presswatch.warehouse.reanalysis import (
     LineageRow,
     ReanalysisRow,
     StoredAnalysis,
+    finish_interrupted_removals,
     read_stored_analysis,
     remove_statements,
     require_unchanged,
@@ -258,7 +260,14 @@ def _judgements(old: StoredAnalysis, added: list[str], before: dict[str, set[str
 
 
 def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
-              now: datetime | None = None) -> Changes:
+              now: datetime | None = None, lease_wait_s: float = 60.0) -> Changes:
+    """Re-analyse (below) holding the warehouse's lease, so that no run lands meanwhile."""
+    with acquire(db_path, "reanalyse", story.id, wait_s=lease_wait_s):
+        return _reanalyse(story, db_path, lock_timeout_s=lock_timeout_s, now=now)
+
+
+def _reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
+               now: datetime | None) -> Changes:
     """Re-run the NLP over every stored article of a warehouse and write what changed.
 
     Checks the story (migrating an older file), reads in one short read-only open, parses
@@ -273,6 +282,7 @@ def reanalyse(story: Story, db_path: Path, *, lock_timeout_s: float,
     reanalysis_id = "reanalysis-" + new_run_id(story.id, started_at)
     with open_warehouse(db_path, lock_timeout_s=lock_timeout_s) as warehouse:
         warehouse.require_story(story.id)  # and an older file is migrated (009)
+        finish_interrupted_removals(warehouse)  # an earlier one's last step, if it was cut
     with open_warehouse(db_path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         old = read_stored_analysis(warehouse)
     new = reanalyse_articles(story, old.runs, reanalysis_id)

@@ -10,6 +10,18 @@ from pathlib import Path
 from presswatch.archives.gdelt_daily import DOC_API
 from presswatch.story import Story, default_story_path, load_story
 
+# A run with no PREFECT_API_URL starts a temporary Prefect server and waits for it; Prefect's
+# own 20 s is too short on a busy machine ("Timed out while attempting to connect to ephemeral
+# Prefect API server"). Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS to change it.
+PREFECT_STARTUP_TIMEOUT_S = 120
+# Prefect settings every command that runs a flow gives its process, unless already set:
+# offline machines want no telemetry call home from the temporary server, and quiet logs.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(PREFECT_STARTUP_TIMEOUT_S),
+}
+
 
 class UsageError(ValueError):
     """Bad arguments or configuration: the CLI prints it and exits 2, having written nothing."""
@@ -28,6 +40,7 @@ class RunSettings:
     lock_timeout_s: float = 120.0
     # GDELT's DOC API for the story's [[gdelt]] queries (PRESSWATCH_GDELT_URL: a mirror, a test)
     gdelt_api: str = DOC_API
+    lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     @property
     def staging_root(self) -> Path:
@@ -73,6 +86,19 @@ def run_settings(
         allow_private_hosts=allow_private_hosts,
         lock_timeout_s=lock_timeout_s,
         gdelt_api=env.get("PRESSWATCH_GDELT_URL") or DOC_API,
+        lease_wait_s=lease_wait_s(env),
     )
     check_writable(settings.db_path)
     return settings
+
+
+def lease_wait_s(env: Mapping[str, str]) -> float:
+    """PRESSWATCH_LEASE_WAIT: seconds a run waits for another run on its warehouse to end."""
+    text = env.get("PRESSWATCH_LEASE_WAIT", "60")
+    try:
+        seconds = float(text)
+    except ValueError as exc:
+        raise UsageError(f"PRESSWATCH_LEASE_WAIT: expected seconds, got {text!r}") from exc
+    if not 0 <= seconds <= 86_400:
+        raise UsageError(f"PRESSWATCH_LEASE_WAIT: {seconds:g} s is outside 0 to 86400")
+    return seconds

@@ -12,6 +12,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from presswatch.folders import write_atomically
 from presswatch.spiders.job import STATS_FILE
 from presswatch.spiders.spiders.presswatch import PresswatchSpider
 
@@ -30,9 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     process.crawl(crawler, job=str(job_path))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    (job_path.parent / STATS_FILE).write_text(
-        json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8"
-    )
+    write_atomically(job_path.parent / STATS_FILE,
+                     json.dumps(stats, default=str, indent=2, sort_keys=True))
     return 0 if stats.get("finish_reason") in {"finished", "closespider_timeout"} else 1
 
 

@@ -19,6 +19,7 @@ This module imports no Scrapy at load time, so the flow can import it freely.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from presswatch.folders import write_atomically
 from presswatch.jsonl import from_dict
 from presswatch.records import Candidate, FetchedPage, LinkDecode, SourceResult
 from presswatch.spiders.job import (
@@ -41,6 +43,7 @@ from presswatch.spiders.job import (
     SourceSpec,
 )
 
+log = logging.getLogger(__name__)
 NO_RESULT = "no result recorded: the crawl ended early or failed on this source (see crawl.log)"
 
 
@@ -153,12 +156,22 @@ def _merge_sources(job: CrawlJob, items: list[dict[str, Any]]) -> list[SourceRes
 def load_crawl_output(staging_dir: Path) -> CrawlOutput:
     """Read a staging folder back, also one left by a crawl that was killed half-way."""
     staging_dir = Path(staging_dir)
-    job = CrawlJob.from_json((staging_dir / JOB_FILE).read_text(encoding="utf-8"))
-    stats_path = staging_dir / STATS_FILE
-    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    job = CrawlJob.read(staging_dir / JOB_FILE)
+    stats = _stats(staging_dir / STATS_FILE)
     sources = _merge_sources(job, list(_json_lines(staging_dir / SOURCES_FILE)))
     decodes = [from_dict(LinkDecode, d) for d in _json_lines(staging_dir / DECODES_FILE)]
     return CrawlOutput(staging_dir=staging_dir, sources=sources, stats=stats, decodes=decodes)
+
+
+def _stats(path: Path) -> dict[str, Any]:
+    """Scrapy's stats, or none when the crawl never finished (or its file was cut short)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("%s is damaged (%s); the crawl is taken as unfinished", path, exc)
+        return {}
 
 
 def _child_env() -> dict[str, str]:
@@ -183,7 +196,7 @@ def run_crawl(
     """
     staging_dir = Path(staging_dir)
     staging_dir.mkdir(parents=True, exist_ok=True)
-    (staging_dir / JOB_FILE).write_text(job.to_json(), encoding="utf-8")
+    write_atomically(staging_dir / JOB_FILE, job.to_json())
     command = [sys.executable, "-m", "presswatch.spiders", str(staging_dir / JOB_FILE)]
     with (staging_dir / LOG_FILE).open("wb") as log:
         child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env())

@@ -17,6 +17,10 @@ from presswatch.records import FetchedPage, SourceResult
 from presswatch.story import Crawl, Story
 
 JOB_FILE = "job.json"
+
+
+class DamagedJob(ValueError):
+    """A crawl job file that cannot be read; the message names it."""
 PAGES_FILE = "pages.jsonl"
 SOURCES_FILE = "sources.jsonl"
 DECODES_FILE = "decodes.jsonl"
@@ -114,6 +118,16 @@ class CrawlJob:
             found_sources=[from_dict(SourceResult, found)
                            for found in data.get("found_sources", [])],
         )
+
+    @classmethod
+    def read(cls, path: Path) -> CrawlJob:
+        """The job in a file; DamagedJob, naming the file, when it is empty, cut or not ours
+        (a disk that filled up, a kill between creating the folder and writing the job)."""
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            raise DamagedJob(f"{path}: the crawl job is damaged ({type(exc).__name__}: "
+                             f"{str(exc)[:200]})") from exc
 
     def stored_urls(self) -> set[str]:
         if not self.stored_urls_path:

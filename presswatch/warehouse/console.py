@@ -1,10 +1,11 @@
 """The SQL console behind `presswatch sql`: read-only queries, streamed to a table or a file.
 
 A query runs on a read-only connection to the warehouse (by default the published snapshot, see
-store.default_read_path), and only statements that read are let through, so an analyst's query
-can never change the warehouse. Results are streamed as Arrow record batches: a million-row
-result is written to CSV, JSON lines or Parquet without being held in memory, and the table view
-shows the first rows and counts the rest.
+store.default_read_path), closed to every other file, capped in memory and threads, its settings
+locked, and only statements that read are let through (sandbox.py), so an analyst's query can
+never change the warehouse, read or write another file, or starve the daily run. Results are
+streamed as Arrow record batches: a million-row result is written to CSV, JSON lines or Parquet
+without being held in memory, and the table view shows the first rows and counts the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from presswatch.warehouse.errors import QueryRefused, WarehouseError, WarehouseLocked
+from presswatch.warehouse.sandbox import SessionLimits, guard_connection, refused_statements
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
 # The CLI's entry points.
@@ -35,24 +37,7 @@ __all__ = ["FORMATS", "QueryCancelled", "format_for", "interactive", "run_query"
 FORMATS = ("table", "csv", "json", "parquet")
 EXIT_OK, EXIT_QUERY_FAILED, EXIT_USAGE = 0, 1, 2
 _BATCH_ROWS = 50_000
-_READING_STATEMENTS = {
-    duckdb.StatementType.SELECT,
-    duckdb.StatementType.EXPLAIN,
-    duckdb.StatementType.PRAGMA,
-    duckdb.StatementType.CALL,
-    duckdb.StatementType.SET,
-    duckdb.StatementType.VARIABLE_SET,
-}  # not COPY: it can load into tables too; --out FILE writes a result instead
 _HISTORY_FILE = Path.home() / ".presswatch_sql_history"
-
-
-def refused_statements(con: duckdb.DuckDBPyConnection, query: str) -> list[str]:
-    """The statements of a query that would change something (by DuckDB's own parse)."""
-    return [
-        stmt.type.name
-        for stmt in con.extract_statements(query)
-        if stmt.type not in _READING_STATEMENTS
-    ]
 
 
 FORMAT_OF_EXTENSION = {
@@ -99,6 +84,7 @@ def run_query(
     max_table_rows: int = 200,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     live: bool = False,
+    limits: SessionLimits | None = None,
 ) -> int:
     """Run a read-only query and print or write its result; returns the process exit code.
 
@@ -137,13 +123,14 @@ def run_query(
     with warehouse:
         con = warehouse.connection
         try:
+            guard_connection(con, limits or SessionLimits())
             refused = refused_statements(con, query)
             if refused:
                 raise QueryRefused(
                     warehouse.path,
-                    f"presswatch sql only reads: {', '.join(refused)} statements are refused "
-                    "(the warehouse is changed only by `presswatch run`). Use SELECT, and "
-                    "--out FILE to save a result.",
+                    f"presswatch sql only reads: {'; '.join(refused)} refused (the warehouse "
+                    "is changed only by `presswatch run`, and a session reads no other file). "
+                    "Use SELECT, and --out FILE to save a result.",
                 )
             statements = con.extract_statements(query)
             if not statements:

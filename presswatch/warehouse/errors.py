@@ -19,6 +19,11 @@ class WarehouseMissing(WarehouseError):
     """A warehouse file opened for reading does not exist."""
 
 
+class WarehouseLost(WarehouseError):
+    """The warehouse file is gone but its published snapshot is not: a run refuses to start
+    a new, empty one there (that would overwrite the snapshot, the last copy of the history)."""
+
+
 class WarehouseUnwritable(WarehouseError):
     """A new warehouse file cannot be created where asked (missing directory, permissions)."""
 

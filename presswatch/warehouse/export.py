@@ -6,22 +6,35 @@ that is always set (pages.fetched_at, runs.started_at, ...) by that column's UTC
 reading one week reads one week of files; other tables are one file each. Each analyst view
 (daily_coverage, outlet_names, statement_timeline, ...) is one file of its rows as computed at
 export time. Runs on a read-only connection, by default to the published snapshot, so it never
-holds up the daily run.
+holds up the daily run. The folder is written beside its place and swapped in whole, and only
+over an earlier export (presswatch/folders.py): a folder of the user's own files is refused.
 """
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 
-from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
+from presswatch.folders import FolderNotOurs, replace_folder
+from presswatch.warehouse.store import (
+    DEFAULT_LOCK_TIMEOUT_S,
+    Warehouse,
+    default_read_path,
+    open_warehouse,
+)
+
+# In an export folder: what marks it as presswatch's, and so replaceable by the next export.
+MARKER = ".presswatch-export"
 
 # Tables whose partition day is not their first always-set time column: articles go by the day
 # they were published, the day they were fetched standing in when the page gave none.
 _DAY_OF = {"articles": ("published_at", "coalesce(published_at, fetched_at)")}
+
+
+class ExportRefused(Exception):
+    """The export folder holds files presswatch did not write; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -60,48 +73,53 @@ def export_parquet(
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     live: bool = False,
 ) -> list[ExportedTable]:
-    """Write every table under out_dir (replacing an earlier export of the same tables).
+    """Write every table into out_dir, replacing an earlier export there as a whole.
 
     Reads the published snapshot of db_path when there is one, the file itself otherwise or
-    when live is set.
+    when live is set. out_dir must be new, empty or an earlier export (it carries MARKER):
+    ExportRefused is raised, before anything is written, for a folder of other files.
     """
     out = Path(out_dir)
     path = Path(db_path) if live else default_read_path(db_path)
-    out.mkdir(parents=True, exist_ok=True)
-    exported = []
     with open_warehouse(path, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
-        con = warehouse.connection
-        for table in warehouse.tables():
-            rows = con.execute(f"select count(*) from {_quote(table)}").fetchall()[0][0]
-            day_column, day_sql = None, None
-            if rows and table in _DAY_OF:
-                day_column, day_sql = _DAY_OF[table]
-            elif rows:
-                day_column = _day_column(con, table)
-                day_sql = _quote(day_column) if day_column else None
-            _remove_stale(out, table)
-            # Identifiers come from the catalog and the path from the user, never from pages.
-            if day_sql is None:
-                target = out / f"{table}.parquet"
-                con.execute(
-                    f"copy {_quote(table)} to {_literal(target)} (format parquet)"
-                )
-            else:
-                target = out / table
-                con.execute(
-                    f"copy (select *, cast(timezone('UTC', {day_sql}) as date) as day "
-                    f"from {_quote(table)}) to {_literal(target)} "
-                    "(format parquet, partition_by (day))"
-                )
-            exported.append(ExportedTable(table, rows, target, day_column))
-        for view in views(con):
-            _remove_stale(out, view)
-            target = out / f"{view}.parquet"
-            con.execute(f"copy (select * from {_quote(view)}) to {_literal(target)} "
-                        "(format parquet)")
-            rows = con.execute(
-                f"select count(*) from read_parquet({_literal(target)})").fetchall()[0][0]
-            exported.append(ExportedTable(view, rows, target, None, kind="view"))
+        try:
+            written = replace_folder(out, MARKER, "presswatch export",
+                                     lambda folder: _export_into(warehouse, folder))
+        except FolderNotOurs as exc:
+            raise ExportRefused(str(exc)) from exc
+    return [replace(e, path=out / e.path.name) for e in written]
+
+
+def _export_into(warehouse: Warehouse, out: Path) -> list[ExportedTable]:
+    con = warehouse.connection
+    exported = []
+    for table in warehouse.tables():
+        rows = con.execute(f"select count(*) from {_quote(table)}").fetchall()[0][0]
+        day_column, day_sql = None, None
+        if rows and table in _DAY_OF:
+            day_column, day_sql = _DAY_OF[table]
+        elif rows:
+            day_column = _day_column(con, table)
+            day_sql = _quote(day_column) if day_column else None
+        # Identifiers come from the catalog and the path from the user, never from pages.
+        if day_sql is None:
+            target = out / f"{table}.parquet"
+            con.execute(f"copy {_quote(table)} to {_literal(target)} (format parquet)")
+        else:
+            target = out / table
+            con.execute(
+                f"copy (select *, cast(timezone('UTC', {day_sql}) as date) as day "
+                f"from {_quote(table)}) to {_literal(target)} "
+                "(format parquet, partition_by (day))"
+            )
+        exported.append(ExportedTable(table, rows, target, day_column))
+    for view in views(con):
+        target = out / f"{view}.parquet"
+        con.execute(f"copy (select * from {_quote(view)}) to {_literal(target)} "
+                    "(format parquet)")
+        rows = con.execute(
+            f"select count(*) from read_parquet({_literal(target)})").fetchall()[0][0]
+        exported.append(ExportedTable(view, rows, target, None, kind="view"))
     return exported
 
 
@@ -112,13 +130,6 @@ def views(con: duckdb.DuckDBPyConnection) -> list[str]:
         "and schema_name = 'main' and not internal and not temporary order by view_name"
     ).fetchall()
     return [name for (name,) in rows]
-
-
-def _remove_stale(out: Path, name: str) -> None:
-    for stale in (out / name, out / f"{name}.parquet"):
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        stale.unlink(missing_ok=True)
 
 
 def read_exported(con: duckdb.DuckDBPyConnection, table: ExportedTable) -> duckdb.DuckDBPyRelation:

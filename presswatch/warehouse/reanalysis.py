@@ -107,6 +107,20 @@ def remove_statements(warehouse: Warehouse, statement_ids: list[str]) -> None:
     con.commit()
 
 
+def finish_interrupted_removals(warehouse: Warehouse) -> int:
+    """Do the last step of every re-analysis that stopped before it: remove the statements it
+    took apart that no quote names any more. Idempotent; a run calls it before its own work.
+    Returns how many statements were removed."""
+    con = warehouse.connection
+    ids = [row[0] for row in con.execute(_sql("unfinished_removals")).fetchall()]
+    if not ids:
+        return 0
+    (before,) = con.execute("select count(*) from statements").fetchone()
+    remove_statements(warehouse, ids)
+    (after,) = con.execute("select count(*) from statements").fetchone()
+    return before - after
+
+
 @dataclass
 class ReanalysisRow:
     """One row of `reanalyses` (migration 009), written with the first load and at the end."""

@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from presswatch.folders import disk_full
 from presswatch.records import Article, Statement
 from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
 from presswatch.warehouse.errors import (
@@ -37,6 +38,7 @@ from presswatch.warehouse.errors import (
     WarehouseError,
     WarehouseForeign,
     WarehouseLocked,
+    WarehouseLost,
     WarehouseMissing,
     WarehouseOfAnotherStory,
     WarehouseTooNew,
@@ -145,8 +147,12 @@ def connect(
 
 
 def _lock_holder(exc: duckdb.Error) -> str:
-    match = re.search(r"Conflicting lock is held in (.*)", str(exc))
-    return match.group(1).split(".", 1)[0].strip() if match else "another process"
+    """Who holds the file, as DuckDB says: "PID 4242 (/usr/bin/python3.11)"."""
+    match = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(exc))
+    if match:
+        return f"PID {match.group(2)} ({match.group(1).strip()})"
+    match = re.search(r"Conflicting lock is held in (\S+)", str(exc))
+    return match.group(1) if match else "another process"
 
 
 def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseError:
@@ -157,14 +163,23 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseErro
         return WarehouseError(
             path, f"already open in this process with other settings ({message}); close it first"
         )
+    if "Read-only file system" in message or not os.access(path.parent, os.W_OK) and \
+            not read_only:
+        return WarehouseUnwritable(
+            path, f"the file or its folder cannot be written ({message}); it was not changed. "
+            "Mount the filesystem read-write or point --db at a writable place; to only read "
+            "it, use presswatch sql or report."
+        )
     if not path.exists():
         return WarehouseUnwritable(
             path, f"cannot create a warehouse here ({message}); choose a writable path"
         )
     if path.stat().st_size == 0:
+        restore = (f"copy {snapshot_path(path).name} over it to go on from the last snapshot"
+                   if snapshot_path(path).exists() else "delete it to start a new warehouse there")
         return WarehouseCorrupt(
-            path, "the file is empty, not a DuckDB database. It was left untouched; delete it "
-            "to start a new warehouse there, or point --db at another file."
+            path, f"the file is empty, not a DuckDB database. It was left untouched; {restore}, "
+            "or point --db at another file."
         )
     return WarehouseCorrupt(
         path,
@@ -240,6 +255,8 @@ def open_warehouse(
         probe.close()
     elif read_only:
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
+    else:
+        _refuse_to_start_over(path)
     con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline)
     warehouse = Warehouse(path, con, read_only=False)
     try:
@@ -253,6 +270,21 @@ def open_warehouse(
         con.close()
         raise
     return warehouse
+
+
+def _refuse_to_start_over(path: Path) -> None:
+    """A missing warehouse beside its snapshot was lost, not never made: starting a new one
+    would re-send every "now following" alert and overwrite the snapshot, the last copy."""
+    snapshot = snapshot_path(path)
+    if not snapshot.exists():
+        return
+    published = datetime.fromtimestamp(snapshot.stat().st_mtime, UTC)
+    raise WarehouseLost(
+        path,
+        f"the warehouse is missing, but its snapshot {snapshot.name} (published "
+        f"{published:%Y-%m-%d %H:%M} UTC) is here; nothing was written. To go on from the "
+        f"snapshot: cp {snapshot} {path}. To start over: move {snapshot.name} elsewhere first.",
+    )
 
 
 @dataclass(frozen=True)
@@ -460,10 +492,15 @@ class Warehouse:
             result = work()
             con.commit()
         except duckdb.Error as exc:
-            con.rollback()
+            _rollback(con)
+            if disk_full(exc):
+                raise WarehouseUnwritable(
+                    self.path, f"{what} failed: no space left on the device; nothing of it was "
+                    "written. Free space, then run again: the work waits in the staging folder."
+                ) from exc
             raise LoadError(self.path, f"{what} failed and was rolled back: {exc}") from exc
         except BaseException:
-            con.rollback()
+            _rollback(con)
             raise
         return result
 
@@ -644,9 +681,18 @@ class Warehouse:
         self._con.execute("checkpoint")
         target = snapshot_path(self.path)
         partial = target.with_name(target.name + ".partial")
-        shutil.copyfile(self.path, partial)
-        with open(partial, "rb+") as handle:
-            os.fsync(handle.fileno())
+        try:
+            shutil.copyfile(self.path, partial)
+            with open(partial, "rb+") as handle:
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            reason = "no space left on the device" if disk_full(exc) else str(exc)
+            raise WarehouseUnwritable(
+                target, f"the snapshot could not be copied ({reason}); the partial copy was "
+                "removed and the old snapshot stays. The warehouse itself is complete: free "
+                "space, then run again to publish."
+            ) from exc
         try:
             check = duckdb.connect(str(partial), read_only=True, config=_DUCKDB_CONFIG)
             _one(check, "select max(version) from schema_version")
@@ -680,6 +726,15 @@ class Warehouse:
             "and schema_name = 'main' and not temporary order by table_name"
         ).fetchall()
         return [name for (name,) in rows]
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open: a failed COMMIT (a full disk) has already
+    ended it, and "no transaction is active" must not hide the real error."""
+    try:
+        con.rollback()
+    except duckdb.TransactionException:
+        pass
 
 
 def _check_scope_sql(scope: str) -> str:

@@ -391,7 +391,7 @@ def test_environment_overrides_story_settings_and_password_only_from_env() -> No
         "PRESSWATCH_WEBHOOK_URL": "https://hooks.example/env",
         "PRESSWATCH_SMTP_HOST": "smtp.env", "PRESSWATCH_SMTP_PORT": "2525",
         "PRESSWATCH_SMTP_STARTTLS": "false", "PRESSWATCH_SMTP_USERNAME": "user",
-        "PRESSWATCH_SMTP_PASSWORD": "secret",
+        "PRESSWATCH_SMTP_PASSWORD": "secret", "PRESSWATCH_SMTP_INSECURE_LOGIN": "true",
         "PRESSWATCH_SMTP_RECIPIENTS": "x@env.example, y@env.example",
     }
     settings = channel_settings(alerts, env)

@@ -45,6 +45,7 @@ where runs_in_order.day = $day and best_quote.confidence >= $min_confidence
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")  # the demo reports to the session's server
 def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(tmp_path: Path) -> None:
     posts: list[tuple[str, dict]] = []
 

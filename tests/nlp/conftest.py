@@ -27,3 +27,4 @@ def sora_nlp(sora_story):
 @pytest.fixture(scope="session")
 def coverage_examples() -> dict:
     return json.loads((DATA / "coverage_quotes.json").read_text(encoding="utf-8"))
+

@@ -84,3 +84,18 @@ def test_components_can_join_a_users_own_pipeline():
     nlp.add_pipe("presswatch_speakers")
     (quote,) = nlp('"We will restore access," Sam Altman said.')._.quotes
     assert (quote.content_text, quote.speaker) == ("We will restore access,", "Sam Altman")
+
+
+@pytest.mark.parametrize("text, products, not_products", [
+    ("The Vireo 450 Max 2 was grounded on January 5, 2024.", ["Vireo 450 Max 2"],
+     ["January 5, 2024"]),
+    ("Crews checked 65 Max 2s and several 450 MAX 2 jets.", ["Max 2s", "450 MAX 2"], ["65"]),
+    ("Subscribers to LumaChat Plus paid $20 in 2023.", ["LumaChat Plus"], ["20", "2023"]),
+    ("The ward hired 450 nurses in 2023.", [], ["450 nurses", "2023"]),
+])
+def test_model_names_the_model_missed_are_products(sora_nlp, text, products, not_products):
+    found = {e.text: e.label_ for e in sora_nlp(text).ents}
+    for name in products:
+        assert found.get(name) == "PRODUCT", found
+    for name in not_products:
+        assert found.get(name) != "PRODUCT", found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from presswatch.nlp.quotes import quote_regions
+from presswatch.nlp.attribution.marks import quote_regions
 
 
 def _inner(text):

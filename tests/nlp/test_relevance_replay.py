@@ -70,3 +70,28 @@ def test_precision_and_recall_reach_the_target(source) -> None:
     assert any(want for _, want in items)
     precision, recall, misses = precision_recall(items)
     assert precision >= 0.95 and recall >= 0.95, misses
+
+
+def test_a_new_users_story_keeps_the_demos_story_by_a_wide_margin() -> None:
+    """The rules `presswatch story new "Sora leak" --term Sora --term leak --entity OpenAI
+    --entity "PR Puppets" --entity "Hugging Face"` writes: every on-topic replay article well
+    above the threshold (the open letter and the signatory's interview included), every other
+    one well below, so none hangs on the third decimal."""
+    from presswatch.nlp.relevance import starting_rules
+    from presswatch.story import Entity, Relevance, Story
+
+    names = ["OpenAI", "PR Puppets", "Hugging Face"]
+    rules = starting_rules(["Sora", "leak"], names)
+    story = Story(id="sora-leak", title="Sora leak", start_date="2024-11-26",
+                  entities=[Entity(name=n, label="ORG") for n in names],
+                  relevance=Relevance(terms=["Sora", "leak"], core_entities=names,
+                                      require_any=rules.require_any,
+                                      min_concepts=rules.min_concepts))
+    items = replay()
+    results = score_articles([a for a, _ in items], story)
+    scores = {a.article_id: (r.score, want) for r, (a, want) in zip(results, items, strict=True)}
+    on_topic = {k: s for k, (s, want) in scores.items() if want}
+    others = {k: s for k, (s, want) in scores.items() if not want}
+    assert min(on_topic.values()) >= 0.6, on_topic
+    assert max(others.values()) <= 0.3, others
+    assert {"frn-letter", "pl-interview"} <= set(on_topic)

@@ -3,6 +3,8 @@ every view and in the report), --since, the run's new items, where the report is
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -203,3 +205,30 @@ def test_the_story_file_and_its_outlets_table_reach_the_warehouse_when_a_run_beg
     with pytest.raises(ValueError, match="outlets"):
         Story.model_validate({"id": "s1", "title": "T", "start_date": "2024-11-26",
                               "outlets": [{"host": "x.example"}]})
+
+
+def test_a_report_leaves_the_users_old_and_partial_folders_alone(named, tmp_path):
+    out = tmp_path / "site"
+    for name in ("site.old", "site.partial"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "mine.txt").write_text(name)
+    build_report(named, out)
+    build_report(named, out)  # the second replaces the first
+    assert (out / "index.html").exists()
+    for name in ("site.old", "site.partial"):
+        assert (tmp_path / name / "mine.txt").read_text() == name
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [named.name, named.with_name("named.snapshot.duckdb").name, "site", "site.old",
+         "site.partial"])
+
+
+def test_two_reports_built_at_once_both_finish(named, tmp_path):
+    out = tmp_path / "site"
+    code = ("import sys; from pathlib import Path; from presswatch.report import build_report; "
+            "build_report(Path(sys.argv[1]), Path(sys.argv[2]))")
+    builds = [subprocess.Popen([sys.executable, "-c", code, str(named), str(out)],
+                               stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    errors = [b.communicate(timeout=120)[1] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0, 0], errors
+    assert (out / "index.html").exists() and (out / ".presswatch-report").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []

@@ -132,3 +132,59 @@ def corpus() -> Corpus:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "presswatch.duckdb"
+
+
+@pytest.fixture
+def published(db_path: Path, corpus: Corpus) -> Path:
+    """A warehouse of three articles with its snapshot published (what `presswatch sql` reads)."""
+    from presswatch.warehouse.store import open_warehouse
+
+    with open_warehouse(db_path) as wh:
+        wh.load_batch(corpus.run_batch("r1", 3))
+        wh.publish()
+    return db_path
+
+
+class SmallDisk:
+    """A real filesystem of a few megabytes (tmpfs), to fill up or make read-only."""
+
+    def __init__(self, where: Path, megabytes: int) -> None:
+        import subprocess
+
+        self._run = lambda *args: subprocess.run(args, check=True, capture_output=True)
+        self.path = where
+        where.mkdir()
+        self._run("mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where))
+
+    def fill(self, leave_bytes: int = 0) -> Path:
+        """Take the free space but leave_bytes; returns the file to delete to free it."""
+        import os
+
+        stat = os.statvfs(self.path)
+        free = stat.f_bavail * stat.f_frsize
+        filler = self.path / "filler.bin"
+        left = max(0, free - leave_bytes)
+        with open(filler, "ab") as handle:  # tmpfs allocates on write: write every byte
+            while left > 0:
+                try:
+                    left -= handle.write(b"\0" * min(left, 1 << 20))
+                    handle.flush()
+                except OSError:  # full already (the filler's own blocks)
+                    break
+        return filler
+
+    def read_only(self) -> None:
+        self._run("mount", "-o", "remount,ro", str(self.path))
+
+    def remove(self) -> None:
+        self._run("umount", "-l", str(self.path))
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 64 MB filesystem of its own (root only: the tests and CI run as root)."""
+    disk = SmallDisk(tmp_path / "disk", 64)
+    try:
+        yield disk
+    finally:
+        disk.remove()

@@ -49,6 +49,9 @@ PLANTED = {
     "quotes_known_statement": f"update quotes set statement_id = 'gone' where quote_id = {Q}",
     "statements_known_first_article": f"update statements set first_article_id = 'gone' "
                                       f"where statement_id = {S}",
+    "statements_named_by_a_quote": "insert into statements select * replace "
+                                   f"('ffffffffffffffff' as statement_id) from statements "
+                                   f"where statement_id = {S}",
     "statements_counts_match_quotes": f"update statements set n_outlets = n_outlets + 1 "
                                       f"where statement_id = {S}",
     "search_index_consistent": f"insert into article_terms select article_id, term, tf "

@@ -13,11 +13,8 @@ from presswatch.warehouse.store import open_warehouse
 
 
 @pytest.fixture
-def loaded(db_path, corpus):
-    with open_warehouse(db_path) as wh:
-        wh.load_batch(corpus.run_batch("r1", 3))
-        wh.publish()
-    return db_path
+def loaded(published):
+    return published
 
 
 def _run(db, query, fmt="table", out=None, **kwargs):
@@ -149,13 +146,13 @@ def test_an_out_file_of_unknown_kind_needs_a_format(loaded, tmp_path):
 
 
 def test_each_statement_of_several_shows_its_result(loaded, tmp_path):
-    code, out, _ = _run(loaded, "select 'one' as a; set threads = 1; select 'two' as b;")
+    code, out, _ = _run(loaded, "select 'one' as a; set variable v = 1; select 'two' as b;")
     assert code == 0 and out.index("one") < out.index("two") and out.count("1 row") == 2
     code, out, _ = _run(loaded, "select 1 as a; select 2 as a", "json")
     assert [json.loads(line) for line in out.splitlines()] == [{"a": 1}, {"a": 2}]
     code, _, err = _run(loaded, "select 1; select 2", "csv", tmp_path / "two.csv")
     assert code == 2 and "one at a time" in err and not (tmp_path / "two.csv").exists()
-    code, _, _ = _run(loaded, "set threads = 1; select 2 as a", "csv", tmp_path / "one.csv")
+    code, _, _ = _run(loaded, "set variable v = 1; select 2 as a", "csv", tmp_path / "one.csv")
     assert code == 0 and (tmp_path / "one.csv").read_text().split() == ['"a"', "2"]
 
 

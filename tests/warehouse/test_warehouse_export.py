@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from presswatch.warehouse.batch import LoadBatch, Run
-from presswatch.warehouse.export import export_parquet, read_exported
+from presswatch.warehouse.export import MARKER, ExportRefused, export_parquet, read_exported
 from presswatch.warehouse.store import open_warehouse
 
 
@@ -98,3 +98,28 @@ def test_exporting_again_replaces_the_earlier_export(loaded, tmp_path, corpus):
     exported = {e.table: e for e in export_parquet(loaded, tmp_path / "export")}
     reader = duckdb.connect()
     assert read_exported(reader, exported["articles"]).count("*").fetchall() == [(7,)]
+
+
+def test_a_folder_of_the_users_own_files_is_refused_and_left_as_it_was(loaded, tmp_path):
+    mine = tmp_path / "analysis"
+    (mine / "articles").mkdir(parents=True)
+    (mine / "articles" / "notes.md").write_text("my notes")
+    (mine / "sources.parquet").write_bytes(b"my own parquet")
+    with pytest.raises(ExportRefused, match="not a presswatch export"):
+        export_parquet(loaded, mine)
+    assert (mine / "articles" / "notes.md").read_text() == "my notes"
+    assert (mine / "sources.parquet").read_bytes() == b"my own parquet"
+    assert sorted(p.name for p in mine.rglob("*")) == ["articles", "notes.md", "sources.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([loaded.name, "analysis"])
+
+
+def test_an_empty_folder_takes_an_export_and_a_stale_table_goes_with_the_old_export(
+        loaded, tmp_path):
+    out = tmp_path / "export"
+    out.mkdir()
+    export_parquet(loaded, out)
+    (out / "dropped_table.parquet").write_bytes(b"from an older schema")
+    export_parquet(loaded, out)
+    assert (out / MARKER).exists() and (out / "articles").is_dir()
+    assert not (out / "dropped_table.parquet").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export")] == []

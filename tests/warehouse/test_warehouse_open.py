@@ -12,11 +12,12 @@ from presswatch.warehouse.errors import (
     MigrationError,
     WarehouseCorrupt,
     WarehouseForeign,
+    WarehouseLost,
     WarehouseMissing,
     WarehouseTooNew,
     WarehouseUnwritable,
 )
-from presswatch.warehouse.store import MIGRATIONS_DIR, migrations, open_warehouse
+from presswatch.warehouse.store import MIGRATIONS_DIR, migrations, open_warehouse, snapshot_path
 
 
 def _versions(path: Path) -> list[tuple[int, str]]:
@@ -149,3 +150,20 @@ def test_missing_file_read_only_is_named(db_path):
 def test_unwritable_place_is_named(tmp_path):
     with pytest.raises(WarehouseUnwritable, match="writable"):
         open_warehouse(tmp_path / "no" / "such" / "dir" / "p.duckdb")
+
+
+def test_a_lost_warehouse_beside_its_snapshot_is_not_started_over(published, corpus):
+    snapshot = snapshot_path(published)
+    digest = corpus.file_digest(snapshot)
+    published.unlink()
+    with pytest.raises(WarehouseLost, match="warehouse is missing") as caught:
+        open_warehouse(published)
+    assert f"cp {snapshot} {published}" in str(caught.value)
+    assert not published.exists() and corpus.file_digest(snapshot) == digest
+    published.write_bytes(b"")  # emptied, say by a full disk
+    with pytest.raises(WarehouseCorrupt, match=f"copy {snapshot.name} over it"):
+        open_warehouse(published)
+    assert published.stat().st_size == 0 and corpus.file_digest(snapshot) == digest
+    shutil.copyfile(snapshot, published)  # the restore the message gives
+    with open_warehouse(published) as wh:
+        assert wh.has_run("r1")

@@ -11,8 +11,10 @@ import pytest
 
 from presswatch.warehouse.batch import LoadBatch
 from presswatch.warehouse.reanalysis import (
+    LineageRow,
     ReanalysisConflict,
     ReanalysisRow,
+    finish_interrupted_removals,
     guard,
     read_stored_analysis,
     remove_statements,
@@ -94,3 +96,26 @@ def test_a_batch_staged_before_the_reanalysis_parts_existed_still_loads(db_path,
         summary = warehouse.load_staged("run-1", [read_staged(staged)],
                                         lambda total: stage_batch(LoadBatch()))
     assert summary.articles_added == 2 and len(_statements(db_path)) == 1
+
+
+def test_an_interrupted_reanalysis_is_finished_by_the_next_run_and_caught_until_then(
+        db_path, corpus):
+    """Killed after its batches, before its last step: the statements it took apart stay
+    behind, named by no quote. `presswatch check` fails on them; the next run removes them."""
+    batch = corpus.run_batch("run-1", 1)
+    (quoted,) = batch.statements
+    orphan = replace(quoted, statement_id="orphan", text="what the old analysis had")
+    batch.statements.append(orphan)
+    row = ReanalysisRow("reanalysis-1", "story", corpus.T0, None, 1, 0, 0, 0, 0, 0, 1, 1)
+    lineage = [LineageRow("l1", "reanalysis-1", "orphan", None, "removed", 1),
+               LineageRow("l2", "reanalysis-1", quoted.statement_id, quoted.statement_id,
+                          "merged", 1)]
+    batch.extra.update({"reanalyses": [row], "statement_lineage": lineage})
+    with open_warehouse(db_path) as warehouse:
+        warehouse.load_batch(batch)
+        failures = {f.name: f for f in warehouse.run_checks()}
+        assert failures["statements_named_by_a_quote"].rows[0][0] == "orphan"
+        assert finish_interrupted_removals(warehouse) == 1
+        assert finish_interrupted_removals(warehouse) == 0  # idempotent
+        assert warehouse.run_checks() == []
+    assert [s[0] for s in _statements(db_path)] == [quoted.statement_id]

@@ -150,7 +150,7 @@ class PresswatchSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PresswatchSpider:
         job_path = Path(kwargs["job"]).resolve()
-        job = CrawlJob.from_json(job_path.read_text(encoding="utf-8"))
+        job = CrawlJob.read(job_path)
         crawler.settings.setdict(job_settings(job, job_path.parent), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.job = job

@@ -1,4 +1,4 @@
-"""Speakers: who a quote's speaker mention is, and in what role they speak.
+"""Actors: who a quote's speaker mention is, and in what role they speak.
 
 A named speaker takes its entity's canonical name. Pronouns ("he", "they") and definite
 descriptions ("the spokesperson", "the company", "the artists", "the letter") are resolved to an
@@ -10,33 +10,66 @@ description stays as the speaker text with no canonical name: a speaker is never
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from presswatch.nlp.attribution.confidence import calibrated
+from presswatch.nlp.attribution.kinds import (
+    NOT_SPEAKERS,
+    THINGS,
+    actor_kinds,
+    canonical_of,
+    fits,
+    noun_kind,
+)
+from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, store_quotes
+from presswatch.nlp.attribution.speakers import in_dateline, mention_span
 from presswatch.nlp.data import word_set, word_table
 from presswatch.nlp.entities import alias_key, clean_name
-from presswatch.nlp.quotes import (
-    RawQuote,
-    Sentences,
-    in_dateline,
-    mention_span,
-    raw_quotes,
-    store_quotes,
-)
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
+
+
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
+
+
 # Verbs that make an entity the author of a document ("PR Puppets published an open letter").
 AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
                               "send", "pen", "circulate", "tweet", "put"})
+
+
 # Verbs that name a group: 'artists calling themselves PR Puppets', 'a collective known as ...'.
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
+
+
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+
+
 LOOKBACK_SENTENCES = 6
+
+
 # How many phrases deep an author or possessor is chased ('the artists' letter's headline').
 MAX_DEPTH = 4
+
+
 # 'PR Puppets described ... "We never ...," the group wrote.': a quotation may hold sentences.
 RECENT_SENTENCES = 3
+
+
+# Words that stand for people without saying who: 'Others pointed out', 'Some said'.
+BARE_QUANTIFIERS = frozenset({"others", "some", "many", "several", "few", "both", "most"})
+# Roles an organisation speaks through without a name: 'a spokesperson for OpenAI'.
+SPOKESPERSON_NOUNS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative",
+                                "rep"})
+# One role, several wordings: 'chief executive officer', 'chief executive' and 'CEO'.
+ROLE_SYNONYMS = {"chief executive officer": "ceo", "chief executive": "ceo",
+                 "chief technology officer": "cto", "chief financial officer": "cfo",
+                 "chairwoman": "chair", "chairman": "chair", "spokesman": "spokesperson",
+                 "spokeswoman": "spokesperson", "sen.": "senator", "rep.": "representative"}
+
+
 # What a resolution rule returns when it applies: (canonical name or None, role or None).
 Found = tuple[str | None, str | None] | None
 
@@ -51,7 +84,8 @@ class SpeakerResolver:
                  organisations: dict[str, str] | None = None,
                  described_only: list[str] | tuple[str, ...] = (),
                  core: list[str] | tuple[str, ...] = (),
-                 labels: dict[str, str] | None = None) -> None:
+                 labels: dict[str, str] | None = None,
+                 kinds: dict[str, str] | None = None) -> None:
         self.name = name
         self.roles = roles
         self.speaker_aliases = {
@@ -66,6 +100,12 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.people = word_set("people_nouns")
+        self.story_kinds = kinds or {}
+        self.kinds: dict[str, str] = {}  # this document's actors, set per document
+        self.ents: list[Span] = []
+        self.person_roles: dict[str, str] = {}
+        self.role_actors: set[str] = set()
         self.depth = 0
         self.basis = "unresolved"
 
@@ -73,6 +113,11 @@ class SpeakerResolver:
         quotes = raw_quotes(doc)
         stated_roles: dict[str, str] = {}
         sentences = Sentences(doc)
+        self.ents = list(doc.ents)
+        self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, frozenset(
+            canonical_of(e) for e in self.ents if alias_key(e.kb_id_ or e.text) in self.outlets))
+        self.person_roles = self.roles_in_text(doc)
+        self.role_actors: set[str] = set()
         for quote in quotes:
             self.resolve(sentences, quote, quotes, stated_roles)
             self.outlet_reports(sentences, quote)
@@ -119,7 +164,20 @@ class SpeakerResolver:
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         self.basis = "unresolved"
         canonical, role = self.who(sentences, head, mention, quote, quotes)
-        quote.basis = self.basis if canonical else "unresolved"
+        holding = next((e for e in self.ents if e.start <= head.i < e.end), None)
+        if holding is not None and self.kinds.get(canonical_of(holding)) in THINGS:
+            self.basis = "named"  # 'RotaBot said': the mention is the product itself
+            canonical = canonical_of(holding)
+        if self.kinds.get(canonical or "") in THINGS:
+            if self.basis == "named":
+                quote.act = "thing"  # 'Sora can now generate ...': a product does not speak
+            canonical, role = None, None
+        elif self.kinds.get(canonical or "") == "outlet" and self.basis == "named":
+            quote.act = "report"  # 'Cointelegraph reported that ...': outlets report
+            canonical = None
+        quote.basis = self.basis if canonical else (
+            "unresolved_pronoun" if head.pos_ == "PRON" or head.lower_ in BARE_QUANTIFIERS
+            else "unresolved")
         role = role or self.stated_role(head, mention)
         if canonical and role:
             stated_roles.setdefault(canonical, role)
@@ -133,7 +191,7 @@ class SpeakerResolver:
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
         for rule in (self.named, self.document_author, self.relative, self.pronoun,
-                     self.description):
+                     self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
                 self.basis = rule.__name__
@@ -163,7 +221,7 @@ class SpeakerResolver:
         group, which calls itself Brush Strike, said'): then the story's aliases do not
         decide which group a bare 'the group' or 'the artists' is."""
         for token in doc:
-            if _kind(token, self.descriptions) == "group":
+            if noun_kind(token, self.descriptions) == "group":
                 named = _named_by(token)
                 if named is not None and named != canonical:
                     return True
@@ -244,7 +302,7 @@ class SpeakerResolver:
             return appositive
         ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
         if not ents:
-            return None
+            return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
         noun = head.lemma_.lower()
         if holding is None and self.descriptions.get(noun) in ("group", "org"):
@@ -253,6 +311,14 @@ class SpeakerResolver:
                             and e.root.dep_ == "compound"), None)
         if holding is None and noun in self.role_nouns | self.descriptions.keys():
             return None  # 'a spokesperson for OpenAI': the entity is the employer, not the speaker
+        if holding is None and head.pos_ == "NOUN":
+            # 'one excited user on X', 'a report on Alaska Airlines Flight 1282': a name in a
+            # phrase about where or what is not who; 'members of PR Puppets' is
+            ents = [e for e in ents if e.root.head.i == head.i or (
+                e.root.dep_ == "pobj" and e.root.head.lower_ == "of"
+                and e.root.head.head.i == head.i)]
+            if not ents:
+                return None
         ent = holding or ents[-1]
         return ent.kb_id_ or clean_name(ent.text), None
 
@@ -264,19 +330,35 @@ class SpeakerResolver:
         if head.lemma_.lower() not in self.documents:
             return None
         for ent in mention.ents:
-            if ent.label_ in SPEAKING_LABELS and not in_dateline(ent[0]) and not _addressee(
-                    ent.root):
+            # 'A statement from OpenAI', 'the OpenAI letter'; not 'a report on Alaska Airlines'
+            writes = (ent.root.dep_ in ("compound", "poss", "nmod")
+                      and ent.root.head.i == head.i) or (
+                ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("from", "by"))
+            if ent.label_ in SPEAKING_LABELS and writes and not in_dateline(ent[0]):
                 return ent.kb_id_ or clean_name(ent.text), None
         author = self.author_of(sentences, head, quote, quotes)
-        if author is not None or not _is_definite(head):
+        if author is not None:
             return author, None
+        if not _is_definite(head):
+            return self.group_behind(sentences, head), None
         for earlier in reversed(sentences.doc[: head.i]):  # a document is named once, early
             if earlier.lemma_ != head.lemma_:
                 continue
             author = self.author_of(sentences, earlier, quote, quotes)
             if author is not None:
                 return author, None
-        return None, None
+        return self.group_behind(sentences, head), None
+
+    def group_behind(self, sentences: Sentences, head: Token) -> str | None:
+        """'A group of artists leaked the model ... Also on the page is an open letter' -> a
+        letter whose author the text does not state is the group's whose protest the article
+        tells, when a group of people (the story's, or one the text names) acted before it.
+        Not: a report or statement in an article where no group acted (no one wrote it)."""
+        if head.lemma_.lower() not in ("letter", "manifesto", "petition", "post"):
+            return None
+        acted = any(_is_agent(t) and noun_kind(t, self.descriptions) == "group"
+                    for t in sentences.doc[: head.i])
+        return self.group_actor(sentences, head) if acted else None
 
     def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
                   quotes: list[RawQuote]) -> str | None:
@@ -286,7 +368,10 @@ class SpeakerResolver:
         for child in document.children:
             if child.dep_ == "poss":
                 if child.lower_ in ("its", "their"):
-                    return self.earlier_document_author(sentences, child, quote, quotes)
+                    # 'an excerpt from their open letter': whoever 'their' is, when no earlier
+                    # document says
+                    return self.earlier_document_author(sentences, child, quote, quotes) or (
+                        self.group_pronoun(sentences, child, quote, quotes) or (None,))[0]
                 return self.who_is(sentences, child, quote, quotes)
             if child.dep_ == "prep" and child.lower_ in ("from", "by"):
                 source = next((c for c in child.children if c.dep_ == "pobj"), None)
@@ -296,6 +381,16 @@ class SpeakerResolver:
                 author = _author_of_verb(child)
                 if author is not None and author.lower_ not in ("which", "that"):
                     return self.who_is(sentences, author, quote, quotes)
+        framing = document.head if document.dep_ == "pobj" else None
+        if framing is not None and framing.lower_ in ("in", "to") and framing.head.pos_ in (
+                "VERB", "AUX", "ADP", "ADV"):
+            # 'In an open letter, the protesters accused ...' / 'According to a letter, the
+            # artists said ...': who speaks in the sentence wrote it
+            verb = framing.head.head if framing.head.lower_ == "according" else framing.head
+            author = _author_of_verb(verb) if verb.pos_ in ("VERB", "AUX") else None
+            if author is not None and author.lemma_.lower() not in self.documents and (
+                    author.lower_ not in ("it", "which", "that")):
+                return self.who_is(sentences, author, quote, quotes)
         if document.dep_ in ("dobj", "nsubjpass") and document.head.lemma_.lower() in (
                 AUTHORING_LEMMAS):
             author = _author_of_verb(document.head)
@@ -375,7 +470,8 @@ class SpeakerResolver:
         agent = self.nearest_agent(sentences, head, quotes, excluded, plural)
         groupish = previous is not None and (
             previous[1] in ("ORG", "NORP") or self.labels.get(previous[0]) in ("ORG", "NORP")
-            or previous[0] in self.described_only)  # singular 'they' for 'a spokesperson'
+            # singular 'they' for 'a spokesperson'
+            or previous[0] in self.described_only or previous[0] in self.role_actors)
         if groupish and previous[0] not in excluded and (
                 agent is None or agent.idx <= previous[2]):
             return previous[0], None
@@ -385,12 +481,15 @@ class SpeakerResolver:
             return _entity_of_head(agent), None
         return self.who_is(sentences, agent, quote, quotes), None
 
-    def spoken_about(self, sentences: Sentences, quote: RawQuote) -> set[str]:
+    def spoken_about(self, sentences: Sentences, quote: RawQuote, subjects_speak: bool = False
+                     ) -> set[str]:
         """Entities the quote names in its content or as its cue's object or addressee ('They
-        accuse OpenAI of ...', 'she told Reuters'): never its speaker."""
+        accuse OpenAI of ...', 'she told Reuters'): never its speaker. With `subjects_speak`, a
+        subject of the content may be ('the company said Boeing is deeply sorry')."""
         doc = sentences.doc
         names = {e.kb_id_ or clean_name(e.text) for e in doc.ents
-                 if quote.content[0] <= e.start_char < quote.content[1]}
+                 if quote.content[0] <= e.start_char < quote.content[1] and not (
+                     subjects_speak and e.root.dep_ in ("nsubj", "nsubjpass"))}
         if quote.cue is not None:
             cue = doc.char_span(*quote.cue, alignment_mode="expand")
             if cue is not None:
@@ -409,7 +508,8 @@ class SpeakerResolver:
                 if alias_key(e.kb_id_ or e.text) in self.outlets}
 
     def nearest_agent(self, sentences: Sentences, head: Token, quotes: list[RawQuote],
-                      excluded: set[str], plural: bool) -> Token | None:
+                      excluded: set[str], plural: bool, wanted: str | None = None
+                      ) -> Token | None:
         """The nearest earlier organisation (or, for 'they', group of people) that acted: a
         subject, a possessor or a passive's agent, outside every quotation."""
         doc = sentences.doc
@@ -421,17 +521,20 @@ class SpeakerResolver:
                 continue
             if token.ent_type_ in ("ORG", "NORP"):
                 name = _entity_of_head(token)
-                if name and name not in excluded:
+                if name and name not in excluded and self.kinds.get(name) not in NOT_SPEAKERS and (
+                        wanted is None or self.fits(name, wanted)):
                     return token
                 continue
+            if wanted == "org":
+                continue
             if plural and token.pos_ == "NOUN" and (
-                    _kind(token, self.descriptions) == "group" or token.tag_ == "NNS"
+                    noun_kind(token, self.descriptions) == "group" or token.tag_ == "NNS"
                     and self.is_people(token)):
                 return token
         return None
 
     def is_people(self, token: Token) -> bool:
-        return _kind(token, self.descriptions) in ("group", "person") or (
+        return noun_kind(token, self.descriptions) in ("group", "person") or (
             token.lemma_.lower() in self.role_nouns)
 
     def document_before(self, sentences: Sentences, head: Token, quote: RawQuote,
@@ -449,43 +552,197 @@ class SpeakerResolver:
     def description(self, sentences: Sentences, head: Token, mention: Span,
                     quote: RawQuote, quotes: list[RawQuote]) -> Found:
         """'the spokesperson', 'the company', 'the artists', 'the group' -> an earlier entity the
-        text ties to that description, else the nearest organisation for company-like nouns."""
+        text ties to that description, else the most salient actor of the description's kind:
+        'the group' never a company, 'the company' never a group; 'the chief executive' the
+        person the text gives that role."""
         doc = sentences.doc
         noun = head.lemma_.lower()
-        kind = self.descriptions.get(noun) or self.descriptions.get(head.lower_)
+        kind = noun_kind(head, self.descriptions)
+        if kind is None and head.tag_ == "NNS" and _is_definite(head) and (
+                noun in self.people or head.lower_ in self.people):
+            kind = "group"  # 'the nurses', 'these painters': people acting together
         named = _named_by(head)  # 'a group calling itself PR Puppets', definite or not
         if named is not None and not head.ent_type_:
             return named, None
-        if not _is_definite(head) or head.ent_type_:
-            return None
+        if head.ent_type_ or not (_is_definite(head) or kind == "group"):
+            return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
             _named_near(sentences, head, self.descriptions) if kind == "group" else None)
-        if tied is not None:
+        known_group = self.group_actor(sentences, head, story=False) if kind == "group" else None
+        if tied is not None and known_group is not None and self.kinds.get(tied) != "group":
+            tied = None  # a group the text names wins over a name of open kind
+        if tied is not None and (kind not in ("org", "group") or self.fits(tied, kind)):
             return tied, None
-        if kind == "person":
+        if kind == "person" or self._has_role_noun(t for t in mention if t.i <= head.i):
             for earlier in reversed(quotes[: quotes.index(quote)]):
                 if earlier.canonical and earlier.role and noun in earlier.role.lower():
                     return earlier.canonical, earlier.role
             for canonical, role in self.roles.items():
                 if noun in role.lower() and _mentioned_before(doc, head, canonical):
                     return canonical, role
+            holder = self.role_holder(sentences, head, mention)
+            if holder is not None:
+                return holder, None
         if kind == "group":
-            recent = _recent_subject(sentences, head, quotes, self.unlike(head, mention))
-            if recent is not None:
-                return recent, None
+            group = known_group or _recent_subject(
+                sentences, head, quotes, self.unlike(head, mention), self.fits_group
+            ) or self.group_actor(sentences, head)
+            if group is not None:
+                return group, None
         described = self.described_actor(sentences, head, mention, quote, quotes)
         if described is not None:
             return described
-        if kind == "group":
+        if kind in ("group", "document", "product"):
             return None, None
-        if kind is None:
-            return None
         if kind == "org":
-            excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
-            agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False)
-            return (_entity_of_head(agent) if agent is not None else None), None
-        return None, None
+            return self.org_actor(sentences, head, quote, quotes), None
+        return None  # a role: role_actor may still make it 'OpenAI spokesperson'
+
+    def fits(self, canonical: str, kind: str) -> bool:
+        label = self.labels.get(canonical) or next(
+            (e.label_ for e in self.ents if canonical_of(e) == canonical), "")
+        return fits(self.kinds.get(canonical), label, kind)
+
+    def fits_group(self, canonical: str) -> bool:
+        return self.fits(canonical, "group")
+
+    def about_story(self, doc: Doc) -> bool:
+        return not self.core or any(e.kb_id_ in self.core for e in doc.ents)
+
+    def group_actor(self, sentences: Sentences, head: Token, story: bool = True) -> str | None:
+        """'A group of testers leaked the model ... the group said' -> the group of people the
+        text names, nearest before, else first after; in an article about the story that names
+        no group, the story's group ([[entities]] kind = "group"). Never a company or an ORG
+        the text calls one."""
+        doc = sentences.doc
+        groups = [e for e in self.ents if self.kinds.get(canonical_of(e)) == "group"
+                  and e.label_ != "NORP" and not in_dateline(e[0])]
+        before = [e for e in groups if e.end <= head.i]
+        if before:
+            return canonical_of(before[-1])
+        after = next((e for e in groups if e.start > head.i), None)
+        if after is not None and not any(
+                head.i < e.start < after.start and e.label_ == "ORG"
+                and self.fits_group(canonical_of(e)) for e in self.ents):
+            return canonical_of(after)  # named next, with no other possible group in between
+        groups = [name for name, kind in self.story_kinds.items() if kind == "group"]
+        return groups[0] if story and groups and self.about_story(doc) else None
+
+    def org_actor(self, sentences: Sentences, head: Token, quote: RawQuote,
+                  quotes: list[RawQuote]) -> str | None:
+        """'the airline' / 'the board' -> an organisation whose name ends in that noun ('Alaska
+        Airlines', 'National Transportation Safety Board') named before; else 'the company' /
+        'the planemaker' -> the nearest organisation that acted (a subject, a possessor), never
+        a group of people, an outlet, a product or the one spoken to or about."""
+        doc = sentences.doc
+        noun = head.lemma_.lower()
+        first = sentences.back(head, LOOKBACK_SENTENCES * 2)
+        for ent in reversed([e for e in self.ents if first <= e.start and e.end <= head.i]):
+            last = ent[-1].lower_
+            if ent.label_ == "ORG" and last in (noun, noun + "s") and self.fits(
+                    canonical_of(ent), "org"):
+                return canonical_of(ent)
+        previous = _previous_speaker(quotes, quote, doc)
+        if previous is not None and previous[2] >= doc[first].idx and self.fits(
+                previous[0], "org"):
+            return previous[0]  # '"...," Boeing said. "...," the company added.'
+        excluded = self.spoken_about(sentences, quote, subjects_speak=True) | self.outlet_names(
+            doc)
+        others = {canonical_of(e) for e in self.ents} - self.labels.keys()
+        named = [e for e in self.ents if first <= e.start and e.end <= head.i]
+        for skip in (excluded | others, excluded):  # the story's own organisations first
+            agent = self.nearest_agent(sentences, head, quotes, skip, plural=False, wanted="org")
+            if agent is not None:
+                return _entity_of_head(agent)
+            for ent in reversed(named):
+                name = canonical_of(ent)
+                if ent.label_ == "ORG" and name not in skip and self.fits(name, "org"):
+                    return name  # 'talks with Boeing ... the planemaker said': named, no agent
+        return None
+
+    def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:
+        """'the CEO of Alaska Airlines' / 'the carrier's chief executive officer' / 'the
+        senator' -> the person the text gives that role ('Alaska Airlines CEO Ben Minicucci',
+        'Sen. Maria Cantwell', 'Ben Minicucci, the airline's chief executive'), nearest before,
+        else first after. Not: a role no named person holds in the text."""
+        wanted = _role_words(" ".join(t.lower_ for t in mention if t.dep_ not in ("det", "poss")
+                                      and not t.ent_type_ and not t.is_punct and t.i <= head.i))
+        if not wanted:
+            return None
+        named_org = next((canonical_of(e).lower() for e in mention.ents if e.label_ == "ORG"),
+                         None)
+        holders = []
+        for ent in self.ents:
+            if ent.label_ != "PERSON" or ent.start == head.i:
+                continue
+            held = self.person_roles.get(canonical_of(ent), "")
+            if held and wanted <= _role_words(held):
+                holders.append(ent)
+        at_org = [e for e in holders if named_org and named_org in self.person_roles[
+            canonical_of(e)]]
+        holders = at_org or holders  # 'the CEO of Alaska Airlines' among several CEOs
+        before = [e for e in holders if e.end <= head.i]
+        chosen = before[-1] if before else next((e for e in holders if e.start > head.i), None)
+        return canonical_of(chosen) if chosen is not None else None
+
+    def role_actor(self, sentences: Sentences, head: Token, mention: Span,
+                   quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'a spokesperson for OpenAI said' / 'its spokesperson' / 'OpenAI's spokesperson' /
+        'an OpenAI representative' / 'a company spokesperson' -> the actor 'OpenAI
+        spokesperson' (the organisation's role, not a person the text names), with the words as
+        the role. Not: 'spokesperson Niko Felix' (named), a spokesperson of no organisation
+        the text gives."""
+        if head.lemma_.lower() not in SPOKESPERSON_NOUNS or head.ent_type_:
+            return None
+        described = self.described_actor(sentences, head, mention, quote, quotes)
+        if described is not None:
+            return described  # the story's own name for it (speaker_aliases) wins
+        employer = self.employer(sentences, head, mention, quote, quotes)
+        if employer is None:
+            return None
+        self.role_actors.add(f"{employer} spokesperson")
+        return f"{employer} spokesperson", mention.text
+
+    def employer(self, sentences: Sentences, head: Token, mention: Span, quote: RawQuote,
+                 quotes: list[RawQuote]) -> str | None:
+        """Whose spokesperson: the organisation in the mention ('OpenAI spokesperson', 'a
+        spokesperson for OpenAI'), its possessor ('its', 'the company's'), else the
+        organisation that acted nearest before ('OpenAI cut access. A spokesperson said')."""
+        for ent in mention.ents:
+            if ent.label_ in ("ORG", "NORP") and self.kinds.get(canonical_of(ent)) not in (
+                    NOT_SPEAKERS) and not _addressee(ent.root):
+                return canonical_of(ent)
+        for child in head.children:
+            if child.dep_ == "poss" and child.lower_ not in ("its", "their"):
+                return self.who_is(sentences, child, quote, quotes)
+            if child.dep_ == "prep" and child.lower_ in ("for", "of", "at"):
+                employer = next((c for c in child.children if c.dep_ == "pobj"), None)
+                if employer is not None:
+                    return self.who_is(sentences, employer, quote, quotes)
+        if not self.about_story(sentences.doc) and not mention.ents:
+            return None
+        doc = sentences.doc
+        excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
+        agent = self.nearest_agent(sentences, head, quotes, excluded, plural=False,
+                                   wanted="org")
+        return _entity_of_head(agent) if agent is not None else None
+
+    def roles_in_text(self, doc: Doc) -> dict[str, str]:
+        """Person -> the roles the text gives them ('Alaska Airlines CEO Ben Minicucci', 'Ben
+        Minicucci, the airline's chief executive,'), joined, lower case."""
+        roles: dict[str, list[str]] = {}
+        for ent in self.ents:
+            if ent.label_ != "PERSON":
+                continue
+            start, end = mention_span(ent.root)
+            mention = doc.char_span(start, end, alignment_mode="expand")
+            if mention is None:
+                continue
+            role = self.stated_role(ent.root, mention)
+            if role:
+                roles.setdefault(canonical_of(ent), []).append(role.lower())
+        return {name: " ; ".join(found) for name, found in roles.items()}
 
     def stated_role(self, head: Token, mention: Span) -> str | None:
         """'OpenAI spokesperson Niko Felix' -> 'OpenAI spokesperson'; 'Niko Felix, a spokesperson
@@ -505,41 +762,6 @@ class SpeakerResolver:
     def _has_role_noun(self, tokens) -> bool:
         return any(t.lemma_.lower() in self.role_nouns or t.lower_ in self.role_nouns
                    for t in tokens)
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-# How much less sure a statement is, by how its speaker was found (measured on the real-coverage
-# dev set and PolNeAR dev, bench/coverage_dev.py): a name in the mention, a description the
-# text ties to a name and a story actor's description are about as sure as the cue; a pronoun,
-# a relative pronoun, a document's author found elsewhere, and a description left without a
-# name much less. Mixed quotes and infinitives ('promised to ...') lose some too.
-BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pronoun": 0.1,
-                 "relative": 0.15, "document_author": 0.05, "unresolved": 0.2}
-RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05}
-MIXED_PENALTY = 0.1
-# A charge ('accused OpenAI of ...') is right about three times in four on real coverage, but
-# it paraphrases the most (the same charge worded anew by each outlet): it stays below the
-# statements' creation threshold (0.5), so it joins a statement but never starts one.
-CHARGE_CONFIDENCE = 0.45
-
-
-def calibrated(quote: RawQuote) -> float:
-    """The quote's confidence that its content and speaker are right, from the finder's and
-    this resolver's evidence, so that statements at 0.8 or more are right at least 80% of the
-    time on real coverage (bench/coverage_dev.py prints the reliability table)."""
-    confidence = quote.confidence
-    if quote.rule == "stance" and quote.act == "speech":
-        confidence = CHARGE_CONFIDENCE
-    if quote.rule == "block_quote" and quote.cue is None:
-        confidence = min(confidence, 0.7)
-    confidence -= RULE_PENALTY.get(quote.rule, 0.0)
-    if quote.kind == "mixed":
-        confidence -= MIXED_PENALTY
-    if quote.speaker is not None:
-        confidence -= BASIS_PENALTY.get(quote.basis or "unresolved", 0.2)
-    return round(max(0.05, min(confidence, 0.95)), 2)
 
 
 DETERMINERS = frozenset({"the", "a", "an", "its", "their", "this", "these", "those", "his", "her",
@@ -649,7 +871,8 @@ def _same_description(sentences: Sentences, head: Token, quote: RawQuote,
 
 
 def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote],
-                    unlike: frozenset[str] = frozenset()) -> str | None:
+                    unlike: frozenset[str] = frozenset(),
+                    fitting: Callable[[str], bool] = lambda name: True) -> str | None:
     """'In a statement, PR Puppets described the leak as a last resort. "...," the group wrote.'
     -> the organisation that is the subject of a clause in the last few sentences, outside
     anything quoted, for a singular collective ('the group', not 'the artists'); never one the
@@ -663,7 +886,7 @@ def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote],
                 ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]) and not any(
                 q.content[0] <= ent.start_char < q.content[1] for q in quotes):
             name = ent.kb_id_ or clean_name(ent.text)
-            if name in unlike:
+            if name in unlike or not fitting(name):
                 continue
             return name
     return None
@@ -692,11 +915,6 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
             label = ent.label_ if ent is not None else "PERSON"
             return earlier.canonical, label, earlier.speaker[1]
     return None
-
-
-def _kind(token: Token, descriptions: dict[str, str]) -> str | None:
-    """What a description noun may point to ('artists' -> group), by lemma or by form."""
-    return descriptions.get(token.lemma_.lower()) or descriptions.get(token.lower_)
 
 
 def _appositive_name(head: Token) -> tuple[str, str | None] | None:
@@ -752,15 +970,15 @@ def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str])
     sentences when no organisation is named in between."""
     doc = sentences.doc
     for earlier in reversed(doc[: head.i]):  # a name a group is given holds for the article
-        if _kind(earlier, descriptions) == "group":
+        if noun_kind(earlier, descriptions) == "group":
             named = _named_by(earlier)
             if named is not None:
                 return named
     last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
     for token in doc[head.i + 1 : last]:
-        if token.ent_type_ in ("ORG", "NORP") and _kind(token.head, descriptions) is None:
+        if token.ent_type_ in ("ORG", "NORP") and noun_kind(token.head, descriptions) is None:
             return None  # another organisation comes first: the text does not say which
-        if _kind(token, descriptions) == "group" and _is_definite(token):
+        if noun_kind(token, descriptions) == "group" and _is_definite(token):
             named = _named_by(token)
             if named is not None:
                 return named
@@ -811,6 +1029,7 @@ def _mentioned_before(doc: Doc, head: Token, canonical: str) -> bool:
         "described_only": [],
         "core": [],
         "labels": {},
+        "kinds": {},
     },
     assigns=["doc._.quotes"],
     requires=["doc.ents", "token.dep", "doc._.quotes"],
@@ -819,6 +1038,27 @@ def make_speaker_resolver(nlp: Language, name: str, roles: dict[str, str], prono
                           descriptions: str, role_nouns: str, document_nouns: str,
                           speaker_aliases: dict[str, list[str]], outlets: list[str],
                           organisations: dict[str, str], described_only: list[str],
-                          core: list[str], labels: dict[str, str]) -> SpeakerResolver:
+                          core: list[str], labels: dict[str, str],
+                          kinds: dict[str, str]) -> SpeakerResolver:
     return SpeakerResolver(name, roles, pronouns, descriptions, role_nouns, document_nouns,
-                           speaker_aliases, outlets, organisations, described_only, core, labels)
+                           speaker_aliases, outlets, organisations, described_only, core, labels,
+                           kinds)
+
+
+def _role_words(role: str) -> frozenset[str]:
+    """The words of a role, one wording for each ('chief executive officer' -> {'ceo'})."""
+    role = role.lower().replace("’", "'")
+    for wording, same in ROLE_SYNONYMS.items():
+        role = role.replace(wording, same)
+    return frozenset(w for w in role.replace("'s", " ").split() if w.isalpha() or w in ("ceo",))
+
+
+def _unlabelled_name(head: Token) -> Found:
+    """'"...," Okafor said.': a capitalised proper noun the model left without a label is a name
+    all the same (the words as written). Not: a name inside an entity of another label
+    ('RotaBot' as PRODUCT), a dateline, a word in capitals ('REUTERS'), a pronoun."""
+    if head.pos_ != "PROPN" or head.ent_type_ or not head.is_title or in_dateline(head):
+        return None
+    words = [t for t in head.lefts if t.dep_ == "compound" and t.pos_ == "PROPN" and t.is_title
+             and not t.ent_type_]
+    return " ".join([t.text for t in words] + [head.text]), None

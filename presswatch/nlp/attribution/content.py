@@ -1,0 +1,189 @@
+"""Content spans: what a cue reports, one rule per sentence shape.
+
+Each rule takes the finder and a cue verb and returns (start_char, end_char, rule name) or
+None: 'X said that ...' (the clause), '"...," X said' (the sentence before), 'X said: ...' (after
+the colon, or a block quote), 'according to X, ...', 'As X put it, ...', 'X promised to ...'.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spacy.tokens import Token
+
+from presswatch.nlp.attribution.marks import block_after
+from presswatch.nlp.attribution.record import char_end
+from presswatch.nlp.attribution.speakers import SUBJECTS
+
+if TYPE_CHECKING:
+    from presswatch.nlp.attribution.cues import QuoteFinder
+
+REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
+
+
+# Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
+# subject of its own, goes on with the reported clause.
+BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
+
+
+def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'The letter reads: "We are not your PR puppets."' / 'Altman wrote on X: we will fix it.'
+    -> what follows the colon, to the end of the quotation or sentence."""
+    doc = finder.doc
+    last = max([verb.i] + [t.i for c in verb.rights if c.dep_ in ("prep", "dobj", "dative", "prt",
+                                                                  "npadvmod", "advmod")
+                           for t in c.subtree])
+    colon = last + 1
+    if colon >= len(doc) or doc[colon].text != ":":
+        return None
+    after = doc[colon + 1].idx if colon + 1 < len(doc) else len(doc.text)
+    region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
+    if region is not None:
+        return region.start, region.end, "colon_quote"
+    block = block_after(finder.text, char_end(doc[colon]))
+    if block is not None:
+        return block[0], block[1], "block_quote"
+    return after, char_end(finder.sentences.of(doc[colon])[-1]), "colon"
+
+
+def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Felix said, "Sora is still in research preview."' / 'Altman tweeted "We hear you."' ->
+    the quotation right after the cue."""
+    doc = finder.doc
+    nxt = verb.i + 1
+    while nxt < len(doc) and doc[nxt].dep_ in ("nsubj", "prt") and doc[nxt].i - verb.i < 4:
+        nxt += 1
+    if nxt >= len(doc):
+        return None
+    after = char_end(doc[nxt]) if doc[nxt].text == "," else doc[nxt].idx
+    region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
+    if region is None or "\n" in finder.text[char_end(verb) : region.open_mark]:
+        return None  # '... unless each of them agrees.\n"None of this ..."': a new paragraph
+    return region.start, region.end, "cue_then_quote"
+
+
+def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
+    preview," Felix said.' -> the verb's clausal complement, up to another report joined to it
+    ('Some users argued that ..., and several researchers questioned whether ...': two groups'
+    views are two statements)."""
+    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+    if clause is None:
+        return None
+    end = clause.right_edge
+    # '... claimed few will see it and complained that ...': a subjectless reporting verb the
+    # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
+    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
+        c.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances
+        or _writers_participle(clause, c))),
+        None)
+    if joined is not None:
+        before = [t for t in clause.subtree if t.i < joined.i and t.dep_ != "cc"]
+        end = max(before, key=lambda t: t.i) if before else end
+    if clause.i > verb.i:
+        for child in verb.rights:
+            # 'Lynch said there remains a gap, when it comes to ...': the parser hangs the
+            # clause's tail on the cue; a participle ('..., adding that') starts a new report.
+            if child.i > end.i and child.dep_ == "advcl" and child.tag_ != "VBG":
+                end = child.right_edge
+            elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
+                end = child.right_edge
+    return clause.left_edge.idx, char_end(end), "clause"
+
+
+def _writers_participle(clause: Token, conjunct: Token) -> bool:
+    """'acknowledging that access had been cut and thanking people for ...': a participle
+    with no subject joined to a finite reported clause goes on with the writer's sentence.
+    Not: 'said it was cutting access and thanking testers' (the clause is a participle too)."""
+    return conjunct.tag_ == "VBG" and clause.tag_ != "VBG" and not any(
+        g.dep_ in SUBJECTS for g in conjunct.children)
+
+
+def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
+    """'OpenAI pointed out that participation was voluntary, and no one was required to give
+    feedback.' -> the parser hangs the second reported clause on the cue; it is reported too
+    when it has a subject of its own that is no name, or none but a backshifted modal ('They
+    said they were not against AI and would not have been invited if they were': 'would' is
+    the reported 'will'), and is not a cue itself. Not: 'Felix said it was voluntary and added
+    that ...' (a second cue), 'said ..., and Altman left', 'said it and left'."""
+    if verb.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances or (
+            verb.pos_ not in ("VERB", "AUX")):
+        return False
+    subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+    if subject is None:
+        return any(c.dep_ == "aux" and c.lower_ in BACKSHIFTED_MODALS for c in verb.children)
+    return not subject.ent_type_ and subject.pos_ != "PROPN" and (
+        subject.lower_ not in ("he", "she", "i"))
+
+
+def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Participation is voluntary, the spokesperson said.' parsed with the cue as a side clause
+    -> the sentence before the cue."""
+    if verb.dep_ not in ("parataxis", "advcl", "conj") or verb.head.i > verb.i:
+        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children):
+        return None
+    left = min(t.i for t in verb.subtree)
+    sent = finder.sentences.of(verb)
+    if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):
+        return None
+    end = finder.doc[left - 1].idx
+    closing = [r.end for r in finder.statements if sent[0].idx < r.close_end <= end]
+    return sent[0].idx, (closing[-1] if closing else end), "before_cue"
+
+
+def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Participation, the spokesperson said, is voluntary.' -> the sentence the cue interrupts
+    (the cue and speaker stay inside the content span: they sit in the middle of it)."""
+    if verb.dep_ != "parataxis" or verb.head.i < verb.i:
+        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children):
+        return None
+    sent = finder.sentences.of(verb)
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if left - sent.start < 1 or sent.end - right < 3:
+        return None
+    return sent[0].idx, char_end(sent[-1]), "around_cue"
+
+
+def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'As Felix put it, the preview was always voluntary.' / 'As OpenAI noted, ...' -> the
+    sentence outside the 'as' clause."""
+    if verb.dep_ != "advcl" or not any(c.dep_ == "mark" and c.lower_ == "as"
+                                       for c in verb.children):
+        return None
+    # 'even as they agree with the message' is concessive, and a cue with its own object
+    # ('as they agree with X', 'as it announced a deal') reports that, not the sentence
+    if any(c.lower_ == "even" or c.dep_ in ("prep", "ccomp")
+           or (c.dep_ == "dobj" and c.lower_ not in ("it", "this")) for c in verb.children):
+        return None
+    sent = finder.sentences.of(verb)
+    left, right = verb.left_edge.i, verb.right_edge.i
+    if left - sent.start <= 1:
+        start, end = right + 1, sent.end
+    else:
+        start, end = sent.start, left
+    if end - start < 3:
+        return None
+    return finder.doc[start].idx, char_end(finder.doc[end - 1]), "as_cue"
+
+
+def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
+    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive."""
+    clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    if clause is None or not any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children):
+        return None
+    tokens = list(clause.subtree)
+    return tokens[0].idx, char_end(tokens[-1]), "infinitive"
+
+
+def negated_speech(verb: Token) -> bool:
+    """'The company did not say whether ...' / 'OpenAI has not confirmed that ...' / 'Daily
+    Circuit could not independently confirm that ...' / 'declined to say what ...': speech that
+    did not happen is no statement. Not: 'She said she did not know' (the negation belongs to
+    the content), 'OpenAI denied that ...' (a denial is said)."""
+    if any(c.dep_ == "neg" for c in verb.children):
+        return True
+    governor = verb.head if verb.dep_ == "xcomp" else None
+    return governor is not None and (governor.lemma_.lower() in REFUSALS or any(
+        c.dep_ == "neg" for c in governor.children))

@@ -1,0 +1,301 @@
+"""Soak: presswatch left running among everything an unattended server meets, then compared with
+an uninterrupted run (issue 26, "Done when"). Run by `make soak`; needs root (a tmpfs of its
+own to fill up). Bounded: each process has a deadline, the whole run about 5 minutes here.
+
+On a warehouse in a small filesystem of its own, with the user's files beside it:
+  - two daily runs started 8 s apart and a backfill (a WARC of the replay among unrelated
+    pages) started between them: they hold the warehouse's lease in turn, or refuse (exit 2);
+  - an analyst querying the snapshot the whole time (`presswatch sql`, in this process);
+  - the disk filled up a quarter of the way in and freed half-way;
+  - SIGKILLs of whole process groups at random points (--kills of them).
+Then one daily run and one backfill to the end, and the checks: the warehouse holds what an
+uninterrupted daily run and backfill give (articles, quotes, entities, statement groups), no
+run row is left running or wrong, every data check passes, and no file outside the
+warehouse's own paths changed. Prints what it saw and ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+
+PROCESS_DEADLINE_S = 400
+
+
+# The warehouse's own paths beside presswatch.duckdb: everything else there is the user's.
+OWN_NAMES = {"presswatch.duckdb", "presswatch.duckdb.wal", "presswatch.duckdb.staging",
+             "presswatch.duckdb.lease", "presswatch.duckdb.lease.json", "presswatch.report",
+             "filler.bin"}
+OWN_PREFIXES = ("presswatch.snapshot.duckdb", ".presswatch.report.")
+
+
+def _user_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under root outside the warehouse's own paths."""
+    digests = {}
+    for path in sorted(root.rglob("*")):
+        top = path.relative_to(root).parts[0]
+        if path.is_file() and top not in OWN_NAMES and not top.startswith(OWN_PREFIXES):
+            digests[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def _user_files(root: Path) -> None:
+    """What a user keeps beside a warehouse, with names older versions deleted or took."""
+    (root / "notes.txt").write_text("my notes\n")
+    for folder in ("presswatch.report.old", "presswatch.report.partial", "thesis"):
+        (root / folder).mkdir()
+        (root / folder / "chapter.md").write_text(f"mine: {folder}\n")
+    (root / "presswatch.duckdb.backup").write_bytes(b"a copy I made")
+
+
+def _state(db: Path) -> dict:
+    with duckdb.connect(str(db), read_only=True) as con:
+        def ids(sql: str) -> list:
+            return sorted(row[0] for row in con.execute(sql).fetchall())
+
+        groups = con.execute("select list(quote_id order by quote_id) from quotes "
+                             "where statement_id is not null group by statement_id").fetchall()
+        return {
+            "articles": ids("select article_id from articles"),
+            "relevant": ids("select article_id from articles where is_relevant"),
+            "analysed": ids("select article_id || nlp_status from articles"),
+            "quotes": ids("select quote_id from quotes"),
+            "entities": ids("select article_id || ':' || start_char || label from entities"),
+            "statement_groups": sorted(tuple(g) for (g,) in groups),
+        }
+
+
+def _run_rows(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select run_id, status, coalesce(message, '') from runs "
+                           "order by started_at").fetchall()
+
+
+class Soak:
+    def __init__(self, work: Path, api_url: str, story: Path, warc: Path, seed: int) -> None:
+        self.work, self.story, self.warc = work, story, warc
+        self.env = {**os.environ, "PREFECT_API_URL": api_url, "PRESSWATCH_LEASE_WAIT": "45",
+                    "PREFECT_LOGGING_LEVEL": "WARNING"}
+        self.rng = random.Random(seed)
+        self.events: list[str] = []
+        self.started = time.monotonic()
+
+    def say(self, text: str) -> None:
+        line = f"[{time.monotonic() - self.started:6.1f} s] {text}"
+        self.events.append(line)
+        print(line, flush=True)
+
+    def command(self, kind: str, db: Path) -> list[str]:
+        base = [sys.executable, "-m", "presswatch"]
+        if kind == "daily":
+            return [*base, "run", "--story", str(self.story), "--db", str(db),
+                    "--allow-private-hosts"]
+        return [*base, "backfill", "--since", "2024-11-01", "--until", "2024-12-31",
+                "--story", str(self.story), "--db", str(db), "--warc", str(self.warc),
+                "--delay", "0", "--workers", "1", "--allow-private-hosts"]
+
+    def start(self, kind: str, db: Path) -> subprocess.Popen:
+        log = open(self.work / f"{kind}-{time.monotonic():.0f}.log", "w")  # noqa: SIM115
+        child = subprocess.Popen(self.command(kind, db), env=self.env, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        child.kind, child.log = kind, log
+        self.say(f"started {kind} (PID {child.pid})")
+        return child
+
+    def to_end(self, kind: str, db: Path) -> int:
+        child = self.start(kind, db)
+        code = child.wait(timeout=PROCESS_DEADLINE_S)
+        self.say(f"{kind} (PID {child.pid}) exited {code}")
+        return code
+
+
+class Analyst(threading.Thread):
+    """Queries the snapshot the whole time, as `presswatch sql` does."""
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(daemon=True)
+        self.db, self.stop, self.codes, self.errors = db, threading.Event(), {}, []
+
+    def run(self) -> None:
+        from presswatch.warehouse.console import run_query
+        from presswatch.warehouse.store import snapshot_path
+
+        while not self.stop.wait(0.5):
+            if not snapshot_path(self.db).exists():
+                continue
+            err = io.StringIO()
+            code = run_query(self.db, "select count(*) as n from articles; "
+                             "select count(*) from statement_timeline", "json",
+                             stdout=io.StringIO(), stderr=err, lock_timeout_s=5)
+            self.codes[code] = self.codes.get(code, 0) + 1
+            if code != 0:
+                self.errors.append(err.getvalue().strip()[:300])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=26)
+    parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("soak: needs root, to mount a small filesystem to fill up", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="presswatch-soak-"))
+    os.environ["PREFECT_HOME"] = str(work / "prefect-home")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    disk = work / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(disk)], check=True)
+    try:
+        return _soak(work, disk, args)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+        if not args.keep:
+            subprocess.run(["rm", "-rf", str(work)], check=False)
+
+
+def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
+    from prefect.settings import get_current_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    from presswatch.demo.archive import archive_records, write_warc
+    from presswatch.demo.server import ReplaySite
+    from presswatch.warehouse.store import open_warehouse
+
+    warc = work / "CC-NEWS-20241125000000-00000.warc.gz"
+    write_warc(warc, list(archive_records(40)))
+    _user_files(disk)
+    before = _user_digests(disk)
+    with prefect_test_harness(server_startup_timeout=120), ReplaySite(day=1) as site:
+        story = site.write_story(work / "story.toml")
+        soak = Soak(work, str(get_current_settings().api.url), story, warc, args.seed)
+
+        reference = work / "reference" / "presswatch.duckdb"
+        reference.parent.mkdir()
+        soak.say("reference: one daily run and one backfill, uninterrupted")
+        assert soak.to_end("daily", reference) in (0, 1)
+        assert soak.to_end("backfill", reference) in (0, 1)
+        expected = _state(reference)
+
+        db = disk / "presswatch.duckdb"
+        analyst = Analyst(db)
+        analyst.start()
+        soak.say("chaos: daily A now, backfill at 4 s, daily B at 8 s; disk full at 10 s, "
+                 "freed at 25 s; SIGKILLs at random")
+        chaos_start = time.monotonic()
+        running = [soak.start("daily", db)]
+        plan = [(4.0, "backfill"), (8.0, "daily")]
+        kill_times = sorted(soak.rng.uniform(3, 40) for _ in range(args.kills))
+        filler, freed, codes = None, False, []
+        while running or plan:
+            now = time.monotonic() - chaos_start
+            if plan and now >= plan[0][0]:
+                running.append(soak.start(plan.pop(0)[1], db))
+            if filler is None and now >= 10:
+                filler = _fill(disk)
+                soak.say(f"disk full ({_free(disk)} bytes left)")
+            if filler is not None and not freed and now >= 25:
+                filler.unlink()
+                freed = True
+                soak.say(f"disk freed ({_free(disk) // 1_000_000} MB free)")
+            if kill_times and now >= kill_times[0]:
+                kill_times.pop(0)
+                live = [p for p in running if p.poll() is None]
+                if live:
+                    victim = soak.rng.choice(live)
+                    os.killpg(victim.pid, signal.SIGKILL)
+                    soak.say(f"SIGKILL {victim.kind} (PID {victim.pid})")
+            for child in [p for p in running if p.poll() is not None]:
+                running.remove(child)
+                codes.append((child.kind, child.returncode))
+                soak.say(f"{child.kind} (PID {child.pid}) exited {child.returncode}")
+            if now > PROCESS_DEADLINE_S:
+                for child in running:
+                    os.killpg(child.pid, signal.SIGKILL)
+                raise SystemExit("soak: the chaos round ran past its deadline")
+            time.sleep(0.2)
+        if filler is not None and not freed:
+            filler.unlink()
+
+        soak.say("repair: one daily run and one backfill to the end")
+        repair = [soak.to_end("daily", db), soak.to_end("backfill", db)]
+        analyst.stop.set()
+        analyst.join()
+
+    got = _state(db)
+    runs = _run_rows(db)
+    with open_warehouse(db, read_only=True) as warehouse:
+        failed_checks = [f.name for f in warehouse.run_checks()]
+    after = _user_digests(disk)
+    problems = []
+    for key in expected:
+        if got[key] != expected[key]:
+            problems.append(f"{key}: {len(got[key])} here, {len(expected[key])} in the "
+                            "uninterrupted run")
+    if any(status == "running" for _, status, _ in runs):
+        problems.append("a run row is left running")
+    if any(status == "failed" and not message for _, status, message in runs):
+        problems.append("a failed run row says nothing of why")
+    if "completed by run" in " ".join(m for _, _, m in runs) and not any(
+            status == "failed" for _, status, _ in runs):
+        problems.append("a run was completed by another without having failed")
+    if failed_checks:
+        problems.append(f"data checks failed: {failed_checks}")
+    if before != after:
+        changed = sorted(set(before) ^ set(after) | {k for k in before if before.get(k)
+                                                      != after.get(k)})
+        problems.append(f"user files changed: {changed}")
+    if any(code not in (0, 1) for code in repair):
+        problems.append(f"the repair runs exited {repair}")
+    unexpected = [e for e in analyst.errors if "Could not set lock" not in e]
+    if unexpected:
+        problems.append(f"analyst queries failed: {unexpected[:3]}")
+
+    print("\nrun rows:")
+    for run_id, status, message in runs:
+        print(f"  {run_id}  {status}  {message[:100]}")
+    print(f"chaos exit codes: {codes}")
+    print(f"analyst queries: {analyst.codes}")
+    print("problems: " + ("; ".join(problems) if problems else "none"))
+    print(json.dumps({
+        "soak": "ok" if not problems else "failed", "seconds": round(
+            time.monotonic() - soak.started, 1), "chaos_exit_codes": codes,
+        "repair_exit_codes": repair, "analyst_queries": analyst.codes, "runs": len(runs),
+        "articles": len(got["articles"]), "quotes": len(got["quotes"]), "problems": problems,
+    }))
+    return 0 if not problems else 1
+
+
+def _free(disk: Path) -> int:
+    stat = os.statvfs(disk)
+    return stat.f_bavail * stat.f_frsize
+
+
+def _fill(disk: Path) -> Path:
+    filler = disk / "filler.bin"
+    with open(filler, "ab") as handle:
+        while _free(disk) > 0:
+            try:
+                handle.write(b"\0" * min(_free(disk), 1 << 20))
+                handle.flush()
+            except OSError:
+                break
+    return filler
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""A full disk and a read-only filesystem, for real (a small tmpfs): the error says so, nothing
+half-written stays behind, and the next run after space is freed finishes the job."""
+
+from __future__ import annotations
+
+import pytest
+
+from presswatch.warehouse.errors import WarehouseUnwritable
+from presswatch.warehouse.store import open_warehouse, snapshot_path
+
+
+def test_a_snapshot_that_does_not_fit_leaves_no_partial_and_says_no_space(small_disk, corpus):
+    db = small_disk.path / "presswatch.duckdb"
+    with open_warehouse(db) as wh:
+        wh.load_batch(corpus.run_batch("r1", 3))
+        wh.publish()
+    snapshot = snapshot_path(db)
+    published = corpus.file_digest(snapshot)
+    with open_warehouse(db) as wh:
+        wh.load_batch(corpus.run_batch("r2", 3, prefix="https://two.example/"))
+        wh.connection.execute("checkpoint")
+        filler = small_disk.fill(leave_bytes=db.stat().st_size // 2)
+        with pytest.raises(WarehouseUnwritable, match="no space left on the device"):
+            wh.publish()
+    assert sorted(p.name for p in small_disk.path.iterdir()) == sorted(
+        [db.name, snapshot.name, filler.name])  # no .partial left
+    assert corpus.file_digest(snapshot) == published  # the old snapshot stays
+    filler.unlink()
+    with open_warehouse(db) as wh:
+        assert wh.has_run("r2")
+        wh.publish()
+    with open_warehouse(snapshot, read_only=True) as snap:
+        assert snap.has_run("r2")
+
+
+def test_a_load_on_a_full_disk_says_no_space_not_no_transaction(small_disk, corpus):
+    db = small_disk.path / "presswatch.duckdb"
+    with open_warehouse(db) as wh:
+        wh.load_batch(corpus.run_batch("r1", 2))
+    filler = small_disk.fill(leave_bytes=0)
+    big = corpus.run_batch("r2", 400, prefix="https://two.example/")
+    with pytest.raises(WarehouseUnwritable, match="no space left") as caught:
+        with open_warehouse(db) as wh:
+            wh.load_batch(big)
+    assert "no transaction is active" not in str(caught.value)
+    filler.unlink()
+    with open_warehouse(db) as wh:  # the file still opens, and the batch loads whole now
+        assert wh.has_run("r1")
+        wh.load_batch(big)
+        assert wh.has_run("r2")
+
+
+def test_a_read_only_filesystem_is_called_read_only_not_corrupt(small_disk, corpus):
+    db = small_disk.path / "presswatch.duckdb"
+    with open_warehouse(db) as wh:
+        wh.load_batch(corpus.run_batch("r1", 2))
+    small_disk.read_only()
+    with pytest.raises(WarehouseUnwritable, match="Read-only file system") as caught:
+        open_warehouse(db)
+    assert "corrupt" not in str(caught.value).lower()
+    with open_warehouse(db, read_only=True) as wh:  # reading still works
+        assert wh.run_checks() == []
