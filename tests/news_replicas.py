@@ -358,7 +358,7 @@ def _news_sitemap(links: list[str]) -> str:
 @dataclass
 class StoryWeb:
     """A story's hosts as replicas: each outlet feed or sitemap lists one article of its own,
-    Bing lists a Wired article, GDELT saw a Reuters one a day before `now`, Google would list
+    Bing lists a Wired article, GDELT saw a Reuters one 12 hours before `now`, Google would list
     one. `articles` holds every article URL a discovery may reach (http, as served)."""
 
     hosts: dict[str, GoogleNewsReplica | PublisherSite | GdeltDoc]
@@ -390,7 +390,7 @@ def story_web(feeds: list[str], sitemaps: list[str], now: datetime) -> StoryWeb:
     bing_article = article("www.wired.com", "/story/openai-sora-leak-artists/")
     hosts["www.bing.com"] = PublisherSite({"/news/search": _xml(bing_feed({bing_article: "S"}))})
     gdelt_article = article("www.reuters.com", "/technology/openai-sora-leak-2024-11-27/")
-    gdelt = GdeltDoc({gdelt_article: now - timedelta(days=1)})
+    gdelt = GdeltDoc({gdelt_article: now - timedelta(hours=12)})
     google = GoogleNewsReplica({"http://www.example-news.com/a/1": "Sora leak"})
     hosts.update({"api.gdeltproject.org": gdelt, "news.google.com": google})
     return StoryWeb(hosts, articles, google, gdelt, bing_article, gdelt_article)

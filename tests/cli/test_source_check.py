@@ -17,7 +17,6 @@ from presswatch.cli.story_tools import print_sources
 from presswatch.demo.loopback import Response
 from presswatch.story import Gdelt, default_story_path, load_story
 
-NOW = datetime.now(UTC)
 ENDPOINTS = ServiceEndpoints(gdelt="http://api.gdeltproject.org/api/v2/doc/doc",
                              cdx="http://web.archive.org/cdx/search/cdx",
                              ccnews="http://data.commoncrawl.org")
@@ -26,15 +25,15 @@ ENDPOINTS = ServiceEndpoints(gdelt="http://api.gdeltproject.org/api/v2/doc/doc",
 @pytest.fixture
 def checked(monkeypatch):
     """Run the check on the story as given; returns (exit code, what it printed)."""
-    story = over_http(load_story(default_story_path()))
-    web = story_web([f.url for f in story.feeds], [s.url for s in story.sitemaps], NOW)
+    story, now = over_http(load_story(default_story_path())), datetime.now(UTC)
+    web = story_web([f.url for f in story.feeds], [s.url for s in story.sitemaps], now)
     paths = b"crawl-data/CC-NEWS/x/CC-NEWS-1.warc.gz\ncrawl-data/CC-NEWS/x/CC-NEWS-2.warc.gz\n"
     capture = (b'[["timestamp","original","mimetype","statuscode","digest"],["20241126100000",'
                b'"https://techcrunch.com/2024/11/26/sora/","text/html","200","AB12"]]')
     web.hosts["web.archive.org"] = PublisherSite({"/cdx/search/cdx": Response(
         200, capture, "application/json", cacheable=False)})
     web.hosts["data.commoncrawl.org"] = PublisherSite({
-        f"/crawl-data/CC-NEWS/{NOW:%Y}/{NOW:%m}/warc.paths.gz": Response(
+        f"/crawl-data/CC-NEWS/{now:%Y}/{now:%m}/warc.paths.gz": Response(
             200, gzip.compress(paths), "application/octet-stream", cacheable=False)})
     proxy = serve(LiveWeb(web.hosts), "proxy")
     monkeypatch.setenv("http_proxy", proxy.bases["proxy"])
