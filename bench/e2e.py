@@ -98,6 +98,7 @@ def bench_story(bases: list[str], folder: Path) -> Path:
                   for i, b in enumerate(bases)],
         "sitemaps": [Sitemap(url=f"{b}/news-sitemap.xml", name=f"outlet {i} sitemap")
                      for i, b in enumerate(bases)],
+        "gdelt": [],  # the synthetic site's sources only, never the live GDELT API
         "crawl": crawl,
     })
     path = folder / "bench-story.toml"

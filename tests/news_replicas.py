@@ -22,12 +22,13 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import parse_qs, quote, urlsplit
 from xml.sax.saxutils import escape
 
 from presswatch.demo.loopback import OutletServers, RequestRecord, Response
+from presswatch.story import Story
 
 GOOGLE = "http://news.google.com"
 BATCHEXECUTE = "/_/DotsSplashUi/data/batchexecute"
@@ -321,3 +322,87 @@ class LiveWeb:
         if answer is None:
             return Response(405, b"this site answers no POST", "text/plain", cacheable=False)
         return answer(outlet, target, body)
+
+
+def _article(title: str) -> str:
+    text = "".join(f"<p>Paragraph {i} on {escape(title)}: artists in the early access programme "
+                   "said the company asked them to test the video model without pay, and that "
+                   "they published the front-end to protest.</p>" for i in range(4))
+    return (f"<!doctype html><html lang='en'><head><title>{escape(title)}</title></head><body>"
+            f"<article><h1>{escape(title)}</h1>{text}</article></body></html>")
+
+
+def _xml(body: str | bytes) -> Response:
+    data = body.encode() if isinstance(body, str) else body
+    return Response(200, data, "application/xml; charset=utf-8", cacheable=False)
+
+
+def _rss(links: list[str]) -> str:
+    items = "".join(f"<item><title>Artists leak Sora {n}</title><link>{escape(link)}</link>"
+                    "<pubDate>Wed, 27 Nov 2024 10:00:00 GMT</pubDate></item>"
+                    for n, link in enumerate(links))
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>{items}" \
+           "</channel></rss>"
+
+
+def _news_sitemap(links: list[str]) -> str:
+    rows = "".join(
+        f"<url><loc>{escape(link)}</loc><news:news><news:publication><news:name>X"
+        "</news:name><news:language>en</news:language></news:publication>"
+        "<news:publication_date>2024-11-27T10:00:00Z</news:publication_date><news:title>Sora"
+        "</news:title></news:news></url>" for link in links)
+    return ("<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9' "
+            "xmlns:news='http://www.google.com/schemas/sitemap-news/0.9'>" + rows + "</urlset>")
+
+
+@dataclass
+class StoryWeb:
+    """A story's hosts as replicas: each outlet feed or sitemap lists one article of its own,
+    Bing lists a Wired article, GDELT saw a Reuters one 12 hours before `now`, Google would list
+    one. `articles` holds every article URL a discovery may reach (http, as served)."""
+
+    hosts: dict[str, GoogleNewsReplica | PublisherSite | GdeltDoc]
+    articles: list[str]
+    google: GoogleNewsReplica
+    gdelt: GdeltDoc
+    bing_article: str
+    gdelt_article: str
+
+
+def story_web(feeds: list[str], sitemaps: list[str], now: datetime) -> StoryWeb:
+    hosts: dict[str, GoogleNewsReplica | PublisherSite | GdeltDoc] = {}
+    articles: list[str] = []
+
+    def article(host: str, path: str) -> str:
+        site = hosts.setdefault(host, PublisherSite({}))
+        site.pages[path] = _article(f"Artists leak Sora, as {host} tells it")
+        articles.append(f"http://{host}{path}")
+        return articles[-1]
+
+    for url in [*feeds, *sitemaps]:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host in ("news.google.com", "www.bing.com"):
+            continue
+        link = article(host.replace("feeds.", ""), f"/2024/11/sora-leak-{len(articles)}/")
+        body = _news_sitemap([link]) if url in sitemaps else _rss([link])
+        hosts.setdefault(host, PublisherSite({})).pages[parts.path] = _xml(body)
+    bing_article = article("www.wired.com", "/story/openai-sora-leak-artists/")
+    hosts["www.bing.com"] = PublisherSite({"/news/search": _xml(bing_feed({bing_article: "S"}))})
+    gdelt_article = article("www.reuters.com", "/technology/openai-sora-leak-2024-11-27/")
+    gdelt = GdeltDoc({gdelt_article: now - timedelta(hours=12)})
+    google = GoogleNewsReplica({"http://www.example-news.com/a/1": "Sora leak"})
+    hosts.update({"api.gdeltproject.org": gdelt, "news.google.com": google})
+    return StoryWeb(hosts, articles, google, gdelt, bing_article, gdelt_article)
+
+
+def over_http(story: Story) -> Story:
+    """The story with each source's address in http (LiveWeb's proxy speaks plain HTTP),
+    private hosts allowed (the proxy is on loopback), no crawl delay; nothing else changed."""
+    def http(url: str) -> str:
+        return "http://" + url.removeprefix("https://")
+    return story.model_copy(update={
+        "feeds": [f.model_copy(update={"url": http(f.url)}) for f in story.feeds],
+        "sitemaps": [s.model_copy(update={"url": http(s.url)}) for s in story.sitemaps],
+        "crawl": story.crawl.model_copy(update={"download_delay": 0, "timeout": 5}),
+    }).allowing_private_hosts()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
+from presswatch.addresses import AddressPolicy
 from presswatch.archives import gdelt
 from presswatch.archives.pages import ArchiveError
 from presswatch.http_client import HttpClient
@@ -21,6 +22,7 @@ from presswatch.story import Gdelt
 
 KIND = "gdelt"
 GUARANTEED_DAYS = 90
+DOC_API = "https://api.gdeltproject.org/api/v2/doc/doc"
 
 
 def source_url(api_base: str, query: str) -> str:
@@ -72,3 +74,11 @@ def gdelt_sources(queries: list[Gdelt], *, client: HttpClient, api_base: str,
         results.append(SourceResult(url, KIND, entry.name, 200, list(candidates.values()),
                                     last_modified=until.astimezone(UTC).isoformat()))
     return results
+
+
+def daily_client(user_agent: str, api_base: str, policy: AddressPolicy) -> HttpClient:
+    """The guarded client for GDELT: at its own pace (one call every 5 s, a long wait after a
+    throttle notice) on the real API; a mirror or a replica is asked as fast as it answers."""
+    if api_base == DOC_API:
+        return gdelt.api_client(user_agent, policy)
+    return gdelt.api_client(user_agent, policy, interval_s=0.0, throttle_backoff_s=0.0)

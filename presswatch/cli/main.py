@@ -332,6 +332,7 @@ def _cmd_reanalyse(args: argparse.Namespace) -> int:
 
 def _cmd_story(args: argparse.Namespace) -> int:
     from presswatch.cli import story_tools
+    from presswatch.cli.source_check import ServiceEndpoints
 
     if args.action == "new":
         out = Path(args.out) if args.out else Path(f"{story_tools.slug(args.title)}.toml")
@@ -355,7 +356,11 @@ def _cmd_story(args: argparse.Namespace) -> int:
         if args.allow_private_hosts:
             story = story.allowing_private_hosts()
         story = story.allowing_networks(list(_networks(args.allow_private_network)))
-        return story_tools.print_sources(story, path, sys.stdout)
+        defaults = ServiceEndpoints()
+        endpoints = ServiceEndpoints(
+            gdelt=args.gdelt_url or os.environ.get("PRESSWATCH_GDELT_URL") or defaults.gdelt,
+            cdx=args.cdx_url or defaults.cdx, ccnews=args.ccnews_url or defaults.ccnews)
+        return story_tools.print_sources(story, path, sys.stdout, endpoints=endpoints)
     return story_tools.add_outlet(Path(args.story), args.url, sys.stdout,
                                   allow_private_hosts=args.allow_private_hosts,
                                   trusted_networks=_networks(args.allow_private_network))
@@ -516,11 +521,15 @@ def build_parser() -> argparse.ArgumentParser:
     check_story.add_argument("file", help="story file")
     check_story.add_argument(
         "--sources", action="store_true",
-        help="fetch each feed and sitemap once: what it gives, what the rules keep")
+        help="fetch each feed and sitemap once (what it gives, what the rules keep, what "
+             "robots.txt forbids) and ask GDELT, the Wayback CDX server and CC-NEWS one "
+             "question each")
     check_story.add_argument("--allow-private-hosts", action="store_true",
                              help=LOOPBACK_HELP)
     check_story.add_argument("--allow-private-network", action="append", metavar="NETWORK",
                              help=NETWORK_HELP)
+    for name in ("gdelt", "cdx", "ccnews"):
+        check_story.add_argument(f"--{name}-url", help=argparse.SUPPRESS)  # mirrors and tests
     add_outlet = story_actions.add_parser(
         "add-outlet", help="find an outlet's feeds and news sitemaps, add them to the story")
     add_outlet.add_argument("url", help="the outlet's address, e.g. https://www.theverge.com/")

@@ -14,6 +14,15 @@ from pathlib import Path
 from typing import IO, get_args
 from urllib.parse import quote_plus
 
+from presswatch.archives.gdelt import query_problem
+from presswatch.cli.source_check import (
+    Answer,
+    ServiceEndpoints,
+    ccnews_answer,
+    cdx_answer,
+    gdelt_answer,
+    robots_answer,
+)
 from presswatch.nlp.data import word_set
 from presswatch.nlp.model import model_installed, not_installed
 from presswatch.nlp.relevance import starting_rules
@@ -164,14 +173,19 @@ def new_story_text(title: str, terms: Sequence[str], entities: Sequence[NewEntit
         "# counts once, and require_any may name it.",
         "[relevance.synonyms]",
         "",
-        "# Search feeds for the story's terms, from Google News and Bing News. Add outlets'",
-        "# own feeds and news sitemaps with `presswatch story add-outlet URL`.",
+        "# Search feeds for the story's terms from Bing News, and GDELT queries asked every run",
+        "# for what GDELT saw since the last. Add outlets' own feeds and news sitemaps with",
+        "# `presswatch story add-outlet URL`. Google News is listed but not used: its",
+        "# robots.txt forbids its feeds to every agent (docs/live-web.md).",
     ]
     for query in search_queries(terms, entities):
         lines += ["[[feeds]]", f"name = {_toml('Google News: ' + query)}",
                   f"url = {_toml(google_news_search(query))}", IGNORE_ROBOTS_HINT, "",
                   "[[feeds]]", f"name = {_toml('Bing News: ' + query)}",
                   f"url = {_toml(bing_news_search(query))}", IGNORE_ROBOTS_HINT, ""]
+        if query_problem(query) is None:  # GDELT refuses short keywords and quoted words
+            lines += ["[[gdelt]]", f"name = {_toml('GDELT: ' + query)}",
+                      f"query = {_toml(query)}", ""]
     lines += [
         "[crawl]",
         "obey_robots = true",
@@ -245,6 +259,8 @@ def check_story(path: Path, story: Story, *, model: bool = True,
     if not sources_needed and not (story.feeds or story.sitemaps):
         problems = [p for p in problems if p.key != "feeds"]
     messages = [p.describe(path) for p in problems]
+    messages += [f"{path}: gdelt[{i}].query: {problem}" for i, entry in enumerate(story.gdelt)
+                 if (problem := query_problem(entry.query)) is not None]
     if model and not model_installed(story.nlp.model):  # asked, not loaded: no spaCy import
         messages.append(f"{path}: nlp.model: {not_installed(story.nlp.model)}")
     return messages
@@ -262,14 +278,18 @@ MARKS = {True: "✓", False: "✗", None: "·"}
 
 
 def print_sources(story: Story, path: Path, stdout: IO[str], *,
-                  trusted_networks: Sequence = ()) -> int:
-    """Fetch each feed and sitemap once; what it gives, and what the rules make of each entry.
+                  trusted_networks: Sequence = (),
+                  endpoints: ServiceEndpoints | None = None) -> int:
+    """Fetch each feed and sitemap once; what it gives, and what the rules make of each entry;
+    then one question to each service (GDELT, the Wayback CDX server, CC-NEWS).
 
     Entries are judged on their titles by the run's own judge (nlp.relevance.verdict_on_title):
     ✓ the title meets a combination, so the run keeps the article whatever its text says
     (unless the text holds an excluded word), · the text will decide, ✗ the run drops it (an
-    excluded word in the title, or a date outside the window). Returns 1 when a source failed,
-    as a run would.
+    excluded word in the title, or a date outside the window). A source robots.txt forbids is
+    not fetched: the line that forbids it and what to do are shown instead (Google News
+    without its opt-in is "not used", no failure). Returns 1 when a source of the story
+    failed or is forbidden, as a run would; the archive services only inform.
     """
     from presswatch.nlp.relevance import compile_rules, verdict_on_title
     from presswatch.spiders.probe import Fetcher, probe_feed, probe_sitemap
@@ -277,11 +297,27 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
     rules = compile_rules(story)
     fetcher = Fetcher(story.crawl, trusted_networks=trusted_networks)
     now = datetime.now(UTC)
-    probes = [probe_feed(fetcher, f.url, f.name, now=now, since=story.start_date)
-              for f in story.feeds]
-    probes += [probe_sitemap(fetcher, s.url, s.name, now=now, since=story.start_date)
-               for s in story.sitemaps]
-    failed = 0
+    unread, probes = [], []
+    for feed in story.feeds:
+        why = robots_answer(fetcher, feed.url, feed.name, kind="feed",
+                            ignore_robots=feed.ignore_robots)
+        if why is not None:
+            unread.append(why)
+        else:
+            probes.append(probe_feed(fetcher, feed.url, feed.name, now=now,
+                                     since=story.start_date,
+                                     obey_robots=False if feed.ignore_robots else None))
+    for sitemap in story.sitemaps:
+        why = robots_answer(fetcher, sitemap.url, sitemap.name, kind="sitemap",
+                            ignore_robots=False)
+        if why is not None:
+            unread.append(why)
+        else:
+            probes.append(probe_sitemap(fetcher, sitemap.url, sitemap.name, now=now,
+                                        since=story.start_date))
+    failed = sum(answer.failed for answer in unread)
+    for answer in unread:
+        print("\n" + "\n".join(answer.lines()), file=stdout)
     kept_total = entries_total = 0
     for probe in probes:
         print(f"\n{probe.kind} {probe.name or '(no name)'}  {probe.url}", file=stdout)
@@ -311,10 +347,41 @@ def print_sources(story: Story, path: Path, stdout: IO[str], *,
         if len(probe.entries) > MAX_ENTRIES_SHOWN:
             print(f"  ... and {len(probe.entries) - MAX_ENTRIES_SHOWN} more", file=stdout)
     print_unresolved_speakers(story, fetcher, probes, stdout)
-    print(f"\n{len(probes)} sources, {len(probes) - failed} answered, {failed} failed; "
-          f"{entries_total} entries, {kept_total} kept on their titles alone (the run fetches "
-          "every new entry and judges its text). Nothing was written.", file=stdout)
+    services = _service_answers(story, endpoints or ServiceEndpoints(), now)
+    failed += sum(a.failed for a in services if a.service == "GDELT")
+    for answer in services:
+        print("\n" + "\n".join(answer.lines()), file=stdout)
+    not_used = sum(a.verdict == "not used" for a in unread)
+    print(f"\n{len(probes) + len(unread)} sources, {len(probes)} read, {not_used} not used, "
+          f"{failed} failed; {entries_total} entries, {kept_total} kept on their titles alone "
+          "(the run fetches every new entry and judges its text). Nothing was written.",
+          file=stdout)
     return 1 if failed else 0
+
+
+# Search sites a story's feeds may name: not outlets, so never what the archives are asked about.
+SEARCH_SITES = {"google.com", "bing.com"}
+
+
+def _service_answers(story: Story, endpoints: ServiceEndpoints, now: datetime) -> list[Answer]:
+    """GDELT for each of the story's queries (a run asks them), then the archives a backfill
+    reads: the CDX server about the story's first outlet, the CC-NEWS path list of the month."""
+    from presswatch.archives.gdelt_daily import daily_client
+    from presswatch.http_client import HttpClient, RetryPolicy
+    from presswatch.spiders.urls import outlet_of
+
+    policy = story.crawl.address_policy()
+    client = daily_client(story.crawl.user_agent, endpoints.gdelt, policy)
+    answers = [gdelt_answer(client, endpoints.gdelt, q.query, now) for q in story.gdelt]
+    archives = HttpClient(story.crawl.user_agent, policy, timeout_s=story.crawl.timeout,
+                          min_interval_s=1.0, retry=RetryPolicy(retries=1))
+    outlets = [outlet_of(s.url) for s in [*story.sitemaps, *story.feeds]
+               if outlet_of(s.url) not in SEARCH_SITES]
+    if outlets:
+        answers.append(cdx_answer(archives, endpoints.cdx, outlets[0],
+                                  story.start_date))
+    answers.append(ccnews_answer(archives, endpoints.ccnews, f"{now:%Y-%m}"))
+    return answers
 
 
 def print_unresolved_speakers(story: Story, fetcher, probes: Sequence, stdout: IO[str]) -> None:

@@ -739,7 +739,9 @@ class ReplaySite:
         sitemaps = [Sitemap(url=self.source_url(s["key"]), name=s["name"])
                     for s in chosen if s["kind"] == "sitemap"]
         crawl = base.crawl.model_copy(update={"allow_private_hosts": True, "download_delay": 0.0})
-        return base.model_copy(update={"feeds": feeds, "sitemaps": sitemaps, "crawl": crawl})
+        # The replay's sources only: the story's GDELT queries would ask the live API.
+        return base.model_copy(update={"feeds": feeds, "sitemaps": sitemaps, "gdelt": [],
+                                       "crawl": crawl})
 
     def write_story(self, path: Path | str, base: Story | None = None) -> Path:
         """The replay story as a TOML story file, for the CLI and for manual runs."""

@@ -48,8 +48,8 @@ def begin_run(story: Story, settings: RunSettings):
 
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
       retry_condition_fn=retry_on(CrawlFailed))
-def crawl(story: Story, context: RunContext, state: StartState) -> CrawlOutput:
-    return daily_run.crawl_sources(story, context, state, report_progress)
+def crawl(story: Story, context: RunContext, state: StartState, gdelt_api: str) -> CrawlOutput:
+    return daily_run.crawl_sources(story, context, state, report_progress, gdelt_api=gdelt_api)
 
 
 @task(name="extract, analyse and load", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -88,7 +88,7 @@ def run_daily(settings: RunSettings) -> RunSummary:
     if context.held:
         logger.warning("the warehouse is held by another process; crawling and analysing "
                        "into %s", context.staging_dir)
-    output = crawl(story, context, state)
+    output = crawl(story, context, state, settings.gdelt_api)
     totals = process(story, context, state, output)
     if context.held:  # alerts judge what has landed: after the load, or at the next run
         finished = finish(story, context, output, totals, state)

@@ -6,6 +6,7 @@ nothing here opens the warehouse but RunContext.warehouse.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from pathlib import Path
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.records import (
     Article,
+    FetchedPage,
     Statement,
 )
 from presswatch.runs import staging
+from presswatch.spiders.walls import WALL_KINDS
 from presswatch.warehouse.batch import Run
 from presswatch.warehouse.link_decodes import LinkDecodeRow
 from presswatch.warehouse.store import WarehouseState, open_warehouse
@@ -112,6 +115,7 @@ class RunTotals:
     articles_staged: int = 0
     batches_staged: int = 0
     reads_incomplete: bool = False
+    walls: dict[str, Counter[str]] = field(default_factory=dict)  # source -> wall reasons
 
     # Why a source's pages failed: source_url -> reason -> pages ("HTTP 404", "blocked by
     # robots.txt", "not HTML: content type application/pdf"), for the summary's reason column.
@@ -123,6 +127,19 @@ class RunTotals:
         if reason:
             reasons = self.failure_reasons.setdefault(source_url, {})
             reasons[reason] = reasons.get(reason, 0) + 1
+
+    def walled(self, page: FetchedPage) -> None:
+        """A page that was a wall (blocked or partial, spiders/walls.py), by its source."""
+        if page.reason and page.reason.startswith(WALL_KINDS):
+            self.walls.setdefault(page.source_url, Counter())[page.reason] += 1
+
+    def wall_note(self, source_url: str) -> str | None:
+        """"2 pages blocked: bot wall (...)", for the source's line in the summary and health."""
+        walls = self.walls.get(source_url)
+        if not walls:
+            return None
+        return "; ".join(f"{n} page{'s' if n > 1 else ''} {reason}"
+                         for reason, n in walls.most_common(3))
 
 
 @dataclass

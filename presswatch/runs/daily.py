@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from presswatch.archives.gdelt_daily import DOC_API, daily_client, gdelt_sources
 from presswatch.lease import Lease, acquire
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
@@ -46,6 +47,7 @@ from presswatch.spiders.crawl import (
     run_crawl,
 )
 from presswatch.spiders.job import CrawlJob
+from presswatch.spiders.urls import canonical_or_none
 from presswatch.story import Story
 from presswatch.warehouse.analysis_state import statement_fingerprints
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, story_rows
@@ -116,14 +118,23 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
 
 
 def crawl_sources(story: Story, context: RunContext, state: StartState,
-                  progress: Progress = quiet) -> CrawlOutput:
-    """Fetch feeds, sitemaps and new articles in a Scrapy child process into staging."""
+                  progress: Progress = quiet, *, gdelt_api: str = DOC_API) -> CrawlOutput:
+    """Ask GDELT for what it saw since the last run (the story's [[gdelt]] queries), then
+    fetch feeds, sitemaps and new articles in a Scrapy child process into staging."""
+    found = gdelt_sources(
+        story.gdelt,
+        client=daily_client(story.crawl.user_agent, gdelt_api, story.crawl.address_policy()),
+        api_base=gdelt_api, start_date=story.start_date, until=context.started_at,
+        last_ends={url: last_modified for url, (_, last_modified) in state.feed_state.items()},
+        canonical=canonical_or_none,
+    ) if story.gdelt else []
     job = CrawlJob.for_story(
         story,
         feed_state=state.feed_state,
         stored_urls_path=context.staging_dir / STORED_URLS_FILE,
         decoded_links=decoded_links(state.link_decodes),
         undecodable_links=undecodable_links(state.link_decodes),
+        found_sources=found,
     )
     return run_crawl(job, context.staging_dir / "crawl",
                      on_progress=lambda n: progress("crawl", n, None))
@@ -179,6 +190,7 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         sources.append(SourceRun(
             result=result, checked_at=now, n_new=counts.get("new", 0),
             n_fetched=counts.get("fetched", 0), n_failed=counts.get("failed", 0),
+            note=totals.wall_note(result.source_url),
         ))
     failed = sum(1 for s in crawl.sources if s.error)
     run = Run(

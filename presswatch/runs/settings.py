@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from presswatch.archives.gdelt_daily import DOC_API
 from presswatch.story import Story, default_story_path, load_story
 from presswatch.warehouse.beside import staging_root
 
@@ -48,6 +49,8 @@ class RunSettings:
     feeds: tuple[str, ...] = ()
     allow_private_hosts: bool = False
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    # GDELT's DOC API for the story's [[gdelt]] queries (PRESSWATCH_GDELT_URL: a mirror, a test)
+    gdelt_api: str = DOC_API
     lease_wait_s: float = 60.0  # how long to wait for another run to finish (lease.py)
 
     @property
@@ -117,6 +120,7 @@ def run_settings(
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
         lock_timeout_s=lock_timeout_s(env),
+        gdelt_api=env.get("PRESSWATCH_GDELT_URL") or DOC_API,
         lease_wait_s=lease_wait_s(env),
     )
     check_writable(settings.db_path)

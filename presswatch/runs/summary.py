@@ -54,19 +54,21 @@ def run_summary(story: Story, finished: Finished, state: StartState,
              ) -> RunSummary:
     run = finished.run
     names = {s.url: s.name for s in [*story.feeds, *story.sitemaps]}
+    names |= {s.source_url: s.name for s in output.sources if s.name}
     table = []
     for source in output.sources:
         counts = totals.by_source.get(source.source_url, {})
         table.append({
             "source": names.get(source.source_url) or source.source_url,
             "url": source.source_url,
-            "status": "failed" if source.error else (
+            "status": "failed" if source.error else "not used" if source.not_used else (
                 "not modified" if source.not_modified else "ok"),
             "listed": len(source.candidates),
             "fetched": counts.get("fetched", 0),
             "new": counts.get("new", 0),
             "failed": counts.get("failed", 0),
-            "reason": source.error or pages_failed(totals.failure_reasons.get(source.source_url)),
+            "reason": source.error or source.not_used or totals.wall_note(source.source_url)
+            or pages_failed(totals.failure_reasons.get(source.source_url)),
         })
     return RunSummary(
         run_id=run.run_id,

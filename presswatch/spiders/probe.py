@@ -65,6 +65,7 @@ class Fetcher:
                                  deadline_s=4 * crawl.timeout, max_bytes=self.max_bytes,
                                  retry=RetryPolicy(retries=0))
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_lines: dict[str, list[str]] = {}
         self.requests = 0
 
     def get(self, url: str, *, obey_robots: bool | None = None) -> Fetched:
@@ -102,10 +103,12 @@ class Fetcher:
         return robots is None or robots.can_fetch(self.crawl.user_agent, url)
 
     def robots_lines(self, origin: str) -> list[str]:
-        fetched = self.get(origin + "/robots.txt", obey_robots=False)
-        if fetched.error or not fetched.body:
-            return []
-        return fetched.body.decode("utf-8", errors="replace").splitlines()
+        """The origin's robots.txt, read once per Fetcher ([] when there is none)."""
+        if origin not in self._robots_lines:
+            fetched = self.get(origin + "/robots.txt", obey_robots=False)
+            body = b"" if fetched.error else fetched.body
+            self._robots_lines[origin] = body.decode("utf-8", errors="replace").splitlines()
+        return self._robots_lines[origin]
 
     def _read_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
         lines = self.robots_lines(origin)
@@ -133,9 +136,10 @@ class SourceProbe:
 
 
 def probe_feed(fetcher: Fetcher, url: str, name: str | None, *, now: datetime,
-               since: date | None) -> SourceProbe:
+               since: date | None, obey_robots: bool | None = None) -> SourceProbe:
+    """What the feed gives; obey_robots False for a feed the story opts in (ignore_robots)."""
     probe = SourceProbe("feed", url, name)
-    fetched = fetcher.get(url)
+    fetched = fetcher.get(url, obey_robots=obey_robots)
     probe.status, probe.error = fetched.status, fetched.error
     if fetched.error is None:
         parsed = parse_feed(fetched.body, source_url=url, now=now,

@@ -102,6 +102,14 @@ def canonicalize(url: str) -> str:
     return normalised.rstrip("?")
 
 
+def canonical_or_none(url: str) -> str | None:
+    """canonicalize(url), or None for a URL that cannot be one (a stranger's list of links)."""
+    try:
+        return canonicalize(url)
+    except BadUrl:
+        return None
+
+
 @lru_cache(maxsize=1)
 def _suffix_extractor() -> tldextract.TLDExtract:
     # The public suffix list snapshot bundled with tldextract: never fetched, never cached on disk.

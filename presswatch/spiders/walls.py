@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
+# The kinds a wall is recorded as: FetchedPage.reason starts with one of them.
+WALL_KINDS = ("blocked: ", "partial: ")
 # A wall page says little; a real article that carries a wall's script says a lot.
 WALL_MAX_WORDS = 120
 # A paywall stub shows a teaser: up to a few paragraphs.

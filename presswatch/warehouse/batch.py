@@ -92,6 +92,7 @@ class SourceRun:
     n_new: int = 0
     n_fetched: int = 0
     n_failed: int = 0
+    note: str | None = None  # what else its pages met (walls: "2 pages blocked: ...")
 
     @property
     def status(self) -> str:
@@ -273,7 +274,7 @@ def to_arrow(batch: LoadBatch) -> dict[str, pa.Table]:
             (stable_id(s.result.source_url), s.result.kind, s.result.source_url, s.result.name,
              s.result.etag, s.result.last_modified, s.result.status, s.result.error,
              s.checked_at, run_id, s.status, len(s.result.candidates), s.n_new,
-             s.n_fetched, s.n_failed, s.result.error or s.result.not_used)
+             s.n_fetched, s.n_failed, s.result.error or s.result.not_used or s.note)
             for s in sources
         ]),
         "pages": _table("pages", [

@@ -129,6 +129,9 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
                                                  ["Niko Felix", "leak"],
                                                  ["Niko Felix", "open letter"]]
     assert data["relevance"]["min_concepts"] == 3 and "docs/relevance.md" in text
+    # Google News is listed but opt-in: no feed sets ignore_robots; GDELT is asked every run.
+    assert not any(f.get("ignore_robots") for f in data["feeds"])
+    assert [g["query"] for g in data["gdelt"]] == ["Sora leak", 'Sora "open letter"']
     assert presswatch("story", "check", str(path)).returncode == 0
     # every key a user may need: each entity's kind, a person's role, the override, robots
     assert [e["kind"] for e in data["entities"]] == ["product", "person"]
@@ -157,7 +160,8 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         # and there is no Bing; the user edits the file as they would edit any story.
         text = story.read_text(encoding="utf-8")
         text = text.replace("https://news.google.com", site.urls["aggregator"])
-        text = re.sub(r"\[\[feeds\]\]\nname = \"Bing[^\n]*\nurl = [^\n]*\n\n", "", text)
+        text = re.sub(r"\[\[feeds\]\]\nname = \"Bing[^\n]*\nurl = [^\n]*\n(#[^\n]*\n)?\n", "", text)
+        text = re.sub(r"\[\[gdelt\]\]\nname = [^\n]*\nquery = [^\n]*\n\n", "", text)
         story.write_text(text, encoding="utf-8")
 
         added = {}
@@ -181,7 +185,7 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         checked = presswatch("story", "check", str(story), "--sources", "--allow-private-hosts")
         assert checked.returncode == 0, checked.stdout + checked.stderr
         out = checked.stdout
-        assert "7 sources, 7 answered, 0 failed" in out and "Nothing was written" in out
+        assert "7 sources, 7 read, 0 not used, 0 failed" in out and "Nothing was written" in out
         assert "✓ 2024-11-26  The Sora leak is a labor story" in out
         assert "(names Sora and 'leak' in the title)" in out
         assert "1 skipped (older than the story's start date)" in out

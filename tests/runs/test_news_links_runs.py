@@ -57,9 +57,9 @@ def newsroom(monkeypatch):
 def _story() -> Story:
     return Story.model_validate({
         "id": "gnews", "title": "Sora leak", "start_date": "2024-11-01",
-        "feeds": [{"url": SEARCH, "name": "Google News: Sora leak"}],
+        "feeds": [{"url": SEARCH, "name": "Google News: Sora leak", "ignore_robots": True}],
         "relevance": {"terms": ["no such term"]},
-        "crawl": {"allow_private_hosts": True, "obey_robots": False, "download_delay": 0,
+        "crawl": {"allow_private_hosts": True, "download_delay": 0,
                   "timeout": 2, "retries": 0, "google_news_delay": 0.05},
     })
 
@@ -103,8 +103,9 @@ def test_each_link_is_decoded_once_across_runs_and_failures_are_kept(newsroom, t
     assert {u for (u,) in _rows(db, "select canonical_url from articles")} == publishers
     assert replica.batches[0] and len(replica.batches) == 1  # the 429 answered no batch
     assert replica.page_hits[article_id(outlet.url("/a/3"))] == 2
+    # Google's 429 says nothing about the link: its row still holds Google's own answer.
     assert _rows(db, f"select error, n_attempts from link_decodes where link_url = '{refused}'"
-                 ) == [("batchexecute: HTTP 429", 2)]
+                 ) == [("batchexecute: Google answered an error for this link (code [3])", 1)]
 
 
 HOLD = """

@@ -15,17 +15,11 @@ from presswatch.archives.gdelt_daily import gdelt_sources, source_url, window_st
 from presswatch.demo.archive import ArchiveRecord
 from presswatch.spiders.crawl import run_crawl
 from presswatch.spiders.job import CrawlJob
-from presswatch.spiders.urls import BadUrl, canonicalize
+from presswatch.spiders.urls import canonical_or_none, canonicalize
 from presswatch.story import Crawl, Gdelt
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
-
-def _canonical(url: str) -> str | None:
-    try:
-        return canonicalize(url)
-    except BadUrl:
-        return None
 
 
 @pytest.mark.parametrize(
@@ -73,7 +67,7 @@ def test_gdelt_is_asked_for_the_window_since_the_last_run(tmp_path) -> None:
         first = source_url(api, "Sora leak OpenAI")
         good, refused = gdelt_sources(
             queries, client=client, api_base=api, start_date=date(2026, 1, 1), until=NOW,
-            last_ends={first: (NOW - timedelta(hours=40)).isoformat()}, canonical=_canonical)
+            last_ends={first: (NOW - timedelta(hours=40)).isoformat()}, canonical=canonical_or_none)
         asked = [parse_qs(urlsplit(target).query) for _, target, _, _ in replica.log]
         news = replica.bases["news"]
     # Only the good query went out, for the window since the last run's end.
@@ -93,7 +87,7 @@ def test_gdelt_candidates_are_fetched_by_the_crawl_like_a_feeds(tmp_path) -> Non
         client = api_client("presswatch-test", AddressPolicy(allow_loopback=True), interval_s=0)
         found = gdelt_sources([Gdelt(query="Sora leak OpenAI", name="GDELT: Sora")],
                               client=client, api_base=api, start_date=date(2026, 12, 1),
-                              until=NOW, last_ends={}, canonical=_canonical)
+                              until=NOW, last_ends={}, canonical=canonical_or_none)
         job = CrawlJob(found_sources=found,
                        crawl=Crawl(timeout=2.0, download_delay=0, retries=0,
                                    allow_private_hosts=True))

@@ -56,6 +56,7 @@ from presswatch.spiders.news_links import (
 from presswatch.spiders.sniff import sniff_non_html
 from presswatch.spiders.urls import (
     BadUrl,
+    canonical_or_none,
     canonicalize,
     google_news_page_target,
     is_google_news_url,
@@ -524,7 +525,7 @@ class PresswatchSpider(scrapy.Spider):
                 reason = wall.describe()
         yield PageItem(
             url=response.meta["pw_url"],
-            final_url=_canonical_or_raw(response.url),
+            final_url=canonical_or_none(response.url) or response.url,
             status=response.status,
             fetched_at=_now(),
             source_url=response.meta["pw_source"],
@@ -545,7 +546,7 @@ class PresswatchSpider(scrapy.Spider):
                 reason = f"{reason}: {wall.reason}"
         yield PageItem(
             url=request.meta["pw_url"],
-            final_url=_canonical_or_raw(request.url),
+            final_url=canonical_or_none(request.url) or request.url,
             status=status,
             fetched_at=_now(),
             source_url=request.meta["pw_source"],
@@ -563,10 +564,3 @@ def _charset(content_type: str | None) -> str | None:
         if key.strip().lower() == "charset" and value.strip():
             return value.strip().strip("\"'").lower()
     return None
-
-
-def _canonical_or_raw(url: str) -> str:
-    try:
-        return canonicalize(url)
-    except BadUrl:
-        return url
