@@ -1,5 +1,6 @@
 """`presswatch reanalyse` on a warehouse an older analysis made: the daily flow on the replay
-with the story's speaker descriptions left out (so speakers and statements come out otherwise),
+with the group in the story declared a company (so "the group" resolves to nobody, and speakers
+and statements come out otherwise),
 an article whose page was read short, and some quotes and entities never found, then
 re-analysed with today's story and code, must hold the rows a fresh run writes, keep the ids of
 unchanged statements and alert nobody."""
@@ -91,8 +92,9 @@ def warehouses(tmp_path_factory, prefect_harness):
 
     folder = tmp_path_factory.mktemp("reanalyse")
     story = load_story(default_story_path())
-    older = story.model_copy(update={"entities": [
-        entity.model_copy(update={"speaker_aliases": []}) for entity in story.entities]})
+    older = story.model_copy(update={"entities": [  # a group of people taken for a company
+        entity.model_copy(update={"kind": "org" if entity.kind == "group" else entity.kind})
+        for entity in story.entities]})
     fresh_db, old_db = folder / "fresh.duckdb", folder / "old.duckdb"
     with ReplaySite(day=1) as site, WebhookReceiver() as webhook:
         story_path = site.write_story(folder / "story.toml")
