@@ -173,7 +173,6 @@ def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTota
                 totals.count(page.source_url, "fetched")
             elif is_fetch_failure(page):
                 totals.count(page.source_url, "failed", page.reason)
-                totals.walled(page)
         for result in extract_pages(p for p in chunk if p.body_path):
             if isinstance(result, ExtractionFailure):
                 totals.extraction_failures += 1

@@ -16,7 +16,6 @@ from pathlib import Path
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.records import (
     Article,
-    FetchedPage,
     Statement,
 )
 from presswatch.runs import staging
@@ -115,7 +114,6 @@ class RunTotals:
     articles_staged: int = 0
     batches_staged: int = 0
     reads_incomplete: bool = False
-    walls: dict[str, Counter[str]] = field(default_factory=dict)  # source -> wall reasons
 
     # Why a source's pages failed: source_url -> reason -> pages ("HTTP 404", "blocked by
     # robots.txt", "not HTML: content type application/pdf"), for the summary's reason column.
@@ -128,14 +126,11 @@ class RunTotals:
             reasons = self.failure_reasons.setdefault(source_url, {})
             reasons[reason] = reasons.get(reason, 0) + 1
 
-    def walled(self, page: FetchedPage) -> None:
-        """A page that was a wall (blocked or partial, spiders/walls.py), by its source."""
-        if page.reason and page.reason.startswith(WALL_KINDS):
-            self.walls.setdefault(page.source_url, Counter())[page.reason] += 1
-
     def wall_note(self, source_url: str) -> str | None:
-        """"2 pages blocked: bot wall (...)", for the source's line in the summary and health."""
-        walls = self.walls.get(source_url)
+        """"2 pages blocked: bot wall (...)", for the source's line in the summary and health:
+        the failure reasons that are walls (blocked or partial, spiders/walls.py)."""
+        walls = Counter({reason: n for reason, n in self.failure_reasons.get(source_url, {}).items()
+                         if reason.startswith(WALL_KINDS)})
         if not walls:
             return None
         return "; ".join(f"{n} page{'s' if n > 1 else ''} {reason}"
