@@ -229,10 +229,14 @@ def test_export_says_what_it_wrote(db, tmp_path):
 def test_prefect_says_nothing_about_telemetry_in_a_terminal(tmp_path):
     """Prefect prints a telemetry notice on first import in a terminal; presswatch's commands
     opt out first. The control (no opt-out) shows the detector sees the notice."""
+    from prefect._internal.analytics.ci_detection import CI_ENV_VARS
+
     def first_import(opt_out: bool) -> str:
         code = ("from presswatch.cli.main import _prefect_defaults\n"
                 + ("_prefect_defaults()\n" if opt_out else "") + "import prefect.flows\n")
-        env = {k: v for k, v in os.environ.items() if k != "DO_NOT_TRACK"}
+        # A user's terminal, not CI: Prefect keeps quiet when it sees a CI marker.
+        quiet_markers = {"DO_NOT_TRACK", *CI_ENV_VARS}
+        env = {k: v for k, v in os.environ.items() if k not in quiet_markers}
         env["PREFECT_HOME"] = str(tmp_path / ("quiet" if opt_out else "control"))
         master, slave = pty.openpty()
         proc = subprocess.Popen([sys.executable, "-c", code], stdin=slave, stdout=slave,
