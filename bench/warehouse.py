@@ -37,6 +37,7 @@ from presswatch.records import (  # noqa: E402
 )
 from presswatch.warehouse.batch import LoadBatch, Run, to_arrow  # noqa: E402
 from presswatch.warehouse.store import open_warehouse  # noqa: E402
+from presswatch.warehouse.transaction import transaction  # noqa: E402
 
 VIEWS = ["daily_coverage", "outlet_coverage", "speaker_statements", "statement_timeline",
          "entity_mentions_daily", "latest_run"]
@@ -97,18 +98,16 @@ def bench_load(workdir: Path, n_articles: int, per_batch: int) -> dict:
     arrow = [to_arrow(b) for b in batches]
 
     with open_warehouse(workdir / "bare.duckdb") as wh:
-        con = wh.connection
         started = time.perf_counter()
         for tables in arrow:
-            con.begin()
-            for name, sql in BARE_INSERTS.items():
-                con.register("batch", tables[name])
-                con.execute(sql)
+            with transaction(wh.connection, wh.path, "bare inserts") as con:
+                for name, sql in BARE_INSERTS.items():
+                    con.register("batch", tables[name])
+                    con.execute(sql)
+                    con.unregister("batch")
+                con.register("batch", tables["articles"])
+                con.execute("insert into raw_pages select article_id, html_gz from batch")
                 con.unregister("batch")
-            con.register("batch", tables["articles"])
-            con.execute("insert into raw_pages select article_id, html_gz from batch")
-            con.unregister("batch")
-            con.commit()
         bare_s = time.perf_counter() - started
 
     with open_warehouse(workdir / "load.duckdb") as wh:

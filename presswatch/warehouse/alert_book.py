@@ -23,6 +23,7 @@ import duckdb
 from presswatch.records import NewStatementInfo
 from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, connect, open_warehouse
+from presswatch.warehouse.transaction import transaction
 
 
 class AlertStoreError(RuntimeError):
@@ -125,16 +126,10 @@ class AlertBook:
                 ) from exc
 
     @contextmanager
-    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _writing(self, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction on the file opened for writing, closed right after."""
-        with self._open(read_only=False) as con:
-            con.begin()
-            try:
-                yield con
-            except BaseException:
-                con.rollback()
-                raise
-            con.commit()
+        with self._open(read_only=False) as con, transaction(con, self.path, what):
+            yield con
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -202,7 +197,7 @@ class AlertBook:
         unique = list({alert.alert_id: alert for alert in alerts}.values())
         if not unique and not judged:
             return
-        with self._writing() as con:
+        with self._writing("queuing alerts") as con:
             if unique:
                 _insert_queued(con, unique, story_id, now)
             if judged:
@@ -221,14 +216,14 @@ class AlertBook:
                      now: datetime) -> None:
         """Queue a digest and retire the held alerts it carries, in one transaction: a crash
         leaves either both or neither."""
-        with self._writing() as con:
+        with self._writing("queuing a digest") as con:
             _insert_queued(con, [digest], story_id, now)
             con.execute(_sql("mark_digested"), {"alert_ids": list(held_ids)})
 
     def start_attempt(self, alert_id: str, now: datetime, max_attempts: int) -> int | None:
         """Count one attempt before sending; None when the alert is no longer pending or has
         used its attempts (see give_up)."""
-        with self._writing() as con:
+        with self._writing("counting a delivery attempt") as con:
             row = con.execute(
                 _sql("start_attempt"),
                 {"alert_id": alert_id, "attempted_at": now, "max_attempts": max_attempts},
@@ -237,20 +232,20 @@ class AlertBook:
 
     def give_up(self, alert_id: str, max_attempts: int) -> bool:
         """Fail a pending alert whose attempts are used up; True when it did."""
-        with self._writing() as con:
+        with self._writing("giving up an alert") as con:
             row = con.execute(
                 _sql("give_up"), {"alert_id": alert_id, "max_attempts": max_attempts}
             ).fetchone()
         return row is not None
 
     def mark_delivered(self, alert_id: str, now: datetime) -> None:
-        with self._writing() as con:
+        with self._writing("marking an alert delivered") as con:
             con.execute(_sql("mark_delivered"), {"alert_id": alert_id, "delivered_at": now})
 
     def record_failure(self, alert_id: str, error: str, max_attempts: int) -> str:
         """Keep why an attempt failed; returns the new status (pending, or failed when given
         up)."""
-        with self._writing() as con:
+        with self._writing("recording a delivery failure") as con:
             row = con.execute(
                 _sql("record_failure"),
                 {"alert_id": alert_id, "error": error[:1000], "max_attempts": max_attempts},

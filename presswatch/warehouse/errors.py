@@ -49,7 +49,8 @@ class MigrationError(WarehouseError):
 
 
 class LoadError(WarehouseError):
-    """A batch failed to load; its transaction was rolled back, nothing of it was written."""
+    """A write failed (a batch, a staged run, alert bookkeeping); its transaction was rolled
+    back, nothing of it was written."""
 
 
 class WarehouseOfAnotherStory(WarehouseError):

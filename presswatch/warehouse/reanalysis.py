@@ -16,6 +16,7 @@ from datetime import datetime
 from presswatch.records import Article
 from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.store import Warehouse, article_of_row
+from presswatch.warehouse.transaction import transaction
 
 
 class ReanalysisConflict(RuntimeError):
@@ -94,15 +95,9 @@ def remove_statements(warehouse: Warehouse, statement_ids: list[str]) -> None:
     transaction; those a quote still names stay."""
     if not statement_ids:
         return
-    con = warehouse.connection
-    con.begin()
-    try:
+    with transaction(warehouse.connection, warehouse.path, "removing statements") as con:
         con.execute(_sql("remove_fingerprints"), {"ids": statement_ids})
         con.execute(_sql("remove_statements"), {"ids": statement_ids})
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
 
 
 def finish_interrupted_removals(warehouse: Warehouse) -> int:

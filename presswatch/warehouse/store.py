@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from presswatch.warehouse.errors import (
 )
 from presswatch.warehouse.sql_files import sql_text
 from presswatch.warehouse.staged import StagedBatch
+from presswatch.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -378,9 +380,8 @@ class Warehouse:
 
     def _apply(self, migration: Migration) -> None:
         log.info("applying migration %03d_%s to %s", migration.version, migration.name, self.path)
-        con = self._con
-        con.begin()
-        try:
+        what = f"migration {migration.version:03d}_{migration.name}"
+        with transaction(self._con, self.path, what, error=MigrationError) as con:
             if migration.version == 1:
                 con.execute(_sql("schema_version.sql"))
             con.execute(migration.sql)
@@ -389,14 +390,6 @@ class Warehouse:
                 "values (?, ?, ?, ?)",
                 [migration.version, migration.name, migration.checksum, datetime.now(UTC)],
             )
-            con.commit()
-        except duckdb.Error as exc:
-            con.rollback()
-            raise MigrationError(
-                self.path,
-                f"migration {migration.version:03d}_{migration.name} failed and was rolled "
-                f"back: {exc}",
-            ) from exc
 
     def schema_version(self) -> int:
         (version,) = _one(self._con, "select max(version) from schema_version")
@@ -406,11 +399,9 @@ class Warehouse:
         """Re-create every view and macro from presswatch/warehouse/views/*.sql, in one
         transaction."""
 
-        def work() -> None:
+        with self._writing("re-creating views") as con:
             for path in _sql_files(VIEWS_DIR):
-                self._con.execute(path.read_text(encoding="utf-8"))
-
-        self._in_transaction("re-creating views", work)
+                con.execute(path.read_text(encoding="utf-8"))
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -479,25 +470,10 @@ class Warehouse:
         if self.read_only:
             raise LoadError(self.path, f"{what} needs the warehouse opened for writing")
 
-    def _in_transaction(self, what: str, work: Any) -> Any:
+    def _writing(self, what: str) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """One transaction on this warehouse, opened for writing (see transaction.py)."""
         self._require_writable(what)
-        con = self._con
-        con.begin()
-        try:
-            result = work()
-            con.commit()
-        except duckdb.Error as exc:
-            _rollback(con)
-            if disk_full(exc):
-                raise WarehouseUnwritable(
-                    self.path, f"{what} failed: no space left on the device; nothing of it was "
-                    "written. Free space, then run again: the work waits in the staging folder."
-                ) from exc
-            raise LoadError(self.path, f"{what} failed and was rolled back: {exc}") from exc
-        except BaseException:
-            _rollback(con)
-            raise
-        return result
+        return transaction(self._con, self.path, what)
 
     def load_batch(self, batch: LoadBatch) -> LoadSummary:
         """Write a batch in one short transaction: all of it lands, or none of it.
@@ -509,9 +485,8 @@ class Warehouse:
             return LoadSummary(articles_added=0, quotes_added=0, statements_added=0)
         tables = to_arrow(batch)
         extras = {name: extra_to_arrow(name, rows) for name, rows in batch.extra.items() if rows}
-        return self._in_transaction(
-            f"loading batch of run {batch.run_id}", lambda: self._load(tables, extras)
-        )
+        with self._writing(f"loading batch of run {batch.run_id}"):
+            return self._load(tables, extras)
 
     def load_staged(
         self,
@@ -522,7 +497,7 @@ class Warehouse:
         """Load a staged run in one transaction: its batches, then what `finish` makes of their
         summed counts (its runs row and sources). All of it lands, or none of it."""
 
-        def work() -> LoadSummary:
+        with self._writing(f"loading the staged work of run {run_id}"):
             total = LoadSummary(articles_added=0, quotes_added=0, statements_added=0)
             for staged in batches:
                 added = self._load(staged.tables, staged.extras)
@@ -534,8 +509,6 @@ class Warehouse:
             last = finish(total)
             self._load(last.tables, last.extras)
             return total
-
-        return self._in_transaction(f"loading the staged work of run {run_id}", work)
 
     def _load(self, tables: dict[str, pa.Table], extras: dict[str, pa.Table]) -> LoadSummary:
         con = self._con
@@ -600,24 +573,20 @@ class Warehouse:
     def close_unfinished_runs(self, current_run_id: str) -> int:
         """Mark runs left 'running' by a process that died as failed; returns how many."""
 
-        def work() -> int:
-            self._con.execute(_sql("close_unfinished_runs.sql"), [current_run_id])
-            (n,) = _one(self._con, "select count(*) from runs where message like ?",
+        with self._writing("closing unfinished runs") as con:
+            con.execute(_sql("close_unfinished_runs.sql"), [current_run_id])
+            (n,) = _one(con, "select count(*) from runs where message like ?",
                         [f"%completed by run {current_run_id}"])
             return int(n)
-
-        return self._in_transaction("closing unfinished runs", work)
 
     def index_articles(self) -> int:
         """Add newly stored articles to the search index; returns how many were indexed."""
 
-        def work() -> int:
-            self._con.execute(_sql("index_articles.sql"))
-            (n,) = _one(self._con, "select count(*) from pending_index")
-            self._con.execute("drop table pending_index")
+        with self._writing("indexing articles for search") as con:
+            con.execute(_sql("index_articles.sql"))
+            (n,) = _one(con, "select count(*) from pending_index")
+            con.execute("drop table pending_index")
             return int(n)
-
-        return self._in_transaction("indexing articles for search", work)
 
     # -- checks and publishing ------------------------------------------------------------
 
@@ -721,15 +690,6 @@ class Warehouse:
             "and schema_name = 'main' and not temporary order by table_name"
         ).fetchall()
         return [name for (name,) in rows]
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back if a transaction is still open: a failed COMMIT (a full disk) has already
-    ended it, and "no transaction is active" must not hide the real error."""
-    try:
-        con.rollback()
-    except duckdb.TransactionException:
-        pass
 
 
 def _check_scope_sql(scope: str) -> str:
