@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from presswatch.report.build import _write, iter_pages, read_report_data  # noqa: E402
+from presswatch.report.build import iter_pages, read_report_data, write_pages  # noqa: E402
 from presswatch.warehouse.store import default_read_path, open_warehouse  # noqa: E402
 
 GENERATE_SQL = Path(__file__).with_name("warehouse_generate.sql")
@@ -45,7 +45,7 @@ def build(db: Path, out: Path) -> dict:
         data = read_report_data(warehouse.connection)
     queried = time.perf_counter()
     pages = iter_pages(data, built_at=datetime.now(UTC), source_name=db.name, since=None)
-    n_pages, total_bytes, overview_bytes = _write(pages, out)
+    n_pages, total_bytes, overview_bytes = write_pages(pages, out)
     written = time.perf_counter()
     return {
         "build_s": round(written - started, 2),

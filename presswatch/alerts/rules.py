@@ -23,7 +23,7 @@ from presswatch.alerts.messages import (
 )
 from presswatch.records import NewStatementInfo, SourceResult, stable_id
 from presswatch.story import Alerts
-from presswatch.warehouse.reports import statement_page
+from presswatch.warehouse.run_findings import statement_page
 
 DIGEST_ITEMS_KEPT = 200  # statements a digest carries, most widely carried first
 

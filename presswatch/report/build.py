@@ -31,11 +31,12 @@ from presswatch.report.exports import EXPORTS, export_files
 from presswatch.warehouse.beside import report_dir
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
-QUERIES = resources.files("presswatch.warehouse") / "report"
+QUERIES = resources.files("presswatch.warehouse") / "report_queries"
 ASSETS = resources.files("presswatch.report") / "assets"
 MARKER = ".presswatch-report"
 # What the report needs that older warehouses lack: opening one for writing (any run) adds them.
-REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets", "source_run_health")
+REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets", "source_run_health",
+                    "dated_articles")
 
 # The overview stays small whatever the warehouse holds: its lists are capped (the full lists
 # are on the speakers and statements pages); the caps are stated on the page.
@@ -210,7 +211,9 @@ def _check_objects(con, path: Path) -> None:
         name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database() "
             "union all select view_name from duckdb_views() "
-            "where database_name = current_database()"
+            "where database_name = current_database() "
+            "union all select function_name from duckdb_functions() "
+            "where database_name = current_database() and function_type = 'table_macro'"
         ).fetchall()
     }
     missing = [name for name in REQUIRED_OBJECTS if name not in present]
@@ -374,7 +377,7 @@ def speaker_outlet_grid(rows: list[Row]) -> dict[str, Any]:
             "cells": cells, "n_speakers": len(speakers), "n_outlets": len(outlets)}
 
 
-def _write(pages: Iterable[tuple[str, str | bytes]], out: Path) -> tuple[int, int, int]:
+def write_pages(pages: Iterable[tuple[str, str | bytes]], out: Path) -> tuple[int, int, int]:
     """Write the pages into a fresh folder beside `out`, then swap it in (folders.py); returns
     the number of pages, their total size and the overview's size."""
 
@@ -415,7 +418,7 @@ def build_report(
         _check_objects(con, source)
         data = read_report_data(con, since)
     pages = iter_pages(data, built_at=datetime.now(UTC), source_name=source.name, since=since)
-    n_pages, total, overview = _write(pages, out)
+    n_pages, total, overview = write_pages(pages, out)
     return ReportResult(
         out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
         total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,

@@ -59,7 +59,7 @@ from presswatch.warehouse.link_decodes import (
     undecodable_links,
 )
 from presswatch.warehouse.reanalysis import finish_interrupted_removals
-from presswatch.warehouse.reports import run_source_health, statement_details
+from presswatch.warehouse.run_findings import run_source_health, statement_details
 from presswatch.warehouse.store import open_warehouse
 
 log = logging.getLogger("presswatch.run")

@@ -27,7 +27,7 @@ from presswatch.warehouse.batch import Run, SourceRun
 from presswatch.warehouse.beside import snapshot_path
 from presswatch.warehouse.errors import WarehouseLocked, WarehouseMissing
 from presswatch.warehouse.link_decodes import read_link_decodes
-from presswatch.warehouse.reports import run_source_health, statement_details
+from presswatch.warehouse.run_findings import run_source_health, statement_details
 from presswatch.warehouse.store import WarehouseState, open_warehouse
 
 log = logging.getLogger("presswatch.run")

@@ -14,7 +14,7 @@ from scrapy.settings import Settings
 
 from presswatch.folders import write_atomically
 from presswatch.spiders.job import STATS_FILE
-from presswatch.spiders.spiders.presswatch import PresswatchSpider
+from presswatch.spiders.spiders.articles import ArticlesSpider
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     settings.setmodule("presswatch.spiders.settings", priority="project")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(PresswatchSpider)
+    crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, job=str(job_path))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -2,7 +2,7 @@
 
 The per-story values (user agent, delay, timeout, sizes, retries, private hosts) come from the
 story's [crawl] table and are applied over these by the spider when it opens its job
-(see PresswatchSpider.from_crawler), so `scrapy crawl` and the flow crawl alike.
+(see ArticlesSpider.from_crawler), so `scrapy crawl` and the flow crawl alike.
 """
 
 BOT_NAME = "presswatch"

@@ -57,7 +57,7 @@ from presswatch.records import NewStatementInfo, stable_id
 from presswatch.story import Alerts, Email, Report, Spike, Story, StoryError, Webhook, load_story
 from presswatch.text import clean_line
 from presswatch.warehouse.alert_book import AlertBook
-from presswatch.warehouse.reports import statement_page
+from presswatch.warehouse.run_findings import statement_page
 from presswatch.warehouse.store import open_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -1263,7 +1263,7 @@ def test_the_page_a_link_names_is_the_page_the_report_writes():
         sql = (
             "select case when regexp_full_match(id, '[0-9A-Za-z_-]{1,64}') then id "
             "else left(md5(id), 16) end from (select unnest(?::varchar[]) as id)"
-        )  # the rule of presswatch/warehouse/report/statements.sql (statement_key)
+        )  # the rule of presswatch/warehouse/report_queries/statements.sql (statement_key)
         keys = [key for (key,) in con.execute(sql, [ids]).fetchall()]
     assert [statement_page(i) for i in ids] == [f"statement/{k}.html" for k in keys]
 

@@ -23,9 +23,7 @@ previous_run as (
 ),
 
 dated as (
-    select a.*, pw_day(coalesce(a.published_at, a.first_seen_at)) as day
-    from articles as a
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+    select * from dated_articles($since)
 )
 
 select

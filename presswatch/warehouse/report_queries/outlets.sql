@@ -3,9 +3,7 @@
 -- articles about the story that were not read for quotes (in a language the NLP does not read),
 -- so that "Quotes 0" comes with its reason.
 with dated as (
-    select a.*, coalesce(a.published_at, a.first_seen_at) as seen_at
-    from articles as a
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+    select * from dated_articles($since)
 ),
 
 quoted as (

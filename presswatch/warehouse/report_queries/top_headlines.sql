@@ -2,9 +2,7 @@
 -- copies first (a wire story run by several outlets), then most statements quoted, then the
 -- earliest. Copies are not listed again; at most $limit rows.
 with dated as (
-    select a.*, coalesce(a.published_at, a.first_seen_at) as seen_at
-    from articles as a
-    where a.is_relevant and pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+    select * from dated_articles($since) where is_relevant
 ),
 
 copies as (

@@ -2,9 +2,7 @@
 -- statements (a statement and its parts are one) and the articles of the period quoting it,
 -- and its share of all articles quoting anyone; with its speakers, most quoted first.
 with dated as (
-    select a.article_id, a.outlet
-    from articles as a
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+    select article_id, outlet from dated_articles($since)
 ),
 
 quoted as (

@@ -132,7 +132,8 @@ def describe_failure(failure: Failure, timeout: float, max_bytes: int) -> tuple[
     return None, f"{type(error).__name__}: {error}{after}"
 
 
-class PresswatchSpider(scrapy.Spider):
+class ArticlesSpider(scrapy.Spider):
+    # The name `scrapy crawl presswatch` runs it by (scrapy.cfg, spiders/README.md).
     name = "presswatch"
 
     job: CrawlJob
@@ -148,7 +149,7 @@ class PresswatchSpider(scrapy.Spider):
     google_in_flight: bool
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PresswatchSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         job_path = Path(kwargs["job"]).resolve()
         job = CrawlJob.read(job_path)
         crawler.settings.setdict(job_settings(job, job_path.parent), priority="spider")

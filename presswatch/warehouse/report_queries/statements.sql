@@ -11,10 +11,9 @@ with dated as (
         a.url,
         a.run_id,
         n.name as outlet_name,
-        coalesce(a.published_at, a.first_seen_at) as seen_at
-    from articles as a
+        a.seen_at
+    from dated_articles($since) as a
     inner join outlet_names as n on n.outlet = a.outlet
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
 ),
 
 appearances as (

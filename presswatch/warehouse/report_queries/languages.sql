@@ -12,8 +12,7 @@ select
     string_agg(distinct n.name, ', ' order by n.name)
         filter (where a.is_relevant and a.nlp_status like 'skipped:language%')
         as not_analysed_outlets
-from articles as a
+from dated_articles($since) as a
 inner join outlet_names as n on n.outlet = a.outlet
-where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
 group by all
 order by n_relevant desc, n_articles desc, language;

@@ -4,12 +4,11 @@
 with quoted as (
     select distinct
         coalesce(nullif(trim(s.organisation), ''), s.speaker) as voice,
-        pw_day(coalesce(a.published_at, a.first_seen_at)) as day,
+        a.day,
         a.article_id
     from quotes as q
     inner join statements as s on s.statement_id = q.statement_id
-    inner join articles as a on a.article_id = q.article_id
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
+    inner join dated_articles($since) as a on a.article_id = q.article_id
 ),
 
 ranked as (

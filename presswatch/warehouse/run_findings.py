@@ -1,4 +1,6 @@
-"""Small read-only queries the flow shows people (artifacts, the CLI summary)."""
+"""What a run found, read back for people: its new statements and its sources' health (the
+flow's artifacts, the CLI summary, the alerts), and where a statement's page is in the report.
+The SQL is in presswatch/warehouse/queries/run_*.sql."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ _PAGE_KEY = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 def statement_page(statement_id: str) -> str:
-    """The statement's page in the report folder, as report/statements.sql names it
+    """The statement's page in the report folder, as report_queries/statements.sql names it
     (statement_key): the id when it is a safe file name, else a hash of it."""
     if _PAGE_KEY.fullmatch(statement_id):
         key = statement_id

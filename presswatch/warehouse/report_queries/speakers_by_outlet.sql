@@ -8,8 +8,7 @@ select
     count(distinct coalesce(s.part_of, s.statement_id)) as n_statements
 from quotes as q
 inner join statements as s on s.statement_id = q.statement_id
-inner join articles as a on a.article_id = q.article_id
+inner join dated_articles($since) as a on a.article_id = q.article_id
 inner join outlet_names as n on n.outlet = a.outlet
-where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
 group by all
 order by s.speaker, outlet;

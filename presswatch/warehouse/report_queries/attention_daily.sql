@@ -3,11 +3,10 @@
 -- such articles keep their name, the rest are summed as 'Other outlets', so the chart stays
 -- readable with hundreds of outlets.
 with relevant as (
-    select pw_day(coalesce(a.published_at, a.first_seen_at)) as day, n.name as outlet
-    from articles as a
+    select a.day, n.name as outlet
+    from dated_articles($since) as a
     inner join outlet_names as n on n.outlet = a.outlet
     where a.is_relevant
-        and pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
 ),
 
 ranked as (

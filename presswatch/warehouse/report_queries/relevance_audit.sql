@@ -14,7 +14,7 @@ judged as (
         a.title,
         n.name as outlet,
         a.url,
-        coalesce(a.published_at, a.first_seen_at) as seen_at,
+        a.seen_at,
         a.relevance_score as score,
         a.is_relevant,
         coalesce(a.relevance_reasons, []) as reasons,
@@ -24,10 +24,9 @@ judged as (
             when abs(coalesce(a.relevance_score, 0) - st.threshold) <= 0.15 then 'borderline'
             when not coalesce(a.is_relevant, false) then 'not relevant'
         end as verdict
-    from articles as a
+    from dated_articles($since) as a
     inner join outlet_names as n on n.outlet = a.outlet
     cross join story as st
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= $since
 )
 
 select *, count(*) over (partition by verdict) as n_total
