@@ -398,7 +398,6 @@ class Warehouse:
     def refresh_views(self) -> None:
         """Re-create every view and macro from presswatch/warehouse/views/*.sql, in one
         transaction."""
-
         with self._writing("re-creating views") as con:
             for path in _sql_files(VIEWS_DIR):
                 con.execute(path.read_text(encoding="utf-8"))
@@ -496,7 +495,6 @@ class Warehouse:
     ) -> LoadSummary:
         """Load a staged run in one transaction: its batches, then what `finish` makes of their
         summed counts (its runs row and sources). All of it lands, or none of it."""
-
         with self._writing(f"loading the staged work of run {run_id}"):
             total = LoadSummary(articles_added=0, quotes_added=0, statements_added=0)
             for staged in batches:
@@ -572,7 +570,6 @@ class Warehouse:
 
     def close_unfinished_runs(self, current_run_id: str) -> int:
         """Mark runs left 'running' by a process that died as failed; returns how many."""
-
         with self._writing("closing unfinished runs") as con:
             con.execute(_sql("close_unfinished_runs.sql"), [current_run_id])
             (n,) = _one(con, "select count(*) from runs where message like ?",
@@ -581,7 +578,6 @@ class Warehouse:
 
     def index_articles(self) -> int:
         """Add newly stored articles to the search index; returns how many were indexed."""
-
         with self._writing("indexing articles for search") as con:
             con.execute(_sql("index_articles.sql"))
             (n,) = _one(con, "select count(*) from pending_index")
