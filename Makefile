@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench soak docs clean
+.PHONY: setup demo test test-loaded lint bench soak docs clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,16 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/presswatch demo
 
+# Whole files to each of two workers, slowest first (tests/conftest.py: SLOWEST_FIRST).
+PYTEST_ARGS := -n 2 --dist loadfile --no-loadscope-reorder -q
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite beside a CPU hog, one busy loop per core (scripts/test_loaded.py).
+test-loaded: $(STAMP)
+	$(BIN)/python scripts/test_loaded.py -- $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -24,6 +24,33 @@ SERVER_STARTUP_S = int(os.environ.get("PRESSWATCH_TEST_PREFECT_STARTUP_S", "300"
 
 SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's server runs
 
+TESTS = Path(__file__).parent
+# The files that take longest, slowest first (timed one by one, see CONTRIBUTING.md). `make
+# test` hands whole files to its two workers in collection order (--dist loadfile
+# --no-loadscope-reorder): these start first and the many quick files fill in around them.
+# xdist's default order, most tests first, started the one-test crash-recovery file last and
+# left the other core idle for minutes.
+SLOWEST_FIRST = (
+    "runs/test_crash_recovery.py",
+    "test_wheel_install.py",
+    "flows/test_backfill.py",
+    "bench/test_bench_scripts.py",
+    "runs/test_held_warehouse.py",
+    "report/test_report_browser.py",
+    "runs/test_run_lease.py",
+    "flows/test_deployment.py",
+    "bench/test_e2e_smoke.py",
+    "runs/test_reanalyse.py",
+    "flows/test_daily_flow.py",
+    "alerts/test_alerts_replay.py",
+    "warehouse/test_warehouse_replay_views.py",
+    "flows/test_secrets_at_rest.py",
+    "cli/test_story_tools.py",
+    "flows/test_backfill_bad_archives.py",
+    "flows/test_prefect_server.py",
+    "flows/test_lock_retry.py",
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """With -n N, one Prefect server for the whole session, started by the controller before
@@ -41,6 +68,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PREFECT_API_URL"] = server.api_url
     os.environ[SESSION_SERVER] = server.api_url
     config.prefect_server = (server, home)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files of SLOWEST_FIRST first, in its order; every other test keeps its place."""
+    rank = {name: place for place, name in enumerate(SLOWEST_FIRST)}
+
+    def name(item: pytest.Item) -> str:
+        return item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:  # the whole suite
+        if missing := set(rank) - {name(item) for item in items}:
+            config.issue_config_time_warning(pytest.PytestConfigWarning(
+                f"tests/conftest.py SLOWEST_FIRST names files with no tests: {sorted(missing)}"),
+                stacklevel=2)
+    items.sort(key=lambda item: rank.get(name(item), len(rank)))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
