@@ -305,8 +305,10 @@ class SpeakerResolver:
             return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
         noun = head.lemma_.lower()
-        if holding is None and self.descriptions.get(noun) in ("group", "org"):
-            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not
+        if holding is None and self.descriptions.get(noun) in ("group", "org") and (
+                head.tag_ != "NNS"):
+            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not, nor
+            # does a plural the name modifies ('other AI developers', 'Acme engineers')
             holding = next((e for e in ents if e.root.head.i == head.i
                             and e.root.dep_ == "compound"), None)
         if holding is None and noun in self.role_nouns | self.descriptions.keys():

@@ -75,15 +75,20 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
     preview," Felix said.' -> the verb's clausal complement, up to another report joined to it
     ('Some users argued that ..., and several researchers questioned whether ...': two groups'
-    views are two statements)."""
-    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-    if clause is None:
+    views are two statements). With two complements, the one after the cue: 'In a memo titled
+    "WE ARE DONE", the union said its members were unpaid' (the parser hangs the quoted title
+    on the cue too; it is the writer's frame)."""
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    if not clauses:
         return None
+    clause = next((c for c in clauses if c.i > verb.i), clauses[0])
     end = clause.right_edge
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
-    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
-        _another_report(finder, c) or _writers_participle(clause, c))), None)
+    # '..., adding that ...' hung on the clause is the speaker's next report
+    joined = next((c for c in clause.rights if c.pos_ == "VERB" and (
+        c.dep_ == "conj" and (_another_report(finder, c) or _writers_participle(clause, c))
+        or c.dep_ == "advcl" and c.tag_ == "VBG" and _another_report(finder, c))), None)
     if joined is not None:
         before = [t for t in clause.subtree if t.i < joined.left_edge.i and t.dep_ != "cc"]
         end = max(before, key=lambda t: t.i) if before else end

@@ -503,9 +503,16 @@ class QuoteFinder:
     def is_title(self, region: Region) -> bool:
         """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
         words = self.text[region.start : region.end].split()
-        before = self.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
         capitalised = len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha())
-        return capitalised or (bool(before) and before[-1] in TITLE_MARKERS)
+        return capitalised or self.follows_title_marker(region)
+
+    def follows_title_marker(self, region: Region) -> bool:
+        """'The memo, headlined "WE ARE DONE," says ...' / 'a letter titled "Pay us"': the
+        quotation right after 'headlined', 'titled', 'called' is the name of a work. Not: 'She
+        said, "We are done."' / 'what she called "a disgrace" last week' ('called' with a
+        subject of its own characterises: the verb rules take that)."""
+        before = self.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
+        return bool(before) and before[-1] in TITLE_MARKERS
 
     def from_according_to(self) -> Iterator[RawQuote]:
         """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
@@ -554,6 +561,8 @@ class QuoteFinder:
         for region in self.statements:
             if any(overlap((region.start, region.end), span) for span in covered):
                 continue
+            if self.follows_title_marker(region):
+                continue  # 'The memo, titled "WE ARE DONE," says ...': a name, not words said
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
                      or self.follow_on(region) or self.sentence_subject(region))
             if quote is not None:
