@@ -451,8 +451,11 @@ class SpeakerResolver:
         gender = self.genders.get(head.lower_)
         referred = self.referred_as(head, quote, quotes)
         refused = frozenset(n for n, found in referred.items() if gender and gender not in found)
+        refused |= {n for n, kind in self.kinds.items() if kind in NOT_SPEAKERS}
         previous = _previous_speaker(quotes, quote, doc)
-        nearest = _nearest_entity(sentences, head, labels, refused)
+        # 'Murati, who said that Lee would leave. She also said ...': not a name in the words
+        said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
+        nearest = _nearest_entity(sentences, head, labels, refused, said)
         if previous is not None and previous[1] in labels and previous[0] not in refused and (
                 nearest is None or nearest[2] <= previous[2]
                 or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
@@ -879,11 +882,14 @@ def _entity_of_head(token: Token) -> str | None:
 
 
 def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...],
-                    refused: frozenset[str] = frozenset()) -> tuple[str, str, int] | None:
+                    refused: frozenset[str] = frozenset(),
+                    said: list[tuple[int, int]] | None = None) -> tuple[str, str, int] | None:
     """The nearest earlier entity with one of these labels, within a few sentences, other than
-    the refused ones."""
+    the refused ones and those inside the `said` spans (what earlier quotes reported)."""
     first = sentences.back(head, LOOKBACK_SENTENCES)
     for ent in reversed(sentences.doc.ents):
+        if any(start <= ent.start_char < end for start, end in said or ()):
+            continue
         if ent.end <= head.i and ent.start >= first and ent.label_ in labels and not in_dateline(
                 ent[0]):
             name = ent.kb_id_ or clean_name(ent.text)
