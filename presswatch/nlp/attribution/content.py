@@ -127,11 +127,15 @@ def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
     feedback.' -> the parser hangs the second reported clause on the cue; it is reported too
     when it has a subject of its own that is no name, or none but a backshifted modal ('They
     said they were not against AI and would not have been invited if they were': 'would' is
-    the reported 'will'), and is not a cue itself. Not: 'Felix said it was voluntary and added
-    that ...' (a second cue), 'said ..., and Altman left', 'said it and left'."""
+    the reported 'will'), and is not a cue itself; or it opens with 'that' ('The nurses say
+    they worked unpaid, and that Acme required rotas to be approved': a second reported clause
+    whatever its subject). Not: 'Felix said it was voluntary and added that ...' (a second
+    cue), 'said ..., and Altman left', 'said it and left'."""
     if verb.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances or (
             verb.pos_ not in ("VERB", "AUX")):
         return False
+    if any(c.dep_ == "mark" and c.lower_ == "that" and c.i < verb.i for c in verb.children):
+        return True
     subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
     if subject is None:
         return any(c.dep_ == "aux" and c.lower_ in BACKSHIFTED_MODALS for c in verb.children)
