@@ -204,6 +204,29 @@ def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
     return tokens[0].idx, char_end(tokens[-1]), "infinitive"
 
 
+def content_that_read_as_determiner(finder: QuoteFinder, verb: Token
+                                    ) -> tuple[int, int, str] | None:
+    """'Acme responded by stressing that participation was voluntary.' parsed as 'stressing
+    [that participation]' (an object with the determiner 'that') and 'was voluntary' hung
+    elsewhere -> the clause from the noun through the finite verb right after it. Not: 'She
+    repeated that claim on Monday' (no verb follows the object), 'said that rota was
+    unfair' parsed right (a clause, taken by content_clause)."""
+    obj = next((c for c in verb.rights if c.dep_ == "dobj"), None)
+    if obj is None or obj.left_edge.i != verb.i + 1 or obj.left_edge.lower_ != "that":
+        return None
+    after = obj.right_edge.i + 1
+    doc = finder.doc
+    if after >= len(doc) or doc[after].tag_ not in ("VBD", "VBZ", "VBP", "MD") or (
+            doc[after].head.i == obj.i):
+        return None
+    clause = doc[after]
+    end = max(t.i for t in clause.subtree if t.i >= after)
+    last = doc[end]
+    if last.is_punct:
+        end -= 1
+    return doc[obj.left_edge.i + 1].idx, char_end(doc[end]), "that_as_determiner"
+
+
 def negated_speech(verb: Token) -> bool:
     """'The company did not say whether ...' / 'OpenAI has not confirmed that ...' / 'Daily
     Circuit could not independently confirm that ...' / 'declined to say what ...': speech that

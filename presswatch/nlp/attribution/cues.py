@@ -31,6 +31,7 @@ from presswatch.nlp.attribution.content import (
     content_clause,
     content_in_marks_after,
     content_infinitive,
+    content_that_read_as_determiner,
     negated_speech,
 )
 from presswatch.nlp.attribution.kinds import THINGS
@@ -180,7 +181,7 @@ class QuoteFinder:
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
                      content_before_cue, content_around_cue, content_as_cue_puts_it,
-                     content_infinitive):
+                     content_infinitive, content_that_read_as_determiner):
             found = rule(self, verb)
             if found is not None:
                 start, end, name = found
