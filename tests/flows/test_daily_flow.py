@@ -114,10 +114,6 @@ def test_day_two_adds_only_the_new_articles(two_days):
     assert duplicates == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known regression: 'In an open letter headed \"...\", the group said ...' (day 1) no longer "
-    "yields the group's statements, so the letter's headline, quoted again on day 2, becomes "
-    "new there; see docs/partial.md"))
 def test_day_two_creates_only_statements_new_on_day_two(two_days):
     manifest = two_days["manifest"]
     db = two_days["db"]

@@ -101,6 +101,7 @@ class SpeakerResolver:
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
         self.people = word_set("people_nouns")
+        self.genders = word_table("gendered_words")
         self.story_kinds = kinds or {}
         self.kinds: dict[str, str] = {}  # this document's actors, set per document
         self.ents: list[Span] = []
@@ -305,8 +306,10 @@ class SpeakerResolver:
             return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
         noun = head.lemma_.lower()
-        if holding is None and self.descriptions.get(noun) in ("group", "org"):
-            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not
+        if holding is None and self.descriptions.get(noun) in ("group", "org") and (
+                head.tag_ != "NNS"):
+            # 'the PR Puppets group said' names the group; 'the group's lawyer' does not, nor
+            # does a plural the name modifies ('other AI developers', 'Acme engineers')
             holding = next((e for e in ents if e.root.head.i == head.i
                             and e.root.dep_ == "compound"), None)
         if holding is None and noun in self.role_nouns | self.descriptions.keys():
@@ -445,13 +448,41 @@ class SpeakerResolver:
             return document.canonical, None
         if kind != "person":
             return self.group_pronoun(sentences, head, quote, quotes)
+        gender = self.genders.get(head.lower_)
+        referred = self.referred_as(head, quote, quotes)
+        refused = frozenset(n for n, found in referred.items() if gender and gender not in found)
+        refused |= {n for n, kind in self.kinds.items() if kind in NOT_SPEAKERS}
         previous = _previous_speaker(quotes, quote, doc)
-        if previous is not None and previous[1] in labels:
-            nearest = _nearest_entity(sentences, head, labels)
-            if nearest is None or nearest[2] <= previous[2]:
-                return previous[0], None
-        nearest = _nearest_entity(sentences, head, labels)
+        # 'Murati, who said that Lee would leave. She also said ...': not a name in the words
+        said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
+        nearest = _nearest_entity(sentences, head, labels, refused, said)
+        if previous is not None and previous[1] in labels and previous[0] not in refused and (
+                nearest is None or nearest[2] <= previous[2]
+                or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
+            return previous[0], None  # 'She said ...' goes on with the one called 'she' before
         return (nearest[0] if nearest else None), None
+
+    def referred_as(self, head: Token, quote: RawQuote, quotes: list[RawQuote]
+                    ) -> dict[str, set[str]]:
+        """'Ms Reyes said the rota was unsafe. Tom Hale left. He said ...' -> 'he' is not Ms
+        Reyes: how the text has referred to each person, by a title ('Mr', 'Ms') or by a
+        pronoun an earlier quote resolved to them ('She said ...'). A person the text gives no
+        such word for may be either (no guess from first names)."""
+        doc = head.doc
+        seen: dict[str, set[str]] = {}
+        for ent in self.ents:
+            if ent.label_ != "PERSON" or ent.start >= head.i:
+                continue
+            before = doc[ent.start - 1] if ent.start > 0 else ent[0]
+            for title in (before, ent[0]) if len(ent) > 1 else (before,):
+                if title.pos_ == "PROPN" and title.lower_ in self.genders:
+                    seen.setdefault(canonical_of(ent), set()).add(self.genders[title.lower_])
+        for earlier in quotes[: quotes.index(quote)]:
+            said_by = doc[earlier.speaker_head] if earlier.speaker_head is not None else None
+            if earlier.canonical and said_by is not None and said_by.lower_ in self.genders and (
+                    said_by.pos_ == "PRON"):
+                seen.setdefault(earlier.canonical, set()).add(self.genders[said_by.lower_])
+        return seen
 
     def group_pronoun(self, sentences: Sentences, head: Token, quote: RawQuote,
                       quotes: list[RawQuote]) -> Found:
@@ -850,14 +881,20 @@ def _entity_of_head(token: Token) -> str | None:
     return ent.kb_id_ or clean_name(ent.text)
 
 
-def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...]
-                    ) -> tuple[str, str, int] | None:
-    """The nearest earlier entity with one of these labels, within a few sentences."""
+def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...],
+                    refused: frozenset[str] = frozenset(),
+                    said: list[tuple[int, int]] | None = None) -> tuple[str, str, int] | None:
+    """The nearest earlier entity with one of these labels, within a few sentences, other than
+    the refused ones and those inside the `said` spans (what earlier quotes reported)."""
     first = sentences.back(head, LOOKBACK_SENTENCES)
     for ent in reversed(sentences.doc.ents):
+        if any(start <= ent.start_char < end for start, end in said or ()):
+            continue
         if ent.end <= head.i and ent.start >= first and ent.label_ in labels and not in_dateline(
                 ent[0]):
-            return ent.kb_id_ or clean_name(ent.text), ent.label_, ent.start_char
+            name = ent.kb_id_ or clean_name(ent.text)
+            if name not in refused:
+                return name, ent.label_, ent.start_char
     return None
 
 

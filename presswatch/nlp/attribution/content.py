@@ -75,15 +75,20 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     """'OpenAI told The Verge that participation was voluntary.' / '"Sora is still in research
     preview," Felix said.' -> the verb's clausal complement, up to another report joined to it
     ('Some users argued that ..., and several researchers questioned whether ...': two groups'
-    views are two statements)."""
-    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-    if clause is None:
+    views are two statements). With two complements, the one after the cue: 'In a memo titled
+    "WE ARE DONE", the union said its members were unpaid' (the parser hangs the quoted title
+    on the cue too; it is the writer's frame)."""
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    if not clauses:
         return None
+    clause = next((c for c in clauses if c.i > verb.i), clauses[0])
     end = clause.right_edge
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
-    joined = next((c for c in clause.rights if c.dep_ == "conj" and c.pos_ == "VERB" and (
-        _another_report(finder, c) or _writers_participle(clause, c))), None)
+    # '..., adding that ...' hung on the clause is the speaker's next report
+    joined = next((c for c in clause.rights if c.pos_ == "VERB" and (
+        c.dep_ == "conj" and (_another_report(finder, c) or _writers_participle(clause, c))
+        or c.dep_ == "advcl" and c.tag_ == "VBG" and _another_report(finder, c))), None)
     if joined is not None:
         before = [t for t in clause.subtree if t.i < joined.left_edge.i and t.dep_ != "cc"]
         end = max(before, key=lambda t: t.i) if before else end
@@ -122,11 +127,15 @@ def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
     feedback.' -> the parser hangs the second reported clause on the cue; it is reported too
     when it has a subject of its own that is no name, or none but a backshifted modal ('They
     said they were not against AI and would not have been invited if they were': 'would' is
-    the reported 'will'), and is not a cue itself. Not: 'Felix said it was voluntary and added
-    that ...' (a second cue), 'said ..., and Altman left', 'said it and left'."""
+    the reported 'will'), and is not a cue itself; or it opens with 'that' ('The nurses say
+    they worked unpaid, and that Acme required rotas to be approved': a second reported clause
+    whatever its subject). Not: 'Felix said it was voluntary and added that ...' (a second
+    cue), 'said ..., and Altman left', 'said it and left'."""
     if verb.lemma_.lower() in finder.reporting | finder.beliefs | finder.stances or (
             verb.pos_ not in ("VERB", "AUX")):
         return False
+    if any(c.dep_ == "mark" and c.lower_ == "that" and c.i < verb.i for c in verb.children):
+        return True
     subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
     if subject is None:
         return any(c.dep_ == "aux" and c.lower_ in BACKSHIFTED_MODALS for c in verb.children)
@@ -193,6 +202,29 @@ def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
         return None
     tokens = list(clause.subtree)
     return tokens[0].idx, char_end(tokens[-1]), "infinitive"
+
+
+def content_that_read_as_determiner(finder: QuoteFinder, verb: Token
+                                    ) -> tuple[int, int, str] | None:
+    """'Acme responded by stressing that participation was voluntary.' parsed as 'stressing
+    [that participation]' (an object with the determiner 'that') and 'was voluntary' hung
+    elsewhere -> the clause from the noun through the finite verb right after it. Not: 'She
+    repeated that claim on Monday' (no verb follows the object), 'said that rota was
+    unfair' parsed right (a clause, taken by content_clause)."""
+    obj = next((c for c in verb.rights if c.dep_ == "dobj"), None)
+    if obj is None or obj.left_edge.i != verb.i + 1 or obj.left_edge.lower_ != "that":
+        return None
+    after = obj.right_edge.i + 1
+    doc = finder.doc
+    if after >= len(doc) or doc[after].tag_ not in ("VBD", "VBZ", "VBP", "MD") or (
+            doc[after].head.i == obj.i):
+        return None
+    clause = doc[after]
+    end = max(t.i for t in clause.subtree if t.i >= after)
+    last = doc[end]
+    if last.is_punct:
+        end -= 1
+    return doc[obj.left_edge.i + 1].idx, char_end(doc[end]), "that_as_determiner"
 
 
 def negated_speech(verb: Token) -> bool:

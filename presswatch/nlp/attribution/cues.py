@@ -31,6 +31,7 @@ from presswatch.nlp.attribution.content import (
     content_clause,
     content_in_marks_after,
     content_infinitive,
+    content_that_read_as_determiner,
     negated_speech,
 )
 from presswatch.nlp.attribution.kinds import THINGS
@@ -173,14 +174,14 @@ class QuoteFinder:
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
             return None
-        if self.part_of_quote(verb):
-            return None
+        if self.part_of_quote(verb) or verb.dep_ == "csubj":
+            return None  # 'Agreeing to pay testers could set a precedent': an act, not a report
         speaker = find_speaker(verb, self.quoted)
         if lemma == "read" and not self.is_document(speaker):
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
                      content_before_cue, content_around_cue, content_as_cue_puts_it,
-                     content_infinitive):
+                     content_infinitive, content_that_read_as_determiner):
             found = rule(self, verb)
             if found is not None:
                 start, end, name = found
@@ -189,6 +190,8 @@ class QuoteFinder:
             return None
         if name == "block_quote":
             return self.block_quotes(start, end, verb, speaker)
+        if start < verb.idx and self.passive_of_a_thing(verb, speaker):
+            return None
         if start > verb.idx:
             end = self.before_gloss(start, end)
         elif name == "clause" and start <= verb.idx < end and ":" in self.text[verb.idx : end + 2]:
@@ -229,6 +232,14 @@ class QuoteFinder:
             rule=name,
             act=act,
         )
+
+    def passive_of_a_thing(self, verb: Token, speaker: Token | None) -> bool:
+        """'The letter was posted without names; a list of names was added later.' -> a passive
+        cue whose subject is a noun (what was added, announced, posted) and that names no one
+        reports nothing, least of all the sentence before it. Not: '"We are done," it was
+        added' (an empty 'it'), '"We are done," was added by the union' (an agent speaks)."""
+        return speaker is None and any(
+            c.dep_ == "nsubjpass" and c.pos_ in ("NOUN", "PROPN") for c in verb.children)
 
     def writers_frame(self, start: int, end: int) -> bool:
         """'In an open letter headed "...", the group said ...': a prepositional phrase outside
@@ -273,9 +284,23 @@ class QuoteFinder:
             return act
         if speaker.lemma_.lower() in self.data_nouns or speaker.lower_ in self.data_nouns:
             return "report"
-        if self.is_thing(speaker):
+        if self.is_thing(speaker) or self.thing_relative(speaker):
             return "thing"
         return act
+
+    def thing_relative(self, speaker: Token) -> bool:
+        """'... better than the February demos, which suggests the model has improved' -> 'which'
+        after a thing (or a whole clause) is the writer's inference. Not: 'Acme, which said
+        ...' (a name), 'the union, which said ...', 'the letter, which says ...' (a document
+        speaks for its authors)."""
+        if speaker.lower_ != "which" or speaker.head.dep_ != "relcl":
+            return False
+        antecedent = speaker.head.head
+        if antecedent.ent_type_ or antecedent.pos_ == "PROPN" and antecedent.is_title:
+            return False  # a name ('demos' the model took for one is lower case)
+        lemma = antecedent.lemma_.lower()
+        return not (lemma in self.animate or antecedent.lower_ in self.animate
+                    or lemma.endswith(PEOPLE_SUFFIXES))
 
     def is_thing(self, token: Token) -> bool:
         """A common noun for a thing, an event or an idea ('the situation', 'the move', 'the
@@ -503,9 +528,16 @@ class QuoteFinder:
     def is_title(self, region: Region) -> bool:
         """Title Case words, or words right after 'called' or 'titled', name a work or a show."""
         words = self.text[region.start : region.end].split()
-        before = self.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
         capitalised = len(words) > 1 and all(w[:1].isupper() for w in words if w[:1].isalpha())
-        return capitalised or (bool(before) and before[-1] in TITLE_MARKERS)
+        return capitalised or self.follows_title_marker(region)
+
+    def follows_title_marker(self, region: Region) -> bool:
+        """'The memo, headlined "WE ARE DONE," says ...' / 'a letter titled "Pay us"': the
+        quotation right after 'headlined', 'titled', 'called' is the name of a work. Not: 'She
+        said, "We are done."' / 'what she called "a disgrace" last week' ('called' with a
+        subject of its own characterises: the verb rules take that)."""
+        before = self.text[max(0, region.open_mark - 12) : region.open_mark].lower().split()
+        return bool(before) and before[-1] in TITLE_MARKERS
 
     def from_according_to(self) -> Iterator[RawQuote]:
         """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
@@ -554,6 +586,8 @@ class QuoteFinder:
         for region in self.statements:
             if any(overlap((region.start, region.end), span) for span in covered):
                 continue
+            if self.follows_title_marker(region):
+                continue  # 'The memo, titled "WE ARE DONE," says ...': a name, not words said
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
                      or self.follow_on(region) or self.sentence_subject(region))
             if quote is not None:

@@ -65,6 +65,15 @@ def introduced_kind(ent: Span, descriptions: dict[str, str]) -> str | None:
     return kind_by_naming(ent, descriptions)
 
 
+def thing_introduced(ent: Span, descriptions: dict[str, str]) -> str | None:
+    """'the video model Kestrel' / 'its new tool, Kestrel,' -> a product, though the model
+    labelled the name a person: a thing noun introduces it. Only things: 'the illustrator Tess
+    Achterberg' keeps its label, and 'OpenAI's Mira Murati' is a person an organisation
+    employs, not a product it owns."""
+    kind = introduced_kind(ent, descriptions)
+    return kind if kind in THINGS else None
+
+
 def kind_by_naming(ent: Span, descriptions: dict[str, str]) -> str | None:
     """'artists calling themselves PR Puppets' / 'a group known as Brush Strike' -> the kind of
     the noun the naming verb hangs from (group), whatever label the model gave the name."""
@@ -91,7 +100,7 @@ def actor_kinds(doc: Doc, story_kinds: dict[str, str], descriptions: dict[str, s
     for ent in doc.ents:
         name = canonical_of(ent)
         kind = (introduced_kind(ent, descriptions) if ent.label_ != "PERSON"
-                else kind_by_naming(ent, descriptions))  # 'calls itself Brush Strike'
+                else kind_by_naming(ent, descriptions) or thing_introduced(ent, descriptions))
         if kind is not None and kind not in ("person", "document"):
             introduced.setdefault(name, kind)
         label_kind = LABEL_KINDS.get(ent.label_)

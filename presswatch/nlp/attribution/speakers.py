@@ -71,6 +71,8 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             # 'The group claimed [few will see ...] and complained that ...': the parser hangs
             # a subjectless reporting verb on the reported clause; it joins the reporting verb
             governor = governor.head
+        elif _report_hung_on_content(verb, governor):
+            governor = governor.head
         return find_speaker(governor, quoted, passive_ok=verb.dep_ != "conj")
     if verb.dep_ == "acl" and verb.head.dep_ in ("dobj", "pobj", "attr"):
         # 'OpenAI issued a statement saying ...': the statement's issuer speaks.
@@ -78,6 +80,18 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
         if governor.pos_ in ("VERB", "AUX") and governor.i != verb.i:
             return find_speaker(governor, quoted)
     return None
+
+
+def _report_hung_on_content(participle: Token, governor: Token) -> bool:
+    """'Lee said other firms would follow, adding that the cost was small': the parser hangs
+    the participle that reports on the reported clause; the one adding is the one saying (Lee),
+    not the clause's subject. Not: 'Lee said the firms left, citing low pay' (no clause of its
+    own: the firms may be the ones citing)."""
+    return (participle.dep_ == "advcl" and participle.tag_ == "VBG"
+            and governor.dep_ == "ccomp" and governor.head.pos_ in ("VERB", "AUX")
+            and governor.head.i < governor.i
+            and any(c.dep_ == "ccomp" for c in participle.children)
+            and participle.i > 0 and participle.doc[participle.i - 1].text == ",")
 
 
 def object_read_as_subject(verb: Token, subject: Token) -> bool:
