@@ -519,7 +519,8 @@ class StatementIndex:
         anyone's on a stricter bar, since the description may be a named speaker elsewhere.
         `sentences` and `unsure` as for `_matches`. An excerpt of a statement, or a statement
         that is an excerpt of this quote (is_excerpt; `by_sentence`: its sentence_words), is a
-        statement of its own: part of the fuller one (whole_of, parts_of). A quote with no
+        statement of its own: part of the fuller one (whole_of, parts_of), unless the two share
+        nearly all their words (_nearly_whole): then it is a version. A quote with no
         speaker to found a part ("he said") joins the statement it is an excerpt of."""
         searches = []
         if speaker is not None:
