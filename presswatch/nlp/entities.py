@@ -406,9 +406,11 @@ def _listed_subjects_end(doc: Doc, end: int) -> int:
 def _with_missed_names(doc: Doc, ents: list[Span]) -> list[Span]:
     """The entities plus names the model left out, each by a rule of its own: the author of
     an embedded post, a one-letter platform, the outlet a statement went to or a report came
-    from, and a name listed among others the model found."""
+    from (or its journalist), a person named with a role, and a name listed among others the
+    model found."""
     found: list[Span] = []
-    for rule in (_post_authors, _platform_letters, _outlets_named, _listed_names):
+    for rule in (_post_authors, _platform_letters, _outlets_named, _people_by_role,
+                 _listed_names):
         taken = {i for span in (*ents, *found) for i in range(span.start, span.end)}
         found += rule(doc, [*ents, *found], taken)
     return sorted([*ents, *found], key=lambda span: span.start)
@@ -452,8 +454,9 @@ def _platform_letters(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]
 
 def _outlets_named(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     """The outlet a statement went to or a report came from, when the model missed it: 'In a
-    statement to The Verge', 'a report from The Information', 'Techcrunch reported'. One to
-    four capitalised words, 'The' included; an ORG unless they read as a person's name."""
+    statement to The Verge', 'a report from The Information', 'Techcrunch reported', and the
+    outlet's journalist ("told CNN's Jane Roe"). One to four capitalised words, 'The'
+    included; an ORG unless they read as a person's name."""
     cues = [tuple(cue.split()) for cue in word_list("outlet_cues")]
     found = []
     i = 0
@@ -462,12 +465,41 @@ def _outlets_named(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
         if end == i:
             i += 1
             continue
-        before = tuple(t.lower_ for t in doc[max(i - 2, 0) : i])
+        outlet = _outlet_of(doc, i, ents)  # "told CNN's Jane Roe": the outlet's journalist
+        cue_end = outlet.start if outlet is not None else i
+        before = tuple(t.lower_ for t in doc[max(cue_end - 2, 0) : cue_end])
         cued = any(before[-len(cue):] == cue for cue in cues)
         reports = end < len(doc) and doc[end].lemma_ == "report" and doc[end].pos_ == "VERB"
         if cued or reports:
             label = "PERSON" if _reads_as_person(doc[i:end]) else "ORG"
             found.append(Span(doc, i, end, label=label, kb_id=clean_name(doc[i:end].text)))
+        i = end
+    return found
+
+
+def _outlet_of(doc: Doc, i: int, ents: list[Span]) -> Span | None:
+    """The organisation whose possessive stands just before token i ("CNN's" before a name)."""
+    if i < 2 or doc[i - 1].tag_ != "POS":
+        return None
+    return next((e for e in ents if e.end == i - 1 and e.label_ == "ORG"), None)
+
+
+def _people_by_role(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """A person the model missed where the text gives their role right after the name: 'Jane
+    Roe, Acme's president and CEO, will retire', 'Jane Roe, a spokesperson, said'. Two or
+    three capitalised proper nouns, a comma, and a role noun within the next words."""
+    roles = _person_prefixes()
+    found = []
+    i = 0
+    while i < len(doc):
+        end = _capitalised_run_end(doc, i, taken)
+        if end == i:
+            i += 1
+            continue
+        after = doc[end + 1 : end + 1 + LONGEST_NAME]
+        if _reads_as_person(doc[i:end]) and end < len(doc) and doc[end].text == "," and any(
+                t.lower_ in roles for t in after):
+            found.append(Span(doc, i, end, label="PERSON", kb_id=doc[i:end].text))
         i = end
     return found
 

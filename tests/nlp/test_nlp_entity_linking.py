@@ -131,6 +131,13 @@ def _found(nlp, text):
     ("Dozens of testers posted clips on X within hours.", [("X", "ORG", "X")], []),
     ("Clips spread on the social network X.", [("X.", "ORG", "X")], []),
     ("Group A won and Plan B failed.", [], [("A", "ORG", "A"), ("B", "ORG", "B")]),
+    # a person named with a role, and an outlet's journalist
+    ("Stone Deal, Acme Robotics president and CEO, will also retire.",
+     [("Stone Deal", "PERSON", "Stone Deal")], []),
+    ("She told Reuters' Ilse Brandt on Monday that it was over.",
+     [("Ilse Brandt", "PERSON", "Ilse Brandt")], []),
+    ("Stone Deal, a new plant of Acme Robotics, opened.", [],
+     [("Stone Deal", "PERSON", "Stone Deal")]),
     # the author of an embedded post
     ("Look at this.\n— rina.ok (@rinao) March 3, 2025\nThe clip was removed.",
      [("rina.ok", "PERSON", "rina.ok")], []),
