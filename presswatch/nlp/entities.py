@@ -10,10 +10,12 @@ mention ("Felix") onto the full name seen earlier in the same document ("Niko Fe
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from presswatch.nlp.data import word_list, word_set, word_table
 from presswatch.story import Story
 
 # Labels whose mentions name something a reader would look up; numbers and dates get no canonical.
@@ -24,6 +26,7 @@ TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sen", "senator", "
                     "president", "gen", "judge", "rev", "sir", "dame", "lord", "lady"})
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.I)
+_LETTER_WITH_STOP = re.compile(r"[A-Z]\.")
 
 
 def alias_key(text: str) -> str:
@@ -33,8 +36,10 @@ def alias_key(text: str) -> str:
 
 
 def clean_name(text: str) -> str:
-    """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed."""
-    return " ".join(_LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip())).split())
+    """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed, and
+    the full stop the tokenizer leaves on a one-letter name at a sentence end ("on X.")."""
+    name = " ".join(_LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip())).split())
+    return name[0] if _LETTER_WITH_STOP.fullmatch(name) else name
 
 
 def surname(name: str) -> str:
@@ -103,6 +108,7 @@ class EntityLinker:
                          if len(initials(canonical)) > 1}
 
     def __call__(self, doc: Doc) -> Doc:
+        doc.ents = [ent if ent.ent_id_ else _trimmed(ent) for ent in doc.ents]
         surnames: dict[str, str] = {}
         first_seen: dict[str, int] = {}
         linked: list[Span] = []
@@ -134,7 +140,8 @@ class EntityLinker:
                 two_words.setdefault(ent[-1].lower_, (canonical or ent.text, label))
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
         linked += self._missed_surnames(doc, surnames, first_seen)
-        doc.ents = _with_model_names(doc, sorted(linked, key=lambda span: span.start))
+        ents = _with_model_names(doc, sorted(linked, key=lambda span: span.start))
+        doc.ents = _with_missed_names(doc, _with_longer_organisations(doc, ents))
         return doc
 
     def _missed_surnames(self, doc: Doc, surnames: dict[str, str], first_seen: dict[str, int]
@@ -167,60 +174,119 @@ class EntityLinker:
 
 # Entities a model name may not overlap: 'January 5', '$5', '10 hours' are no product.
 MEASURES = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+# Entities that may stand before a model name as its maker ('Boeing 737 Max 9').
+MAKER_LABELS = frozenset({"ORG", "PERSON", "GPE", "NORP", "FAC", "LOC"})
 MODEL_NAME_TOKENS = 5
 
 
 def _model_token(token: Token) -> str | None:
-    """'name' for a capitalised word, 'number' for a model number ('737', '9s', '737-9'), None
-    for anything else (a year, a lower-case word, punctuation)."""
+    """'name' for a capitalised word, 'number' for a model number ('737', '9s'), 'model' for a
+    word of capitals and digits ('MAX-9', 'S24'), 'joint' for the hyphen of '737-9', None for
+    anything else (a year, a lower-case word, punctuation, "Brownlee's2")."""
     text = token.text
     if text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_ and (
             not token.whitespace_):
         return "joint"  # '737-9'
     if any(c.isdigit() for c in text):
+        if not text.replace("-", "").isalnum():
+            return None
+        if text[:1].isupper():
+            return "model"
         year = text.isdigit() and len(text) == 4 and text[:2] in ("19", "20")
-        return None if year or not text[:1].isdigit() and not text[:1].isupper() else "number"
+        return None if year or not text[:1].isdigit() else "number"
     if token.is_alpha and text[:1].isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ"):
         return "name"
     return None
 
 
 def _camel_case(token: Token) -> bool:
-    """'ChatGPT', 'iPhone': a capital after a lower-case letter inside one word."""
+    """'ChatGPT', 'iPhone': a capital after a lower-case letter inside one word, in a proper
+    noun or after a run of lower-case letters ('ChatGPT' tagged as a noun; not 'PhD')."""
     text = token.text
-    pairs = zip(text, text[1:], strict=False)
-    return token.is_alpha and any(a.islower() and b.isupper() for a, b in pairs)
+    if not token.is_alpha:
+        return False
+    if token.pos_ == "PROPN":
+        return any(a.islower() and b.isupper() for a, b in zip(text, text[1:], strict=False))
+    return text[:1].isupper() and re.search(r"[a-z]{2}[A-Z]", text) is not None
+
+
+def _model_run(doc: Doc, i: int, taken: dict[int, Span]) -> tuple[int, list[str]]:
+    """The end and the token kinds of the model name that may start at token i."""
+    j, kinds = i, []
+    while j < len(doc) and j - i < MODEL_NAME_TOKENS and (
+            taken.get(j) is None or taken[j].label_ not in MEASURES):
+        kind = _model_token(doc[j])
+        if kind is None or (j > i and doc[j].is_sent_start):
+            break
+        kinds.append(kind)
+        j += 1
+    while kinds and kinds[-1] == "joint":
+        kinds.pop()
+        j -= 1
+    numbered = [k for k, kind in enumerate(kinds) if kind in ("number", "model")]
+    if numbered:
+        # names after the last number: one edition word ('Galaxy S24 Ultra') at most, never a
+        # plural ('737 Max 9 Planes') or a headline's next words ('737 MAX 7 First Flight Air');
+        # after a leading number only the series name ('737 MAX Production Facility')
+        after = len(kinds) - 1 - numbered[-1]
+        last = doc[i + len(kinds) - 1]
+        if numbered[-1] == 0 and after > 1:
+            j -= after - 1
+            kinds = kinds[:2]
+        elif after > 1 or after == 1 and last.tag_ in ("NNS", "NNPS") and numbered[-1] > 0:
+            j -= after
+            kinds = kinds[: len(kinds) - after]
+    return j, kinds
+
+
+def _is_model_name(kinds: list[str]) -> bool:
+    names = sum(kind in ("name", "model") for kind in kinds)
+    numbers = sum(kind in ("number", "model") for kind in kinds)
+    return len(kinds) > 1 and names > 0 and numbers > 0 and kinds[0] != "joint"
+
+
+def _leads_a_model(ent: Span | None, i: int, end: int, kinds: list[str]) -> bool:
+    """Whether a name entity starting at token i is followed, up to `end`, by a model name of
+    its own: 'Boeing' in 'Boeing 737 Max 9' (a maker), not 'MAX' in '737 MAX 7'."""
+    return ent is not None and ent.start == i and ent.label_ in MAKER_LABELS and (
+        ent.end < end and not any(c.isdigit() for c in ent.text)
+        and _is_model_name(kinds[ent.end - i:]))
+
+
+def _maker_before(doc: Doc, start: int, ents: list[Span]) -> Span | None:
+    """The organisation just before a model name: 'Boeing 737', "Boeing's 737"."""
+    end = start - 1 if start and doc[start - 1].tag_ == "POS" else start
+    return next((e for e in ents if e.end == end and e.label_ in MAKER_LABELS), None)
 
 
 def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
     """The entities plus names the model missed: model names, capitalised words with a model
-    number ('Boeing 737 Max 9', '737 MAX 9', 'Max 9s', 'Galaxy S24'), and one-word names in
-    camel case ('ChatGPT'), as PRODUCT. An organisation's name a model name begins with
-    ('Boeing' in 'Boeing 737 Max 9') becomes part of it. Not: dates, sums, years, a number
-    alone ('737 jobs'), a name alone ('Boeing')."""
+    number ('737 Max 9', '737 MAX-9', 'Max 9s', 'Galaxy S24'), and one-word names in camel
+    case ('ChatGPT'), as PRODUCT. The maker before a model number stays its own entity and
+    names the model in full: 'Boeing 737 Max 9' is Boeing and the product 'Boeing 737 Max 9';
+    in 'Alaska Airlines Boeing 737 Max 9' the operator is left alone too. Not: dates, sums,
+    years, a number alone ('737 jobs'), a count ('171 Boeing Max 9'), a name alone ('Boeing')."""
     taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
     found: list[Span] = []
     i = 0
     while i < len(doc):
-        j, kinds = i, []
-        while j < len(doc) and j - i < MODEL_NAME_TOKENS and (
-                taken.get(j) is None or taken[j].label_ not in MEASURES):
-            kind = _model_token(doc[j])
-            if kind is None or (j > i and doc[j].is_sent_start):
-                break
-            kinds.append(kind)
-            j += 1
-        while kinds and kinds[-1] == "joint":
-            kinds.pop()
-            j -= 1
-        if kinds[:1] == ["number"] and len(doc[i].text) < 3:
-            i += 1  # '65 Max 9s': a count before the name
+        j, kinds = _model_run(doc, i, taken)
+        if _leads_a_model(taken.get(i), i, j, kinds):
+            i = taken[i].end  # 'Boeing' of 'Boeing 737 Max 9' is its maker, not part of it
             continue
-        if "number" in kinds and "name" in kinds:
-            found.append(Span(doc, i, j, label="PRODUCT", kb_id=doc[i:j].text))
+        if kinds[:1] == ["number"] and (len(doc[i].text) < 3 or i + 1 < j and _leads_a_model(
+                taken.get(i + 1), i + 1, j, kinds[1:])):
+            i += 1  # '65 Max 9s', '171 Boeing Max 9': a count before the name
+            continue
+        glued = i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "-/"
+        if _is_model_name(kinds) and not glued:
+            name = doc[i:j].text
+            maker = _maker_before(doc, i, ents) if kinds[0] in ("number", "model") else None
+            canonical = f"{maker.kb_id_ or clean_name(maker.text)} {name}" if maker else name
+            found.append(Span(doc, i, j, label="PRODUCT", kb_id=canonical))
             i = j
             continue
-        if taken.get(i) is None and _camel_case(doc[i]) and doc[i].pos_ == "PROPN":
+        if taken.get(i) is None and _camel_case(doc[i]):
             end = i + 1  # 'ChatGPT Plus': capitalised words after it name an edition
             while end < min(len(doc), i + 3) and doc[end].is_title and doc[end].is_alpha and (
                     taken.get(end) is None and not doc[end].is_sent_start):
@@ -234,6 +300,281 @@ def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
     covered = {k for span in found for k in range(span.start, span.end)}
     kept = [e for e in ents if not covered & set(range(e.start, e.end))]
     return sorted(kept + found, key=lambda span: span.start)
+
+
+# --- names the model cut short, ran on or missed ---------------------------------------------
+
+ORG_SUFFIXES = frozenset({"corporation", "corp", "inc", "co", "ltd", "plc", "group", "holdings",
+                          "company", "llc", "ag", "sa"})
+NAME_LABELS = frozenset({"ORG", "PERSON", "PRODUCT", "GPE", "NORP", "FAC", "LOC"})
+LONGEST_NAME = 4  # words of a name found by a rule below
+
+
+def _trimmed(ent: Span) -> Span:
+    """A model's entity without what is not part of the name: a lower-case 'the' ('the U.S.
+    Senate'), a role before a person's name ('CTO Mira Murati' -> PERSON 'Mira Murati'), a
+    compound's second half ('the Sam Altman-run start-up' -> 'Sam Altman'), a stock ticker
+    after a company ('Microsoft Corporation MSFT'), a comma at the end, a bracket and what
+    follows ('Tibor Blaho (@btibor91': a post's author, a person). And what is: a capital
+    'The' before an outlet mid-sentence ('to The Ledger'); a 'place' that reports is an ORG."""
+    doc, start, end, label = ent.doc, ent.start, ent.end, ent.label_
+    if label not in NAMED_LABELS:
+        return ent
+    if end - start > 1 and doc[start].text == "the":
+        start += 1
+    while end - start > 1 and doc[end - 1].is_punct and doc[end - 1].text in ",;:":
+        end -= 1
+    bracket = next((t.i for t in doc[start + 1 : end] if t.text == "("), None)
+    if bracket is not None:
+        end = bracket  # 'Tibor Blaho (@btibor91': a post's signature, the author before it
+        if bracket + 1 < len(doc) and doc[bracket + 1].text.startswith("@"):
+            label = "PERSON"
+    if end - start > 2 and doc[end - 2].text == "-" and doc[end - 1].is_lower and (
+            not doc[end - 2].whitespace_):
+        end -= 2  # 'Altman-run', 'Disney-owned'
+    if end - start > 2 and doc[end - 1].is_upper and doc[end - 1].is_alpha and (
+            doc[end - 2].lower_.rstrip(".") in ORG_SUFFIXES):
+        end -= 1  # 'Microsoft Corporation MSFT': the ticker
+    if start and doc[start - 1].text == "The" and not doc[start - 1].is_sent_start and (
+            label in ("ORG", "WORK_OF_ART")):
+        start -= 1  # 'a statement to The Ledger': a capital 'The' mid-sentence is the name's
+    if label in ("GPE", "LOC") and end < len(doc) and doc[end].lemma_ == "report" and (
+            doc[end].pos_ == "VERB"):
+        label = "ORG"  # 'Newsbeat reported': a place does not report, an outlet does
+    rest = doc[start + 1 : end]
+    if len(rest) >= 2 and doc[start].lower_.rstrip(".") in _person_prefixes() and all(
+            t.is_title and t.pos_ == "PROPN" for t in rest):
+        start, label = start + 1, "PERSON"
+    if (start, end, label) == (ent.start, ent.end, ent.label_):
+        return ent
+    return Span(doc, start, end, label=label)
+
+
+@cache
+def _person_prefixes() -> frozenset[str]:
+    """Titles and one-word roles written before a name ('CTO', 'Senator', 'spokesperson')."""
+    return TITLES | {role for role in word_list("role_nouns") if " " not in role}
+
+
+def _with_longer_organisations(doc: Doc, ents: list[Span]) -> list[Span]:
+    """An organisation's name that goes on past the entity found: a name then capitalised
+    words ending in an organisation's head noun ('Boeing Commercial Airplanes', where the
+    story names only Boeing), and a committee's subjects ('Senate Committee on Commerce,
+    Science, and Transportation', which the model ends at 'Commerce'). Each is one ORG named
+    as written; the entities inside it give way."""
+    heads = word_set("organisation_heads")
+    topics = word_set("organisation_topics")
+    longer: list[Span] = []
+    for ent in ents:
+        if ent.label_ not in ("ORG", "GPE"):
+            continue
+        end = ent.end
+        ahead = [t for t in doc[end : end + 3]]
+        run = 0
+        while run < len(ahead) and ahead[run].is_title and ahead[run].is_alpha and (
+                not ahead[run].is_sent_start):
+            run += 1
+        heads_at = [k for k in range(run) if ahead[k].lower_ in heads]
+        if heads_at:
+            end += heads_at[-1] + 1
+        words = [t.lower_ for t in doc[ent.start : end]]
+        covers = any(a in topics and b in ("on", "of", "for") for a, b in zip(
+            words, words[1:], strict=False))
+        if covers and doc[end - 1].is_title:
+            end = _listed_subjects_end(doc, end)
+        if end > ent.end:
+            longer.append(Span(doc, ent.start, end, label="ORG",
+                               kb_id=clean_name(doc[ent.start : end].text)))
+    return _replacing(ents, longer)
+
+
+def _listed_subjects_end(doc: Doc, end: int) -> int:
+    """Where ', Science, and Transportation' ends after 'Committee on Commerce'."""
+    i = end
+    while i < len(doc):
+        j = i
+        while j < len(doc) and doc[j].text in (",", "and", "&"):
+            j += 1
+        if j == i or j >= len(doc) or not doc[j].is_title or doc[j].is_sent_start:
+            return end
+        end = i = j + 1
+        if doc[j - 1].text in ("and", "&"):
+            return end
+    return end
+
+
+def _with_missed_names(doc: Doc, ents: list[Span]) -> list[Span]:
+    """The entities plus names the model left out, each by a rule of its own: the author of
+    an embedded post, a one-letter platform, the outlet a statement went to or a report came
+    from (or its journalist), a person named with a role, and a name listed among others the
+    model found."""
+    found: list[Span] = []
+    for rule in (_post_authors, _platform_letters, _outlets_named, _people_by_role,
+                 _listed_names):
+        taken = {i for span in (*ents, *found) for i in range(span.start, span.end)}
+        found += rule(doc, [*ents, *found], taken)
+    return sorted([*ents, *found], key=lambda span: span.start)
+
+
+def _post_authors(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """The author of an embedded post, signed '— Tibor Blaho (@btibor91) November 26, 2024':
+    the words between the dash and the handle, as a PERSON (a handle is a person's here)."""
+    found = []
+    for token in doc[2:]:
+        if not (token.text.startswith("@") and len(token.text) > 1
+                and doc[token.i - 1].text == "("):
+            continue
+        name_end = token.i - 1
+        dash = next((k for k in range(name_end - 1, max(name_end - LONGEST_NAME - 1, -1), -1)
+                     if doc[k].text in ("—", "–", "-", "--")), None)
+        if dash is None or dash + 1 >= name_end or taken & set(range(dash + 1, name_end)):
+            continue
+        name = doc[dash + 1 : name_end]
+        found.append(Span(doc, name.start, name.end, label="PERSON", kb_id=name.text))
+    return found
+
+
+def _platform_letters(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """A capital letter alone is a platform's name where the words around it say so: 'users
+    on X', 'the X handle', 'social media platform X.'. Not 'X-ray', 'Model X' or 'Plan B'."""
+    cues = word_table("platform_cues")
+    found = []
+    for token in doc:
+        if token.i in taken or not (len(token.text) == 1 and token.text.isupper()
+                                    or _LETTER_WITH_STOP.fullmatch(token.text)):
+            continue
+        before = doc[token.i - 1].lower_ if token.i else ""
+        after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+        if cues.get(before) == "before" and not (after == "-" and not token.whitespace_) or (
+                cues.get(after) == "after"):
+            found.append(Span(doc, token.i, token.i + 1, label="ORG",
+                              kb_id=clean_name(token.text)))
+    return found
+
+
+def _outlets_named(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """The outlet a statement went to or a report came from, when the model missed it: 'In a
+    statement to The Verge', 'a report from The Information', 'Techcrunch reported', and the
+    outlet's journalist ("told CNN's Jane Roe"). One to four capitalised words, 'The'
+    included; an ORG unless they read as a person's name."""
+    cues = [tuple(cue.split()) for cue in word_list("outlet_cues")]
+    found = []
+    i = 0
+    while i < len(doc):
+        end = _capitalised_run_end(doc, i, taken, allow_the=True)
+        if end == i:
+            i += 1
+            continue
+        outlet = _outlet_of(doc, i, ents)  # "told CNN's Jane Roe": the outlet's journalist
+        cue_end = outlet.start if outlet is not None else i
+        before = tuple(t.lower_ for t in doc[max(cue_end - 2, 0) : cue_end])
+        cued = any(before[-len(cue):] == cue for cue in cues)
+        reports = end < len(doc) and doc[end].lemma_ == "report" and doc[end].pos_ == "VERB"
+        if cued or reports:
+            label = "PERSON" if _reads_as_person(doc[i:end]) else "ORG"
+            found.append(Span(doc, i, end, label=label, kb_id=clean_name(doc[i:end].text)))
+        i = end
+    return found
+
+
+def _outlet_of(doc: Doc, i: int, ents: list[Span]) -> Span | None:
+    """The organisation whose possessive stands just before token i ("CNN's" before a name)."""
+    if i < 2 or doc[i - 1].tag_ != "POS":
+        return None
+    return next((e for e in ents if e.end == i - 1 and e.label_ == "ORG"), None)
+
+
+def _people_by_role(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """A person the model missed where the text gives their role right after the name: 'Jane
+    Roe, Acme's president and CEO, will retire', 'Jane Roe, a spokesperson, said'. Two or
+    three capitalised proper nouns, a comma, and a role noun within the next words."""
+    roles = _person_prefixes()
+    found = []
+    i = 0
+    while i < len(doc):
+        end = _capitalised_run_end(doc, i, taken)
+        if end == i:
+            i += 1
+            continue
+        after = doc[end + 1 : end + 1 + LONGEST_NAME]
+        if _reads_as_person(doc[i:end]) and end < len(doc) and doc[end].text == "," and any(
+                t.lower_ in roles for t in after):
+            found.append(Span(doc, i, end, label="PERSON", kb_id=doc[i:end].text))
+        i = end
+    return found
+
+
+def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+    """Names listed with others the model found: in 'rivals like Minimax, Google, and Meta'
+    only Meta is an ORG, so Minimax and Google are too. A list has three names or more, at
+    least one an entity; the others take the label the entities have (ORG first)."""
+    starts = {ent.start: ent for ent in ents if ent.label_ in NAME_LABELS}
+    found: list[Span] = []
+    i = 0
+    while i < len(doc):
+        items: list[tuple[int, int, Span | None]] = []
+        j = i
+        while j < len(doc):
+            ent = starts.get(j)
+            end = ent.end if ent is not None else _capitalised_run_end(doc, j, taken)
+            if end == j:
+                break
+            items.append((j, end, ent))
+            k = end
+            if k < len(doc) and doc[k].text == ",":
+                k += 1
+            if k < len(doc) and doc[k].lower_ in ("and", "or", "&"):
+                k += 1
+            if k == end:
+                break
+            j = k
+        known = [ent.label_ for _, _, ent in items if ent is not None]
+        if len(items) >= 3 and known and len(known) < len(items):
+            label = "ORG" if "ORG" in known else max(set(known), key=known.count)
+            found += [Span(doc, s, e, label=label, kb_id=clean_name(doc[s:e].text))
+                      for s, e, ent in items if ent is None]
+        i = items[-1][1] if items else i + 1
+    return found
+
+
+def _capitalised_run_end(doc: Doc, i: int, taken: set[int], allow_the: bool = False) -> int:
+    """The end of a name the model missed starting at token i (i itself: none): up to four
+    capitalised proper nouns outside any entity ('Minimax', 'Luma Labs'), after 'The' when
+    allowed ('The Information'); not a sentence's first word unless a proper noun."""
+    end = i
+    if allow_the and i + 1 < len(doc) and doc[i].text == "The" and not doc[i].is_sent_start:
+        end = i + 1
+    first = end
+    while end < len(doc) and end - first < LONGEST_NAME and end not in taken and (
+            _name_word(doc[end], in_the=first > i)) and (
+            end == first or not doc[end].is_sent_start):
+        end += 1
+    return end if end > first and i not in taken else i
+
+
+def _name_word(token: Token, in_the: bool) -> bool:
+    """A word of a name: capitalised, a proper noun (or any noun after 'The')."""
+    shaped = token.is_alpha and token.text[:1].isupper() and not token.is_upper or (
+        token.is_upper and token.is_alpha and len(token.text) > 1)
+    return shaped and (token.pos_ == "PROPN" or in_the and token.pos_ == "NOUN")
+
+
+def _reads_as_person(span: Span) -> bool:
+    """'Jane Smith' (two or three capitalised words), not 'The Verge' or 'NBC News'."""
+    return 2 <= len(span) <= 3 and span[0].text != "The" and all(t.is_title for t in span)
+
+
+def _replacing(ents: list[Span], longer: list[Span]) -> list[Span]:
+    """The entities with the longer spans in place of those they overlap."""
+    if not longer:
+        return ents
+    covered = {k for span in longer for k in range(span.start, span.end)}
+    kept = [e for e in ents if not covered & set(range(e.start, e.end))]
+    merged: list[Span] = []
+    for span in sorted(longer, key=lambda s: (s.start, -len(s))):
+        if not merged or span.start >= merged[-1].end:
+            merged.append(span)
+    return sorted(kept + merged, key=lambda span: span.start)
 
 
 def initials(name: str) -> str:

@@ -52,6 +52,7 @@ MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 EDGE_WORDS = 3  # words that must agree where a quote and a sentence of a statement begin and end
 VERBATIM_WORDS = 5  # a quote of this many words found word for word in a statement is part of it
+NEARLY_WHOLE = 0.7  # content words two texts share for an excerpt to be a version of the whole
 INSIDE_SHARE = 0.9  # of a cut's words, in order, that one sentence must hold for the cut to be its
 # Where one sentence ends and the next begins: a full stop, question or exclamation mark (and
 # any closing marks) before a space and a capital letter or an opening mark.
@@ -377,6 +378,15 @@ def is_excerpt(folded: list[str], sentences: tuple[tuple[str, ...], ...]) -> boo
     return last is not None and (first, last) != (0, len(sentences) - 1)
 
 
+def _nearly_whole(quote: frozenset[str], text: frozenset[str]) -> bool:
+    """Whether two texts, one some sentences of the other, share most of their content words
+    (NEARLY_WHOLE of their union): the paragraph quoted without its short opening sentence is a
+    version of the paragraph, not a part of its own ("What we object to is how ... We share
+    this in the hope that ..." of "We are not against X. What we object to is how ... We share
+    this ..."), while one sentence of three stays a part."""
+    return bool(quote and text) and len(quote & text) / len(quote | text) >= NEARLY_WHOLE
+
+
 def is_cut_from(folded: list[str], sentence: tuple[str, ...]) -> bool:
     """Whether a quote's words are, in order, all but a few (INSIDE_SHARE) of a stretch of one
     sentence: a copy's misread word ("Al technology" for "AI technology") keeps it a cut."""
@@ -509,7 +519,8 @@ class StatementIndex:
         anyone's on a stricter bar, since the description may be a named speaker elsewhere.
         `sentences` and `unsure` as for `_matches`. An excerpt of a statement, or a statement
         that is an excerpt of this quote (is_excerpt; `by_sentence`: its sentence_words), is a
-        statement of its own: part of the fuller one (whole_of, parts_of). A quote with no
+        statement of its own: part of the fuller one (whole_of, parts_of), unless the two share
+        nearly all their words (_nearly_whole): then it is a version. A quote with no
         speaker to found a part ("he said") joins the statement it is an excerpt of."""
         searches = []
         if speaker is not None:
@@ -522,13 +533,14 @@ class StatementIndex:
             best: tuple[float, str] | None = None
             for statement_id in self._candidates(bucket, quote, folded, bar):
                 known = self._known[statement_id]
+                nearly_whole = _nearly_whole(quote, known.words)
                 if folded == known.folded:
                     score = 3.0
-                elif is_excerpt(folded_words, known.by_sentence):
+                elif is_excerpt(folded_words, known.by_sentence) and not nearly_whole:
                     if bucket is not None:
                         continue
                     score = 2.0  # found by its words alone, so no part of its own
-                elif is_excerpt(known.folded.split(), by_sentence):
+                elif is_excerpt(known.folded.split(), by_sentence) and not nearly_whole:
                     continue
                 elif len(folded_words) >= VERBATIM_WORDS and f" {folded} " in known.spaced:
                     score = 2.5  # word for word inside it, however short in content words

@@ -439,3 +439,31 @@ def test_an_unsure_paraphrase_joins_only_what_it_mostly_agrees_with(directory) -
                      kind="indirect", confidence=0.85)
     assert assign_statements([summary], index).quote_statement[summary.quote_id] is None
     assert assign_statements([reported], index).quote_statement[reported.quote_id] == letter
+
+
+GROUP_PARAGRAPH = (
+    "We never agreed to this. The program asked hundreds of volunteers to test the tool, report "
+    "bugs and make promotional clips for free, while the company kept every right to their work. "
+    "We want fair pay and credit for everyone who took part."
+)
+
+
+@pytest.mark.parametrize("excerpt_first", [False, True], ids=["whole-first", "excerpt-first"])
+def test_a_paragraph_quoted_without_its_short_opening_is_the_same_statement(
+        directory, excerpt_first) -> None:
+    """Sentences of a statement that hold nearly all of its words (an outlet dropped a short
+    first sentence) are a version of it, one statement, whichever was quoted first; one
+    sentence alone stays a part of its own, and another thing said stays apart."""
+    index = StatementIndex(directory)
+    rest = GROUP_PARAGRAPH.split(". ", 1)[1]
+    whole = quote(GROUP_PARAGRAPH, speaker="PR Puppets", hours=3 if excerpt_first else 1)
+    cut = quote(rest, speaker="PR Puppets", hours=2)
+    one = quote("We want fair pay and credit for everyone who took part.", speaker="PR Puppets",
+                hours=4)
+    other = quote("We will publish the names of every volunteer next week.",
+                  speaker="PR Puppets", hours=5)
+    result = assign_statements([whole, cut, one, other], index)
+    ids = [result.quote_statement[q.quote_id] for q in (whole, cut, one, other)]
+    assert ids[0] == ids[1]
+    assert len(set(ids)) == 3
+    assert index.get(ids[2]).part_of == ids[0]
