@@ -6,6 +6,8 @@ bench/e2e.py and bench/warehouse.py have their own smoke tests. bench/quotes.py 
 bench/coverage_dev.py score against gold sets in ../shared, which tests must not depend on: here
 they run on two documents of our own sentences, written in the sets' formats, scored by
 replicas of the sets' scorers (tests/bench/replicas/: same command line, same JSON keys).
+bench/reanalyse.py (two daily runs and a re-analysis of the replay) is not run here: at one day
+it took 344 s on the loaded shared machine (2026-12-06), far from a smoke test's seconds.
 """
 
 from __future__ import annotations
@@ -140,3 +142,4 @@ def test_coverage_bench_scores_a_tiny_set_of_our_own(tmp_path):
     assert run["docs"] == 2 and run["gold_quotes"] == 2
     assert run["content_recall"] == 1.0 and run["strict.speaker_acc_on_matched"] == 1.0
     assert sum(row["count"] for row in run["reliability"]) == run["pred_quotes"]
+
