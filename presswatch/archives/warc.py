@@ -179,16 +179,15 @@ class WarcPages:
         http = record.http_headers
         if http.status_code != 200 or (record.http_content_type or "").lower() not in HTML_TYPES:
             return None
-        fields = {name.lower(): value for name, value in http.items()}
         body = _decoded(record.reader.read(self.max_page_bytes + 1),
-                        fields.get("content-encoding", ""), self.max_page_bytes)
+                        http.get("Content-Encoding", ""), self.max_page_bytes)  # any case
         if body is None or len(body) > self.max_page_bytes:
             self.skipped += 1
             return None
         self.pages += 1
         if self.keep is not None and not self.keep(body):
             return None
-        content_type = fields.get("content-type")
+        content_type = http.get("Content-Type")
         return ArchivedPage(
             url=record.headers.get(WarcHeader.WARC_TARGET_URI),
             captured_at=_captured_at(record.headers.get(WarcHeader.WARC_DATE)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,10 +81,11 @@ def test_a_file_damaged_in_the_middle_names_the_file_and_how_far_it_got(tmp_path
         _read(path)
 
 
-def _response(writer: WARCWriter, url: str, payload: bytes, encoding: str | None) -> None:
+def _response(writer: WARCWriter, url: str, payload: bytes, encoding: str | None,
+              header: str = "Content-Encoding") -> None:
     headers = [("Content-Type", "text/html; charset=utf-8")]
     if encoding:
-        headers.append(("Content-Encoding", encoding))
+        headers.append((header, encoding))
     writer.write_record(writer.create_warc_record(
         url, "response", payload=io.BytesIO(payload),
         http_headers=StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1"),
@@ -98,12 +100,15 @@ def test_encoded_payloads_are_decoded_and_a_gzip_bomb_is_skipped_not_inflated(tm
         _response(writer, "https://a.com/gzip", gzip.compress(page), "gzip")
         _response(writer, "https://a.com/bomb", gzip.compress(b"a" * 200_000_000), "gzip")
         _response(writer, "https://a.com/plain", page, None)
+        _response(writer, "https://a.com/lower", zlib.compress(page), "deflate",
+                  header="content-encoding")  # header names are case-insensitive
     assert path.stat().st_size < 400_000
     with path.open("rb") as stream:
         warc = read_warc(stream, "encoded", max_page_bytes=1_000_000)
         pages = list(warc)
     assert [(p.url, p.body) for p in pages] == [("https://a.com/gzip", page),
-                                                ("https://a.com/plain", page)]
+                                                ("https://a.com/plain", page),
+                                                ("https://a.com/lower", page)]
     assert warc.skipped == 1
 
 

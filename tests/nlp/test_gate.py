@@ -48,6 +48,20 @@ def test_gate_cases(page, passes):
     assert compile_gate(STORY).passes(page) is passes
 
 
+@pytest.mark.parametrize(("page", "may_pass"), [
+    # an entity cut by an inline tag resolves once the tag is dropped: "Sora leak"
+    (b"<p>S&#<b></b>111;ra le&#x<i></i>61;k by artists</p>", True),
+    # the entities of every real page (punctuation, quotes, spaces) hide no letter
+    (b"<p>Markets rose&hellip; the mayor&rsquo;s &ldquo;budget&rdquo; &mdash;&nbsp;a leak"
+     b" &amp; more&#8230;</p>", False),
+    (b"<p>The mayor&rsquo;s budget &copy;</p>", False),
+    # a named entity that folds into a letter of the story's words may hide one
+    (b"<p>S&oacute;ra le&#97;k by artists</p>", True),
+])
+def test_the_byte_test_on_entities(page, may_pass):
+    assert compile_gate(STORY).may_pass(page) is may_pass
+
+
 def test_fold_page_folds_as_the_judge_folds():
     assert fold_page("<b>Ü</b>ber Stra\u00dfe &eacute;t\u00e9".encode()) == "uber strasse ete"
     assert fold_page(b"<i>Open</i>AI") == "openai"
