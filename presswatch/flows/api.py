@@ -1,7 +1,10 @@
 """The Prefect API a run reports to, and the temporary server that dies with the run.
 
-With no PREFECT_API_URL, a flow run starts Prefect's temporary local server (a child process of
-about 230 MB) and stops it at exit; a run killed with SIGKILL never reaches its exit, and the
+A run reports to the server PREFECT_API_URL names; else to one already running where `prefect
+server start` listens (PREFECT_SERVER_API_HOST and _PORT, 127.0.0.1:4200 by default), so that a
+machine which keeps a server up never pays for starting one. Only with neither does a flow run
+start Prefect's temporary local server (a child process of about 230 MB), stopping it at exit;
+a run killed with SIGKILL never reaches its exit, and the
 server ran on. Here the server is started before the flow (the same instance the flow would
 start on its own), named in the environment for child processes (Dask workers), and watched by
 a small process of its own session that stops it once the run's process is gone, however it
@@ -10,9 +13,11 @@ ended.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,11 +65,30 @@ for sig in (signal.SIGTERM, signal.SIGKILL):
 _SERVER_MARKER = "prefect.server.api.server:create_app"
 
 
+# How long to wait for a running server's health check before starting a temporary one.
+HEALTH_TIMEOUT_S = 3.0
+
+
+def running_server(timeout_s: float = HEALTH_TIMEOUT_S) -> str | None:
+    """The API URL of a Prefect server already listening where `prefect server start` puts
+    it, if it answers its health check; None when nothing (or something else) answers."""
+    where = get_current_settings().server.api
+    host = "127.0.0.1" if where.host in ("0.0.0.0", "::", "") else where.host
+    url = f"http://{host}:{where.port}/api"
+    no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with no_proxy.open(f"{url}/health", timeout=timeout_s) as response:
+            healthy = response.status == 200 and json.loads(response.read()) is True
+    except (OSError, ValueError):
+        return None
+    return url if healthy else None
+
+
 @contextmanager
 def reporting_api() -> Iterator[str]:
-    """The API URL this process and its children use; a temporary server when none is set,
-    stopped with this process whatever ends it. Yields the URL."""
-    url = get_current_settings().api.url
+    """The API URL this process and its children use: the configured one, else a server
+    already running, else a temporary server stopped with this process whatever ends it."""
+    url = get_current_settings().api.url or running_server()
     if not url:
         from prefect.server.api.server import SubprocessASGIServer
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
+from typing import NamedTuple
 
 from presswatch.records import Article
 from presswatch.records import Relevance as RelevanceResult
@@ -77,17 +78,17 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
+    """A word as matched (a named tuple: every word of every article makes one, and a tuple
+    is made twice as fast as a frozen dataclass)."""
+
     folded: str
     capitalised: bool  # first character upper case or a digit: how names are written
 
 
 def _tokens(text: str) -> list[_Token]:
-    return [
-        _Token(fold(m.group()), m.group()[0].isupper() or m.group()[0].isdigit())
-        for m in _WORD.finditer(text)
-    ]
+    return [_Token(fold(word), word[0].isupper() or word[0].isdigit())
+            for word in _WORD.findall(text)]
 
 
 @dataclass(frozen=True)

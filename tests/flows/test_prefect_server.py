@@ -1,14 +1,19 @@
 """A `presswatch run` killed with SIGKILL leaves no temporary Prefect server behind (issue 26
-item 9): the server, started before the flow, is stopped by its watchdog once the run is gone."""
+item 9): the server, started before the flow, is stopped by its watchdog once the run is gone.
+A run reuses a server already running where `prefect server start` listens (issue 27)."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
 
 
 def _descendants(pid: int) -> set[int]:
@@ -46,7 +51,9 @@ def test_a_killed_run_leaves_no_prefect_server_running(tmp_path, replay_site):
     story = replay_site.write_story(tmp_path / "story.toml")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")
+               PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               # nothing listens there: the run must start its own server, whatever else runs
+               PREFECT_SERVER_API_PORT=str(_closed_port()))
     run = subprocess.Popen([sys.executable, "-m", "presswatch", "run", "--story", str(story),
                             "--db", str(tmp_path / "presswatch.duckdb"),
                             "--allow-private-hosts"],
@@ -69,3 +76,47 @@ def test_a_killed_run_leaves_no_prefect_server_running(tmp_path, replay_site):
         for pid in servers + [run.pid]:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _servers_started_here() -> set[int]:
+    return {p for p in _descendants(os.getpid()) if "-m uvicorn" in _cmdline(p)}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_reports_to_a_server_already_running_instead_of_starting_one(monkeypatch):
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_API_HOST,
+        PREFECT_SERVER_API_PORT,
+        temporary_settings,
+    )
+
+    from presswatch.flows.api import reporting_api
+
+    running = os.environ["PREFECT_API_URL"]  # the session's server, as if `prefect server start`
+    where = urlsplit(running)
+    before = _servers_started_here()
+    monkeypatch.delenv("PREFECT_API_URL")
+    with temporary_settings(restore_defaults={PREFECT_API_URL},
+                            updates={PREFECT_SERVER_API_HOST: where.hostname,
+                                     PREFECT_SERVER_API_PORT: where.port}):
+        with reporting_api() as url:
+            assert url == running and os.environ["PREFECT_API_URL"] == running
+            assert _servers_started_here() == before  # no temporary server of its own
+    assert "PREFECT_API_URL" not in os.environ
+
+
+def test_nothing_listening_is_no_running_server():
+    from prefect.settings import PREFECT_SERVER_API_PORT, temporary_settings
+
+    from presswatch.flows.api import running_server
+
+    with temporary_settings({PREFECT_SERVER_API_PORT: _closed_port()}):
+        assert running_server() is None

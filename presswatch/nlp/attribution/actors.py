@@ -127,6 +127,17 @@ class SpeakerResolver:
         store_quotes(doc, quotes)
         return doc
 
+    def ents_in(self, span: Span) -> list[Span]:
+        """`span.ents` read from the document's entities listed once per document: spaCy's
+        `Span.ents` rebuilds every entity of the document on each call."""
+        inside = []
+        for ent in self.ents:
+            if ent.start >= span.start:
+                if ent.end > span.end:
+                    break
+                inside.append(ent)
+        return inside
+
     def outlet_reports(self, sentences: Sentences, quote: RawQuote) -> None:
         """'TechCrunch reported that the page was up for three hours' / 'according to The
         Verge, ...' -> an outlet is not a speaker: the attribution is a report, not a
@@ -247,8 +258,8 @@ class SpeakerResolver:
             return None
         text = _normalise(mention.text)
         forms = {text, _normalise(head.lemma_), _normalise(head.text)}
-        named_here = {e.kb_id_ for e in mention.ents if e.kb_id_ and e.label_ in ("ORG", "PERSON")
-                      and not _addressee(e.root)}
+        named_here = {e.kb_id_ for e in self.ents_in(mention)
+                      if e.kb_id_ and e.label_ in ("ORG", "PERSON") and not _addressee(e.root)}
         best: tuple[int, str] | None = None
         for canonical, aliases in self.speaker_aliases.items():
             if not any(alias in forms or (" " in alias and text.endswith(alias))
@@ -301,7 +312,8 @@ class SpeakerResolver:
         appositive = _appositive_name(head)
         if appositive is not None:
             return appositive
-        ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
+        ents = [e for e in self.ents_in(mention)
+                if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
         if not ents:
             return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
@@ -332,7 +344,7 @@ class SpeakerResolver:
         author, when the mention names it or an earlier sentence says who published it."""
         if head.lemma_.lower() not in self.documents:
             return None
-        for ent in mention.ents:
+        for ent in self.ents_in(mention):
             # 'A statement from OpenAI', 'the OpenAI letter'; not 'a report on Alaska Airlines'
             writes = (ent.root.dep_ in ("compound", "poss", "nmod")
                       and ent.root.head.i == head.i) or (
@@ -705,8 +717,8 @@ class SpeakerResolver:
                                       and not t.ent_type_ and not t.is_punct and t.i <= head.i))
         if not wanted:
             return None
-        named_org = next((canonical_of(e).lower() for e in mention.ents if e.label_ == "ORG"),
-                         None)
+        named_org = next((canonical_of(e).lower() for e in self.ents_in(mention)
+                          if e.label_ == "ORG"), None)
         holders = []
         for ent in self.ents:
             if ent.label_ != "PERSON" or ent.start == head.i:
@@ -744,7 +756,7 @@ class SpeakerResolver:
         """Whose spokesperson: the organisation in the mention ('OpenAI spokesperson', 'a
         spokesperson for OpenAI'), its possessor ('its', 'the company's'), else the
         organisation that acted nearest before ('OpenAI cut access. A spokesperson said')."""
-        for ent in mention.ents:
+        for ent in self.ents_in(mention):
             if ent.label_ in ("ORG", "NORP") and self.kinds.get(canonical_of(ent)) not in (
                     NOT_SPEAKERS) and not _addressee(ent.root):
                 return canonical_of(ent)
@@ -755,7 +767,7 @@ class SpeakerResolver:
                 employer = next((c for c in child.children if c.dep_ == "pobj"), None)
                 if employer is not None:
                     return self.who_is(sentences, employer, quote, quotes)
-        if not self.about_story(sentences.doc) and not mention.ents:
+        if not self.about_story(sentences.doc) and not self.ents_in(mention):
             return None
         doc = sentences.doc
         excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
