@@ -115,9 +115,11 @@ def daily(
     db_path: str = "presswatch.duckdb",
     feeds: list[str] | None = None,
     allow_private_hosts: bool = False,
+    allow_private_networks: list[str] | None = None,
 ) -> dict:
     """The scheduled entry point: parameters as prefect.yaml and `presswatch serve` give them."""
-    settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ)
+    settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ,
+                            allow_private_networks or ())
     with daily_run.lease(settings):  # another run on this warehouse: wait, or refuse
         summary = run_daily(settings)
     return summary.__dict__
