@@ -608,6 +608,12 @@ class Warehouse:
 
         return self._in_transaction("closing unfinished runs", work)
 
+    def record_stopped_run(self, run_id: str, message: str) -> None:
+        """A run stopped by an error: its row says failed, and why, at once (not 'running'
+        until the next run closes it)."""
+        self._in_transaction("recording a stopped run", lambda: self._con.execute(
+            _sql("record_stopped_run.sql"), [run_id, message]))
+
     def index_articles(self) -> int:
         """Add newly stored articles to the search index; returns how many were indexed."""
 
@@ -697,7 +703,11 @@ class Warehouse:
             raise WarehouseCorrupt(
                 partial, f"the snapshot copy does not open ({exc}); the old snapshot stays"
             ) from exc
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError:  # the snapshot's place taken (a folder there): no copy left behind
+            partial.unlink(missing_ok=True)
+            raise
         log.info("published snapshot %s", target)
         return target
 
