@@ -162,9 +162,14 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         if disk_full(exc):
-            raise DiskFull(exc.errno, f"no space left on the device to write {path} "
-                                      f"({exc.strerror}); free space and run again") from exc
+            raise disk_full_error(exc, path) from exc
         raise
+
+
+def disk_full_error(exc: OSError, path: Path) -> DiskFull:
+    """What to raise when writing `path` found the disk (or the quota) full."""
+    return DiskFull(exc.errno, f"no space left on the device to write {path} "
+                               f"({exc.strerror}); free space and run again")
 
 
 def sync_folder(folder: Path) -> None:

@@ -53,6 +53,15 @@ def redact_url(url: str, *, keep_path: bool = False) -> str:
     return clean_line(f"{parts.scheme or '?'}://{host}{port}{rest}", 300)
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+
+
+def redact_urls(text: str) -> str:
+    """text with every URL in it cut to its scheme, host and port (see redact_url): for an
+    error whose text nobody has vetted, before it is stored."""
+    return _URL.sub(lambda match: redact_url(match.group()), text)
+
+
 def without_secrets(text: str, secrets: list[str]) -> str:
     """text with every secret, and each longer piece of a secret URL, replaced by '…'.
 

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from presswatch.addresses import BadNetwork, parse_networks
 from presswatch.alerts.settings import channel_settings
 from presswatch.archives import gdelt
 from presswatch.runs.settings import (
     PREFECT_DEFAULTS,
     RunSettings,
     UsageError,
+    checked_networks,
     lock_timeout_s,
     run_settings,
 )
@@ -68,7 +68,8 @@ def checked_settings(args: argparse.Namespace, *, alerts: bool = True,
     from presswatch.cli.story_tools import require_valid_story
 
     settings = run_settings(args.story, args.db, feeds,
-                            getattr(args, "allow_private_hosts", False), os.environ)
+                            getattr(args, "allow_private_hosts", False), os.environ,
+                            getattr(args, "allow_private_network", None) or ())
     story = settings.story()
     require_valid_story(settings.story_path, story, sources_needed=sources_needed)
     if alerts:
@@ -130,7 +131,6 @@ def backfill_settings(args: argparse.Namespace) -> BackfillSettings:
     if args.gdelt and (warning := gdelt.range_warning(
             datetime.combine(args.since, datetime.min.time(), UTC))):
         print(f"presswatch: {warning}", file=sys.stderr)
-    networks = _networks(args.allow_private_network)
     run, _ = checked_settings(args, alerts=args.alert, sources_needed=False)  # archives
     defaults = Endpoints()
     endpoints = Endpoints(cdx=args.cdx_url or defaults.cdx,
@@ -142,7 +142,7 @@ def backfill_settings(args: argparse.Namespace) -> BackfillSettings:
         sources=sources, endpoints=endpoints, dask_address=args.dask_address,
         workers=args.workers, alert=args.alert, delay_s=args.delay,
         lock_timeout_s=run.lock_timeout_s, allow_private_hosts=run.allow_private_hosts,
-        allow_private_networks=networks, lease_wait_s=lease_wait_s(os.environ),
+        allow_private_networks=run.allow_private_networks, lease_wait_s=lease_wait_s(os.environ),
     )
 
 
@@ -355,7 +355,7 @@ def _cmd_story(args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.allow_private_hosts:
             story = story.allowing_private_hosts()
-        story = story.allowing_networks(list(_networks(args.allow_private_network)))
+        story = story.allowing_networks(list(checked_networks(args.allow_private_network)))
         defaults = ServiceEndpoints()
         endpoints = ServiceEndpoints(
             gdelt=args.gdelt_url or os.environ.get("PRESSWATCH_GDELT_URL") or defaults.gdelt,
@@ -363,16 +363,7 @@ def _cmd_story(args: argparse.Namespace) -> int:
         return story_tools.print_sources(story, path, sys.stdout, endpoints=endpoints)
     return story_tools.add_outlet(Path(args.story), args.url, sys.stdout,
                                   allow_private_hosts=args.allow_private_hosts,
-                                  trusted_networks=_networks(args.allow_private_network))
-
-
-def _networks(specs: list[str] | None) -> tuple[str, ...]:
-    """--allow-private-network values, checked (link-local is never allowed)."""
-    try:
-        parse_networks(specs or ())
-    except BadNetwork as exc:
-        raise UsageError(f"--allow-private-network {exc}") from exc
-    return tuple(specs or ())
+                                  trusted_networks=checked_networks(args.allow_private_network))
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
@@ -438,8 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--allow-private-hosts",
         action="store_true",
-        help=LOOPBACK_HELP + "; other private networks: allow_private_networks under [crawl]",
+        help=LOOPBACK_HELP,
     )
+    run.add_argument("--allow-private-network", action="append", metavar="NETWORK",
+                     help=NETWORK_HELP + "; or allow_private_networks under [crawl]")
     run.set_defaults(handler=_cmd_run)
 
     demo = commands.add_parser("demo", help="run on the bundled replay, offline")

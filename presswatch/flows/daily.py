@@ -30,6 +30,7 @@ from presswatch.runs.context import (
     RunContext,
     RunTotals,
     StartState,
+    record_stop,
     report_progress,
 )
 from presswatch.runs.settings import RunSettings, run_settings
@@ -88,14 +89,18 @@ def run_daily(settings: RunSettings) -> RunSummary:
     if context.held:
         logger.warning("the warehouse is held by another process; crawling and analysing "
                        "into %s", context.staging_dir)
-    output = crawl(story, context, state, settings.gdelt_api)
-    totals = process(story, context, state, output)
-    if context.held:  # alerts judge what has landed: after the load, or at the next run
-        finished = finish(story, context, output, totals, state)
-        alerts = alert(story, context, output.sources) if finished.landed else None
-    else:
-        alerts = alert(story, context, output.sources)
-        finished = finish(story, context, output, totals, state)
+    try:
+        output = crawl(story, context, state, settings.gdelt_api)
+        totals = process(story, context, state, output)
+        if context.held:  # alerts judge what has landed: after the load, or at the next run
+            finished = finish(story, context, output, totals, state)
+            alerts = alert(story, context, output.sources) if finished.landed else None
+        else:
+            alerts = alert(story, context, output.sources)
+            finished = finish(story, context, output, totals, state)
+    except Exception as exc:  # its row says failed now, not 'running' until the next run
+        record_stop(context, exc)
+        raise
     summary = run_summary(story, finished, state, output, totals, alerts)
     if summary.note:
         logger.warning("%s", summary.note)
@@ -115,9 +120,11 @@ def daily(
     db_path: str = "presswatch.duckdb",
     feeds: list[str] | None = None,
     allow_private_hosts: bool = False,
+    allow_private_networks: list[str] | None = None,
 ) -> dict:
     """The scheduled entry point: parameters as prefect.yaml and `presswatch serve` give them."""
-    settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ)
+    settings = run_settings(story_path, db_path, feeds, allow_private_hosts, os.environ,
+                            allow_private_networks or ())
     with daily_run.lease(settings):  # another run on this warehouse: wait, or refuse
         summary = run_daily(settings)
     return summary.__dict__

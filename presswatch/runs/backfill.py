@@ -42,6 +42,7 @@ from presswatch.archives.pages import (
     read_url_list,
 )
 from presswatch.archives.warc import BadWarc, open_warc, read_warc
+from presswatch.folders import quarantine, write_atomically
 from presswatch.http_client import HttpClient
 from presswatch.jsonl import dumps, from_dict
 from presswatch.nlp.analyze import analyze_texts
@@ -452,14 +453,14 @@ def process_unit(unit: Unit, story: Story, since: date, until: date, out_dir: Pa
                                      batch_size=story.nlp.batch_size)
             for (article, judged), analysis in zip(relevant, analyses, strict=True):
                 staged.write(dumps(StagedArticle(article, judged, analysis)) + "\n")
+        staged.flush()
+        os.fsync(staged.fileno())  # whole on disk before the tally names it done
     os.replace(partial, staged_path(out_dir, unit))
     result.seconds = round(time.monotonic() - clock, 3)
     result.cpu_seconds = round(time.process_time() - cpu_clock, 3)
     result.gate_seconds = round(result.gate_seconds, 3)
     result.worker_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    tally = out_dir / f"{unit.key}.json.partial"
-    tally.write_text(dumps(result), encoding="utf-8")
-    os.replace(tally, tally_path(out_dir, unit))
+    write_atomically(tally_path(out_dir, unit), dumps(result))  # fsyncs the folder too
     return result
 
 
@@ -476,11 +477,35 @@ def loaded_path(out_dir: Path, unit: Unit) -> Path:
 
 
 def read_tally(out_dir: Path, unit: Unit) -> UnitResult | None:
-    """The tally of a unit already staged by an earlier run, or None."""
-    path = tally_path(out_dir, unit)
+    """The tally of a unit already staged by an earlier run, or None: then the unit is
+    processed again. A damaged tally, or a staged file it names that is missing or cut short,
+    is set aside with a warning naming it, so that no later run stops on it."""
+    path, staged = tally_path(out_dir, unit), staged_path(out_dir, unit)
     if not path.exists():
         return None
-    return from_dict(UnitResult, json.loads(path.read_text(encoding="utf-8")))
+    try:
+        tally = from_dict(UnitResult, json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        quarantine(path, f"{type(exc).__name__}: {exc}")
+        return None
+    if not _whole_lines(staged):
+        quarantine(path, f"the staged file {staged.name} is missing or cut short")
+        if staged.exists():
+            quarantine(staged, "cut short")
+        return None
+    return tally
+
+
+def _whole_lines(path: Path) -> bool:
+    """A JSON lines file that exists and ends at the end of a line (or is empty)."""
+    try:
+        with path.open("rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return True
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) == b"\n"
+    except OSError:
+        return False
 
 
 def read_staged_articles(path: Path) -> Iterator[StagedArticle]:
@@ -533,7 +558,7 @@ def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH
     # judged; read from the rows, so a unit loaded partly before a kill names them all too.
     with writer.context.warehouse() as warehouse:
         first_seen = statements_first_seen_in(warehouse, article_ids)
-    loaded_path(out_dir, unit).write_text(json.dumps(first_seen), encoding="utf-8")
+    write_atomically(loaded_path(out_dir, unit), json.dumps(first_seen))
     return writer.totals.articles_added - before
 
 
@@ -543,7 +568,10 @@ def loaded_statement_ids(out_dir: Path, units: list[Unit]) -> list[str]:
     for unit in units:
         path = loaded_path(out_dir, unit)
         if path.exists():
-            found += json.loads(path.read_text(encoding="utf-8") or "[]")
+            try:
+                found += json.loads(path.read_text(encoding="utf-8") or "[]")
+            except ValueError as exc:  # written atomically since; a disk error all the same
+                quarantine(path, str(exc))
     return found
 
 

@@ -6,6 +6,7 @@ nothing here opens the warehouse but RunContext.warehouse.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +21,17 @@ from presswatch.records import (
 )
 from presswatch.runs import staging
 from presswatch.spiders.walls import WALL_KINDS
+from presswatch.text import clean_line, redact_urls
 from presswatch.warehouse.batch import Run
 from presswatch.warehouse.link_decodes import LinkDecodeRow
 from presswatch.warehouse.store import WarehouseState, open_warehouse
 
+log = logging.getLogger("presswatch.run")
+
 STORED_URLS_FILE = "stored_urls.txt"
+# How long a run that stopped waits for the warehouse to say so in its row: briefly, since
+# the next run closes the row anyway.
+STOP_RECORD_WAIT_S = 5.0
 
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
@@ -182,3 +189,22 @@ def start_state(context: RunContext, state: WarehouseState,
         leftover_dirs=leftovers,
         caught_up=caught_up or staging.CatchUp(),
     )
+
+
+def record_stop(context: RunContext, exc: BaseException) -> None:
+    """A run stopped by an error says so in its runs row: failed, with the error (its URLs cut
+    to their hosts). Its staging folder stays for the next run to finish. A held run has no
+    row yet; a warehouse that cannot be opened now is left to the next run, which closes the
+    row then (close_unfinished_runs)."""
+    if context.held:
+        return
+    message = (f"stopped by an error: {type(exc).__name__}: {redact_urls(clean_line(exc, 300))}"
+               "; what it fetched is finished by the next run")
+    try:
+        with open_warehouse(context.db_path,
+                            lock_timeout_s=min(context.lock_timeout_s, STOP_RECORD_WAIT_S)
+                            ) as warehouse:
+            warehouse.record_stopped_run(context.run_id, message)
+    except Exception as record_error:  # noqa: BLE001 - the run's own error is the one to raise
+        log.warning("run %s stopped, and its row could not say so (%s); the next run marks it "
+                    "failed", context.run_id, clean_line(record_error, 300))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from presswatch.addresses import BadNetwork, parse_networks
 from presswatch.archives.gdelt_daily import DOC_API
 from presswatch.story import Story, default_story_path, load_story
 from presswatch.warehouse.beside import staging_root
@@ -48,6 +49,8 @@ class RunSettings:
     db_path: Path
     feeds: tuple[str, ...] = ()
     allow_private_hosts: bool = False
+    # --allow-private-network: private networks the crawl may reach too (never link-local)
+    allow_private_networks: tuple[str, ...] = ()
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
     # GDELT's DOC API for the story's [[gdelt]] queries (PRESSWATCH_GDELT_URL: a mirror, a test)
     gdelt_api: str = DOC_API
@@ -64,6 +67,8 @@ class RunSettings:
             story = story.with_feeds(list(self.feeds))
         if self.allow_private_hosts:
             story = story.allowing_private_hosts()
+        if self.allow_private_networks:
+            story = story.allowing_networks(list(self.allow_private_networks))
         return story
 
 
@@ -113,18 +118,30 @@ def run_settings(
     feeds: list[str] | None,
     allow_private_hosts: bool,
     env: Mapping[str, str],
+    allow_private_networks: Collection[str] = (),
 ) -> RunSettings:
     settings = RunSettings(
         story_path=Path(story) if story else default_story_path(),
         db_path=Path(db),
         feeds=tuple(feeds or ()),
         allow_private_hosts=allow_private_hosts,
+        allow_private_networks=checked_networks(allow_private_networks),
         lock_timeout_s=lock_timeout_s(env),
         gdelt_api=env.get("PRESSWATCH_GDELT_URL") or DOC_API,
         lease_wait_s=lease_wait_s(env),
     )
     check_writable(settings.db_path)
     return settings
+
+
+def checked_networks(specs: Collection[str] | None) -> tuple[str, ...]:
+    """--allow-private-network values, refused (UsageError) before anything runs when one is
+    not a network or takes in link-local addresses, which are never fetched."""
+    try:
+        parse_networks(specs or ())
+    except BadNetwork as exc:
+        raise UsageError(f"--allow-private-network {exc}") from exc
+    return tuple(specs or ())
 
 
 def lease_wait_s(env: Mapping[str, str]) -> float:

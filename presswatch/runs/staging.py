@@ -24,14 +24,13 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from presswatch.folders import quarantine
+from presswatch.folders import quarantine, write_atomically
 from presswatch.jsonl import dumps, from_dict
 from presswatch.records import FetchedPage
 from presswatch.spiders.crawl import CrawlOutput, load_crawl_output
@@ -39,11 +38,13 @@ from presswatch.spiders.job import JOB_FILE, DamagedJob
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, to_arrow
 from presswatch.warehouse.errors import ChecksFailed
 from presswatch.warehouse.staged import (
+    DamagedBatch,
     StagedBatch,
     read_all_staged,
     read_staged,
     stage_batch,
     staged_column,
+    staged_folders,
     write_staged,
 )
 from presswatch.warehouse.store import LoadSummary, Warehouse
@@ -101,19 +102,41 @@ class StagedState:
 
 
 def read_manifest(run_dir: Path) -> StagedRun | None:
+    """The folder's staged.json, or None when it has none: a run that died. A damaged one is
+    set aside with a warning naming it, and the folder is taken for a dead run's (its pages
+    are processed again from its crawl), so that no later run stops on it."""
     path = run_dir / MANIFEST_FILE
     if not path.exists():
         return None
-    return from_dict(StagedRun, json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return from_dict(StagedRun, json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        quarantine(path, f"{type(exc).__name__}: {exc}")
+        return None
 
 
 def write_manifest(run_dir: Path, staged: StagedRun) -> None:
-    """Atomically: the folder is a whole staged run from this moment on."""
-    partial = run_dir / (MANIFEST_FILE + ".partial")
-    partial.write_text(dumps(staged), encoding="utf-8")
-    with open(partial, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, run_dir / MANIFEST_FILE)
+    """Atomically and durably: the folder is a whole staged run from this moment on."""
+    write_atomically(run_dir / MANIFEST_FILE, dumps(staged))
+
+
+def whole_batches(run_dir: Path) -> bool:
+    """Whether every staged batch of the run (and its finish) reads whole. A damaged one is
+    set aside with a warning naming it, so that it is never read again; the run's pages are
+    then processed again from its crawl, by this run and by any later one (a run whose batch
+    was set aside never lands in part)."""
+    whole = not any([*run_dir.glob(f"{BATCHES_DIR}/*.damaged-*"),
+                     *run_dir.glob(f"{FINISH_DIR}.damaged-*")])
+    folders = staged_folders(run_dir / BATCHES_DIR)
+    if (run_dir / FINISH_DIR).is_dir():
+        folders.append(run_dir / FINISH_DIR)
+    for folder in folders:
+        try:
+            read_staged(folder)
+        except DamagedBatch as exc:
+            quarantine(folder, str(exc))
+            whole = False
+    return whole
 
 
 def run_dirs(staging_root: Path, *, exclude: Path | None = None) -> list[Path]:
@@ -144,6 +167,7 @@ def staged_state(dirs: list[Path]) -> StagedState:
                     if source.error is None and (source.etag or source.last_modified):
                         state.feed_state[source.source_url] = (source.etag, source.last_modified)
         batches = run_dir / BATCHES_DIR
+        whole_batches(run_dir)  # a damaged batch is set aside, not read
         state.urls |= staged_column(batches, "articles", "canonical_url")
         state.urls |= staged_column(batches, "articles", "url")
     return state
@@ -242,6 +266,11 @@ def catch_up(warehouse: Warehouse, staging_root: Path, *, by_run_id: str,
         if staged.basis is None or staged.basis != warehouse.fingerprint():
             log.warning("run %s was analysed against an older state of the warehouse; its "
                         "pages are processed again", staged.run_id)
+            result.stale.append(run_dir)
+            continue
+        if not whole_batches(run_dir):
+            log.warning("run %s left staged work that does not read whole; its pages are "
+                        "processed again", staged.run_id)
             result.stale.append(run_dir)
             continue
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

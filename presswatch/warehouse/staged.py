@@ -2,8 +2,11 @@
 
 A staged batch is the exact Arrow tables `Warehouse.load_batch` would have inserted (the same
 fixed schemas, the same de-duplication by key), one Arrow IPC file per table in a folder of its
-own. A folder is written under a temporary name and renamed into place, so a batch on disk is
-whole or absent, never half-written. No duckdb here: staging needs no warehouse open.
+own. A folder is written under a temporary name, its files and the folder fsynced, then renamed
+into place and its parent fsynced, so a batch on disk is whole or absent, never half-written,
+after a kill or a power cut alike. A batch that reads damaged all the same (a disk error, a
+hand edit) raises DamagedBatch naming it, for the caller to set aside. No duckdb here: staging
+needs no warehouse open.
 """
 
 from __future__ import annotations
@@ -16,10 +19,19 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from presswatch.folders import disk_full, disk_full_error, sync_folder
 from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
 
 _EXTRA_PREFIX = "extra."
 _SUFFIX = ".arrow"
+
+
+class DamagedBatch(ValueError):
+    """A staged batch folder that does not read whole; the message names it."""
+
+    def __init__(self, folder: Path, reason: str):
+        super().__init__(f"{folder}: staged batch does not read whole ({reason})")
+        self.folder = folder
 
 
 @dataclass
@@ -37,30 +49,48 @@ def stage_batch(batch: LoadBatch) -> StagedBatch:
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+    with open(path, "wb") as sink:
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        sink.flush()
+        os.fsync(sink.fileno())
 
 
 def _read_table(path: Path) -> pa.Table:
-    with pa.memory_map(str(path), "r") as source:
-        return pa.ipc.open_file(source).read_all()
+    try:
+        with pa.memory_map(str(path), "r") as source:
+            table = pa.ipc.open_file(source).read_all()
+        table.validate()
+    except (OSError, pa.ArrowException) as exc:
+        raise DamagedBatch(path.parent, f"{path.name}: {exc}") from exc
+    return table
 
 
 def write_staged(folder: Path, staged: StagedBatch) -> Path:
-    """Write one batch into `folder` (which must not exist yet), atomically; returns it."""
+    """Write one batch into `folder` (which must not exist yet), atomically and durably;
+    returns it. A full disk raises DiskFull naming the folder, the partial folder removed."""
     folder = Path(folder)
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for name, table in staged.tables.items():
-        _write_table(partial / f"{name}{_SUFFIX}", table)
-    for name, table in staged.extras.items():
-        _write_table(partial / f"{_EXTRA_PREFIX}{name}{_SUFFIX}", table)
-    os.replace(partial, folder)
+    try:
+        partial.mkdir(parents=True)
+        for name, table in staged.tables.items():
+            _write_table(partial / f"{name}{_SUFFIX}", table)
+        for name, table in staged.extras.items():
+            _write_table(partial / f"{_EXTRA_PREFIX}{name}{_SUFFIX}", table)
+        sync_folder(partial)
+        os.replace(partial, folder)
+        sync_folder(folder.parent)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        if disk_full(exc):
+            raise disk_full_error(exc, folder) from exc
+        raise
     return folder
 
 
 def read_staged(folder: Path) -> StagedBatch:
+    """One staged batch; DamagedBatch (naming the folder) when a table does not read whole."""
     tables, extras = {}, {}
     for path in sorted(Path(folder).glob(f"*{_SUFFIX}")):
         name = path.name.removesuffix(_SUFFIX)

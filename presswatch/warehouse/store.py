@@ -576,6 +576,12 @@ class Warehouse:
                         [f"%completed by run {current_run_id}"])
             return int(n)
 
+    def record_stopped_run(self, run_id: str, message: str) -> None:
+        """A run stopped by an error: its row says failed, and why, at once (not 'running'
+        until the next run closes it)."""
+        with self._writing("recording a stopped run") as con:
+            con.execute(_sql("record_stopped_run.sql"), [run_id, message])
+
     def index_articles(self) -> int:
         """Add newly stored articles to the search index; returns how many were indexed."""
         with self._writing("indexing articles for search") as con:
@@ -662,7 +668,11 @@ class Warehouse:
             raise WarehouseCorrupt(
                 partial, f"the snapshot copy does not open ({exc}); the old snapshot stays"
             ) from exc
-        os.replace(partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError:  # the snapshot's place taken (a folder there): no copy left behind
+            partial.unlink(missing_ok=True)
+            raise
         log.info("published snapshot %s", target)
         return target
 

@@ -3,10 +3,12 @@ used is refused with exit 2 and one clear line, before Prefect starts; no traceb
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from presswatch.story import default_story_path
@@ -47,3 +49,56 @@ def test_check_on_a_corrupt_warehouse_exits_2_and_on_a_good_one_0(tmp_path):
     db.write_bytes(b"\0" * 4096)
     result = _presswatch("check", "--db", str(db))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def _run(story, db, *feeds: str) -> subprocess.CompletedProcess:
+    from prefect.settings import get_current_settings
+
+    env = {**os.environ, "PREFECT_API_URL": str(get_current_settings().api.url)}
+    args = [arg for feed in feeds for arg in ("--feed", feed)]
+    return subprocess.run([sys.executable, "-m", "presswatch", "run", "--story", str(story),
+                           "--db", str(db), "--allow-private-hosts", *args],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_that_crashes_exits_3_its_row_says_failed_and_the_next_run_finishes_it(
+        tmp_path, replay_site, monkeypatch):
+    story = replay_site.write_story(tmp_path / "story.toml")
+    db = tmp_path / "presswatch.duckdb"
+    snapshot = snapshot_path(db)
+    record = replay_site.record
+
+    def take_the_snapshots_place(entry) -> None:
+        """While the run crawls, a folder takes the place its snapshot is published to (an
+        archive unpacked there): nothing presswatch can check for before it starts."""
+        record(entry)
+        snapshot.mkdir(exist_ok=True)
+
+    monkeypatch.setattr(replay_site, "record", take_the_snapshots_place)
+    feed = replay_site.source_url("dailycircuit-feed")
+    crashed = _run(story, db, feed)
+    assert crashed.returncode == 3, crashed.stderr[-3000:]
+    assert "Traceback" in crashed.stderr  # an error presswatch did not expect
+    assert ("presswatch: crashed: IsADirectoryError" in crashed.stderr
+            and "What was staged is finished by the next run." in crashed.stderr)
+    assert not snapshot.with_name(snapshot.name + ".partial").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        (status, message), = con.execute("select status, message from runs").fetchall()
+        n_articles = con.execute("select count(*) from articles").fetchone()[0]
+    assert status == "failed" and "stopped by an error: IsADirectoryError" in message
+    assert n_articles > 0
+
+    # The folder moved away, the next run finishes; a source that fails is exit 1, not 3.
+    monkeypatch.setattr(replay_site, "record", record)
+    snapshot.rmdir()
+    missing = replay_site.url("dailycircuit", "/no-such-feed.xml")
+    again = _run(story, db, feed, missing)
+    assert again.returncode == 1, again.stderr[-3000:]
+    assert "Traceback" not in again.stderr and "crashed" not in again.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = con.execute("select status, message from runs order by started_at").fetchall()
+        assert con.execute("select count(*), count(distinct canonical_url) from articles"
+                           ).fetchone() == (n_articles, n_articles)
+    assert [s for s, _ in runs] == ["failed", "partial"] and message == runs[0][1]
+    assert snapshot.is_file() and not list(tmp_path.glob("*.staging/*"))

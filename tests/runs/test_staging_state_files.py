@@ -54,3 +54,24 @@ def test_a_body_cut_short_is_fetched_again_not_taken_for_done(tmp_path, caplog):
         assert staged_state([run]).urls == {"https://a.example/whole"}
         assert [p.url for p in leftover_pages([run])] == ["https://a.example/whole"]
     assert "https://a.example/cut" in caplog.text and "fetched again" in caplog.text
+
+
+def test_a_backfill_units_damaged_tally_or_cut_staged_file_makes_it_processed_again(
+        tmp_path, caplog):
+    from presswatch.folders import write_atomically
+    from presswatch.runs.backfill import Unit, UnitResult, read_tally, staged_path, tally_path
+
+    whole, cut, bad = (Unit(f"u{i}", "warc", f"file{i}.warc.gz") for i in range(3))
+    for unit in (whole, cut, bad):
+        write_atomically(tally_path(tmp_path, unit), dumps(UnitResult(unit.key, unit.label)))
+        staged_path(tmp_path, unit).write_text('{"article": {}}\n{"article": {}}\n')
+    staged_path(tmp_path, cut).write_text('{"article": {}}\n{"arti')  # a kill before fsync
+    tally_path(tmp_path, bad).write_text('{"key": "u2", "lab')
+    with caplog.at_level(logging.WARNING):
+        assert read_tally(tmp_path, whole) == UnitResult("u0", "file0.warc.gz")
+        assert read_tally(tmp_path, cut) is None and read_tally(tmp_path, bad) is None
+    assert str(tally_path(tmp_path, cut)) in caplog.text and "u1.jsonl" in caplog.text
+    assert str(tally_path(tmp_path, bad)) in caplog.text
+    assert sorted(p.name.split(".damaged-")[0] for p in tmp_path.glob("*.damaged-*")) == [
+        "u1.json", "u1.jsonl", "u2.json"]
+    assert read_tally(tmp_path, cut) is None and read_tally(tmp_path, bad) is None  # no wedge

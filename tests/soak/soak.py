@@ -6,8 +6,15 @@ On a warehouse in a small filesystem of its own, with the user's files beside it
   - two daily runs started 8 s apart and a backfill (a WARC of the replay among unrelated
     pages) started between them: they hold the warehouse's lease in turn, or refuse (exit 2);
   - an analyst querying the snapshot the whole time (`presswatch sql`, in this process);
-  - the disk filled up a quarter of the way in and freed half-way;
+  - a SIGKILL of the daily run holding the lease while its crawl is fetching: once the replica
+    has served it article pages, not before (the replica answers each article page after
+    ARTICLE_DELAY_S, a slow server, so that the crawl lasts long enough to be caught);
+  - then the disk filled while the next daily run writes (the replica has served it an article
+    page, which its crawl stores on that disk), and freed FULL_DISK_S later or when that run
+    ends, whichever comes first;
   - SIGKILLs of whole process groups at random points (--kills of them).
+If no daily run is left to catch fetching or writing, another is started (at most
+EXTRA_DAILY_RUNS); a soak that still missed either moment fails, saying so.
 Then one daily run and one backfill to the end, and the checks: the warehouse holds what an
 uninterrupted daily run and backfill give (articles, quotes, entities, statement groups), no
 run row is left running or wrong, every data check passes, and no file outside the
@@ -33,6 +40,10 @@ from pathlib import Path
 import duckdb
 
 PROCESS_DEADLINE_S = 400
+CHAOS_DEADLINE_S = 600  # the chaos round, extra daily runs included
+ARTICLE_DELAY_S = 0.25  # the replica's answer time for an article page during the chaos round
+FULL_DISK_S = 20.0  # the disk stays full this long, or until the run it was filled under ends
+EXTRA_DAILY_RUNS = 3
 
 
 # The warehouse's own paths beside presswatch.duckdb: everything else there is the user's.
@@ -195,42 +206,13 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
         db = disk / "presswatch.duckdb"
         analyst = Analyst(db)
         analyst.start()
-        soak.say("chaos: daily A now, backfill at 4 s, daily B at 8 s; disk full at 10 s, "
-                 "freed at 25 s; SIGKILLs at random")
-        chaos_start = time.monotonic()
-        running = [soak.start("daily", db)]
-        plan = [(4.0, "backfill"), (8.0, "daily")]
-        kill_times = sorted(soak.rng.uniform(3, 90) for _ in range(args.kills))
-        filler, freed, codes = None, False, []
-        while running or plan:
-            now = time.monotonic() - chaos_start
-            if plan and now >= plan[0][0]:
-                running.append(soak.start(plan.pop(0)[1], db))
-            if filler is None and now >= 10:
-                filler = _fill(disk)
-                soak.say(f"disk full ({_free(disk)} bytes left)")
-            if filler is not None and not freed and now >= 25:
-                filler.unlink()
-                freed = True
-                soak.say(f"disk freed ({_free(disk) // 1_000_000} MB free)")
-            if kill_times and now >= kill_times[0]:
-                kill_times.pop(0)
-                live = [p for p in running if p.poll() is None]
-                if live:
-                    victim = soak.rng.choice(live)
-                    os.killpg(victim.pid, signal.SIGKILL)
-                    soak.say(f"SIGKILL {victim.kind} (PID {victim.pid})")
-            for child in [p for p in running if p.poll() is not None]:
-                running.remove(child)
-                codes.append((child.kind, child.returncode))
-                soak.say(f"{child.kind} (PID {child.pid}) exited {child.returncode}")
-            if now > PROCESS_DEADLINE_S:
-                for child in running:
-                    os.killpg(child.pid, signal.SIGKILL)
-                raise SystemExit("soak: the chaos round ran past its deadline")
-            time.sleep(0.2)
-        if filler is not None and not freed:
-            filler.unlink()
+        pages = ServedPages(site)
+        soak.say(f"reference crawl: {pages.count()} article pages served")
+        pages.slow_down(ARTICLE_DELAY_S)
+        soak.say("chaos: daily A now, backfill at 4 s, daily B at 8 s; SIGKILL of the daily "
+                 "run fetching; disk full while the next one writes; SIGKILLs at random")
+        chaos = Chaos(soak, db, disk, pages, random_kills=args.kills)
+        codes = chaos.play()
 
         soak.say("repair: one daily run and one backfill to the end")
         repair = [soak.to_end("daily", db), soak.to_end("backfill", db)]
@@ -242,7 +224,7 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
     with open_warehouse(db, read_only=True) as warehouse:
         failed_checks = [f.name for f in warehouse.run_checks()]
     after = _user_digests(disk)
-    problems = []
+    problems = [missed] if (missed := chaos.missed()) else []
     for key in expected:
         if got[key] != expected[key]:
             problems.append(f"{key}: {len(got[key])} here, {len(expected[key])} in the "
@@ -270,15 +252,138 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
     for run_id, status, message in runs:
         print(f"  {run_id}  {status}  {message[:100]}")
     print(f"chaos exit codes: {codes}")
+    print(f"mid-crawl kill: {chaos.mid_crawl_kill}")
+    print(f"full disk: {chaos.full_disk}")
     print(f"analyst queries: {analyst.codes}")
     print("problems: " + ("; ".join(problems) if problems else "none"))
     print(json.dumps({
         "soak": "ok" if not problems else "failed", "seconds": round(
             time.monotonic() - soak.started, 1), "chaos_exit_codes": codes,
         "repair_exit_codes": repair, "analyst_queries": analyst.codes, "runs": len(runs),
+        "mid_crawl_kill": chaos.mid_crawl_kill, "full_disk": chaos.full_disk,
         "articles": len(got["articles"]), "quotes": len(got["quotes"]), "problems": problems,
     }))
     return 0 if not problems else 1
+
+
+class ServedPages:
+    """The replica's article pages served so far; and a slow replica, when asked."""
+
+    def __init__(self, site) -> None:
+        self.site = site
+        self.paths = {article["path"] for article in site.catalogue.articles.values()}
+
+    def count(self) -> int:
+        return sum(1 for r in list(self.site.request_log)
+                   if r.status == 200 and r.path.split("?")[0] in self.paths)
+
+    def slow_down(self, seconds: float) -> None:
+        respond = self.site.respond
+
+        def slowly(outlet: str, target: str):
+            if target.split("?")[0] in self.paths:
+                time.sleep(seconds)
+            return respond(outlet, target)
+
+        self.site.respond = slowly
+
+
+class Chaos:
+    """The chaos round: the planned starts, the two moments that must be hit (a SIGKILL while
+    a daily crawl fetches, a full disk while a daily run writes), and random SIGKILLs."""
+
+    def __init__(self, soak: Soak, db: Path, disk: Path, pages: ServedPages, *,
+                 random_kills: int) -> None:
+        self.soak, self.db, self.disk, self.pages = soak, db, disk, pages
+        self.plan = [(4.0, "backfill"), (8.0, "daily")]
+        self.kill_times = sorted(soak.rng.uniform(3, 90) for _ in range(random_kills))
+        self.running: list[subprocess.Popen] = []
+        self.codes: list[tuple[str, int]] = []
+        self.marks: dict[int, int] = {}  # daily PID -> pages served when it took the lease
+        self.mid_crawl_kill: str | None = None
+        self.full_disk: str | None = None
+        self.filler: Path | None = None
+        self.filled: tuple[float, int] | None = None  # when, and under which run
+        self.extra_runs = 0
+
+    def missed(self) -> str | None:
+        if self.mid_crawl_kill is None:
+            return "no daily run was caught fetching, to be killed"
+        if self.full_disk is None:
+            return "no daily run was caught writing, to fill the disk under"
+        return None
+
+    def play(self) -> list[tuple[str, int]]:
+        start = time.monotonic()
+        self.running.append(self.soak.start("daily", self.db))
+        while self.running or self.plan:
+            now = time.monotonic() - start
+            if self.plan and now >= self.plan[0][0]:
+                self.running.append(self.soak.start(self.plan.pop(0)[1], self.db))
+            self._watch_the_fetching_run(now)
+            self._free_the_disk(now)
+            self._random_kill(now)
+            self._reap()
+            if not self.running and not self.plan and self.missed() and \
+                    self.extra_runs < EXTRA_DAILY_RUNS:
+                self.extra_runs += 1
+                self.running.append(self.soak.start("daily", self.db))
+            if now > CHAOS_DEADLINE_S:
+                for child in self.running:
+                    os.killpg(child.pid, signal.SIGKILL)
+                raise SystemExit("soak: the chaos round ran past its deadline")
+            time.sleep(0.1)
+        self._free_the_disk(time.monotonic() - start, at_the_end=True)
+        return self.codes
+
+    def _watch_the_fetching_run(self, now: float) -> None:
+        from presswatch.lease import read_holder
+
+        holder = read_holder(self.db)
+        daily = {p.pid: p for p in self.running if p.kind == "daily" and p.poll() is None}
+        if holder is None or holder.pid not in daily:
+            return
+        served = self.pages.count() - self.marks.setdefault(holder.pid, self.pages.count())
+        if self.mid_crawl_kill is None and served >= 2:
+            bodies = len(list(self.db.parent.glob(f"{self.db.name}.staging/*/crawl/bodies/*")))
+            os.killpg(holder.pid, signal.SIGKILL)
+            self.mid_crawl_kill = (f"daily PID {holder.pid} at {now:.1f} s, {served} article "
+                                   f"pages served to it, {bodies} page bodies in staging")
+            self.soak.say(f"SIGKILL daily (PID {holder.pid}) while its crawl fetches: {served} "
+                          f"article pages served to it, {bodies} page bodies in staging")
+        elif self.mid_crawl_kill is not None and self.full_disk is None and served >= 1:
+            self.filler = _fill(self.disk)
+            self.filled = (now, holder.pid)
+            self.full_disk = (f"filled at {now:.1f} s while daily PID {holder.pid} wrote "
+                              f"({served} article pages served to it)")
+            self.soak.say(f"disk full ({_free(self.disk)} bytes left) while daily "
+                          f"(PID {holder.pid}) writes")
+
+    def _free_the_disk(self, now: float, *, at_the_end: bool = False) -> None:
+        if self.filler is None or self.filled is None:
+            return
+        when, pid = self.filled
+        writer_gone = all(p.pid != pid or p.poll() is not None for p in self.running)
+        if now - when >= FULL_DISK_S or writer_gone or at_the_end:
+            self.filler.unlink()
+            self.filler = None
+            self.full_disk = f"{self.full_disk}; freed at {now:.1f} s"
+            self.soak.say(f"disk freed ({_free(self.disk) // 1_000_000} MB free)")
+
+    def _random_kill(self, now: float) -> None:
+        if self.kill_times and now >= self.kill_times[0]:
+            self.kill_times.pop(0)
+            live = [p for p in self.running if p.poll() is None]
+            if live:
+                victim = self.soak.rng.choice(live)
+                os.killpg(victim.pid, signal.SIGKILL)
+                self.soak.say(f"SIGKILL {victim.kind} (PID {victim.pid}) at random")
+
+    def _reap(self) -> None:
+        for child in [p for p in self.running if p.poll() is not None]:
+            self.running.remove(child)
+            self.codes.append((child.kind, child.returncode))
+            self.soak.say(f"{child.kind} (PID {child.pid}) exited {child.returncode}")
 
 
 def _free(disk: Path) -> int:

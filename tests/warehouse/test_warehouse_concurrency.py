@@ -56,6 +56,7 @@ def test_a_session_held_too_long_raises_locked_and_changes_nothing(db_path, corp
         analyst.communicate()
     message = str(raised.value)
     assert "nothing was written" in message and "presswatch.snapshot.duckdb" in message
+    assert f"(PID {analyst.pid} (" in message  # the holder's PID, then its program
     assert corpus.file_digest(db_path) == digest
     assert _count(db_path) == 2
 
