@@ -302,10 +302,12 @@ class SpeakerResolver:
         if appositive is not None:
             return appositive
         ents = [e for e in mention.ents if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
+        noun = head.lemma_.lower()
+        if not ents and (noun in self.role_nouns or head.lower_ in self.role_nouns):
+            return None  # 'The Senator urged ...': a role in capitals, not a name
         if not ents:
             return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
-        noun = head.lemma_.lower()
         if holding is None and self.descriptions.get(noun) in ("group", "org") and (
                 head.tag_ != "NNS"):
             # 'the PR Puppets group said' names the group; 'the group's lawyer' does not, nor
