@@ -314,10 +314,12 @@ class SpeakerResolver:
             return appositive
         ents = [e for e in self.ents_in(mention)
                 if e.label_ in SPEAKING_LABELS and not in_dateline(e[0])]
+        noun = head.lemma_.lower()
+        if not ents and (noun in self.role_nouns or head.lower_ in self.role_nouns):
+            return None  # 'The Senator urged ...': a role in capitals, not a name
         if not ents:
             return _unlabelled_name(head)
         holding = next((e for e in ents if e.start <= head.i < e.end), None)
-        noun = head.lemma_.lower()
         if holding is None and self.descriptions.get(noun) in ("group", "org") and (
                 head.tag_ != "NNS"):
             # 'the PR Puppets group said' names the group; 'the group's lawyer' does not, nor
@@ -560,7 +562,8 @@ class SpeakerResolver:
         for token in reversed(doc[first : head.i]):
             if any(q.content[0] <= token.idx < q.content[1] for q in quotes):
                 continue
-            if not _is_agent(token) or in_dateline(token):
+            if not _is_agent(token) or in_dateline(token) or (
+                    plural and _acts_on_them(token)):
                 continue
             if token.ent_type_ in ("ORG", "NORP"):
                 name = _entity_of_head(token)
@@ -863,6 +866,18 @@ def _is_agent(token: Token) -> bool:
         token = token.head
         seen += 1
     return False
+
+
+def _acts_on_them(token: Token) -> bool:
+    """'They were exploited by Acme. They claim ...' -> the agent of a passive whose subject is
+    'they' acts on them: the next 'they' goes on with the passive's subject, not the agent.
+    Not: 'The rota was drawn up by Acme. They say ...' (a thing was acted on)."""
+    while token.dep_ == "compound" and token.head.i != token.i:
+        token = token.head  # 'by Meridian Health': the name's head
+    if token.dep_ != "pobj" or token.head.lower_ != "by" or token.head.dep_ != "agent":
+        return False
+    return any(c.dep_ == "nsubjpass" and c.lower_ in ("they", "we")
+               for c in token.head.head.children)
 
 
 def _is_definite(head: Token) -> bool:

@@ -227,6 +227,26 @@ def content_that_read_as_determiner(finder: QuoteFinder, verb: Token
     return doc[obj.left_edge.i + 1].idx, char_end(doc[end]), "that_as_determiner"
 
 
+def content_clause_hung_on_noun(finder: QuoteFinder, verb: Token
+                                ) -> tuple[int, int, str] | None:
+    """'Hale admitted yesterday in a council hearing that his company had cut shifts.' parsed
+    with the 'that' clause as a relative clause of 'hearing' -> a clause that opens with the
+    conjunction 'that' and has a subject of its own, in a phrase after the cue, is what the cue
+    reports. Not: 'She spoke at a hearing that the council held' ('that' is the relative
+    pronoun, the clause's object)."""
+    for child in verb.rights:
+        if child.dep_ != "prep":
+            continue
+        for token in child.subtree:
+            if token.dep_ != "relcl" or token.i <= verb.i:
+                continue
+            mark = next((c for c in token.children if c.dep_ == "mark" and c.lower_ == "that"
+                         and c.i < token.i), None)
+            if mark is not None and any(c.dep_ in SUBJECTS for c in token.children):
+                return finder.doc[mark.i + 1].idx, char_end(token.right_edge), "clause_on_noun"
+    return None
+
+
 def negated_speech(verb: Token) -> bool:
     """'The company did not say whether ...' / 'OpenAI has not confirmed that ...' / 'Daily
     Circuit could not independently confirm that ...' / 'declined to say what ...': speech that

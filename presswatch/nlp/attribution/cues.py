@@ -29,6 +29,7 @@ from presswatch.nlp.attribution.content import (
     content_as_cue_puts_it,
     content_before_cue,
     content_clause,
+    content_clause_hung_on_noun,
     content_in_marks_after,
     content_infinitive,
     content_that_read_as_determiner,
@@ -181,7 +182,8 @@ class QuoteFinder:
             return None
         for rule in (content_after_colon, content_in_marks_after, content_clause,
                      content_before_cue, content_around_cue, content_as_cue_puts_it,
-                     content_infinitive, content_that_read_as_determiner):
+                     content_infinitive, content_that_read_as_determiner,
+                     content_clause_hung_on_noun):
             found = rule(self, verb)
             if found is not None:
                 start, end, name = found
