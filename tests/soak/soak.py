@@ -90,6 +90,15 @@ def _state(db: Path) -> dict:
         }
 
 
+def _landing_order(db: Path) -> list[str]:
+    """The kinds of run whose rows finished done (ok or partial), in the order they finished:
+    the order their work landed in (each holds the lease while it loads)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("select coalesce(message, '') like 'backfill:%' from runs "
+                           "where status in ('ok', 'partial') order by finished_at").fetchall()
+    return ["backfill" if is_backfill else "daily" for (is_backfill,) in rows]
+
+
 def _run_rows(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("select run_id, status, coalesce(message, '') from runs "
@@ -218,6 +227,16 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
         repair = [soak.to_end("daily", db), soak.to_end("backfill", db)]
         analyst.stop.set()
         analyst.join()
+        # Statement groups depend on the order the runs' work landed in (a statement takes the
+        # id of the first quote seen of it): compare with an uninterrupted pair in that order.
+        order = _landing_order(db)
+        if order and order[0] == "backfill":
+            reference = work / "reference-backfill-first" / "presswatch.duckdb"
+            reference.parent.mkdir()
+            soak.say("the backfill landed first: reference again, backfill then daily run")
+            assert soak.to_end("backfill", reference) in (0, 1)
+            assert soak.to_end("daily", reference) in (0, 1)
+            expected = _state(reference)
 
     got = _state(db)
     runs = _run_rows(db)
@@ -228,7 +247,9 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
     for key in expected:
         if got[key] != expected[key]:
             problems.append(f"{key}: {len(got[key])} here, {len(expected[key])} in the "
-                            "uninterrupted run")
+                            f"uninterrupted run ({' then '.join(order)}), "
+                            f"{len(set(map(str, got[key])) ^ set(map(str, expected[key])))} "
+                            "differ")
     if any(status == "running" for _, status, _ in runs):
         problems.append("a run row is left running")
     if any(status == "failed" and not message for _, status, message in runs):
@@ -251,6 +272,7 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
     print("\nrun rows:")
     for run_id, status, message in runs:
         print(f"  {run_id}  {status}  {message[:100]}")
+    print(f"landing order: {order}")
     print(f"chaos exit codes: {codes}")
     print(f"mid-crawl kill: {chaos.mid_crawl_kill}")
     print(f"full disk: {chaos.full_disk}")
@@ -260,7 +282,8 @@ def _soak(work: Path, disk: Path, args: argparse.Namespace) -> int:
         "soak": "ok" if not problems else "failed", "seconds": round(
             time.monotonic() - soak.started, 1), "chaos_exit_codes": codes,
         "repair_exit_codes": repair, "analyst_queries": analyst.codes, "runs": len(runs),
-        "mid_crawl_kill": chaos.mid_crawl_kill, "full_disk": chaos.full_disk,
+        "landing_order": order, "mid_crawl_kill": chaos.mid_crawl_kill,
+        "full_disk": chaos.full_disk,
         "articles": len(got["articles"]), "quotes": len(got["quotes"]), "problems": problems,
     }))
     return 0 if not problems else 1
@@ -305,6 +328,7 @@ class Chaos:
         self.filler: Path | None = None
         self.filled: tuple[float, int] | None = None  # when, and under which run
         self.extra_runs = 0
+        self.killed: set[int] = set()
 
     def missed(self) -> str | None:
         if self.mid_crawl_kill is None:
@@ -340,13 +364,14 @@ class Chaos:
         from presswatch.lease import read_holder
 
         holder = read_holder(self.db)
-        daily = {p.pid: p for p in self.running if p.kind == "daily" and p.poll() is None}
-        if holder is None or holder.pid not in daily:
+        daily = {p.pid: p for p in self.running
+                 if p.kind == "daily" and p.poll() is None and p.pid not in self.killed}
+        if holder is None or holder.pid not in daily:  # a killed holder's record outlives it
             return
         served = self.pages.count() - self.marks.setdefault(holder.pid, self.pages.count())
         if self.mid_crawl_kill is None and served >= 2:
             bodies = len(list(self.db.parent.glob(f"{self.db.name}.staging/*/crawl/bodies/*")))
-            os.killpg(holder.pid, signal.SIGKILL)
+            self._kill(daily[holder.pid])
             self.mid_crawl_kill = (f"daily PID {holder.pid} at {now:.1f} s, {served} article "
                                    f"pages served to it, {bodies} page bodies in staging")
             self.soak.say(f"SIGKILL daily (PID {holder.pid}) while its crawl fetches: {served} "
@@ -373,11 +398,15 @@ class Chaos:
     def _random_kill(self, now: float) -> None:
         if self.kill_times and now >= self.kill_times[0]:
             self.kill_times.pop(0)
-            live = [p for p in self.running if p.poll() is None]
+            live = [p for p in self.running if p.poll() is None and p.pid not in self.killed]
             if live:
                 victim = self.soak.rng.choice(live)
-                os.killpg(victim.pid, signal.SIGKILL)
+                self._kill(victim)
                 self.soak.say(f"SIGKILL {victim.kind} (PID {victim.pid}) at random")
+
+    def _kill(self, child: subprocess.Popen) -> None:
+        os.killpg(child.pid, signal.SIGKILL)
+        self.killed.add(child.pid)
 
     def _reap(self) -> None:
         for child in [p for p in self.running if p.poll() is not None]:
