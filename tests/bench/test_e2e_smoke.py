@@ -55,6 +55,9 @@ def test_every_headline_figure_is_reported(figures):
                 "peak_rss_mb", "quiet_requests", "quiet_docs_parsed", "articles_per_s"):
         assert key in figures, key
     assert figures["ratio"] > 0 and figures["peak_rss_mb"] > 0
+    # the reference runs with the flow's own processes; the runs used the configured server
+    assert figures["nlp_processes"] == 2 and figures["prefect_api"] == "configured"
     for stage in ("begin_run", "crawl_sources", "process_pages", "alerts", "finish_run",
+                  "report_and_artifacts",
                   "process.nlp", "process.extract", "process.load_batch"):
         assert stage in figures["stages_s"], stage
