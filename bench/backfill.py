@@ -25,7 +25,7 @@ neighbours, CPU time much less), in records/s and MB of HTML/s per core:
    and this process's (planning, Prefect, loading, publishing) said apart; the flow's MB/s
    per core against read + gate's.
 
-Prefect logs only warnings here, so the last line printed is the JSON of every figure.
+Prefect and Dask log only warnings here, so the last line printed is the JSON of every figure.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # before Prefect is imported
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")  # busy machines
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # the cluster's INFO lines, too
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -41,6 +41,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 import hyperscan
 
@@ -284,8 +285,9 @@ def _letter_entities(alphabet: frozenset[str]) -> list[str]:
     return sorted(names)
 
 
-def _note(pattern: int, start: int, end: int, flags: int, found: set[int]) -> None:
-    found.add(pattern)
+def _note(pattern: int, start: int, end: int, flags: int, found: object) -> None:
+    """Hyperscan's match callback: `found` is the set the scan collects pattern ids in."""
+    cast(set[int], found).add(pattern)
 
 
 def _escaped(text: str) -> bytes:
