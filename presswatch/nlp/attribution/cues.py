@@ -275,7 +275,12 @@ class QuoteFinder:
         if span is None:
             return True
         words = [t for t in span if t.is_alpha and t.dep_ != "det" and t.dep_ != "poss"]
-        return len(words) > BARE_PHRASE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span)
+        return len(words) > BARE_PHRASE_WORDS or self.holds_a_verb(start, end)
+
+    def holds_a_verb(self, start: int, end: int) -> bool:
+        """'cutting night shifts', 'having artists work unpaid': the span is a clause."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is None or any(t.pos_ in ("VERB", "AUX") for t in span)
 
     def thing_or_data(self, speaker: Token | None, act: str) -> str:
         """'The situation highlights the tension ...' / 'These advancements promise to ...' ->
@@ -485,8 +490,9 @@ class QuoteFinder:
         kind, (start, end) = self.kind_of(start, end, verb)
         self.used_cues.add(verb.i)
         act = SPEECH if self.reports_a_charge(verb, start, end) else "stance"
+        rule = "charge" if charge is not None and self.holds_a_verb(start, end) else "stance"
         return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
-                        0.4, "stance", act=self.thing_or_data(speaker, act))
+                        0.4, rule, act=self.thing_or_data(speaker, act))
 
     def charge_of(self, verb: Token, objects: list[Token]) -> Token | None:
         """'criticize the company, which raised billions, for having artists work unpaid' /
