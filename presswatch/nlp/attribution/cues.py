@@ -101,10 +101,6 @@ REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
 
 # Verbs whose object may hold someone's words in quotation marks besides the reporting, stance
 # and belief verbs: 'labelled the deal a "disaster"'.
-# A quoted phrase that closes a reported clause is the speaker's words from this many words.
-CLOSING_PHRASE_WORDS = 3
-
-
 CHARACTERISING = frozenset({"call", "label", "brand", "dub", "term", "describe", "characterize",
                             "characterise", "portray", "paint", "frame", "cast", "deride"})
 
@@ -871,26 +867,7 @@ class QuoteFinder:
         statements = [r for r in touched if r.is_statement(self.text)]
         start = min([start] + [r.start for r in statements])
         end = max([end] + [r.end for r in statements])
-        closing = self.closing_words(touched, end, cue)
-        if closing is not None and cue.idx < start:
-            return "direct", (closing.start, closing.end)
         return "mixed", (start, end)
-
-    def closing_words(self, touched: list[Region], end: int, cue: Token) -> Region | None:
-        """'The group insisted it was "not against the use of AI as a tool"' / 'said they were
-        being "lured into art washing."': a reported clause that closes on a quoted phrase
-        frames the speaker's own words, and those words are what was said. Not: a quoted term
-        or two ('the "testers"'), words the writer goes on after ('was "deeply sorry" to its
-        customers'), a characterisation ('described the rota as "a disgrace"': the object is
-        part of it), a clause before its cue ('"...," the report states')."""
-        if cue.lemma_.lower() in CHARACTERISING or not touched:
-            return None
-        last = max(touched, key=lambda r: r.end)
-        words = self.text[last.start : last.end].split()
-        after = self.text[last.close_end : end].strip(" ,.;:!?")
-        if len(words) < CLOSING_PHRASE_WORDS or after:
-            return None
-        return last
 
 
 def starts_sentence(token: Token) -> bool:
