@@ -16,7 +16,8 @@ BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pron
                  "role_actor": 0.1, "unresolved_pronoun": 0.4}
 
 
-RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05}
+RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05,
+                "cue_read_as_noun": 0.1}
 
 
 MIXED_PENALTY = 0.1
