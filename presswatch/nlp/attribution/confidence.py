@@ -16,7 +16,8 @@ BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pron
                  "role_actor": 0.1, "unresolved_pronoun": 0.4}
 
 
-RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05}
+RULE_PENALTY = {"according_to": 0.1, "infinitive": 0.1, "nearby_cue": 0.1, "block_quote": 0.05,
+                "cue_read_as_noun": 0.1}
 
 
 MIXED_PENALTY = 0.1
@@ -28,6 +29,14 @@ MIXED_PENALTY = 0.1
 CHARGE_CONFIDENCE = 0.45
 
 
+# A charge that is a clause ('accused OpenAI of exploiting artists', 'criticize the company for
+# having artists test unpaid') reports what people said, like 'said that ...': a named speaker
+# founds a statement, and so does one a pronoun resolves ('They accuse ...'), just. A document's
+# charge ('The letter accuses OpenAI of ...') is the writer's summary of words others quote as
+# written: it joins their statement but founds none (a new wording is no new statement).
+CLAUSE_CHARGE_CONFIDENCE = 0.6
+
+
 def calibrated(quote: RawQuote) -> float:
     """The quote's confidence that its content and speaker are right, from the finder's and
     this resolver's evidence, so that statements at 0.8 or more are right at least 80% of the
@@ -35,6 +44,9 @@ def calibrated(quote: RawQuote) -> float:
     confidence = quote.confidence
     if quote.rule == "stance" and quote.act == "speech":
         confidence = CHARGE_CONFIDENCE
+    if quote.rule == "charge":
+        said = quote.act == "speech" and quote.basis != "document_author"
+        confidence = CLAUSE_CHARGE_CONFIDENCE if said else CHARGE_CONFIDENCE
     if quote.rule == "block_quote" and quote.cue is None:
         confidence = min(confidence, 0.7)
     confidence -= RULE_PENALTY.get(quote.rule, 0.0)

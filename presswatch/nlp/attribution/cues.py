@@ -99,6 +99,14 @@ CHARGING_OF = frozenset({"accuse", "suspect", "convict"})
 REFLEXIVES = frozenset({"itself", "themselves", "himself", "herself"})
 
 
+# Subject pronouns that open a reported clause ('allege they were exploited').
+SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they"})
+
+
+# Tags of a finite verb: the clause after a cue says something.
+FINITE_TAGS = frozenset({"VBD", "VBP", "VBZ", "MD"})
+
+
 # Verbs whose object may hold someone's words in quotation marks besides the reporting, stance
 # and belief verbs: 'labelled the deal a "disaster"'.
 CHARACTERISING = frozenset({"call", "label", "brand", "dub", "term", "describe", "characterize",
@@ -152,7 +160,7 @@ class QuoteFinder:
     def run(self) -> list[RawQuote]:
         for token in self.doc:
             quote = (self.from_cue(token) or self.from_quoted_words(token)
-                     or self.from_stance(token))
+                     or self.from_stance(token) or self.from_cue_read_as_noun(token))
             if quote is not None:
                 self.quotes.append(quote)
         self.quotes.extend(self.from_according_to())
@@ -275,7 +283,12 @@ class QuoteFinder:
         if span is None:
             return True
         words = [t for t in span if t.is_alpha and t.dep_ != "det" and t.dep_ != "poss"]
-        return len(words) > BARE_PHRASE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span)
+        return len(words) > BARE_PHRASE_WORDS or self.holds_a_verb(start, end)
+
+    def holds_a_verb(self, start: int, end: int) -> bool:
+        """'cutting night shifts', 'having artists work unpaid': the span is a clause."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is None or any(t.pos_ in ("VERB", "AUX") for t in span)
 
     def thing_or_data(self, speaker: Token | None, act: str) -> str:
         """'The situation highlights the tension ...' / 'These advancements promise to ...' ->
@@ -485,8 +498,45 @@ class QuoteFinder:
         kind, (start, end) = self.kind_of(start, end, verb)
         self.used_cues.add(verb.i)
         act = SPEECH if self.reports_a_charge(verb, start, end) else "stance"
+        rule = "charge" if charge is not None and self.holds_a_verb(start, end) else "stance"
         return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
-                        0.4, "stance", act=self.thing_or_data(speaker, act))
+                        0.4, rule, act=self.thing_or_data(speaker, act))
+
+    def from_cue_read_as_noun(self, cue: Token) -> RawQuote | None:
+        """'The artists and beta testers allege they were exploited by ...': the small model
+        may read a reporting verb after a plural noun as a noun too. A bare verb form between
+        a plural noun and a clause ('that', or a subject pronoun and a finite verb) is the cue,
+        the plural noun its speaker, the rest of the sentence what was said. Not: 'the claim
+        that ...' (no plural noun before), 'the artists' claims' (a plural, no verb form)."""
+        doc = self.doc
+        if cue.pos_ != "NOUN" or cue.tag_ != "NN" or cue.lower_ not in self.reporting:
+            return None
+        if cue.i == 0 or cue.i + 2 >= len(doc) or cue.i in self.used_cues or (
+                self.inside_region(cue.idx)):
+            return None
+        speaker, after = doc[cue.i - 1], doc[cue.i + 1]
+        sent = self.sentences.of(cue)
+        if speaker.tag_ != "NNS" or not (after.lower_ == "that" or after.tag_ == "PRP" and (
+                after.lower_ in SUBJECT_PRONOUNS)):
+            return None
+        if not any(t.tag_ in FINITE_TAGS for t in doc[after.i + 1 : sent.end]):
+            return None
+        opener = sent.start
+        for left in reversed(doc[sent.start : speaker.i]):
+            if left.pos_ not in ("NOUN", "ADJ", "CCONJ", "DET"):
+                opener = left.i + 1
+                break
+            if left.tag_ == "NNS":
+                speaker = left  # 'The artists and beta testers allege': the first of them
+        if opener > sent.start and doc[opener - 1].pos_ not in ("PUNCT", "SCONJ", "CCONJ"):
+            return None  # 'OpenAI rejected the artists claim that ...': an object, not a subject
+        last = doc[sent.end - 1]
+        last = doc[last.i - 1] if last.is_punct and last.i > after.i else last
+        start, end = self.trim(after.idx, char_end(last))
+        kind, (start, end) = self.kind_of(start, end, cue)
+        self.used_cues.add(cue.i)
+        return RawQuote((start, end), cue_span(cue), kind, mention_span(speaker), speaker.i,
+                        0.85, "cue_read_as_noun", act=SPEECH)
 
     def charge_of(self, verb: Token, objects: list[Token]) -> Token | None:
         """'criticize the company, which raised billions, for having artists work unpaid' /
