@@ -25,28 +25,28 @@ SERVER_STARTUP_S = int(os.environ.get("PRESSWATCH_TEST_PREFECT_STARTUP_S", "300"
 SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's server runs
 
 TESTS = Path(__file__).parent
-# The files that take longest, slowest first (timed one by one, see CONTRIBUTING.md). `make
-# test` hands whole files to its two workers in collection order (--dist loadfile
-# --no-loadscope-reorder): these start first and the many quick files fill in around them.
-# xdist's default order, most tests first, started the one-test crash-recovery file last and
-# left the other core idle for minutes.
+# The files that take longest, slowest first (timed file by file on a busy machine, so the order
+# is rough; CONTRIBUTING.md says how to time one). `make test` hands whole files to its two
+# workers in collection order (--dist loadfile --no-loadscope-reorder): these start first and
+# the many quick files fill in around them. xdist's default order, most tests first, started the
+# one-test crash-recovery file last and left the other core idle for minutes.
 SLOWEST_FIRST = (
     "runs/test_crash_recovery.py",
     "test_wheel_install.py",
     "flows/test_backfill.py",
+    "flows/test_backfill_bad_archives.py",
     "bench/test_bench_scripts.py",
-    "runs/test_held_warehouse.py",
-    "report/test_report_browser.py",
-    "runs/test_run_lease.py",
     "flows/test_deployment.py",
     "bench/test_e2e_smoke.py",
-    "runs/test_reanalyse.py",
     "flows/test_daily_flow.py",
+    "cli/test_story_tools.py",
+    "runs/test_held_warehouse.py",
+    "report/test_report_browser.py",
     "alerts/test_alerts_replay.py",
     "warehouse/test_warehouse_replay_views.py",
     "flows/test_secrets_at_rest.py",
-    "cli/test_story_tools.py",
-    "flows/test_backfill_bad_archives.py",
+    "runs/test_run_lease.py",
+    "runs/test_reanalyse.py",
     "flows/test_prefect_server.py",
     "flows/test_lock_retry.py",
 )

@@ -3,7 +3,9 @@ replay page and template must be inside the package, not found beside it in a ch
 
 The wheel goes into a fresh venv outside the checkout. Its dependencies come from the test's
 own environment through a path entry (installing them again would only test pip), so the one
-presswatch the new venv can import is the wheel's; the test checks that first.
+presswatch the new venv can import is the wheel's; the test checks that first. The venv gets no
+pip of its own (this environment's pip installs into it), and its demo reports to the session's
+Prefect server: a command's own temporary server is tested in tests/flows/.
 """
 
 from __future__ import annotations
@@ -30,17 +32,18 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 60
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+def installed(tmp_path_factory: pytest.TempPathFactory,
+              prefect_harness: None) -> tuple[Path, Path, dict[str, str]]:
     """(bin dir of a fresh venv holding the wheel, a working folder outside the checkout, env)."""
     root = tmp_path_factory.mktemp("wheel")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PYTHON"))}
     env.update(PREFECT_HOME=str(root / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_LOGGING_LEVEL="WARNING")
+               PREFECT_LOGGING_LEVEL="WARNING", PREFECT_API_URL=os.environ["PREFECT_API_URL"])
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
           "-w", str(root / "dist"), str(REPO)], cwd=root, env=env)
     wheel = next((root / "dist").glob("presswatch-*.whl"))
     target = root / "venv"
-    venv.create(target, with_pip=True)
+    venv.create(target, with_pip=False)
     bin_dir = target / "bin"
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     python = str(bin_dir / "python")
@@ -48,8 +51,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
     # Our dependencies, after the venv's own packages; .pth files there (our editable install)
     # are not processed for a path added this way.
     (new_site / "zz_test_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-          str(wheel)], cwd=root, env=env)
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps",
+          "--no-index", str(wheel)], cwd=root, env=env)
     work = root / "work"
     work.mkdir()
     return bin_dir, work, env

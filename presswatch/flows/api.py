@@ -23,8 +23,9 @@ from contextlib import contextmanager
 
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
-# Prefect's own default (20 s) times out on a loaded 2-core machine (see the project's notes).
-SERVER_START_TIMEOUT_S = 120
+from presswatch.runs.settings import PREFECT_STARTUP_TIMEOUT_S
+
+STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
 # Runs apart from the run (its own session, so a kill of the run's group spares it): notes the
 # run's Prefect server children while the run lives, and stops them once it is gone. A child is
@@ -84,6 +85,15 @@ def running_server(timeout_s: float = HEALTH_TIMEOUT_S) -> str | None:
     return url if healthy else None
 
 
+def startup_timeout_s() -> int:
+    """How long a temporary server may take to start: STARTUP_TIMEOUT_ENV when set (every
+    command sets it unless the user did), else presswatch's 120 s: Prefect's own 20 s times out
+    on a loaded 2-core machine (see the project's notes)."""
+    if STARTUP_TIMEOUT_ENV in os.environ:
+        return get_current_settings().server.ephemeral.startup_timeout_seconds
+    return PREFECT_STARTUP_TIMEOUT_S
+
+
 @contextmanager
 def reporting_api() -> Iterator[str]:
     """The API URL this process and its children use: the configured one, else a server
@@ -98,7 +108,7 @@ def reporting_api() -> Iterator[str]:
             stderr=subprocess.DEVNULL,
         )
         server = SubprocessASGIServer()  # the instance the flow would start on its own
-        server.start(timeout=SERVER_START_TIMEOUT_S)
+        server.start(timeout=startup_timeout_s())
         url = server.api_url
     previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url

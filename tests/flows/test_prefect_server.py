@@ -120,3 +120,20 @@ def test_nothing_listening_is_no_running_server():
 
     with temporary_settings({PREFECT_SERVER_API_PORT: _closed_port()}):
         assert running_server() is None
+
+
+def test_the_temporary_server_waits_as_long_as_the_user_says(tmp_path, replay_site):
+    """PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS is how long a run's own server may take
+    to start (presswatch's 120 s otherwise): at 1 s, too short for any server to answer, the run
+    stops with Prefect's time-out instead of waiting 120 s."""
+    story = replay_site.write_story(tmp_path / "story.toml")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="1",
+               PREFECT_SERVER_API_PORT=str(_closed_port()))  # no running server to reuse
+    run = subprocess.run([sys.executable, "-m", "presswatch", "run", "--story", str(story),
+                          "--db", str(tmp_path / "presswatch.duckdb"), "--allow-private-hosts"],
+                         env=env, capture_output=True, text=True, timeout=110)
+    assert run.returncode != 0
+    assert "Timed out while attempting to connect to ephemeral Prefect API server" in run.stderr
