@@ -29,28 +29,30 @@ SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's 
 
 TESTS = Path(__file__).parent
 # The files that take longest, slowest first (timed file by file on a busy machine, so the order
-# is rough; CONTRIBUTING.md says how to time one). `make test` hands whole files to its two
+# is rough; CONTRIBUTING.md says how to time one); a file using replay_days after the one
+# that builds it. `make test` hands whole files to its two
 # workers in collection order (--dist loadfile --no-loadscope-reorder): these start first and
 # the many quick files fill in around them. xdist's default order, most tests first, started the
 # one-test crash-recovery file last and left the other core idle for minutes.
 SLOWEST_FIRST = (
-    "runs/test_crash_recovery.py",
-    "test_wheel_install.py",
-    "flows/test_backfill.py",
-    "flows/test_backfill_bad_archives.py",
     "bench/test_bench_scripts.py",
-    "flows/test_deployment.py",
-    "bench/test_e2e_smoke.py",
-    "flows/test_daily_flow.py",
-    "cli/test_story_tools.py",
+    "flows/test_backfill.py",
+    "runs/test_crash_recovery.py",
     "runs/test_held_warehouse.py",
-    "report/test_report_browser.py",
+    "flows/test_deployment.py",
+    "flows/test_daily_flow.py",  # early: the first to ask runs the session's replay_days
+    "cli/test_story_tools.py",
     "alerts/test_alerts_replay.py",
-    "warehouse/test_warehouse_replay_views.py",
     "flows/test_secrets_at_rest.py",
-    "runs/test_run_lease.py",
+    "flows/test_backfill_bad_archives.py",
     "runs/test_reanalyse.py",
+    "bench/test_e2e_smoke.py",
+    "runs/test_run_lease.py",
+    "cli/test_exit_codes.py",
+    "report/test_report_browser.py",  # (replay_days is built by now)
+    "test_wheel_install.py",
     "flows/test_prefect_server.py",
+    "warehouse/test_warehouse_replay_views.py",
     "flows/test_lock_retry.py",
 )
 
