@@ -24,14 +24,22 @@ import pytest
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 # (phase, the log line that opens it, seconds into it): a Prefect task logs "Finished" as it
-# ends, and the next task starts at once.
+# ends, and the next task starts at once. In the crawl, the kill waits for a page on disk.
 KILL_POINTS = (
     ("start-up", "Beginning flow run", 0.3),  # opening, creating and migrating the file
-    ("crawl", "Task run 'begin run-", 1.5),  # the Scrapy child is fetching
+    ("crawl", "Task run 'begin run-", "a page"),  # the Scrapy child is fetching
     ("analysis and loads", "Task run 'crawl-", 1.0),
     ("alerts", "Task run 'extract, analyse and load-", 0.0),
     ("publishing", "Task run 'alerts-", 0.3),  # sources, views, checks, the snapshot
 )
+
+
+def _pages_crawled(db: Path) -> int:
+    """Pages the crawls of every run so far wrote into the warehouse's staging folder."""
+    from presswatch.spiders.crawl import count_pages
+
+    staging = db.with_name(db.name + ".staging")
+    return sum(count_pages(crawl) for crawl in staging.glob("*/crawl"))
 
 
 def _command(story: Path, db: Path) -> list[str]:
@@ -39,9 +47,10 @@ def _command(story: Path, db: Path) -> list[str]:
             "--allow-private-hosts"]
 
 
-def _kill_in_phase(story: Path, db: Path, opens_with: str, after_s: float) -> None:
-    """Start a run, read its log until the line that opens the phase, wait a moment into it,
-    then kill the run's whole process group, as a power cut would."""
+def _kill_in_phase(story: Path, db: Path, opens_with: str, wait: float | str) -> None:
+    """Start a run, read its log until the line that opens the phase, wait a moment into it
+    (or for a newly crawled page), then kill the run's whole process group, as a power cut
+    would."""
     from prefect.settings import get_current_settings
 
     env = dict(os.environ, PREFECT_API_URL=str(get_current_settings().api.url),
@@ -53,13 +62,24 @@ def _kill_in_phase(story: Path, db: Path, opens_with: str, after_s: float) -> No
         for line in child.stdout:
             log.append(line)
             if opens_with in line and ("Beginning" in line or "Finished" in line):
-                time.sleep(after_s)
+                if isinstance(wait, str):
+                    _wait_for_a_new_page(db, child)
+                else:
+                    time.sleep(wait)
                 break
         assert child.poll() is None, f"the run ended before {opens_with!r}:\n{''.join(log)}"
     finally:
         os.killpg(child.pid, signal.SIGKILL)  # the crawl child and spaCy's workers die with it
         child.wait()
         child.stdout.close()
+
+
+def _wait_for_a_new_page(db: Path, child: subprocess.Popen) -> None:
+    before = _pages_crawled(db)
+    deadline = time.monotonic() + 120
+    while _pages_crawled(db) == before and child.poll() is None:
+        assert time.monotonic() < deadline, "the crawl wrote no page in 120 s"
+        time.sleep(0.02)
 
 
 def _run_to_end(story: Path, db: Path) -> None:
@@ -116,8 +136,8 @@ def test_runs_killed_in_every_phase_are_finished_by_the_next_without_duplicates(
         assert reference["runs_left_running"] == 0
 
         db = tmp_path / "killed.duckdb"
-        for phase, opens_with, after_s in KILL_POINTS:
-            _kill_in_phase(story, db, opens_with, after_s)
+        for phase, opens_with, wait in KILL_POINTS:
+            _kill_in_phase(story, db, opens_with, wait)
             if phase != "start-up":  # (which may leave the new file half made, for the next run)
                 assert _duplicates(db) == 0, f"duplicates after a kill in {phase}"
                 _checks_pass(db, read_only=True)  # as the killed run left it
