@@ -3,10 +3,13 @@ the alert receivers."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,28 +29,30 @@ SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's 
 
 TESTS = Path(__file__).parent
 # The files that take longest, slowest first (timed file by file on a busy machine, so the order
-# is rough; CONTRIBUTING.md says how to time one). `make test` hands whole files to its two
+# is rough; CONTRIBUTING.md says how to time one); a file using replay_days after the one
+# that builds it. `make test` hands whole files to its two
 # workers in collection order (--dist loadfile --no-loadscope-reorder): these start first and
 # the many quick files fill in around them. xdist's default order, most tests first, started the
 # one-test crash-recovery file last and left the other core idle for minutes.
 SLOWEST_FIRST = (
-    "runs/test_crash_recovery.py",
-    "test_wheel_install.py",
-    "flows/test_backfill.py",
-    "flows/test_backfill_bad_archives.py",
     "bench/test_bench_scripts.py",
-    "flows/test_deployment.py",
-    "bench/test_e2e_smoke.py",
-    "flows/test_daily_flow.py",
-    "cli/test_story_tools.py",
+    "flows/test_backfill.py",
+    "runs/test_crash_recovery.py",
     "runs/test_held_warehouse.py",
-    "report/test_report_browser.py",
+    "flows/test_deployment.py",
+    "flows/test_daily_flow.py",  # early: the first to ask runs the session's replay_days
+    "cli/test_story_tools.py",
     "alerts/test_alerts_replay.py",
-    "warehouse/test_warehouse_replay_views.py",
     "flows/test_secrets_at_rest.py",
-    "runs/test_run_lease.py",
+    "flows/test_backfill_bad_archives.py",
     "runs/test_reanalyse.py",
+    "bench/test_e2e_smoke.py",
+    "runs/test_run_lease.py",
+    "cli/test_exit_codes.py",
+    "report/test_report_browser.py",  # (replay_days is built by now)
+    "test_wheel_install.py",
     "flows/test_prefect_server.py",
+    "warehouse/test_warehouse_replay_views.py",
     "flows/test_lock_retry.py",
 )
 
@@ -109,6 +114,79 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             yield
         finally:
             del os.environ["PREFECT_API_URL"]
+
+
+def session_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder every xdist worker of this session sees under one name (pytest's base temp
+    has one folder per worker, beside each other)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+
+
+@dataclass(frozen=True)
+class ReplayDays:
+    """The bundled replay's day 1, day 2, then day 2 again, through the daily flow into one
+    warehouse; the folders hold the warehouse, its snapshot and its report."""
+
+    after_day_two: Path  # as the second run left them
+    after_again: Path  # and after day 2 again
+    db_name: str
+    manifest: dict
+    first: object  # the three runs' RunSummary
+    second: object
+    again: object
+    articles_day1: int
+    statements_day1: set[str]
+
+    def copy(self, folder: Path, *, again: bool = False) -> Path:
+        """A copy of the warehouse, snapshot and report for one module to open as it likes;
+        the path of its warehouse."""
+        shutil.copytree(self.after_again if again else self.after_day_two, folder,
+                        dirs_exist_ok=True)
+        return folder / self.db_name
+
+
+def _build_replay_days(folder: Path) -> ReplayDays:
+    import duckdb
+
+    from presswatch.demo.server import ReplaySite
+    from presswatch.flows.daily import daily_with_settings
+    from presswatch.runs.settings import run_settings
+
+    folder = Path(tempfile.mkdtemp(dir=folder))  # a fresh one if another worker's build failed
+    live = folder / "after-again"
+    db = live / "presswatch.duckdb"
+    live.mkdir()
+    with ReplaySite(day=1) as site:
+        settings = run_settings(str(site.write_story(folder / "story.toml")), str(db), None,
+                                True, os.environ)
+        first = daily_with_settings(settings)
+        with duckdb.connect(str(db), read_only=True) as con:
+            (articles_day1,) = con.execute("select count(*) from articles").fetchone()
+            statements_day1 = {sid for (sid,) in con.execute(
+                "select statement_id from statements").fetchall()}
+        site.set_day(2)
+        second = daily_with_settings(settings)
+        shutil.copytree(live, folder / "after-day-two")
+        again = daily_with_settings(settings)
+        manifest = site.manifest
+    return ReplayDays(folder / "after-day-two", live, db.name, manifest, first, second, again,
+                      articles_day1, statements_day1)
+
+
+@pytest.fixture(scope="session")
+def replay_days(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> ReplayDays:
+    """Two replay days through the real daily flow, run once for the whole session: the first
+    worker to ask runs them (the other waits on the lock), every module reads a copy. For
+    tests that only read the result; a test that runs the flow itself builds its own."""
+    folder = session_folder(tmp_path_factory, "replay-days")
+    done = folder / "replay-days.pickle"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            done.write_bytes(pickle.dumps(_build_replay_days(folder)))
+    return pickle.loads(done.read_bytes())
 
 
 @pytest.fixture

@@ -185,13 +185,17 @@ def _open_error(path: Path, exc: duckdb.Error, read_only: bool) -> WarehouseErro
     )
 
 
-def _inspect(con: duckdb.DuckDBPyConnection, path: Path, known: list[Migration]) -> set[int]:
-    """Versions applied to an existing file; refuses files that are not ours or are newer."""
-    tables = {
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
         name for (name,) in con.execute(
             "select table_name from duckdb_tables() where database_name = current_database()"
         ).fetchall()
     }
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, known: list[Migration]) -> set[int]:
+    """Versions applied to an existing file; refuses files that are not ours or are newer."""
+    tables = _tables(con)
     if not tables:
         return set()
     columns = {
@@ -420,6 +424,8 @@ class Warehouse:
 
     def require_story(self, story_id: str) -> None:
         """Raise WarehouseOfAnotherStory unless the warehouse is new or holds this story."""
+        if not _tables(self._con):  # made, not migrated yet: a first run died creating it
+            return
         held = [s for s in self.story_ids() if s != story_id]
         if held:
             raise WarehouseOfAnotherStory(self.path, held[0], story_id)

@@ -4,19 +4,15 @@ day 1 sets the baseline with one digest, day 2 alerts exactly the statements new
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from presswatch.cli.main import main
 from presswatch.story import default_story_path, load_story
 from presswatch.warehouse.store import open_warehouse
-
-REPO = Path(__file__).resolve().parents[2]
 
 FIRST_SEEN_ON_DAY = """
 with runs_in_order as (
@@ -46,7 +42,8 @@ where runs_in_order.day = $day and best_quote.confidence >= $min_confidence
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")  # the demo reports to the session's server
-def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(tmp_path: Path) -> None:
+def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     posts: list[tuple[str, dict]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -63,21 +60,14 @@ def test_replay_day_one_digest_then_day_two_exactly_the_new_statements(tmp_path:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     db = tmp_path / "demo.duckdb"
-    env = {
-        **os.environ,
-        "PRESSWATCH_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/hook",
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
+    # `presswatch demo` in this process (test_wheel_install.py runs it as its own process)
+    monkeypatch.setenv("PRESSWATCH_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
     try:
-        demo = subprocess.run(
-            [sys.executable, "-m", "presswatch", "demo", "--db", str(db), "--days", "2"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
-        )
+        code = main(["demo", "--db", str(db), "--days", "2"])
     finally:
         server.shutdown()
         server.server_close()
-    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert code == 0
 
     with open_warehouse(db, read_only=True) as warehouse:
         con = warehouse.connection

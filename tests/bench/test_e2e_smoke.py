@@ -1,4 +1,4 @@
-"""The end-to-end benchmark at N=50, so it cannot rot: real site, crawl, spaCy, DuckDB, Prefect.
+"""The end-to-end benchmark at N=25, so it cannot rot: real site, crawl, spaCy, DuckDB, Prefect.
 
 It runs bench/e2e.py as a script (as `make bench` does) against this session's Prefect test
 server and checks what it measured, not how fast: the quiet re-run must fetch and parse nothing.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-N = 50
+N = 25
 
 
 @pytest.fixture(scope="module")

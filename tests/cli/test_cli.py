@@ -142,6 +142,22 @@ def test_a_second_story_into_the_same_warehouse_is_refused_naming_both(tmp_path)
         warehouse.require_story("pixel-strike")  # its own story is welcome
 
 
+def test_a_file_a_killed_first_run_made_but_never_migrated_is_taken_as_new(tmp_path):
+    """SIGKILL while the first run creates the file leaves a DuckDB file with no table: the
+    next run's pre-check must take it as new, not crash on it run after run."""
+    import duckdb
+
+    from presswatch.cli.main import check_one_story
+    from presswatch.warehouse.store import open_warehouse
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    check_one_story(db, "sora-leak", 5.0)
+    with open_warehouse(db) as warehouse:  # and the run's own open migrates it
+        warehouse.require_story("sora-leak")
+        assert warehouse.story_ids() == []
+
+
 def test_the_demo_says_which_sources_the_replay_breaks_on_purpose():
     from presswatch.cli.demo import broken_on_purpose
     from presswatch.demo.server import load_manifest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,6 +19,15 @@ def presswatch(*args: str, cwd: Path | None = None, env: dict | None = None, tim
         [sys.executable, "-m", "presswatch", *args], capture_output=True, text=True,
         timeout=timeout, cwd=cwd, env=env,
     )
+
+
+def in_process(capsys, *args: str) -> tuple[int, str]:
+    """`presswatch ARGS` called in this process: its exit code and what it printed."""
+    from presswatch.cli.main import main
+
+    code = main(list(args))
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
 
 
 def _sora_with(tmp_path: Path, old: str, new: str) -> Path:
@@ -145,11 +153,11 @@ def test_story_new_writes_a_commented_story_with_search_feeds_for_its_terms(tmp_
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")  # the run reports to the session's server
-def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
-    """What a user does: start a story, add outlets, look at the sources, then run it."""
+def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path, capsys):
+    """What a user does: start a story, add outlets, look at the sources, then run it
+    (add-outlet and run in this process: other tests start each as its own process)."""
     from presswatch.demo.server import ReplaySite
 
-    env = dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"))
     with ReplaySite(day=1) as site:
         created = presswatch("story", "new", "Sora leak", "--term", "leak", "--term", "artists",
                              "--entity", "Sora:PRODUCT", "--entity", "OpenAI:ORG",
@@ -166,10 +174,10 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
 
         added = {}
         for outlet in ("dailycircuit", "wirewire", "pixelledger", "byteline"):
-            result = presswatch("story", "add-outlet", site.urls[outlet] + "/", "--story",
-                                str(story), "--allow-private-hosts")
-            assert result.returncode == 0, result.stdout + result.stderr
-            added[outlet] = result.stdout
+            code, added[outlet] = in_process(capsys, "story", "add-outlet",
+                                             site.urls[outlet] + "/", "--story", str(story),
+                                             "--allow-private-hosts")
+            assert code == 0, added[outlet]
         assert "<link rel=alternate>" in added["dailycircuit"]  # its page declares its feed
         assert "found by robots.txt: added" in added["dailycircuit"]  # robots.txt: Sitemap
         assert "/sitemaps/news.xml" in added["wirewire"]  # the news child of its index
@@ -177,9 +185,9 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         assert "common feed path /feed.xml" in added["pixelledger"]
         data = tomllib.loads(story.read_text(encoding="utf-8"))
         assert len(data["sitemaps"]) == 2 and len(data["feeds"]) == 2 + 3
-        again = presswatch("story", "add-outlet", site.urls["pixelledger"], "--story",
-                           str(story), "--allow-private-hosts")
-        assert "already in the story" in again.stdout
+        _, again = in_process(capsys, "story", "add-outlet", site.urls["pixelledger"],
+                              "--story", str(story), "--allow-private-hosts")
+        assert "already in the story" in again
         assert len(tomllib.loads(story.read_text(encoding="utf-8"))["feeds"]) == 5
 
         checked = presswatch("story", "check", str(story), "--sources", "--allow-private-hosts")
@@ -193,9 +201,9 @@ def test_new_story_to_check_sources_to_run_on_the_replay(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["sora-leak.toml"]
 
         db = tmp_path / "presswatch.duckdb"
-        run = presswatch("run", "--story", str(story), "--db", str(db),
-                         "--allow-private-hosts", env=env, timeout=600)
-        assert run.returncode == 0, run.stdout + run.stderr
+        code, out = in_process(capsys, "run", "--story", str(story), "--db", str(db),
+                               "--allow-private-hosts")
+        assert code == 0, out
     with duckdb.connect(str(db), read_only=True) as con:
         n_articles, n_relevant = con.execute(
             "select count(*), count(*) filter (where is_relevant) from articles").fetchone()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -11,20 +10,11 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from presswatch.flows.daily import daily_with_settings
-from presswatch.runs.settings import run_settings
-
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
-
-
-def _run(site, day: int, story_path: Path, db: Path):
-    site.set_day(day)
-    settings = run_settings(str(story_path), str(db), None, True, os.environ)
-    return daily_with_settings(settings)
 
 
 def _rows(db: Path, sql: str, params=None) -> list[tuple]:
@@ -33,24 +23,16 @@ def _rows(db: Path, sql: str, params=None) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def two_days(tmp_path_factory, prefect_harness):
-    """Day 1, day 2, and day 2 again, into one warehouse; the summaries and the file."""
-    from presswatch.demo.server import ReplaySite
-
-    folder = tmp_path_factory.mktemp("flow")
-    db = folder / "presswatch.duckdb"
-    with ReplaySite(day=1) as site:
-        story_path = site.write_story(folder / "story.toml")
-        first = _run(site, 1, story_path, db)
-        counts_after_day1 = _rows(db, "select count(*) from articles")[0][0]
-        statements_day1 = {r[0] for r in _rows(db, "select statement_id from statements")}
-        second = _run(site, 2, story_path, db)
-        again = _run(site, 2, story_path, db)
-        yield {
-            "site": site, "manifest": site.manifest, "db": db, "first": first,
-            "second": second, "again": again, "articles_day1": counts_after_day1,
-            "statements_day1": statements_day1,
-        }
+def two_days(replay_days, tmp_path_factory):
+    """Day 1, day 2, and day 2 again, into one warehouse (conftest.py runs them once per
+    session); the summaries and a copy of the file."""
+    return {
+        "manifest": replay_days.manifest, "first": replay_days.first,
+        "second": replay_days.second, "again": replay_days.again,
+        "db": replay_days.copy(tmp_path_factory.mktemp("flow"), again=True),
+        "articles_day1": replay_days.articles_day1,
+        "statements_day1": replay_days.statements_day1,
+    }
 
 
 def _expected(manifest: dict, days: set[int]) -> dict[str, dict]:

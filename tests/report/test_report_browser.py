@@ -25,12 +25,9 @@ IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, prefect_harness):
-    """`presswatch demo --db X`: both replay days through the daily flow, report included."""
-    from presswatch.cli.demo import run_demo
-
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    assert run_demo(db) == 0
+def demo(replay_days, tmp_path_factory):
+    """Both replay days through the daily flow, report included (conftest.py runs them)."""
+    db = replay_days.copy(tmp_path_factory.mktemp("demo"))
     return {"db": db, "report": report_dir(db)}
 
 
@@ -54,7 +51,7 @@ def _visible_text(tree) -> str:
 def test_the_run_writes_the_report_beside_the_snapshot(demo):
     report = demo["report"]
     assert snapshot_path(demo["db"]).exists()
-    assert report.parent == demo["db"].parent and report.name == "demo.report"
+    assert report.parent == demo["db"].parent and report.name == demo["db"].stem + ".report"
     assert (report / "index.html").exists() and (report / ".presswatch-report").exists()
     assert list(report.glob("speaker/*.html")) and list(report.glob("statement/*.html"))
 

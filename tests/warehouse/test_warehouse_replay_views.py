@@ -3,7 +3,6 @@ replay's manifest: what was published when, by whom, which sources failed, who s
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import date
 
@@ -15,20 +14,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 @pytest.fixture(scope="module")
-def replay(tmp_path_factory, prefect_harness):
-    from presswatch.demo.server import ReplaySite
-    from presswatch.flows.daily import daily_with_settings
-    from presswatch.runs.settings import run_settings
-
-    folder = tmp_path_factory.mktemp("replay-views")
-    db = folder / "presswatch.duckdb"
-    with ReplaySite(day=1) as site:
-        story_path = site.write_story(folder / "story.toml")
-        for day in (1, 2):
-            site.set_day(day)
-            settings = run_settings(str(story_path), str(db), None, True, os.environ)
-            daily_with_settings(settings)
-        manifest = site.manifest
+def replay(replay_days, tmp_path_factory):
+    db = replay_days.copy(tmp_path_factory.mktemp("replay-views"))
+    manifest = replay_days.manifest
     expected = [a for a in manifest["articles"] if a.get("expected_in_run", True)]
     return {"snapshot": snapshot_path(db), "manifest": manifest, "expected": expected}
 
