@@ -240,14 +240,15 @@ def run_plain(paths: list[str], db: Path) -> tuple[float, float]:
     """The same stages as plain functions in this process, one unit after another, without
     Prefect or Dask: (CPU seconds in all, of which processing units)."""
     from presswatch.runs import backfill as bs
+    from presswatch.runs import backfill_unit as bu
 
     story = load_story(default_story_path())
     out = bs.units_dir(db, story, SINCE, UNTIL)
     clock = time.process_time()
-    clients = bs.Clients("bench", story.crawl.address_policy(), bs.Endpoints(), 0.0)
+    clients = bu.Clients("bench", story.crawl.address_policy(), bu.Endpoints(), 0.0)
     units = bs.plan_units(story, bs.Sources(warcs=tuple(paths)), SINCE, UNTIL, clients).units
     writer = bs.begin_backfill(story, db, out, 120.0)
-    results = [bs.process_unit(u, story, SINCE, UNTIL, out, clients) for u in units]
+    results = [bu.process_unit(u, story, SINCE, UNTIL, out, clients) for u in units]
     for unit, result in zip(units, results, strict=True):
         if not result.error:
             bs.load_unit(writer, out, unit)
