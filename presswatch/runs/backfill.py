@@ -259,7 +259,7 @@ def _from_warehouse(writer: Writer) -> tuple[Analyzer, SyndicationIndex]:
     """The statement index rebuilt from what has landed, before every batch: a run resumed
     after a kill then matches each batch's quotes against exactly what the uninterrupted run
     would have (an index kept in memory knows more than the tables, and would drift)."""
-    with writer.context.warehouse() as warehouse:
+    with writer.context.warehouse(read_only=True) as warehouse:  # one connection, no lock
         statements = warehouse.statements()
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
@@ -286,7 +286,7 @@ def load_unit(writer: Writer, out_dir: Path, unit: Unit, batch_size: int = BATCH
                           syndication, writer.totals)
     # The statements first seen in this unit's articles, for the end of the run to mark
     # judged; read from the rows, so a unit loaded partly before a kill names them all too.
-    with writer.context.warehouse() as warehouse:
+    with writer.context.warehouse(read_only=True) as warehouse:
         first_seen = statements_first_seen_in(warehouse, article_ids)
     write_atomically(loaded_path(out_dir, unit), json.dumps(first_seen))
     return writer.totals.articles_added - before
