@@ -1,5 +1,6 @@
-"""The stages of a backfill as plain functions: plan the work units, process one unit (on any
-Dask worker), load one unit's staged file (in the one writing process).
+"""The stages of a backfill as plain functions: plan the work units, load one unit's staged file
+(in the one writing process), finish. Processing one unit, on any Dask worker, is
+presswatch/runs/backfill_unit.py: all a worker imports.
 
 A unit is one WARC file, or a list of pages that share the host they are fetched from. A worker
 reads the unit's records, drops with the gate (presswatch/nlp/gate.py) those that cannot be
