@@ -12,6 +12,8 @@ calls this flow.
 from __future__ import annotations
 
 import os
+from datetime import date
+from pathlib import Path
 
 from prefect import allow_failure, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -27,6 +29,7 @@ from presswatch.lease import acquire
 from presswatch.report import report_index
 from presswatch.runs import backfill as bs
 from presswatch.runs.backfill import BackfillSettings, BackfillSummary
+from presswatch.runs.backfill_unit import Clients, Unit, UnitResult, process_unit, read_tally
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 
@@ -47,21 +50,23 @@ def begin(settings: BackfillSettings, story: Story) -> bs.Writer:
 
 
 # Runs on a Dask worker. Retried once: a download cut short or an archive that kept failing.
+# Its function and arguments come from runs/backfill_unit.py only, so that a worker imports
+# that light module and not the writer's (the warehouse, spaCy, the statement index).
 @task(name="process unit", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
       retry_condition_fn=retry_on(ArchiveError, OSError))
-def process(settings: BackfillSettings, story: Story, unit: bs.Unit) -> bs.UnitResult:
-    return bs.process_unit(unit, story, settings.since, settings.until,
-                           settings.units_dir(story), settings.clients(story))
+def process(story: Story, unit: Unit, since: date, until: date, out_dir: Path,
+            clients: Clients) -> UnitResult:
+    return process_unit(unit, story, since, until, out_dir, clients)
 
 
 @task(name="load unit", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def load(writer: bs.Writer, unit: bs.Unit) -> int:
+def load(writer: bs.Writer, unit: Unit) -> int:
     return bs.load_unit(writer, writer.context.staging_dir, unit)
 
 
 @task(name="finish backfill", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def finish(settings: BackfillSettings, writer: bs.Writer, units: list[bs.Unit],
-           results: list[bs.UnitResult], left_out: list[str]):
+def finish(settings: BackfillSettings, writer: bs.Writer, units: list[Unit],
+           results: list[UnitResult], left_out: list[str]):
     return bs.finish_backfill(writer, units, results, alert=settings.alert,
                               left_out=left_out)
 
@@ -83,13 +88,14 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
     for reason in planned.left_out:
         logger.warning(reason)
     writer = begin(settings, story)
-    out_dir = writer.context.staging_dir
+    out_dir, clients = writer.context.staging_dir, settings.clients(story)
     futures, last_on_host = {}, {}
     for unit in units:
-        if bs.read_tally(out_dir, unit) is not None:
+        if read_tally(out_dir, unit) is not None:
             continue  # staged by an earlier run that was stopped
         waits = [allow_failure(last_on_host[unit.host])] if unit.host in last_on_host else []
-        futures[unit.key] = process.submit(settings, story, unit, wait_for=waits)
+        futures[unit.key] = process.submit(story, unit, settings.since, settings.until,
+                                           out_dir, clients, wait_for=waits)
         if unit.host:
             last_on_host[unit.host] = futures[unit.key]
     logger.info("backfill of %s: %d units, %d to process, %d staged earlier", story.id,
@@ -97,12 +103,12 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
     results = []
     for unit in units:  # in plan order, so that a re-run loads in the same order
         future = futures.get(unit.key)
-        result = future.result() if future is not None else bs.read_tally(out_dir, unit)
+        result = future.result() if future is not None else read_tally(out_dir, unit)
         results.append(result)
         if result.error:
             logger.warning("%s", result.error)  # skipped: nothing staged to load
-        elif not bs.loaded_path(out_dir, unit).exists():
-            load(writer, unit)
+        elif result.kept and not bs.loaded_path(out_dir, unit).exists():
+            load(writer, unit)  # most files of a month keep nothing: no task, no warehouse
     run = finish(settings, writer, units, results, planned.left_out)
     if settings.alert:
         alert(story, writer)

@@ -12,6 +12,7 @@ import pytest
 
 from presswatch.demo.archive import archive_records, write_warc
 from presswatch.runs import backfill as bs
+from presswatch.runs import backfill_unit as bu
 from presswatch.story import default_story_path, load_story
 
 SINCE, UNTIL = date(2024, 11, 20), date(2024, 12, 5)
@@ -65,7 +66,7 @@ def _plain_backfill(path: Path, db: Path) -> list[bs.UnitResult]:
     writer = bs.begin_backfill(story, db, out, 30.0)
     results = []
     for unit in units:
-        result = bs.read_tally(out, unit) or bs.process_unit(unit, story, SINCE, UNTIL, out,
+        result = bu.read_tally(out, unit) or bu.process_unit(unit, story, SINCE, UNTIL, out,
                                                              clients)
         results.append(result)
         if not result.error and not bs.loaded_path(out, unit).exists():

@@ -14,7 +14,7 @@ from presswatch.addresses import AddressPolicy
 from presswatch.demo.archive import ArchiveRecord, replay_records, write_warc
 from presswatch.demo.server import load_manifest
 from presswatch.runs.backfill import Clients, Endpoints, Sources, Unit, plan_units
-from presswatch.runs.backfill import process_unit as process
+from presswatch.runs.backfill_unit import process_unit as process
 from presswatch.story import Feed, Outlet, default_story_path, load_story
 
 SINCE, UNTIL = date(2024, 11, 20), date(2024, 12, 5)

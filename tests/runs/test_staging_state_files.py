@@ -59,7 +59,13 @@ def test_a_body_cut_short_is_fetched_again_not_taken_for_done(tmp_path, caplog):
 def test_a_backfill_units_damaged_tally_or_cut_staged_file_makes_it_processed_again(
         tmp_path, caplog):
     from presswatch.folders import write_atomically
-    from presswatch.runs.backfill import Unit, UnitResult, read_tally, staged_path, tally_path
+    from presswatch.runs.backfill_unit import (
+        Unit,
+        UnitResult,
+        read_tally,
+        staged_path,
+        tally_path,
+    )
 
     whole, cut, bad = (Unit(f"u{i}", "warc", f"file{i}.warc.gz") for i in range(3))
     for unit in (whole, cut, bad):
