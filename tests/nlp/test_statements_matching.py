@@ -467,3 +467,38 @@ def test_a_paragraph_quoted_without_its_short_opening_is_the_same_statement(
     assert ids[0] == ids[1]
     assert len(set(ids)) == 3
     assert index.get(ids[2]).part_of == ids[0]
+
+
+CHARGES = [
+    # (the charge, the statement it holds words of, same statement?)
+    ("having hundreds of artists give unpaid bug reports, feedback and experiments", False),
+    ("exploiting hundreds of artists for unpaid feedback and experiments", False),
+]
+
+
+@pytest.mark.parametrize("charge_first", [False, True], ids=["claim-first", "charge-first"])
+@pytest.mark.parametrize(("charge", "same"), CHARGES, ids=["for-having", "of-gerund"])
+def test_a_charge_is_the_same_statement_only_where_it_mostly_agrees(
+        directory, charge, same, charge_first) -> None:
+    """'They criticise the company for having hundreds of artists give unpaid bug reports' shares
+    words with the letter's 'Hundreds of artists have given unpaid labour ...: bug reports,
+    feedback' but not its claim: two statements, whichever came first."""
+    index = StatementIndex(directory)
+    claim = quote(LETTER_LINE, speaker="PR Puppets", hours=2)
+    blamed = quote(charge, speaker="PR Puppets", kind="indirect", confidence=0.6,
+                   hours=1 if charge_first else 3)
+    result = assign_statements([claim, blamed], index)
+    ids = {result.quote_statement[q.quote_id] for q in (claim, blamed)}
+    assert (len(ids) == 1) is same
+
+
+def test_a_clause_holding_the_claims_words_is_still_a_version(directory) -> None:
+    """Not a charge: 'it said the volunteers filed unpaid bug reports and feedback' is the
+    letter's claim reported, a version of it."""
+    index = StatementIndex(directory)
+    claim = quote(LETTER_LINE, speaker="PR Puppets", hours=1)
+    reported = quote("hundreds of artists gave unpaid labour: bug reports, feedback and "
+                     "experiments", speaker="PR Puppets", kind="indirect", confidence=0.85,
+                     hours=2)
+    result = assign_statements([claim, reported], index)
+    assert result.quote_statement[claim.quote_id] == result.quote_statement[reported.quote_id]
