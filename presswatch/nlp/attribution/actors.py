@@ -59,6 +59,8 @@ RECENT_SENTENCES = 3
 
 
 # Words that stand for people without saying who: 'Others pointed out', 'Some said'.
+# 'The two said', 'the pair', 'both': the last two people named (SpeakerResolver.pair).
+PAIR_WORDS = frozenset({"two", "pair", "both", "duo"})
 BARE_QUANTIFIERS = frozenset({"others", "some", "many", "several", "few", "both", "most"})
 # Roles an organisation speaks through without a name: 'a spokesperson for OpenAI'.
 SPOKESPERSON_NOUNS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative",
@@ -202,7 +204,7 @@ class SpeakerResolver:
         """The first rule that applies to this mention decides (canonical, role); a description
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
-        for rule in (self.named, self.document_author, self.relative, self.pronoun,
+        for rule in (self.pair, self.named, self.document_author, self.relative, self.pronoun,
                      self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
@@ -305,6 +307,24 @@ class SpeakerResolver:
             self.depth -= 1
 
     # rules: each returns (canonical or None, role or None) when it applies ---------------------
+
+    def pair(self, sentences: Sentences, head: Token, mention: Span,
+             quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Dana Reyes was on the night shift. Tom Hale ran the ward. The two said ...' ->
+        "Dana Reyes and Tom Hale": 'the two', 'the pair', 'both' are the last two people the
+        text named. Not: 'the two nurses' (a description of its own), nor a pair when fewer
+        than two people were named before."""
+        if head.lower_ not in PAIR_WORDS or not (head.lower_ == "both" or any(
+                c.dep_ == "det" and c.lower_ == "the" for c in head.children)):
+            return None
+        said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
+        last = _nearest_entity(sentences, head, ("PERSON",), said=said)
+        if last is None:
+            return None
+        other = _nearest_entity(sentences, head, ("PERSON",), frozenset({last[0]}), said)
+        if other is None:
+            return None
+        return f"{other[0]} and {last[0]}", None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -470,6 +490,8 @@ class SpeakerResolver:
         # 'Murati, who said that Lee would leave. She also said ...': not a name in the words
         said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
         nearest = _nearest_entity(sentences, head, labels, refused, said)
+        if nearest is not None and _told_by_previous(doc, nearest[2], quotes, quote):
+            nearest = None  # 'Calhoun told Blumenthal that ... But he said ...': Calhoun
         if previous is not None and previous[1] in labels and previous[0] not in refused and (
                 nearest is None or nearest[2] <= previous[2]
                 or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
@@ -983,6 +1005,23 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
             label = ent.label_ if ent is not None else "PERSON"
             return earlier.canonical, label, earlier.speaker[1]
     return None
+
+
+def _told_by_previous(doc: Doc, start_char: int, quotes: list[RawQuote], quote: RawQuote
+                      ) -> bool:
+    """Whether the person mentioned at `start_char` is the one the previous quote was told to
+    ('Calhoun told Blumenthal that ...', 'she assured the senator that ...'): the listener is
+    not who goes on speaking as 'he' or 'she'. Not the subject of a later clause."""
+    index = quotes.index(quote)
+    earlier = next((q for q in reversed(quotes[:index]) if q.canonical and q.cue), None)
+    mention = doc.char_span(start_char, start_char + 1, alignment_mode="expand")
+    if earlier is None or earlier.cue is None or mention is None:
+        return False
+    token = mention.root
+    while token.dep_ == "compound" and token.head.i != token.i:
+        token = token.head
+    cue = token.head
+    return token.dep_ in ("dobj", "dative") and earlier.cue[0] <= cue.idx < earlier.cue[1]
 
 
 def _appositive_name(head: Token) -> tuple[str, str | None] | None:
