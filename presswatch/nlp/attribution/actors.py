@@ -715,6 +715,9 @@ class SpeakerResolver:
             if ent.label_ == "ORG" and last in (noun, noun + "s") and self.fits(
                     canonical_of(ent), "org"):
                 return canonical_of(ent)
+        subject = self.org_reported_on(sentences, head, quote)
+        if subject is not None:
+            return subject
         previous = _previous_speaker(quotes, quote, doc)
         if previous is not None and previous[2] >= doc[first].idx and self.fits(
                 previous[0], "org"):
@@ -731,6 +734,27 @@ class SpeakerResolver:
                 name = canonical_of(ent)
                 if ent.label_ == "ORG" and name not in skip and self.fits(name, "org"):
                     return name  # 'talks with Boeing ... the planemaker said': named, no agent
+        return None
+
+    def org_reported_on(self, sentences: Sentences, head: Token, quote: RawQuote
+                        ) -> str | None:
+        """'Acme's plant in Leeds will close in May, the company said' -> Acme: when the words
+        reported come first, the organisation that is (or owns) their subject is the one
+        'the company' means. Not: an organisation elsewhere in the clause ('The rota hurt
+        Acme, the union said') or naming the subject's kind ('Acme records showed ..., the
+        agency said'), nor when the cue comes first ('the company said Acme ...')."""
+        if quote.content[1] > head.idx:
+            return None
+        for ent in self.ents:
+            if not quote.content[0] <= ent.start_char < quote.content[1]:
+                continue
+            root = ent.root
+            if root.dep_ == "poss" and root.head.i != root.i:
+                root = root.head  # 'Acme's plant will close'; not 'Acme records showed'
+            name = canonical_of(ent)
+            if ent.label_ == "ORG" and root.dep_ in ("nsubj", "nsubjpass") and self.fits(
+                    name, "org") and self.kinds.get(name) not in NOT_SPEAKERS:
+                return name
         return None
 
     def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:

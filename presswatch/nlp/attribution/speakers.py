@@ -58,7 +58,7 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         return None  # 'testers ... were rarely told how ...': the one told is no speaker
-    misparsed = _subject_hung_elsewhere(verb)
+    misparsed = _subject_hung_elsewhere(verb) or _subject_of_a_set_off_participle(verb)
     if misparsed is not None and not quoted(misparsed):
         return misparsed
     if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head.i != verb.i:
@@ -129,6 +129,25 @@ def _subject_hung_elsewhere(verb: Token) -> Token | None:
     if noun.dep_ != "appos" and (left.i == 0 or doc[left.i - 1].text != ","):
         return None
     return noun
+
+
+def _subject_of_a_set_off_participle(verb: Token) -> Token | None:
+    """'The group behind the leak, dubbed the "PR Puppets," alleges that ...': the parser read
+    the participle set off by commas as a finite verb with the cue's subject, and the cue as
+    the verb it reports to. That clause's subject, before the comma, is the cue's. Not: a
+    clause that is the words reported ('"It was a mistake," alleges the group'), nor one
+    not set off by a comma."""
+    doc = verb.doc
+    if verb.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None
+    for clause in verb.children:
+        if clause.dep_ != "ccomp" or clause.i > verb.i or clause.tag_ not in ("VBN", "VBD"):
+            continue
+        subject = next((c for c in clause.children if c.dep_ == "nsubj" and c.i < clause.i), None)
+        if subject is not None and doc[clause.i - 1].text == "," and subject.pos_ in (
+                "NOUN", "PROPN"):
+            return subject
+    return None
 
 
 def _past_dateline(subject: Token) -> Token | None:
