@@ -835,9 +835,10 @@ class SpeakerResolver:
             mention = doc.char_span(start, end, alignment_mode="expand")
             if mention is None:
                 continue
-            role = self.stated_role(ent.root, mention)
-            if role:
-                roles.setdefault(canonical_of(ent), []).append(role.lower())
+            # 'U.S. Senator Tammy Duckworth, Chair of the Subcommittee ...': both are hers
+            for role in {self.stated_role(ent.root, mention), self.title_before(ent.root, mention)}:
+                if role:
+                    roles.setdefault(canonical_of(ent), []).append(role.lower())
         return {name: " ; ".join(found) for name, found in roles.items()}
 
     def stated_role(self, head: Token, mention: Span) -> str | None:
@@ -849,6 +850,10 @@ class SpeakerResolver:
         for child in head.children:
             if child.dep_ == "appos" and self._has_role_noun(child.subtree):
                 return head.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+        return self.title_before(head, mention)
+
+    def title_before(self, head: Token, mention: Span) -> str | None:
+        """'U.S. Senator Tammy Duckworth' -> 'U.S. Senator': a role written before the name."""
         if head.ent_type_ == "PERSON":
             before = [t for t in mention if t.i < head.i and not t.ent_type_ == "PERSON"]
             if before and self._has_role_noun(before):
