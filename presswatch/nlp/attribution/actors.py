@@ -59,6 +59,8 @@ RECENT_SENTENCES = 3
 
 
 # Words that stand for people without saying who: 'Others pointed out', 'Some said'.
+# 'Nurses like Dana Reyes said': a plural's named examples (SpeakerResolver.examples).
+EXAMPLE_PREPOSITIONS = frozenset({"like", "including", "as"})
 # 'The two said', 'the pair', 'both': the last two people named (SpeakerResolver.pair).
 PAIR_WORDS = frozenset({"two", "pair", "both", "duo"})
 BARE_QUANTIFIERS = frozenset({"others", "some", "many", "several", "few", "both", "most"})
@@ -124,6 +126,7 @@ class SpeakerResolver:
         for quote in quotes:
             self.resolve(sentences, quote, quotes, stated_roles)
             self.outlet_reports(sentences, quote)
+            self.source_reports(sentences, quote)
             self.not_a_speaker(sentences, quote)
             quote.confidence = calibrated(quote)
         store_quotes(doc, quotes)
@@ -153,6 +156,24 @@ class SpeakerResolver:
                 alias_key(text) in self.outlets):
             quote.act = "report"
             quote.canonical = None
+
+    def source_reports(self, sentences: Sentences, quote: RawQuote) -> None:
+        """'According to Wirewire, a group of nurses leaked the rota' -> an organisation the
+        story does not follow, credited with 'According to' before the sentence it sources, is
+        where the writer found a fact (an outlet, a tracker, a data firm): a report, not its
+        statement. Not: the story's own organisations ('According to Meridian Health, ...'),
+        people or a group of people, nor a credit after the words ('..., according to X:'),
+        where writers name whose words follow."""
+        if quote.act != "speech" or quote.rule != "according_to" or quote.basis != "named" or (
+                quote.cue is None):
+            return
+        cue = sentences.doc.char_span(*quote.cue, alignment_mode="expand")
+        name = quote.canonical
+        if cue is None or not name or cue.start != sentences.of(cue[0]).start:
+            return
+        if name not in self.labels and self.kinds.get(name) not in ("group", "person") and any(
+                canonical_of(e) == name and e.label_ == "ORG" for e in self.ents):
+            quote.act = "report"
 
     def not_a_speaker(self, sentences: Sentences, quote: RawQuote) -> None:
         """'Dear Corporate AI Overlords, we are ...' -> a salutation is who is spoken to; the
@@ -204,8 +225,8 @@ class SpeakerResolver:
         """The first rule that applies to this mention decides (canonical, role); a description
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
-        for rule in (self.pair, self.named, self.document_author, self.relative, self.pronoun,
-                     self.description, self.role_actor):
+        for rule in (self.pair, self.examples, self.named, self.document_author, self.relative,
+                     self.pronoun, self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
                 self.basis = rule.__name__
@@ -325,6 +346,29 @@ class SpeakerResolver:
         if other is None:
             return None
         return f"{other[0]} and {last[0]}", None
+
+    def examples(self, sentences: Sentences, head: Token, mention: Span,
+                 quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Nurses like Dana Reyes and Tom Hale said ...' -> "Dana Reyes and Tom Hale": people
+        a plural names as its examples ('like', 'such as', 'including') are the ones who
+        speak, not a group the description might mean. Not: 'nurses like her', 'nurses at
+        Meridian Health' (no person named)."""
+        if head.tag_ != "NNS":
+            return None
+        people: list[str] = []
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in EXAMPLE_PREPOSITIONS:
+                continue
+            for ent in self.ents:
+                inside = prep.i < ent.start and ent.end <= prep.right_edge.i + 1
+                if ent.label_ == "PERSON" and inside:
+                    name = canonical_of(ent)
+                    if name not in people:
+                        people.append(name)
+        if not people:
+            return None
+        return (people[0] if len(people) == 1 else
+                ", ".join(people[:-1]) + " and " + people[-1]), None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
