@@ -24,6 +24,18 @@ DASHES = frozenset({"-", "--", "—", "–", "―"})
 DATELINE_TOKENS = 14
 
 
+def inverted_subject(verb: Token) -> Token | None:
+    """'The goal of the walkout, said the nurses, was ...' -> 'the nurses': a cue set off by
+    commas with its subject after it, where the parser also hung the interrupted sentence's
+    subject on it. Not: 'The nurses said the rota ...' (one subject, before the cue)."""
+    doc = verb.doc
+    before = [c for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i]
+    after = [c for c in verb.children if c.dep_ == "nsubj" and c.i > verb.i]
+    if before and after and verb.i > 0 and doc[verb.i - 1].text == ",":
+        return after[0]
+    return None
+
+
 def is_said_to_be(verb: Token) -> bool:
     """'Sora is said to be the best model.' names no speaker: a passive cue with an infinitive."""
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
@@ -37,6 +49,9 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     saying ..., she was taken to hospital'). A subject inside quotation marks is part of the
     quote, not its speaker."""
     subjects = ("nsubj", "csubj", "nsubjpass") if passive_ok else ("nsubj", "csubj")
+    inverted = inverted_subject(verb)
+    if inverted is not None and not quoted(inverted):
+        return inverted
     for child in verb.children:
         if child.dep_ in subjects and not quoted(child):
             if in_dateline(child):
