@@ -48,6 +48,10 @@ ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS
 # confidence < 0.5) joins a statement it matches but never founds one: a new statement is what
 # alerts fire on, and a guess must not be news.
 MIN_CONFIDENCE_TO_CREATE = 0.5
+# A speaker known only by a description the text gives no actor for ("Some users argued that
+# ...", "critics say ...") is likewise no founder: a statement is an actor's, for an analyst to
+# follow and an alert to name. The quote keeps its words as written (quotes.speaker_text) and
+# joins a statement it matches on the ANYONE bar.
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 EDGE_WORDS = 3  # words that must agree where a quote and a sentence of a statement begin and end
@@ -707,7 +711,8 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
             statement_id = known.best_match(speaker, content_words(quoted),
                                             " ".join(words(quoted)), sentence_count(quoted),
                                             unsure=not may_create)
-        if statement_id is None and speaker is not None and folded and may_create:
+        if (statement_id is None and speaker is not None and speaker.kind != "description"
+                and folded and may_create):
             statement_id = stable_id(speaker.key, folded)
             known._put(Statement(
                 statement_id=statement_id,

@@ -191,6 +191,23 @@ def test_surname_finds_the_full_name_of_a_person_in_the_batch(directory) -> None
     assert [s.speaker for s in result.new] == ["Maren Solvik"]
 
 
+@pytest.mark.parametrize("mention", ["Some users", "Several AI researchers",
+                                     "Some security researchers on X", "many people online"])
+def test_a_speaker_known_only_by_a_description_founds_no_statement(directory, mention) -> None:
+    index = StatementIndex(directory)
+    said = quote("artists who signed up for a free preview had no grounds to complain about pay",
+                 speaker=None, speaker_text=mention, kind="indirect")
+    result = assign_statements([said], index)
+    assert result.new == [] and result.quote_statement.get(said.quote_id) is None
+
+
+def test_a_description_joins_what_a_named_speaker_said(directory) -> None:
+    index, felix, _ = seeded(directory)
+    said = quote("participation is voluntary, with no obligation to provide feedback or use the "
+                 "tool", speaker=None, speaker_text="Some users", kind="indirect")
+    assert assign_statements([said], index).quote_statement[said.quote_id] == felix
+
+
 def test_unnamed_spokesperson_stays_its_own_speaker(directory) -> None:
     index = StatementIndex(directory)
     result = assign_statements([quote("We are looking into the reports of a leak and have "
