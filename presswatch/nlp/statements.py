@@ -48,6 +48,10 @@ ANYONE = {"containment": 0.9, "jaccard": 0.75, "min_fragment": MIN_CONTENT_WORDS
 # confidence < 0.5) joins a statement it matches but never founds one: a new statement is what
 # alerts fire on, and a guess must not be news.
 MIN_CONFIDENCE_TO_CREATE = 0.5
+# A speaker known only by a description the text gives no actor for ("Some users argued that
+# ...", "critics say ...") is likewise no founder: a statement is an actor's, for an analyst to
+# follow and an alert to name. The quote keeps its words as written (quotes.speaker_text) and
+# joins a statement it matches on the ANYONE bar.
 MAX_GROWTH = 2.0  # a quote may hold a statement plus at most this much more and still be it
 SMALL_BUCKET = 64  # a speaker with at most this many statements is simply compared with all
 EDGE_WORDS = 3  # words that must agree where a quote and a sentence of a statement begin and end
@@ -58,6 +62,8 @@ INSIDE_SHARE = 0.9  # of a cut's words, in order, that one sentence must hold fo
 # any closing marks) before a space and a capital letter or an opening mark.
 # Words in quotation marks inside a mixed quote (its content may end before the closing mark).
 QUOTED_RUN = re.compile(r"[“\"]([^”“\"]+)(?:[”\"]|$)")
+# The first word of a quote when it is in lower case (a capital is a name or a sentence's start).
+CHARGE_OPENING = re.compile(r"^\W*([a-z]+)\b")
 SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(]?[A-Z])")
 
 
@@ -333,6 +339,22 @@ def _contradicts(a: frozenset[str], b: frozenset[str], a_negated: frozenset[str]
     return bool((only_negated_a & b) - b_negated) or bool((only_negated_b & a) - a_negated)
 
 
+def is_charge(content: str, kind: str) -> bool:
+    """Whether reported words are a charge, not a claim: an indirect quote that opens on a
+    gerund ("having hundreds of artists provide unpaid testing", from 'criticised X for having
+    ...'; "exploiting artists", from 'accused X of exploiting ...') is what the writer says
+    someone is blamed for. It holds words of what the accusers said but not their claim, so it
+    is the same statement only where the two mostly agree."""
+    return kind == "indirect" and opens_on_gerund(content)
+
+
+def opens_on_gerund(text: str) -> bool:
+    """'having artists test ...' yes; not a clause ('it was exploiting artists'), a name
+    ('Boeing will ...') or an indefinite pronoun ('nothing has changed')."""
+    first = next(iter(CHARGE_OPENING.findall(text)), "")
+    return first.endswith("ing") and first not in word_set("relevance/statement_non_gerunds")
+
+
 def quoted_words(quote: StatementInput) -> str:
     """The longest run in quotation marks inside a mixed quote, when it says enough to be
     compared on its own (MIN_CONTENT_WORDS content words); else ''."""
@@ -412,6 +434,8 @@ def _matches(quote: frozenset[str], quote_negated: frozenset[str], known: _Known
     text, vocabulary = known.words, known.vocabulary
     if not quote or not text:
         return 0.0
+    # a charge neither joins by holding a statement's words nor takes a fuller one in
+    unsure = unsure or known.is_charge
     in_vocabulary = len(quote & vocabulary) / len(quote)
     shared = len(quote & text)
     jaccard = shared / len(quote | text)
@@ -460,6 +484,11 @@ class _Known:
     @property
     def spaced(self) -> str:
         return f" {self.folded} "
+
+    @property
+    def is_charge(self) -> bool:
+        """A statement founded by a charge (is_charge; a stored one's kind is not kept)."""
+        return opens_on_gerund(self.statement.text)
 
 
 class StatementIndex:
@@ -671,7 +700,8 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
         folded = " ".join(words(quote.content))
         may_create = quote.confidence >= MIN_CONFIDENCE_TO_CREATE
         statement_id = known.best_match(
-            speaker, content, folded, sentence_count(quote.content), unsure=not may_create,
+            speaker, content, folded, sentence_count(quote.content),
+            unsure=not may_create or is_charge(quote.content, quote.kind),
             by_sentence=sentence_words(quote.content),
         ) if folded else None
         quoted = quoted_words(quote) if statement_id is None else ""
@@ -681,7 +711,8 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
             statement_id = known.best_match(speaker, content_words(quoted),
                                             " ".join(words(quoted)), sentence_count(quoted),
                                             unsure=not may_create)
-        if statement_id is None and speaker is not None and folded and may_create:
+        if (statement_id is None and speaker is not None and speaker.kind != "description"
+                and folded and may_create):
             statement_id = stable_id(speaker.key, folded)
             known._put(Statement(
                 statement_id=statement_id,

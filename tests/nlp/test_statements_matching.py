@@ -191,6 +191,23 @@ def test_surname_finds_the_full_name_of_a_person_in_the_batch(directory) -> None
     assert [s.speaker for s in result.new] == ["Maren Solvik"]
 
 
+@pytest.mark.parametrize("mention", ["Some users", "Several AI researchers",
+                                     "Some security researchers on X", "many people online"])
+def test_a_speaker_known_only_by_a_description_founds_no_statement(directory, mention) -> None:
+    index = StatementIndex(directory)
+    said = quote("artists who signed up for a free preview had no grounds to complain about pay",
+                 speaker=None, speaker_text=mention, kind="indirect")
+    result = assign_statements([said], index)
+    assert result.new == [] and result.quote_statement.get(said.quote_id) is None
+
+
+def test_a_description_joins_what_a_named_speaker_said(directory) -> None:
+    index, felix, _ = seeded(directory)
+    said = quote("participation is voluntary, with no obligation to provide feedback or use the "
+                 "tool", speaker=None, speaker_text="Some users", kind="indirect")
+    assert assign_statements([said], index).quote_statement[said.quote_id] == felix
+
+
 def test_unnamed_spokesperson_stays_its_own_speaker(directory) -> None:
     index = StatementIndex(directory)
     result = assign_statements([quote("We are looking into the reports of a leak and have "
@@ -467,3 +484,38 @@ def test_a_paragraph_quoted_without_its_short_opening_is_the_same_statement(
     assert ids[0] == ids[1]
     assert len(set(ids)) == 3
     assert index.get(ids[2]).part_of == ids[0]
+
+
+CHARGES = [
+    # (the charge, the statement it holds words of, same statement?)
+    ("having hundreds of artists give unpaid bug reports, feedback and experiments", False),
+    ("exploiting hundreds of artists for unpaid feedback and experiments", False),
+]
+
+
+@pytest.mark.parametrize("charge_first", [False, True], ids=["claim-first", "charge-first"])
+@pytest.mark.parametrize(("charge", "same"), CHARGES, ids=["for-having", "of-gerund"])
+def test_a_charge_is_the_same_statement_only_where_it_mostly_agrees(
+        directory, charge, same, charge_first) -> None:
+    """'They criticise the company for having hundreds of artists give unpaid bug reports' shares
+    words with the letter's 'Hundreds of artists have given unpaid labour ...: bug reports,
+    feedback' but not its claim: two statements, whichever came first."""
+    index = StatementIndex(directory)
+    claim = quote(LETTER_LINE, speaker="PR Puppets", hours=2)
+    blamed = quote(charge, speaker="PR Puppets", kind="indirect", confidence=0.6,
+                   hours=1 if charge_first else 3)
+    result = assign_statements([claim, blamed], index)
+    ids = {result.quote_statement[q.quote_id] for q in (claim, blamed)}
+    assert (len(ids) == 1) is same
+
+
+def test_a_clause_holding_the_claims_words_is_still_a_version(directory) -> None:
+    """Not a charge: 'it said the volunteers filed unpaid bug reports and feedback' is the
+    letter's claim reported, a version of it."""
+    index = StatementIndex(directory)
+    claim = quote(LETTER_LINE, speaker="PR Puppets", hours=1)
+    reported = quote("hundreds of artists gave unpaid labour: bug reports, feedback and "
+                     "experiments", speaker="PR Puppets", kind="indirect", confidence=0.85,
+                     hours=2)
+    result = assign_statements([claim, reported], index)
+    assert result.quote_statement[claim.quote_id] == result.quote_statement[reported.quote_id]

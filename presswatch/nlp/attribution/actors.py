@@ -59,6 +59,10 @@ RECENT_SENTENCES = 3
 
 
 # Words that stand for people without saying who: 'Others pointed out', 'Some said'.
+# 'Nurses like Dana Reyes said': a plural's named examples (SpeakerResolver.examples).
+EXAMPLE_PREPOSITIONS = frozenset({"like", "including", "as"})
+# 'The two said', 'the pair', 'both': the last two people named (SpeakerResolver.pair).
+PAIR_WORDS = frozenset({"two", "pair", "both", "duo"})
 BARE_QUANTIFIERS = frozenset({"others", "some", "many", "several", "few", "both", "most"})
 # Roles an organisation speaks through without a name: 'a spokesperson for OpenAI'.
 SPOKESPERSON_NOUNS = frozenset({"spokesperson", "spokesman", "spokeswoman", "representative",
@@ -122,6 +126,7 @@ class SpeakerResolver:
         for quote in quotes:
             self.resolve(sentences, quote, quotes, stated_roles)
             self.outlet_reports(sentences, quote)
+            self.source_reports(sentences, quote)
             self.not_a_speaker(sentences, quote)
             quote.confidence = calibrated(quote)
         store_quotes(doc, quotes)
@@ -151,6 +156,24 @@ class SpeakerResolver:
                 alias_key(text) in self.outlets):
             quote.act = "report"
             quote.canonical = None
+
+    def source_reports(self, sentences: Sentences, quote: RawQuote) -> None:
+        """'According to Wirewire, a group of nurses leaked the rota' -> an organisation the
+        story does not follow, credited with 'According to' before the sentence it sources, is
+        where the writer found a fact (an outlet, a tracker, a data firm): a report, not its
+        statement. Not: the story's own organisations ('According to Meridian Health, ...'),
+        people or a group of people, nor a credit after the words ('..., according to X:'),
+        where writers name whose words follow."""
+        if quote.act != "speech" or quote.rule != "according_to" or quote.basis != "named" or (
+                quote.cue is None):
+            return
+        cue = sentences.doc.char_span(*quote.cue, alignment_mode="expand")
+        name = quote.canonical
+        if cue is None or not name or cue.start != sentences.of(cue[0]).start:
+            return
+        if name not in self.labels and self.kinds.get(name) not in ("group", "person") and any(
+                canonical_of(e) == name and e.label_ == "ORG" for e in self.ents):
+            quote.act = "report"
 
     def not_a_speaker(self, sentences: Sentences, quote: RawQuote) -> None:
         """'Dear Corporate AI Overlords, we are ...' -> a salutation is who is spoken to; the
@@ -202,8 +225,8 @@ class SpeakerResolver:
         """The first rule that applies to this mention decides (canonical, role); a description
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
-        for rule in (self.named, self.document_author, self.relative, self.pronoun,
-                     self.description, self.role_actor):
+        for rule in (self.pair, self.examples, self.named, self.document_author, self.relative,
+                     self.pronoun, self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
                 self.basis = rule.__name__
@@ -305,6 +328,47 @@ class SpeakerResolver:
             self.depth -= 1
 
     # rules: each returns (canonical or None, role or None) when it applies ---------------------
+
+    def pair(self, sentences: Sentences, head: Token, mention: Span,
+             quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Dana Reyes was on the night shift. Tom Hale ran the ward. The two said ...' ->
+        "Dana Reyes and Tom Hale": 'the two', 'the pair', 'both' are the last two people the
+        text named. Not: 'the two nurses' (a description of its own), nor a pair when fewer
+        than two people were named before."""
+        if head.lower_ not in PAIR_WORDS or not (head.lower_ == "both" or any(
+                c.dep_ == "det" and c.lower_ == "the" for c in head.children)):
+            return None
+        said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
+        last = _nearest_entity(sentences, head, ("PERSON",), said=said)
+        if last is None:
+            return None
+        other = _nearest_entity(sentences, head, ("PERSON",), frozenset({last[0]}), said)
+        if other is None:
+            return None
+        return f"{other[0]} and {last[0]}", None
+
+    def examples(self, sentences: Sentences, head: Token, mention: Span,
+                 quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Nurses like Dana Reyes and Tom Hale said ...' -> "Dana Reyes and Tom Hale": people
+        a plural names as its examples ('like', 'such as', 'including') are the ones who
+        speak, not a group the description might mean. Not: 'nurses like her', 'nurses at
+        Meridian Health' (no person named)."""
+        if head.tag_ != "NNS":
+            return None
+        people: list[str] = []
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in EXAMPLE_PREPOSITIONS:
+                continue
+            for ent in self.ents:
+                inside = prep.i < ent.start and ent.end <= prep.right_edge.i + 1
+                if ent.label_ == "PERSON" and inside:
+                    name = canonical_of(ent)
+                    if name not in people:
+                        people.append(name)
+        if not people:
+            return None
+        return (people[0] if len(people) == 1 else
+                ", ".join(people[:-1]) + " and " + people[-1]), None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -470,6 +534,8 @@ class SpeakerResolver:
         # 'Murati, who said that Lee would leave. She also said ...': not a name in the words
         said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
         nearest = _nearest_entity(sentences, head, labels, refused, said)
+        if nearest is not None and _told_by_previous(doc, nearest[2], quotes, quote):
+            nearest = None  # 'Calhoun told Blumenthal that ... But he said ...': Calhoun
         if previous is not None and previous[1] in labels and previous[0] not in refused and (
                 nearest is None or nearest[2] <= previous[2]
                 or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
@@ -693,6 +759,9 @@ class SpeakerResolver:
             if ent.label_ == "ORG" and last in (noun, noun + "s") and self.fits(
                     canonical_of(ent), "org"):
                 return canonical_of(ent)
+        subject = self.org_reported_on(sentences, head, quote)
+        if subject is not None:
+            return subject
         previous = _previous_speaker(quotes, quote, doc)
         if previous is not None and previous[2] >= doc[first].idx and self.fits(
                 previous[0], "org"):
@@ -709,6 +778,27 @@ class SpeakerResolver:
                 name = canonical_of(ent)
                 if ent.label_ == "ORG" and name not in skip and self.fits(name, "org"):
                     return name  # 'talks with Boeing ... the planemaker said': named, no agent
+        return None
+
+    def org_reported_on(self, sentences: Sentences, head: Token, quote: RawQuote
+                        ) -> str | None:
+        """'Acme's plant in Leeds will close in May, the company said' -> Acme: when the words
+        reported come first, the organisation that is (or owns) their subject is the one
+        'the company' means. Not: an organisation elsewhere in the clause ('The rota hurt
+        Acme, the union said') or naming the subject's kind ('Acme records showed ..., the
+        agency said'), nor when the cue comes first ('the company said Acme ...')."""
+        if quote.content[1] > head.idx:
+            return None
+        for ent in self.ents:
+            if not quote.content[0] <= ent.start_char < quote.content[1]:
+                continue
+            root = ent.root
+            if root.dep_ == "poss" and root.head.i != root.i:
+                root = root.head  # 'Acme's plant will close'; not 'Acme records showed'
+            name = canonical_of(ent)
+            if ent.label_ == "ORG" and root.dep_ in ("nsubj", "nsubjpass") and self.fits(
+                    name, "org") and self.kinds.get(name) not in NOT_SPEAKERS:
+                return name
         return None
 
     def role_holder(self, sentences: Sentences, head: Token, mention: Span) -> str | None:
@@ -789,9 +879,10 @@ class SpeakerResolver:
             mention = doc.char_span(start, end, alignment_mode="expand")
             if mention is None:
                 continue
-            role = self.stated_role(ent.root, mention)
-            if role:
-                roles.setdefault(canonical_of(ent), []).append(role.lower())
+            # 'U.S. Senator Tammy Duckworth, Chair of the Subcommittee ...': both are hers
+            for role in {self.stated_role(ent.root, mention), self.title_before(ent.root, mention)}:
+                if role:
+                    roles.setdefault(canonical_of(ent), []).append(role.lower())
         return {name: " ; ".join(found) for name, found in roles.items()}
 
     def stated_role(self, head: Token, mention: Span) -> str | None:
@@ -803,6 +894,10 @@ class SpeakerResolver:
         for child in head.children:
             if child.dep_ == "appos" and self._has_role_noun(child.subtree):
                 return head.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+        return self.title_before(head, mention)
+
+    def title_before(self, head: Token, mention: Span) -> str | None:
+        """'U.S. Senator Tammy Duckworth' -> 'U.S. Senator': a role written before the name."""
         if head.ent_type_ == "PERSON":
             before = [t for t in mention if t.i < head.i and not t.ent_type_ == "PERSON"]
             if before and self._has_role_noun(before):
@@ -983,6 +1078,23 @@ def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
             label = ent.label_ if ent is not None else "PERSON"
             return earlier.canonical, label, earlier.speaker[1]
     return None
+
+
+def _told_by_previous(doc: Doc, start_char: int, quotes: list[RawQuote], quote: RawQuote
+                      ) -> bool:
+    """Whether the person mentioned at `start_char` is the one the previous quote was told to
+    ('Calhoun told Blumenthal that ...', 'she assured the senator that ...'): the listener is
+    not who goes on speaking as 'he' or 'she'. Not the subject of a later clause."""
+    index = quotes.index(quote)
+    earlier = next((q for q in reversed(quotes[:index]) if q.canonical and q.cue), None)
+    mention = doc.char_span(start_char, start_char + 1, alignment_mode="expand")
+    if earlier is None or earlier.cue is None or mention is None:
+        return False
+    token = mention.root
+    while token.dep_ == "compound" and token.head.i != token.i:
+        token = token.head
+    cue = token.head
+    return token.dep_ in ("dobj", "dative") and earlier.cue[0] <= cue.idx < earlier.cue[1]
 
 
 def _appositive_name(head: Token) -> tuple[str, str | None] | None:

@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Token
 
 from presswatch.nlp.attribution.marks import Region, block_after
 from presswatch.nlp.attribution.record import Sentences, char_end
-from presswatch.nlp.attribution.speakers import SUBJECTS
+from presswatch.nlp.attribution.speakers import SUBJECTS, inverted_subject
 
 
 class QuoteFinder(Protocol):
@@ -32,6 +32,8 @@ REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 
 # Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
 # subject of its own, goes on with the reported clause.
+# What ends a clause reported before its cue ('..., she said', '"...," she said', '... - she said').
+CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
 
 
@@ -83,6 +85,8 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
         return None
     clause = next((c for c in clauses if c.i > verb.i), clauses[0])
     end = clause.right_edge
+    if clause.i < verb.i and not clause_closed_before_cue(verb):
+        return None  # 'It was online for hours on X. Some users noted ...': a missed sentence end
     # '... claimed few will see it and complained that ...': a subjectless reporting verb the
     # parser hung on the clause reports on its own (find_speaker gives it this verb's speaker)
     # '..., adding that ...' hung on the clause is the speaker's next report
@@ -101,6 +105,16 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
             elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
                 end = child.right_edge
     return clause.left_edge.idx, char_end(end), "clause"
+
+
+def clause_closed_before_cue(verb: Token) -> bool:
+    """'The rota is unsafe, the nurses said' / '"...," she said' / '... - she said': a clause
+    reported before its cue is closed by a comma, a dash or a closing mark right before the
+    cue and its subject. Not: 'The page was up for hours on X. Some users noted ...' (the
+    sentence splitter kept 'X.' whole, so the sentence before seemed to be what was noted)."""
+    subject = next((c for c in verb.children if c.dep_ in SUBJECTS and c.i < verb.i), None)
+    first = subject.left_edge.i if subject is not None else verb.i  # '..., said Mr. Hoch'
+    return first > 0 and verb.doc[first - 1].text in CLAUSE_CLOSERS
 
 
 def _another_report(finder: QuoteFinder, conjunct: Token) -> bool:
@@ -168,6 +182,8 @@ def content_around_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str]
         return None
     sent = finder.sentences.of(verb)
     left, right = verb.left_edge.i, verb.right_edge.i
+    if inverted_subject(verb) is not None:
+        left = verb.i - 1  # 'The goal of it, said the nurses, was ...': the comma before the cue
     if left - sent.start < 1 or sent.end - right < 3:
         return None
     return sent[0].idx, char_end(sent[-1]), "around_cue"

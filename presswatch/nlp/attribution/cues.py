@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -128,6 +129,14 @@ HEADLINE_CAPITALISED = 0.6
 SUBHEAD_WORDS = 12
 
 
+# Where a cue's second reported clause begins: '... that A, and that B'.
+SECOND_THAT = re.compile(r",\s+and that\s+")
+
+
+# A headline's credit: a line with no full stop closing on 'according to' and its source.
+ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
+
+
 SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at",
                          "for", "by", "with", "from", "as", "vs", "is", "it"})
 
@@ -162,7 +171,7 @@ class QuoteFinder:
             quote = (self.from_cue(token) or self.from_quoted_words(token)
                      or self.from_stance(token) or self.from_cue_read_as_noun(token))
             if quote is not None:
-                self.quotes.append(quote)
+                self.quotes.extend(self.second_report(quote))
         self.quotes.extend(self.from_according_to())
         self.quotes.extend(self.from_document_block())
         self.quotes.sort(key=lambda q: q.content)
@@ -242,6 +251,28 @@ class QuoteFinder:
             rule=name,
             act=act,
         )
+
+    def second_report(self, quote: RawQuote) -> list[RawQuote]:
+        """'They maintained that Acme approved all rotas, and that the scheme was "about PR"'
+        -> two things reported by one cue, two quotes (sharing the cue and speaker). Not:
+        ', and that' inside quotation marks (the speaker's own sentence), nor before the cue."""
+        if quote.cue is None or quote.cue[0] > quote.content[0]:
+            return [quote]
+        start, end = quote.content
+        found = SECOND_THAT.search(self.text, start, end)
+        if found is None or self.inside_region(found.start()):
+            return [quote]
+        first, second = (start, found.start()), (found.end(), end)
+        if min(len(self.text[a:b].split()) for a, b in (first, second)) < 2:
+            return [quote]
+        cue = self.doc.char_span(*quote.cue, alignment_mode="expand")
+        if cue is None:
+            return [quote]
+        parts = []
+        for span in (first, second):
+            kind, content = self.kind_of(*span, cue.root)
+            parts.append(replace(quote, content=content, kind=kind))
+        return parts
 
     def passive_of_a_thing(self, verb: Token, speaker: Token | None) -> bool:
         """'The letter was posted without names; a list of names was added later.' -> a passive
@@ -839,6 +870,8 @@ class QuoteFinder:
             if line_span is not None and any(t.tag_ in ("VBZ", "VBP") and t.lemma_.lower() in (
                     self.reporting | self.beliefs | self.stances) for t in line_span):
                 return True
+            if ACCORDING_TO_AT_END.search(line):
+                return True  # 'Best and worst cabinet picks, according to an analyst'
         capitalised = sum(w[0].isupper() for w in content)
         return len(content) >= 3 and capitalised * 10 >= HEADLINE_CAPITALISED * 10 * len(content)
 

@@ -24,6 +24,18 @@ DASHES = frozenset({"-", "--", "—", "–", "―"})
 DATELINE_TOKENS = 14
 
 
+def inverted_subject(verb: Token) -> Token | None:
+    """'The goal of the walkout, said the nurses, was ...' -> 'the nurses': a cue set off by
+    commas with its subject after it, where the parser also hung the interrupted sentence's
+    subject on it. Not: 'The nurses said the rota ...' (one subject, before the cue)."""
+    doc = verb.doc
+    before = [c for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i]
+    after = [c for c in verb.children if c.dep_ == "nsubj" and c.i > verb.i]
+    if before and after and verb.i > 0 and doc[verb.i - 1].text == ",":
+        return after[0]
+    return None
+
+
 def is_said_to_be(verb: Token) -> bool:
     """'Sora is said to be the best model.' names no speaker: a passive cue with an infinitive."""
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
@@ -37,6 +49,9 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
     saying ..., she was taken to hospital'). A subject inside quotation marks is part of the
     quote, not its speaker."""
     subjects = ("nsubj", "csubj", "nsubjpass") if passive_ok else ("nsubj", "csubj")
+    inverted = inverted_subject(verb)
+    if inverted is not None and not quoted(inverted):
+        return inverted
     for child in verb.children:
         if child.dep_ in subjects and not quoted(child):
             if in_dateline(child):
@@ -58,7 +73,7 @@ def find_speaker(verb: Token, quoted: Callable[[Token], bool] = lambda token: Fa
             return next((c for c in child.children if c.dep_ == "pobj"), None)
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children):
         return None  # 'testers ... were rarely told how ...': the one told is no speaker
-    misparsed = _subject_hung_elsewhere(verb)
+    misparsed = _subject_hung_elsewhere(verb) or _subject_of_a_set_off_participle(verb)
     if misparsed is not None and not quoted(misparsed):
         return misparsed
     if verb.dep_ in ("conj", "advcl", "xcomp", "pcomp") and verb.head.i != verb.i:
@@ -129,6 +144,25 @@ def _subject_hung_elsewhere(verb: Token) -> Token | None:
     if noun.dep_ != "appos" and (left.i == 0 or doc[left.i - 1].text != ","):
         return None
     return noun
+
+
+def _subject_of_a_set_off_participle(verb: Token) -> Token | None:
+    """'The group behind the leak, dubbed the "PR Puppets," alleges that ...': the parser read
+    the participle set off by commas as a finite verb with the cue's subject, and the cue as
+    the verb it reports to. That clause's subject, before the comma, is the cue's. Not: a
+    clause that is the words reported ('"It was a mistake," alleges the group'), nor one
+    not set off by a comma."""
+    doc = verb.doc
+    if verb.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None
+    for clause in verb.children:
+        if clause.dep_ != "ccomp" or clause.i > verb.i or clause.tag_ not in ("VBN", "VBD"):
+            continue
+        subject = next((c for c in clause.children if c.dep_ == "nsubj" and c.i < clause.i), None)
+        if subject is not None and doc[clause.i - 1].text == "," and subject.pos_ in (
+                "NOUN", "PROPN"):
+            return subject
+    return None
 
 
 def _past_dateline(subject: Token) -> Token | None:
