@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from itertools import chain, islice
 
-from presswatch.nlp.analyze import analyze_texts, quotes_of
+from presswatch.nlp.analyze import analyze_texts, quotes_of, worker_processes
 from presswatch.nlp.pipeline import build_pipeline
 from presswatch.nlp.relevance import compile_rules, score_with_rules
 from presswatch.nlp.statements import (
@@ -60,6 +60,9 @@ class Analyzer:
     # When a statement counts as first seen: when its article was fetched (a day's run), or
     # when it was published (a backfill reads the past; when captured if the page gives no date)
     seen_when_published: bool = False
+    # At most this many texts will be parsed (the pages and stored articles a run starts
+    # with), when known: few texts are parsed in this process (nlp.analyze.worker_processes).
+    most_texts: int | None = None
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
@@ -84,9 +87,10 @@ class Analyzer:
         """(article_id, text) pairs through one spaCy stream for the whole run, so that with
         `[nlp] n_process = 2` the worker processes start once and parse while this process
         extracts, matches and loads."""
-        story = self.story
-        return analyze_texts(texts, story, nlp=self.nlp, batch_size=story.nlp.batch_size,
-                             n_process=story.nlp.n_process)
+        settings = self.story.nlp
+        n_process = worker_processes(settings.n_process, self.most_texts, settings.batch_size)
+        return analyze_texts(texts, self.story, nlp=self.nlp, batch_size=settings.batch_size,
+                             n_process=n_process)
 
 
 @dataclass

@@ -168,10 +168,11 @@ def process_pages(
     writes each batch into its staging folder instead, reading stored signatures read-only.
     """
     totals = RunTotals()
-    analyzer = Analyzer(story, state.statements, state.fingerprints)
-    syndication = SyndicationIndex()
     pages = list(crawl.pages())  # small records; the bodies stay on disk
     pages.extend(leftover_pages(state.leftover_dirs))
+    analyzer = Analyzer(story, state.statements, state.fingerprints,
+                        most_texts=len(pages) + len(state.pending_articles))
+    syndication = SyndicationIndex()
     items = extracted_items(state, pages, totals, batch_size, progress)
     for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
