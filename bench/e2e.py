@@ -382,6 +382,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["quiet_docs_parsed"] = clock.counts["process.nlp_stream"]
         figures["quiet_pages_extracted"] = clock.counts["process.extract"]
         figures["quiet_articles_added"] = summary.articles_added
+        figures["quiet_report_kept"] = summary.report_kept_from is not None
         figures["quiet_stages_s"] = stage_figures(clock, quiet)
         print_stage_table("quiet run", figures["quiet_stages_s"], quiet)
     finally:
@@ -415,6 +416,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         "ratio>=0.8": figures["ratio"] >= TARGETS["ratio"],
         "quiet<5%": figures["quiet_share"] < TARGETS["quiet_share"],
         "quiet_no_article_fetched": figures["quiet_articles_fetched"] == 0,
+        "quiet_report_kept": figures["quiet_report_kept"],
         "quiet_no_doc_parsed": figures["quiet_docs_parsed"] == 0
         and figures["quiet_pages_extracted"] == 0,
         "quiet_one_conditional_per_source": quiet_requests.get("conditional", 0)

@@ -34,7 +34,7 @@ from presswatch.runs.context import (
     report_progress,
 )
 from presswatch.runs.settings import RunSettings, run_settings
-from presswatch.runs.summary import RunSummary, markdown_summary, run_summary
+from presswatch.runs.summary import RunSummary, kept_from, markdown_summary, run_summary
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
@@ -105,8 +105,11 @@ def run_daily(settings: RunSettings) -> RunSummary:
     if summary.note:
         logger.warning("%s", summary.note)
     if finished.landed:  # the artifacts, and the report
-        built = publish_run_artifacts(story, settings, summary, finished.new_statements)
-        summary.report_index = str(built.index.resolve()) if built is not None else None
+        built = publish_run_artifacts(story, settings, summary, finished.new_statements,
+                                      keep_report=summary.adds_nothing(alerts))
+        if built is not None:
+            summary.report_index = str(built.index.resolve())
+            summary.report_kept_from = kept_from(built) if built.kept else None
     else:  # the file is held: no report and no statement table until the load lands
         create_markdown_artifact(markdown_summary(story, summary, None, [], None),
                                  key=artifact_key("presswatch-summary", story.id),

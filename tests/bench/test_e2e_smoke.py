@@ -48,6 +48,7 @@ def test_quiet_run_fetches_and_parses_nothing_and_asks_each_source_once(figures)
     assert figures["quiet_pages_extracted"] == 0
     assert kinds["conditional"] == kinds["feed"] + kinds["sitemap"] == 40
     assert kinds["not_modified"] == 40
+    assert figures["quiet_report_kept"]  # nothing new: the first run's report stays
 
 
 def test_every_headline_figure_is_reported(figures):

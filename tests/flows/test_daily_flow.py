@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import datetime
@@ -45,11 +46,12 @@ def two_days(tmp_path_factory, prefect_harness):
         counts_after_day1 = _rows(db, "select count(*) from articles")[0][0]
         statements_day1 = {r[0] for r in _rows(db, "select statement_id from statements")}
         second = _run(site, 2, story_path, db)
+        build_after_day2 = (Path(second.report_index).parent / "build.json").read_text()
         again = _run(site, 2, story_path, db)
         yield {
             "site": site, "manifest": site.manifest, "db": db, "first": first,
             "second": second, "again": again, "articles_day1": counts_after_day1,
-            "statements_day1": statements_day1,
+            "statements_day1": statements_day1, "build_after_day2": build_after_day2,
         }
 
 
@@ -143,6 +145,16 @@ def test_day_two_creates_only_statements_new_on_day_two(two_days):
 def test_rerunning_the_same_day_adds_nothing(two_days):
     again = two_days["again"]
     assert (again.articles_added, again.quotes_added, again.new_statements) == (0, 0, 0)
+
+
+def test_a_run_that_adds_nothing_but_raises_an_alert_rebuilds_the_report(two_days):
+    # The third run adds nothing, but three sources have now failed three runs in a row: an
+    # alert, and a report that shows them as long failing (a quiet run keeps it: test_e2e_smoke)
+    again = two_days["again"]
+    assert (again.articles_added, again.quotes_added) == (0, 0) and again.alerts_sent > 0
+    assert again.report_kept_from is None
+    build = (Path(again.report_index).parent / "build.json").read_text()
+    assert json.loads(build)["built_at"] > json.loads(two_days["build_after_day2"])["built_at"]
 
 
 def test_the_niko_felix_statement_is_attributed(two_days):
