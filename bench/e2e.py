@@ -164,6 +164,7 @@ class StageClock:
 def instrument(clock: StageClock) -> None:
     """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
     from presswatch.flows import daily
+    from presswatch.nlp import pipeline
     from presswatch.runs import analysis, context, held
     from presswatch.runs import daily as daily_run
     from presswatch.warehouse.store import Warehouse
@@ -190,7 +191,7 @@ def instrument(clock: StageClock) -> None:
     # The spaCy stream pulls its input lazily: its steps also run the extraction and relevance
     # of the articles it reads next, which stage_figures takes out again.
     analysis.analyze_texts = clock.timed_iter("process.nlp_stream", analysis.analyze_texts)
-    analysis.build_pipeline = clock.timed("process.build_pipeline", analysis.build_pipeline)
+    pipeline.build_pipeline = clock.timed("process.build_pipeline", pipeline.build_pipeline)
     Warehouse.load_batch = clock.timed("process.load_batch", Warehouse.load_batch)
     Warehouse.publish = clock.timed("finish.publish", Warehouse.publish)
     Warehouse.assert_checks = clock.timed("finish.publish.checks", Warehouse.assert_checks)

@@ -11,15 +11,15 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from typing import IO
-
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import IO, TYPE_CHECKING
 
 from presswatch.nlp.language import is_english
-from presswatch.nlp.pipeline import build_pipeline
 from presswatch.records import DocAnalysis, EntityMention, Quote, QuoteMention, stable_id
 from presswatch.story import Story
+
+if TYPE_CHECKING:  # spaCy loads with the pipeline: a run with nothing to parse never imports it
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 def worker_processes(wanted: int, most_texts: int | None, batch_size: int) -> int:
@@ -55,7 +55,10 @@ def analyze_texts(
     once, and items are read lazily: a caller can feed texts as they are extracted and consume
     analyses as they come. Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline.
     """
-    nlp = nlp or build_pipeline(story)
+    if nlp is None:
+        from presswatch.nlp.pipeline import build_pipeline
+
+        nlp = build_pipeline(story)
     # Every item's verdict in input order; English ones wait here for their parse to come back.
     verdicts: deque[tuple[str, str | None]] = deque()
 

@@ -15,7 +15,6 @@ from functools import cached_property
 from itertools import chain, islice
 
 from presswatch.nlp.analyze import analyze_texts, quotes_of, worker_processes
-from presswatch.nlp.pipeline import build_pipeline
 from presswatch.nlp.relevance import compile_rules, score_with_rules
 from presswatch.nlp.statements import (
     SpeakerDirectory,
@@ -71,8 +70,11 @@ class Analyzer:
 
     @cached_property
     def nlp(self):
-        """Built on first use: a run with nothing relevant to read never loads the model."""
-        return build_pipeline(self.story)
+        """Built on first use: a run with nothing relevant to read never loads the model,
+        nor imports spaCy."""
+        from presswatch.nlp import pipeline
+
+        return pipeline.build_pipeline(self.story)
 
     def seen_at(self, article: Article) -> datetime:
         """When the run counts an article's statements as first seen (seen_when_published)."""
