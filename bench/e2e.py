@@ -174,7 +174,7 @@ def instrument(clock: StageClock) -> None:
         for module in modules:
             setattr(module, name, wrapped)
 
-    for name in ("begin_run", "crawl_sources", "process_pages", "finish_run"):
+    for name in ("begin_run", "crawl_and_process", "finish_run"):
         setattr(daily_run, name, clock.timed(name, getattr(daily_run, name)))
     daily.run_alerts = clock.timed("alerts", daily.run_alerts)
     daily.publish_run_artifacts = clock.timed("report_and_artifacts",
@@ -201,8 +201,8 @@ def instrument(clock: StageClock) -> None:
 
 def stage_figures(clock: StageClock, total: float) -> dict[str, float]:
     seconds = {k: round(v, 2) for k, v in sorted(clock.seconds.items())}
-    outer = sum(clock.seconds[k] for k in ("begin_run", "crawl_sources", "process_pages",
-                                           "alerts", "finish_run", "report_and_artifacts"))
+    outer = sum(clock.seconds[k] for k in ("begin_run", "crawl_and_process", "alerts",
+                                           "finish_run", "report_and_artifacts"))
     # The spaCy stream's steps include the extraction and relevance they pulled in; at most
     # all of it, so this is a lower bound of spaCy's own time (exact with nothing before the
     # first relevant article).

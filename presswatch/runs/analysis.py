@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -59,9 +59,10 @@ class Analyzer:
     # When a statement counts as first seen: when its article was fetched (a day's run), or
     # when it was published (a backfill reads the past; when captured if the page gives no date)
     seen_when_published: bool = False
-    # At most this many texts will be parsed (the pages and stored articles a run starts
-    # with), when known: few texts are parsed in this process (nlp.analyze.worker_processes).
-    most_texts: int | None = None
+    # At most how many texts will be parsed (the run's pages and stored articles), asked when
+    # the parse starts; None while not known (the crawl still runs). Few texts are parsed in
+    # this process (nlp.analyze.worker_processes).
+    most_texts: Callable[[], int | None] = lambda: None
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
@@ -90,7 +91,8 @@ class Analyzer:
         `[nlp] n_process = 2` the worker processes start once and parse while this process
         extracts, matches and loads."""
         settings = self.story.nlp
-        n_process = worker_processes(settings.n_process, self.most_texts, settings.batch_size)
+        n_process = worker_processes(settings.n_process, self.most_texts(),
+                                     settings.batch_size)
         return analyze_texts(texts, self.story, nlp=self.nlp, batch_size=settings.batch_size,
                              n_process=n_process)
 
@@ -163,10 +165,12 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTotals,
-                    batch_size: int, progress: Progress) -> Iterator[Item]:
-    """Stored articles not analysed yet, then the pages' new articles, one Item each (pages
-    that gave none ride along for the fetch log)."""
+def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: RunTotals,
+                    batch_size: int, progress: Progress,
+                    most_pages: Callable[[], int | None] = lambda: None) -> Iterator[Item]:
+    """Stored articles not analysed yet, then the pages' new articles as the pages come, one
+    Item each (pages that gave none ride along for the fetch log). most_pages: the progress
+    total, once known."""
     for article in state.pending_articles:
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
@@ -190,7 +194,7 @@ def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTota
             totals.count(result.source_url, "new")
             articles.append(result)
         done += len(chunk)
-        progress("analyse", done, len(pages))
+        progress("analyse", done, most_pages())
         if not articles:
             yield Item(None, is_new=True, pages=chunk)
         for i, article in enumerate(articles):

@@ -30,7 +30,7 @@ def test_worker_processes_never_exceed_the_batches(wanted, most_texts, batch_siz
 def test_a_run_of_few_texts_parses_in_this_process():
     story = load_story(default_story_path())
     assert story.nlp.n_process == 2  # the bundled story asks for two workers
-    analyzer = Analyzer(story, [], [], most_texts=3)
+    analyzer = Analyzer(story, [], [], most_texts=lambda: 3)
     children_while_parsing = []
     results = []
     for analysis in analyzer.analyse((f"doc-{i}", TEXT) for i in range(3)):
