@@ -369,6 +369,9 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["pages_extracted"] = clock.counts["process.extract"]
         figures["warehouse_opens"] = clock.counts["process.open_warehouse"]
         print_stage_table("first run", figures["stages_s"], full)
+        print(f"  peak RSS so far: {figures['peak_rss_mb']} MB (this process "
+              f"{figures['main_peak_rss_mb']}, largest child {figures['child_peak_rss_mb']}); "
+              f"{full_cpu:.1f} CPU s", flush=True)
 
         clock.reset()
         site.reset()
