@@ -3,8 +3,9 @@
     .venv/bin/python bench/reanalyse.py [--days 2]
 
 Serves the bundled replay and runs the real daily flow over it day by day twice: into one
-warehouse with today's story, into another with the story's speaker descriptions
-(`speaker_aliases`) left out, as an older analysis would have attributed quotes. Then re-analyses
+warehouse with today's story, into another with the story's group of people declared a company
+(`kind = "org"`), as an older analysis that knew no better would have attributed quotes ("the
+group" resolves to nobody, and speakers and statements come out otherwise). Then re-analyses
 the second with today's story and prints what changed, the time it took, the peak memory,
 and, table by table, the rows that differ from the fresh warehouse (run ids and times aside;
 0 everywhere is the goal). The last line printed is one JSON object with every figure.
@@ -25,8 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, this folder comes first on sys.path, and bench/warehouse.py would shadow
 # the warehouse package: put the checkout there instead.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+from presswatch.runs.settings import PREFECT_DEFAULTS  # noqa: E402
+
+for _name, _value in PREFECT_DEFAULTS.items():  # as `presswatch run` sets them, before Prefect
+    os.environ.setdefault(_name, _value)
 
 import duckdb  # noqa: E402
 
@@ -69,8 +72,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, choices=(1, 2), default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="presswatch-reanalyse-") as tmp:
-        os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect-home"))
-        run(args.days, Path(tmp))
+        home = Path(tmp) / "prefect-home"
+        home.mkdir()
+        os.environ.setdefault("PREFECT_HOME", str(home))
+        from presswatch.flows.api import reporting_api
+
+        with reporting_api():  # started (or found) once for every run of the bench
+            run(args.days, Path(tmp))
 
 
 def run(days: int, folder: Path) -> None:
@@ -81,8 +89,9 @@ def run(days: int, folder: Path) -> None:
     from presswatch.runs.settings import run_settings
 
     story = load_story(default_story_path())
-    older = story.model_copy(update={"entities": [
-        entity.model_copy(update={"speaker_aliases": []}) for entity in story.entities]})
+    older = story.model_copy(update={"entities": [  # a group of people taken for a company
+        entity.model_copy(update={"kind": "org" if entity.kind == "group" else entity.kind})
+        for entity in story.entities]})
     with ReplaySite(day=1) as site:
         fresh, old = folder / "fresh.duckdb", folder / "old.duckdb"
         stories = {fresh: site.write_story(folder / "story.toml"),

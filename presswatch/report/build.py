@@ -41,6 +41,8 @@ BUILD_FILE = "build.json"
 # What the report needs that older warehouses lack: opening one for writing (any run) adds them.
 REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets", "source_run_health",
                     "dated_articles")
+# The period macro's columns: an older dated_articles lacks the outlet's name.
+PERIOD_COLUMNS = "describe select * from dated_articles(date '9999-12-31')"
 
 # The overview stays small whatever the warehouse holds: its lists are capped (the full lists
 # are on the speakers and statements pages); the caps are stated on the page.
@@ -227,6 +229,9 @@ def _check_objects(con, path: Path) -> None:
         ).fetchall()
     }
     missing = [name for name in REQUIRED_OBJECTS if name not in present]
+    if not missing and "outlet_name" not in {row[0] for row in con.execute(PERIOD_COLUMNS)
+                                             .fetchall()}:
+        missing.append("dated_articles.outlet_name")
     if missing:
         raise ReportError(
             f"{path}: written by an older presswatch (no {', '.join(missing)}); the next "

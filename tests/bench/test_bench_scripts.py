@@ -6,8 +6,8 @@ bench/e2e.py and bench/warehouse.py have their own smoke tests. bench/quotes.py 
 bench/coverage_dev.py score against gold sets in ../shared, which tests must not depend on: here
 they run on two documents of our own sentences, written in the sets' formats, scored by
 replicas of the sets' scorers (tests/bench/replicas/: same command line, same JSON keys).
-bench/reanalyse.py (two daily runs and a re-analysis of the replay) is not run here: at one day
-it took 344 s on the loaded shared machine (2026-12-06), far from a smoke test's seconds.
+bench/reanalyse.py runs at one day of the replay, its smallest size: two daily runs and a
+re-analysis, the slowest test here.
 """
 
 from __future__ import annotations
@@ -63,6 +63,13 @@ def test_backfill_bench_reports_every_figure_and_ends_with_its_json(prefect_env)
         assert run["worker_cpu_s_per_million_records"] > 0
         assert run["main_cpu_s_per_million_records"] > 0
     assert figures["flow_2w_over_1w"] > 0 and figures["flow_of_read_gate_per_core"] >= 0
+
+
+def test_reanalyse_bench_ends_with_no_row_differing_from_a_fresh_run(prefect_env):
+    figures = run_bench("reanalyse.py", "--days", "1", env=prefect_env)
+    assert figures["articles"] > 0 and figures["quotes_reattributed"] > 0
+    assert sum(figures["differing_rows_before"].values()) > 0
+    assert set(figures["differing_rows_after"].values()) == {0}
 
 
 def test_report_bench_builds_a_generated_warehouse(tmp_path):

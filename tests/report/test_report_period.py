@@ -1,6 +1,6 @@
 """The report's period: one definition of the articles it covers (the dated_articles macro,
-presswatch/warehouse/views/00_macros.sql) that every report query reads, and a clear refusal of
-a snapshot made before it existed."""
+presswatch/warehouse/views/02_dated_articles.sql) that every report query reads, with each
+article's outlet name, and a clear refusal of a snapshot made before it existed or had that name."""
 
 from __future__ import annotations
 
@@ -53,4 +53,21 @@ def test_a_snapshot_without_the_period_macro_is_refused_with_what_to_do(two_days
     with duckdb.connect(str(snapshot_path(two_days))) as con:  # as an older presswatch left it
         con.execute("drop macro table dated_articles")
     with pytest.raises(ReportError, match="no dated_articles.*presswatch run"):
+        build_report(two_days)
+
+
+def test_each_article_of_the_period_comes_with_its_outlet_name(two_days):
+    with duckdb.connect(str(snapshot_path(two_days)), read_only=True) as con:
+        named = con.execute("select a.title, a.outlet_name, n.name from dated_articles("
+                            "date '0001-01-01') as a join outlet_names as n using (outlet) "
+                            "order by a.title").fetchall()
+    assert [title for title, _, _ in named] == ["One", "Three", "Two"]
+    assert all(name == expected and name for _, name, expected in named)
+
+
+def test_a_snapshot_with_the_period_macro_of_an_older_shape_is_refused(two_days):
+    with duckdb.connect(str(snapshot_path(two_days))) as con:  # dated_articles before its name
+        con.execute("create or replace macro dated_articles(since) as table "
+                    "select a.* from articles as a")
+    with pytest.raises(ReportError, match="no dated_articles.outlet_name.*presswatch run"):
         build_report(two_days)

@@ -3,9 +3,8 @@
 -- such articles keep their name, the rest are summed as 'Other outlets', so the chart stays
 -- readable with hundreds of outlets.
 with relevant as (
-    select a.day, n.name as outlet
+    select a.day, a.outlet_name as outlet
     from dated_articles($since) as a
-    inner join outlet_names as n on n.outlet = a.outlet
     where a.is_relevant
 ),
 

@@ -9,10 +9,9 @@ select
     count(*) filter (where a.is_relevant and a.nlp_status = 'done') as n_analysed,
     count(*) filter (where a.is_relevant and a.nlp_status like 'skipped:language%')
         as n_not_analysed,
-    string_agg(distinct n.name, ', ' order by n.name)
+    string_agg(distinct a.outlet_name, ', ' order by a.outlet_name)
         filter (where a.is_relevant and a.nlp_status like 'skipped:language%')
         as not_analysed_outlets
 from dated_articles($since) as a
-inner join outlet_names as n on n.outlet = a.outlet
 group by all
 order by n_relevant desc, n_articles desc, language;

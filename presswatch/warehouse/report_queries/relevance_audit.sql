@@ -12,7 +12,7 @@ judged as (
     select
         a.article_id,
         a.title,
-        n.name as outlet,
+        a.outlet_name as outlet,
         a.url,
         a.seen_at,
         a.relevance_score as score,
@@ -25,7 +25,6 @@ judged as (
             when not coalesce(a.is_relevant, false) then 'not relevant'
         end as verdict
     from dated_articles($since) as a
-    inner join outlet_names as n on n.outlet = a.outlet
     cross join story as st
 )
 

@@ -8,10 +8,9 @@ with dated as (
         a.outlet,
         a.title,
         a.url,
-        n.name as outlet_name,
+        a.outlet_name,
         a.seen_at
     from dated_articles($since) as a
-    inner join outlet_names as n on n.outlet = a.outlet
 ),
 
 quoted as (

@@ -3,12 +3,11 @@
 -- quoting most out as a grid.
 select
     s.speaker,
-    n.name as outlet,
+    a.outlet_name as outlet,
     count(distinct q.article_id) as n_articles,
     count(distinct coalesce(s.part_of, s.statement_id)) as n_statements
 from quotes as q
 inner join statements as s on s.statement_id = q.statement_id
 inner join dated_articles($since) as a on a.article_id = q.article_id
-inner join outlet_names as n on n.outlet = a.outlet
 group by all
 order by s.speaker, outlet;

@@ -13,10 +13,9 @@ with dated as (
         a.text,
         a.cluster_id,
         a.published_at,
-        n.name as outlet_name,
+        a.outlet_name,
         a.seen_at
     from dated_articles($since) as a
-    inner join outlet_names as n on n.outlet = a.outlet
 ),
 
 placed as (

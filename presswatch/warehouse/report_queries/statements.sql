@@ -10,10 +10,9 @@ with dated as (
         a.title,
         a.url,
         a.run_id,
-        n.name as outlet_name,
+        a.outlet_name,
         a.seen_at
     from dated_articles($since) as a
-    inner join outlet_names as n on n.outlet = a.outlet
 ),
 
 appearances as (

@@ -21,13 +21,12 @@ quoted as (
 
 select
     d.title,
-    n.name as outlet,
+    d.outlet_name as outlet,
     d.url,
     d.seen_at,
     coalesce(c.n_copies, 0) as n_copies,
     coalesce(q.n_statements, 0) as n_statements
 from dated as d
-inner join outlet_names as n on n.outlet = d.outlet
 left join copies as c on c.article_id = d.article_id
 left join quoted as q on q.article_id = d.article_id
 where d.cluster_id is null or d.cluster_id = d.article_id

@@ -8,18 +8,6 @@ create or replace macro pw_tokens(s) as
 
 create or replace macro pw_day(ts) as cast(timezone('UTC', ts) as date);
 
--- The articles of a period, each with the time it counts from (seen_at: published_at, else
--- first_seen_at when the page gives no date) and that time's UTC day: the articles whose day
--- is on or after `since`. Every report query reads its period through it:
--- select * from dated_articles(date '2026-01-01').
-create or replace macro dated_articles(since) as table
-    select
-        a.*,
-        coalesce(a.published_at, a.first_seen_at) as seen_at,
-        pw_day(coalesce(a.published_at, a.first_seen_at)) as day
-    from articles as a
-    where pw_day(coalesce(a.published_at, a.first_seen_at)) >= since;
-
 -- The host of a URL, lower-cased, without user, port or path ('' when there is none).
 create or replace macro pw_host(url) as
     rtrim(lower(regexp_extract(
