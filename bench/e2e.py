@@ -164,6 +164,7 @@ class StageClock:
 def instrument(clock: StageClock) -> None:
     """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
     from presswatch.flows import daily
+    from presswatch.nlp import pipeline
     from presswatch.runs import analysis, context, held
     from presswatch.runs import daily as daily_run
     from presswatch.warehouse.store import Warehouse
@@ -173,7 +174,7 @@ def instrument(clock: StageClock) -> None:
         for module in modules:
             setattr(module, name, wrapped)
 
-    for name in ("begin_run", "crawl_sources", "process_pages", "finish_run"):
+    for name in ("begin_run", "crawl_and_process", "finish_run"):
         setattr(daily_run, name, clock.timed(name, getattr(daily_run, name)))
     daily.run_alerts = clock.timed("alerts", daily.run_alerts)
     daily.publish_run_artifacts = clock.timed("report_and_artifacts",
@@ -190,7 +191,7 @@ def instrument(clock: StageClock) -> None:
     # The spaCy stream pulls its input lazily: its steps also run the extraction and relevance
     # of the articles it reads next, which stage_figures takes out again.
     analysis.analyze_texts = clock.timed_iter("process.nlp_stream", analysis.analyze_texts)
-    analysis.build_pipeline = clock.timed("process.build_pipeline", analysis.build_pipeline)
+    pipeline.build_pipeline = clock.timed("process.build_pipeline", pipeline.build_pipeline)
     Warehouse.load_batch = clock.timed("process.load_batch", Warehouse.load_batch)
     Warehouse.publish = clock.timed("finish.publish", Warehouse.publish)
     Warehouse.assert_checks = clock.timed("finish.publish.checks", Warehouse.assert_checks)
@@ -200,8 +201,8 @@ def instrument(clock: StageClock) -> None:
 
 def stage_figures(clock: StageClock, total: float) -> dict[str, float]:
     seconds = {k: round(v, 2) for k, v in sorted(clock.seconds.items())}
-    outer = sum(clock.seconds[k] for k in ("begin_run", "crawl_sources", "process_pages",
-                                           "alerts", "finish_run", "report_and_artifacts"))
+    outer = sum(clock.seconds[k] for k in ("begin_run", "crawl_and_process", "alerts",
+                                           "finish_run", "report_and_artifacts"))
     # The spaCy stream's steps include the extraction and relevance they pulled in; at most
     # all of it, so this is a lower bound of spaCy's own time (exact with nothing before the
     # first relevant article).
@@ -368,6 +369,9 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["pages_extracted"] = clock.counts["process.extract"]
         figures["warehouse_opens"] = clock.counts["process.open_warehouse"]
         print_stage_table("first run", figures["stages_s"], full)
+        print(f"  peak RSS so far: {figures['peak_rss_mb']} MB (this process "
+              f"{figures['main_peak_rss_mb']}, largest child {figures['child_peak_rss_mb']}); "
+              f"{full_cpu:.1f} CPU s", flush=True)
 
         clock.reset()
         site.reset()
@@ -382,6 +386,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["quiet_docs_parsed"] = clock.counts["process.nlp_stream"]
         figures["quiet_pages_extracted"] = clock.counts["process.extract"]
         figures["quiet_articles_added"] = summary.articles_added
+        figures["quiet_report_kept"] = summary.report_kept_from is not None
         figures["quiet_stages_s"] = stage_figures(clock, quiet)
         print_stage_table("quiet run", figures["quiet_stages_s"], quiet)
     finally:
@@ -415,6 +420,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         "ratio>=0.8": figures["ratio"] >= TARGETS["ratio"],
         "quiet<5%": figures["quiet_share"] < TARGETS["quiet_share"],
         "quiet_no_article_fetched": figures["quiet_articles_fetched"] == 0,
+        "quiet_report_kept": figures["quiet_report_kept"],
         "quiet_no_doc_parsed": figures["quiet_docs_parsed"] == 0
         and figures["quiet_pages_extracted"] == 0,
         "quiet_one_conditional_per_source": quiet_requests.get("conditional", 0)

@@ -68,7 +68,9 @@ def print_summary(summary: RunSummary, console: Console | None = None) -> None:
         style = "bold yellow" if summary.load == "waiting" else ""
         console.print(rich_escape(clean_line(summary.note, 600)), style=style)
     if summary.report_index:
-        console.print(f"The report: {Path(summary.report_index).as_uri()}", markup=False,
+        kept = (f" (kept as built at {summary.report_kept_from}: this run added nothing to "
+                "show)" if summary.report_kept_from else "")
+        console.print(f"The report: {Path(summary.report_index).as_uri()}{kept}", markup=False,
                       highlight=False)
     elif summary.load == "loaded":
         console.print("The report could not be built this run (the log above says why); "

@@ -12,7 +12,7 @@ import re
 from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from presswatch.report import ReportResult, build_report
+from presswatch.report import ReportResult, build_report, last_report
 from presswatch.runs.settings import RunSettings
 from presswatch.runs.summary import RunSummary, markdown_summary
 from presswatch.story import Story
@@ -30,21 +30,28 @@ def artifact_key(prefix: str, story_id: str) -> str:
 
 
 def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSummary,
-                          new_statements: list[dict]) -> ReportResult | None:
+                          new_statements: list[dict], *, keep_report: bool = False
+                          ) -> ReportResult | None:
     """End of a run: write the report beside the snapshot, then the run's Prefect artifacts
     (markdown summary linking the report and each new statement's first article, the table of
     new statements, a link to the report), keyed by the story id.
 
+    keep_report (the run added nothing): the last report stays as it was built, if this
+    report code built it when the same sources were failing, and so does its link artifact.
     A report that fails is logged and said in the summary; the run's data is in either way.
     """
     logger = get_run_logger()
     report, error = None, None
-    try:
-        report = build_report(settings.db_path, lock_timeout_s=settings.lock_timeout_s)
+    if keep_report:
+        report = last_report(settings.db_path, summary.failing_sources())
+    if report is None:
+        try:
+            report = build_report(settings.db_path, lock_timeout_s=settings.lock_timeout_s)
+        except Exception as exc:  # noqa: BLE001 - the run's data is loaded; say what failed
+            error = f"{type(exc).__name__}: {exc}"
+            logger.error("the report could not be built: %s", error)
+    if report is not None:
         logger.info("%s", report.describe())
-    except Exception as exc:  # noqa: BLE001 - the run's data is loaded; say what failed
-        error = f"{type(exc).__name__}: {exc}"
-        logger.error("the report could not be built: %s", error)
     rows = inert_rows(new_statements)  # read by the finish step (runs.context.Finished)
     create_markdown_artifact(
         markdown_summary(story, summary, report, rows, error),
@@ -54,7 +61,7 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
     create_table_artifact(rows or [{"statement": "no new statements"}],
                           key=artifact_key("presswatch-new-statements", story.id),
                           description="Statements first seen in this run")
-    if report is not None:
+    if report is not None and not report.kept:
         create_link_artifact(
             report.index.resolve().as_uri(), link_text=f"{clean_line(story.title, 100)}: report",
             key=artifact_key("presswatch-report", story.id),

@@ -34,10 +34,11 @@ from presswatch.runs.context import (
     report_progress,
 )
 from presswatch.runs.settings import RunSettings, run_settings
-from presswatch.runs.summary import RunSummary, markdown_summary, run_summary
+from presswatch.runs.summary import RunSummary, kept_from, markdown_summary, run_summary
 from presswatch.spiders.crawl import CrawlFailed, CrawlOutput
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
+from presswatch.warehouse.errors import WarehouseLocked
 
 
 # Never retried for the lock: a held warehouse makes it start from staging instead.
@@ -47,16 +48,15 @@ def begin_run(story: Story, settings: RunSettings):
                                settings.lock_timeout_s)
 
 
-@task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=30,
-      retry_condition_fn=retry_on(CrawlFailed))
-def crawl(story: Story, context: RunContext, state: StartState, gdelt_api: str) -> CrawlOutput:
-    return daily_run.crawl_sources(story, context, state, report_progress, gdelt_api=gdelt_api)
-
-
-@task(name="extract, analyse and load", cache_policy=NO_CACHE, **LOCK_RETRIES)
-def process(story: Story, context: RunContext, state: StartState,
-            output: CrawlOutput) -> RunTotals:
-    return daily_run.process_pages(story, context, state, output, progress=report_progress)
+# One task: the pages are processed while the crawl child still writes them. Retried when
+# waiting can fix it (a feed server or the child failing, the warehouse held between loads);
+# the loads are idempotent, so a retry redoes only what had not landed.
+@task(name="crawl, extract, analyse and load", cache_policy=NO_CACHE,
+      **{**LOCK_RETRIES, "retry_condition_fn": retry_on(CrawlFailed, WarehouseLocked)})
+def crawl_and_process(story: Story, context: RunContext, state: StartState,
+                      gdelt_api: str) -> tuple[CrawlOutput, RunTotals]:
+    return daily_run.crawl_and_process(story, context, state, report_progress,
+                                       gdelt_api=gdelt_api)
 
 
 @task(name="alerts", cache_policy=NO_CACHE, **LOCK_RETRIES)
@@ -90,8 +90,7 @@ def run_daily(settings: RunSettings) -> RunSummary:
         logger.warning("the warehouse is held by another process; crawling and analysing "
                        "into %s", context.staging_dir)
     try:
-        output = crawl(story, context, state, settings.gdelt_api)
-        totals = process(story, context, state, output)
+        output, totals = crawl_and_process(story, context, state, settings.gdelt_api)
         if context.held:  # alerts judge what has landed: after the load, or at the next run
             finished = finish(story, context, output, totals, state)
             alerts = alert(story, context, output.sources) if finished.landed else None
@@ -105,8 +104,11 @@ def run_daily(settings: RunSettings) -> RunSummary:
     if summary.note:
         logger.warning("%s", summary.note)
     if finished.landed:  # the artifacts, and the report
-        built = publish_run_artifacts(story, settings, summary, finished.new_statements)
-        summary.report_index = str(built.index.resolve()) if built is not None else None
+        built = publish_run_artifacts(story, settings, summary, finished.new_statements,
+                                      keep_report=summary.adds_nothing(alerts))
+        if built is not None:
+            summary.report_index = str(built.index.resolve())
+            summary.report_kept_from = kept_from(built) if built.kept else None
     else:  # the file is held: no report and no statement table until the load lands
         create_markdown_artifact(markdown_summary(story, summary, None, [], None),
                                  key=artifact_key("presswatch-summary", story.id),

@@ -20,9 +20,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch (and the scipy it imports) loads when a run first sketches
+    from datasketch import LeanMinHash, MinHashLSH
 
 from presswatch.nlp.relevance import words
 from presswatch.records import as_utc
@@ -101,32 +105,38 @@ class ClusterResult:
     reroots: dict[str, str] = field(default_factory=dict)
 
 
+@cache
 def _optimal_params() -> tuple[int, int]:
     """Bands and rows for the threshold: datasketch finds them by numerical integration
-    (about 0.1 s), so once here, then given to every index (a backfill makes one a batch)."""
+    (about 0.1 s), so once a process, then given to every index (a backfill makes one a batch)."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
 
-_PARAMS = _optimal_params()
-
-
 def _lsh() -> MinHashLSH:
-    return MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=_PARAMS)
+    from datasketch import MinHashLSH
+
+    return MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM, params=_optimal_params())
 
 
-_BANDS = _lsh().hashranges
+@cache
+def _bands() -> list[tuple[int, int]]:
+    return _lsh().hashranges
 
 
 def _band_keys(minhash: bytes) -> list[str]:
     values = np.frombuffer(minhash, dtype="<u4")
     return [
         f"{i}:{hashlib.blake2b(values[start:end].tobytes(), digest_size=8).hexdigest()}"
-        for i, (start, end) in enumerate(_BANDS)
+        for i, (start, end) in enumerate(_bands())
     ]
 
 
 def _minhash(signature: ArticleSignature) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     values = np.frombuffer(signature.minhash, dtype="<u4")
     if values.shape != (NUM_PERM,):
         raise SignatureError(
@@ -146,6 +156,8 @@ def sketch_article(
         " ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
         for i in range(max(len(tokens) - SHINGLE_WORDS + 1, 1))
     }
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     minhash.update_batch(list(shingles))
     return ArticleSignature(
@@ -173,12 +185,16 @@ class SyndicationIndex:
     """
 
     def __init__(self, signatures: Iterable[ArticleSignature] = ()) -> None:
-        self._lsh = _lsh()
         self._by_id: dict[str, ArticleSignature] = {}
         self._minhash: dict[str, LeanMinHash] = {}
         self._by_hash: dict[str, list[str]] = {}
         for signature in signatures:
             self.add(signature)
+
+    @cached_property
+    def _buckets(self) -> MinHashLSH:
+        """Made on first use: a run that sketches nothing never imports datasketch."""
+        return _lsh()
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -191,7 +207,7 @@ class SyndicationIndex:
             return
         minhash = _minhash(signature)
         self._minhash[signature.article_id] = minhash
-        self._lsh.insert(signature.article_id, minhash)
+        self._buckets.insert(signature.article_id, minhash)
         self._by_hash.setdefault(signature.text_hash, []).append(signature.article_id)
 
     def get(self, article_id: str) -> ArticleSignature | None:
@@ -214,7 +230,7 @@ class SyndicationIndex:
         found = [(i, "exact", 1.0) for i in self._by_hash.get(signature.text_hash, [])]
         exact = {i for i, _, _ in found}
         minhash = _minhash(signature)
-        for other_id in self._lsh.query(minhash):
+        for other_id in self._buckets.query(minhash):
             if other_id in exact or other_id == signature.article_id:
                 continue
             other = self._by_id[other_id]

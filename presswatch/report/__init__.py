@@ -11,8 +11,10 @@ from presswatch.report.build import (
     ReportError,
     ReportResult,
     build_report,
+    last_report,
     report_index,
 )
 from presswatch.warehouse.beside import report_dir
 
-__all__ = ["ReportError", "ReportResult", "build_report", "report_dir", "report_index"]
+__all__ = ["ReportError", "ReportResult", "build_report", "last_report", "report_dir",
+           "report_index"]

@@ -11,6 +11,7 @@ import base64
 import functools
 import hashlib
 import itertools
+import json
 import operator
 import re
 import time
@@ -34,6 +35,9 @@ from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path
 QUERIES = resources.files("presswatch.warehouse") / "report_queries"
 ASSETS = resources.files("presswatch.report") / "assets"
 MARKER = ".presswatch-report"
+# When and from what the report was built, and by which report code: a run that adds nothing
+# keeps the report (last_report) only if the same code built it.
+BUILD_FILE = "build.json"
 # What the report needs that older warehouses lack: opening one for writing (any run) adds them.
 REQUIRED_OBJECTS = ("outlet_names", "stories", "story_outlets", "source_run_health",
                     "dated_articles")
@@ -69,8 +73,14 @@ class ReportResult:
     total_bytes: int
     overview_bytes: int
     seconds: float
+    built_at: datetime | None = None
+    kept: bool = False  # not rebuilt: the run added nothing (last_report)
 
     def describe(self) -> str:
+        if self.kept:
+            built = when(self.built_at) if self.built_at else "earlier"
+            return (f"report: {self.index} kept as built at {built} UTC ({self.n_pages} pages): "
+                    "this run added nothing to show")
         return (f"report: {self.index} ({self.n_pages} pages, {self.total_bytes / 1e6:.1f} MB; "
                 f"overview {self.overview_bytes / 1e3:.0f} kB; built in {self.seconds:.1f} s)")
 
@@ -382,9 +392,11 @@ def speaker_outlet_grid(rows: list[Row]) -> dict[str, Any]:
             "cells": cells, "n_speakers": len(speakers), "n_outlets": len(outlets)}
 
 
-def write_pages(pages: Iterable[tuple[str, str | bytes]], out: Path) -> tuple[int, int, int]:
+def write_pages(pages: Iterable[tuple[str, str | bytes]], out: Path,
+                build: dict[str, Any] | None = None) -> tuple[int, int, int]:
     """Write the pages into a fresh folder beside `out`, then swap it in (folders.py); returns
-    the number of pages, their total size and the overview's size."""
+    the number of pages, their total size and the overview's size. `build`, when given, is
+    written last as BUILD_FILE with those figures added."""
 
     def fill(folder: Path) -> tuple[int, int, int]:
         (folder / "speaker").mkdir()
@@ -397,6 +409,9 @@ def write_pages(pages: Iterable[tuple[str, str | bytes]], out: Path) -> tuple[in
             n_pages += name.endswith(".html")
             if name == "index.html":
                 overview = len(data)
+        if build is not None:
+            figures = {"n_pages": n_pages, "total_bytes": total, "overview_bytes": overview}
+            (folder / BUILD_FILE).write_text(json.dumps({**build, **figures}), encoding="utf-8")
         return n_pages, total, overview
 
     try:
@@ -422,9 +437,57 @@ def build_report(
         con = warehouse.connection
         _check_objects(con, source)
         data = read_report_data(con, since)
-    pages = iter_pages(data, built_at=datetime.now(UTC), source_name=source.name, since=since)
-    n_pages, total, overview = write_pages(pages, out)
+    built_at = datetime.now(UTC)
+    pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since)
+    build = {"built_at": built_at.isoformat(), "source": str(source), "code": report_code(),
+             "since": since.isoformat() if since else None,
+             "failing_sources": sorted(row["url"] for row in data.sources if row["failing"])}
+    n_pages, total, overview = write_pages(pages, out, build)
     return ReportResult(
         out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
         total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,
+        built_at=built_at,
     )
+
+
+def last_report(db_path: Path | str, failing_sources: Iterable[str]) -> ReportResult | None:
+    """The warehouse's default report as the last build left it, if this report code built
+    it whole from the warehouse's snapshot for every day, when the same sources were failing
+    (its BUILD_FILE says so); else None, and the caller builds it again."""
+    out = report_dir(db_path)
+    try:
+        build = json.loads((out / BUILD_FILE).read_text(encoding="utf-8"))
+        built_at = datetime.fromisoformat(build["built_at"])
+        fits = (build["code"] == report_code() and build["since"] is None
+                and build["source"] == str(default_read_path(db_path))
+                and set(build["failing_sources"]) == set(failing_sources))
+        figures = int(build["n_pages"]), int(build["total_bytes"]), int(build["overview_bytes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not fits or not (out / "index.html").is_file():
+        return None
+    return ReportResult(out_dir=out, index=out / "index.html", source=Path(build["source"]),
+                        n_pages=figures[0], total_bytes=figures[1], overview_bytes=figures[2],
+                        seconds=0.0, built_at=built_at, kept=True)
+
+
+@functools.cache
+def report_code() -> str:
+    """A digest of what lays the report out (this package's code, templates and assets, and
+    the report's query files): a report built by other code is not kept."""
+    digest = hashlib.sha256()
+    roots = [resources.files("presswatch.report"), QUERIES]
+    for root in roots:
+        for path in sorted(_files(root), key=str):
+            digest.update(str(path).removeprefix(str(root)).encode("utf-8"))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _files(folder) -> Iterator:
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                yield from _files(entry)
+        elif not entry.name.endswith(".pyc"):
+            yield entry

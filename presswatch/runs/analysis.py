@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from itertools import chain, islice
 
-from presswatch.nlp.analyze import analyze_texts, quotes_of
-from presswatch.nlp.pipeline import build_pipeline
+from presswatch.nlp.analyze import analyze_texts, quotes_of, worker_processes
 from presswatch.nlp.relevance import compile_rules, score_with_rules
 from presswatch.nlp.statements import (
     SpeakerDirectory,
@@ -60,6 +59,10 @@ class Analyzer:
     # When a statement counts as first seen: when its article was fetched (a day's run), or
     # when it was published (a backfill reads the past; when captured if the page gives no date)
     seen_when_published: bool = False
+    # At most how many texts will be parsed (the run's pages and stored articles), asked when
+    # the parse starts; None while not known (the crawl still runs). Few texts are parsed in
+    # this process (nlp.analyze.worker_processes).
+    most_texts: Callable[[], int | None] = lambda: None
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
@@ -68,8 +71,11 @@ class Analyzer:
 
     @cached_property
     def nlp(self):
-        """Built on first use: a run with nothing relevant to read never loads the model."""
-        return build_pipeline(self.story)
+        """Built on first use: a run with nothing relevant to read never loads the model,
+        nor imports spaCy."""
+        from presswatch.nlp import pipeline
+
+        return pipeline.build_pipeline(self.story)
 
     def seen_at(self, article: Article) -> datetime:
         """When the run counts an article's statements as first seen (seen_when_published)."""
@@ -84,9 +90,11 @@ class Analyzer:
         """(article_id, text) pairs through one spaCy stream for the whole run, so that with
         `[nlp] n_process = 2` the worker processes start once and parse while this process
         extracts, matches and loads."""
-        story = self.story
-        return analyze_texts(texts, story, nlp=self.nlp, batch_size=story.nlp.batch_size,
-                             n_process=story.nlp.n_process)
+        settings = self.story.nlp
+        n_process = worker_processes(settings.n_process, self.most_texts(),
+                                     settings.batch_size)
+        return analyze_texts(texts, self.story, nlp=self.nlp, batch_size=settings.batch_size,
+                             n_process=n_process)
 
 
 @dataclass
@@ -157,10 +165,12 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTotals,
-                    batch_size: int, progress: Progress) -> Iterator[Item]:
-    """Stored articles not analysed yet, then the pages' new articles, one Item each (pages
-    that gave none ride along for the fetch log)."""
+def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: RunTotals,
+                    batch_size: int, progress: Progress,
+                    most_pages: Callable[[], int | None] = lambda: None) -> Iterator[Item]:
+    """Stored articles not analysed yet, then the pages' new articles as the pages come, one
+    Item each (pages that gave none ride along for the fetch log). most_pages: the progress
+    total, once known."""
     for article in state.pending_articles:
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
@@ -184,7 +194,7 @@ def extracted_items(state: StartState, pages: list[FetchedPage], totals: RunTota
             totals.count(result.source_url, "new")
             articles.append(result)
         done += len(chunk)
-        progress("analyse", done, len(pages))
+        progress("analyse", done, most_pages())
         if not articles:
             yield Item(None, is_new=True, pages=chunk)
         for i, article in enumerate(articles):

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 from presswatch.archives.gdelt_daily import DOC_API, daily_client, gdelt_sources
@@ -42,10 +43,7 @@ from presswatch.runs.context import (
 )
 from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
 from presswatch.runs.settings import RunSettings
-from presswatch.spiders.crawl import (
-    CrawlOutput,
-    run_crawl,
-)
+from presswatch.spiders.crawl import CrawlOutput, RunningCrawl, run_crawl
 from presswatch.spiders.job import CrawlJob
 from presswatch.spiders.urls import canonical_or_none
 from presswatch.story import Story
@@ -121,10 +119,10 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
     return context, start
 
 
-def crawl_sources(story: Story, context: RunContext, state: StartState,
-                  progress: Progress = quiet, *, gdelt_api: str = DOC_API) -> CrawlOutput:
+def crawl_job(story: Story, context: RunContext, state: StartState, *,
+              gdelt_api: str = DOC_API) -> CrawlJob:
     """Ask GDELT for what it saw since the last run (the story's [[gdelt]] queries), then
-    fetch feeds, sitemaps and new articles in a Scrapy child process into staging."""
+    make the crawl's job: feeds, sitemaps and what GDELT found, and what not to fetch again."""
     found = gdelt_sources(
         story.gdelt,
         client=daily_client(story.crawl.user_agent, gdelt_api, story.crawl.address_policy()),
@@ -132,7 +130,7 @@ def crawl_sources(story: Story, context: RunContext, state: StartState,
         last_ends={url: last_modified for url, (_, last_modified) in state.feed_state.items()},
         canonical=canonical_or_none,
     ) if story.gdelt else []
-    job = CrawlJob.for_story(
+    return CrawlJob.for_story(
         story,
         feed_state=state.feed_state,
         stored_urls_path=context.staging_dir / STORED_URLS_FILE,
@@ -140,8 +138,42 @@ def crawl_sources(story: Story, context: RunContext, state: StartState,
         undecodable_links=undecodable_links(state.link_decodes),
         found_sources=found,
     )
-    return run_crawl(job, context.staging_dir / "crawl",
+
+
+def crawl_sources(story: Story, context: RunContext, state: StartState,
+                  progress: Progress = quiet, *, gdelt_api: str = DOC_API) -> CrawlOutput:
+    """The crawl alone, whole (its pages are then processed by process_pages): fetch feeds,
+    sitemaps and new articles in a Scrapy child process into staging."""
+    return run_crawl(crawl_job(story, context, state, gdelt_api=gdelt_api),
+                     context.staging_dir / staging.CRAWL_DIR,
                      on_progress=lambda n: progress("crawl", n, None))
+
+
+def crawl_and_process(story: Story, context: RunContext, state: StartState,
+                      progress: Progress = quiet, *, gdelt_api: str = DOC_API,
+                      batch_size: int = LOAD_BATCH) -> tuple[CrawlOutput, RunTotals]:
+    """The day's crawl, its pages extracted, analysed and loaded as the child writes them
+    (process_pages), so the spaCy processes parse while the crawl still fetches.
+
+    Crash safety is the crawl-then-process one: the pages and bodies stay in staging until
+    finish_run, and every load is idempotent by key, so a run killed half-way is finished by
+    the next from what its crawl child had written. A processing error stops the child.
+    """
+    crawl = RunningCrawl(crawl_job(story, context, state, gdelt_api=gdelt_api),
+                         context.staging_dir / staging.CRAWL_DIR)
+
+    def n_pages() -> int | None:  # known once the crawl has ended and every page is read
+        return crawl.pages_read if crawl.all_read and not state.leftover_dirs else None
+
+    try:
+        pages = chain(crawl.pages(on_progress=lambda n: progress("crawl", n, None)),
+                      leftover_pages(state.leftover_dirs))
+        totals = process_page_stream(story, context, state, pages, n_pages,
+                                     batch_size=batch_size, progress=progress)
+    except BaseException:
+        crawl.stop()
+        raise
+    return crawl.finish(), totals
 
 
 def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
@@ -161,18 +193,39 @@ def process_pages(
     batch_size: int = LOAD_BATCH,
     progress: Progress = quiet,
 ) -> RunTotals:
-    """Extract, judge, analyse and load the crawl's pages (and a dead run's) batch by batch.
+    """Extract, judge, analyse and load a finished crawl's pages (and a dead run's)."""
+    pages = list(crawl.pages())  # small records; the bodies stay on disk
+    pages.extend(leftover_pages(state.leftover_dirs))
+    return process_page_stream(story, context, state, pages, lambda: len(pages),
+                               batch_size=batch_size, progress=progress)
+
+
+def process_page_stream(
+    story: Story,
+    context: RunContext,
+    state: StartState,
+    pages: Iterable[FetchedPage],
+    n_pages: Callable[[], int | None],
+    *,
+    batch_size: int = LOAD_BATCH,
+    progress: Progress = quiet,
+) -> RunTotals:
+    """Extract, judge, analyse and load pages batch by batch, as they come.
 
     Each batch lands in one short transaction before the next is loaded, so the warehouse is
     free for analysts between batches, and memory stays flat in the crawl's size. A held run
     writes each batch into its staging folder instead, reading stored signatures read-only.
+    n_pages: how many pages there are, once known (a page gives at most one text to parse).
     """
     totals = RunTotals()
-    analyzer = Analyzer(story, state.statements, state.fingerprints)
+
+    def most_texts() -> int | None:
+        known = n_pages()
+        return None if known is None else known + len(state.pending_articles)
+
+    analyzer = Analyzer(story, state.statements, state.fingerprints, most_texts=most_texts)
     syndication = SyndicationIndex()
-    pages = list(crawl.pages())  # small records; the bodies stay on disk
-    pages.extend(leftover_pages(state.leftover_dirs))
-    items = extracted_items(state, pages, totals, batch_size, progress)
+    items = extracted_items(state, pages, totals, batch_size, progress, n_pages)
     for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
             stage_items(context, analyzer, batch, syndication, totals)

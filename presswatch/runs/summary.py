@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
@@ -47,6 +48,20 @@ class RunSummary:
     # again after such a streak (runs.context.Finished.source_health)
     source_health: list[dict] = field(default_factory=list)
     report_index: str | None = None  # the report's overview page, when the run wrote it
+    report_kept_from: str | None = None  # when that report was built, if this run kept it
+
+    def adds_nothing(self, alerts: AlertRunReport | None) -> bool:
+        """No article, quote or statement, nothing loaded from staging, no alert. Such a run
+        (a re-run within the hour, a quiet night) keeps the last report instead of rebuilding
+        it, if the same sources failed then (failing_sources)."""
+        return (self.load == "loaded"
+                and not (self.articles_added or self.quotes_added or self.new_statements
+                         or self.staged_articles_loaded)
+                and (alerts is None or not alerts.messages))
+
+    def failing_sources(self) -> set[str]:
+        """The URLs of the sources that failed in this run."""
+        return {row["url"] for row in self.table if row["status"] == "failed"}
 
 
 def run_summary(story: Story, finished: Finished, state: StartState,
@@ -175,6 +190,9 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
         lines.append("Report: " + markdown_link(
             "open the story's report", report.index.resolve().as_uri(), schemes=("file",))
             + f" ({markdown_text(report.index.resolve())})")
+        if report.kept:
+            lines.append(f"(kept as built at {markdown_text(kept_from(report))}: this run "
+                         "added nothing to show)")
     elif report_error:
         lines.append(f"The report could not be built: {markdown_text(report_error)}")
     if new_statements:
@@ -189,3 +207,10 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
                 f"{markdown_link(row.get('title') or 'first article', row.get('url'))})"
             )
     return "\n".join(lines) + "\n"
+
+
+def kept_from(report: ReportResult) -> str:
+    """When a kept report was built, as the summary shows it."""
+    if report.built_at is None:
+        return "an earlier run"
+    return report.built_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -83,9 +83,14 @@ class CrawlOutput:
     def pages(self) -> Iterator[FetchedPage]:
         """FetchedPage records one at a time (never all in memory), body_path made absolute."""
         for data in _json_lines(self.pages_path):
-            if data.get("body_path"):
-                data["body_path"] = str(self.staging_dir / data["body_path"])
-            yield from_dict(FetchedPage, data)
+            yield _page(data, self.staging_dir)
+
+
+def _page(data: dict[str, Any], staging_dir: Path) -> FetchedPage:
+    """A pages.jsonl line as a record, its body_path made absolute."""
+    if data.get("body_path"):
+        data["body_path"] = str(staging_dir / data["body_path"])
+    return from_dict(FetchedPage, data)
 
 
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
@@ -181,6 +186,88 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+class RunningCrawl:
+    """A crawl in its child process, writing into its staging folder: its pages can be read as
+    the child writes them (pages), and its output once it has ended (finish)."""
+
+    def __init__(self, job: CrawlJob, staging_dir: Path) -> None:
+        self.staging_dir = Path(staging_dir)
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.staging_dir / JOB_FILE, job.to_json())
+        command = [sys.executable, "-m", "presswatch.spiders", str(self.staging_dir / JOB_FILE)]
+        self._log = (self.staging_dir / LOG_FILE).open("wb")
+        self._child = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
+                                       env=_child_env())
+        self.pages_read = 0
+        self.all_read = False  # the child has ended and pages() has read its every page
+
+    def wait(self, on_progress: Callable[[int], None] | None = None,
+             poll_seconds: float = 0.5) -> None:
+        """Until the child ends, reporting the pages written so far."""
+        while self._child.poll() is None:
+            if on_progress is not None:
+                on_progress(count_pages(self.staging_dir))
+            time.sleep(poll_seconds)
+        if on_progress is not None:
+            on_progress(count_pages(self.staging_dir))
+
+    def pages(self, on_progress: Callable[[int], None] | None = None,
+              poll_seconds: float = 0.2) -> Iterator[FetchedPage]:
+        """Each page as soon as its JSON line is whole (its body is on disk before it), until
+        the child has ended and every whole line is read; a line the child was killed in the
+        middle of is left, as CrawlOutput.pages leaves it."""
+        path = self.staging_dir / PAGES_FILE
+        offset, rest = 0, b""
+        while True:
+            ended = self._child.poll() is not None  # before the read: nothing written after
+            chunk = b""
+            if path.exists():
+                with path.open("rb") as data:
+                    data.seek(offset)
+                    chunk = data.read()
+            offset += len(chunk)
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                try:
+                    page = _page(json.loads(line), self.staging_dir)
+                except json.JSONDecodeError:
+                    continue
+                self.pages_read += 1
+                yield page
+            if on_progress is not None:
+                on_progress(self.pages_read)
+            if ended:
+                self.all_read = True
+                return
+            if not lines:
+                time.sleep(poll_seconds)
+
+    def stop(self) -> None:
+        """End the child early (the run stopped on an error); what it wrote stays readable."""
+        if self._child.poll() is None:
+            self._child.terminate()
+            try:
+                self._child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait()
+        self._log.close()
+
+    def finish(self) -> CrawlOutput:
+        """Wait for the child to end, then read its output back. Raises CrawlFailed if it
+        exited with an error (what it wrote is still readable with load_crawl_output)."""
+        self._child.wait()
+        self._log.close()
+        if self._child.returncode != 0:
+            tail = (self.staging_dir / LOG_FILE).read_text(encoding="utf-8",
+                                                           errors="replace")[-2000:]
+            raise CrawlFailed(
+                f"crawl of {self.staging_dir} exited with code {self._child.returncode}; "
+                f"see {self.staging_dir / LOG_FILE}. Last lines:\n{tail}"
+            )
+        return load_crawl_output(self.staging_dir)
+
+
 def run_crawl(
     job: CrawlJob,
     staging_dir: Path,
@@ -194,22 +281,6 @@ def run_crawl(
     runs. Raises CrawlFailed if the child exits with an error (what it wrote is still readable
     with load_crawl_output).
     """
-    staging_dir = Path(staging_dir)
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    write_atomically(staging_dir / JOB_FILE, job.to_json())
-    command = [sys.executable, "-m", "presswatch.spiders", str(staging_dir / JOB_FILE)]
-    with (staging_dir / LOG_FILE).open("wb") as log:
-        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_child_env())
-        while child.poll() is None:
-            if on_progress is not None:
-                on_progress(count_pages(staging_dir))
-            time.sleep(poll_seconds)
-    if on_progress is not None:
-        on_progress(count_pages(staging_dir))
-    if child.returncode != 0:
-        tail = (staging_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise CrawlFailed(
-            f"crawl of {staging_dir} exited with code {child.returncode}; "
-            f"see {staging_dir / LOG_FILE}. Last lines:\n{tail}"
-        )
-    return load_crawl_output(staging_dir)
+    crawl = RunningCrawl(job, staging_dir)
+    crawl.wait(on_progress, poll_seconds)
+    return crawl.finish()

@@ -48,6 +48,7 @@ def test_quiet_run_fetches_and_parses_nothing_and_asks_each_source_once(figures)
     assert figures["quiet_pages_extracted"] == 0
     assert kinds["conditional"] == kinds["feed"] + kinds["sitemap"] == 40
     assert kinds["not_modified"] == 40
+    assert figures["quiet_report_kept"]  # nothing new: the first run's report stays
 
 
 def test_every_headline_figure_is_reported(figures):
@@ -57,7 +58,7 @@ def test_every_headline_figure_is_reported(figures):
     assert figures["ratio"] > 0 and figures["peak_rss_mb"] > 0
     # the reference runs with the flow's own processes; the runs used the configured server
     assert figures["nlp_processes"] == 2 and figures["prefect_api"] == "configured"
-    for stage in ("begin_run", "crawl_sources", "process_pages", "alerts", "finish_run",
+    for stage in ("begin_run", "crawl_and_process", "alerts", "finish_run",
                   "report_and_artifacts",
                   "process.nlp", "process.extract", "process.load_batch"):
         assert stage in figures["stages_s"], stage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ def two_days(replay_days, tmp_path_factory):
         "db": replay_days.copy(tmp_path_factory.mktemp("flow"), again=True),
         "articles_day1": replay_days.articles_day1,
         "statements_day1": replay_days.statements_day1,
+        "build_after_day2": (replay_days.after_day_two / "presswatch.report" / "build.json")
+        .read_text(),
     }
 
 
@@ -125,6 +128,16 @@ def test_day_two_creates_only_statements_new_on_day_two(two_days):
 def test_rerunning_the_same_day_adds_nothing(two_days):
     again = two_days["again"]
     assert (again.articles_added, again.quotes_added, again.new_statements) == (0, 0, 0)
+
+
+def test_a_run_that_adds_nothing_but_raises_an_alert_rebuilds_the_report(two_days):
+    # The third run adds nothing, but three sources have now failed three runs in a row: an
+    # alert, and a report that shows them as long failing (a quiet run keeps it: test_e2e_smoke)
+    again = two_days["again"]
+    assert (again.articles_added, again.quotes_added) == (0, 0) and again.alerts_sent > 0
+    assert again.report_kept_from is None
+    build = (Path(again.report_index).parent / "build.json").read_text()
+    assert json.loads(build)["built_at"] > json.loads(two_days["build_after_day2"])["built_at"]
 
 
 def test_the_niko_felix_statement_is_attributed(two_days):
