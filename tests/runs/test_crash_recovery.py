@@ -23,13 +23,15 @@ import pytest
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
-# (phase, the log line that opens it, seconds into it): a Prefect task logs "Finished" as it
-# ends, and the next task starts at once. In the crawl, the kill waits for a page on disk.
+# (phase, the log line that opens it, then what to wait for: seconds, or an event in staging):
+# a Prefect task logs "Finished" as it ends, and the next task starts at once. The crawl and
+# the analysis are one task (pages are analysed as the crawl child writes them): the kill waits
+# for a page on disk, or for the crawl's end, after which its last pages are parsed and loaded.
 KILL_POINTS = (
     ("start-up", "Beginning flow run", 0.3),  # opening, creating and migrating the file
     ("crawl", "Task run 'begin run-", "a page"),  # the Scrapy child is fetching
-    ("analysis and loads", "Task run 'crawl-", 1.0),
-    ("alerts", "Task run 'extract, analyse and load-", 0.0),
+    ("analysis and loads", "Task run 'begin run-", "the crawl's end"),
+    ("alerts", "Task run 'crawl, extract, analyse and load-", 0.0),
     ("publishing", "Task run 'alerts-", 0.3),  # sources, views, checks, the snapshot
 )
 
@@ -40,6 +42,20 @@ def _pages_crawled(db: Path) -> int:
 
     staging = db.with_name(db.name + ".staging")
     return sum(count_pages(crawl) for crawl in staging.glob("*/crawl"))
+
+
+def _crawls_ended(db: Path) -> set[Path]:
+    """Crawls in the staging folder that ran to their end (Scrapy's stats written)."""
+    from presswatch.spiders.job import STATS_FILE
+
+    return set(db.with_name(db.name + ".staging").glob(f"*/crawl/{STATS_FILE}"))
+
+
+# What a kill may wait for in staging: (what is there before, whether the event has happened).
+EVENTS = {
+    "a page": (_pages_crawled, lambda db, before: _pages_crawled(db) > before),
+    "the crawl's end": (_crawls_ended, lambda db, before: bool(_crawls_ended(db) - before)),
+}
 
 
 def _command(story: Path, db: Path) -> list[str]:
@@ -63,7 +79,7 @@ def _kill_in_phase(story: Path, db: Path, opens_with: str, wait: float | str) ->
             log.append(line)
             if opens_with in line and ("Beginning" in line or "Finished" in line):
                 if isinstance(wait, str):
-                    _wait_for_a_new_page(db, child)
+                    _wait_for(wait, db, child)
                 else:
                     time.sleep(wait)
                 break
@@ -74,11 +90,12 @@ def _kill_in_phase(story: Path, db: Path, opens_with: str, wait: float | str) ->
         child.stdout.close()
 
 
-def _wait_for_a_new_page(db: Path, child: subprocess.Popen) -> None:
-    before = _pages_crawled(db)
+def _wait_for(event: str, db: Path, child: subprocess.Popen) -> None:
+    state, happened = EVENTS[event]
+    before = state(db)
     deadline = time.monotonic() + 120
-    while _pages_crawled(db) == before and child.poll() is None:
-        assert time.monotonic() < deadline, "the crawl wrote no page in 120 s"
+    while not happened(db, before) and child.poll() is None:
+        assert time.monotonic() < deadline, f"no sign of {event} in 120 s"
         time.sleep(0.02)
 
 
