@@ -66,7 +66,7 @@ def run_demo(db_path: Path, days: int = 2) -> int:
         f"`presswatch sql --db {db_path} \"select * from statement_timeline\"`.",
         markup=False,
     )
-    console.print("The story's report (rebuilt after every run): "
+    console.print("The story's report (rebuilt after every run that adds something): "
                   f"{report_index(db_path).as_uri()}", markup=False)
     # The replay's malformed and missing feeds fail on purpose: showing them is the demo's job,
     # so they do not make it exit 1 as they would make `presswatch run`.

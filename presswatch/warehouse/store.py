@@ -193,6 +193,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        name for (name,) in con.execute(
+            "select view_name from duckdb_views() where database_name = current_database() "
+            "and not internal"
+        ).fetchall()
+    }
+
+
 def _inspect(con: duckdb.DuckDBPyConnection, path: Path, known: list[Migration]) -> set[int]:
     """Versions applied to an existing file; refuses files that are not ours or are newer."""
     tables = _tables(con)
@@ -238,7 +247,8 @@ def open_warehouse(
     An existing file is first inspected read-only: a damaged, foreign or newer file raises
     (WarehouseCorrupt, WarehouseForeign, WarehouseTooNew) before anything could write to it.
     Pending migrations are applied one transaction each and recorded in schema_version; the
-    views are then re-created. A read-only open never migrates (an older file is read as is).
+    views are then re-created (also when a file has none: its first run was killed between the
+    last migration and the views). A read-only open never migrates (an older file is read as is).
     lock_timeout_s bounds the whole wait for a file another process holds, then WarehouseLocked.
     """
     path = Path(path)
@@ -265,7 +275,7 @@ def open_warehouse(
         pending = [m for m in known if m.version not in applied]
         for migration in pending:
             warehouse._apply(migration)
-        if pending:
+        if pending or not _views(con):  # (a run killed between the last migration and them)
             warehouse.refresh_views()
     except BaseException:
         con.close()

@@ -101,6 +101,24 @@ def test_sigkill_while_publishing_keeps_the_previous_snapshot_readable(tmp_path)
         assert n in (2 * PER_BATCH, 3 * PER_BATCH)
 
 
+def test_a_file_killed_after_its_migrations_but_before_its_views_gets_them(tmp_path):
+    db = tmp_path / "no-views.duckdb"
+    with open_warehouse(db):
+        pass
+    con = duckdb.connect(str(db))  # as a SIGKILL between the last migration and the views
+    views = [name for (name,) in con.execute(
+        "select view_name from duckdb_views() where not internal").fetchall()]
+    for name in views:
+        con.execute(f"drop view if exists {name} cascade")
+    con.close()
+    assert views
+    with open_warehouse(db) as warehouse:  # the next run's open
+        assert warehouse.run_checks() == []
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert {name for (name,) in con.execute(
+            "select view_name from duckdb_views() where not internal").fetchall()} == set(views)
+
+
 def test_sigkill_while_creating_and_migrating_a_new_file_never_leaves_it_unusable(tmp_path):
     from presswatch.warehouse.store import migrations
 
