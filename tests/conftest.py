@@ -30,7 +30,7 @@ SESSION_SERVER = "PRESSWATCH_TEST_PREFECT_SERVER"  # set while the controller's 
 TESTS = Path(__file__).parent
 # The files that take longest, slowest first (timed file by file on a busy machine, so the order
 # is rough; CONTRIBUTING.md says how to time one); a file using replay_days after the one
-# that builds it. `make test` hands whole files to its two
+# that builds it. `make test` hands whole files to its three
 # workers in collection order (--dist loadfile --no-loadscope-reorder): these start first and
 # the many quick files fill in around them. xdist's default order, most tests first, started the
 # one-test crash-recovery file last and left the other core idle for minutes.
@@ -177,7 +177,7 @@ def _build_replay_days(folder: Path) -> ReplayDays:
 @pytest.fixture(scope="session")
 def replay_days(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> ReplayDays:
     """Two replay days through the real daily flow, run once for the whole session: the first
-    worker to ask runs them (the other waits on the lock), every module reads a copy. For
+    worker to ask runs them (the others wait on the lock), every module reads a copy. For
     tests that only read the result; a test that runs the flow itself builds its own."""
     folder = session_folder(tmp_path_factory, "replay-days")
     done = folder / "replay-days.pickle"
