@@ -2,25 +2,7 @@
 -- articles and outlets, and their first appearance (time, outlet, article). A speaker is a
 -- statement's speaker (statements.speaker), so every statement of the report has its speaker's
 -- page. Ordered by reach.
-with dated as (
-    select
-        a.article_id,
-        a.outlet,
-        a.title,
-        a.url,
-        a.outlet_name,
-        a.seen_at
-    from dated_articles($since) as a
-),
-
-quoted as (
-    select s.speaker, s.speaker_role, coalesce(s.part_of, s.statement_id) as statement_id, d.*
-    from quotes as q
-    inner join statements as s on s.statement_id = q.statement_id
-    inner join dated as d on d.article_id = q.article_id
-),
-
-per_speaker as (
+with per_speaker as (
     select
         speaker,
         mode(speaker_role) as role,
@@ -34,7 +16,7 @@ per_speaker as (
         arg_min(outlet_name, (seen_at, article_id)) as first_outlet,
         arg_min(title, (seen_at, article_id)) as first_title,
         arg_min(url, (seen_at, article_id)) as first_url
-    from quoted
+    from period_quotes($since)
     group by speaker
 ),
 

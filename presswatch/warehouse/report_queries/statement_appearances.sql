@@ -4,45 +4,28 @@
 -- sentence before and the quote's own sentence up to it, and its sentence after it (cut at
 -- sentence ends, at most 400 characters before and 240 after). Times come as text (UTC, to the minute):
 -- a big report shows hundreds of thousands of them.
-with dated as (
+with placed as (
     select
-        a.article_id,
-        a.outlet,
-        a.title,
-        a.url,
-        a.text,
-        a.cluster_id,
-        a.published_at,
-        a.outlet_name,
-        a.seen_at
-    from dated_articles($since) as a
-),
-
-placed as (
-    select
-        coalesce(s.part_of, s.statement_id) as statement_id,
-        q.quote_id,
-        q.kind,
-        q.cue,
-        q.speaker_text,
-        q.content,
-        q.confidence,
-        q.start_char,
-        d.article_id,
-        d.outlet_name,
-        d.title,
-        d.url,
-        d.seen_at,
-        d.published_at is null as date_unknown,
-        d.cluster_id,
-        substring(d.text, greatest(1, q.start_char - 399), least(q.start_char, 400))
-            as before_window,
-        q.start_char > 400 as before_cut,
-        substring(d.text, q.end_char + 1, 240) as after_window,
-        length(d.text) > q.end_char + 240 as after_cut
-    from quotes as q
-    inner join statements as s on s.statement_id = q.statement_id
-    inner join dated as d on d.article_id = q.article_id
+        statement_id,
+        quote_id,
+        kind,
+        cue,
+        speaker_text,
+        content,
+        confidence,
+        start_char,
+        article_id,
+        outlet_name,
+        title,
+        url,
+        seen_at,
+        published_at is null as date_unknown,
+        cluster_id,
+        substring(text, greatest(1, start_char - 399), least(start_char, 400)) as before_window,
+        start_char > 400 as before_cut,
+        substring(text, end_char + 1, 240) as after_window,
+        length(text) > end_char + 240 as after_cut
+    from period_quotes($since)
 )
 
 select

@@ -3,28 +3,18 @@
 -- newest-run and alert state. A statement is shown whole: the quotes of its parts
 -- (statements.part_of: excerpts of it quoted alone) count as quotes of it. Ordered by
 -- reach. speaker_key and statement_key name the report's page files (hashes, never page text).
-with dated as (
+with appearances as (
     select
-        a.article_id,
-        a.outlet,
-        a.title,
-        a.url,
-        a.run_id,
-        a.outlet_name,
-        a.seen_at
-    from dated_articles($since) as a
-),
-
-appearances as (
-    select
-        coalesce(s.part_of, s.statement_id) as statement_id,
-        d.*,
-        row_number() over (
-            partition by coalesce(s.part_of, s.statement_id) order by d.seen_at, d.article_id
-        ) as position
-    from quotes as q
-    inner join statements as s on s.statement_id = q.statement_id
-    inner join dated as d on d.article_id = q.article_id
+        statement_id,
+        article_id,
+        outlet,
+        title,
+        url,
+        run_id,
+        outlet_name,
+        seen_at,
+        row_number() over (partition by statement_id order by seen_at, article_id) as position
+    from period_quotes($since)
 ),
 
 spread as (
