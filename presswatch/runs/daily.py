@@ -43,7 +43,7 @@ from presswatch.runs.context import (
 )
 from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
 from presswatch.runs.settings import RunSettings
-from presswatch.spiders.crawl import CrawlOutput, RunningCrawl, run_crawl
+from presswatch.spiders.crawl import CrawlOutput, RunningCrawl
 from presswatch.spiders.job import CrawlJob
 from presswatch.spiders.urls import canonical_or_none
 from presswatch.story import Story
@@ -140,20 +140,11 @@ def crawl_job(story: Story, context: RunContext, state: StartState, *,
     )
 
 
-def crawl_sources(story: Story, context: RunContext, state: StartState,
-                  progress: Progress = quiet, *, gdelt_api: str = DOC_API) -> CrawlOutput:
-    """The crawl alone, whole (its pages are then processed by process_pages): fetch feeds,
-    sitemaps and new articles in a Scrapy child process into staging."""
-    return run_crawl(crawl_job(story, context, state, gdelt_api=gdelt_api),
-                     context.staging_dir / staging.CRAWL_DIR,
-                     on_progress=lambda n: progress("crawl", n, None))
-
-
 def crawl_and_process(story: Story, context: RunContext, state: StartState,
                       progress: Progress = quiet, *, gdelt_api: str = DOC_API,
                       batch_size: int = LOAD_BATCH) -> tuple[CrawlOutput, RunTotals]:
     """The day's crawl, its pages extracted, analysed and loaded as the child writes them
-    (process_pages), so the spaCy processes parse while the crawl still fetches.
+    (process_page_stream), so the spaCy processes parse while the crawl still fetches.
 
     Crash safety is the crawl-then-process one: the pages and bodies stay in staging until
     finish_run, and every load is idempotent by key, so a run killed half-way is finished by
@@ -182,22 +173,6 @@ def leftover_pages(dirs: Iterable[Path]) -> Iterator[FetchedPage]:
         output = staging.leftover_crawl(run_dir)
         if output is not None:
             yield from staging.intact_pages(output)
-
-
-def process_pages(
-    story: Story,
-    context: RunContext,
-    state: StartState,
-    crawl: CrawlOutput,
-    *,
-    batch_size: int = LOAD_BATCH,
-    progress: Progress = quiet,
-) -> RunTotals:
-    """Extract, judge, analyse and load a finished crawl's pages (and a dead run's)."""
-    pages = list(crawl.pages())  # small records; the bodies stay on disk
-    pages.extend(leftover_pages(state.leftover_dirs))
-    return process_page_stream(story, context, state, pages, lambda: len(pages),
-                               batch_size=batch_size, progress=progress)
 
 
 def process_page_stream(

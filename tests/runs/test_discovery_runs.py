@@ -56,8 +56,7 @@ def test_the_default_story_runs_on_the_replicas_without_google(monkeypatch, tmp_
 
 def _run(story, db: Path, staging: Path):
     context, state = daily_run.begin_run(story, db, staging, 5.0)
-    crawl = daily_run.crawl_sources(story, context, state, gdelt_api=GDELT_API)
-    totals = daily_run.process_pages(story, context, state, crawl)
+    crawl, totals = daily_run.crawl_and_process(story, context, state, gdelt_api=GDELT_API)
     finished = daily_run.finish_run(context, crawl, totals, state, status="ok")
     return run_summary(story, finished, state, crawl, totals, None), context.started_at
 

@@ -66,8 +66,7 @@ def _story() -> Story:
 
 def _run(story: Story, db: Path, staging: Path) -> Finished:
     context, state = daily_run.begin_run(story, db, staging, 5.0)
-    crawl = daily_run.crawl_sources(story, context, state)
-    totals = daily_run.process_pages(story, context, state, crawl)
+    crawl, totals = daily_run.crawl_and_process(story, context, state)
     return daily_run.finish_run(context, crawl, totals, state, status="ok")
 
 
@@ -127,8 +126,7 @@ def test_a_held_run_stages_its_decodes_and_the_next_run_lands_them(newsroom, tmp
         assert holder.stdout.readline().strip() == "holding"
         context, state = daily_run.begin_run(story, db, staging, 1.0)
         assert context.held and len(state.link_decodes) == 3  # read from the live file
-        crawl = daily_run.crawl_sources(story, context, state)
-        totals = daily_run.process_pages(story, context, state, crawl)
+        crawl, totals = daily_run.crawl_and_process(story, context, state)
         held = daily_run.finish_run(context, crawl, totals, state, status="ok")
         assert not held.landed
     finally:

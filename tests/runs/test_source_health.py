@@ -50,8 +50,7 @@ def outlet():
 def _run(story: Story, db: Path, staging: Path):
     """One run as presswatch/flows/daily.py orders it: crawl, load, alerts, finish, summary."""
     context, state = daily_run.begin_run(story, db, staging, 5.0)
-    crawl = daily_run.crawl_sources(story, context, state)
-    totals = daily_run.process_pages(story, context, state, crawl)
+    crawl, totals = daily_run.crawl_and_process(story, context, state)
     stream = io.StringIO()
     channels = build_channels(channel_settings(story.alerts, {}), stream)
     alerts = run_alerts(AlertBook(db), story, context.run_id, channels=channels,
