@@ -469,10 +469,12 @@ def last_report(db_path: Path | str, failing_sources: Iterable[str]) -> ReportRe
 
 @functools.cache
 def report_code() -> str:
-    """A digest of what lays the report out (this package's code, templates and assets, and
-    the report's query files): a report built by other code is not kept."""
+    """A digest of what lays the report out (this package's code, templates and assets, the
+    report's query files and the views and macros they read): a report built by other code is
+    not kept."""
     digest = hashlib.sha256()
-    roots = [resources.files("presswatch.report"), QUERIES]
+    roots = [resources.files("presswatch.report"), QUERIES,
+             resources.files("presswatch.warehouse") / "views"]
     for root in roots:
         for path in sorted(_files(root), key=str):
             digest.update(str(path).removeprefix(str(root)).encode("utf-8"))
