@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache, cached_property
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -152,22 +153,48 @@ def sketch_article(
 ) -> ArticleSignature:
     """Signature of one article's text (title excluded: outlets retitle copies)."""
     tokens = words(text)
-    shingles = {
-        " ".join(tokens[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(max(len(tokens) - SHINGLE_WORDS + 1, 1))
-    }
+    joined = " ".join(tokens).encode("utf-8")
+    shingles = _shingles(tokens, joined)
     from datasketch import MinHash
 
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch(list(shingles))
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int,
+                      permutations=_permutations())
+    minhash.update_batch(_sha1_hash32(shingles))
     return ArticleSignature(
         article_id=article_id,
         published_at=published_at,
         first_seen_at=first_seen_at,
-        text_hash=hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest(),
+        text_hash=hashlib.sha256(joined).hexdigest(),
         n_shingles=len(shingles) if len(tokens) >= SHINGLE_WORDS else 0,
         minhash=minhash.hashvalues.astype("<u4").tobytes(),
     )
+
+
+def _shingles(tokens: list[str], joined: bytes) -> set[bytes]:
+    """Every run of SHINGLE_WORDS words joined by spaces, as UTF-8 (all the words when there
+    are fewer): slices of `joined` (the words joined and encoded once)."""
+    if len(tokens) < SHINGLE_WORDS:
+        return {joined}
+    sizes = [len(token) for token in tokens] if joined.isascii() else [
+        len(token.encode("utf-8")) for token in tokens]
+    starts = list(accumulate((size + 1 for size in sizes), initial=0))
+    return {joined[start:end - 1]
+            for start, end in zip(starts, starts[SHINGLE_WORDS:], strict=False)}
+
+
+@cache
+def _permutations() -> np.ndarray:
+    """The SEED's permutations, drawn once: MinHash draws them again for every article."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def _sha1_hash32(shingles: Iterable[bytes]) -> list[int]:
+    """datasketch's default hash (`sha1_hash32`: SHA-1's first four bytes, little-endian) of
+    every shingle at once, instead of one function call and one `struct.unpack` each."""
+    digests = b"".join([hashlib.sha1(shingle).digest()[:4] for shingle in shingles])
+    return np.frombuffer(digests, dtype="<u4").tolist()
 
 
 def _order(signature: ArticleSignature) -> tuple[datetime, datetime, str]:

@@ -169,3 +169,29 @@ def test_signature_with_other_parameters_is_refused() -> None:
     bad = replace(sign("x", ORIGINAL), minhash=b"\0" * 64)
     with pytest.raises(SignatureError, match="article x"):
         SyndicationIndex([bad])
+
+
+@pytest.mark.parametrize("text", [
+    ORIGINAL,
+    "Zoë Müller told Le Monde that the naïve café's façade — “intact” — will stay. " * 5,
+    "Four words only here",
+    "",
+])
+def test_signature_is_datasketch_minhash_of_the_five_word_shingles(text: str) -> None:
+    """Signatures stored by earlier versions stay comparable: the batched hashing gives what
+    datasketch's own MinHash gives for the same shingles (non-ASCII and short texts too)."""
+    import hashlib
+
+    from datasketch import MinHash
+
+    from presswatch.nlp.relevance import words
+
+    tokens = words(text)
+    shingles = {" ".join(tokens[i : i + 5]).encode("utf-8")
+                for i in range(max(len(tokens) - 4, 1))}
+    reference = MinHash(num_perm=128, seed=1, scheme="affine32")
+    reference.update_batch(list(shingles))
+    signature = sign("x", text)
+    assert signature.minhash == reference.hashvalues.astype("<u4").tobytes()
+    assert signature.text_hash == hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+    assert signature.n_shingles == (len(shingles) if len(tokens) >= 5 else 0)
