@@ -10,6 +10,7 @@ mention ("Felix") onto the full name seen earlier in the same document ("Niko Fe
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 from spacy.language import Language
@@ -187,7 +188,7 @@ def _model_token(token: Token) -> str | None:
     if text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_ and (
             not token.whitespace_):
         return "joint"  # '737-9'
-    if any(c.isdigit() for c in text):
+    if not text.isalpha() and any(c.isdigit() for c in text):
         if not text.replace("-", "").isalnum():
             return None
         if text[:1].isupper():
@@ -210,13 +211,15 @@ def _camel_case(token: Token) -> bool:
     return text[:1].isupper() and re.search(r"[a-z]{2}[A-Z]", text) is not None
 
 
-def _model_run(doc: Doc, i: int, taken: dict[int, Span]) -> tuple[int, list[str]]:
-    """The end and the token kinds of the model name that may start at token i."""
+def _model_run(tokens: Sequence[Token], token_kinds: list[str | None], i: int,
+               taken: dict[int, Span]) -> tuple[int, list[str]]:
+    """The end and the token kinds of the model name that may start at token i
+    (`token_kinds`: `_model_token` of each token)."""
     j, kinds = i, []
-    while j < len(doc) and j - i < MODEL_NAME_TOKENS and (
+    while j < len(tokens) and j - i < MODEL_NAME_TOKENS and (
             taken.get(j) is None or taken[j].label_ not in MEASURES):
-        kind = _model_token(doc[j])
-        if kind is None or (j > i and doc[j].is_sent_start):
+        kind = token_kinds[j]
+        if kind is None or (j > i and tokens[j].is_sent_start):
             break
         kinds.append(kind)
         j += 1
@@ -229,7 +232,7 @@ def _model_run(doc: Doc, i: int, taken: dict[int, Span]) -> tuple[int, list[str]
         # plural ('737 Max 9 Planes') or a headline's next words ('737 MAX 7 First Flight Air');
         # after a leading number only the series name ('737 MAX Production Facility')
         after = len(kinds) - 1 - numbered[-1]
-        last = doc[i + len(kinds) - 1]
+        last = tokens[i + len(kinds) - 1]
         if numbered[-1] == 0 and after > 1:
             j -= after - 1
             kinds = kinds[:2]
@@ -267,18 +270,23 @@ def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
     in 'Alaska Airlines Boeing 737 Max 9' the operator is left alone too. Not: dates, sums,
     years, a number alone ('737 jobs'), a count ('171 Boeing Max 9'), a name alone ('Boeing')."""
     taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
+    tokens = list(doc)  # each doc[i] makes a new Token: this loop reads every token several times
+    token_kinds = [_model_token(token) for token in tokens]
     found: list[Span] = []
     i = 0
-    while i < len(doc):
-        j, kinds = _model_run(doc, i, taken)
+    while i < len(tokens):
+        if token_kinds[i] is None and not (taken.get(i) is None and _camel_case(tokens[i])):
+            i += 1  # no model name starts here (the steps below would all pass it by)
+            continue
+        j, kinds = _model_run(tokens, token_kinds, i, taken)
         if _leads_a_model(taken.get(i), i, j, kinds):
             i = taken[i].end  # 'Boeing' of 'Boeing 737 Max 9' is its maker, not part of it
             continue
-        if kinds[:1] == ["number"] and (len(doc[i].text) < 3 or i + 1 < j and _leads_a_model(
+        if kinds[:1] == ["number"] and (len(tokens[i].text) < 3 or i + 1 < j and _leads_a_model(
                 taken.get(i + 1), i + 1, j, kinds[1:])):
             i += 1  # '65 Max 9s', '171 Boeing Max 9': a count before the name
             continue
-        glued = i > 0 and not doc[i - 1].whitespace_ and doc[i - 1].text in "-/"
+        glued = i > 0 and not tokens[i - 1].whitespace_ and tokens[i - 1].text in "-/"
         if _is_model_name(kinds) and not glued:
             name = doc[i:j].text
             maker = _maker_before(doc, i, ents) if kinds[0] in ("number", "model") else None
@@ -286,10 +294,11 @@ def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
             found.append(Span(doc, i, j, label="PRODUCT", kb_id=canonical))
             i = j
             continue
-        if taken.get(i) is None and _camel_case(doc[i]):
+        if taken.get(i) is None and _camel_case(tokens[i]):
             end = i + 1  # 'ChatGPT Plus': capitalised words after it name an edition
-            while end < min(len(doc), i + 3) and doc[end].is_title and doc[end].is_alpha and (
-                    taken.get(end) is None and not doc[end].is_sent_start):
+            while end < min(len(tokens), i + 3) and tokens[end].is_title and (
+                    tokens[end].is_alpha and taken.get(end) is None
+                    and not tokens[end].is_sent_start):
                 end += 1
             found.append(Span(doc, i, end, label="PRODUCT", kb_id=doc[i:end].text))
             i = end
@@ -458,10 +467,11 @@ def _outlets_named(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     outlet's journalist ("told CNN's Jane Roe"). One to four capitalised words, 'The'
     included; an ORG unless they read as a person's name."""
     cues = [tuple(cue.split()) for cue in word_list("outlet_cues")]
+    tokens = list(doc)
     found = []
     i = 0
     while i < len(doc):
-        end = _capitalised_run_end(doc, i, taken, allow_the=True)
+        end = _capitalised_run_end(tokens, i, taken, allow_the=True)
         if end == i:
             i += 1
             continue
@@ -489,10 +499,11 @@ def _people_by_role(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     Roe, Acme's president and CEO, will retire', 'Jane Roe, a spokesperson, said'. Two or
     three capitalised proper nouns, a comma, and a role noun within the next words."""
     roles = _person_prefixes()
+    tokens = list(doc)
     found = []
     i = 0
     while i < len(doc):
-        end = _capitalised_run_end(doc, i, taken)
+        end = _capitalised_run_end(tokens, i, taken)
         if end == i:
             i += 1
             continue
@@ -509,6 +520,7 @@ def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     only Meta is an ORG, so Minimax and Google are too. A list has three names or more, at
     least one an entity; the others take the label the entities have (ORG first)."""
     starts = {ent.start: ent for ent in ents if ent.label_ in NAME_LABELS}
+    tokens = list(doc)
     found: list[Span] = []
     i = 0
     while i < len(doc):
@@ -516,7 +528,7 @@ def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
         j = i
         while j < len(doc):
             ent = starts.get(j)
-            end = ent.end if ent is not None else _capitalised_run_end(doc, j, taken)
+            end = ent.end if ent is not None else _capitalised_run_end(tokens, j, taken)
             if end == j:
                 break
             items.append((j, end, ent))
@@ -537,17 +549,19 @@ def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     return found
 
 
-def _capitalised_run_end(doc: Doc, i: int, taken: set[int], allow_the: bool = False) -> int:
+def _capitalised_run_end(tokens: Sequence[Token], i: int, taken: set[int],
+                         allow_the: bool = False) -> int:
     """The end of a name the model missed starting at token i (i itself: none): up to four
     capitalised proper nouns outside any entity ('Minimax', 'Luma Labs'), after 'The' when
     allowed ('The Information'); not a sentence's first word unless a proper noun."""
     end = i
-    if allow_the and i + 1 < len(doc) and doc[i].text == "The" and not doc[i].is_sent_start:
+    if allow_the and i + 1 < len(tokens) and tokens[i].text == "The" and (
+            not tokens[i].is_sent_start):
         end = i + 1
     first = end
-    while end < len(doc) and end - first < LONGEST_NAME and end not in taken and (
-            _name_word(doc[end], in_the=first > i)) and (
-            end == first or not doc[end].is_sent_start):
+    while end < len(tokens) and end - first < LONGEST_NAME and end not in taken and (
+            _name_word(tokens[end], in_the=first > i)) and (
+            end == first or not tokens[end].is_sent_start):
         end += 1
     return end if end > first and i not in taken else i
 
