@@ -164,6 +164,11 @@ class SpeakerDirectory:
             for spelling in (entity.name, *entity.aliases):
                 self._aliases.append((tuple(words(spelling)), known))
         self._aliases.sort(key=lambda alias: -len(alias[0]))  # "Niko Felix" before "Felix"
+        # where each alias stands in that order, by its first word (an alias of no words
+        # is in every text): _find tries only the aliases whose first word the text has
+        self._alias_starts: dict[str, list[int]] = {}
+        for number, (alias, _) in enumerate(self._aliases):
+            self._alias_starts.setdefault(alias[0] if alias else "", []).append(number)
         self._role_synonyms = word_table("relevance/statement_roles")
         self._nobody = set(word_table("pronouns")) | word_set("relevance/statement_non_speakers")
         self._determiners = word_set("relevance/statement_determiners")
@@ -238,7 +243,8 @@ class SpeakerDirectory:
         """A person outside the story's list; a bare surname joins the one full name it ends."""
         tokens = words(name)
         if len(tokens) == 1:
-            matches = {n for n in full_names if len(words(n)) > 1 and words(n)[-1] == tokens[0]}
+            matches = {n for n in full_names
+                       if len(named := words(n)) > 1 and named[-1] == tokens[0]}
             if len(matches) == 1:
                 name = matches.pop()
         return Speaker(speaker_key(name), name, role, None, "person")
@@ -246,7 +252,9 @@ class SpeakerDirectory:
     def _find(self, text: str, label: str | None) -> _Entity | None:
         """The longest story entity named in the text (of this label; None: not a person)."""
         tokens = words(text)
-        for alias, entity in self._aliases:
+        numbers = sorted(number for word in {"", *tokens}
+                         for number in self._alias_starts.get(word, ()))
+        for alias, entity in (self._aliases[number] for number in numbers):
             if (entity.label == "PERSON") != (label == "PERSON"):
                 continue
             n = len(alias)
