@@ -198,6 +198,19 @@ def test_a_term_written_with_a_capital_is_a_name() -> None:
     assert not word.is_relevant and word.score == 0.0
 
 
+def test_accented_and_plain_sentences_match_alike() -> None:
+    """Sentences with accents fold word by word, plain ones in one call: a term and a name
+    are found in both, and the name only where it is written with a capital."""
+    story = Story(id="s", title="t", start_date=date(2024, 11, 26),
+                  relevance=Relevance(terms=["Sora", "filtración"],
+                                      require_any=[["Sora", "filtración"]], threshold=0.1))
+    for text in ("Über die Filtracion von Sora.", "The FILTRACIÓN of Sora, señor.",
+                 "Sora: filtracion confirmed."):
+        assert score_relevance(article("Nothing here", text), story).is_relevant, text
+    lower = score_relevance(article("Nothing here", "la sora e la filtración, señor"), story)
+    assert not lower.is_relevant
+
+
 def test_exclusions_and_window(story: Story) -> None:
     rules = story.relevance.model_copy(update={"exclude_terms": ["Llama"], "window_days": 30})
     strict = story.model_copy(update={"relevance": rules})
