@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "presswatch"
-CORE = {"records", "story", "text", "jsonl", "folders", "lease", "addresses", "http_client"}
+CORE = {"records", "story", "text", "jsonl", "folders", "lease", "addresses", "http_client",
+        "language_id"}
 STAGES = {"spiders", "nlp", "warehouse", "demo", "archives"}
 # What a run hands to people: they read and write through the warehouse, never through a flow.
 OUTPUTS = {"alerts", "report"}

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from presswatch.language_id import language_identifier
 
 # Below this many letters the identifier guesses; such snippets are read as English.
 MIN_LETTERS = 40
-
-
-@cache
-def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
 
 
 def detect_language(text: str) -> tuple[str, float]:
@@ -20,7 +13,7 @@ def detect_language(text: str) -> tuple[str, float]:
     sample = text[:4000]
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
         return "en", 0.0
-    language, probability = _identifier().classify(sample)
+    language, probability = language_identifier().classify(sample)
     return language, float(probability)
 
 
