@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from srsly.msgpack import msgpack_decoders, msgpack_encoders
 
 import presswatch.nlp.attribution  # noqa: F401  (registers presswatch_quotes, presswatch_speakers)
 from presswatch.nlp.entities import alias_table, label_table, ruler_patterns
@@ -29,10 +30,27 @@ class ModelNotInstalledError(RuntimeError):
 
 def load_model(name: str) -> Language:
     """The trained model without the components we never read."""
+    hooks_looked_up_once()
     try:
         return spacy.load(name, exclude=list(UNUSED_COMPONENTS))
     except OSError as exc:
         raise ModelNotInstalledError(not_installed(name)) from exc
+
+
+def hooks_looked_up_once() -> None:
+    """srsly's msgpack, which carries every Doc to and from the spaCy processes, looks its
+    encoder and decoder hooks up among all installed packages' entry points on every call
+    (0.4 ms each here, several calls per Doc each way). The hooks those entry points name are
+    registered once, and the per-call look-up is turned off: the same hooks, found once."""
+    for hooks in (msgpack_encoders, msgpack_decoders):
+        if not hooks.entry_points:
+            continue
+        named = hooks.get_entry_points()
+        hooks.entry_points = False
+        registered = hooks.get_all()  # these win over entry points of the same name
+        for name, hook in named.items():
+            if name not in registered:
+                hooks.register(name, func=hook)
 
 
 @Language.component("presswatch_paragraph_breaks", assigns=["token.is_sent_start"])
