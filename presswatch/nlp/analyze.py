@@ -88,7 +88,13 @@ def analysis_of(doc_id: str, doc: Doc) -> DocAnalysis:
                       ent.kb_id_ or None)
         for ent in doc.ents
     ]
-    return DocAnalysis(doc_id, "en", None, entities, doc._.quotes, doc._.attributions)
+    from presswatch.nlp.attribution.record import SPEECH, quote_mentions
+
+    # Doc._.quotes and Doc._.attributions, read from one pass over the stored quotes
+    mentions = quote_mentions(doc)
+    return DocAnalysis(doc_id, "en", None, entities,
+                       [q for q in mentions if q.act == SPEECH],
+                       [q for q in mentions if q.act != SPEECH])
 
 
 def extract_jsonl(story: Story, in_stream: IO[str], out_stream: IO[str], *,
