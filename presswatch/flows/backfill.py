@@ -30,6 +30,7 @@ from presswatch.report import report_index
 from presswatch.runs import backfill as bs
 from presswatch.runs.backfill import BackfillSettings, BackfillSummary
 from presswatch.runs.backfill_unit import Clients, Unit, UnitResult, process_unit, read_tally
+from presswatch.runs.context import record_stop
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 
@@ -84,10 +85,22 @@ def backfill(settings: BackfillSettings) -> BackfillSummary:
     logger = get_run_logger()
     story = settings.story()
     planned = plan(settings, story)
-    units = planned.units
     for reason in planned.left_out:
         logger.warning(reason)
     writer = begin(settings, story)
+    try:
+        return process_and_load(settings, story, planned, writer)
+    except Exception as exc:  # its row says failed now, not 'running' until the next run
+        record_stop(writer.context, exc, then="the units it staged are loaded, not read "
+                                              "again, by the next backfill of these dates")
+        raise
+
+
+def process_and_load(settings: BackfillSettings, story: Story, planned: bs.Plan,
+                     writer: bs.Writer) -> BackfillSummary:
+    """The units on the cluster, loaded in plan order as they finish, then the run's end."""
+    logger = get_run_logger()
+    units = planned.units
     out_dir, clients = writer.context.staging_dir, settings.clients(story)
     futures, last_on_host = {}, {}
     for unit in units:
