@@ -15,7 +15,7 @@ from collections.abc import Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from presswatch.nlp.attribution.confidence import calibrated
+from presswatch.nlp.attribution.confidence import STATE_CONFIDENCE, calibrated, reports_a_state
 from presswatch.nlp.attribution.kinds import (
     NOT_SPEAKERS,
     THINGS,
@@ -45,6 +45,7 @@ NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 
 
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+INDEFINITE = frozenset({"a", "an", "any", "every", "each", "some", "no", "another"})
 
 
 LOOKBACK_SENTENCES = 6
@@ -104,6 +105,7 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.state_words = word_set("state_verbs")
         self.people = word_set("people_nouns")
         self.genders = word_table("gendered_words")
         self.story_kinds = kinds or {}
@@ -129,8 +131,21 @@ class SpeakerResolver:
             self.source_reports(sentences, quote)
             self.not_a_speaker(sentences, quote)
             quote.confidence = calibrated(quote)
+            if self.reports_a_state(sentences, quote):
+                quote.confidence = min(quote.confidence, STATE_CONFIDENCE)
         store_quotes(doc, quotes)
         return doc
+
+    def reports_a_state(self, sentences: Sentences, quote: RawQuote) -> bool:
+        """A reported clause that tells how a thing runs ('said generation had stopped
+        working'), not the speaker's position (confidence.reports_a_state)."""
+        if quote.kind != "indirect" or quote.act != "speech":
+            return False
+        content = sentences.doc.char_span(*quote.content, alignment_mode="expand")
+        return content is not None and reports_a_state(
+            content, self.state_words,
+            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people | (
+                self.documents) or noun_kind(noun, self.descriptions) in ("org", "document"))
 
     def ents_in(self, span: Span) -> list[Span]:
         """`span.ents` read from the document's entities listed once per document: spaCy's
@@ -525,7 +540,8 @@ class SpeakerResolver:
             # 'The letter accuses OpenAI of ... It says ...': the document goes on speaking
             return document.canonical, None
         if kind != "person":
-            return self.group_pronoun(sentences, head, quote, quotes)
+            return self.generic_antecedent(sentences, head, quote, quotes) or (
+                self.group_pronoun(sentences, head, quote, quotes))
         gender = self.genders.get(head.lower_)
         referred = self.referred_as(head, quote, quotes)
         refused = frozenset(n for n, found in referred.items() if gender and gender not in found)
@@ -541,6 +557,45 @@ class SpeakerResolver:
                 or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
             return previous[0], None  # 'She said ...' goes on with the one called 'she' before
         return (nearest[0] if nearest else None), None
+
+    def generic_antecedent(self, sentences: Sentences, head: Token, quote: RawQuote,
+                           quotes: list[RawQuote]) -> Found:
+        """'A platform invites creators in early. It calls them partners. It asks them to test
+        ...' -> 'it' and 'they' go back to the nearest earlier subject they agree with in
+        number (through the same pronoun as subject in between): when that is an indefinite,
+        generic noun phrase ('A platform', 'a company', 'Startups') or a product or place the
+        text names ('Kestrel is in preview. It asks ...'), the pronoun names no actor, not the
+        previous speaker.
+        Not: a definite description ('The platform ... It said'), a name of an actor, people or
+        a document ('A group of nurses ... They said'): the other rules decide; nor a subject
+        inside the words an earlier quote reported."""
+        if head.lower_ not in ("it", "they"):
+            return None
+        plural = head.lower_ == "they"
+        doc = sentences.doc
+        for token in reversed(doc[sentences.back(head, RECENT_SENTENCES) : head.i]):
+            if token.dep_ not in ("nsubj", "nsubjpass") or not _main_clause(token.head) or any(
+                    q.content[0] <= token.idx < q.content[1] for q in quotes):
+                continue
+            if token.lower_ == head.lower_:
+                continue  # 'It calls them partners. It asks ...': the same one
+            if token.ent_type_:
+                name = _entity_of_head(token) or canonical_of(
+                    next(e for e in self.ents if e.start <= token.i < e.end))
+                if self.kinds.get(name) not in THINGS:
+                    return None
+                if plural:
+                    continue
+                return None, None
+            if token.pos_ != "NOUN":
+                return None
+            if noun_kind(token, self.descriptions) in ("group", "person", "document") or (
+                    self.is_people(token)):
+                return None  # people or a document: the other rules decide
+            if (token.tag_ == "NNS") != plural:
+                continue  # 'Prices rose. It said ...': not what 'it' points to
+            return (None, None) if _is_indefinite(token) else None
+        return None
 
     def referred_as(self, head: Token, quote: RawQuote, quotes: list[RawQuote]
                     ) -> dict[str, set[str]]:
@@ -978,6 +1033,23 @@ def _acts_on_them(token: Token) -> bool:
 def _is_definite(head: Token) -> bool:
     return any(c.dep_ == "det" and c.lower_ in DEFINITE for c in head.children) or any(
         c.dep_ == "poss" for c in head.children)
+
+
+def _main_clause(verb: Token) -> bool:
+    """Whether a verb heads its sentence, or is joined to the verb that does ('A platform
+    invites creators and calls them partners'): not a clause inside another."""
+    return verb.dep_ == "ROOT" or verb.dep_ == "conj" and verb.head.dep_ == "ROOT"
+
+
+def _is_indefinite(head: Token) -> bool:
+    """'A platform', 'any company', 'startups': a noun phrase with an indefinite determiner or
+    none, no possessor and no name in it; not 'the platform', 'its app', 'the OpenAI app'."""
+    for child in head.children:
+        if child.dep_ == "det" and child.lower_ not in INDEFINITE:
+            return False
+        if child.dep_ == "poss" or child.dep_ in ("compound", "nmod") and child.ent_type_:
+            return False
+    return not head.ent_type_
 
 
 def _earlier_tokens(sentences: Sentences, head: Token):
