@@ -80,7 +80,7 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     views are two statements). With two complements, the one after the cue: 'In a memo titled
     "WE ARE DONE", the union said its members were unpaid' (the parser hangs the quoted title
     on the cue too; it is the writer's frame)."""
-    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"] or _clause_after_aside(finder, verb)
     if not clauses:
         return None
     clause = next((c for c in clauses if c.i > verb.i), clauses[0])
@@ -104,7 +104,47 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
                 end = child.right_edge
             elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
                 end = child.right_edge
-    return clause.left_edge.idx, char_end(end), "clause"
+    start = clause.left_edge
+    if clause.i > verb.i:
+        start = _after_cue_time(verb, clause)
+    return start.idx, char_end(end), "clause"
+
+
+def _after_cue_time(verb: Token, clause: Token) -> Token:
+    """'The group said on Wednesday it had no plans to ...' / 'Felix said late Tuesday the page
+    was down' -> the clause starts after the date, which tells when the cue happened, though
+    the parser hung it on the clause. Not: 'said that on Wednesday it would ...' (after 'that'
+    the date is the clause's own), nor a phrase that is not a date ('said in May's rota ...')."""
+    start = clause.left_edge
+    for child in clause.lefts:
+        if child.left_edge.i != start.i or child.dep_ not in ("prep", "npadvmod"):
+            break
+        if start.i != verb.i + 1 or not all(
+                t.ent_type_ == "DATE" for t in child.subtree if t.dep_ != "prep"):
+            break
+        start = child.right_edge.nbor() if child.right_edge.i + 1 < len(child.doc) else start
+    return start
+
+
+def _clause_after_aside(finder: QuoteFinder, verb: Token) -> list[Token]:
+    """'The artists said in an open letter, addressed to "Corporate AI Overlords," that they
+    were being ...' -> the parser hangs the 'that' clause on the participle set off by commas
+    after the cue; the clause is the cue's. Not: a participle that reports on its own
+    ('..., adding that ...'), nor a clause that is not opened by 'that' right after the
+    aside's closing comma ('..., saying the rota, which ..., that ...')."""
+    doc = finder.doc
+    for aside in verb.rights:
+        set_off = aside.left_edge.i > 0 and doc[aside.left_edge.i - 1].text == ","
+        if aside.dep_ != "advcl" or aside.tag_ not in ("VBN", "VBD", "VBG") or not set_off or (
+                aside.lemma_.lower() in finder.reporting):
+            continue
+        for clause in aside.rights:
+            opener = clause.left_edge
+            before = [t for t in doc[aside.i : opener.i] if not t.is_quote]
+            if clause.dep_ == "ccomp" and opener.lower_ == "that" and (
+                    opener.head.i == clause.i and before and before[-1].text == ","):
+                return [clause]
+    return []
 
 
 def clause_closed_before_cue(verb: Token) -> bool:
