@@ -240,7 +240,8 @@ class SpeakerResolver:
         """The first rule that applies to this mention decides (canonical, role); a description
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
-        for rule in (self.pair, self.examples, self.named, self.document_author, self.relative,
+        for rule in (self.pair, self.examples, self.joint, self.named, self.document_author,
+                     self.relative,
                      self.pronoun, self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
@@ -384,6 +385,27 @@ class SpeakerResolver:
             return None
         return (people[0] if len(people) == 1 else
                 ", ".join(people[:-1]) + " and " + people[-1]), None
+
+    def joint(self, sentences: Sentences, head: Token, mention: Span,
+              quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Both Alaska and United Airlines said they found loose bolts' -> "Alaska and United
+        Airlines": names joined as the cue's subject speak together, every one of them. Not:
+        a name joined to a description ('Acme and its suppliers said': the other rules give
+        Acme), nor people joined to organisations, nor a name in a dateline."""
+        if head.dep_ not in ("nsubj", "nsubjpass") or not head.conjuncts:
+            return None
+        names: list[str] = []
+        people = set()
+        for token in (head, *head.conjuncts):
+            name = _entity_of_head(token)
+            if name is None or in_dateline(token):
+                return None
+            people.add(token.ent_type_ == "PERSON")
+            if name not in names:
+                names.append(name)
+        if len(names) < 2 or len(people) > 1:
+            return None
+        return ", ".join(names[:-1]) + " and " + names[-1], None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:

@@ -17,7 +17,7 @@ from presswatch.nlp.attribution.record import RawQuote
 # pointed out that ...') says nothing an analyst can use: below the statements' threshold.
 BASIS_PENALTY = {"named": 0.0, "description": 0.0, "described_actor": 0.0, "pronoun": 0.1,
                  "relative": 0.15, "document_author": 0.05, "unresolved": 0.2, "pair": 0.1,
-                 "examples": 0.0,
+                 "examples": 0.0, "joint": 0.0,
                  "role_actor": 0.1, "unresolved_pronoun": 0.4}
 
 
