@@ -47,6 +47,10 @@ CLAUSE_CHARGE_CONFIDENCE = 0.6
 STATE_CONFIDENCE = 0.45
 
 
+# Verbs that tell a state only with a state word after them ('went down', 'was offline').
+MOTION_VERBS = frozenset({"be", "go", "come"})
+
+
 def reports_a_state(content: Span, state_words: frozenset[str],
                     actor_noun: Callable[[Token], bool]) -> bool:
     """'a notice said that generation had stopped working' / 'said access had been cut' /
@@ -76,7 +80,9 @@ def reports_a_state(content: Span, state_words: frozenset[str],
         if token.dep_ == "pobj" and token.head.lower_ == "for" and (
                 actor_noun(token) or token.ent_type_):
             return False  # 'the rota had stopped working for patients': a judgement
-    if root.lemma_.lower() == "be":
+    if root.lemma_.lower() in MOTION_VERBS:
+        # 'the page was down', 'the site went offline', 'access came back'; not 'the files
+        # came from the studio's servers'
         return any(c.dep_ in ("acomp", "advmod", "prt") and c.lower_ in state_words
                    for c in root.children)
     return root.lemma_.lower() in state_words

@@ -35,6 +35,9 @@ REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 # What ends a clause reported before its cue ('..., she said', '"...," she said', '... - she said').
 CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
+# Conjunctions that make the cue's clause part of the sentence before, not its report.
+SUBORDINATORS = frozenset({"though", "although", "while", "whereas", "because", "since", "if",
+                           "unless", "when", "after", "before"})
 
 
 def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
@@ -199,11 +202,13 @@ def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
 
 def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
     """'Participation is voluntary, the spokesperson said.' parsed with the cue as a side clause
-    -> the sentence before the cue."""
+    -> the sentence before the cue. Not: '..., though users have reported bugs' (a clause
+    opened by a conjunction reports its own object)."""
     if verb.dep_ not in ("parataxis", "advcl", "conj") or verb.head.i > verb.i:
         return None
-    if not any(c.dep_ in SUBJECTS for c in verb.children):
-        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children) or any(
+            c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in verb.children):
+        return None  # '..., though users have reported bugs': the cue reports its own object
     left = min(t.i for t in verb.subtree)
     sent = finder.sentences.of(verb)
     if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):

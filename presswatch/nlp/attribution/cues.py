@@ -137,6 +137,10 @@ SECOND_THAT = re.compile(r",\s+and that\s+")
 ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
 
 
+# Modals of possibility: a cue with one tells what might be said ('you could describe ...').
+POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
+
+
 SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at",
                          "for", "by", "with", "from", "as", "vs", "is", "it"})
 
@@ -177,6 +181,9 @@ class QuoteFinder:
         self.quotes.sort(key=lambda q: q.content)
         self.attach_regions()
         self.mark_headlines()
+        for quote in self.quotes:
+            if quote.act == SPEECH and self.hypothetical(quote):
+                quote.act = "unclear"
         return _without_duplicates(self.quotes)
 
     # cue rules -------------------------------------------------------------------------------
@@ -192,6 +199,8 @@ class QuoteFinder:
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
             return None
+        if verb.tag_ == "VB" and verb.i > 0 and self.doc[verb.i - 1].tag_ == "``":
+            return None  # "bugs, like a missing 'Add to chat'": a label in marks, no report
         if self.part_of_quote(verb) or verb.dep_ == "csubj":
             return None  # 'Agreeing to pay testers could set a precedent': an act, not a report
         speaker = find_speaker(verb, self.quoted)
@@ -528,7 +537,9 @@ class QuoteFinder:
             return None
         kind, (start, end) = self.kind_of(start, end, verb)
         self.used_cues.add(verb.i)
-        act = SPEECH if self.reports_a_charge(verb, start, end) else "stance"
+        speaks = self.reports_a_charge(verb, start, end) and not self.writers_gloss(
+            verb, start, end)
+        act = SPEECH if speaks else "stance"
         rule = "charge" if charge is not None and self.holds_a_verb(start, end) else "stance"
         return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
                         0.4, rule, act=self.thing_or_data(speaker, act))
@@ -590,6 +601,32 @@ class QuoteFinder:
         wanted = ("pcomp", "pobj") if prep.lower_ == "of" and (
             verb.lemma_.lower() in CHARGING_OF) else ("pcomp",)
         return next((c for c in prep.children if c.dep_ in wanted), None)
+
+    def hypothetical(self, quote: RawQuote) -> bool:
+        """'For example, users could type in descriptions, such as "a woman walks down a Tokyo
+        street"' / 'you could describe a scene like ...' -> a cue with a modal of possibility
+        (can, could, may, might) tells what someone might say, not what anyone said. Not: 'she
+        would say that ...' (a report shifted back), 'he said he could not ...' (the modal is
+        in the words reported)."""
+        if quote.cue is None:
+            return False
+        cue = self.doc.char_span(*quote.cue, alignment_mode="expand")
+        return cue is not None and any(
+            c.dep_ == "aux" and c.lower_ in POSSIBILITY_MODALS for c in cue.root.children)
+
+    def writers_gloss(self, verb: Token, start: int, end: int) -> bool:
+        """'"We refuse ...," the group declared, highlighting a growing tension between AI
+        companies and artists' -> a participle set off by a comma after a cue that already
+        reported words, whose object is a noun phrase with no clause and no quoted words, is
+        the writer's reading of those words, not a second report. Not: ', accusing OpenAI of
+        exploiting artists' (a charge with a clause), 'The group highlighted a tension' (a
+        stance of its own)."""
+        if verb.tag_ != "VBG" or verb.dep_ != "advcl" or verb.head.i not in self.used_cues or (
+                verb.i == 0 or self.doc[verb.i - 1].text != ","):
+            return False
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and not any(
+            t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" or t.is_quote for t in span)
 
     def reports_a_charge(self, verb: Token, start: int, end: int) -> bool:
         """'They accuse the company of exploiting artists' / 'criticized OpenAI for having
