@@ -45,6 +45,7 @@ NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 
 
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+POSSESSIVE = {"it": "its", "they": "their"}
 INDEFINITE = frozenset({"a", "an", "any", "every", "each", "some", "no", "another"})
 
 
@@ -587,10 +588,11 @@ class SpeakerResolver:
         number (through the same pronoun as subject in between): when that is an indefinite,
         generic noun phrase ('A platform', 'a company', 'Startups') or a product or place the
         text names ('Kestrel is in preview. It asks ...'), the pronoun names no actor, not the
-        previous speaker.
-        Not: a definite description ('The platform ... It said'), a name of an actor, people or
-        a document ('A group of nurses ... They said'): the other rules decide; nor a subject
-        inside the words an earlier quote reported."""
+        previous speaker; when it is a document ('The letter is short. It insists ...'), its
+        authors speak if the text says who they are, else no one.
+        Not: a definite description ('The platform ... It said'), a name of an actor, people
+        ('A group of nurses ... They said'), an indefinite document: the other rules decide;
+        nor a subject inside the words an earlier quote reported."""
         if head.lower_ not in ("it", "they"):
             return None
         plural = head.lower_ == "they"
@@ -599,8 +601,16 @@ class SpeakerResolver:
             if token.dep_ not in ("nsubj", "nsubjpass") or not _main_clause(token.head) or any(
                     q.content[0] <= token.idx < q.content[1] for q in quotes):
                 continue
-            if token.lower_ == head.lower_:
-                continue  # 'It calls them partners. It asks ...': the same one
+            if token.lower_ == head.lower_ or any(
+                    c.dep_ == "poss" and c.lower_ == POSSESSIVE[head.lower_]
+                    for c in token.children):
+                continue  # 'It calls them partners. It asks ...', 'Its claim is ...': the same one
+            if token.lemma_.lower() in self.documents and not plural and _is_definite(token):
+                # 'The letter is short. Its central claim is ... It insists ...': the letter
+                # speaks for its authors, or for no one
+                phrase = doc[token.left_edge.i : token.right_edge.i + 1]
+                return self.document_author(sentences, token, phrase, quote, quotes) or (
+                    None, None)
             if token.ent_type_:
                 name = _entity_of_head(token) or canonical_of(
                     next(e for e in self.ents if e.start <= token.i < e.end))
