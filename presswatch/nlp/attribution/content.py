@@ -35,6 +35,7 @@ REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 # What ends a clause reported before its cue ('..., she said', '"...," she said', '... - she said').
 CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
+SENTENCE_ENDS = frozenset({".", "!", "?"})
 # Conjunctions that make the cue's clause part of the sentence before, not its report.
 SUBORDINATORS = frozenset({"though", "although", "while", "whereas", "because", "since", "if",
                            "unless", "when", "after", "before"})
@@ -73,7 +74,21 @@ def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is None or "\n" in finder.text[char_end(verb) : region.open_mark]:
         return None  # '... unless each of them agrees.\n"None of this ..."': a new paragraph
+    if doc[nxt].text in SENTENCE_ENDS and _cue_after(finder, region):
+        return None  # 'as critics have said. "We are done," the nurses said': theirs
     return region.start, region.end, "cue_then_quote"
+
+
+def _cue_after(finder: QuoteFinder, region: Region) -> bool:
+    """Whether a reporting verb follows the quotation in its own sentence ('"...," the nurses
+    said')."""
+    closing = finder.doc.char_span(region.close_end - 1, region.close_end,
+                                   alignment_mode="expand")
+    if closing is None:
+        return False
+    sentence = finder.sentences.of(closing[0])
+    return any(t.lemma_.lower() in finder.reporting and t.pos_ == "VERB"
+               for t in finder.doc[closing.end : min(sentence.end, closing.end + 6)])
 
 
 def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:

@@ -687,8 +687,11 @@ class QuoteFinder:
             kind, (start_char, end_char) = self.kind_of(start_char, end_char, token)
             if kind != "direct" and not self.has_predicate(start_char, end_char):
                 continue
+            # 'According to a letter, the artists accused ...': the source of a report the
+            # sentence makes itself, kept as an attribution, not a second statement
+            act = "report" if self.reports_inside(start_char, end_char) else SPEECH
             yield RawQuote(
-                act=self.thing_or_data(source, SPEECH),
+                act=self.thing_or_data(source, act),
                 content=(start_char, end_char),
                 cue=(token.idx, to.idx + len(to)),
                 kind=kind,
@@ -697,6 +700,15 @@ class QuoteFinder:
                 confidence=0.8,
                 rule="according_to",
             )
+
+    def reports_inside(self, start: int, end: int) -> bool:
+        """'According to an open letter, the artists accused OpenAI of exploiting ...' -> the
+        sentence holds a report of its own, with its cue and speaker: 'according to' names
+        where it was made (a report), not a second statement. Not: 'According to OpenAI,
+        participation is voluntary' (no cue inside)."""
+        return any(q.cue is not None and q.speaker is not None and q.act == SPEECH
+                   and start <= q.cue[0] < end and start <= q.speaker[0] < end
+                   for q in self.quotes)
 
     # quoted regions no cue claimed -----------------------------------------------------------
 
