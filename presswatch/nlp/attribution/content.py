@@ -125,7 +125,30 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     start = clause.left_edge
     if clause.i > verb.i:
         start = _after_cue_time(verb, clause)
+        end = _before_reattribution(finder, clause, end)
     return start.idx, char_end(end), "clause"
+
+
+def _before_reattribution(finder: QuoteFinder, clause: Token, end: Token) -> Token:
+    """'The letter complains that work had to be approved, which it describes as being "about
+    PR"' -> the clause ends before ', which it describes as ...': the writer telling again who
+    says so, not the words reported. Not: ', which OpenAI opened to artists' (a name as
+    subject: the reverted gloss rule showed such clauses belong to the report), nor a verb
+    that reports nothing ('which it hopes to fix')."""
+    doc = finder.doc
+    for child in clause.subtree:
+        if child.i <= clause.i or child.i > end.i:
+            continue
+        opener = child.left_edge
+        if child.dep_ not in ("advcl", "relcl") or opener.lower_ not in ("which", "what") or (
+                opener.i == 0 or doc[opener.i - 1].text != ","):
+            continue
+        said = child.lemma_.lower() in finder.reporting | finder.stances
+        by_pronoun = any(c.dep_ == "nsubj" and c.lower_ in ("it", "they", "he", "she")
+                         for c in child.children)
+        if said and by_pronoun and opener.i - 1 > clause.left_edge.i:
+            return doc[opener.i - 2]
+    return end
 
 
 def _after_cue_time(verb: Token, clause: Token) -> Token:
