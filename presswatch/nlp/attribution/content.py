@@ -36,6 +36,8 @@ REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
 SENTENCE_ENDS = frozenset({".", "!", "?"})
+# Reporting verbs that, before an infinitive, tell only that something goes on.
+ASPECTUAL_CUES = frozenset({"continue"})
 # Conjunctions that make the cue's clause part of the sentence before, not its report.
 SUBORDINATORS = frozenset({"though", "although", "while", "whereas", "because", "since", "if",
                            "unless", "when", "after", "before"})
@@ -295,9 +297,13 @@ def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
 
 
 def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
-    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive."""
+    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive.
+    Not: a cue that only says something goes on ('Safety will continue to drive our decisions':
+    'continue' reports only as '"...," she continued')."""
     clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
     if clause is None or not any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children):
+        return None
+    if verb.lemma_.lower() in ASPECTUAL_CUES:
         return None
     tokens = list(clause.subtree)
     return tokens[0].idx, char_end(tokens[-1]), "infinitive"

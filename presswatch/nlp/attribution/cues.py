@@ -40,6 +40,7 @@ from presswatch.nlp.attribution.kinds import THINGS
 from presswatch.nlp.attribution.marks import (
     OPENERS,
     QUOTE_MARKS,
+    TITLE_SMALL_WORDS,
     Region,
     block_from,
     is_heading,
@@ -141,8 +142,7 @@ ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
 POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
 
 
-SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at",
-                         "for", "by", "with", "from", "as", "vs", "is", "it"})
+SMALL_WORDS = TITLE_SMALL_WORDS | {"but", "as", "is", "it"}
 
 
 class QuoteFinder:
