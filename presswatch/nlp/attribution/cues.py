@@ -138,6 +138,11 @@ SECOND_THAT = re.compile(r",\s+and that\s+")
 ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
 
 
+# A credit right after a quotation ('"...," per the Journal'): the words are the source's, and
+# no cue or earlier speaker of ours takes them.
+CREDIT_AFTER = re.compile(r"\s*,?\s*per\s", re.IGNORECASE)
+
+
 # Modals of possibility: a cue with one tells what might be said ('you could describe ...').
 POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
 
@@ -720,6 +725,8 @@ class QuoteFinder:
                 continue
             if self.follows_title_marker(region):
                 continue  # 'The memo, titled "WE ARE DONE," says ...': a name, not words said
+            if CREDIT_AFTER.match(self.text, region.close_end):
+                continue  # '"Instead, he becomes the second boss to exit," per the Journal'
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
                      or self.follow_on(region) or self.sentence_subject(region))
             if quote is not None:
