@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from presswatch.nlp.attribution.confidence import STATE_CONFIDENCE, calibrated, reports_a_state
 from presswatch.nlp.attribution.kinds import (
+    AUTHORING_LEMMAS,
     NOT_SPEAKERS,
     THINGS,
     actor_kinds,
@@ -33,11 +34,6 @@ SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 
 
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
-
-
-# Verbs that make an entity the author of a document ("PR Puppets published an open letter").
-AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
-                              "send", "pen", "circulate", "tweet", "put"})
 
 
 # Verbs that name a group: 'artists calling themselves PR Puppets', 'a collective known as ...'.
@@ -1010,12 +1006,15 @@ def _normalise(text: str) -> str:
 
 
 def _author_of_verb(verb: Token) -> Token | None:
-    """The subject or passive agent of an authoring verb."""
+    """The subject or passive agent of an authoring verb, or of the verb it is joined to ('X
+    walked out and published a letter')."""
     for child in verb.children:
         if child.dep_ == "nsubj":
             return child
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX") and verb.head.i != verb.i:
+        return _author_of_verb(verb.head)
     return None
 
 

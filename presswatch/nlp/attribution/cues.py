@@ -36,7 +36,7 @@ from presswatch.nlp.attribution.content import (
     content_that_read_as_determiner,
     negated_speech,
 )
-from presswatch.nlp.attribution.kinds import THINGS
+from presswatch.nlp.attribution.kinds import AUTHORING_LEMMAS, THINGS
 from presswatch.nlp.attribution.marks import (
     OPENERS,
     QUOTE_MARKS,
@@ -141,6 +141,11 @@ ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
 # A credit right after a quotation ('"...," per the Journal'): the words are the source's, and
 # no cue or earlier speaker of ours takes them.
 CREDIT_AFTER = re.compile(r"\s*,?\s*per\s", re.IGNORECASE)
+
+
+# A quotation paragraph right after someone published a document: the document's words, with
+# no cue saying so.
+RELEASED_CONFIDENCE = 0.7
 
 
 # Modals of possibility: a cue with one tells what might be said ('you could describe ...').
@@ -728,7 +733,8 @@ class QuoteFinder:
             if CREDIT_AFTER.match(self.text, region.close_end):
                 continue  # '"Instead, he becomes the second boss to exit," per the Journal'
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
-                     or self.follow_on(region) or self.sentence_subject(region))
+                     or self.follow_on(region) or self.released_document(region)
+                     or self.sentence_subject(region))
             if quote is not None:
                 self.quotes.append(quote)
                 covered.append(quote.content)
@@ -814,6 +820,30 @@ class QuoteFinder:
                         previous.speaker_head,
                         round(previous.confidence - (0.0 if same_paragraph else 0.1), 2),
                         "continued" if same_paragraph else "follow_on")
+
+    def released_document(self, region: Region) -> RawQuote | None:
+        """'A group of artists ... released a blistering letter critical of OpenAI.\n"We
+        received access to Sora ..."' -> a paragraph that is only a quotation, right after a
+        paragraph whose last sentence has someone publish a document, is that document's words
+        (its author speaks through it). Not: a quotation inside a paragraph, nor after a
+        paragraph that only mentions a document ('the letter was widely shared')."""
+        line_start = self.text.rfind("\n", 0, region.open_mark) + 1
+        if line_start == 0 or self.text[line_start : region.open_mark].strip():
+            return None
+        before = self.doc.char_span(0, line_start, alignment_mode="contract")
+        last = next((t for t in reversed(before) if not t.is_space), None) if before else None
+        if last is None:
+            return None
+        for token in self.sentences.of(last):
+            verb = token.head
+            doer = verb.head if verb.dep_ == "conj" else verb  # 'leaked X and released a letter'
+            if token.lemma_.lower() in self.documents and token.dep_ == "dobj" and (
+                    verb.lemma_.lower() in AUTHORING_LEMMAS) and any(
+                    c.dep_ == "nsubj" for c in doer.children):
+                return RawQuote((region.start, region.end), None, "direct",
+                                mention_span(token), token.i, RELEASED_CONFIDENCE,
+                                "released_document")
+        return None
 
     def sentences_between(self, start: int, region: Region) -> int:
         """How many sentences start between a character offset and a quotation's opening."""
