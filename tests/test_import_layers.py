@@ -136,7 +136,7 @@ def test_nothing_imports_a_floor_above_its_own():
 
 
 # Each framework stays in its package: everything else is plain functions over values.
-FRAMEWORKS = {"prefect": "flows", "prefect_dask": "flows", "scrapy": "spiders",
+FRAMEWORKS = {"prefect": "flows", "prefect_dask": "flows", "dask": "flows", "scrapy": "spiders",
               "spacy": "nlp", "duckdb": "warehouse"}
 
 

@@ -124,6 +124,22 @@ def test_a_part_counts_in_its_whole_and_is_no_statement_of_its_own(coverage, tmp
     assert _rows(db, "select n_statements, n_quotes from speaker_statements") == [(1, 3)]
 
 
+def test_a_speakers_role_tied_between_two_is_the_same_at_every_build(coverage, tmp_path):
+    """Two roles given as often as each other: the view shows the first in alphabetical order,
+    not whichever row the scan met first, so the report does not flip between builds."""
+    db = tmp_path / "tie.duckdb"
+    db.write_bytes(coverage.read_bytes())
+    with open_warehouse(db) as wh:
+        con = wh.connection
+        con.execute("update statements set speaker_role = null")
+        for url, role in [("https://verge.example/a", "a spokesperson"),
+                          ("https://wire.example/b", "the startup's spokesperson"),
+                          ("https://verge.example/c", None)]:
+            con.execute("update quotes set speaker_role = ? where article_id = "
+                        "(select article_id from articles where url = ?)", [role, url])
+    assert _rows(db, "select role from speaker_statements") == [("a spokesperson",)]
+
+
 def test_entity_mentions_daily(coverage):
     assert _rows(coverage, "select day, entity, n_mentions, n_outlets "
                            "from entity_mentions_daily") == [

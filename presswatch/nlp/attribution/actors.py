@@ -15,8 +15,9 @@ from collections.abc import Callable
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from presswatch.nlp.attribution.confidence import calibrated
+from presswatch.nlp.attribution.confidence import STATE_CONFIDENCE, calibrated, reports_a_state
 from presswatch.nlp.attribution.kinds import (
+    AUTHORING_LEMMAS,
     NOT_SPEAKERS,
     THINGS,
     actor_kinds,
@@ -35,16 +36,13 @@ SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 GROUP_LABELS = ("ORG", "NORP", "GPE", "PERSON")
 
 
-# Verbs that make an entity the author of a document ("PR Puppets published an open letter").
-AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
-                              "send", "pen", "circulate", "tweet", "put"})
-
-
 # Verbs that name a group: 'artists calling themselves PR Puppets', 'a collective known as ...'.
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 
 
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+POSSESSIVE = {"it": "its", "they": "their"}
+INDEFINITE = frozenset({"a", "an", "any", "every", "each", "some", "no", "another"})
 
 
 LOOKBACK_SENTENCES = 6
@@ -104,6 +102,7 @@ class SpeakerResolver:
         self.descriptions = word_table(descriptions)
         self.role_nouns = word_set(role_nouns)
         self.documents = word_set(document_nouns)
+        self.state_words = word_set("state_verbs")
         self.people = word_set("people_nouns")
         self.genders = word_table("gendered_words")
         self.story_kinds = kinds or {}
@@ -129,8 +128,21 @@ class SpeakerResolver:
             self.source_reports(sentences, quote)
             self.not_a_speaker(sentences, quote)
             quote.confidence = calibrated(quote)
+            if self.reports_a_state(sentences, quote):
+                quote.confidence = min(quote.confidence, STATE_CONFIDENCE)
         store_quotes(doc, quotes)
         return doc
+
+    def reports_a_state(self, sentences: Sentences, quote: RawQuote) -> bool:
+        """A reported clause that tells how a thing runs ('said generation had stopped
+        working'), not the speaker's position (confidence.reports_a_state)."""
+        if quote.kind != "indirect" or quote.act != "speech":
+            return False
+        content = sentences.doc.char_span(*quote.content, alignment_mode="expand")
+        return content is not None and reports_a_state(
+            content, self.state_words,
+            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people | (
+                self.documents) or noun_kind(noun, self.descriptions) in ("org", "document"))
 
     def ents_in(self, span: Span) -> list[Span]:
         """`span.ents` read from the document's entities listed once per document: spaCy's
@@ -225,7 +237,8 @@ class SpeakerResolver:
         """The first rule that applies to this mention decides (canonical, role); a description
         the text does not tie to anyone may still be one the story file gives an actor."""
         top = self.depth == 0
-        for rule in (self.pair, self.examples, self.named, self.document_author, self.relative,
+        for rule in (self.pair, self.examples, self.joint, self.named, self.document_author,
+                     self.relative,
                      self.pronoun, self.description, self.role_actor):
             found = rule(sentences, head, mention, quote, quotes)
             if top and found is not None:
@@ -369,6 +382,27 @@ class SpeakerResolver:
             return None
         return (people[0] if len(people) == 1 else
                 ", ".join(people[:-1]) + " and " + people[-1]), None
+
+    def joint(self, sentences: Sentences, head: Token, mention: Span,
+              quote: RawQuote, quotes: list[RawQuote]) -> Found:
+        """'Both Alaska and United Airlines said they found loose bolts' -> "Alaska and United
+        Airlines": names joined as the cue's subject speak together, every one of them. Not:
+        a name joined to a description ('Acme and its suppliers said': the other rules give
+        Acme), nor people joined to organisations, nor a name in a dateline."""
+        if head.dep_ not in ("nsubj", "nsubjpass") or not head.conjuncts:
+            return None
+        names: list[str] = []
+        people = set()
+        for token in (head, *head.conjuncts):
+            name = _entity_of_head(token)
+            if name is None or in_dateline(token):
+                return None
+            people.add(token.ent_type_ == "PERSON")
+            if name not in names:
+                names.append(name)
+        if len(names) < 2 or len(people) > 1:
+            return None
+        return ", ".join(names[:-1]) + " and " + names[-1], None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -525,7 +559,8 @@ class SpeakerResolver:
             # 'The letter accuses OpenAI of ... It says ...': the document goes on speaking
             return document.canonical, None
         if kind != "person":
-            return self.group_pronoun(sentences, head, quote, quotes)
+            return self.generic_antecedent(sentences, head, quote, quotes) or (
+                self.group_pronoun(sentences, head, quote, quotes))
         gender = self.genders.get(head.lower_)
         referred = self.referred_as(head, quote, quotes)
         refused = frozenset(n for n, found in referred.items() if gender and gender not in found)
@@ -541,6 +576,54 @@ class SpeakerResolver:
                 or gender in referred.get(previous[0], ()) and nearest[0] not in referred):
             return previous[0], None  # 'She said ...' goes on with the one called 'she' before
         return (nearest[0] if nearest else None), None
+
+    def generic_antecedent(self, sentences: Sentences, head: Token, quote: RawQuote,
+                           quotes: list[RawQuote]) -> Found:
+        """'A platform invites creators in early. It calls them partners. It asks them to test
+        ...' -> 'it' and 'they' go back to the nearest earlier subject they agree with in
+        number (through the same pronoun as subject in between): when that is an indefinite,
+        generic noun phrase ('A platform', 'a company', 'Startups') or a product or place the
+        text names ('Kestrel is in preview. It asks ...'), the pronoun names no actor, not the
+        previous speaker; when it is a document ('The letter is short. It insists ...'), its
+        authors speak if the text says who they are, else no one.
+        Not: a definite description ('The platform ... It said'), a name of an actor, people
+        ('A group of nurses ... They said'), an indefinite document: the other rules decide;
+        nor a subject inside the words an earlier quote reported."""
+        if head.lower_ not in ("it", "they"):
+            return None
+        plural = head.lower_ == "they"
+        doc = sentences.doc
+        for token in reversed(doc[sentences.back(head, RECENT_SENTENCES) : head.i]):
+            if token.dep_ not in ("nsubj", "nsubjpass") or not _main_clause(token.head) or any(
+                    q.content[0] <= token.idx < q.content[1] for q in quotes):
+                continue
+            if token.lower_ == head.lower_ or any(
+                    c.dep_ == "poss" and c.lower_ == POSSESSIVE[head.lower_]
+                    for c in token.children):
+                continue  # 'It calls them partners. It asks ...', 'Its claim is ...': the same one
+            if token.lemma_.lower() in self.documents and not plural and _is_definite(token):
+                # 'The letter is short. Its central claim is ... It insists ...': the letter
+                # speaks for its authors, or for no one
+                phrase = doc[token.left_edge.i : token.right_edge.i + 1]
+                return self.document_author(sentences, token, phrase, quote, quotes) or (
+                    None, None)
+            if token.ent_type_:
+                name = _entity_of_head(token) or canonical_of(
+                    next(e for e in self.ents if e.start <= token.i < e.end))
+                if self.kinds.get(name) not in THINGS:
+                    return None
+                if plural:
+                    continue
+                return None, None
+            if token.pos_ != "NOUN":
+                return None
+            if noun_kind(token, self.descriptions) in ("group", "person", "document") or (
+                    self.is_people(token)):
+                return None  # people or a document: the other rules decide
+            if (token.tag_ == "NNS") != plural:
+                continue  # 'Prices rose. It said ...': not what 'it' points to
+            return (None, None) if _is_indefinite(token) else None
+        return None
 
     def referred_as(self, head: Token, quote: RawQuote, quotes: list[RawQuote]
                     ) -> dict[str, set[str]]:
@@ -923,12 +1006,15 @@ def _normalise(text: str) -> str:
 
 
 def _author_of_verb(verb: Token) -> Token | None:
-    """The subject or passive agent of an authoring verb."""
+    """The subject or passive agent of an authoring verb, or of the verb it is joined to ('X
+    walked out and published a letter')."""
     for child in verb.children:
         if child.dep_ == "nsubj":
             return child
         if child.dep_ == "agent":
             return next((c for c in child.children if c.dep_ == "pobj"), None)
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX") and verb.head.i != verb.i:
+        return _author_of_verb(verb.head)
     return None
 
 
@@ -978,6 +1064,23 @@ def _acts_on_them(token: Token) -> bool:
 def _is_definite(head: Token) -> bool:
     return any(c.dep_ == "det" and c.lower_ in DEFINITE for c in head.children) or any(
         c.dep_ == "poss" for c in head.children)
+
+
+def _main_clause(verb: Token) -> bool:
+    """Whether a verb heads its sentence, or is joined to the verb that does ('A platform
+    invites creators and calls them partners'): not a clause inside another."""
+    return verb.dep_ == "ROOT" or verb.dep_ == "conj" and verb.head.dep_ == "ROOT"
+
+
+def _is_indefinite(head: Token) -> bool:
+    """'A platform', 'any company', 'startups': a noun phrase with an indefinite determiner or
+    none, no possessor and no name in it; not 'the platform', 'its app', 'the OpenAI app'."""
+    for child in head.children:
+        if child.dep_ == "det" and child.lower_ not in INDEFINITE:
+            return False
+        if child.dep_ == "poss" or child.dep_ in ("compound", "nmod") and child.ent_type_:
+            return False
+    return not head.ent_type_
 
 
 def _earlier_tokens(sentences: Sentences, head: Token):

@@ -35,6 +35,12 @@ REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 # What ends a clause reported before its cue ('..., she said', '"...," she said', '... - she said').
 CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
+SENTENCE_ENDS = frozenset({".", "!", "?"})
+# Reporting verbs that, before an infinitive, tell only that something goes on.
+ASPECTUAL_CUES = frozenset({"continue"})
+# Conjunctions that make the cue's clause part of the sentence before, not its report.
+SUBORDINATORS = frozenset({"though", "although", "while", "whereas", "because", "since", "if",
+                           "unless", "when", "after", "before"})
 
 
 def content_after_colon(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
@@ -70,7 +76,21 @@ def content_in_marks_after(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
     region = next((r for r in finder.statements if after <= r.open_mark < after + 3), None)
     if region is None or "\n" in finder.text[char_end(verb) : region.open_mark]:
         return None  # '... unless each of them agrees.\n"None of this ..."': a new paragraph
+    if doc[nxt].text in SENTENCE_ENDS and _cue_after(finder, region):
+        return None  # 'as critics have said. "We are done," the nurses said': theirs
     return region.start, region.end, "cue_then_quote"
+
+
+def _cue_after(finder: QuoteFinder, region: Region) -> bool:
+    """Whether a reporting verb follows the quotation in its own sentence ('"...," the nurses
+    said')."""
+    closing = finder.doc.char_span(region.close_end - 1, region.close_end,
+                                   alignment_mode="expand")
+    if closing is None:
+        return False
+    sentence = finder.sentences.of(closing[0])
+    return any(t.lemma_.lower() in finder.reporting and t.pos_ == "VERB"
+               for t in finder.doc[closing.end : min(sentence.end, closing.end + 6)])
 
 
 def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
@@ -80,7 +100,7 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
     views are two statements). With two complements, the one after the cue: 'In a memo titled
     "WE ARE DONE", the union said its members were unpaid' (the parser hangs the quoted title
     on the cue too; it is the writer's frame)."""
-    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"] or _clause_after_aside(finder, verb)
     if not clauses:
         return None
     clause = next((c for c in clauses if c.i > verb.i), clauses[0])
@@ -104,7 +124,70 @@ def content_clause(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | N
                 end = child.right_edge
             elif child.i > end.i and child.dep_ == "conj" and _reported_conjunct(finder, child):
                 end = child.right_edge
-    return clause.left_edge.idx, char_end(end), "clause"
+    start = clause.left_edge
+    if clause.i > verb.i:
+        start = _after_cue_time(verb, clause)
+        end = _before_reattribution(finder, clause, end)
+    return start.idx, char_end(end), "clause"
+
+
+def _before_reattribution(finder: QuoteFinder, clause: Token, end: Token) -> Token:
+    """'The letter complains that work had to be approved, which it describes as being "about
+    PR"' -> the clause ends before ', which it describes as ...': the writer telling again who
+    says so, not the words reported. Not: ', which OpenAI opened to artists' (a name as
+    subject: the reverted gloss rule showed such clauses belong to the report), nor a verb
+    that reports nothing ('which it hopes to fix')."""
+    doc = finder.doc
+    for child in clause.subtree:
+        if child.i <= clause.i or child.i > end.i:
+            continue
+        opener = child.left_edge
+        if child.dep_ not in ("advcl", "relcl") or opener.lower_ not in ("which", "what") or (
+                opener.i == 0 or doc[opener.i - 1].text != ","):
+            continue
+        said = child.lemma_.lower() in finder.reporting | finder.stances
+        by_pronoun = any(c.dep_ == "nsubj" and c.lower_ in ("it", "they", "he", "she")
+                         for c in child.children)
+        if said and by_pronoun and opener.i - 1 > clause.left_edge.i:
+            return doc[opener.i - 2]
+    return end
+
+
+def _after_cue_time(verb: Token, clause: Token) -> Token:
+    """'The group said on Wednesday it had no plans to ...' / 'Felix said late Tuesday the page
+    was down' -> the clause starts after the date, which tells when the cue happened, though
+    the parser hung it on the clause. Not: 'said that on Wednesday it would ...' (after 'that'
+    the date is the clause's own), nor a phrase that is not a date ('said in May's rota ...')."""
+    start = clause.left_edge
+    for child in clause.lefts:
+        if child.left_edge.i != start.i or child.dep_ not in ("prep", "npadvmod"):
+            break
+        if start.i != verb.i + 1 or not all(
+                t.ent_type_ == "DATE" for t in child.subtree if t.dep_ != "prep"):
+            break
+        start = child.right_edge.nbor() if child.right_edge.i + 1 < len(child.doc) else start
+    return start
+
+
+def _clause_after_aside(finder: QuoteFinder, verb: Token) -> list[Token]:
+    """'The artists said in an open letter, addressed to "Corporate AI Overlords," that they
+    were being ...' -> the parser hangs the 'that' clause on the participle set off by commas
+    after the cue; the clause is the cue's. Not: a participle that reports on its own
+    ('..., adding that ...'), nor a clause that is not opened by 'that' right after the
+    aside's closing comma ('..., saying the rota, which ..., that ...')."""
+    doc = finder.doc
+    for aside in verb.rights:
+        set_off = aside.left_edge.i > 0 and doc[aside.left_edge.i - 1].text == ","
+        if aside.dep_ != "advcl" or aside.tag_ not in ("VBN", "VBD", "VBG") or not set_off or (
+                aside.lemma_.lower() in finder.reporting):
+            continue
+        for clause in aside.rights:
+            opener = clause.left_edge
+            before = [t for t in doc[aside.i : opener.i] if not t.is_quote]
+            if clause.dep_ == "ccomp" and opener.lower_ == "that" and (
+                    opener.head.i == clause.i and before and before[-1].text == ","):
+                return [clause]
+    return []
 
 
 def clause_closed_before_cue(verb: Token) -> bool:
@@ -159,11 +242,13 @@ def _reported_conjunct(finder: QuoteFinder, verb: Token) -> bool:
 
 def content_before_cue(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
     """'Participation is voluntary, the spokesperson said.' parsed with the cue as a side clause
-    -> the sentence before the cue."""
+    -> the sentence before the cue. Not: '..., though users have reported bugs' (a clause
+    opened by a conjunction reports its own object)."""
     if verb.dep_ not in ("parataxis", "advcl", "conj") or verb.head.i > verb.i:
         return None
-    if not any(c.dep_ in SUBJECTS for c in verb.children):
-        return None
+    if not any(c.dep_ in SUBJECTS for c in verb.children) or any(
+            c.dep_ == "mark" and c.lower_ in SUBORDINATORS for c in verb.children):
+        return None  # '..., though users have reported bugs': the cue reports its own object
     left = min(t.i for t in verb.subtree)
     sent = finder.sentences.of(verb)
     if left - sent.start < 3 or finder.doc[left - 1].text not in (",", "”", '"', "''"):
@@ -212,9 +297,13 @@ def content_as_cue_puts_it(finder: QuoteFinder, verb: Token) -> tuple[int, int, 
 
 
 def content_infinitive(finder: QuoteFinder, verb: Token) -> tuple[int, int, str] | None:
-    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive."""
+    """'Altman promised to fix the bug.' / 'The artists want to be paid.' -> the infinitive.
+    Not: a cue that only says something goes on ('Safety will continue to drive our decisions':
+    'continue' reports only as '"...," she continued')."""
     clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
     if clause is None or not any(c.dep_ == "aux" and c.lower_ == "to" for c in clause.children):
+        return None
+    if verb.lemma_.lower() in ASPECTUAL_CUES:
         return None
     tokens = list(clause.subtree)
     return tokens[0].idx, char_end(tokens[-1]), "infinitive"

@@ -36,10 +36,11 @@ from presswatch.nlp.attribution.content import (
     content_that_read_as_determiner,
     negated_speech,
 )
-from presswatch.nlp.attribution.kinds import THINGS
+from presswatch.nlp.attribution.kinds import AUTHORING_LEMMAS, THINGS
 from presswatch.nlp.attribution.marks import (
     OPENERS,
     QUOTE_MARKS,
+    TITLE_SMALL_WORDS,
     Region,
     block_from,
     is_heading,
@@ -137,8 +138,21 @@ SECOND_THAT = re.compile(r",\s+and that\s+")
 ACCORDING_TO_AT_END = re.compile(r",?\s+according to [^,.;:]+$", re.IGNORECASE)
 
 
-SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at",
-                         "for", "by", "with", "from", "as", "vs", "is", "it"})
+# A credit right after a quotation ('"...," per the Journal'): the words are the source's, and
+# no cue or earlier speaker of ours takes them.
+CREDIT_AFTER = re.compile(r"\s*,?\s*per\s", re.IGNORECASE)
+
+
+# A quotation paragraph right after someone published a document: the document's words, with
+# no cue saying so.
+RELEASED_CONFIDENCE = 0.7
+
+
+# Modals of possibility: a cue with one tells what might be said ('you could describe ...').
+POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
+
+
+SMALL_WORDS = TITLE_SMALL_WORDS | {"but", "as", "is", "it"}
 
 
 class QuoteFinder:
@@ -177,6 +191,9 @@ class QuoteFinder:
         self.quotes.sort(key=lambda q: q.content)
         self.attach_regions()
         self.mark_headlines()
+        for quote in self.quotes:
+            if quote.act == SPEECH and self.hypothetical(quote):
+                quote.act = "unclear"
         return _without_duplicates(self.quotes)
 
     # cue rules -------------------------------------------------------------------------------
@@ -192,6 +209,8 @@ class QuoteFinder:
             return None
         if self.inside_statement(verb.idx) or is_said_to_be(verb) or self.writer_asks(verb):
             return None
+        if verb.tag_ == "VB" and verb.i > 0 and self.doc[verb.i - 1].tag_ == "``":
+            return None  # "bugs, like a missing 'Add to chat'": a label in marks, no report
         if self.part_of_quote(verb) or verb.dep_ == "csubj":
             return None  # 'Agreeing to pay testers could set a precedent': an act, not a report
         speaker = find_speaker(verb, self.quoted)
@@ -528,7 +547,9 @@ class QuoteFinder:
             return None
         kind, (start, end) = self.kind_of(start, end, verb)
         self.used_cues.add(verb.i)
-        act = SPEECH if self.reports_a_charge(verb, start, end) else "stance"
+        speaks = self.reports_a_charge(verb, start, end) and not self.writers_gloss(
+            verb, start, end)
+        act = SPEECH if speaks else "stance"
         rule = "charge" if charge is not None and self.holds_a_verb(start, end) else "stance"
         return RawQuote((start, end), cue_span(verb), kind, mention_span(speaker), speaker.i,
                         0.4, rule, act=self.thing_or_data(speaker, act))
@@ -591,6 +612,32 @@ class QuoteFinder:
             verb.lemma_.lower() in CHARGING_OF) else ("pcomp",)
         return next((c for c in prep.children if c.dep_ in wanted), None)
 
+    def hypothetical(self, quote: RawQuote) -> bool:
+        """'For example, users could type in descriptions, such as "a woman walks down a Tokyo
+        street"' / 'you could describe a scene like ...' -> a cue with a modal of possibility
+        (can, could, may, might) tells what someone might say, not what anyone said. Not: 'she
+        would say that ...' (a report shifted back), 'he said he could not ...' (the modal is
+        in the words reported)."""
+        if quote.cue is None:
+            return False
+        cue = self.doc.char_span(*quote.cue, alignment_mode="expand")
+        return cue is not None and any(
+            c.dep_ == "aux" and c.lower_ in POSSIBILITY_MODALS for c in cue.root.children)
+
+    def writers_gloss(self, verb: Token, start: int, end: int) -> bool:
+        """'"We refuse ...," the group declared, highlighting a growing tension between AI
+        companies and artists' -> a participle set off by a comma after a cue that already
+        reported words, whose object is a noun phrase with no clause and no quoted words, is
+        the writer's reading of those words, not a second report. Not: ', accusing OpenAI of
+        exploiting artists' (a charge with a clause), 'The group highlighted a tension' (a
+        stance of its own)."""
+        if verb.tag_ != "VBG" or verb.dep_ != "advcl" or verb.head.i not in self.used_cues or (
+                verb.i == 0 or self.doc[verb.i - 1].text != ","):
+            return False
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        return span is not None and not any(
+            t.pos_ in ("VERB", "AUX") and t.dep_ != "amod" or t.is_quote for t in span)
+
     def reports_a_charge(self, verb: Token, start: int, end: int) -> bool:
         """'They accuse the company of exploiting artists' / 'criticized OpenAI for having
         artists work unpaid' report what was said (a clause after the object); 'defended its
@@ -650,8 +697,11 @@ class QuoteFinder:
             kind, (start_char, end_char) = self.kind_of(start_char, end_char, token)
             if kind != "direct" and not self.has_predicate(start_char, end_char):
                 continue
+            # 'According to a letter, the artists accused ...': the source of a report the
+            # sentence makes itself, kept as an attribution, not a second statement
+            act = "report" if self.reports_inside(start_char, end_char) else SPEECH
             yield RawQuote(
-                act=self.thing_or_data(source, SPEECH),
+                act=self.thing_or_data(source, act),
                 content=(start_char, end_char),
                 cue=(token.idx, to.idx + len(to)),
                 kind=kind,
@@ -660,6 +710,15 @@ class QuoteFinder:
                 confidence=0.8,
                 rule="according_to",
             )
+
+    def reports_inside(self, start: int, end: int) -> bool:
+        """'According to an open letter, the artists accused OpenAI of exploiting ...' -> the
+        sentence holds a report of its own, with its cue and speaker: 'according to' names
+        where it was made (a report), not a second statement. Not: 'According to OpenAI,
+        participation is voluntary' (no cue inside)."""
+        return any(q.cue is not None and q.speaker is not None and q.act == SPEECH
+                   and start <= q.cue[0] < end and start <= q.speaker[0] < end
+                   for q in self.quotes)
 
     # quoted regions no cue claimed -----------------------------------------------------------
 
@@ -671,8 +730,11 @@ class QuoteFinder:
                 continue
             if self.follows_title_marker(region):
                 continue  # 'The memo, titled "WE ARE DONE," says ...': a name, not words said
+            if CREDIT_AFTER.match(self.text, region.close_end):
+                continue  # '"Instead, he becomes the second boss to exit," per the Journal'
             quote = (self.dash_attribution(region) or self.region_with_nearby_cue(region)
-                     or self.follow_on(region) or self.sentence_subject(region))
+                     or self.follow_on(region) or self.released_document(region)
+                     or self.sentence_subject(region))
             if quote is not None:
                 self.quotes.append(quote)
                 covered.append(quote.content)
@@ -758,6 +820,30 @@ class QuoteFinder:
                         previous.speaker_head,
                         round(previous.confidence - (0.0 if same_paragraph else 0.1), 2),
                         "continued" if same_paragraph else "follow_on")
+
+    def released_document(self, region: Region) -> RawQuote | None:
+        """'A group of artists ... released a blistering letter critical of OpenAI.\n"We
+        received access to Sora ..."' -> a paragraph that is only a quotation, right after a
+        paragraph whose last sentence has someone publish a document, is that document's words
+        (its author speaks through it). Not: a quotation inside a paragraph, nor after a
+        paragraph that only mentions a document ('the letter was widely shared')."""
+        line_start = self.text.rfind("\n", 0, region.open_mark) + 1
+        if line_start == 0 or self.text[line_start : region.open_mark].strip():
+            return None
+        before = self.doc.char_span(0, line_start, alignment_mode="contract")
+        last = next((t for t in reversed(before) if not t.is_space), None) if before else None
+        if last is None:
+            return None
+        for token in self.sentences.of(last):
+            verb = token.head
+            doer = verb.head if verb.dep_ == "conj" else verb  # 'leaked X and released a letter'
+            if token.lemma_.lower() in self.documents and token.dep_ == "dobj" and (
+                    verb.lemma_.lower() in AUTHORING_LEMMAS) and any(
+                    c.dep_ == "nsubj" for c in doer.children):
+                return RawQuote((region.start, region.end), None, "direct",
+                                mention_span(token), token.i, RELEASED_CONFIDENCE,
+                                "released_document")
+        return None
 
     def sentences_between(self, start: int, region: Region) -> int:
         """How many sentences start between a character offset and a quotation's opening."""

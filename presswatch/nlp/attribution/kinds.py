@@ -22,6 +22,11 @@ NOT_SPEAKERS = THINGS | {"outlet"}
 # so is a GPE's: 'China said' is its government speaking, 'in Renton, Washington' a place.
 LABEL_KINDS = {"PERSON": "person", "NORP": "group",
                "LOC": "place", "FAC": "place", "PRODUCT": "product", "WORK_OF_ART": "product"}
+# Verbs that make an entity the author of a document ("PR Puppets published an open letter").
+AUTHORING_LEMMAS = frozenset({"publish", "write", "post", "release", "sign", "share", "issue",
+                              "send", "pen", "circulate", "tweet", "put"})
+
+
 # Verbs that give a name to the noun they hang from: 'artists calling themselves PR Puppets'.
 NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 

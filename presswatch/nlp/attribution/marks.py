@@ -33,6 +33,13 @@ TRIM = QUOTE_MARKS | {",", ".", ":", ";", "—", "–", "-", "(", ")", "…"}
 PHRASE_MAX_WORDS = 4
 
 
+# A title in marks ('"NBC Nightly News with Lester Holt"') is at most this long, its words
+# capitalised but for these small ones.
+TITLE_MAX_WORDS = 8
+TITLE_SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for",
+                               "by", "with", "from", "vs"})
+
+
 # A block quote that lost its marks: at most so many paragraphs, each in the first person.
 BLOCK_PARAGRAPHS = 8
 
@@ -66,15 +73,18 @@ class Region:
         return len(words) > PHRASE_MAX_WORDS or (len(words) > 1 and inner[-1:] in ".,!?…")
 
     def is_name(self, text: str) -> bool:
-        """'a group that calls itself "Sora PR Puppets,"' / '"Generate With Sora,"': a few
-        words, every one capitalised, are a name or a title in quotation marks, not a
-        statement. Not: '"Unpaid R&D and PR."' (a lower-case word), '"We Are Sorry." '
+        """'a group that calls itself "Sora PR Puppets,"' / '"Generate With Sora,"' / 'an
+        interview for "NBC Nightly News with Lester Holt"': a few words, every one capitalised
+        but for small words inside ('with', 'of'), are a name or a title in quotation marks,
+        not a statement. Not: '"Unpaid R&D and PR."' (a lower-case word), '"We Are Sorry." '
         (a full stop ends a sentence)."""
         inner = text[self.start : self.end].strip()
-        words = [w for w in inner.split() if any(c.isalpha() for c in w)]
-        if not words or len(words) > PHRASE_MAX_WORDS or inner[-1:] in ".!?…":
+        words = [w.lstrip("“‘'\"(") for w in inner.split() if any(c.isalpha() for c in w)]
+        if not words or len(words) > TITLE_MAX_WORDS or inner[-1:] in ".!?…":
             return False
-        return all(w.lstrip("“‘'\"(")[:1].isupper() for w in words)
+        inside = [w for w in words[1:-1] if w.lower() not in TITLE_SMALL_WORDS]
+        capitalised = all(w[:1].isupper() for w in [words[0], *inside, words[-1]])
+        return capitalised and (len(words) <= PHRASE_MAX_WORDS or len(inside) + 2 > len(words) // 2)
 
     def is_addressee(self, text: str) -> bool:
         """'In an open letter addressed to their "Corporate AI Overlords," the group said' /

@@ -5,7 +5,7 @@
 with per_speaker as (
     select
         speaker,
-        mode(speaker_role) as role,
+        mode(speaker_role order by speaker_role) as role,
         count(distinct statement_id) as n_statements,
         count(*) as n_quotes,
         count(distinct article_id) as n_articles,
@@ -21,7 +21,7 @@ with per_speaker as (
 ),
 
 organisations as (
-    select speaker, mode(organisation) as organisation
+    select speaker, mode(organisation order by organisation) as organisation
     from statements
     group by speaker
 )

@@ -2,7 +2,7 @@ create or replace view outlet_coverage as
 with per_outlet as (
     select
         outlet,
-        mode(site_name) as site_name,
+        mode(site_name order by site_name) as site_name,
         count(*) as n_articles,
         count(*) filter (where is_relevant) as n_relevant,
         min(coalesce(published_at, first_seen_at)) as first_article_at,

@@ -23,13 +23,13 @@ per_speaker as (
         count(distinct outlet) as n_outlets,
         min(seen_at) as first_seen_at,
         max(seen_at) as last_seen_at,
-        mode(speaker_role) as role
+        mode(speaker_role order by speaker_role) as role
     from quoted
     group by speaker
 ),
 
 organisations as (
-    select speaker, mode(organisation) as organisation
+    select speaker, mode(organisation order by organisation) as organisation
     from statements
     group by speaker
 )
