@@ -63,6 +63,9 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _CHECK_ROWS_KEPT = 20
+# Articles indexed for search at a time (index_articles): their words are a few hundred
+# thousand rows, some tens of MB, however many articles the run added.
+INDEX_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -599,12 +602,23 @@ class Warehouse:
             con.execute(_sql("record_stopped_run.sql"), [run_id, message])
 
     def index_articles(self) -> int:
-        """Add newly stored articles to the search index; returns how many were indexed."""
-        with self._writing("indexing articles for search") as con:
-            con.execute(_sql("index_articles.sql"))
-            (n,) = _one(con, "select count(*) from pending_index")
-            con.execute("drop table pending_index")
-            return int(n)
+        """Add newly stored articles to the search index, INDEX_CHUNK per transaction (memory
+        stays flat in the day's size; a chunk lands whole or not at all, and what did not land
+        is indexed next time); returns how many were indexed."""
+        indexed = 0
+        while True:
+            with self._writing("indexing articles for search") as con:
+                con.execute(_sql("index_pending.sql"), {"chunk_size": INDEX_CHUNK})
+                first_row, last_row, n = _one(
+                    con, "select min(row_id), max(row_id), count(*) from pending_index")
+                if n:
+                    con.execute("set variable index_first_row = ?", [first_row])
+                    con.execute("set variable index_last_row = ?", [last_row])
+                    con.execute(_sql("index_articles.sql"))
+                con.execute("drop table pending_index")
+            indexed += n
+            if n < INDEX_CHUNK:
+                return indexed
 
     # -- checks and publishing ------------------------------------------------------------
 
