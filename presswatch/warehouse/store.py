@@ -63,6 +63,10 @@ DEFAULT_LOCK_TIMEOUT_S = 60.0
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _CHECK_ROWS_KEPT = 20
+# DuckDB's memory while publishing (indexing, checks, snapshot): it keeps what it read cached up
+# to its limit (80 % of the machine's memory by default), so checking a day of 10,000 articles
+# held 250 MB more than it needed; past this it evicts, and spills to <file>.tmp what needs more.
+PUBLISH_MEMORY = "256MB"
 # Articles indexed for search at a time (index_articles): their words are a few hundred
 # thousand rows, some tens of MB, however many articles the run added.
 INDEX_CHUNK = 1000
@@ -714,10 +718,14 @@ class Warehouse:
         A failed check raises ChecksFailed and publishes nothing: analysts keep the last good
         snapshot while the offending rows are looked at.
         """
-        self.index_articles()
-        self.refresh_views()
-        self.assert_checks(run_id=run_id)
-        return self.publish_snapshot()
+        self._con.execute("set memory_limit = ?", [PUBLISH_MEMORY])
+        try:
+            self.index_articles()
+            self.refresh_views()
+            self.assert_checks(run_id=run_id)
+            return self.publish_snapshot()
+        finally:
+            self._con.execute("reset memory_limit")
 
     def tables(self) -> list[str]:
         """Base tables of the warehouse, in name order."""
