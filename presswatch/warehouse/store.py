@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -725,7 +725,8 @@ class Warehouse:
             self.assert_checks(run_id=run_id)
             return self.publish_snapshot()
         finally:
-            self._con.execute("reset memory_limit")
+            with suppress(duckdb.Error):  # a connection a failure left unusable keeps no limit
+                self._con.execute("reset memory_limit")
 
     def tables(self) -> list[str]:
         """Base tables of the warehouse, in name order."""
