@@ -57,7 +57,6 @@ _UNSAFE_CHARS = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ud800-\udfff]"
 )
 _PARAM = re.compile(r"\$([a-z_]+)")
-FETCH_ROWS = 2048  # rows per fetch of a streamed query (stream_query)
 
 
 class ReportError(Exception):
@@ -211,26 +210,11 @@ def query_text(name: str) -> str:
 
 def run_query(con, name: str, **params: Any) -> list[Row]:
     """One report query as rows; only the parameters its text names are passed."""
-    return list(stream_query(con, name, **params))
-
-
-def stream_query(con, name: str, **params: Any) -> Iterator[Row]:
-    """One report query's rows, fetched FETCH_ROWS at a time: the connection is busy until the
-    last is read."""
     sql = query_text(name)
     used = {key: params[key] for key in set(_PARAM.findall(sql)) if key in params}
     cursor = con.execute(sql, used)
     columns = [d[0] for d in cursor.description]
-    while rows := cursor.fetchmany(FETCH_ROWS):
-        for row in rows:
-            yield Row(zip(columns, row, strict=True))
-
-
-def appearances(con, since: date | None = None) -> Iterator[Row]:
-    """Every quote of each statement of the period (statement_appearances.sql), statement by
-    statement: the statement pages are written as these come, never all held (70,483 rows
-    for 10,000 articles, about 150 MB as Python rows)."""
-    return stream_query(con, "statement_appearances", since=since or NO_SINCE)
+    return [Row(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _check_objects(con, path: Path) -> None:
@@ -258,6 +242,7 @@ class ReportData:
     markers: list[dict[str, Any]]
     statements: list[dict[str, Any]]
     speakers: list[dict[str, Any]]
+    appearances: list[dict[str, Any]]
     new: list[dict[str, Any]]
     entities: list[dict[str, Any]]
     audit: list[dict[str, Any]]
@@ -281,6 +266,7 @@ def read_report_data(con, since: date | None = None) -> ReportData:
         markers=run_query(con, "attention_markers", **params),
         statements=run_query(con, "statements", **params),
         speakers=run_query(con, "speakers", **params),
+        appearances=run_query(con, "statement_appearances", **params),
         new=run_query(con, "new_since_previous_run", **params),
         entities=run_query(con, "entities_trend", **params),
         audit=run_query(con, "relevance_audit", **params),
@@ -302,27 +288,28 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def _articles_by_statement(appearances: Iterable[Row]
-                           ) -> Iterator[tuple[str, list[tuple[Row, list[Row]]]]]:
-    """Appearance rows (one per quote, ordered by statement) -> each statement's id with its
-    (article, its quotes) pairs, first article first; the article's fields are its first quote
-    row's. One statement's rows are held at a time."""
-    by_article = itertools.groupby(appearances,
-                                   key=operator.itemgetter("statement_id", "article_id"))
-    for statement_id, articles in itertools.groupby(by_article, key=lambda g: g[0][0]):
-        pairs = []
-        for _, quotes in articles:
-            rows = list(quotes)
-            pairs.append((rows[0], rows))
-        yield statement_id, pairs
+def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, list[Row]]]]:
+    """Appearance rows (one per quote, ordered) -> per statement, (article, its quotes) pairs,
+    first article first; the article's fields are its first quote row's."""
+    grouped: dict[str, list[tuple[Row, list[Row]]]] = {}
+    article_of = operator.itemgetter("statement_id", "article_id")
+    for (statement_id, _), quotes in itertools.groupby(appearances, key=article_of):
+        quotes = list(quotes)
+        grouped.setdefault(statement_id, []).append((quotes[0], quotes))
+    return grouped
 
 
-def iter_pages(data: ReportData, appearances: Iterable[Row], *, built_at: datetime,
-               source_name: str, since: date | None) -> Iterator[tuple[str, str | bytes]]:
+def render_pages(data: ReportData, *, built_at: datetime, source_name: str,
+                 since: date | None) -> dict[str, str | bytes]:
+    """Every page of the report: relative path -> HTML."""
+    return dict(iter_pages(data, built_at=built_at, source_name=source_name, since=since))
+
+
+def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
+               since: date | None) -> Iterator[tuple[str, str | bytes]]:
     """Every page of the report as (relative path, HTML), one at a time (a big report's pages
     add up to hundreds of MB: they are written as they come, never all held), then each
-    table's downloads (export-<table>.csv and .xlsx). The statement pages are written in the
-    order of `appearances` (by statement id), as its rows come."""
+    table's downloads (export-<table>.csv and .xlsx)."""
     env = _environment()
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     js = (ASSETS / "report.js").read_text(encoding="utf-8")
@@ -365,20 +352,13 @@ def iter_pages(data: ReportData, appearances: Iterable[Row], *, built_at: dateti
             common, root="../", page="speaker", speaker=speaker,
             statements=by_speaker.get(speaker["speaker_key"], []))
     statement_page = env.get_template("statement.html.j2")
+    articles = _articles_by_statement(data.appearances)
     speakers = {s["speaker_key"] for s in data.speakers}
-    unwritten = {s["statement_id"]: s for s in data.statements}
-
-    def statement_html(statement: Row, articles: list[tuple[Row, list[Row]]]
-                       ) -> tuple[str, str]:
-        return f"statement/{statement['statement_key']}.html", statement_page.render(
+    for statement in data.statements:
+        yield f"statement/{statement['statement_key']}.html", statement_page.render(
             common, root="../", page="statement", statement=statement,
-            has_speaker_page=statement["speaker_key"] in speakers, articles=articles)
-
-    for statement_id, articles in _articles_by_statement(appearances):
-        if statement_id in unwritten:
-            yield statement_html(unwritten.pop(statement_id), articles)
-    for statement in unwritten.values():  # none quoted in the period's articles
-        yield statement_html(statement, [])
+            has_speaker_page=statement["speaker_key"] in speakers,
+            articles=articles.get(statement["statement_id"], []))
     tables = {
         "statements": data.statements, "speakers": data.speakers,
         "share-of-voice": data.voices, "share-of-voice-by-day": data.voices_daily,
@@ -450,17 +430,15 @@ def build_report(
     source = Path(db_path) if live else default_read_path(db_path)
     out = Path(out_dir) if out_dir is not None else report_dir(db_path)
     with open_warehouse(source, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
-        con = warehouse.connection  # open while the statement pages read their quotes
+        con = warehouse.connection
         _check_objects(con, source)
         data = read_report_data(con, since)
-        built_at = datetime.now(UTC)
-        pages = iter_pages(data, appearances(con, since), built_at=built_at,
-                           source_name=source.name, since=since)
-        build = {"built_at": built_at.isoformat(), "source": str(source),
-                 "code": report_code(), "since": since.isoformat() if since else None,
-                 "failing_sources": sorted(row["url"] for row in data.sources
-                                           if row["failing"])}
-        n_pages, total, overview = write_pages(pages, out, build)
+    built_at = datetime.now(UTC)
+    pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since)
+    build = {"built_at": built_at.isoformat(), "source": str(source), "code": report_code(),
+             "since": since.isoformat() if since else None,
+             "failing_sources": sorted(row["url"] for row in data.sources if row["failing"])}
+    n_pages, total, overview = write_pages(pages, out, build)
     return ReportResult(
         out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
         total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,

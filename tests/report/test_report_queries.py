@@ -14,7 +14,7 @@ import pytest
 from presswatch.cli.main import main
 from presswatch.records import SourceResult, Statement, stable_id
 from presswatch.report import ReportError, build_report, report_dir
-from presswatch.report.build import appearances, read_report_data
+from presswatch.report.build import read_report_data
 from presswatch.story import Story
 from presswatch.warehouse.batch import story_rows
 from presswatch.warehouse.store import open_warehouse
@@ -80,12 +80,11 @@ def test_views_and_report_agree_on_outlet_names(named):
     assert sorted(n for (n,) in found) == expected
     with open_warehouse(named, read_only=True) as warehouse:
         data = read_report_data(warehouse.connection)
-        quotes = list(appearances(warehouse.connection))
     (statement,) = data.statements
     assert statement["outlets"] == expected and statement["n_outlets"] == 4
     assert statement["first_outlet"] == "A News"
     assert sorted(o["name"] for o in data.outlets) == expected
-    assert {a["outlet"] for a in quotes} == set(expected)
+    assert {a["outlet"] for a in data.appearances} == set(expected)
 
 
 def test_since_leaves_out_earlier_coverage(named):
@@ -100,14 +99,14 @@ def test_since_leaves_out_earlier_coverage(named):
 
 def test_the_statement_page_shows_the_sentence_around_the_quote(named):
     with open_warehouse(named, read_only=True) as warehouse:
-        quotes = list(appearances(warehouse.connection))
-    first = quotes[0]
+        data = read_report_data(warehouse.connection)
+    first = data.appearances[0]
     assert first["article_position"] == 1 and first["outlet"] == "A News"
     # The sentence before the quote comes too: "It asks them to ..." needs the one before.
     assert first["context_before"] == 'Article 1 about OpenAI and the Sora leak. "'
     assert first["content"] == SAID
     assert first["context_after"] == ',\" said Niko Felix.'
-    assert [a["minutes_after_first"] for a in quotes] == [0, 120, 1440, 1500]
+    assert [a["minutes_after_first"] for a in data.appearances] == [0, 120, 1440, 1500]
 
 
 def _second_run(named, builder, article, statement):
@@ -120,7 +119,7 @@ def _second_run(named, builder, article, statement):
             started_at=builder.T0 + timedelta(days=2)))
         warehouse.publish()
     with open_warehouse(named, read_only=True) as warehouse:
-        return read_report_data(warehouse.connection), list(appearances(warehouse.connection))
+        return read_report_data(warehouse.connection)
 
 
 def test_new_since_the_previous_run(named, builder):
@@ -129,7 +128,7 @@ def test_new_since_the_previous_run(named, builder):
                             published_at=builder.T0 + timedelta(days=2))
     statement = Statement(stable_id("new"), "Ada Lovelace", None, None, "A new thing",
                           later.published_at, later.article_id)
-    data, _ = _second_run(named, builder, later, statement)
+    data = _second_run(named, builder, later, statement)
     new = {(r["kind"], r["name"]) for r in data.new}
     assert new == {("statement", "Ada Lovelace"), ("speaker", "Ada Lovelace"),
                    ("outlet", "C Times")}
@@ -145,12 +144,12 @@ def test_a_part_quoted_alone_is_shown_within_its_whole(named, builder):
     (whole,) = (sid for (sid,) in _rows(named, "select statement_id from statements"))
     part = Statement(stable_id("part"), "Niko Felix", None, None, "We paused access",
                      later.published_at, later.article_id, part_of=whole)
-    data, quotes = _second_run(named, builder, later, part)
+    data = _second_run(named, builder, later, part)
     (statement,) = data.statements
     assert statement["statement_id"] == whole and statement["n_articles"] == 5
     assert "C Times" in statement["outlets"]
-    assert {a["statement_id"] for a in quotes} == {whole}
-    assert quotes[-1]["content"] == "We paused access"
+    assert {a["statement_id"] for a in data.appearances} == {whole}
+    assert data.appearances[-1]["content"] == "We paused access"
     assert {r["kind"] for r in data.new} == {"outlet"}
     (speaker,) = data.speakers
     assert speaker["n_statements"] == 1 and speaker["n_quotes"] == 5
