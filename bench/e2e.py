@@ -118,23 +118,28 @@ def bench_story(bases: list[str], folder: Path) -> Path:
 
 
 class StageClock:
-    """Seconds and counts per stage, gathered by wrapping what presswatch/runs/ calls."""
+    """Seconds, counts and this process's peak RSS per stage, gathered by wrapping what
+    presswatch/runs/ calls."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
+        self.peaks = StagePeaks()
 
     def reset(self) -> None:
         self.seconds.clear()
         self.counts.clear()
+        self.peaks.reset()
 
     def timed(self, name: str, function: Callable, count: Callable | None = None) -> Callable:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             started = time.perf_counter()
+            self.peaks.enter(name)
             try:
                 return function(*args, **kwargs)
             finally:
+                self.peaks.leave(name)
                 self.seconds[name] += time.perf_counter() - started
                 if count is not None:
                     self.counts[name] += count(*args, **kwargs)
@@ -163,8 +168,9 @@ class StageClock:
 
 def instrument(clock: StageClock) -> None:
     """Wrap the stage functions the flow calls by attribute, so the real ones run timed."""
-    from presswatch.flows import daily
+    from presswatch.flows import artifacts, daily
     from presswatch.nlp import pipeline
+    from presswatch.report import build
     from presswatch.runs import analysis, context, held
     from presswatch.runs import daily as daily_run
     from presswatch.warehouse.store import Warehouse
@@ -179,6 +185,15 @@ def instrument(clock: StageClock) -> None:
     daily.run_alerts = clock.timed("alerts", daily.run_alerts)
     daily.publish_run_artifacts = clock.timed("report_and_artifacts",
                                               daily.publish_run_artifacts)
+    artifacts.build_report = clock.timed("report_and_artifacts.report", artifacts.build_report)
+    build.read_report_data = clock.timed("report_and_artifacts.report.read",
+                                         build.read_report_data)
+    build.write_pages = clock.timed("report_and_artifacts.report.write", build.write_pages)
+    for name in ("create_markdown_artifact", "create_table_artifact"):
+        setattr(artifacts, name, clock.timed(f"report_and_artifacts.{name}",
+                                             getattr(artifacts, name)))
+    daily_run.statement_details = clock.timed("finish.new_statements",
+                                              daily_run.statement_details)
     analysis.extract_pages = clock.timed_iter("process.extract", analysis.extract_pages)
     wrap("open_warehouse", clock.timed("process.open_warehouse", context.open_warehouse,
                                        lambda *a, **k: 1), (context, daily_run, held))
@@ -233,12 +248,47 @@ class RssTrace:
         return self.points[::step] + self.points[-1:]
 
 
-def current_rss_mb() -> float:
+def current_rss_mb(field: str = "VmRSS") -> float:
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+class StagePeaks:
+    """This process's high-water RSS within each timed stage (nested ones count in their outer
+    stages too): at every stage boundary the kernel's high-water mark (VmHWM) is folded into
+    the open stages, then reset (Linux's /proc/self/clear_refs). The run's overall peak is kept
+    apart, since the reset also lowers getrusage's ru_maxrss."""
+
+    def __init__(self) -> None:
+        self.mb: dict[str, float] = {}
+        self.open: list[str] = []
+        self.overall = 0.0
+
+    def reset(self) -> None:
+        self.mb.clear()
+        self.overall = 0.0
+
+    def _fold(self) -> None:
+        high = current_rss_mb("VmHWM")
+        self.overall = max(self.overall, high)
+        for name in self.open:
+            self.mb[name] = max(self.mb.get(name, 0.0), high)
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+                clear.write("5")
+        except OSError:  # not Linux, or not allowed: the peaks then run from the start
+            pass
+
+    def enter(self, name: str) -> None:
+        self._fold()
+        self.open.append(name)
+
+    def leave(self, name: str) -> None:
+        self._fold()
+        self.open.remove(name)
 
 
 def cpu_seconds() -> float:
@@ -281,10 +331,11 @@ def warm_up(folder: Path, seed: int) -> float:
     return seconds
 
 
-def peak_rss_mb() -> dict[str, float]:
+def peak_rss_mb(peaks: StagePeaks) -> dict[str, float]:
     """High-water RSS of this process and of the largest finished child (the crawl, spaCy
-    workers); Linux reports kilobytes."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers); Linux reports kilobytes. The stages' resets lower this process's own figure:
+    their overall peak makes up for it."""
+    own = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peaks.overall)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"main_peak_rss_mb": round(own, 1), "child_peak_rss_mb": round(children, 1),
             "peak_rss_mb": round(own + children, 1)}
@@ -357,8 +408,9 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         trace = RssTrace()
         with profiled(args.profile):
             summary, full, full_cpu = run_flow(story_path, db, trace)
-        figures.update(peak_rss_mb())
+        figures.update(peak_rss_mb(clock.peaks))
         figures["rss_trace_mb"] = trace.summary()
+        figures["stage_peak_rss_mb"] = dict(sorted(clock.peaks.mb.items()))
         figures["full_run_cpu_s"] = round(full_cpu, 2)
         first_requests = site.stats()
         figures["full_run_s"] = round(full, 2)
@@ -368,10 +420,12 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["docs_parsed"] = clock.counts["process.nlp_stream"]
         figures["pages_extracted"] = clock.counts["process.extract"]
         figures["warehouse_opens"] = clock.counts["process.open_warehouse"]
-        print_stage_table("first run", figures["stages_s"], full)
+        print_stage_table("first run", figures["stages_s"], full, clock.peaks.mb)
         print(f"  peak RSS so far: {figures['peak_rss_mb']} MB (this process "
               f"{figures['main_peak_rss_mb']}, largest child {figures['child_peak_rss_mb']}); "
               f"{full_cpu:.1f} CPU s", flush=True)
+        if args.first_run_only:
+            return figures
 
         clock.reset()
         site.reset()
@@ -439,10 +493,12 @@ def article_words(db_path: Path) -> int:
     return int(words)
 
 
-def print_stage_table(title: str, seconds: dict[str, float], total: float) -> None:
-    print(f"\n{title}: {total:.2f} s")
+def print_stage_table(title: str, seconds: dict[str, float], total: float,
+                      peaks: dict[str, float] | None = None) -> None:
+    print(f"\n{title}: {total:.2f} s" + (" (and this process's peak RSS)" if peaks else ""))
     for name, value in seconds.items():
-        print(f"  {name:34} {value:8.2f} s")
+        peak = f" {peaks[name]:8.0f} MB" if peaks and name in peaks else ""
+        print(f"  {name:44} {value:8.2f} s{peak}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time plain nlp.pipe with one process")
     parser.add_argument("--reference-rounds", type=int, default=2,
                         help="time plain nlp.pipe this many times, keep the best")
+    parser.add_argument("--first-run-only", action="store_true",
+                        help="only the first run's figures (stages, peak RSS per stage): no "
+                             "quiet re-run, no plain nlp.pipe reference")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
                         help="skip the warm-up run (then the first run pays for starting "
                              "Prefect unless PREFECT_API_URL names a running server)")

@@ -58,9 +58,11 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
         key=artifact_key("presswatch-summary", story.id),
         description="What this run fetched, added and failed on",
     )
+    shown = (f" (the first {len(rows)} of {summary.new_statements}: all are in the report)"
+             if summary.new_statements > len(rows) else "")
     create_table_artifact(rows or [{"statement": "no new statements"}],
                           key=artifact_key("presswatch-new-statements", story.id),
-                          description="Statements first seen in this run")
+                          description=f"Statements first seen in this run{shown}")
     if report is not None and not report.kept:
         create_link_artifact(
             report.index.resolve().as_uri(), link_text=f"{clean_line(story.title, 100)}: report",

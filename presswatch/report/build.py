@@ -299,12 +299,6 @@ def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, 
     return grouped
 
 
-def render_pages(data: ReportData, *, built_at: datetime, source_name: str,
-                 since: date | None) -> dict[str, str | bytes]:
-    """Every page of the report: relative path -> HTML."""
-    return dict(iter_pages(data, built_at=built_at, source_name=source_name, since=since))
-
-
 def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
                since: date | None) -> Iterator[tuple[str, str | bytes]]:
     """Every page of the report as (relative path, HTML), one at a time (a big report's pages

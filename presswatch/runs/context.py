@@ -156,8 +156,9 @@ class Finished:
     # Sources failing failing_source_runs runs in a row or more, or working again after such a
     # streak, as of this run (warehouse/queries/run_source_health.sql); empty until it lands.
     source_health: list[dict] = field(default_factory=list)
-    # The run's new statements with their first article, for its Prefect artifacts: read in
-    # the finish step's own open of the file, so publishing them opens it no more.
+    # The run's oldest new statements with their first article (at most
+    # run_findings.NEW_STATEMENTS_SHOWN), for its Prefect artifacts: read in the finish step's
+    # own open of the file, so publishing them opens it no more.
     new_statements: list[dict] = field(default_factory=list)
 
 

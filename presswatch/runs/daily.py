@@ -199,13 +199,15 @@ def process_page_stream(
         return None if known is None else known + len(state.pending_articles)
 
     analyzer = Analyzer(story, state.statements, state.fingerprints, most_texts=most_texts)
-    syndication = SyndicationIndex()
+    staged = SyndicationIndex()  # a held run's earlier batches are in no file it can read
     items = extracted_items(state, pages, totals, batch_size, progress, n_pages)
     for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
-            stage_items(context, analyzer, batch, syndication, totals)
+            stage_items(context, analyzer, batch, staged, totals)
         else:
-            load_items(context, analyzer, batch, syndication, totals)
+            # Earlier batches are stored: the batch's lookup finds their look-alikes there
+            # (the same clusters), so no index of every article of the run grows in memory.
+            load_items(context, analyzer, batch, SyndicationIndex(), totals)
     return totals
 
 

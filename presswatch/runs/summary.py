@@ -196,7 +196,10 @@ def markdown_summary(story: Story, summary: RunSummary, report: ReportResult | N
     elif report_error:
         lines.append(f"The report could not be built: {markdown_text(report_error)}")
     if new_statements:
-        lines += ["", f"## New statements ({len(new_statements)})", ""]
+        lines += ["", f"## New statements ({summary.new_statements})", ""]
+        if summary.new_statements > len(new_statements):
+            lines += [f"The first {len(new_statements)}, oldest first; all of them are on the "
+                      "report's statements page and in the warehouse's statements table.", ""]
         for row in new_statements:
             said = markdown_text(row.get('statement'), 240)
             quoted = row.get("said_as") == "quoted"

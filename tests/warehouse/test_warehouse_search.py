@@ -69,3 +69,26 @@ def test_snippet_shows_where_the_word_is(indexed):
 @pytest.mark.parametrize("query", ["", "   ", "zzzz", "a", "'; drop table articles; --"])
 def test_queries_matching_nothing_return_nothing(indexed, query):
     assert _search(*indexed, query) == []
+
+
+def test_indexing_a_chunk_at_a_time_gives_the_same_index(tmp_path, corpus, monkeypatch):
+    """index_articles indexes INDEX_CHUNK articles per transaction (a day of 10,000 articles
+    no longer holds all their words at once): chunks of 2 over 5 articles index each once."""
+    from presswatch.warehouse import store
+
+    def index(db, chunk: int) -> tuple[list, list]:
+        monkeypatch.setattr(store, "INDEX_CHUNK", chunk)
+        with open_warehouse(db) as wh:
+            wh.load_batch(LoadBatch(run_id="r1", runs=[Run("r1", "s", corpus.T0)], articles=[
+                corpus.make_article(f"https://search.example/{key}", text, title=title)
+                for key, (title, text) in DOCS.items()]))
+            assert wh.index_articles() == len(DOCS)
+            assert wh.index_articles() == 0
+            con = wh.connection
+            return (con.execute("select * from article_terms order by all").fetchall(),
+                    con.execute("select article_id, doc_length from article_lengths "
+                                "order by all").fetchall())
+
+    whole = index(tmp_path / "whole.duckdb", 1000)
+    assert index(tmp_path / "chunked.duckdb", 2) == whole
+    assert len(whole[1]) == len(DOCS)

@@ -1,4 +1,5 @@
--- The statements a run created, with their first article, for the run's Prefect artifact.
+-- The statements a run created, with their first article, for the run's Prefect artifacts:
+-- the oldest $2 of them (a first run creates thousands; the report lists them all).
 -- $1: list of statement ids.
 select
     s.speaker,
@@ -12,5 +13,6 @@ select
 from statements as s
 join articles as a on a.article_id = s.first_article_id
 left join outlet_names as n on n.outlet = a.outlet
-where list_contains($1, s.statement_id)
+where s.statement_id in (select unnest($1::varchar[]))
 order by s.first_seen_at, s.statement_id
+limit $2

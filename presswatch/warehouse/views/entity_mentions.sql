@@ -20,7 +20,10 @@ with windows as (
         a.title,
         substring(a.text, greatest(1, e.start_char - 299), least(e.start_char, 300)) as before,
         substring(a.text, e.end_char + 1, 300) as after,
-        substring(a.text, 1, e.end_char) as head,
+        -- The text up to the name only where a dateline can be (the page's first 60
+        -- characters): never a copy of the text before every name (352,608 names of 10,000
+        -- articles made that 1.2 GB).
+        case when e.start_char < 60 then substring(a.text, 1, e.end_char) end as head,
         regexp_full_match(e.text, '[^a-z]*[A-Z][^a-z]*') as is_capitals
     from entities as e
     inner join articles as a on a.article_id = e.article_id
@@ -41,9 +44,12 @@ located as (
     from windows
 ),
 
+-- Every rule that reads the mention's own lines; "not a place" (below) looks across all
+-- mentions of the name, so it comes last, over narrow rows: a window over these wide ones
+-- held every mention's text windows in memory at once.
 judged as (
     select
-        *,
+        article_id, text, label, start_char, end_char, canonical, is_capitals, is_located,
         case
             when list_contains(list_transform(coalesce(authors, []), lambda x: lower(trim(x))),
                                lower(trim(text)))
@@ -65,14 +71,17 @@ judged as (
                     (is_capitals and length(text) - length(replace(text, ' ', '')) >= 2)
                     or lower(trim(text, ' "''“”‘’')) = lower(trim(coalesce(title, ''))))
                 then 'headline'
-            when is_capitals and label in ('GPE', 'LOC')
-                and not bool_or(is_located) over (partition by text)
-                then 'not a place'
-        end as noise
+        end as line_noise
     from located
 )
 
-select article_id, text, label, start_char, end_char, canonical, noise
+select
+    article_id, text, label, start_char, end_char, canonical,
+    coalesce(line_noise, case
+        when is_capitals and label in ('GPE', 'LOC')
+            and not bool_or(is_located) over (partition by text)
+            then 'not a place'
+    end) as noise
 from judged;
 
 comment on view entity_mentions is 'Every name found in the articles, with noise saying why it is not news about the story when it is not (byline, dateline, market line, headline, not a place).';
