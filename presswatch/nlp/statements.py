@@ -203,7 +203,8 @@ class SpeakerDirectory:
         role_head = self._before_place(quote.speaker_role)
         org = org or self._find(" ".join(t for t in (head_text, role_head) if t), None)
         if role is not None:
-            org_name = org.name if org else self._capitalised_in(quote)
+            org_name = (org.name if org else self._capitalised_in(quote)
+                        or self._organisation_of_role(quote.speaker))
             if org_name:
                 name = f"{org_name} {role}"
                 return Speaker(speaker_key(name), name, name, org_name, "role")
@@ -277,6 +278,19 @@ class SpeakerDirectory:
             if token in self._role_synonyms:
                 return self._role_synonyms[token]
         return None
+
+    def _organisation_of_role(self, speaker: str | None) -> str | None:
+        """The organisation of a role the attribution stage already resolved ("the company's
+        spokesperson" -> speaker "OpenAI spokesperson"): a story organisation named in it, else
+        its capitalised words before the role ("Meta spokesperson" -> Meta)."""
+        if not speaker or self._role(speaker) is None:
+            return None
+        named = self._find(speaker, None)
+        if named is not None:
+            return named.name
+        names = [w for w in speaker.split() if w[:1].isupper()
+                 and fold(w) not in self._role_synonyms.keys() | self._determiners]
+        return " ".join(names) or None
 
     def _capitalised_in(self, quote: StatementInput) -> str | None:
         """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""

@@ -157,6 +157,12 @@ SPEAKERS = [
     ((None, "an Open AI spokeswoman"), "OpenAI spokesperson", "role", "OpenAI"),
     ((None, "a Meta spokesman"), "Meta spokesperson", "role", "Meta"),
     (("OpenAI", "the company"), "OpenAI", "org", "OpenAI"),
+    # the attribution stage resolved "the company's spokesperson" to the role of its company
+    (("OpenAI spokesperson", "The company’s spokesperson"), "OpenAI spokesperson", "role",
+     "OpenAI"),
+    (("Meta spokesperson", "its spokesperson"), "Meta spokesperson", "role", "Meta"),
+    # a person whose name holds an organisation's is still a person
+    (("Jane Doe", "the company's engineer"), "Jane Doe", "person", None),
     ((None, "Maren Solvik"), "Maren Solvik", "person", None),
     ((None, "Solvik"), "Maren Solvik", "person", None),
     ((None, "the artists"), "the artists", "description", None),
