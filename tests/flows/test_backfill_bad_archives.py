@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from random import Random
 
 import duckdb
 import pytest
 
-from presswatch.demo.archive import archive_records, write_warc
+from presswatch.demo.archive import archive_records, unrelated_page, write_warc
 from presswatch.runs import backfill as bs
 from presswatch.runs import backfill_unit as bu
 from presswatch.story import default_story_path, load_story
@@ -40,14 +41,21 @@ def test_a_bad_warc_is_named_and_skipped_and_the_run_goes_on_and_ends_partial(tm
     write_warc(good[1], records[1::2])
     bad = tmp_path / "CC-NEWS-20241125120000-00002.warc.gz"
     bad.write_bytes(b"<html>503 Service Unavailable</html>\n" * 40)
+    unrelated = tmp_path / "CC-NEWS-20241126120000-00004.warc.gz"
+    rng = Random(5)
+    write_warc(unrelated, [unrelated_page(rng, number) for number in range(20)])
     db = tmp_path / "w.duckdb"
     settings = bs.BackfillSettings(story_path=default_story_path(), db_path=db, since=SINCE,
                                    until=UNTIL, sources=bs.Sources(warcs=tuple(map(str, [
-                                       good[0], bad, good[1]]))), workers=1)
+                                       good[0], bad, good[1], unrelated]))), workers=1)
     first = run_backfill(settings)
     assert [p.split(":")[0] for p in first.problems] == [str(bad)]
     assert "not a readable WARC file" in first.problems[0]
     assert first.articles_added >= 10  # both good files were read
+    # a file that keeps no page is read and tallied, but gets no load (no warehouse open)
+    units = settings.units_dir(settings.story())
+    assert first.results[-1].kept == 0
+    assert len(list(units.glob("*.loaded"))) == 2 and len(list(units.glob("*.json"))) == 3
     status, message, failed = _run_row(db)
     assert (status, failed) == ("partial", 1) and bad.name in message
     stored = _articles(db)
