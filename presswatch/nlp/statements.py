@@ -203,7 +203,8 @@ class SpeakerDirectory:
         role_head = self._before_place(quote.speaker_role)
         org = org or self._find(" ".join(t for t in (head_text, role_head) if t), None)
         if role is not None:
-            org_name = (org.name if org else self._capitalised_in(quote)
+            org_name = (org.name if org
+                        else self._capitalised_in(quote.speaker_text or quote.speaker_role or "")
                         or self._organisation_of_role(quote.speaker))
             if org_name:
                 name = f"{org_name} {role}"
@@ -288,13 +289,10 @@ class SpeakerDirectory:
         named = self._find(speaker, None)
         if named is not None:
             return named.name
-        names = [w for w in speaker.split() if w[:1].isupper()
-                 and fold(w) not in self._role_synonyms.keys() | self._determiners]
-        return " ".join(names) or None
+        return self._capitalised_in(speaker)
 
-    def _capitalised_in(self, quote: StatementInput) -> str | None:
+    def _capitalised_in(self, mention: str) -> str | None:
         """'a Meta spokesperson', 'a spokesman for Meta' -> Meta (an organisation not listed)."""
-        mention = quote.speaker_text or quote.speaker_role or ""
         names = [w.strip(",.") for w in mention.replace("'s", "").split() if w[:1].isupper()]
         skip = self._role_synonyms.keys() | self._determiners
         return " ".join(w for w in names if fold(w) not in skip) or None
