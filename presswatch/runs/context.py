@@ -196,9 +196,8 @@ def record_stop(context: RunContext, exc: BaseException,
                 then: str = "what it fetched is finished by the next run") -> None:
     """A run stopped by an error says so in its runs row: failed, with the error (its URLs cut
     to their hosts) and `then`, what happens to its work. Its staging folder stays for the
-    next run to finish. A held run has no
-    row yet; a warehouse that cannot be opened now is left to the next run, which closes the
-    row then (close_unfinished_runs)."""
+    next run to finish. A held run has no row yet; a warehouse that cannot be opened now is
+    left to the next run, which closes the row then (close_unfinished_runs)."""
     if context.held:
         return
     message = (f"stopped by an error: {type(exc).__name__}: {redact_urls(clean_line(exc, 300))}"
