@@ -221,9 +221,10 @@ def _segments(article: Article) -> list[tuple[str, int, _Words]]:
         tokens = _words(sentence)
         if lead_words < LEAD_MIN_WORDS:
             room = LEAD_MAX_WORDS - lead_words
-            segments.append(("lead", number, _Words(tokens.written[:room], tokens.folded[:room])))
+            lead = _Words(tokens.written[:room], tokens.folded[:room])
+            segments.append(("lead", number, lead))
             segments.append(("body", number, _Words(tokens.written[room:], tokens.folded[room:])))
-            lead_words += len(tokens.folded[:room])
+            lead_words += len(lead.folded)
         else:
             segments.append(("body", number, tokens))
     return [segment for segment in segments if segment[2].folded]

@@ -23,6 +23,7 @@ from presswatch.warehouse.store import (
     Warehouse,
     default_read_path,
     open_warehouse,
+    views,
 )
 
 # In an export folder: what marks it as presswatch's, and so replaceable by the next export.
@@ -130,15 +131,6 @@ def describe_export(exported: list[ExportedTable], out_dir: Path) -> str:
         by_day = f", one folder per {table.partitioned_by} day" if table.partitioned_by else ""
         lines.append(f"  {table.table:<28} {table.rows:>9} rows  {table.kind}{by_day}")
     return "\n".join(lines)
-
-
-def views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The warehouse's own views (presswatch/warehouse/views/), in name order."""
-    rows = con.execute(
-        "select view_name from duckdb_views() where database_name = current_database() "
-        "and schema_name = 'main' and not internal and not temporary order by view_name"
-    ).fetchall()
-    return [name for (name,) in rows]
 
 
 def read_exported(con: duckdb.DuckDBPyConnection, table: ExportedTable) -> duckdb.DuckDBPyRelation:

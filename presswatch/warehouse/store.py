@@ -200,13 +200,13 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {
-        name for (name,) in con.execute(
-            "select view_name from duckdb_views() where database_name = current_database() "
-            "and not internal"
-        ).fetchall()
-    }
+def views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The warehouse's own views (presswatch/warehouse/views/), in name order."""
+    rows = con.execute(
+        "select view_name from duckdb_views() where database_name = current_database() "
+        "and schema_name = 'main' and not internal and not temporary order by view_name"
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def _inspect(con: duckdb.DuckDBPyConnection, path: Path, known: list[Migration]) -> set[int]:
@@ -282,7 +282,7 @@ def open_warehouse(
         pending = [m for m in known if m.version not in applied]
         for migration in pending:
             warehouse._apply(migration)
-        if pending or not _views(con):  # (a run killed between the last migration and them)
+        if pending or not views(con):  # (a run killed between the last migration and them)
             warehouse.refresh_views()
     except BaseException:
         con.close()
