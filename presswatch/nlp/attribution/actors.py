@@ -29,6 +29,7 @@ from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, s
 from presswatch.nlp.attribution.speakers import in_dateline, mention_span
 from presswatch.nlp.data import word_set, word_table
 from presswatch.nlp.entities import alias_key, clean_name
+from presswatch.nlp.relevance import listed
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 
@@ -380,8 +381,7 @@ class SpeakerResolver:
                         people.append(name)
         if not people:
             return None
-        return (people[0] if len(people) == 1 else
-                ", ".join(people[:-1]) + " and " + people[-1]), None
+        return listed(people), None
 
     def joint(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -402,7 +402,7 @@ class SpeakerResolver:
                 names.append(name)
         if len(names) < 2 or len(people) > 1:
             return None
-        return ", ".join(names[:-1]) + " and " + names[-1], None
+        return listed(names), None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
