@@ -373,9 +373,8 @@ class SpeakerResolver:
         for prep in head.children:
             if prep.dep_ != "prep" or prep.lower_ not in EXAMPLE_PREPOSITIONS:
                 continue
-            for ent in self.ents:
-                inside = prep.i < ent.start and ent.end <= prep.right_edge.i + 1
-                if ent.label_ == "PERSON" and inside:
+            for ent in self.ents_in(head.doc[prep.i + 1 : prep.right_edge.i + 1]):
+                if ent.label_ == "PERSON":
                     name = canonical_of(ent)
                     if name not in people:
                         people.append(name)
