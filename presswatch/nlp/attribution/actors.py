@@ -142,8 +142,9 @@ class SpeakerResolver:
         content = sentences.doc.char_span(*quote.content, alignment_mode="expand")
         return content is not None and reports_a_state(
             content, self.state_words,
-            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people | (
-                self.documents) or noun_kind(noun, self.descriptions) in ("org", "document"))
+            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people or (
+                noun.lemma_.lower() in self.documents) or (
+                noun_kind(noun, self.descriptions) in ("org", "document")))
 
     def ents_in(self, span: Span) -> list[Span]:
         """`span.ents` read from the document's entities listed once per document: spaCy's
