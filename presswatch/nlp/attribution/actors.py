@@ -360,7 +360,7 @@ class SpeakerResolver:
         other = _nearest_entity(sentences, head, ("PERSON",), frozenset({last[0]}), said)
         if other is None:
             return None
-        return f"{other[0]} and {last[0]}", None
+        return listed([other[0], last[0]]), None
 
     def examples(self, sentences: Sentences, head: Token, mention: Span,
                  quote: RawQuote, quotes: list[RawQuote]) -> Found:
