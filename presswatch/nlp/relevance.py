@@ -326,7 +326,7 @@ def _place(per_zone: Iterable[dict[str, int]]) -> str:
 PLACE_RANK = {"title": 3, "opening": 2, "headline": 1, "text": 0}
 
 
-def _listed(items: Sequence[str]) -> str:
+def listed(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -349,10 +349,10 @@ def _met_in_words(rules: RelevanceRules, found: _Found, combo: Sequence[str], pl
     if place == "headline":
         titled = [s for m, s in zip(combo, shown, strict=True) if "title" in found.hits[m]]
         rest = [s for s in shown if s not in titled]
-        return f"names {_listed(titled)} in the title and {_listed(rest)} in the text"
+        return f"names {listed(titled)} in the title and {listed(rest)} in the text"
     where = {"title": "in the title", "opening": "in the title and opening paragraph",
              "text": "in the text"}[place]
-    return f"names {_listed(shown)} {where}"
+    return f"names {listed(shown)} {where}"
 
 
 def _combined(evidence: dict[str, float], combo: Sequence[str]) -> float:
@@ -412,7 +412,7 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
     for term, zones in found.excludes.items():
         for zone in zones:
             score *= EXCLUDE_FACTOR[zone]
-        where = _listed([z if z != "body" else "text" for z in ZONES if z in zones])
+        where = listed([z if z != "body" else "text" for z in ZONES if z in zones])
         reasons.append(f"has '{term}', a word of another story, in the {where}")
     is_relevant = score >= rules.threshold
     date_reason = _date_reason(rules, article.published_at)

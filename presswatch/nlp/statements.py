@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from difflib import SequenceMatcher
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 from presswatch.nlp.data import word_list, word_table
 from presswatch.nlp.relevance import fold, words
@@ -505,9 +505,10 @@ class _Known:
     def spaced(self) -> str:
         return f" {self.folded} "
 
-    @property
+    @cached_property
     def is_charge(self) -> bool:
-        """A statement founded by a charge (is_charge; a stored one's kind is not kept)."""
+        """A statement founded by a charge (is_charge; a stored one's kind is not kept); read
+        once, not on every comparison (its text never changes: _put builds a new entry)."""
         return opens_on_gerund(self.statement.text)
 
 

@@ -14,6 +14,7 @@ from presswatch.nlp.statements import (
     StatementIndex,
     StatementInput,
     assign_statements,
+    opens_on_gerund,
     statement_input,
 )
 from presswatch.records import Article, Quote, Statement, stable_id
@@ -525,3 +526,18 @@ def test_a_clause_holding_the_claims_words_is_still_a_version(directory) -> None
                      hours=2)
     result = assign_statements([claim, reported], index)
     assert result.quote_statement[claim.quote_id] == result.quote_statement[reported.quote_id]
+
+
+@pytest.mark.parametrize(("text", "gerund"), [
+    ("having hundreds of artists provide unpaid testing", True),
+    ("exploiting artists", True),
+    ("nothing has changed", False),
+    ("something is wrong with the rota", False),
+    ("during the walkout the ward was short", False),
+    ("it was exploiting artists", False),
+    ("Boeing will fix it", False),
+])
+def test_only_a_gerund_opens_a_charge(text, gerund) -> None:
+    """Words in -ing that open a clause without being a gerund (statement_non_gerunds) are no
+    charge: 'nothing has changed' is a claim."""
+    assert opens_on_gerund(text) is gerund

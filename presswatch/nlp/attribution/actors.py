@@ -29,6 +29,7 @@ from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, s
 from presswatch.nlp.attribution.speakers import in_dateline, mention_span
 from presswatch.nlp.data import word_set, word_table
 from presswatch.nlp.entities import alias_key, clean_name
+from presswatch.nlp.relevance import listed
 
 SPEAKING_LABELS = ("PERSON", "ORG", "NORP", "GPE")
 
@@ -141,8 +142,9 @@ class SpeakerResolver:
         content = sentences.doc.char_span(*quote.content, alignment_mode="expand")
         return content is not None and reports_a_state(
             content, self.state_words,
-            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people | (
-                self.documents) or noun_kind(noun, self.descriptions) in ("org", "document"))
+            lambda noun: self.is_people(noun) or noun.lemma_.lower() in self.people or (
+                noun.lemma_.lower() in self.documents) or (
+                noun_kind(noun, self.descriptions) in ("org", "document")))
 
     def ents_in(self, span: Span) -> list[Span]:
         """`span.ents` read from the document's entities listed once per document: spaCy's
@@ -358,7 +360,7 @@ class SpeakerResolver:
         other = _nearest_entity(sentences, head, ("PERSON",), frozenset({last[0]}), said)
         if other is None:
             return None
-        return f"{other[0]} and {last[0]}", None
+        return listed([other[0], last[0]]), None
 
     def examples(self, sentences: Sentences, head: Token, mention: Span,
                  quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -372,16 +374,14 @@ class SpeakerResolver:
         for prep in head.children:
             if prep.dep_ != "prep" or prep.lower_ not in EXAMPLE_PREPOSITIONS:
                 continue
-            for ent in self.ents:
-                inside = prep.i < ent.start and ent.end <= prep.right_edge.i + 1
-                if ent.label_ == "PERSON" and inside:
+            for ent in self.ents_in(head.doc[prep.i + 1 : prep.right_edge.i + 1]):
+                if ent.label_ == "PERSON":
                     name = canonical_of(ent)
                     if name not in people:
                         people.append(name)
         if not people:
             return None
-        return (people[0] if len(people) == 1 else
-                ", ".join(people[:-1]) + " and " + people[-1]), None
+        return listed(people), None
 
     def joint(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -402,7 +402,7 @@ class SpeakerResolver:
                 names.append(name)
         if len(names) < 2 or len(people) > 1:
             return None
-        return ", ".join(names[:-1]) + " and " + names[-1], None
+        return listed(names), None
 
     def named(self, sentences: Sentences, head: Token, mention: Span,
               quote: RawQuote, quotes: list[RawQuote]) -> Found:

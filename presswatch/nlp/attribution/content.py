@@ -30,10 +30,10 @@ class QuoteFinder(Protocol):
 REFUSALS = frozenset({"decline", "refuse", "fail", "wonder", "ask", "question"})
 
 
-# Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
-# subject of its own, goes on with the reported clause.
 # What ends a clause reported before its cue ('..., she said', '"...," she said', '... - she said').
 CLAUSE_CLOSERS = frozenset({",", "-", "--", "—", "–", "\"", "”", "’", "'", "''", ":", ";"})
+# Modals a report shifts back ('will' -> 'would'): a conjunct that opens with one, and has no
+# subject of its own, goes on with the reported clause.
 BACKSHIFTED_MODALS = frozenset({"would", "could", "might"})
 SENTENCE_ENDS = frozenset({".", "!", "?"})
 # Reporting verbs that, before an infinitive, tell only that something goes on.
