@@ -963,7 +963,9 @@ class SpeakerResolver:
             if mention is None:
                 continue
             # 'U.S. Senator Tammy Duckworth, Chair of the Subcommittee ...': both are hers
-            for role in {self.stated_role(ent.root, mention), self.title_before(ent.root, mention)}:
+            # in this order, once each: a set's order changes with the process's string hashing
+            for role in dict.fromkeys((self.stated_role(ent.root, mention),
+                                       self.title_before(ent.root, mention))):
                 if role:
                     roles.setdefault(canonical_of(ent), []).append(role.lower())
         return {name: " ; ".join(found) for name, found in roles.items()}
