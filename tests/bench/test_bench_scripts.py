@@ -82,6 +82,15 @@ def test_report_bench_builds_a_generated_warehouse(tmp_path):
     assert figures["generated"]["pages"] > 10 and figures["generated"]["statements"] > 0
 
 
+def test_crawl_bench_crawls_twice_then_extracts_and_sketches(tmp_path):
+    figures = run_bench("crawl.py", "--articles", "20", "--workdir", str(tmp_path))
+    # 20 outlets: robots.txt, a feed and a sitemap each, then the articles.
+    assert figures["requests"] == 80 and figures["request_kinds"]["article"] == 20
+    assert figures["quiet_requests"] == 60 and figures["crawl_cpu_s"] > 0
+    assert figures["pages_extracted"] == 20 and figures["articles"] > 0
+    assert all(len(d) == 16 for d in figures["crawl_digests"].values())
+
+
 def test_nlp_throughput_bench(tmp_path):
     texts = tmp_path / "texts.jsonl"
     texts.write_text("\n".join(json.dumps({"text": t}) for t in [
