@@ -305,16 +305,21 @@ class ArticlesSpider(scrapy.Spider):
         )
 
     def _page_requests(self, candidates: list[Candidate],
-                       google_opted_in: bool) -> Iterator[scrapy.Request | PageItem]:
+                       google_opted_in: bool) -> list[scrapy.Request | PageItem]:
+        """Requests for the candidates not stored or requested yet, all claimed at once: a URL
+        that a feed and a sitemap both list goes to the source read first, whatever order
+        Scrapy then takes each source's requests in."""
+        requests: list[scrapy.Request | PageItem] = []
         for candidate in candidates:
             if candidate.url in self.stored or candidate.url in self.requested:
                 continue
             self.requested.add(candidate.url)
             article_id = google_news_article_id(candidate.url)
             if article_id is not None:
-                yield from self._google_news_link(candidate, article_id, google_opted_in)
+                requests.extend(self._google_news_link(candidate, article_id, google_opted_in))
             else:
-                yield self._page_request(candidate.url, candidate.source_url)
+                requests.append(self._page_request(candidate.url, candidate.source_url))
+        return requests
 
     def _page_request(self, url: str, source_url: str, target: str | None = None,
                       **meta: Any) -> scrapy.Request:
