@@ -13,7 +13,7 @@ Serves N articles (bench/sitegen.py in its own process, as bench/e2e.py does), t
 
 It prints digests of what each step produced (the crawl's page records without their fetch
 times, the stored bodies, the articles' fields, the signatures), so a change that must keep its
-outputs can be compared before and after. --profile-child runs the first crawl's child under
+outputs can be compared before and after. --profile-child runs both crawl children under
 cProfile. The last line printed is one JSON object with every figure.
 """
 
@@ -153,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--profile-child", type=Path, default=None,
-                        help="write the first crawl child's cProfile stats here")
+    parser.add_argument("--profile-child", type=Path, default=None, metavar="FOLDER",
+                        help="run the crawl children under cProfile (wall clock), writing "
+                             "first.prof and quiet.prof in FOLDER")
     parser.add_argument("--no-extract", action="store_true",
                         help="measure the crawl only")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -168,10 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             story = load_story(e2e.bench_story(site.bases, folder))
             job = CrawlJob.for_story(story)
             first = folder / "first"
-            wall, cpu = crawl(job, first, args.profile_child)
+            profiles = args.profile_child
+            if profiles is not None:
+                profiles.mkdir(parents=True, exist_ok=True)
+            wall, cpu = crawl(job, first, profiles and profiles / "first.prof")
             requests = site.stats()
             site.reset()
-            quiet_wall, quiet_cpu = crawl(quiet_job(job, first, folder), folder / "quiet")
+            quiet_wall, quiet_cpu = crawl(quiet_job(job, first, folder), folder / "quiet",
+                                          profiles and profiles / "quiet.prof")
             quiet_requests = site.stats()
         finally:
             site.close()

@@ -14,9 +14,9 @@ import ipaddress
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import tldextract
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -24,6 +24,10 @@ _GOOGLE_NEWS_HOSTS = {"news.google.com"}
 _GOOGLE_NEWS_PATH = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)")
 _EMBEDDED_URL = re.compile(rb"https?://[\x21-\x7e]+")
 _DATA_N_AU = re.compile(rb'data-n-au="(https?://[^"\s<>]+)"')
+
+
+if TYPE_CHECKING:  # imported on first use: a crawl that reads no sitemap never needs it
+    import tldextract
 
 
 class BadUrl(ValueError):
@@ -113,6 +117,8 @@ def canonical_or_none(url: str) -> str | None:
 @lru_cache(maxsize=1)
 def _suffix_extractor() -> tldextract.TLDExtract:
     # The public suffix list snapshot bundled with tldextract: never fetched, never cached on disk.
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
