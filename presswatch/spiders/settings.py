@@ -94,6 +94,10 @@ SPIDER_MIDDLEWARES = {
     "presswatch.spiders.middlewares.RecordCallbackErrorsMiddleware": 950,
 }
 
+# A check for spider authors that Scrapy runs before every callback, re-reading the callback's
+# source whenever its cache has let go of it: tests/spiders runs it once on our callbacks.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 # Scrapy starts this many tasks for every response's output, however little it yields (2.19:
 # 100, a third of the crawl's CPU). Our pipelines never wait on anything, so one at a time
 # processes the same items in the same order.

@@ -25,6 +25,8 @@ MAGIC = (
     (b"OggS", "Ogg media"),
     (b"\x7fELF", "executable"),
 )
+# Bytes no text file has: below TAB, and SO (0x0E) up to US (0x1F).
+_CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x20)])
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 
 
@@ -45,7 +47,7 @@ def sniff_non_html(body: bytes) -> str | None:
     for magic, what in MAGIC:
         if head.startswith(magic):
             return what
-    controls = sum(1 for byte in head if byte < 0x09 or 0x0E <= byte < 0x20)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if controls > len(head) // 20:
         return "binary data (control bytes)"
     return None

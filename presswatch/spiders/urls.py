@@ -23,6 +23,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _GOOGLE_NEWS_HOSTS = {"news.google.com"}
 _GOOGLE_NEWS_PATH = re.compile(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)")
 _EMBEDDED_URL = re.compile(rb"https?://[\x21-\x7e]+")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
 _DATA_N_AU = re.compile(rb'data-n-au="(https?://[^"\s<>]+)"')
 
 
@@ -80,7 +81,7 @@ def canonicalize(url: str) -> str:
     the fetch. Raises BadUrl for anything that is not an absolute http(s) URL.
     """
     raw = url.strip() if isinstance(url, str) else ""
-    if not raw or any(ord(c) < 0x20 for c in raw):
+    if not raw or _CONTROL_CHARACTER.search(raw):
         raise BadUrl(f"{url!r}: empty or contains control characters")
     try:
         parts = urlsplit(raw)

@@ -77,24 +77,31 @@ def find_wall(body: bytes, url: str = "") -> Wall | None:
     Examples: Cloudflare's "Just a moment..." interstitial, DataDome's or PerimeterX's
     captcha page, a redirect that ended on consent.example.com, a React shell whose only text
     is "You need to enable JavaScript", a teaser marked isAccessibleForFree false.
-    Every wall says little, so the visible words are counted first (one lxml parse, well
-    under a millisecond for a typical article) and a page that says more is never scanned.
+    Every wall carries one of the markers, so the page's head is searched for them first (a
+    byte search) and the visible words, which need a parse, are counted only when one is
+    there: a page that says more than a wall would is never one.
     """
     host = (urlsplit(url).hostname or "") if url else ""
     if _CONSENT_HOSTS.match(host):
         return Wall("blocked", f"consent page at {host} instead of the article")
+    head = body[:_HEAD_BYTES].lower()
+    bot_wall = next((who for who, markers in _BOT_WALLS if any(m in head for m in markers)),
+                    None)
+    consent = any(m in head for m in _CONSENT_MARKERS)
+    paywall = any(m in head for m in _PAYWALL_MARKERS) or _NOT_FREE.search(head) is not None
+    js_shell = any(m in head for m in _JS_SHELL_MARKERS)
+    if not (bot_wall or consent or paywall or js_shell):
+        return None
     words = visible_words(body)
     if words > PAYWALL_MAX_WORDS:
         return None
-    head = body[:_HEAD_BYTES].lower()
     if words <= WALL_MAX_WORDS:
-        for who, markers in _BOT_WALLS:
-            if any(m in head for m in markers):
-                return Wall("blocked", f"bot wall ({who}) answered instead of the page")
-        if any(m in head for m in _CONSENT_MARKERS):
+        if bot_wall:
+            return Wall("blocked", f"bot wall ({bot_wall}) answered instead of the page")
+        if consent:
             return Wall("blocked", "cookie consent page instead of the article")
-    if any(m in head for m in _PAYWALL_MARKERS) or _NOT_FREE.search(head) is not None:
+    if paywall:
         return Wall("partial", f"paywall: only a teaser of {words} words is served")
-    if words <= WALL_MAX_WORDS // 4 and any(m in head for m in _JS_SHELL_MARKERS):
+    if words <= WALL_MAX_WORDS // 4 and js_shell:
         return Wall("blocked", "JavaScript-only page: the text is not in the HTML")
     return None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from scrapy import Request
 from scrapy.http import HtmlResponse
+from scrapy.utils.misc import is_generator_with_return_value
 
 from presswatch.spiders.items import PageItem, SourceItem
 from presswatch.spiders.middlewares import RecordCallbackErrorsMiddleware
+from presswatch.spiders.spiders.articles import ArticlesSpider
 
 
 def _response(meta: dict) -> HtmlResponse:
@@ -35,3 +37,12 @@ def test_a_source_callback_error_becomes_the_source_error() -> None:
 def test_other_requests_are_left_to_scrapy() -> None:
     assert RecordCallbackErrorsMiddleware().process_spider_exception(
         _response({}), ValueError("x")) is None
+
+
+def test_no_callback_is_a_generator_that_returns_a_value() -> None:
+    """Scrapy's check for it is off in the crawl (settings.py: it ran before every callback);
+    here it runs once over every callback and errback of the spider."""
+    callbacks = [getattr(ArticlesSpider, name) for name in dir(ArticlesSpider)
+                 if name.startswith(("parse", "_read")) or name.endswith("_failed")]
+    assert len(callbacks) >= 8
+    assert [c.__name__ for c in callbacks if is_generator_with_return_value(c)] == []
