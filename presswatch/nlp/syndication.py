@@ -155,18 +155,13 @@ def sketch_article(
     tokens = words(text)
     joined = " ".join(tokens).encode("utf-8")
     shingles = _shingles(tokens, joined)
-    from datasketch import MinHash
-
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int,
-                      permutations=_permutations())
-    minhash.update_batch(_sha1_hash32(shingles))
     return ArticleSignature(
         article_id=article_id,
         published_at=published_at,
         first_seen_at=first_seen_at,
         text_hash=hashlib.sha256(joined).hexdigest(),
         n_shingles=len(shingles) if len(tokens) >= SHINGLE_WORDS else 0,
-        minhash=minhash.hashvalues.astype("<u4").tobytes(),
+        minhash=_affine32_minhash(_sha1_hash32(shingles)).astype("<u4").tobytes(),
     )
 
 
@@ -190,11 +185,28 @@ def _permutations() -> np.ndarray:
     return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
-def _sha1_hash32(shingles: Iterable[bytes]) -> list[int]:
+def _sha1_hash32(shingles: Iterable[bytes]) -> np.ndarray:
     """datasketch's default hash (`sha1_hash32`: SHA-1's first four bytes, little-endian) of
     every shingle at once, instead of one function call and one `struct.unpack` each."""
-    digests = b"".join([hashlib.sha1(shingle).digest()[:4] for shingle in shingles])
-    return np.frombuffer(digests, dtype="<u4").tolist()
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(shingle).digest() for shingle in shingles])
+    return np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32)  # 20 bytes a digest
+
+
+def _affine32_minhash(hashes: np.ndarray) -> np.ndarray:
+    """What datasketch 2's MinHash.update_batch makes of these 32-bit hashes under the
+    "affine32" scheme, in one pass of array arithmetic instead of a MinHash object and a
+    Python int per hash: each hash mixed by MurmurHash3's 32-bit finalizer, then
+    a * h + b (mod 2^32) for every permutation (a, b), the minimum over the hashes kept.
+    tests/nlp/test_syndication_clusters.py holds it to datasketch's own result."""
+    mixed = hashes.reshape(-1, 1)
+    mixed = mixed ^ (mixed >> np.uint32(16))
+    mixed = mixed * np.uint32(0x85EBCA6B)
+    mixed = mixed ^ (mixed >> np.uint32(13))
+    mixed = mixed * np.uint32(0xC2B2AE35)
+    mixed = mixed ^ (mixed >> np.uint32(16))
+    a, b = _permutations()
+    return (mixed * a + b).min(axis=0)  # never empty: a text has at least one shingle
 
 
 def _order(signature: ArticleSignature) -> tuple[datetime, datetime, str]:

@@ -175,7 +175,10 @@ def test_signature_with_other_parameters_is_refused() -> None:
     ORIGINAL,
     "Zoë Müller told Le Monde that the naïve café's façade — “intact” — will stay. " * 5,
     "Four words only here",
+    "Five words exactly are here",
     "",
+    # thousands of shingles, every hash value in play
+    " ".join(f"w{(i * 7919) % 1009}" for i in range(3000)),
 ])
 def test_signature_is_datasketch_minhash_of_the_five_word_shingles(text: str) -> None:
     """Signatures stored by earlier versions stay comparable: the batched hashing gives what
