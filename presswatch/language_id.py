@@ -30,8 +30,8 @@ class ArrayWalkIdentifier(LanguageIdentifier):
         self.row_base = np.asarray(self._rowbase, dtype=np.int64)
         self.feature = np.asarray(self.tk_output, dtype=np.int64)
 
-    def feature_counts(self, data: bytes) -> dict[int, int]:
-        """{feature: count} in order of first occurrence, as py3langid's walk counts them."""
+    def features(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(features, counts) in order of first occurrence, as py3langid's walk counts them."""
         walked = np.frombuffer(data, dtype=np.uint8).astype(np.int64)
         state = np.zeros(len(walked), dtype=np.int64)
         for back in range(min(NGRAM_DEPTH, len(walked)) - 1, -1, -1):
@@ -43,12 +43,14 @@ class ArrayWalkIdentifier(LanguageIdentifier):
         found = found[found >= 0]
         kinds, first, counts = np.unique(found, return_index=True, return_counts=True)
         order = np.argsort(first)
-        return dict(zip(kinds[order].tolist(), counts[order].tolist(), strict=True))
+        return kinds[order], counts[order]
 
     def _raw_score(self, text: bytes) -> np.ndarray:
-        visits = self.feature_counts(text)
-        if visits:
-            return self._sparse_score(visits, self.nb_ptc)
+        kinds, counts = self.features(text)
+        if len(kinds):
+            # py3langid's _sparse_score on the same values in the same order, without the
+            # {feature: count} dict it takes and turns back into these arrays
+            return np.log1p(counts.astype(np.float32)) @ self.nb_ptc[kinds] + self.nb_pc
         return super()._raw_score(text)  # no features: py3langid's own floor
 
 
