@@ -51,14 +51,22 @@ def is_tracking_param(name: str) -> bool:
     return lowered in exact or lowered.startswith(prefixes)
 
 
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    # Only a host that starts with a digit (IPv4) or has a colon (IPv6) can be an address:
+    # a name is not handed to ip_address, which raises twice on one (a third of canonicalize).
+    if not (host[:1].isdigit() or ":" in host):
+        return None
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 def _clean_host(host: str, url: str) -> str:
     host = host.strip().rstrip(".").lower()
     if not host:
         raise BadUrl(f"{url!r}: no host name")
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        ip = None
+    ip = _ip_address(host.strip("[]"))
     if ip is not None:
         return f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
     try:
@@ -71,6 +79,18 @@ def _clean_host(host: str, url: str) -> str:
 
 
 def canonicalize(url: str) -> str:
+    """The one spelling of a URL used as its identity (see _canonicalize).
+
+    The last few answers are kept: a crawl meets each URL in a feed, in a sitemap and as the
+    response's URL, and extraction asks for a page's URL twice (URLs of up to 2,000
+    characters; a longer one is worked out each time).
+    """
+    if isinstance(url, str) and len(url) <= _CACHED_URL_CHARS:
+        return _canonicalize_cached(url)
+    return _canonicalize(url)
+
+
+def _canonicalize(url: str) -> str:
     """The one spelling of a URL used as its identity.
 
     Scheme and host lower-case (IDN hosts as punycode), default ports and user info dropped,
@@ -105,6 +125,10 @@ def canonicalize(url: str) -> str:
         raise BadUrl(f"{url!r}: cannot normalise ({exc})") from exc
     # w3lib leaves a bare "?" when every parameter was blank; it carries no meaning.
     return normalised.rstrip("?")
+
+
+_CACHED_URL_CHARS = 2000
+_canonicalize_cached = lru_cache(maxsize=256)(_canonicalize)
 
 
 def canonical_or_none(url: str) -> str | None:
