@@ -47,6 +47,7 @@ docs:
 
 bench: $(STAMP)
 	$(BIN)/python bench/e2e.py
+	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/warehouse.py
