@@ -30,9 +30,10 @@ R = TypeVar("R")
 # hand-out is short. spaCy parses 4 articles a batch as fast as 32 (measured: 28.0 CPU-s
 # against 28.7 for 120 articles).
 TEXTS_PER_HANDOUT = 4
-# Hand-outs queued or parsing per worker: one parsing, one waiting, so a worker never waits
-# while this process loads a batch into the warehouse; and memory stays bounded.
-HANDOUTS_PER_WORKER = 2
+# Hand-outs queued or parsing per worker, so that a worker does not run dry while this process
+# loads a batch into the warehouse (about 1.5 s at 256 pages); texts of a few dozen articles
+# held at most.
+HANDOUTS_PER_WORKER = 3
 POLL_S = 1.0  # how often a wait for results checks that the workers are alive
 
 
