@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from spacy.tokens import Doc, Span, Token
 
@@ -81,7 +81,10 @@ def raw_quotes(doc: Doc) -> list[RawQuote]:
 
 
 def store_quotes(doc: Doc, quotes: list[RawQuote]) -> None:
-    doc.user_data[USER_DATA_KEY] = [asdict(q) for q in quotes]
+    # a shallow copy of each record's fields: its values are numbers, strings and tuples of
+    # numbers, which dataclasses.asdict would copy deeply for nothing
+    doc.user_data[USER_DATA_KEY] = [
+        {field.name: getattr(q, field.name) for field in fields(q)} for q in quotes]
     doc.spans["quotes"] = [
         span for q in quotes
         if (span := doc.char_span(*q.content, label=q.kind, alignment_mode="expand")) is not None
