@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
@@ -30,12 +30,14 @@ _LEADING_THE = re.compile(r"^the\s+", re.I)
 _LETTER_WITH_STOP = re.compile(r"[A-Z]\.")
 
 
+@lru_cache(maxsize=16384)  # the speaker rules key the same few names again and again
 def alias_key(text: str) -> str:
     """How two spellings of one name compare: "Open AI", "OpenAI's" and "openai" share a key."""
     text = _LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip()))
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+@lru_cache(maxsize=16384)
 def clean_name(text: str) -> str:
     """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed, and
     the full stop the tokenizer leaves on a one-letter name at a sentence end ("on X.")."""

@@ -10,6 +10,7 @@ an ORG's or a GPE's kind stays open until the story or the text says.
 
 from __future__ import annotations
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.nlp.entities import clean_name
@@ -33,6 +34,16 @@ NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 
 def canonical_of(ent: Span) -> str:
     return ent.kb_id_ or clean_name(ent.text)
+
+
+def noun_kinds(doc: Doc, descriptions: dict[str, str]) -> list[str | None]:
+    """`noun_kind` of every token of the document, read from its word and lemma arrays with
+    each distinct word looked up once (rules that scan the whole text for a kind of noun)."""
+    strings = doc.vocab.strings
+    forms = doc.to_array([LOWER, LEMMA]).tolist()
+    by_form = {lower: descriptions.get(strings[lower]) for lower in {f[0] for f in forms}}
+    by_lemma = {lemma: descriptions.get(strings[lemma].lower()) for lemma in {f[1] for f in forms}}
+    return [by_form[lower] or by_lemma[lemma] for lower, lemma in forms]
 
 
 def noun_kind(token: Token, descriptions: dict[str, str]) -> str | None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from spacy.tokens import Doc, Span, Token
 
@@ -59,6 +60,11 @@ class Sentences:
         for number, sent in enumerate(self.spans):
             for i in range(sent.start, sent.end):
                 self.index[i] = number
+
+    @cached_property
+    def ents(self) -> list[Span]:
+        """`Doc.ents`, listed once: each read of `Doc.ents` builds every entity anew."""
+        return list(self.doc.ents)
 
     def of(self, token: Token) -> Span:
         return self.spans[self.index[token.i]]
