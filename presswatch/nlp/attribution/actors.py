@@ -221,7 +221,7 @@ class SpeakerResolver:
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         self.basis = "unresolved"
         canonical, role = self.who(sentences, head, mention, quote, quotes)
-        holding = next((e for e in self.ents if e.start <= head.i < e.end), None)
+        holding = _entity_at(head)
         if holding is not None and self.kinds.get(canonical_of(holding)) in THINGS:
             self.basis = "named"  # 'RotaBot said': the mention is the product itself
             canonical = canonical_of(holding)

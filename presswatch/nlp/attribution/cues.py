@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy
-from spacy.attrs import POS
+from spacy.attrs import LEMMA, LOWER, POS
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.symbols import AUX, NOUN, VERB
 from spacy.tokens import Doc, Token
 
@@ -54,6 +55,7 @@ from presswatch.nlp.attribution.record import (
     SPEECH,
     RawQuote,
     Sentences,
+    by_word,
     char_end,
     overlap,
     store_quotes,
@@ -157,9 +159,7 @@ POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
 
 SMALL_WORDS = TITLE_SMALL_WORDS | {"but", "as", "is", "it"}
 
-# Parts of speech a cue can have: from_cue wants VERB or AUX, from_quoted_words and from_stance
-# VERB, from_cue_read_as_noun NOUN.
-CUE_POS = numpy.array([VERB, AUX, NOUN], dtype=numpy.uint64)
+ACCORDING = numpy.uint64(get_string_id("according"))  # the word's LOWER value
 
 
 class QuoteFinder:
@@ -175,23 +175,21 @@ class QuoteFinder:
         self.abstract = abstract
         self.data_nouns = data_nouns
         self.inanimate = inanimate
-        self.text = doc.text  # Doc.text joins every token on each call: read it once
+        self.sentences = Sentences(doc)
+        self.text = self.sentences.text
         self.stances = stances
         self.reporting = reporting
         self.beliefs = beliefs
         self.documents = documents
         self.regions = quote_regions(self.text)
         self.statements = [r for r in self.regions if r.is_statement(self.text)]
-        self.sentences = Sentences(doc)
         self.used_cues: set[int] = set()
         self.quotes: list[RawQuote] = []
         self.blocks: list[tuple[int, int]] = []  # block quotes that lost their marks
 
     def run(self) -> list[RawQuote]:
         doc = self.doc
-        # Every cue rule wants a verb (or an auxiliary) or, read as a noun, a noun: the other
-        # words (two thirds of a text) are passed by without making a Token of them.
-        for i in numpy.flatnonzero(numpy.isin(doc.to_array(POS), CUE_POS)).tolist():
+        for i in self.cue_candidates():
             token = doc[i]
             quote = (self.from_cue(token) or self.from_quoted_words(token)
                      or self.from_stance(token) or self.from_cue_read_as_noun(token))
@@ -206,6 +204,21 @@ class QuoteFinder:
             if quote.act == SPEECH and self.hypothetical(quote):
                 quote.act = "unclear"
         return _without_duplicates(self.quotes)
+
+    def cue_candidates(self) -> list[int]:
+        """The tokens a cue rule may start from, read from the word arrays without making a
+        Token of the others (most of a text): every verb (from_quoted_words tries them all),
+        an auxiliary with a reporting or belief lemma (from_cue), a noun spelt as a reporting
+        word (from_cue_read_as_noun)."""
+        doc = self.doc
+        pos, lemmas, forms = doc.to_array([POS, LEMMA, LOWER]).T
+        wanted = pos == VERB
+        cue_lemmas = self.reporting | self.beliefs | {"put"}
+        for part, values, fits in ((AUX, lemmas, lambda lemma: lemma.lower() in cue_lemmas),
+                                   (NOUN, forms, lambda form: form in self.reporting)):
+            at = numpy.flatnonzero(pos == part)
+            wanted[at] = by_word(doc, values[at], fits)
+        return numpy.flatnonzero(wanted).tolist()
 
     # cue rules -------------------------------------------------------------------------------
 
@@ -486,6 +499,10 @@ class QuoteFinder:
         (a mixed quote). Titles are not words: 'a film called "Air Head"', 'ran "Sora Leaks"'."""
         if verb.pos_ != "VERB" or verb.i in self.used_cues or self.inside_region(verb.idx):
             return None
+        phrase_start, phrase_end = verb.left_edge.idx, char_end(verb.right_edge)
+        if not any(phrase_start <= r.open_mark and r.close_end <= phrase_end + 1
+                   for r in self.regions):
+            return None  # no quoted words anywhere in the verb's phrase, so none in its object
         if any(q.content[0] <= verb.idx < q.content[1] for q in self.quotes):
             return None  # 'They said OpenAI used them for "art washing"': the words are theirs
         speaker = next((c for c in verb.children if c.dep_ == "nsubj"), None)
@@ -682,8 +699,10 @@ class QuoteFinder:
 
     def from_according_to(self) -> Iterator[RawQuote]:
         """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
-        for token in self.doc:
-            if token.lower_ != "according" or self.inside_statement(token.idx):
+        doc = self.doc
+        for i in numpy.flatnonzero(doc.to_array(LOWER) == ACCORDING).tolist():
+            token = doc[i]
+            if self.inside_statement(token.idx):
                 continue
             to = next((c for c in token.children if c.lower_ == "to"), None)
             if to is None and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
@@ -955,8 +974,10 @@ class QuoteFinder:
         start = self.text.rfind("\n", 0, char) + 1
         end = self.text.find("\n", char)
         line = self.text[start : end if end >= 0 else len(self.text)].strip()
+        if line[-1:] in ".!?:;\"”’)…'":
+            return False  # most paragraphs: no need to count their words
         words = re.findall(r"[^\W\d_][\w'’.-]*", line)
-        if not words or len(words) > HEADLINE_WORDS or line[-1:] in ".!?:;\"”’)…'":
+        if not words or len(words) > HEADLINE_WORDS:
             return False
         if line[:1] in "-–—•*·▪":
             return False  # an item of a list, not a headline

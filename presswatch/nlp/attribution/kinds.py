@@ -13,6 +13,7 @@ from __future__ import annotations
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
+from presswatch.nlp.attribution.record import by_word
 from presswatch.nlp.entities import clean_name
 
 # Kinds that never speak: a product or a place is no speaker ("Sora said" is the writer's).
@@ -39,11 +40,10 @@ def canonical_of(ent: Span) -> str:
 def noun_kinds(doc: Doc, descriptions: dict[str, str]) -> list[str | None]:
     """`noun_kind` of every token of the document, read from its word and lemma arrays with
     each distinct word looked up once (rules that scan the whole text for a kind of noun)."""
-    strings = doc.vocab.strings
-    forms = doc.to_array([LOWER, LEMMA]).tolist()
-    by_form = {lower: descriptions.get(strings[lower]) for lower in {f[0] for f in forms}}
-    by_lemma = {lemma: descriptions.get(strings[lemma].lower()) for lemma in {f[1] for f in forms}}
-    return [by_form[lower] or by_lemma[lemma] for lower, lemma in forms]
+    forms, lemmas = doc.to_array([LOWER, LEMMA]).T
+    return [by_form or by_lemma for by_form, by_lemma in zip(
+        by_word(doc, forms, descriptions.get),
+        by_word(doc, lemmas, lambda lemma: descriptions.get(lemma.lower())), strict=True)]
 
 
 def noun_kind(token: Token, descriptions: dict[str, str]) -> str | None:

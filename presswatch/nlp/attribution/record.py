@@ -8,14 +8,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import TypeVar
 
+import numpy
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.records import QuoteMention
 
 USER_DATA_KEY = "presswatch.quotes"
+T = TypeVar("T")
 
 
 # What an attribution is. Only "speech" is a statement (Doc._.quotes, the warehouse's quotes);
@@ -56,10 +60,10 @@ class Sentences:
         self.doc = doc
         self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.spans = list(doc.sents)
-        self.index = [0] * len(doc)
-        for number, sent in enumerate(self.spans):
-            for i in range(sent.start, sent.end):
-                self.index[i] = number
+        # each token's sentence number (the sentences tile the document)
+        self.index: list[int] = numpy.repeat(
+            numpy.arange(len(self.spans)), [sent.end - sent.start for sent in self.spans]
+        ).tolist()
 
     @cached_property
     def ents(self) -> list[Span]:
@@ -72,6 +76,16 @@ class Sentences:
     def back(self, token: Token, count: int) -> int:
         """The first token index of the sentence `count` sentences before this token's."""
         return self.spans[max(0, self.index[token.i] - count)].start
+
+
+def by_word(doc: Doc, values: numpy.ndarray, look_up: Callable[[str], T]) -> list[T]:
+    """`look_up` of the string behind each value of a `Doc.to_array` column (ORTH, LOWER,
+    LEMMA), each distinct string looked up once: rules that test every word of a text read
+    the arrays instead of making a Token of each word."""
+    distinct, where = numpy.unique(values, return_inverse=True)
+    strings = doc.vocab.strings
+    found = [look_up(strings[value]) for value in distinct.tolist()]
+    return [found[k] for k in where.tolist()]
 
 
 def char_end(token: Token) -> int:
