@@ -10,6 +10,7 @@ mention ("Felix") onto the full name seen earlier in the same document ("Niko Fe
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
@@ -207,8 +208,6 @@ def _model_token(token: Token) -> str | None:
     word of capitals and digits ('MAX-9', 'S24'), 'joint' for the hyphen of '737-9', None for
     anything else (a year, a lower-case word, punctuation, "Brownlee's2")."""
     text = token.text
-    if text.isalpha() and text.islower():
-        return None  # most words: the steps below would all pass it by
     if text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_ and (
             not token.whitespace_):
         return "joint"  # '737-9'
@@ -296,14 +295,22 @@ def _with_model_names(doc: Doc, words: Words, ents: list[Span]) -> list[Span]:
     in 'Alaska Airlines Boeing 737 Max 9' the operator is left alone too. Not: dates, sums,
     years, a number alone ('737 jobs'), a count ('171 Boeing Max 9'), a name alone ('Boeing')."""
     taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
-    tokens = words.tokens
-    token_kinds = [_model_token(token) for token in tokens]
+    tokens, text = words.tokens, words.text
+    # a lower-case word is no part of a model name (most words: no need to ask _model_token)
+    token_kinds = [None if word.isalpha() and word.islower() else _model_token(token)
+                   for token, word in zip(tokens, text, strict=True)]
+    # where a model name or a camel-case name may start (the steps below pass the rest by);
+    # a word in one case throughout, or capitalised, is no camel case (_camel_case says so too)
+    starts = [i for i, (kind, word) in enumerate(zip(token_kinds, text, strict=True))
+              if kind is not None or i not in taken and not (
+                  word.islower() or word.istitle() or word.isupper()) and _camel_case(tokens[i])]
     found: list[Span] = []
-    i = 0
-    while i < len(tokens):
-        if token_kinds[i] is None and not (taken.get(i) is None and _camel_case(tokens[i])):
-            i += 1  # no model name starts here (the steps below would all pass it by)
-            continue
+    i = at = 0
+    while True:
+        at = bisect_left(starts, i, at)
+        if at == len(starts):
+            break
+        i = starts[at]
         j, kinds = _model_run(tokens, token_kinds, i, taken)
         if _leads_a_model(taken.get(i), i, j, kinds):
             i = taken[i].end  # 'Boeing' of 'Boeing 737 Max 9' is its maker, not part of it
