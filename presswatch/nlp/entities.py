@@ -113,6 +113,10 @@ class Words:
                   for token, pos in zip(self.tokens, self.pos, strict=True)]
         self.proper_name = [ok and pos == "PROPN" for ok, pos in zip(shaped, self.pos, strict=True)]
         self.noun_name = [ok and pos == "NOUN" for ok, pos in zip(shaped, self.pos, strict=True)]
+        # where a name a rule seeks may start: a proper noun so shaped (or 'The' before one)
+        self.name_starts = [i for i, ok in enumerate(self.proper_name) if ok]
+        self.name_or_the_starts = [i for i, (ok, text) in enumerate(
+            zip(self.proper_name, self.text, strict=True)) if ok or text == "The"]
 
 
 class EntityLinker:
@@ -502,12 +506,12 @@ def _outlets_named(doc: Doc, words: Words, ents: list[Span], taken: set[int]) ->
     included; an ORG unless they read as a person's name."""
     cues = [tuple(cue.split()) for cue in word_list("outlet_cues")]
     found = []
-    i = 0
-    while i < len(doc):
-        end = _capitalised_run_end(words, i, taken, allow_the=True)
-        if end == i:
-            i += 1
+    i = 0  # the first token a name may start at (after the last one found)
+    for start in words.name_or_the_starts:
+        end = _capitalised_run_end(words, start, taken, allow_the=True) if start >= i else start
+        if end == start:
             continue
+        i = start
         outlet = _outlet_of(doc, i, ents)  # "told CNN's Jane Roe": the outlet's journalist
         cue_end = outlet.start if outlet is not None else i
         before = tuple(t.lower_ for t in doc[max(cue_end - 2, 0) : cue_end])
@@ -533,12 +537,12 @@ def _people_by_role(doc: Doc, words: Words, ents: list[Span], taken: set[int]) -
     three capitalised proper nouns, a comma, and a role noun within the next words."""
     roles = _person_prefixes()
     found = []
-    i = 0
-    while i < len(doc):
-        end = _capitalised_run_end(words, i, taken)
-        if end == i:
-            i += 1
+    i = 0  # the first token a name may start at (after the last one found)
+    for start in words.name_starts:
+        end = _capitalised_run_end(words, start, taken) if start >= i else start
+        if end == start:
             continue
+        i = start
         after = doc[end + 1 : end + 1 + LONGEST_NAME]
         if _reads_as_person(doc[i:end]) and end < len(doc) and doc[end].text == "," and any(
                 t.lower_ in roles for t in after):
