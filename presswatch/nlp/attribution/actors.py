@@ -10,6 +10,7 @@ description stays as the speaker text with no canonical name: a speaker is never
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
 from spacy.language import Language
@@ -24,7 +25,7 @@ from presswatch.nlp.attribution.kinds import (
     canonical_of,
     fits,
     noun_kind,
-    noun_kinds,
+    nouns_of_kind,
 )
 from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, store_quotes
 from presswatch.nlp.attribution.speakers import in_dateline, mention_span
@@ -112,7 +113,8 @@ class SpeakerResolver:
         self.ents: list[Span] = []
         self.ent_names: list[str] = []  # canonical_of each of self.ents
         self.outlets_named: frozenset[str] = frozenset()  # this document's outlets, by name
-        self.token_kinds: list[str | None] | None = None  # noun_kinds, when first wanted
+        self.ent_starts: list[int] = []  # where each of self.ents starts
+        self.groups: list[int] | None = None  # group nouns of this document, when first wanted
         self.person_roles: dict[str, str] = {}
         self.role_actors: set[str] = set()
         self.depth = 0
@@ -127,7 +129,8 @@ class SpeakerResolver:
         self.outlets_named = frozenset(
             name for e, name in zip(self.ents, self.ent_names, strict=True)
             if alias_key(e.kb_id_ or e.text) in self.outlets)
-        self.token_kinds = None
+        self.ent_starts = [e.start for e in self.ents]
+        self.groups = None
         self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, self.outlets_named)
         self.person_roles = self.roles_in_text(doc)
         self.role_actors: set[str] = set()
@@ -158,11 +161,10 @@ class SpeakerResolver:
         """`span.ents` read from the document's entities listed once per document: spaCy's
         `Span.ents` rebuilds every entity of the document on each call."""
         inside = []
-        for ent in self.ents:
-            if ent.start >= span.start:
-                if ent.end > span.end:
-                    break
-                inside.append(ent)
+        for ent in self.ents[bisect_left(self.ent_starts, span.start):]:
+            if ent.end > span.end:
+                break
+            inside.append(ent)
         return inside
 
     def outlet_reports(self, sentences: Sentences, quote: RawQuote) -> None:
@@ -278,19 +280,18 @@ class SpeakerResolver:
         """Whether the text gives a description of a group a name other than this actor ('The
         group, which calls itself Brush Strike, said'): then the story's aliases do not
         decide which group a bare 'the group' or 'the artists' is."""
-        for i, kind in enumerate(self.noun_kinds(doc)):
-            if kind == "group":
-                named = _named_by(doc[i])
-                if named is not None and named != canonical:
-                    return True
+        for i in self.group_nouns(doc):
+            named = _named_by(doc[i])
+            if named is not None and named != canonical:
+                return True
         return False
 
-    def noun_kinds(self, doc: Doc) -> list[str | None]:
-        """`noun_kind` of every token of this document, found once when a rule first scans
-        the text for a kind of noun."""
-        if self.token_kinds is None:
-            self.token_kinds = noun_kinds(doc, self.descriptions)
-        return self.token_kinds
+    def group_nouns(self, doc: Doc) -> list[int]:
+        """This document's tokens whose `noun_kind` is "group", found once when a rule
+        first scans the text for them."""
+        if self.groups is None:
+            self.groups = nouns_of_kind(doc, self.descriptions, "group")
+        return self.groups
 
     def described_actor(self, sentences: Sentences, head: Token, mention: Span,
                         quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -487,8 +488,7 @@ class SpeakerResolver:
         if head.lemma_.lower() not in ("letter", "manifesto", "petition", "post"):
             return None
         doc = sentences.doc
-        kinds = self.noun_kinds(doc)
-        acted = any(kinds[i] == "group" and _is_agent(doc[i]) for i in range(head.i))
+        acted = any(_is_agent(doc[i]) for i in self.group_nouns(doc) if i < head.i)
         return self.group_actor(sentences, head) if acted else None
 
     def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
@@ -782,7 +782,8 @@ class SpeakerResolver:
             return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
-            _named_near(sentences, head, self.noun_kinds(doc)) if kind == "group" else None)
+            _named_near(sentences, head, self.descriptions, self.group_nouns(doc))
+            if kind == "group" else None)
         known_group = self.group_actor(sentences, head, story=False) if kind == "group" else None
         if tied is not None and known_group is not None and self.kinds.get(tied) != "group":
             tied = None  # a group the text names wins over a name of open kind
@@ -1283,22 +1284,23 @@ def _named_by(head: Token) -> str | None:
     return None
 
 
-def _named_near(sentences: Sentences, head: Token, kinds: list[str | None]) -> str | None:
+def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str],
+                groups: list[int]) -> str | None:
     """'Artists leaked access ... The group, which calls itself PR Puppets, said ... The artists'
     letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group the
     text names ('calls itself', an appositive), the nearest before, else in the next two
     sentences when no organisation is named in between."""
     doc = sentences.doc
-    for i in range(head.i - 1, -1, -1):  # a name a group is given holds for the article
-        if kinds[i] == "group":
-            named = _named_by(doc[i])
-            if named is not None:
-                return named
+    # a name a group is given holds for the article (`groups`: the group nouns, in order)
+    for i in reversed(groups[: bisect_left(groups, head.i)]):
+        named = _named_by(doc[i])
+        if named is not None:
+            return named
     last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
     for token in doc[head.i + 1 : last]:
-        if token.ent_type_ in ("ORG", "NORP") and kinds[token.head.i] is None:
+        if token.ent_type_ in ("ORG", "NORP") and noun_kind(token.head, descriptions) is None:
             return None  # another organisation comes first: the text does not say which
-        if kinds[token.i] == "group" and _is_definite(token):
+        if noun_kind(token, descriptions) == "group" and _is_definite(token):
             named = _named_by(token)
             if named is not None:
                 return named

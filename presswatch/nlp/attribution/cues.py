@@ -217,7 +217,7 @@ class QuoteFinder:
         for part, values, fits in ((AUX, lemmas, lambda lemma: lemma.lower() in cue_lemmas),
                                    (NOUN, forms, lambda form: form in self.reporting)):
             at = numpy.flatnonzero(pos == part)
-            wanted[at] = by_word(doc, values[at], fits)
+            wanted[at] = by_word(doc, values[at], fits).astype(bool)
         return numpy.flatnonzero(wanted).tolist()
 
     # cue rules -------------------------------------------------------------------------------

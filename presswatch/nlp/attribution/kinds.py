@@ -10,6 +10,7 @@ an ORG's or a GPE's kind stays open until the story or the text says.
 
 from __future__ import annotations
 
+import numpy
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
@@ -37,13 +38,16 @@ def canonical_of(ent: Span) -> str:
     return ent.kb_id_ or clean_name(ent.text)
 
 
-def noun_kinds(doc: Doc, descriptions: dict[str, str]) -> list[str | None]:
-    """`noun_kind` of every token of the document, read from its word and lemma arrays with
-    each distinct word looked up once (rules that scan the whole text for a kind of noun)."""
+def nouns_of_kind(doc: Doc, descriptions: dict[str, str], kind: str) -> list[int]:
+    """The tokens whose `noun_kind` is this kind, in order, read from the document's word and
+    lemma arrays with each distinct word looked up once (for rules that scan the whole text
+    for a kind of noun: 'the group' may be named anywhere before)."""
     forms, lemmas = doc.to_array([LOWER, LEMMA]).T
-    return [by_form or by_lemma for by_form, by_lemma in zip(
-        by_word(doc, forms, descriptions.get),
-        by_word(doc, lemmas, lambda lemma: descriptions.get(lemma.lower())), strict=True)]
+    by_form = by_word(doc, forms, lambda form: descriptions.get(form) or None)
+    by_lemma = by_word(doc, lemmas, lambda lemma: descriptions.get(lemma.lower()))
+    # noun_kind reads the lemma only where the word form has no kind
+    wanted = (by_form == kind) | (by_form == None) & (by_lemma == kind)  # noqa: E711
+    return numpy.flatnonzero(wanted).tolist()
 
 
 def noun_kind(token: Token, descriptions: dict[str, str]) -> str | None:

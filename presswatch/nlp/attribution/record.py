@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TypeVar
 
 import numpy
 from spacy.tokens import Doc, Span, Token
@@ -19,7 +18,6 @@ from spacy.tokens import Doc, Span, Token
 from presswatch.records import QuoteMention
 
 USER_DATA_KEY = "presswatch.quotes"
-T = TypeVar("T")
 
 
 # What an attribution is. Only "speech" is a statement (Doc._.quotes, the warehouse's quotes);
@@ -78,14 +76,15 @@ class Sentences:
         return self.spans[max(0, self.index[token.i] - count)].start
 
 
-def by_word(doc: Doc, values: numpy.ndarray, look_up: Callable[[str], T]) -> list[T]:
+def by_word(doc: Doc, values: numpy.ndarray, look_up: Callable[[str], object]) -> numpy.ndarray:
     """`look_up` of the string behind each value of a `Doc.to_array` column (ORTH, LOWER,
-    LEMMA), each distinct string looked up once: rules that test every word of a text read
-    the arrays instead of making a Token of each word."""
+    LEMMA), as an array, each distinct string looked up once: rules that test every word of
+    a text read the arrays instead of making a Token of each word."""
     distinct, where = numpy.unique(values, return_inverse=True)
     strings = doc.vocab.strings
-    found = [look_up(strings[value]) for value in distinct.tolist()]
-    return [found[k] for k in where.tolist()]
+    found = numpy.empty(len(distinct), dtype=object)
+    found[:] = [look_up(strings[value]) for value in distinct.tolist()]
+    return found[where]
 
 
 def char_end(token: Token) -> int:
