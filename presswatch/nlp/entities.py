@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
 from functools import cache, lru_cache
 
+from spacy.attrs import POS
 from spacy.language import Language
+from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.nlp.data import word_list, word_set, word_table
@@ -101,16 +102,17 @@ if not Span.has_extension("canonical"):
 
 
 class Words:
-    """A Doc's tokens, each made once (every `doc[i]` and `for token in doc` builds a new
-    Token), with what the linker's rules test on every token as plain lists: its text, its
-    part of speech, and whether it is shaped like a word of a name (`_name_word`)."""
+    """What the linker's rules test on every token, as plain lists read once: its text, its
+    part of speech, and whether it is shaped like a word of a name (`_name_word`). Each
+    `doc[i]` and `for token in doc` builds a new Token: the rules make Tokens (`tokens`, the
+    Doc) only where these lists leave something to test."""
 
     def __init__(self, doc: Doc) -> None:
-        self.tokens = list(doc)
-        self.text = [token.text for token in self.tokens]
-        self.pos = [token.pos_ for token in self.tokens]
-        shaped = [pos in ("PROPN", "NOUN") and _name_shaped(token)
-                  for token, pos in zip(self.tokens, self.pos, strict=True)]
+        self.tokens = doc
+        self.text = [token.text for token in doc]
+        self.pos = [POS_NAMES[pos] for pos in doc.to_array(POS).tolist()]
+        shaped = [pos in ("PROPN", "NOUN") and _name_shaped(doc[i])
+                  for i, pos in enumerate(self.pos)]
         self.proper_name = [ok and pos == "PROPN" for ok, pos in zip(shaped, self.pos, strict=True)]
         self.noun_name = [ok and pos == "NOUN" for ok, pos in zip(shaped, self.pos, strict=True)]
         # where a name a rule seeks may start: a proper noun so shaped (or 'The' before one)
@@ -177,8 +179,8 @@ class EntityLinker:
             return []
         return [
             Span(doc, token.i, token.i + 1, label="PERSON", kb_id=surnames[token.lower_])
-            for token, pos in zip(words.tokens, words.pos, strict=True)
-            if pos == "PROPN" and token.ent_iob_ == "O" and token.lower_ in surnames
+            for token in (doc[i] for i, pos in enumerate(words.pos) if pos == "PROPN")
+            if token.ent_iob_ == "O" and token.lower_ in surnames
             and token.i >= first_seen[token.lower_]
         ]
 
@@ -240,7 +242,7 @@ def _camel_case(token: Token) -> bool:
     return text[:1].isupper() and re.search(r"[a-z]{2}[A-Z]", text) is not None
 
 
-def _model_run(tokens: Sequence[Token], token_kinds: list[str | None], i: int,
+def _model_run(tokens: Doc, token_kinds: list[str | None], i: int,
                taken: dict[int, Span]) -> tuple[int, list[str]]:
     """The end and the token kinds of the model name that may start at token i
     (`token_kinds`: `_model_token` of each token)."""
@@ -301,8 +303,8 @@ def _with_model_names(doc: Doc, words: Words, ents: list[Span]) -> list[Span]:
     taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
     tokens, text = words.tokens, words.text
     # a lower-case word is no part of a model name (most words: no need to ask _model_token)
-    token_kinds = [None if word.isalpha() and word.islower() else _model_token(token)
-                   for token, word in zip(tokens, text, strict=True)]
+    token_kinds = [None if word.isalpha() and word.islower() else _model_token(tokens[i])
+                   for i, word in enumerate(text)]
     # where a model name or a camel-case name may start (the steps below pass the rest by);
     # a word in one case throughout, or capitalised, is no camel case (_camel_case says so too)
     starts = [i for i, (kind, word) in enumerate(zip(token_kinds, text, strict=True))
@@ -486,10 +488,11 @@ def _platform_letters(doc: Doc, words: Words, ents: list[Span], taken: set[int]
     on X', 'the X handle', 'social media platform X.'. Not 'X-ray', 'Model X' or 'Plan B'."""
     cues = word_table("platform_cues")
     found = []
-    for token, text in zip(words.tokens, words.text, strict=True):
-        if token.i in taken or not (len(text) == 1 and text.isupper()
-                                    or len(text) == 2 and _LETTER_WITH_STOP.fullmatch(text)):
+    for i, text in enumerate(words.text):
+        if i in taken or not (len(text) == 1 and text.isupper()
+                              or len(text) == 2 and _LETTER_WITH_STOP.fullmatch(text)):
             continue
+        token = doc[i]
         before = doc[token.i - 1].lower_ if token.i else ""
         after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
         if cues.get(before) == "before" and not (after == "-" and not token.whitespace_) or (

@@ -1073,7 +1073,9 @@ def _without_duplicates(quotes: list[RawQuote]) -> list[RawQuote]:
     """Two rules may claim one content span: keep the one with a speaker, then the first."""
     kept: list[RawQuote] = []
     for quote in sorted(quotes, key=lambda q: (q.content, q.speaker is None)):
-        clash = next((k for k in kept if _same_content(k.content, quote.content)), None)
+        start = quote.content[0]  # one ending before it shares no content (a quick test)
+        clash = next((k for k in kept if k.content[1] > start
+                      and _same_content(k.content, quote.content)), None)
         if clash is None:
             kept.append(quote)
         elif clash.speaker is None and quote.speaker is not None:
