@@ -10,10 +10,12 @@ mention ("Felix") onto the full name seen earlier in the same document ("Niko Fe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import cache
+from bisect import bisect_left
+from functools import cache, lru_cache
 
+from spacy.attrs import POS
 from spacy.language import Language
+from spacy.parts_of_speech import NAMES as POS_NAMES
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.nlp.data import word_list, word_set, word_table
@@ -30,12 +32,14 @@ _LEADING_THE = re.compile(r"^the\s+", re.I)
 _LETTER_WITH_STOP = re.compile(r"[A-Z]\.")
 
 
+@lru_cache(maxsize=16384)  # the speaker rules key the same few names again and again
 def alias_key(text: str) -> str:
     """How two spellings of one name compare: "Open AI", "OpenAI's" and "openai" share a key."""
     text = _LEADING_THE.sub("", _POSSESSIVE.sub("", text.strip()))
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+@lru_cache(maxsize=16384)
 def clean_name(text: str) -> str:
     """A mention's text as a name: possessive and a leading "the" dropped, spaces collapsed, and
     the full stop the tokenizer leaves on a one-letter name at a sentence end ("on X.")."""
@@ -97,6 +101,26 @@ if not Span.has_extension("canonical"):
     Span.set_extension("canonical", getter=lambda span: span.kb_id_ or None)
 
 
+class Words:
+    """What the linker's rules test on every token, as plain lists read once: its text, its
+    part of speech, and whether it is shaped like a word of a name (`_name_word`). Each
+    `doc[i]` and `for token in doc` builds a new Token: the rules make Tokens (`tokens`, the
+    Doc) only where these lists leave something to test."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.tokens = doc
+        self.text = [token.text for token in doc]
+        self.pos = [POS_NAMES[pos] for pos in doc.to_array(POS).tolist()]
+        shaped = [pos in ("PROPN", "NOUN") and _name_shaped(doc[i])
+                  for i, pos in enumerate(self.pos)]
+        self.proper_name = [ok and pos == "PROPN" for ok, pos in zip(shaped, self.pos, strict=True)]
+        self.noun_name = [ok and pos == "NOUN" for ok, pos in zip(shaped, self.pos, strict=True)]
+        # where a name a rule seeks may start: a proper noun so shaped (or 'The' before one)
+        self.name_starts = [i for i, ok in enumerate(self.proper_name) if ok]
+        self.name_or_the_starts = [i for i, (ok, text) in enumerate(
+            zip(self.proper_name, self.text, strict=True)) if ok or text == "The"]
+
+
 class EntityLinker:
     """Sets each entity's kb_id to its canonical name and fixes labels of the story's names."""
 
@@ -110,13 +134,16 @@ class EntityLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.ents = [ent if ent.ent_id_ else _trimmed(ent) for ent in doc.ents]
+        model_ents = list(doc.ents)  # Doc.ents builds every Span anew on each read
+        words = Words(doc)
         surnames: dict[str, str] = {}
         first_seen: dict[str, int] = {}
         linked: list[Span] = []
-        named = {surname(e.text).lower() for e in doc.ents if e.label_ == "PERSON" and len(e) > 1}
-        first_names = _first_names(doc)
-        missed = {k: v for k, v in _missed_full_names(doc).items() if k not in named}
-        for ent in doc.ents:
+        named = {surname(e.text).lower() for e in model_ents
+                 if e.label_ == "PERSON" and len(e) > 1}
+        first_names = _first_names(model_ents)
+        missed = {k: v for k, v in _missed_full_names(doc, words).items() if k not in named}
+        for ent in model_ents:
             key = ent.text.lower()
             if len(ent) == 1 and key in missed and missed[key].end <= ent.start and (
                     key not in surnames):
@@ -125,7 +152,7 @@ class EntityLinker:
                 surnames[key], first_seen[key] = full.text, full.end
                 linked.append(Span(doc, full.start, full.end, label="PERSON", kb_id=full.text))
         two_words: dict[str, tuple[str, str]] = {}
-        for ent in doc.ents:
+        for ent in model_ents:
             canonical, label = self._link(ent, surnames)
             if label == "PERSON" and len(ent) == 1 and ent.text.lower() in first_names and (
                     ent.text.lower() not in surnames) and not _after_title(ent):
@@ -140,18 +167,20 @@ class EntityLinker:
             elif _two_proper_nouns(ent) and not ent.ent_id_ and label in ("ORG", "PERSON"):
                 two_words.setdefault(ent[-1].lower_, (canonical or ent.text, label))
             linked.append(Span(doc, ent.start, ent.end, label=label, kb_id=canonical or ""))
-        linked += self._missed_surnames(doc, surnames, first_seen)
-        ents = _with_model_names(doc, sorted(linked, key=lambda span: span.start))
-        doc.ents = _with_missed_names(doc, _with_longer_organisations(doc, ents))
+        linked += self._missed_surnames(doc, words, surnames, first_seen)
+        ents = _with_model_names(doc, words, sorted(linked, key=lambda span: span.start))
+        doc.ents = _with_missed_names(doc, words, _with_longer_organisations(doc, ents))
         return doc
 
-    def _missed_surnames(self, doc: Doc, surnames: dict[str, str], first_seen: dict[str, int]
-                         ) -> list[Span]:
+    def _missed_surnames(self, doc: Doc, words: Words, surnames: dict[str, str],
+                         first_seen: dict[str, int]) -> list[Span]:
         """'Maria Lopez joined in May. Lopez said ...': the model often misses the lone surname."""
+        if not surnames:
+            return []
         return [
             Span(doc, token.i, token.i + 1, label="PERSON", kb_id=surnames[token.lower_])
-            for token in doc
-            if token.ent_iob_ == "O" and token.pos_ == "PROPN" and token.lower_ in surnames
+            for token in (doc[i] for i, pos in enumerate(words.pos) if pos == "PROPN")
+            if token.ent_iob_ == "O" and token.lower_ in surnames
             and token.i >= first_seen[token.lower_]
         ]
 
@@ -204,6 +233,8 @@ def _camel_case(token: Token) -> bool:
     """'ChatGPT', 'iPhone': a capital after a lower-case letter inside one word, in a proper
     noun or after a run of lower-case letters ('ChatGPT' tagged as a noun; not 'PhD')."""
     text = token.text
+    if text.islower() or text.istitle() or text.isupper():
+        return False  # no capital after a lower-case letter
     if not token.is_alpha:
         return False
     if token.pos_ == "PROPN":
@@ -211,7 +242,7 @@ def _camel_case(token: Token) -> bool:
     return text[:1].isupper() and re.search(r"[a-z]{2}[A-Z]", text) is not None
 
 
-def _model_run(tokens: Sequence[Token], token_kinds: list[str | None], i: int,
+def _model_run(tokens: Doc, token_kinds: list[str | None], i: int,
                taken: dict[int, Span]) -> tuple[int, list[str]]:
     """The end and the token kinds of the model name that may start at token i
     (`token_kinds`: `_model_token` of each token)."""
@@ -262,7 +293,7 @@ def _maker_before(doc: Doc, start: int, ents: list[Span]) -> Span | None:
     return next((e for e in ents if e.end == end and e.label_ in MAKER_LABELS), None)
 
 
-def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
+def _with_model_names(doc: Doc, words: Words, ents: list[Span]) -> list[Span]:
     """The entities plus names the model missed: model names, capitalised words with a model
     number ('737 Max 9', '737 MAX-9', 'Max 9s', 'Galaxy S24'), and one-word names in camel
     case ('ChatGPT'), as PRODUCT. The maker before a model number stays its own entity and
@@ -270,14 +301,22 @@ def _with_model_names(doc: Doc, ents: list[Span]) -> list[Span]:
     in 'Alaska Airlines Boeing 737 Max 9' the operator is left alone too. Not: dates, sums,
     years, a number alone ('737 jobs'), a count ('171 Boeing Max 9'), a name alone ('Boeing')."""
     taken = {i: ent for ent in ents for i in range(ent.start, ent.end)}
-    tokens = list(doc)  # each doc[i] makes a new Token: this loop reads every token several times
-    token_kinds = [_model_token(token) for token in tokens]
+    tokens, text = words.tokens, words.text
+    # a lower-case word is no part of a model name (most words: no need to ask _model_token)
+    token_kinds = [None if word.isalpha() and word.islower() else _model_token(tokens[i])
+                   for i, word in enumerate(text)]
+    # where a model name or a camel-case name may start (the steps below pass the rest by);
+    # a word in one case throughout, or capitalised, is no camel case (_camel_case says so too)
+    starts = [i for i, (kind, word) in enumerate(zip(token_kinds, text, strict=True))
+              if kind is not None or i not in taken and not (
+                  word.islower() or word.istitle() or word.isupper()) and _camel_case(tokens[i])]
     found: list[Span] = []
-    i = 0
-    while i < len(tokens):
-        if token_kinds[i] is None and not (taken.get(i) is None and _camel_case(tokens[i])):
-            i += 1  # no model name starts here (the steps below would all pass it by)
-            continue
+    i = at = 0
+    while True:
+        at = bisect_left(starts, i, at)
+        if at == len(starts):
+            break
+        i = starts[at]
         j, kinds = _model_run(tokens, token_kinds, i, taken)
         if _leads_a_model(taken.get(i), i, j, kinds):
             i = taken[i].end  # 'Boeing' of 'Boeing 737 Max 9' is its maker, not part of it
@@ -412,7 +451,7 @@ def _listed_subjects_end(doc: Doc, end: int) -> int:
     return end
 
 
-def _with_missed_names(doc: Doc, ents: list[Span]) -> list[Span]:
+def _with_missed_names(doc: Doc, words: Words, ents: list[Span]) -> list[Span]:
     """The entities plus names the model left out, each by a rule of its own: the author of
     an embedded post, a one-letter platform, the outlet a statement went to or a report came
     from (or its journalist), a person named with a role, and a name listed among others the
@@ -421,19 +460,19 @@ def _with_missed_names(doc: Doc, ents: list[Span]) -> list[Span]:
     for rule in (_post_authors, _platform_letters, _outlets_named, _people_by_role,
                  _listed_names):
         taken = {i for span in (*ents, *found) for i in range(span.start, span.end)}
-        found += rule(doc, [*ents, *found], taken)
+        found += rule(doc, words, [*ents, *found], taken)
     return sorted([*ents, *found], key=lambda span: span.start)
 
 
-def _post_authors(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+def _post_authors(doc: Doc, words: Words, ents: list[Span], taken: set[int]) -> list[Span]:
     """The author of an embedded post, signed '— Tibor Blaho (@btibor91) November 26, 2024':
     the words between the dash and the handle, as a PERSON (a handle is a person's here)."""
     found = []
-    for token in doc[2:]:
-        if not (token.text.startswith("@") and len(token.text) > 1
-                and doc[token.i - 1].text == "("):
+    text = words.text
+    for i in range(2, len(text)):
+        if not (text[i].startswith("@") and len(text[i]) > 1 and text[i - 1] == "("):
             continue
-        name_end = token.i - 1
+        name_end = i - 1
         dash = next((k for k in range(name_end - 1, max(name_end - LONGEST_NAME - 1, -1), -1)
                      if doc[k].text in ("—", "–", "-", "--")), None)
         if dash is None or dash + 1 >= name_end or taken & set(range(dash + 1, name_end)):
@@ -443,15 +482,17 @@ def _post_authors(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     return found
 
 
-def _platform_letters(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+def _platform_letters(doc: Doc, words: Words, ents: list[Span], taken: set[int]
+                      ) -> list[Span]:
     """A capital letter alone is a platform's name where the words around it say so: 'users
     on X', 'the X handle', 'social media platform X.'. Not 'X-ray', 'Model X' or 'Plan B'."""
     cues = word_table("platform_cues")
     found = []
-    for token in doc:
-        if token.i in taken or not (len(token.text) == 1 and token.text.isupper()
-                                    or _LETTER_WITH_STOP.fullmatch(token.text)):
+    for i, text in enumerate(words.text):
+        if i in taken or not (len(text) == 1 and text.isupper()
+                              or len(text) == 2 and _LETTER_WITH_STOP.fullmatch(text)):
             continue
+        token = doc[i]
         before = doc[token.i - 1].lower_ if token.i else ""
         after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
         if cues.get(before) == "before" and not (after == "-" and not token.whitespace_) or (
@@ -461,20 +502,19 @@ def _platform_letters(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]
     return found
 
 
-def _outlets_named(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+def _outlets_named(doc: Doc, words: Words, ents: list[Span], taken: set[int]) -> list[Span]:
     """The outlet a statement went to or a report came from, when the model missed it: 'In a
     statement to The Verge', 'a report from The Information', 'Techcrunch reported', and the
     outlet's journalist ("told CNN's Jane Roe"). One to four capitalised words, 'The'
     included; an ORG unless they read as a person's name."""
     cues = [tuple(cue.split()) for cue in word_list("outlet_cues")]
-    tokens = list(doc)
     found = []
-    i = 0
-    while i < len(doc):
-        end = _capitalised_run_end(tokens, i, taken, allow_the=True)
-        if end == i:
-            i += 1
+    i = 0  # the first token a name may start at (after the last one found)
+    for start in words.name_or_the_starts:
+        end = _capitalised_run_end(words, start, taken, allow_the=True) if start >= i else start
+        if end == start:
             continue
+        i = start
         outlet = _outlet_of(doc, i, ents)  # "told CNN's Jane Roe": the outlet's journalist
         cue_end = outlet.start if outlet is not None else i
         before = tuple(t.lower_ for t in doc[max(cue_end - 2, 0) : cue_end])
@@ -494,19 +534,18 @@ def _outlet_of(doc: Doc, i: int, ents: list[Span]) -> Span | None:
     return next((e for e in ents if e.end == i - 1 and e.label_ == "ORG"), None)
 
 
-def _people_by_role(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+def _people_by_role(doc: Doc, words: Words, ents: list[Span], taken: set[int]) -> list[Span]:
     """A person the model missed where the text gives their role right after the name: 'Jane
     Roe, Acme's president and CEO, will retire', 'Jane Roe, a spokesperson, said'. Two or
     three capitalised proper nouns, a comma, and a role noun within the next words."""
     roles = _person_prefixes()
-    tokens = list(doc)
     found = []
-    i = 0
-    while i < len(doc):
-        end = _capitalised_run_end(tokens, i, taken)
-        if end == i:
-            i += 1
+    i = 0  # the first token a name may start at (after the last one found)
+    for start in words.name_starts:
+        end = _capitalised_run_end(words, start, taken) if start >= i else start
+        if end == start:
             continue
+        i = start
         after = doc[end + 1 : end + 1 + LONGEST_NAME]
         if _reads_as_person(doc[i:end]) and end < len(doc) and doc[end].text == "," and any(
                 t.lower_ in roles for t in after):
@@ -515,20 +554,22 @@ def _people_by_role(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     return found
 
 
-def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
+def _listed_names(doc: Doc, words: Words, ents: list[Span], taken: set[int]) -> list[Span]:
     """Names listed with others the model found: in 'rivals like Minimax, Google, and Meta'
     only Meta is an ORG, so Minimax and Google are too. A list has three names or more, at
     least one an entity; the others take the label the entities have (ORG first)."""
     starts = {ent.start: ent for ent in ents if ent.label_ in NAME_LABELS}
-    tokens = list(doc)
     found: list[Span] = []
     i = 0
     while i < len(doc):
+        if i not in starts and (i in taken or not words.proper_name[i]):
+            i += 1  # no entity and no name starts here: no list does
+            continue
         items: list[tuple[int, int, Span | None]] = []
         j = i
         while j < len(doc):
             ent = starts.get(j)
-            end = ent.end if ent is not None else _capitalised_run_end(tokens, j, taken)
+            end = ent.end if ent is not None else _capitalised_run_end(words, j, taken)
             if end == j:
                 break
             items.append((j, end, ent))
@@ -549,28 +590,30 @@ def _listed_names(doc: Doc, ents: list[Span], taken: set[int]) -> list[Span]:
     return found
 
 
-def _capitalised_run_end(tokens: Sequence[Token], i: int, taken: set[int],
-                         allow_the: bool = False) -> int:
+def _capitalised_run_end(words: Words, i: int, taken: set[int], allow_the: bool = False) -> int:
     """The end of a name the model missed starting at token i (i itself: none): up to four
     capitalised proper nouns outside any entity ('Minimax', 'Luma Labs'), after 'The' when
     allowed ('The Information'); not a sentence's first word unless a proper noun."""
+    tokens, proper, noun = words.tokens, words.proper_name, words.noun_name
+    if i in taken or not (proper[i] or allow_the and words.text[i] == "The"):
+        return i  # nothing a name could start with (a quick answer for most words)
     end = i
-    if allow_the and i + 1 < len(tokens) and tokens[i].text == "The" and (
+    if allow_the and i + 1 < len(tokens) and words.text[i] == "The" and (
             not tokens[i].is_sent_start):
         end = i + 1
     first = end
     while end < len(tokens) and end - first < LONGEST_NAME and end not in taken and (
-            _name_word(tokens[end], in_the=first > i)) and (
+            proper[end] or first > i and noun[end]) and (
             end == first or not tokens[end].is_sent_start):
         end += 1
     return end if end > first and i not in taken else i
 
 
-def _name_word(token: Token, in_the: bool) -> bool:
-    """A word of a name: capitalised, a proper noun (or any noun after 'The')."""
-    shaped = token.is_alpha and token.text[:1].isupper() and not token.is_upper or (
+def _name_shaped(token: Token) -> bool:
+    """Capitalised like a word of a name: 'Minimax', 'NASA', not 'A' or 'iPhone'. A word of a
+    name (`_capitalised_run_end`) is so shaped and a proper noun (or any noun after 'The')."""
+    return token.is_alpha and token.text[:1].isupper() and not token.is_upper or (
         token.is_upper and token.is_alpha and len(token.text) > 1)
-    return shaped and (token.pos_ == "PROPN" or in_the and token.pos_ == "NOUN")
 
 
 def _reads_as_person(span: Span) -> bool:
@@ -603,11 +646,11 @@ def _after_title(ent: Span) -> bool:
     return before in TITLES
 
 
-def _first_names(doc: Doc) -> dict[str, str]:
+def _first_names(ents: list[Span]) -> dict[str, str]:
     """First name -> full name, for the people the text names in full ('Susanna Anderson'),
     when no two of them share the first name."""
     seen: dict[str, set[str]] = {}
-    for ent in doc.ents:
+    for ent in ents:
         words = ent.text.split()
         if ent.label_ == "PERSON" and len(words) == 2 and all(w[:1].isupper() for w in words):
             seen.setdefault(words[0].lower(), set()).add(clean_name(ent.text))
@@ -618,21 +661,19 @@ def _two_proper_nouns(ent: Span) -> bool:
     return len(ent) == 2 and all(t.pos_ == "PROPN" and t.is_title for t in ent)
 
 
-def _missed_full_names(doc: Doc) -> dict[str, Span]:
+def _missed_full_names(doc: Doc, words: Words) -> dict[str, Span]:
     """Two capitalised proper nouns outside any entity ('Maren Solvik, an animator'), by their
     last word: a full name the model missed, kept only if the surname is later an entity."""
+    tokens, pos = words.tokens, words.pos
     found: dict[str, Span] = {}
-    for token in doc[1:]:
-        first = doc[token.i - 1]
-        before = doc[token.i - 2] if token.i > 1 else None
-        if not (token.pos_ == first.pos_ == "PROPN" and token.is_title and first.is_title):
+    for i in range(1, len(tokens)):
+        if not pos[i] == pos[i - 1] == "PROPN" or i > 1 and pos[i - 2] == "PROPN" or (
+                i + 1 < len(tokens) and pos[i + 1] == "PROPN"):
             continue
-        if token.ent_type_ or first.ent_type_ or (before is not None and before.pos_ == "PROPN"):
+        token, first = tokens[i], tokens[i - 1]
+        if not (token.is_title and first.is_title) or token.ent_type_ or first.ent_type_:
             continue
-        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if after is not None and after.pos_ == "PROPN":
-            continue
-        found.setdefault(token.lower_, doc[first.i : token.i + 1])
+        found.setdefault(token.lower_, doc[i - 1 : i + 1])
     return found
 
 

@@ -10,6 +10,7 @@ description stays as the speaker text with no canonical name: a speaker is never
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
 from spacy.language import Language
@@ -24,6 +25,7 @@ from presswatch.nlp.attribution.kinds import (
     canonical_of,
     fits,
     noun_kind,
+    nouns_of_kind,
 )
 from presswatch.nlp.attribution.record import RawQuote, Sentences, raw_quotes, store_quotes
 from presswatch.nlp.attribution.speakers import in_dateline, mention_span
@@ -109,6 +111,10 @@ class SpeakerResolver:
         self.story_kinds = kinds or {}
         self.kinds: dict[str, str] = {}  # this document's actors, set per document
         self.ents: list[Span] = []
+        self.ent_names: list[str] = []  # canonical_of each of self.ents
+        self.outlets_named: frozenset[str] = frozenset()  # this document's outlets, by name
+        self.ent_starts: list[int] = []  # where each of self.ents starts
+        self.groups: list[int] | None = None  # group nouns of this document, when first wanted
         self.person_roles: dict[str, str] = {}
         self.role_actors: set[str] = set()
         self.depth = 0
@@ -118,9 +124,14 @@ class SpeakerResolver:
         quotes = raw_quotes(doc)
         stated_roles: dict[str, str] = {}
         sentences = Sentences(doc)
-        self.ents = list(doc.ents)
-        self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, frozenset(
-            canonical_of(e) for e in self.ents if alias_key(e.kb_id_ or e.text) in self.outlets))
+        self.ents = sentences.ents
+        self.ent_names = [canonical_of(e) for e in self.ents]
+        self.outlets_named = frozenset(
+            name for e, name in zip(self.ents, self.ent_names, strict=True)
+            if alias_key(e.kb_id_ or e.text) in self.outlets)
+        self.ent_starts = [e.start for e in self.ents]
+        self.groups = None
+        self.kinds = actor_kinds(doc, self.story_kinds, self.descriptions, self.outlets_named)
         self.person_roles = self.roles_in_text(doc)
         self.role_actors: set[str] = set()
         for quote in quotes:
@@ -150,11 +161,10 @@ class SpeakerResolver:
         """`span.ents` read from the document's entities listed once per document: spaCy's
         `Span.ents` rebuilds every entity of the document on each call."""
         inside = []
-        for ent in self.ents:
-            if ent.start >= span.start:
-                if ent.end > span.end:
-                    break
-                inside.append(ent)
+        for ent in self.ents[bisect_left(self.ent_starts, span.start):]:
+            if ent.end > span.end:
+                break
+            inside.append(ent)
         return inside
 
     def outlet_reports(self, sentences: Sentences, quote: RawQuote) -> None:
@@ -213,7 +223,7 @@ class SpeakerResolver:
         mention = doc.char_span(*quote.speaker, alignment_mode="expand")
         self.basis = "unresolved"
         canonical, role = self.who(sentences, head, mention, quote, quotes)
-        holding = next((e for e in self.ents if e.start <= head.i < e.end), None)
+        holding = _entity_at(head)
         if holding is not None and self.kinds.get(canonical_of(holding)) in THINGS:
             self.basis = "named"  # 'RotaBot said': the mention is the product itself
             canonical = canonical_of(holding)
@@ -270,12 +280,18 @@ class SpeakerResolver:
         """Whether the text gives a description of a group a name other than this actor ('The
         group, which calls itself Brush Strike, said'): then the story's aliases do not
         decide which group a bare 'the group' or 'the artists' is."""
-        for token in doc:
-            if noun_kind(token, self.descriptions) == "group":
-                named = _named_by(token)
-                if named is not None and named != canonical:
-                    return True
+        for i in self.group_nouns(doc):
+            named = _named_by(doc[i])
+            if named is not None and named != canonical:
+                return True
         return False
+
+    def group_nouns(self, doc: Doc) -> list[int]:
+        """This document's tokens whose `noun_kind` is "group", found once when a rule
+        first scans the text for them."""
+        if self.groups is None:
+            self.groups = nouns_of_kind(doc, self.descriptions, "group")
+        return self.groups
 
     def described_actor(self, sentences: Sentences, head: Token, mention: Span,
                         quote: RawQuote, quotes: list[RawQuote]) -> Found:
@@ -290,7 +306,7 @@ class SpeakerResolver:
         if not self.speaker_aliases or head.pos_ not in ("NOUN", "PROPN", "PRON"):
             return None
         doc = sentences.doc
-        if self.core and not any(e.kb_id_ in self.core for e in doc.ents):
+        if self.core and not any(e.kb_id_ in self.core for e in self.ents):
             return None  # an article that names none of the story's actors is not its story
         if head.pos_ == "PRON" and head.lower_ not in self.pronouns:
             return None
@@ -307,7 +323,7 @@ class SpeakerResolver:
                 continue  # 'a spokesperson for Hugging Face': another employer is named
             if self.named_otherwise(doc, canonical):
                 continue
-            mentions = [e.start for e in doc.ents if e.kb_id_ == canonical]
+            mentions = [e.start for e in self.ents if e.kb_id_ == canonical]
             before = [m for m in mentions if m < head.i]
             # the actor named nearest before wins, then one named later, then one not named
             distance = (head.i - before[-1] if before else
@@ -471,8 +487,8 @@ class SpeakerResolver:
         Not: a report or statement in an article where no group acted (no one wrote it)."""
         if head.lemma_.lower() not in ("letter", "manifesto", "petition", "post"):
             return None
-        acted = any(_is_agent(t) and noun_kind(t, self.descriptions) == "group"
-                    for t in sentences.doc[: head.i])
+        doc = sentences.doc
+        acted = any(_is_agent(doc[i]) for i in self.group_nouns(doc) if i < head.i)
         return self.group_actor(sentences, head) if acted else None
 
     def author_of(self, sentences: Sentences, document: Token, quote: RawQuote,
@@ -565,7 +581,7 @@ class SpeakerResolver:
         referred = self.referred_as(head, quote, quotes)
         refused = frozenset(n for n, found in referred.items() if gender and gender not in found)
         refused |= {n for n, kind in self.kinds.items() if kind in NOT_SPEAKERS}
-        previous = _previous_speaker(quotes, quote, doc)
+        previous = _previous_speaker(quotes, quote, self.ents)
         # 'Murati, who said that Lee would leave. She also said ...': not a name in the words
         said = [q.content for q in quotes[: quotes.index(quote)] if q.speaker is not None]
         nearest = _nearest_entity(sentences, head, labels, refused, said)
@@ -660,7 +676,7 @@ class SpeakerResolver:
         doc = sentences.doc
         excluded = self.spoken_about(sentences, quote) | self.outlet_names(doc)
         plural = head.lower_ in ("they", "we")
-        previous = _previous_speaker(quotes, quote, doc)
+        previous = _previous_speaker(quotes, quote, self.ents)
         agent = self.nearest_agent(sentences, head, quotes, excluded, plural)
         groupish = previous is not None and (
             previous[1] in ("ORG", "NORP") or self.labels.get(previous[0]) in ("ORG", "NORP")
@@ -681,7 +697,7 @@ class SpeakerResolver:
         accuse OpenAI of ...', 'she told Reuters'): never its speaker. With `subjects_speak`, a
         subject of the content may be ('the company said Boeing is deeply sorry')."""
         doc = sentences.doc
-        names = {e.kb_id_ or clean_name(e.text) for e in doc.ents
+        names = {e.kb_id_ or clean_name(e.text) for e in self.ents
                  if quote.content[0] <= e.start_char < quote.content[1] and not (
                      subjects_speak and e.root.dep_ in ("nsubj", "nsubjpass"))}
         if quote.cue is not None:
@@ -697,9 +713,8 @@ class SpeakerResolver:
                             names.add(name)
         return names
 
-    def outlet_names(self, doc: Doc) -> set[str]:
-        return {e.kb_id_ or clean_name(e.text) for e in doc.ents
-                if alias_key(e.kb_id_ or e.text) in self.outlets}
+    def outlet_names(self, doc: Doc) -> frozenset[str]:
+        return self.outlets_named
 
     def nearest_agent(self, sentences: Sentences, head: Token, quotes: list[RawQuote],
                       excluded: set[str], plural: bool, wanted: str | None = None
@@ -709,10 +724,10 @@ class SpeakerResolver:
         doc = sentences.doc
         first = sentences.back(head, LOOKBACK_SENTENCES)
         for token in reversed(doc[first : head.i]):
-            if any(q.content[0] <= token.idx < q.content[1] for q in quotes):
+            if not _is_agent(token) or any(
+                    q.content[0] <= token.idx < q.content[1] for q in quotes):
                 continue
-            if not _is_agent(token) or in_dateline(token) or (
-                    plural and _acts_on_them(token)):
+            if in_dateline(token) or plural and _acts_on_them(token):
                 continue
             if token.ent_type_ in ("ORG", "NORP"):
                 name = _entity_of_head(token)
@@ -767,7 +782,8 @@ class SpeakerResolver:
             return None  # 'a spokesperson' (role_actor), 'some users': no one the text named
         tied = _same_description(sentences, head, quote, quotes) or _tied_entity(
             sentences, head) or (
-            _named_near(sentences, head, self.descriptions) if kind == "group" else None)
+            _named_near(sentences, head, self.descriptions, self.group_nouns(doc))
+            if kind == "group" else None)
         known_group = self.group_actor(sentences, head, story=False) if kind == "group" else None
         if tied is not None and known_group is not None and self.kinds.get(tied) != "group":
             tied = None  # a group the text names wins over a name of open kind
@@ -778,7 +794,7 @@ class SpeakerResolver:
                 if earlier.canonical and earlier.role and noun in earlier.role.lower():
                     return earlier.canonical, earlier.role
             for canonical, role in self.roles.items():
-                if noun in role.lower() and _mentioned_before(doc, head, canonical):
+                if noun in role.lower() and _mentioned_before(self.ents, head, canonical):
                     return canonical, role
             holder = self.role_holder(sentences, head, mention)
             if holder is not None:
@@ -800,14 +816,15 @@ class SpeakerResolver:
 
     def fits(self, canonical: str, kind: str) -> bool:
         label = self.labels.get(canonical) or next(
-            (e.label_ for e in self.ents if canonical_of(e) == canonical), "")
+            (e.label_ for e, name in zip(self.ents, self.ent_names, strict=True)
+             if name == canonical), "")
         return fits(self.kinds.get(canonical), label, kind)
 
     def fits_group(self, canonical: str) -> bool:
         return self.fits(canonical, "group")
 
     def about_story(self, doc: Doc) -> bool:
-        return not self.core or any(e.kb_id_ in self.core for e in doc.ents)
+        return not self.core or any(e.kb_id_ in self.core for e in self.ents)
 
     def group_actor(self, sentences: Sentences, head: Token, story: bool = True) -> str | None:
         """'A group of testers leaked the model ... the group said' -> the group of people the
@@ -815,16 +832,18 @@ class SpeakerResolver:
         no group, the story's group ([[entities]] kind = "group"). Never a company or an ORG
         the text calls one."""
         doc = sentences.doc
-        groups = [e for e in self.ents if self.kinds.get(canonical_of(e)) == "group"
-                  and e.label_ != "NORP" and not in_dateline(e[0])]
-        before = [e for e in groups if e.end <= head.i]
+        groups = [(e, name) for e, name in zip(self.ents, self.ent_names, strict=True)
+                  if self.kinds.get(name) == "group" and e.label_ != "NORP"
+                  and not in_dateline(e[0])]
+        before = [name for e, name in groups if e.end <= head.i]
         if before:
-            return canonical_of(before[-1])
-        after = next((e for e in groups if e.start > head.i), None)
+            return before[-1]
+        after = next(((e, name) for e, name in groups if e.start > head.i), None)
         if after is not None and not any(
-                head.i < e.start < after.start and e.label_ == "ORG"
-                and self.fits_group(canonical_of(e)) for e in self.ents):
-            return canonical_of(after)  # named next, with no other possible group in between
+                head.i < e.start < after[0].start and e.label_ == "ORG"
+                and self.fits_group(name) for e, name in zip(self.ents, self.ent_names,
+                                                            strict=True)):
+            return after[1]  # named next, with no other possible group in between
         groups = [name for name, kind in self.story_kinds.items() if kind == "group"]
         return groups[0] if story and groups and self.about_story(doc) else None
 
@@ -845,13 +864,13 @@ class SpeakerResolver:
         subject = self.org_reported_on(sentences, head, quote)
         if subject is not None:
             return subject
-        previous = _previous_speaker(quotes, quote, doc)
+        previous = _previous_speaker(quotes, quote, self.ents)
         if previous is not None and previous[2] >= doc[first].idx and self.fits(
                 previous[0], "org"):
             return previous[0]  # '"...," Boeing said. "...," the company added.'
         excluded = self.spoken_about(sentences, quote, subjects_speak=True) | self.outlet_names(
             doc)
-        others = {canonical_of(e) for e in self.ents} - self.labels.keys()
+        others = set(self.ent_names) - self.labels.keys()
         named = [e for e in self.ents if first <= e.start and e.end <= head.i]
         for skip in (excluded | others, excluded):  # the story's own organisations first
             agent = self.nearest_agent(sentences, head, quotes, skip, plural=False, wanted="org")
@@ -1094,15 +1113,32 @@ def _entity_of(token: Token) -> str | None:
     """The canonical name of the entity a token belongs to (or heads)."""
     for candidate in (token, *token.subtree):
         if candidate.ent_type_ in SPEAKING_LABELS and candidate.ent_iob_ in ("B", "I"):
-            ent = next((e for e in candidate.doc.ents if e.start <= candidate.i < e.end), None)
+            ent = _entity_at(candidate)
             if ent is not None:
                 return ent.kb_id_ or clean_name(ent.text)
     return None
 
 
+def _entity_at(token: Token) -> Span | None:
+    """The entity a token is part of, as `Doc.ents` lists it, found from the entity tags of
+    the tokens around it (each read of `Doc.ents` builds every entity of the document)."""
+    if token.ent_iob_ not in ("B", "I"):
+        return None
+    doc, start, end = token.doc, token.i, token.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    first = doc[start]
+    if not first.ent_type:
+        return None  # a 'B' with no label: Doc.ents counts it as outside any entity
+    return Span(doc, start, end, label=first.ent_type, kb_id=first.ent_kb_id,
+                span_id=first.ent_id)
+
+
 def _entity_of_head(token: Token) -> str | None:
     """The canonical name of the entity this noun is, or is compounded with."""
-    ent = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    ent = _entity_at(token)
     if ent is None or ent.label_ not in SPEAKING_LABELS:
         return None
     return ent.kb_id_ or clean_name(ent.text)
@@ -1114,7 +1150,7 @@ def _nearest_entity(sentences: Sentences, head: Token, labels: tuple[str, ...],
     """The nearest earlier entity with one of these labels, within a few sentences, other than
     the refused ones and those inside the `said` spans (what earlier quotes reported)."""
     first = sentences.back(head, LOOKBACK_SENTENCES)
-    for ent in reversed(sentences.doc.ents):
+    for ent in reversed(sentences.ents):
         if any(start <= ent.start_char < end for start, end in said or ()):
             continue
         if ent.end <= head.i and ent.start >= first and ent.label_ in labels and not in_dateline(
@@ -1149,7 +1185,7 @@ def _recent_subject(sentences: Sentences, head: Token, quotes: list[RawQuote],
     if head.tag_ != "NN":
         return None
     first = sentences.back(head, RECENT_SENTENCES)
-    for ent in reversed(sentences.doc.ents):
+    for ent in reversed(sentences.ents):
         if first <= ent.start and ent.end <= head.i and ent.label_ in ("ORG", "NORP") and (
                 ent.root.dep_ in ("nsubj", "nsubjpass")) and not in_dateline(ent[0]) and not any(
                 q.content[0] <= ent.start_char < q.content[1] for q in quotes):
@@ -1165,21 +1201,21 @@ def _subject_since(sentences: Sentences, start_char: int, head: Token,
     """Whether an entity with these labels is the subject of a clause between a character offset
     and this token (a new topic), within the lookback."""
     first = sentences.back(head, LOOKBACK_SENTENCES)
-    for ent in sentences.doc.ents:
+    for ent in sentences.ents:
         if start_char < ent.start_char and ent.end <= head.i and ent.start >= first and (
                 ent.label_ in labels and ent.root.dep_ in ("nsubj", "nsubjpass")):
             return True
     return False
 
 
-def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, doc: Doc
+def _previous_speaker(quotes: list[RawQuote], quote: RawQuote, ents: list[Span]
                       ) -> tuple[str, str, int] | None:
     """The canonical speaker of the quote just before, with its label and where its mention
     ends (a name inside that mention is the same speaker)."""
     index = quotes.index(quote)
     for earlier in reversed(quotes[:index]):
         if earlier.canonical and earlier.speaker is not None:
-            ent = next((e for e in doc.ents if e.kb_id_ == earlier.canonical), None)
+            ent = next((e for e in ents if e.kb_id_ == earlier.canonical), None)
             label = ent.label_ if ent is not None else "PERSON"
             return earlier.canonical, label, earlier.speaker[1]
     return None
@@ -1214,14 +1250,14 @@ def _appositive_name(head: Token) -> tuple[str, str | None] | None:
         if prep.dep_ != "prep" or employer is None:
             continue
         for child in employer.children:
-            ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+            ent = _entity_at(child)
             if child.dep_ == "appos" and ent is not None and ent.label_ == "PERSON":
                 role = head.doc[head.left_edge.i : employer.i + 1].text
                 return ent.kb_id_ or clean_name(ent.text), role
     for child in head.children:
         if child.dep_ != "appos":
             continue
-        ent = next((e for e in head.doc.ents if e.start <= child.i < e.end), None)
+        ent = _entity_at(child)
         if ent is not None and ent.label_ in SPEAKING_LABELS and ent.root.i == child.i:
             return ent.kb_id_ or clean_name(ent.text), None
         if ent is None:  # 'the illustrator Tess Achterberg': the name is the noun's own appos
@@ -1248,17 +1284,18 @@ def _named_by(head: Token) -> str | None:
     return None
 
 
-def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str]) -> str | None:
+def _named_near(sentences: Sentences, head: Token, descriptions: dict[str, str],
+                groups: list[int]) -> str | None:
     """'Artists leaked access ... The group, which calls itself PR Puppets, said ... The artists'
     letter' / 'The artists wrote ... The group, which calls itself PR Puppets': the group the
     text names ('calls itself', an appositive), the nearest before, else in the next two
     sentences when no organisation is named in between."""
     doc = sentences.doc
-    for earlier in reversed(doc[: head.i]):  # a name a group is given holds for the article
-        if noun_kind(earlier, descriptions) == "group":
-            named = _named_by(earlier)
-            if named is not None:
-                return named
+    # a name a group is given holds for the article (`groups`: the group nouns, in order)
+    for i in reversed(groups[: bisect_left(groups, head.i)]):
+        named = _named_by(doc[i])
+        if named is not None:
+            return named
     last = sentences.spans[min(len(sentences.spans) - 1, sentences.index[head.i] + 2)].end
     for token in doc[head.i + 1 : last]:
         if token.ent_type_ in ("ORG", "NORP") and noun_kind(token.head, descriptions) is None:
@@ -1296,8 +1333,8 @@ def _tied_entity(sentences: Sentences, head: Token) -> str | None:
     return None
 
 
-def _mentioned_before(doc: Doc, head: Token, canonical: str) -> bool:
-    return any(e.kb_id_ == canonical and e.end <= head.i for e in doc.ents)
+def _mentioned_before(ents: list[Span], head: Token, canonical: str) -> bool:
+    return any(e.kb_id_ == canonical and e.end <= head.i for e in ents)
 
 
 @Language.factory(

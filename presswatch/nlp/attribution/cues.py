@@ -20,7 +20,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+import numpy
+from spacy.attrs import LEMMA, LOWER, POS
 from spacy.language import Language
+from spacy.strings import get_string_id
+from spacy.symbols import AUX, NOUN, VERB
 from spacy.tokens import Doc, Token
 
 from presswatch.nlp.attribution.content import (
@@ -51,6 +55,7 @@ from presswatch.nlp.attribution.record import (
     SPEECH,
     RawQuote,
     Sentences,
+    by_word,
     char_end,
     overlap,
     store_quotes,
@@ -154,6 +159,8 @@ POSSIBILITY_MODALS = frozenset({"can", "could", "may", "might"})
 
 SMALL_WORDS = TITLE_SMALL_WORDS | {"but", "as", "is", "it"}
 
+ACCORDING = numpy.uint64(get_string_id("according"))  # the word's LOWER value
+
 
 class QuoteFinder:
     """The rules, bound to one document."""
@@ -168,20 +175,22 @@ class QuoteFinder:
         self.abstract = abstract
         self.data_nouns = data_nouns
         self.inanimate = inanimate
-        self.text = doc.text  # Doc.text joins every token on each call: read it once
+        self.sentences = Sentences(doc)
+        self.text = self.sentences.text
         self.stances = stances
         self.reporting = reporting
         self.beliefs = beliefs
         self.documents = documents
         self.regions = quote_regions(self.text)
         self.statements = [r for r in self.regions if r.is_statement(self.text)]
-        self.sentences = Sentences(doc)
         self.used_cues: set[int] = set()
         self.quotes: list[RawQuote] = []
         self.blocks: list[tuple[int, int]] = []  # block quotes that lost their marks
 
     def run(self) -> list[RawQuote]:
-        for token in self.doc:
+        doc = self.doc
+        for i in self.cue_candidates():
+            token = doc[i]
             quote = (self.from_cue(token) or self.from_quoted_words(token)
                      or self.from_stance(token) or self.from_cue_read_as_noun(token))
             if quote is not None:
@@ -195,6 +204,21 @@ class QuoteFinder:
             if quote.act == SPEECH and self.hypothetical(quote):
                 quote.act = "unclear"
         return _without_duplicates(self.quotes)
+
+    def cue_candidates(self) -> list[int]:
+        """The tokens a cue rule may start from, read from the word arrays without making a
+        Token of the others (most of a text): every verb (from_quoted_words tries them all),
+        an auxiliary with a reporting or belief lemma (from_cue), a noun spelt as a reporting
+        word (from_cue_read_as_noun)."""
+        doc = self.doc
+        pos, lemmas, forms = doc.to_array([POS, LEMMA, LOWER]).T
+        wanted = pos == VERB
+        cue_lemmas = self.reporting | self.beliefs | {"put"}
+        for part, values, fits in ((AUX, lemmas, lambda lemma: lemma.lower() in cue_lemmas),
+                                   (NOUN, forms, lambda form: form in self.reporting)):
+            at = numpy.flatnonzero(pos == part)
+            wanted[at] = by_word(doc, values[at], fits).astype(bool)
+        return numpy.flatnonzero(wanted).tolist()
 
     # cue rules -------------------------------------------------------------------------------
 
@@ -475,6 +499,10 @@ class QuoteFinder:
         (a mixed quote). Titles are not words: 'a film called "Air Head"', 'ran "Sora Leaks"'."""
         if verb.pos_ != "VERB" or verb.i in self.used_cues or self.inside_region(verb.idx):
             return None
+        phrase_start, phrase_end = verb.left_edge.idx, char_end(verb.right_edge)
+        if not any(phrase_start <= r.open_mark and r.close_end <= phrase_end + 1
+                   for r in self.regions):
+            return None  # no quoted words anywhere in the verb's phrase, so none in its object
         if any(q.content[0] <= verb.idx < q.content[1] for q in self.quotes):
             return None  # 'They said OpenAI used them for "art washing"': the words are theirs
         speaker = next((c for c in verb.children if c.dep_ == "nsubj"), None)
@@ -671,8 +699,10 @@ class QuoteFinder:
 
     def from_according_to(self) -> Iterator[RawQuote]:
         """"According to OpenAI, participation is voluntary." -> the rest of the sentence."""
-        for token in self.doc:
-            if token.lower_ != "according" or self.inside_statement(token.idx):
+        doc = self.doc
+        for i in numpy.flatnonzero(doc.to_array(LOWER) == ACCORDING).tolist():
+            token = doc[i]
+            if self.inside_statement(token.idx):
                 continue
             to = next((c for c in token.children if c.lower_ == "to"), None)
             if to is None and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
@@ -944,8 +974,10 @@ class QuoteFinder:
         start = self.text.rfind("\n", 0, char) + 1
         end = self.text.find("\n", char)
         line = self.text[start : end if end >= 0 else len(self.text)].strip()
+        if line[-1:] in ".!?:;\"”’)…'":
+            return False  # most paragraphs: no need to count their words
         words = re.findall(r"[^\W\d_][\w'’.-]*", line)
-        if not words or len(words) > HEADLINE_WORDS or line[-1:] in ".!?:;\"”’)…'":
+        if not words or len(words) > HEADLINE_WORDS:
             return False
         if line[:1] in "-–—•*·▪":
             return False  # an item of a list, not a headline
@@ -1041,7 +1073,9 @@ def _without_duplicates(quotes: list[RawQuote]) -> list[RawQuote]:
     """Two rules may claim one content span: keep the one with a speaker, then the first."""
     kept: list[RawQuote] = []
     for quote in sorted(quotes, key=lambda q: (q.content, q.speaker is None)):
-        clash = next((k for k in kept if _same_content(k.content, quote.content)), None)
+        start = quote.content[0]  # one ending before it shares no content (a quick test)
+        clash = next((k for k in kept if k.content[1] > start
+                      and _same_content(k.content, quote.content)), None)
         if clash is None:
             kept.append(quote)
         elif clash.speaker is None and quote.speaker is not None:

@@ -10,8 +10,11 @@ an ORG's or a GPE's kind stays open until the story or the text says.
 
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
+from presswatch.nlp.attribution.record import by_word
 from presswatch.nlp.entities import clean_name
 
 # Kinds that never speak: a product or a place is no speaker ("Sora said" is the writer's).
@@ -33,6 +36,18 @@ NAMING_LEMMAS = frozenset({"call", "know", "name", "dub", "style", "brand"})
 
 def canonical_of(ent: Span) -> str:
     return ent.kb_id_ or clean_name(ent.text)
+
+
+def nouns_of_kind(doc: Doc, descriptions: dict[str, str], kind: str) -> list[int]:
+    """The tokens whose `noun_kind` is this kind, in order, read from the document's word and
+    lemma arrays with each distinct word looked up once (for rules that scan the whole text
+    for a kind of noun: 'the group' may be named anywhere before)."""
+    forms, lemmas = doc.to_array([LOWER, LEMMA]).T
+    by_form = by_word(doc, forms, lambda form: descriptions.get(form) or None)
+    by_lemma = by_word(doc, lemmas, lambda lemma: descriptions.get(lemma.lower()))
+    # noun_kind reads the lemma only where the word form has no kind
+    wanted = (by_form == kind) | (by_form == None) & (by_lemma == kind)  # noqa: E711
+    return numpy.flatnonzero(wanted).tolist()
 
 
 def noun_kind(token: Token, descriptions: dict[str, str]) -> str | None:

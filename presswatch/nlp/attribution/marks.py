@@ -126,17 +126,14 @@ def is_heading(line: str) -> bool:
     return len(ends) > 2 and all(unicodedata.category(c) == "So" for c in (ends[0], ends[-1]))
 
 
+# A quotation mark: two backticks or two apostrophes (as converters write the curly marks),
+# else one of the marks; read from the left, three apostrophes are a pair and one left over.
+QUOTATION_MARK = re.compile("``|''|[“”\"„«»]")
+
+
 def _marks(paragraph: str, offset: int) -> Iterator[tuple[int, str]]:
-    i = 0
-    while i < len(paragraph):
-        pair = paragraph[i : i + 2]
-        if pair in ("``", "''"):
-            yield offset + i, pair
-            i += 2
-            continue
-        if paragraph[i] in "“”\"„«»":
-            yield offset + i, paragraph[i]
-        i += 1
+    for match in QUOTATION_MARK.finditer(paragraph):
+        yield offset + match.start(), match.group()
 
 
 def _mark_role(text: str, at: int, mark: str) -> str:

@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from functools import cached_property
 
+import numpy
 from spacy.tokens import Doc, Span, Token
 
 from presswatch.records import QuoteMention
@@ -55,10 +58,15 @@ class Sentences:
         self.doc = doc
         self.text = doc.text  # Doc.text joins every token on each call: read it once
         self.spans = list(doc.sents)
-        self.index = [0] * len(doc)
-        for number, sent in enumerate(self.spans):
-            for i in range(sent.start, sent.end):
-                self.index[i] = number
+        # each token's sentence number (the sentences tile the document)
+        self.index: list[int] = numpy.repeat(
+            numpy.arange(len(self.spans)), [sent.end - sent.start for sent in self.spans]
+        ).tolist()
+
+    @cached_property
+    def ents(self) -> list[Span]:
+        """`Doc.ents`, listed once: each read of `Doc.ents` builds every entity anew."""
+        return list(self.doc.ents)
 
     def of(self, token: Token) -> Span:
         return self.spans[self.index[token.i]]
@@ -66,6 +74,17 @@ class Sentences:
     def back(self, token: Token, count: int) -> int:
         """The first token index of the sentence `count` sentences before this token's."""
         return self.spans[max(0, self.index[token.i] - count)].start
+
+
+def by_word(doc: Doc, values: numpy.ndarray, look_up: Callable[[str], object]) -> numpy.ndarray:
+    """`look_up` of the string behind each value of a `Doc.to_array` column (ORTH, LOWER,
+    LEMMA), as an array, each distinct string looked up once: rules that test every word of
+    a text read the arrays instead of making a Token of each word."""
+    distinct, where = numpy.unique(values, return_inverse=True)
+    strings = doc.vocab.strings
+    found = numpy.empty(len(distinct), dtype=object)
+    found[:] = [look_up(strings[value]) for value in distinct.tolist()]
+    return found[where]
 
 
 def char_end(token: Token) -> int:
@@ -81,7 +100,10 @@ def raw_quotes(doc: Doc) -> list[RawQuote]:
 
 
 def store_quotes(doc: Doc, quotes: list[RawQuote]) -> None:
-    doc.user_data[USER_DATA_KEY] = [asdict(q) for q in quotes]
+    # a shallow copy of each record's fields: its values are numbers, strings and tuples of
+    # numbers, which dataclasses.asdict would copy deeply for nothing
+    doc.user_data[USER_DATA_KEY] = [
+        {field.name: getattr(q, field.name) for field in fields(q)} for q in quotes]
     doc.spans["quotes"] = [
         span for q in quotes
         if (span := doc.char_span(*q.content, label=q.kind, alignment_mode="expand")) is not None
