@@ -92,9 +92,11 @@ def _write_cell(worksheet: Any, row: int, column: int, value: Any, day: Any) -> 
 
 
 def write_xlsx(target: Path | IO[bytes], columns: Sequence[str],
-               rows: Iterable[Sequence[Any]], sheet: str = "result") -> int:
+               rows: Iterable[Sequence[Any]], sheet: str = "result",
+               created: datetime | None = None) -> int:
     """Write the rows as one worksheet (bold, frozen header; times as Excel times in UTC);
-    returns the number of rows. Raises TooManyRows past Excel's 1,048,576 rows."""
+    returns the number of rows. Raises TooManyRows past Excel's 1,048,576 rows. The file says
+    it was made at `created` (default now): the same rows and time give the same bytes."""
     import xlsxwriter
 
     options = {"strings_to_formulas": False, "strings_to_urls": False,
@@ -107,6 +109,8 @@ def write_xlsx(target: Path | IO[bytes], columns: Sequence[str],
     workbook = xlsxwriter.Workbook(target if not isinstance(target, Path) else str(target),
                                    options)
     try:
+        if created is not None:
+            workbook.set_properties({"created": created.astimezone(UTC)})
         worksheet = workbook.add_worksheet(sheet[:31])
         bold = workbook.add_format({"bold": True})
         day = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -125,7 +129,7 @@ def write_xlsx(target: Path | IO[bytes], columns: Sequence[str],
 
 
 def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]],
-               sheet: str = "result") -> bytes:
+               sheet: str = "result", created: datetime | None = None) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(buffer, columns, rows, sheet)
+    write_xlsx(buffer, columns, rows, sheet, created)
     return buffer.getvalue()
