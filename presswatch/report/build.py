@@ -28,7 +28,7 @@ from markupsafe import Markup
 
 from presswatch.folders import FolderNotOurs, replace_folder
 from presswatch.report.exports import EXPORTS
-from presswatch.report.side import InProcess, SecondProcess, SideJob, start_side
+from presswatch.report.side import InProcess, SideJob, start_side
 from presswatch.warehouse.beside import report_dir
 from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
 
@@ -51,11 +51,11 @@ OVERVIEW_NEW = 200
 AUDIT_LIMIT = 300
 HEADLINES_LIMIT = 15
 GRID_SPEAKERS, GRID_OUTLETS = 12, 8
-# From this many speaker and statement pages the charts and downloads are made in a second
-# process (side.py) while this one writes the pages: at 1,000 articles (3,900 pages) that
-# shortens the build by about a third on two cores; below it the second process's start-up
-# (about 0.4 CPU s) costs more than it saves.
-SECOND_PROCESS_PAGES = 2000
+# From this many statements the charts and downloads are made in a second process (side.py)
+# while this one runs the queries and writes the pages (1,000 articles gave 2,900 statements
+# and 3,900 pages); below it the second process's start (about 0.5 CPU s) costs more than it
+# saves.
+SECOND_PROCESS_STATEMENTS = 1500
 NO_SINCE = date(1, 1, 1)
 
 _UNSAFE_CHARS = re.compile(
@@ -313,23 +313,22 @@ def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, 
 
 
 def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
-               since: date | None, second_process: bool | None = None,
+               since: date | None, helper: InProcess | None = None,
                ) -> Iterator[tuple[str, str | bytes]]:
     """Every page of the report as (relative path, HTML), one at a time (a big report's pages
     add up to hundreds of MB: they are written as they come, never all held), the overview
     last (it waits for the charts), then each table's downloads (export-<table>.csv and
-    .xlsx). The charts and downloads are made beside the pages (side.py): in a second process
-    when second_process is true, or when it is None and the report has SECOND_PROCESS_PAGES
-    pages or more."""
+    .xlsx). The charts and downloads are made by `helper` (side.py: this process or a second
+    one); without one, by a second process from SECOND_PROCESS_STATEMENTS statements."""
+    if helper is None:
+        helper = start_side(len(data.statements) >= SECOND_PROCESS_STATEMENTS)
     new_kinds = {kind: [r for r in data.new if r["kind"] == kind]
                  for kind in ("statement", "speaker", "outlet")}
-    if second_process is None:
-        second_process = len(data.speakers) + len(data.statements) >= SECOND_PROCESS_PAGES
-    helper = start_side(SideJob(
-        attention=data.attention, markers=data.markers, voices_daily=data.voices_daily,
-        outlets=data.outlets, tables=_export_tables(data, new_kinds), clean=inert,
-        built_at=built_at), second_process)
     try:
+        helper.send(SideJob(
+            attention=data.attention, markers=data.markers, voices_daily=data.voices_daily,
+            outlets=data.outlets, tables=_export_tables(data, new_kinds), clean=inert,
+            built_at=built_at))
         yield from _pages(data, new_kinds, helper, built_at=built_at, source_name=source_name,
                           since=since)
         yield from helper.files()
@@ -338,7 +337,7 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
 
 
 def _pages(data: ReportData, new_kinds: dict[str, list[Row]],
-           helper: InProcess | SecondProcess, *, built_at: datetime,
+           helper: InProcess, *, built_at: datetime,
            source_name: str, since: date | None) -> Iterator[tuple[str, str]]:
     env = _environment()
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
@@ -456,21 +455,33 @@ def build_report(
     """Build the report of a warehouse (its published snapshot unless live) into out_dir
     (default: beside the warehouse, see report_dir). The pages say it was built at built_at
     (default now): the same warehouse and time give the same files, byte for byte.
-    second_process: see iter_pages (None: by the report's size)."""
+    second_process: make the charts and downloads in a second process (side.py); None: when
+    the warehouse holds SECOND_PROCESS_STATEMENTS statements or more."""
     started = time.perf_counter()
     source = Path(db_path) if live else default_read_path(db_path)
     out = Path(out_dir) if out_dir is not None else report_dir(db_path)
     with open_warehouse(source, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         con = warehouse.connection
         _check_objects(con, source)
-        data = read_report_data(con, since)
+        if second_process is None:
+            n_statements = run_query(con, "size")[0]["n_statements"]
+            second_process = n_statements >= SECOND_PROCESS_STATEMENTS
+        helper = start_side(second_process)  # a second process starts as the queries run
+        try:
+            data = read_report_data(con, since)
+        except BaseException:
+            helper.close()
+            raise
     built_at = built_at or datetime.now(UTC)
     pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since,
-                       second_process=second_process)
+                       helper=helper)
     build = {"built_at": built_at.isoformat(), "source": str(source), "code": report_code(),
              "since": since.isoformat() if since else None,
              "failing_sources": sorted(row["url"] for row in data.sources if row["failing"])}
-    n_pages, total, overview = write_pages(pages, out, build)
+    try:
+        n_pages, total, overview = write_pages(pages, out, build)
+    finally:
+        helper.close()  # also when the folder was refused before a page was made
     return ReportResult(
         out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
         total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,

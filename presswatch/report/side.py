@@ -2,12 +2,13 @@
 report, in a second one for a big report, so that on two cores the build takes about the
 longer of the two parts instead of their sum.
 
-The second process runs main() here with the path of a job file: it reads the pickled job
-(the rows the charts and the downloads show), prints the three charts as one pickle on stdout
-as soon as they are drawn (the overview waits for them, after every other page), then the
-download files as a second one. The pickles pass only between these two processes of
-presswatch. If the second process fails, the same work is done in this one, so a broken
-helper costs time, never the report; an error that is the work's own then surfaces from here.
+The second process (main() here) starts before the report's queries run and loads its
+libraries and the chart engine meanwhile; then it reads the pickled job on stdin (the rows the
+charts and the downloads show), and prints the three charts and the download files as one
+pickle on stdout (this process reads it after every other page: the overview waits for the
+charts). The pickles pass only between these two processes of presswatch. If the
+second process fails, the same work is done in this one, so a broken helper costs time, never
+the report; an error that is the work's own then surfaces from here.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import IO, Any
 
 from markupsafe import Markup
@@ -32,7 +33,10 @@ from presswatch.report.exports import export_files
 log = logging.getLogger(__name__)
 
 Files = list[tuple[str, bytes | str]]
-CHILD = "import sys; from presswatch.report.side import main; sys.exit(main(sys.argv[1:]))"
+# The child runs from its own command line: this process's __main__ is not imported again.
+CHILD = "import sys; from presswatch.report.side import main; sys.exit(main())"
+WARM_UP = {"mark": "point", "data": {"values": [{"x": 1}]},
+           "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 
 @dataclass(frozen=True)
@@ -64,66 +68,86 @@ def download_files(job: SideJob) -> Iterator[tuple[str, bytes | str]]:
 class InProcess:
     """The charts and downloads made here, when asked for."""
 
-    def __init__(self, job: SideJob) -> None:
+    def __init__(self) -> None:
+        self.job: SideJob | None = None
+
+    def send(self, job: SideJob) -> None:
         self.job = job
 
     def charts(self) -> dict[str, Markup | None]:
+        assert self.job is not None
         return draw_charts(self.job)
 
     def files(self) -> Iterator[tuple[str, bytes | str]]:
+        assert self.job is not None
         return download_files(self.job)
 
     def close(self) -> None:
         pass
 
 
-class SecondProcess:
-    """The charts and downloads made by a child process started at once; charts() and files()
-    wait for its answers. close() ends the child if it still runs and removes its job file."""
+class SecondProcess(InProcess):
+    """The charts and downloads made by a child process. It starts at once and loads its
+    libraries and the chart engine while this process runs the queries; send() hands it the
+    job (from a thread: this process goes on with the pages); charts() and files() wait for
+    its answer, or do the work here once it has failed. close() ends it if it still runs."""
 
-    def __init__(self, job: SideJob) -> None:
-        self.job = job
+    def __init__(self) -> None:
+        super().__init__()
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
         self._child: subprocess.Popen[bytes] | None = None
+        self._feeder: threading.Thread | None = None
+        self._got: tuple[dict[str, Markup | None], Files] | None = None
         self._failed = False
-        fd, name = tempfile.mkstemp(prefix="presswatch-report-", suffix=".job")  # mode 0600
-        self._job_path = Path(name)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(job, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            self._child = subprocess.Popen(
-                [sys.executable, "-c", CHILD, str(self._job_path)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
-        except OSError as exc:  # a full /tmp, no executable: this process does the work
+            self._child = subprocess.Popen([sys.executable, "-c", CHILD],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=self._stderr)
+        except OSError as exc:  # no executable, no processes left: this process does the work
             self._give_up(f"could not start ({exc})")
+
+    def send(self, job: SideJob) -> None:
+        super().send(job)
+        if self._child is None or self._child.stdin is None:
+            return
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        self._feeder = threading.Thread(target=_feed, args=(self._child.stdin, payload),
+                                        name="presswatch-report-side", daemon=True)
+        self._feeder.start()
 
     def charts(self) -> dict[str, Markup | None]:
         answer = self._answer()
-        return draw_charts(self.job) if answer is None else answer
+        return super().charts() if answer is None else answer[0]
 
     def files(self) -> Iterator[tuple[str, bytes | str]]:
         answer = self._answer()
-        if answer is not None:
-            code = self._wait()
-            if code != 0:
-                self._give_up(f"ended with code {code}")
-        return download_files(self.job) if self._failed else iter(answer)
+        return super().files() if answer is None else iter(answer[1])
 
-    def _answer(self) -> Any:
-        """The child's next pickle, or None once it has failed (said once, in the log)."""
-        if self._failed or self._child is None or self._child.stdout is None:
-            return None
-        try:
-            return pickle.load(self._child.stdout)
-        except (EOFError, pickle.UnpicklingError, OSError) as exc:
-            self._give_up(f"ended with code {self._wait()} ({exc!r})")
-            return None
+    def _answer(self) -> tuple[dict[str, Markup | None], Files] | None:
+        """The child's answer (read once), or None when it has failed (said once, in the
+        log)."""
+        if self._got is None and not self._failed and self._child is not None:
+            try:
+                assert self._child.stdout is not None
+                got = pickle.load(self._child.stdout)
+            except (EOFError, pickle.UnpicklingError, OSError) as exc:
+                self._give_up(f"ended with code {self._wait()} ({exc!r})")
+            else:
+                code = self._wait()
+                if code == 0:
+                    self._got = got
+                else:
+                    self._give_up(f"ended with code {code}")
+        return self._got
 
     def _wait(self) -> int:
         assert self._child is not None
         if self._child.stdout is not None:
             self._child.stdout.close()
-        return self._child.wait()
+        code = self._child.wait()
+        if self._feeder is not None:
+            self._feeder.join()
+        return code
 
     def _give_up(self, why: str) -> None:
         self._failed = True
@@ -133,6 +157,8 @@ class SecondProcess:
                     "this process instead%s", why, f":\n{said}" if said else "")
 
     def close(self) -> None:
+        if self._stderr.closed:
+            return
         try:
             if self._child is not None:
                 if self._child.poll() is None:
@@ -140,27 +166,41 @@ class SecondProcess:
                 self._wait()
         finally:
             self._stderr.close()
-            self._job_path.unlink(missing_ok=True)
 
 
-def start_side(job: SideJob, second_process: bool) -> InProcess | SecondProcess:
-    return SecondProcess(job) if second_process else InProcess(job)
+def _feed(sink: IO[bytes], payload: bytes) -> None:
+    try:
+        with sink:
+            sink.write(payload)
+    except OSError:
+        pass  # the child has died: reading its answer says so
 
 
-def main(argv: list[str]) -> int:
-    """The child: read the job, print the charts, then the files. Its stdout carries only the
-    pickles: anything else printed (by a library, or at C level) goes to stderr."""
+def start_side(second_process: bool) -> InProcess:
+    """Where the charts and downloads are made: a second process, or this one."""
+    return SecondProcess() if second_process else InProcess()
+
+
+def main() -> int:
+    """The child: load the libraries and start the chart engine, then read the job on stdin,
+    print the charts, then the files. Its stdout carries only the pickles: anything else
+    printed (by a library, or at C level) goes to stderr."""
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    job = pickle.loads(Path(argv[0]).read_bytes())
-    pickle.dump(draw_charts(job), out, protocol=pickle.HIGHEST_PROTOCOL)
-    out.flush()
-    files: Files = list(download_files(job))
-    pickle.dump(files, out, protocol=pickle.HIGHEST_PROTOCOL)
+    import altair  # noqa: F401  (loaded now, while the parent queries)
+    import vl_convert
+    import xlsxwriter  # noqa: F401
+
+    vl_convert.vegalite_to_svg(WARM_UP)  # the chart engine's start, about 0.6 CPU s
+    job = pickle.load(sys.stdin.buffer)
+    # One answer, written once all is made: the parent reads it only when its pages are
+    # written, and a child blocked on a full pipe would make nothing meanwhile.
+    answer = (draw_charts(job), list(download_files(job)))
+    pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
