@@ -30,7 +30,7 @@ from presswatch.folders import FolderNotOurs, replace_folder
 from presswatch.report.exports import EXPORTS
 from presswatch.report.side import InProcess, SideJob, start_side
 from presswatch.warehouse.beside import report_dir
-from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
+from presswatch.warehouse.errors import DEFAULT_LOCK_TIMEOUT_S
 
 QUERIES = resources.files("presswatch.warehouse") / "report_queries"
 ASSETS = resources.files("presswatch.report") / "assets"
@@ -457,6 +457,10 @@ def build_report(
     (default now): the same warehouse and time give the same files, byte for byte.
     second_process: make the charts and downloads in a second process (side.py); None: when
     the warehouse holds SECOND_PROCESS_STATEMENTS statements or more."""
+    # DuckDB loads here, not on import: the report's second process (side.py) imports this
+    # package and does without it (0.3 CPU s).
+    from presswatch.warehouse.store import default_read_path, open_warehouse
+
     started = time.perf_counter()
     source = Path(db_path) if live else default_read_path(db_path)
     out = Path(out_dir) if out_dir is not None else report_dir(db_path)
@@ -493,6 +497,8 @@ def last_report(db_path: Path | str, failing_sources: Iterable[str]) -> ReportRe
     """The warehouse's default report as the last build left it, if this report code built
     it whole from the warehouse's snapshot for every day, when the same sources were failing
     (its BUILD_FILE says so); else None, and the caller builds it again."""
+    from presswatch.warehouse.store import default_read_path
+
     out = report_dir(db_path)
     try:
         build = json.loads((out / BUILD_FILE).read_text(encoding="utf-8"))
