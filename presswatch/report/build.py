@@ -477,12 +477,13 @@ def build_report(
             helper.close()
             raise
     built_at = built_at or datetime.now(UTC)
-    pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since,
-                       helper=helper)
-    build = {"built_at": built_at.isoformat(), "source": str(source), "code": report_code(),
-             "since": since.isoformat() if since else None,
-             "failing_sources": sorted(row["url"] for row in data.sources if row["failing"])}
     try:
+        pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since,
+                           helper=helper)
+        build = {"built_at": built_at.isoformat(), "source": str(source),
+                 "code": report_code(), "since": since.isoformat() if since else None,
+                 "failing_sources": sorted(row["url"] for row in data.sources
+                                           if row["failing"])}
         n_pages, total, overview = write_pages(pages, out, build)
     finally:
         helper.close()  # also when the folder was refused before a page was made
