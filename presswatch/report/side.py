@@ -100,7 +100,9 @@ class SecondProcess(InProcess):
         self._got: tuple[dict[str, Markup | None], Files] | None = None
         self._failed = False
         try:
-            self._child = subprocess.Popen([sys.executable, "-c", CHILD],
+            # -P: the working folder is not put on the child's sys.path (a file there named
+            # like a module it imports is never run).
+            self._child = subprocess.Popen([sys.executable, "-P", "-c", CHILD],
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            stderr=self._stderr)
         except OSError as exc:  # no executable, no processes left: this process does the work

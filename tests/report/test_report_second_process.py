@@ -43,7 +43,13 @@ def test_two_processes_write_the_same_files_as_one_and_a_failed_second_costs_not
         tmp_path, builder, monkeypatch, caplog):
     db = _warehouse(tmp_path, builder)
     caplog.set_level(logging.WARNING, logger="presswatch.report.side")
-    two = build_report(db, tmp_path / "two", built_at=BUILT_AT, second_process=True)
+    # Built from a folder holding a file named like a module the child imports: never run.
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "xlsxwriter.py").write_text("raise SystemExit('the working folder was imported')")
+    with monkeypatch.context() as patch:
+        patch.chdir(here)
+        two = build_report(db, tmp_path / "two", built_at=BUILT_AT, second_process=True)
     assert caplog.text == ""  # the second process made the charts and downloads
     files = _files(two.out_dir)
     assert "<svg" in files["index.html"].decode("utf-8")  # the charts are compared too
