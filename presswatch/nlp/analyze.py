@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import IO, TYPE_CHECKING
 
 from presswatch.nlp.language import is_english
+from presswatch.nlp.parse_workers import parse_in_processes
 from presswatch.records import DocAnalysis, EntityMention, Quote, QuoteMention, stable_id
 from presswatch.story import Story
 
@@ -25,11 +26,10 @@ if TYPE_CHECKING:  # spaCy loads with the pipeline: a run with nothing to parse 
 def worker_processes(wanted: int, most_texts: int | None, batch_size: int) -> int:
     """How many spaCy processes to start for at most `most_texts` texts (None: not known).
 
-    `nlp.pipe` hands its workers whole batches, so a worker beyond the number of batches gets
-    nothing to parse and only costs its start and every document's trip back as bytes: a run
-    of one batch or less (the replay's two dozen pages, a quiet day) parses in this process.
-    Measured on 32 synthetic articles in one batch: two processes took 8.96 CPU-s against 7.64
-    for one, with no parallel work to show for it.
+    A run of one batch or less (the replay's two dozen pages, a quiet day) parses in this
+    process: workers cost their start and every record's trip back. Measured with spaCy's own
+    multiprocessing, on 32 synthetic articles: two processes took 8.96 CPU-s against 7.64 for
+    one, with no parallel work to show for it.
     """
     if most_texts is None:
         return wanted
@@ -51,8 +51,8 @@ def analyze_texts(
 ) -> Iterator[DocAnalysis]:
     """One `DocAnalysis` per (doc_id, text), in input order, entities and quotes included.
 
-    One `nlp.pipe` serves the whole stream, so with n_process > 1 the worker processes start
-    once, and items are read lazily: a caller can feed texts as they are extracted and consume
+    With n_process > 1 the worker processes (parse_workers.py) start once for the whole stream,
+    and items are read lazily: a caller can feed texts as they are extracted and consume
     analyses as they come. Pass `nlp` (from `build_pipeline(story)`) to reuse a loaded pipeline.
     """
     if nlp is None:
@@ -67,16 +67,21 @@ def analyze_texts(
             ok, language = is_english(text)
             verdicts.append((doc_id, None if ok else language))
             if ok:
-                yield text, doc_id
+                yield doc_id, text
 
-    docs = nlp.pipe(english(), as_tuples=True, batch_size=batch_size, n_process=n_process)
-    for doc, doc_id in docs:
+    if n_process > 1:
+        analyses = parse_in_processes(nlp, english(), n_process, analysis_of)
+    else:
+        analyses = (analysis_of(doc_id, doc) for doc, doc_id in
+                    nlp.pipe(((text, doc_id) for doc_id, text in english()), as_tuples=True,
+                             batch_size=batch_size))
+    for analysis in analyses:
         while verdicts:
             queued_id, language = verdicts.popleft()
             if language is None:
                 break
             yield DocAnalysis(queued_id, language, f"language {language}", [], [])
-        yield analysis_of(doc_id, doc)
+        yield analysis
     while verdicts:
         queued_id, language = verdicts.popleft()
         yield DocAnalysis(queued_id, language, f"language {language}", [], [])

@@ -240,7 +240,10 @@ class RunningCrawl:
                 self.all_read = True
                 return
             if not lines:
-                time.sleep(poll_seconds)
+                try:  # woken by the child's end, so a quiet crawl is read at once
+                    self._child.wait(timeout=poll_seconds)
+                except subprocess.TimeoutExpired:
+                    pass
 
     def stop(self) -> None:
         """End the child early (the run stopped on an error); what it wrote stays readable."""

@@ -1,0 +1,78 @@
+"""parse_in_processes: forked spaCy workers that take a few texts when free and send back
+records. A blank English pipeline with a test component stands in for the model: the workers,
+queues and failures are real."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from presswatch.nlp.parse_workers import (
+    HANDOUTS_PER_WORKER,
+    TEXTS_PER_HANDOUT,
+    ParseWorkerFailed,
+    parse_in_processes,
+)
+
+
+@Language.component("parse_workers_test_trap")
+def trap(doc):
+    """Fails on a text saying "boom"; ends its process on one saying "die"."""
+    if "boom" in doc.text:
+        raise ValueError("a component failed")
+    if "die" in doc.text:
+        os._exit(3)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("parse_workers_test_trap")
+    return pipeline
+
+
+def words_and_pid(doc_id, doc):
+    return doc_id, [t.text for t in doc], os.getpid()
+
+
+def test_records_come_back_in_input_order_from_both_workers(nlp):
+    items = [(f"d{i}", f"text number {i}") for i in range(40)]
+    records = list(parse_in_processes(nlp, items, 2, words_and_pid))
+    assert [(doc_id, words) for doc_id, words, _ in records] == [
+        (f"d{i}", ["text", "number", str(i)]) for i in range(40)]
+    assert len({pid for _, _, pid in records} - {os.getpid()}) == 2
+    assert not multiprocessing.active_children()
+
+
+def test_items_are_read_a_few_hand_outs_ahead_of_the_workers(nlp):
+    read = []
+
+    def items():
+        for i in range(200):
+            read.append(i)
+            yield f"d{i}", "some text"
+
+    records = parse_in_processes(nlp, items(), 2, words_and_pid)
+    next(records)
+    assert len(read) <= (HANDOUTS_PER_WORKER * 2 + 1) * TEXTS_PER_HANDOUT
+    records.close()  # a caller that stops reading ends the workers
+    assert not multiprocessing.active_children()
+
+
+def test_a_failing_document_raises_with_the_ids_of_its_hand_out(nlp):
+    items = [("fine", "all good"), ("bad", "boom goes the parser")]
+    with pytest.raises(ParseWorkerFailed, match=r"(?s)documents fine, bad failed.*a component"):
+        list(parse_in_processes(nlp, items, 2, words_and_pid))
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(nlp):
+    items = [(f"d{i}", "fine") for i in range(8)] + [("last", "die now")]
+    with pytest.raises(ParseWorkerFailed, match="exit code 3"):
+        list(parse_in_processes(nlp, items, 2, words_and_pid))
+    assert not multiprocessing.active_children()
