@@ -184,9 +184,9 @@ def start_side(second_process: bool) -> InProcess:
 
 
 def main() -> int:
-    """The child: load the libraries and start the chart engine, then read the job on stdin,
-    print the charts, then the files. Its stdout carries only the pickles: anything else
-    printed (by a library, or at C level) goes to stderr."""
+    """The child: load the libraries and start the chart engine, then read the job on stdin
+    and print the charts and the files as one pickle. Its stdout carries only that pickle:
+    anything else printed (by a library, or at C level) goes to stderr."""
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
