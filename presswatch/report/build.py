@@ -27,10 +27,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from presswatch.folders import FolderNotOurs, replace_folder
-from presswatch.report.charts import attention_chart, outlets_chart, voice_chart
-from presswatch.report.exports import EXPORTS, export_files
+from presswatch.report.exports import EXPORTS
+from presswatch.report.side import InProcess, SideJob, start_side
 from presswatch.warehouse.beside import report_dir
-from presswatch.warehouse.store import DEFAULT_LOCK_TIMEOUT_S, default_read_path, open_warehouse
+from presswatch.warehouse.errors import DEFAULT_LOCK_TIMEOUT_S
 
 QUERIES = resources.files("presswatch.warehouse") / "report_queries"
 ASSETS = resources.files("presswatch.report") / "assets"
@@ -51,6 +51,11 @@ OVERVIEW_NEW = 200
 AUDIT_LIMIT = 300
 HEADLINES_LIMIT = 15
 GRID_SPEAKERS, GRID_OUTLETS = 12, 8
+# From this many statements the charts and downloads are made in a second process (side.py)
+# while this one runs the queries and writes the pages (1,000 articles gave 2,900 statements
+# and 3,900 pages); below it the second process's start (about 0.5 CPU s) costs more than it
+# saves.
+SECOND_PROCESS_STATEMENTS = 1500
 NO_SINCE = date(1, 1, 1)
 
 _UNSAFE_CHARS = re.compile(
@@ -100,7 +105,14 @@ def inert(value: object, limit: int | None = None) -> str:
     or breaking the page's lines."""
     if value is None:
         return ""
-    text = " ".join(_UNSAFE_CHARS.sub(" ", str(value)).split())
+    return _inert_text(value if type(value) is str else str(value), limit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _inert_text(text: str, limit: int | None) -> str:
+    # Cached: a report shows the same names, roles and outlets on many pages (at 1,000
+    # articles 12,000 distinct values in 180,000 calls; the last 4,096 answer 92 % of them).
+    text = " ".join(_UNSAFE_CHARS.sub(" ", text).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -181,6 +193,7 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates are package files: no stat of each on every page
     )
     env.filters.update(inert=inert, inert_edges=inert_edges, href=href, when=when,
                        sort_key=sort_key, delay=delay)
@@ -300,46 +313,45 @@ def _articles_by_statement(appearances: list[Row]) -> dict[str, list[tuple[Row, 
 
 
 def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
-               since: date | None) -> Iterator[tuple[str, str | bytes]]:
+               since: date | None, helper: InProcess | None = None,
+               ) -> Iterator[tuple[str, str | bytes]]:
     """Every page of the report as (relative path, HTML), one at a time (a big report's pages
-    add up to hundreds of MB: they are written as they come, never all held), then each
-    table's downloads (export-<table>.csv and .xlsx)."""
+    add up to hundreds of MB: they are written as they come, never all held), the overview
+    last (it waits for the charts), then each table's downloads (export-<table>.csv and
+    .xlsx). The charts and downloads are made by `helper` (side.py: this process or a second
+    one); without one, by a second process from SECOND_PROCESS_STATEMENTS statements."""
+    if helper is None:
+        helper = start_side(len(data.statements) >= SECOND_PROCESS_STATEMENTS)
+    new_kinds = {kind: [r for r in data.new if r["kind"] == kind]
+                 for kind in ("statement", "speaker", "outlet")}
+    try:
+        helper.send(SideJob(
+            attention=data.attention, markers=data.markers, voices_daily=data.voices_daily,
+            outlets=data.outlets, tables=_export_tables(data, new_kinds), clean=inert,
+            built_at=built_at))
+        yield from _pages(data, new_kinds, helper, built_at=built_at, source_name=source_name,
+                          since=since)
+        yield from helper.files()
+    finally:
+        helper.close()
+
+
+def _pages(data: ReportData, new_kinds: dict[str, list[Row]],
+           helper: InProcess, *, built_at: datetime,
+           source_name: str, since: date | None) -> Iterator[tuple[str, str]]:
     env = _environment()
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
     js = (ASSETS / "report.js").read_text(encoding="utf-8")
     csp = (f"default-src 'none'; script-src {_csp_hash(js)}; style-src {_csp_hash(css)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
-    chart = attention_chart(data.attention, data.markers)
     by_speaker: dict[str, list[dict[str, Any]]] = {}
     for statement in data.statements:
         by_speaker.setdefault(statement["speaker_key"], []).append(statement)
     common = {
         "story": data.story, "css": Markup(css), "js": Markup(js), "csp": csp,
         "built_at": built_at, "source_name": source_name, "since": since,
+        "not_analysed": [o for o in data.outlets if o["n_not_analysed"]],
     }
-    new_kinds = {kind: [r for r in data.new if r["kind"] == kind]
-                 for kind in ("statement", "speaker", "outlet")}
-    not_analysed = [o for o in data.outlets if o["n_not_analysed"]]
-    common["not_analysed"] = not_analysed
-    yield "index.html", env.get_template("overview.html.j2").render(
-        common, root="", page="overview", chart=chart, attention=data.attention,
-        markers=data.markers, voices=data.voices, voice_chart=voice_chart(data.voices_daily),
-        outlets_chart=outlets_chart(data.outlets), languages=data.languages,
-        headlines=data.headlines, grid=speaker_outlet_grid(data.speakers_by_outlet),
-        statements=data.statements[:OVERVIEW_STATEMENTS], n_statements=len(data.statements),
-        speakers=data.speakers[:OVERVIEW_SPEAKERS], n_speakers=len(data.speakers),
-        new={k: v[:OVERVIEW_NEW] for k, v in new_kinds.items()},
-        n_new={k: len(v) for k, v in new_kinds.items()},
-        rising=[e for e in data.entities if e["direction"] == "rising"],
-        falling=[e for e in data.entities if e["direction"] == "falling"],
-        audit=data.audit, audit_limit=AUDIT_LIMIT,
-        audit_totals={r["verdict"]: r["n_total"] for r in data.audit},
-        sources=data.sources, outlets=data.outlets,
-    )
-    yield "speakers.html", env.get_template("speakers.html.j2").render(
-        common, root="", page="speakers", speakers=data.speakers)
-    yield "statements.html", env.get_template("statements.html.j2").render(
-        common, root="", page="statements", statements=data.statements)
     speaker_page = env.get_template("speaker.html.j2")
     for speaker in data.speakers:
         yield f"speaker/{speaker['speaker_key']}.html", speaker_page.render(
@@ -353,6 +365,27 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
             common, root="../", page="statement", statement=statement,
             has_speaker_page=statement["speaker_key"] in speakers,
             articles=articles.get(statement["statement_id"], []))
+    yield "speakers.html", env.get_template("speakers.html.j2").render(
+        common, root="", page="speakers", speakers=data.speakers)
+    yield "statements.html", env.get_template("statements.html.j2").render(
+        common, root="", page="statements", statements=data.statements)
+    yield "index.html", env.get_template("overview.html.j2").render(
+        common, root="", page="overview", **helper.charts(), attention=data.attention,
+        markers=data.markers, voices=data.voices, languages=data.languages,
+        headlines=data.headlines, grid=speaker_outlet_grid(data.speakers_by_outlet),
+        statements=data.statements[:OVERVIEW_STATEMENTS], n_statements=len(data.statements),
+        speakers=data.speakers[:OVERVIEW_SPEAKERS], n_speakers=len(data.speakers),
+        new={k: v[:OVERVIEW_NEW] for k, v in new_kinds.items()},
+        n_new={k: len(v) for k, v in new_kinds.items()},
+        rising=[e for e in data.entities if e["direction"] == "rising"],
+        falling=[e for e in data.entities if e["direction"] == "falling"],
+        audit=data.audit, audit_limit=AUDIT_LIMIT,
+        audit_totals={r["verdict"]: r["n_total"] for r in data.audit},
+        sources=data.sources, outlets=data.outlets,
+    )
+
+
+def _export_tables(data: ReportData, new_kinds: dict[str, list[Row]]) -> dict[str, list[Row]]:
     tables = {
         "statements": data.statements, "speakers": data.speakers,
         "share-of-voice": data.voices, "share-of-voice-by-day": data.voices_daily,
@@ -362,8 +395,7 @@ def iter_pages(data: ReportData, *, built_at: datetime, source_name: str,
         "relevance-audit": data.audit, "sources": data.sources,
     }
     assert tables.keys() == EXPORTS.keys()
-    for name, rows in tables.items():
-        yield from export_files(name, rows, inert)
+    return tables
 
 
 def speaker_outlet_grid(rows: list[Row]) -> dict[str, Any]:
@@ -417,22 +449,44 @@ def build_report(
     since: date | None = None,
     live: bool = False,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    built_at: datetime | None = None,
+    second_process: bool | None = None,
 ) -> ReportResult:
     """Build the report of a warehouse (its published snapshot unless live) into out_dir
-    (default: beside the warehouse, see report_dir)."""
+    (default: beside the warehouse, see report_dir). The pages say it was built at built_at
+    (default now): the same warehouse and time give the same files, byte for byte.
+    second_process: make the charts and downloads in a second process (side.py); None: when
+    the warehouse holds SECOND_PROCESS_STATEMENTS statements or more."""
+    # DuckDB loads here, not on import: the report's second process (side.py) imports this
+    # package and does without it (0.3 CPU s).
+    from presswatch.warehouse.store import default_read_path, open_warehouse
+
     started = time.perf_counter()
     source = Path(db_path) if live else default_read_path(db_path)
     out = Path(out_dir) if out_dir is not None else report_dir(db_path)
     with open_warehouse(source, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         con = warehouse.connection
         _check_objects(con, source)
-        data = read_report_data(con, since)
-    built_at = datetime.now(UTC)
-    pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since)
-    build = {"built_at": built_at.isoformat(), "source": str(source), "code": report_code(),
-             "since": since.isoformat() if since else None,
-             "failing_sources": sorted(row["url"] for row in data.sources if row["failing"])}
-    n_pages, total, overview = write_pages(pages, out, build)
+        if second_process is None:
+            n_statements = run_query(con, "size")[0]["n_statements"]
+            second_process = n_statements >= SECOND_PROCESS_STATEMENTS
+        helper = start_side(second_process)  # a second process starts as the queries run
+        try:
+            data = read_report_data(con, since)
+        except BaseException:
+            helper.close()
+            raise
+    built_at = built_at or datetime.now(UTC)
+    try:
+        pages = iter_pages(data, built_at=built_at, source_name=source.name, since=since,
+                           helper=helper)
+        build = {"built_at": built_at.isoformat(), "source": str(source),
+                 "code": report_code(), "since": since.isoformat() if since else None,
+                 "failing_sources": sorted(row["url"] for row in data.sources
+                                           if row["failing"])}
+        n_pages, total, overview = write_pages(pages, out, build)
+    finally:
+        helper.close()  # also when the folder was refused before a page was made
     return ReportResult(
         out_dir=out, index=out / "index.html", source=source, n_pages=n_pages,
         total_bytes=total, overview_bytes=overview, seconds=time.perf_counter() - started,
@@ -444,6 +498,8 @@ def last_report(db_path: Path | str, failing_sources: Iterable[str]) -> ReportRe
     """The warehouse's default report as the last build left it, if this report code built
     it whole from the warehouse's snapshot for every day, when the same sources were failing
     (its BUILD_FILE says so); else None, and the caller builds it again."""
+    from presswatch.warehouse.store import default_read_path
+
     out = report_dir(db_path)
     try:
         build = json.loads((out / BUILD_FILE).read_text(encoding="utf-8"))

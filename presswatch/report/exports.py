@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from presswatch.warehouse.sheets import excel_csv, xlsx_bytes
@@ -89,9 +90,10 @@ EXPORTS = {export.name: export for export in (
 )}
 
 
-def export_files(name: str, rows: Sequence[dict[str, Any]],
-                 clean: Any) -> Iterator[tuple[str, str | bytes]]:
-    """The table's two files as (file name, content); clean(value) makes page text inert."""
+def export_files(name: str, rows: Sequence[dict[str, Any]], clean: Any,
+                 created: datetime | None = None) -> Iterator[tuple[str, str | bytes]]:
+    """The table's two files as (file name, content); clean(value) makes page text inert;
+    `created` is the time the .xlsx says it was made (the report's build time)."""
     export = EXPORTS[name]
     headings = [heading for heading, _ in export.columns]
 
@@ -104,4 +106,4 @@ def export_files(name: str, rows: Sequence[dict[str, Any]],
 
     table = [[cell(row.get(key)) for _, key in export.columns] for row in rows]
     yield export.csv_name, excel_csv(headings, table)
-    yield export.xlsx_name, xlsx_bytes(headings, table, sheet=name)
+    yield export.xlsx_name, xlsx_bytes(headings, table, sheet=name, created=created)

@@ -40,6 +40,11 @@ class WarehouseTooNew(WarehouseError):
     """Written by a newer presswatch (a schema version this one does not know)."""
 
 
+# How long an open waits for another process's lock before WarehouseLocked (here, not in
+# store.py, so that modules naming it in a signature need not load DuckDB).
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+
 class WarehouseLocked(WarehouseError):
     """Another process held the file for longer than the lock timeout."""
 

@@ -32,6 +32,7 @@ from presswatch.records import Article, Statement
 from presswatch.warehouse.batch import LoadBatch, extra_to_arrow, to_arrow
 from presswatch.warehouse.beside import SNAPSHOT_SUFFIX, snapshot_path
 from presswatch.warehouse.errors import (
+    DEFAULT_LOCK_TIMEOUT_S,
     CheckFailure,
     ChecksFailed,
     LoadError,
@@ -58,7 +59,6 @@ VIEWS_DIR = _HERE / "views"
 CHECKS_DIR = _HERE / "checks"
 _SQL_DIR = _HERE / "sql"
 
-DEFAULT_LOCK_TIMEOUT_S = 60.0
 # Never reach for the network: a foreign file (SQLite, say) must fail fast, not try a download.
 _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
