@@ -2,7 +2,7 @@
 here rather than on the next person to measure. Figures are not checked for speed, only that
 the script ran to its end and its last line is its JSON with the figures it promises.
 
-bench/e2e.py, bench/warehouse.py and bench/backfill.py have their own files. bench/quotes.py and
+bench/e2e.py and bench/warehouse.py have their own smoke tests. bench/quotes.py and
 bench/coverage_dev.py score against gold sets in ../shared, which tests must not depend on: here
 they run on two documents of our own sentences, written in the sets' formats, scored by
 replicas of the sets' scorers (tests/bench/replicas/: same command line, same JSON keys).
@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = Path(__file__).resolve().parent / "replicas"
@@ -40,6 +42,31 @@ def run_bench(script: str, *args: str, env: dict | None = None, cwd: Path = ROOT
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
     last = done.stdout.strip().splitlines()[-1]
     return json.loads(last)
+
+
+@pytest.fixture(scope="module")
+def prefect_env(prefect_harness) -> dict:
+    from prefect.settings import PREFECT_API_URL
+
+    return dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())
+
+
+def test_backfill_bench_reports_every_figure_and_ends_with_its_json(prefect_env):
+    figures = run_bench("backfill.py", "--records", "300", "--files", "2", "--scale", "2",
+                        "--no-warm-up", env=prefect_env)
+    assert figures["gate_recall"] == 1.0 and figures["full_path_kept"] > 0
+    for key in ("floor", "read", "gate", "read_gate"):
+        assert figures[f"{key}_records_per_s"] > 0 and figures[f"{key}_mb_per_s"] > 0
+    for name, records in (("small_1w", 300), ("large_1w", 600), ("large_2w", 600)):
+        run = figures[f"flow_{name}"]
+        assert run["records"] == records and run["articles_added"] > 0
+        # The workers' whole processes, counted once the cluster closes: more than their units.
+        assert run["workers_cpu_s"] > run["units_cpu_s"] > 0 and run["main_cpu_s"] > 0
+    assert figures["large_records"] == 600 and figures["large_html_mb"] > figures["html_mb"]
+    for key in ("marginal_cpu_s_per_million_records", "marginal_mb_per_cpu_s",
+                "flow_marginal_of_read_gate", "fixed_main_cpu_s", "fixed_workers_cpu_s",
+                "fixed_cpu_s_second_worker", "flow_2w_over_1w", "main_share_large_1w"):
+        assert isinstance(figures[key], int | float), key
 
 
 def test_reanalyse_bench_ends_with_no_row_differing_from_a_fresh_run(prefect_env):
