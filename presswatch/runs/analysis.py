@@ -91,10 +91,30 @@ class Analyzer:
         `[nlp] n_process = 2` the worker processes start once and parse while this process
         extracts, matches and loads."""
         settings = self.story.nlp
-        n_process = worker_processes(settings.n_process, self.most_texts(),
-                                     settings.batch_size)
-        return analyze_texts(texts, self.story, nlp=self.nlp, batch_size=settings.batch_size,
-                             n_process=n_process)
+        unread = iter(texts)
+        ahead, n_process = self.processes_for(unread)
+        return analyze_texts(chain(ahead, unread), self.story, nlp=self.nlp,
+                             batch_size=settings.batch_size, n_process=n_process)
+
+    def processes_for(self, texts: Iterator[tuple[str, str]]
+                      ) -> tuple[list[tuple[str, str]], int]:
+        """How many spaCy processes to parse with, and the texts read to know it.
+
+        While the crawl runs the run's size is not known: texts are read ahead until it is, or
+        until they alone fill a batch for every worker (then the number is the one the known
+        size would give), so a small run still parses in this process and a large one starts
+        its workers after a few dozen texts, not after a few hundred pages.
+        """
+        wanted, batch_size = self.story.nlp.n_process, self.story.nlp.batch_size
+        ahead: list[tuple[str, str]] = []
+        known = self.most_texts()
+        while known is None and wanted > 1 and len(ahead) <= (wanted - 1) * batch_size:
+            text = next(texts, None)
+            if text is None:  # all read: their number is the run's
+                return ahead, worker_processes(wanted, len(ahead), batch_size)
+            ahead.append(text)
+            known = self.most_texts()
+        return ahead, worker_processes(wanted, known, batch_size)
 
 
 @dataclass
@@ -168,37 +188,55 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: RunTotals,
                     batch_size: int, progress: Progress,
                     most_pages: Callable[[], int | None] = lambda: None) -> Iterator[Item]:
-    """Stored articles not analysed yet, then the pages' new articles as the pages come, one
-    Item each (pages that gave none ride along for the fetch log). most_pages: the progress
-    total, once known."""
+    """Stored articles not analysed yet, then the pages' new articles, each as soon as its page
+    is extracted, one Item each. Pages that gave no article ride along, for the fetch log, with
+    the next Item; a run of batch_size pages that gave none is an Item of its own, and so is
+    the stream's last such tail. most_pages: the progress total, once known."""
     for article in state.pending_articles:
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
     done = 0
-    for chunk in batched(pages, batch_size):
-        articles = []
-        for page in chunk:
-            if page.body_path is not None:
-                totals.pages_fetched += 1
-                totals.count(page.source_url, "fetched")
-            elif is_fetch_failure(page):
-                totals.count(page.source_url, "failed", page.reason)
-        for result in extract_pages(p for p in chunk if p.body_path):
-            if isinstance(result, ExtractionFailure):
-                totals.extraction_failures += 1
-                totals.count(result.source_url, "failed", result.reason)
-                continue
-            if result.canonical_url in seen or result.url in seen:
-                continue  # already stored, or a copy of a page seen earlier in this run
-            seen.update((result.canonical_url, result.url))
-            totals.count(result.source_url, "new")
-            articles.append(result)
-        done += len(chunk)
+    unsent: list[FetchedPage] = []  # pages read since the last Item
+    chunk_gave_article = False  # in this run of batch_size pages (they count the progress)
+    for page in pages:
+        done += 1
+        unsent.append(page)
+        article = _new_article(page, seen, totals)
+        if article is not None:
+            chunk_gave_article = True
+            yield Item(article, is_new=True, pages=unsent)
+            unsent = []
+        if done % batch_size == 0:
+            progress("analyse", done, most_pages())
+            if not chunk_gave_article:
+                yield Item(None, is_new=True, pages=unsent)
+                unsent = []
+            chunk_gave_article = False
+    if done % batch_size:
         progress("analyse", done, most_pages())
-        if not articles:
-            yield Item(None, is_new=True, pages=chunk)
-        for i, article in enumerate(articles):
-            yield Item(article, is_new=True, pages=chunk if i == 0 else [])
+    if unsent:
+        yield Item(None, is_new=True, pages=unsent)
+
+
+def _new_article(page: FetchedPage, seen: set[str], totals: RunTotals) -> Article | None:
+    """The page's article if it is one this run has not stored or seen; counted either way."""
+    if page.body_path is not None:
+        totals.pages_fetched += 1
+        totals.count(page.source_url, "fetched")
+    elif is_fetch_failure(page):
+        totals.count(page.source_url, "failed", page.reason)
+    if not page.body_path:
+        return None
+    (result,) = extract_pages([page])
+    if isinstance(result, ExtractionFailure):
+        totals.extraction_failures += 1
+        totals.count(result.source_url, "failed", result.reason)
+        return None
+    if result.canonical_url in seen or result.url in seen:
+        return None  # already stored, or a copy of a page seen earlier in this run
+    seen.update((result.canonical_url, result.url))
+    totals.count(result.source_url, "new")
+    return result
 
 
 def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:

@@ -1,0 +1,118 @@
+"""How a run's pages become work for spaCy: each article as soon as its page is extracted, and
+the spaCy processes settled after a few dozen texts, not after a few hundred pages."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from presswatch.records import FetchedPage
+from presswatch.runs.analysis import Analyzer, extracted_items
+from presswatch.runs.context import RunTotals, StartState, quiet
+from presswatch.story import default_story_path, load_story
+
+FETCHED_AT = datetime(2024, 11, 27, 9, 0, tzinfo=UTC)
+SOURCE = "https://outlet.example/feed"
+
+
+def article_page(tmp_path: Path, n: int) -> FetchedPage:
+    url = f"https://outlet.example/2024/11/26/story-{n}"
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of story {n}: artists in the early access programme said the "
+        "company had asked them to test the video model without pay, and that they "
+        "published the front-end to protest against it.</p>" for i in range(4))
+    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Story {n}'
+            f"</title></head><body><article><h1>Story {n}</h1>{paragraphs}</article></body>"
+            "</html>")
+    body = tmp_path / f"{n}.gz"
+    body.write_bytes(gzip.compress(html.encode()))
+    return FetchedPage(url, url, 200, FETCHED_AT, SOURCE, "text/html", body_path=str(body))
+
+
+def failed_page(n: int) -> FetchedPage:
+    url = f"https://outlet.example/gone-{n}"
+    return FetchedPage(url, url, 404, FETCHED_AT, SOURCE, reason="HTTP 404")
+
+
+def empty_state() -> StartState:
+    return StartState(feed_state={}, stored_urls=set(), statements=[], fingerprints=[],
+                      pending_articles=[], leftover_dirs=[])
+
+
+def test_an_article_goes_on_as_soon_as_its_page_is_extracted(tmp_path) -> None:
+    pages = [failed_page(0), article_page(tmp_path, 1), article_page(tmp_path, 2),
+             failed_page(3), failed_page(4)]
+    read = []
+
+    def crawl():  # pages as a running crawl hands them over
+        for page in pages:
+            read.append(page.url)
+            yield page
+
+    items = extracted_items(empty_state(), crawl(), RunTotals(), 256, quiet)
+    first = next(items)
+    assert len(read) == 2  # not the 256 pages of a load batch, nor the crawl's end
+    assert first.article is not None and first.article.url == pages[1].url
+    rest = list(items)
+    assert [i.article.url if i.article else None for i in rest] == [pages[2].url, None]
+    # every page is in the fetch log once, in order: the failure before an article rides
+    # with it, the failures after the last one in an Item of their own
+    assert [[p.url for p in i.pages] for i in [first, *rest]] == [
+        [pages[0].url, pages[1].url], [pages[2].url], [pages[3].url, pages[4].url]]
+    # as before, a load batch's worth of pages that gave no article is an Item of its own
+    # (the run's load batches, and so its statements and clusters, stay as they were)
+    pages = [failed_page(n) for n in range(5)] + [article_page(tmp_path, 5)]
+    items = list(extracted_items(empty_state(), iter(pages), RunTotals(), 4, quiet))
+    assert [(i.article is not None, len(i.pages)) for i in items] == [(False, 4), (True, 2)]
+
+
+class Crawl:
+    """The run's size as n_pages() tells it: None until the crawl has ended."""
+
+    def __init__(self, n_texts: int) -> None:
+        self.n_texts = n_texts
+        self.read = 0
+        self.ended = False
+
+    def texts(self):
+        for i in range(self.n_texts):
+            self.read += 1
+            yield f"doc-{i}", "text"
+        self.ended = True
+
+    def most_texts(self) -> int | None:
+        return self.n_texts if self.ended else None
+
+
+@pytest.fixture(scope="module")
+def story():
+    story = load_story(default_story_path())
+    assert (story.nlp.n_process, story.nlp.batch_size) == (2, 32)
+    return story
+
+
+@pytest.mark.parametrize(("n_texts", "read", "processes"), [
+    (500, 33, 2),  # a large run: workers once the texts alone fill a batch for each
+    (33, 33, 2),
+    (32, 32, 1),   # a small run parses in this process, as when its size was known
+    (3, 3, 1),
+])
+def test_the_processes_are_settled_by_the_texts_while_the_crawl_runs(story, n_texts, read,
+                                                                     processes) -> None:
+    crawl = Crawl(n_texts)
+    analyzer = Analyzer(story, [], [], most_texts=crawl.most_texts)
+    unread = crawl.texts()
+    ahead, n_process = analyzer.processes_for(unread)
+    assert (crawl.read, n_process) == (read, processes)
+    assert [doc_id for doc_id, _ in ahead] + [doc_id for doc_id, _ in unread] == [
+        f"doc-{i}" for i in range(n_texts)]
+
+
+def test_a_known_size_settles_the_processes_without_reading_ahead(story) -> None:
+    analyzer = Analyzer(story, [], [], most_texts=lambda: 10)
+    crawl = Crawl(100)
+    assert analyzer.processes_for(crawl.texts()) == ([], 1)
+    assert crawl.read == 0
