@@ -7,9 +7,11 @@ and the re-analysis (reanalyse.py) all go through these functions.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from itertools import chain, islice
@@ -48,6 +50,12 @@ from presswatch.warehouse.batch import LoadBatch
 
 log = logging.getLogger("presswatch.run")
 
+def _build_pipeline(story: Story):
+    from presswatch.nlp import pipeline
+
+    return pipeline.build_pipeline(story)
+
+
 @dataclass
 class Analyzer:
     """Per-run NLP state: the spaCy pipeline, relevance rules, syndication and statement
@@ -64,6 +72,9 @@ class Analyzer:
     # this process (nlp.analyze.worker_processes).
     most_texts: Callable[[], int | None] = lambda: None
 
+    _loading: tuple[threading.Thread, Future] | None = field(default=None, init=False,
+                                                              repr=False)
+
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
         self.statement_index = StatementIndex(SpeakerDirectory(self.story), self.statements,
@@ -71,11 +82,30 @@ class Analyzer:
 
     @cached_property
     def nlp(self):
-        """Built on first use: a run with nothing relevant to read never loads the model,
-        nor imports spaCy."""
-        from presswatch.nlp import pipeline
+        """Built on first use, or by load_soon's thread: a run with nothing relevant to read
+        never loads the model, nor imports spaCy."""
+        if self._loading is None:
+            return _build_pipeline(self.story)
+        thread, built = self._loading
+        thread.join()  # ended before any fork: the spaCy workers are forked from one thread
+        return built.result()
 
-        return pipeline.build_pipeline(self.story)
+    def load_soon(self) -> None:
+        """Start building the pipeline in a thread, for a parse that will come: the model loads
+        while this process waits for the crawl's next pages or reads them, not after."""
+        if self._loading is not None or "nlp" in self.__dict__:
+            return
+        built: Future = Future()
+
+        def build() -> None:
+            try:
+                built.set_result(_build_pipeline(self.story))
+            except BaseException as exc:  # noqa: BLE001 - raised where the pipeline is used
+                built.set_exception(exc)
+
+        thread = threading.Thread(target=build, name="presswatch-load-pipeline", daemon=True)
+        thread.start()
+        self._loading = (thread, built)
 
     def seen_at(self, article: Article) -> datetime:
         """When the run counts an article's statements as first seen (seen_when_published)."""
@@ -258,6 +288,7 @@ def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
     texts = relevant_texts()
     first = next(texts, None)  # nothing relevant: the model is never loaded
     if first is not None:
+        analyzer.load_soon()  # while the texts that settle the spaCy processes are read
         for analysis in analyzer.analyse(chain([first], texts)):
             while True:
                 item = waiting.popleft()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from presswatch.records import FetchedPage
-from presswatch.runs.analysis import Analyzer, extracted_items
+from presswatch.records import Article, FetchedPage, stable_id
+from presswatch.runs.analysis import Analyzer, Item, analysed_items, extracted_items
 from presswatch.runs.context import RunTotals, StartState, quiet
 from presswatch.story import default_story_path, load_story
 
@@ -116,3 +116,28 @@ def test_a_known_size_settles_the_processes_without_reading_ahead(story) -> None
     crawl = Crawl(100)
     assert analyzer.processes_for(crawl.texts()) == ([], 1)
     assert crawl.read == 0
+
+
+def relevant_article(n: int) -> Article:
+    url = f"https://outlet.example/2024/11/26/sora-{n}"
+    text = (f"Story {n}. Artists leaked OpenAI's Sora video model in protest, saying OpenAI "
+            'had asked them to test it without pay. "We were never told what our feedback '
+            'would be used for," said Ada Lovelace, an artist in the programme.')
+    return Article(stable_id(url), url, url, "outlet.example", f"Sora leak {n}", [],
+                   FETCHED_AT, "en", text, len(text.split()), FETCHED_AT, SOURCE)
+
+
+def test_the_model_loads_while_the_texts_that_settle_the_processes_are_read(story) -> None:
+    analyzer = Analyzer(story, [], [], most_texts=lambda: None)  # the crawl still runs
+    loading_when_read = []
+
+    def items():
+        for n in range(3):
+            loading_when_read.append(analyzer._loading is not None)
+            yield Item(relevant_article(n), is_new=True, pages=[])
+
+    done = list(analysed_items(analyzer, items()))
+    assert loading_when_read == [False, True, True]  # from the first relevant text on
+    assert [i.relevance.is_relevant for i in done] == [True] * 3
+    assert [i.analysis.doc_id for i in done] == [i.article.article_id for i in done]
+    assert done[0].analysis.quotes  # parsed in this process (three texts) by that pipeline
