@@ -71,6 +71,9 @@ class Analyzer:
     # the parse starts; None while not known (the crawl still runs). Few texts are parsed in
     # this process (nlp.analyze.worker_processes).
     most_texts: Callable[[], int | None] = lambda: None
+    # The same count as far as it is known yet (the pages read so far and stored articles): a
+    # floor of most_texts that settles the spaCy processes before the crawl ends.
+    texts_so_far: Callable[[], int] = lambda: 0
 
     _loading: tuple[threading.Thread, Future] | None = field(default=None, init=False,
                                                               repr=False)
@@ -131,14 +134,15 @@ class Analyzer:
         """How many spaCy processes to parse with, and the texts read to know it.
 
         While the crawl runs the run's size is not known: texts are read ahead until it is, or
-        until they alone fill a batch for every worker (then the number is the one the known
-        size would give), so a small run still parses in this process and a large one starts
-        its workers after a few dozen texts, not after a few hundred pages.
+        until the pages read so far (or the texts alone) fill a batch for every worker, when
+        the known size could only give the same number. So a small run still parses in this
+        process, and a large one starts its workers after a few dozen pages.
         """
         wanted, batch_size = self.story.nlp.n_process, self.story.nlp.batch_size
         ahead: list[tuple[str, str]] = []
         known = self.most_texts()
-        while known is None and wanted > 1 and len(ahead) <= (wanted - 1) * batch_size:
+        while (known is None and wanted > 1
+               and max(len(ahead), self.texts_so_far()) <= (wanted - 1) * batch_size):
             text = next(texts, None)
             if text is None:  # all read: their number is the run's
                 return ahead, worker_processes(wanted, len(ahead), batch_size)

@@ -198,9 +198,18 @@ def process_page_stream(
         known = n_pages()
         return None if known is None else known + len(state.pending_articles)
 
-    analyzer = Analyzer(story, state.statements, state.fingerprints, most_texts=most_texts)
+    pages_read = 0
+
+    def counted(pages: Iterable[FetchedPage]) -> Iterator[FetchedPage]:
+        nonlocal pages_read
+        for page in pages:
+            pages_read += 1
+            yield page
+
+    analyzer = Analyzer(story, state.statements, state.fingerprints, most_texts=most_texts,
+                        texts_so_far=lambda: pages_read + len(state.pending_articles))
     staged = SyndicationIndex()  # a held run's earlier batches are in no file it can read
-    items = extracted_items(state, pages, totals, batch_size, progress, n_pages)
+    items = extracted_items(state, counted(pages), totals, batch_size, progress, n_pages)
     for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
             stage_items(context, analyzer, batch, staged, totals)

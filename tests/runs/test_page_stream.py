@@ -111,6 +111,14 @@ def test_the_processes_are_settled_by_the_texts_while_the_crawl_runs(story, n_te
         f"doc-{i}" for i in range(n_texts)]
 
 
+def test_the_pages_read_so_far_settle_the_processes_before_as_many_texts(story) -> None:
+    crawl = Crawl(500)
+    analyzer = Analyzer(story, [], [], most_texts=crawl.most_texts,
+                        texts_so_far=lambda: 4 * crawl.read)  # a text every fourth page
+    assert analyzer.processes_for(crawl.texts())[1] == 2
+    assert crawl.read == 9  # 36 pages: more than a batch, whatever the rest of the crawl
+
+
 def test_a_known_size_settles_the_processes_without_reading_ahead(story) -> None:
     analyzer = Analyzer(story, [], [], most_texts=lambda: 10)
     crawl = Crawl(100)
