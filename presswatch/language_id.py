@@ -12,13 +12,16 @@ the two side by side. (The depth: a breadth-first walk of the model's states fro
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # The shortest path from the automaton's start to its farthest state in py3langid 0.4.0's model.
 NGRAM_DEPTH = 6
+# Answers kept: an article's text is asked about at extraction and again a few dozen relevant
+# articles later, before the parse (those between wait for spaCy's hand-outs).
+CLASSIFIED_TEXTS = 512
 
 
 class ArrayWalkIdentifier(LanguageIdentifier):
@@ -44,6 +47,12 @@ class ArrayWalkIdentifier(LanguageIdentifier):
         kinds, first, counts = np.unique(found, return_index=True, return_counts=True)
         order = np.argsort(first)
         return kinds[order], counts[order]
+
+    @lru_cache(maxsize=CLASSIFIED_TEXTS)  # noqa: B019 - one identifier per process
+    def classify(self, text: str | bytes) -> tuple[str, float]:
+        """py3langid's answer, kept for the text itself: the run asks twice for an article
+        shorter than both samples (at extraction, then before the parse), the same text."""
+        return super().classify(text)
 
     def _raw_score(self, text: bytes) -> np.ndarray:
         kinds, counts = self.features(text)

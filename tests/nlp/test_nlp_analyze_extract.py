@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from presswatch.language_id import language_identifier
 from presswatch.nlp.analyze import ExtractInputError, analyze_texts, extract_jsonl
 from presswatch.nlp.language import detect_language, is_english
+from presswatch.spiders import extract
 
 ITALIAN = (Path(__file__).parent / "data" / "italian_article.txt").read_text(encoding="utf-8")
 ENGLISH = (
@@ -56,6 +58,20 @@ def test_language_check(text, english):
 
 def test_detect_language_names_the_language():
     assert detect_language(ITALIAN)[0] == "it"
+
+
+@pytest.mark.parametrize(("chars", "worked_out"), [(3_000, 1), (4_500, 2)])
+def test_a_short_articles_language_is_worked_out_once_per_run(chars, worked_out):
+    """At extraction (its first 5,000 characters) and before the parse (its first 4,000): an
+    article shorter than both is the same text both times, and gets the same answer."""
+    text = (f"Articolo di {chars} caratteri. " + ITALIAN * 12)[:chars]
+    cache = language_identifier().classify
+    before = cache.cache_info()
+    assert extract.detect_language(text, None) == "it"
+    assert is_english(text) == (False, "it")
+    after = cache.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (worked_out,
+                                                                       2 - worked_out)
 
 
 def test_extract_jsonl_contract(sora_story, sora_nlp):
