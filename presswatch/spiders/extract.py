@@ -71,6 +71,11 @@ _UTF8_SEQUENCE = re.compile(
 )
 _STRAY_BYTES_AS_CP1252 = "presswatch-stray-bytes-as-cp1252"
 _LANG_TAG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]{1,8})*$")
+# Compiled once: `element.xpath(text)` compiles its expression on every page.
+_DATE_PUBLISHED = lxml.etree.XPath('//*[@itemprop="datePublished"]')
+_AUTHOR_ITEMS = lxml.etree.XPath('//*[@itemprop="author"]')
+_AUTHOR_ITEM_NAMES = lxml.etree.XPath('.//*[@itemprop="name"]')
+_AUTHOR_LINKS = lxml.etree.XPath('//a[contains(@rel, "author")]')
 
 
 def _stray_bytes_as_cp1252(error: UnicodeError) -> tuple[str, int]:
@@ -239,17 +244,17 @@ def read_page_hints(tree: lxml.html.HtmlElement) -> PageHints:
         elif key in published_meta:
             hints.published.append(content)
     hints.canonical = hints.canonical or og_url
-    for element in tree.xpath('//*[@itemprop="datePublished"]'):
+    for element in _DATE_PUBLISHED(tree):
         value = element.get("datetime") or element.get("content")
         if value:
             hints.published.append(value)
     if not hints.authors:
-        for element in tree.xpath('//*[@itemprop="author"]'):
-            names = element.xpath('.//*[@itemprop="name"]')
+        for element in _AUTHOR_ITEMS(tree):
+            names = _AUTHOR_ITEM_NAMES(element)
             text = (names[0] if names else element).text_content()
             hints.authors.append(text)
     if not hints.authors:
-        hints.authors = [a.text_content() for a in tree.xpath('//a[contains(@rel, "author")]')]
+        hints.authors = [a.text_content() for a in _AUTHOR_LINKS(tree)]
     root = tree.getroottree().getroot()
     hints.lang = root.get("lang") or root.get("xml:lang")
     return hints
