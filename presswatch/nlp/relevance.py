@@ -233,8 +233,6 @@ def _segments(article: Article) -> list[tuple[str, int, _Words]]:
 def _matches(rules: RelevanceRules, tokens: _Words) -> Iterable[_Pattern]:
     """Every pattern occurrence, longest first at each position, never overlapping."""
     folded = tokens.folded
-    if rules.patterns_by_first_word.keys().isdisjoint(folded):
-        return  # most sentences name nothing of the story: one look-up per word, in C
     free = 0  # the first position after the last match
     for i, word in enumerate(folded):
         if i < free:
