@@ -4,6 +4,7 @@ the spaCy processes settled after a few dozen texts, not after a few hundred pag
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,3 +150,13 @@ def test_the_model_loads_while_the_texts_that_settle_the_processes_are_read(stor
     assert [i.relevance.is_relevant for i in done] == [True] * 3
     assert [i.analysis.doc_id for i in done] == [i.article.article_id for i in done]
     assert done[0].analysis.quotes  # parsed in this process (three texts) by that pipeline
+
+
+def test_a_run_with_nothing_relevant_never_loads_the_model(story) -> None:
+    analyzer = Analyzer(story, [], [], most_texts=lambda: None)
+    off_topic = replace(relevant_article(0), text="A bakery opened on the high street. " * 20,
+                        title="Bakery opens")
+    done = list(analysed_items(analyzer, [Item(off_topic, is_new=True, pages=[]),
+                                          Item(None, is_new=True, pages=[])]))
+    assert [i.analysis for i in done] == [None, None]
+    assert analyzer._loading is None and "nlp" not in analyzer.__dict__
