@@ -50,7 +50,9 @@ from presswatch.warehouse.batch import LoadBatch
 
 log = logging.getLogger("presswatch.run")
 
+
 def _build_pipeline(story: Story):
+    """Imported here: spaCy loads with the pipeline, in a run that parses."""
     from presswatch.nlp import pipeline
 
     return pipeline.build_pipeline(story)
@@ -67,9 +69,9 @@ class Analyzer:
     # When a statement counts as first seen: when its article was fetched (a day's run), or
     # when it was published (a backfill reads the past; when captured if the page gives no date)
     seen_when_published: bool = False
-    # At most how many texts will be parsed (the run's pages and stored articles), asked when
-    # the parse starts; None while not known (the crawl still runs). Few texts are parsed in
-    # this process (nlp.analyze.worker_processes).
+    # At most how many texts will be parsed (the run's pages and stored articles), asked while
+    # the parse's processes are settled (processes_for); None while not known (the crawl still
+    # runs). Few texts are parsed in this process (nlp.analyze.worker_processes).
     most_texts: Callable[[], int | None] = lambda: None
     # The same count as far as it is known yet (the pages read so far and stored articles): a
     # floor of most_texts that settles the spaCy processes before the crawl ends.
