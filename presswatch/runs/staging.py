@@ -25,6 +25,7 @@ import gzip
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -144,6 +145,43 @@ def run_dirs(staging_root: Path, *, exclude: Path | None = None) -> list[Path]:
     if not staging_root.is_dir():
         return []
     return sorted(p for p in staging_root.iterdir() if p.is_dir() and p != exclude)
+
+
+def landed_bin(staging_root: Path) -> Path:
+    """Where the folders of runs whose work has landed wait to be deleted: beside the staging
+    folder, not in it, so that no run takes them for unfinished work."""
+    return staging_root.with_name(staging_root.name + ".landed")
+
+
+def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None:
+    """Move landed runs' folders out of staging at once (a rename each) and delete them in a
+    background thread (sweep_landed). Deleting a crawl's thousand bodies waits on the disk for
+    seconds (on a filesystem mounted with `discard`, each freed file is trimmed as it goes)
+    and needs no CPU: the run need not wait for it. A process that ends first leaves the rest
+    to the next run's sweep."""
+    bin_dir = landed_bin(staging_root)
+    for run_dir in run_dirs:
+        try:
+            bin_dir.mkdir(exist_ok=True)
+            run_dir.rename(bin_dir / run_dir.name)
+        except FileNotFoundError:
+            continue
+        except OSError:  # not movable there (another device, a name taken): delete it here
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return sweep_landed(staging_root)
+
+
+def sweep_landed(staging_root: Path) -> threading.Thread | None:
+    """Delete what waits in landed_bin, in a daemon thread; the thread, or None if nothing
+    waits."""
+    bin_dir = landed_bin(staging_root)
+    if not bin_dir.exists():
+        return None
+    sweeper = threading.Thread(target=shutil.rmtree, args=(bin_dir,),
+                               kwargs={"ignore_errors": True},
+                               name="presswatch-landed-sweep", daemon=True)
+    sweeper.start()
+    return sweeper
 
 
 def is_staged(run_dir: Path) -> bool:

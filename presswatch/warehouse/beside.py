@@ -1,6 +1,7 @@
 """What a warehouse keeps beside itself, named in one place: for x.duckdb, the snapshot
-x.snapshot.duckdb, the daily runs' staging folder x.duckdb.staging, the backfill's work in
-x.duckdb.backfill and the report in x.report/."""
+x.snapshot.duckdb, the daily runs' staging folder x.duckdb.staging (and, while they are
+deleted, landed runs' folders in x.duckdb.staging.landed: runs/staging.py), the backfill's work
+in x.duckdb.backfill and the report in x.report/."""
 
 from __future__ import annotations
 
