@@ -157,8 +157,8 @@ def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None
     """Move landed runs' folders out of staging at once (a rename each) and delete them in a
     background thread (sweep_landed). Deleting a crawl's thousand bodies waits on the disk for
     seconds (on a filesystem mounted with `discard`, each freed file is trimmed as it goes)
-    and needs no CPU: the run need not wait for it. A process that ends first leaves the rest
-    to the next run's sweep."""
+    and needs no CPU: the run need not wait for it. The process waits for it before it exits
+    (the thread is no daemon); one killed first leaves the rest to the next run's sweep."""
     bin_dir = landed_bin(staging_root)
     for run_dir in run_dirs:
         try:
@@ -172,14 +172,14 @@ def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None
 
 
 def sweep_landed(staging_root: Path) -> threading.Thread | None:
-    """Delete what waits in landed_bin, in a daemon thread; the thread, or None if nothing
+    """Delete what waits in landed_bin, in a thread of its own; the thread, or None if nothing
     waits."""
     bin_dir = landed_bin(staging_root)
     if not bin_dir.exists():
         return None
     sweeper = threading.Thread(target=shutil.rmtree, args=(bin_dir,),
                                kwargs={"ignore_errors": True},
-                               name="presswatch-landed-sweep", daemon=True)
+                               name="presswatch-landed-sweep")
     sweeper.start()
     return sweeper
 
