@@ -37,6 +37,7 @@ from presswatch.records import FetchedPage
 from presswatch.spiders.crawl import CrawlOutput, load_crawl_output
 from presswatch.spiders.job import JOB_FILE, DamagedJob
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, to_arrow
+from presswatch.warehouse.beside import landed_bin
 from presswatch.warehouse.errors import ChecksFailed
 from presswatch.warehouse.staged import (
     DamagedBatch,
@@ -145,12 +146,6 @@ def run_dirs(staging_root: Path, *, exclude: Path | None = None) -> list[Path]:
     if not staging_root.is_dir():
         return []
     return sorted(p for p in staging_root.iterdir() if p.is_dir() and p != exclude)
-
-
-def landed_bin(staging_root: Path) -> Path:
-    """Where the folders of runs whose work has landed wait to be deleted: beside the staging
-    folder, not in it, so that no run takes them for unfinished work."""
-    return staging_root.with_name(staging_root.name + ".landed")
 
 
 def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None:

@@ -12,10 +12,10 @@ from presswatch.records import Statement
 from presswatch.report.build import SECOND_PROCESS_STATEMENTS
 from presswatch.report.side import SecondProcess
 from presswatch.runs import daily as daily_run
-from presswatch.runs import staging
 from presswatch.runs.context import RunTotals
 from presswatch.spiders.crawl import CrawlOutput
 from presswatch.story import Story
+from presswatch.warehouse.beside import landed_bin
 
 T0 = datetime(2024, 11, 26, 9, tzinfo=UTC)
 
@@ -47,7 +47,7 @@ def test_a_landed_runs_staging_folder_is_kept_for_the_report_then_dropped(tmp_pa
     assert not context.staging_dir.exists()  # out of staging at once: no run takes it up
     assert sweeper is not None  # deleted in the background: the run does not wait
     sweeper.join(timeout=30)
-    assert not staging.landed_bin(context.staging_root).exists()
+    assert not landed_bin(context.staging_root).exists()
 
 
 def test_a_big_reports_second_process_starts_early_only_when_that_report_is_rebuilt(tmp_path):
@@ -72,7 +72,7 @@ def test_a_big_reports_second_process_starts_early_only_when_that_report_is_rebu
 
 
 def test_what_a_process_left_to_delete_is_swept_by_the_next_run_not_taken_up(tmp_path):
-    crawl = staging.landed_bin(tmp_path / "staging") / "20241126T090000000000Z-end" / "crawl"
+    crawl = landed_bin(tmp_path / "staging") / "20241126T090000000000Z-end" / "crawl"
     (crawl / "bodies").mkdir(parents=True)  # the process ended before its sweep did
     (crawl / "bodies" / "a.html.gz").write_bytes(b"landed long ago")
 
@@ -82,4 +82,4 @@ def test_what_a_process_left_to_delete_is_swept_by_the_next_run_not_taken_up(tmp
     for sweeper in threading.enumerate():  # begin_run's, unless it is done already
         if sweeper.name == "presswatch-landed-sweep":
             sweeper.join(timeout=30)
-    assert not staging.landed_bin(context.staging_root).exists()
+    assert not landed_bin(context.staging_root).exists()
