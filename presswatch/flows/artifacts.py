@@ -13,6 +13,7 @@ from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from presswatch.report import ReportResult, build_report, last_report
+from presswatch.report.side import InProcess
 from presswatch.runs.settings import RunSettings
 from presswatch.runs.summary import RunSummary, markdown_summary
 from presswatch.story import Story
@@ -30,8 +31,8 @@ def artifact_key(prefix: str, story_id: str) -> str:
 
 
 def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSummary,
-                          new_statements: list[dict], *, keep_report: bool = False
-                          ) -> ReportResult | None:
+                          new_statements: list[dict], *, keep_report: bool = False,
+                          side: InProcess | None = None) -> ReportResult | None:
     """End of a run: write the report beside the snapshot, then the run's Prefect artifacts
     (markdown summary linking the report and each new statement's first article, the table of
     new statements, a link to the report), keyed by the story id.
@@ -39,6 +40,7 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
     keep_report (the run added nothing): the last report stays as it was built, if this
     report code built it when the same sources were failing, and so does its link artifact.
     A report that fails is logged and said in the summary; the run's data is in either way.
+    side: the report's second process, if the run started it early (runs.daily.report_side).
     """
     logger = get_run_logger()
     report, error = None, None
@@ -46,7 +48,8 @@ def publish_run_artifacts(story: Story, settings: RunSettings, summary: RunSumma
         report = last_report(settings.db_path, summary.failing_sources())
     if report is None:
         try:
-            report = build_report(settings.db_path, lock_timeout_s=settings.lock_timeout_s)
+            report = build_report(settings.db_path, lock_timeout_s=settings.lock_timeout_s,
+                                  side=side)
         except Exception as exc:  # noqa: BLE001 - the run's data is loaded; say what failed
             error = f"{type(exc).__name__}: {exc}"
             logger.error("the report could not be built: %s", error)

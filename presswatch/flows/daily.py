@@ -25,6 +25,7 @@ from presswatch.flows.artifacts import artifact_key, publish_run_artifacts
 from presswatch.flows.retry import LOCK_RETRIES, retry_on
 from presswatch.records import SourceResult
 from presswatch.report import report_index
+from presswatch.report.side import InProcess
 from presswatch.runs import daily as daily_run
 from presswatch.runs.context import (
     Finished,
@@ -97,22 +98,49 @@ def run_daily(settings: RunSettings) -> RunSummary:
     context_q, state_q = quote(context), quote(state)
     try:
         output, totals = crawl_and_process(story_q, context_q, state_q, settings.gdelt_api)
-        output_q, totals_q = quote(output), quote(totals)
-        if context.held:  # alerts judge what has landed: after the load, or at the next run
-            finished = finish(story_q, context_q, output_q, totals_q, state_q)
-            alerts = alert(story_q, context_q, quote(output.sources)) if finished.landed else None
-        else:
-            alerts = alert(story_q, context_q, quote(output.sources))
-            finished = finish(story_q, context_q, output_q, totals_q, state_q)
     except Exception as exc:  # its row says failed now, not 'running' until the next run
         record_stop(context, exc)
         raise
+    # A big report's second process starts now, on the core alerts and publishing leave idle.
+    with daily_run.report_side(context, state, totals) as side:
+        try:
+            finished, alerts = land_and_alert(story, context, state, output, totals)
+        except Exception as exc:
+            record_stop(context, exc)
+            raise
+        try:
+            summary = summarise_and_publish(story, settings, state, output, totals, finished,
+                                            alerts, side)
+        finally:  # once the report is written (drop_landed says why)
+            daily_run.drop_landed(context, finished)
+    return summary
+
+
+def land_and_alert(story: Story, context: RunContext, state: StartState, output: CrawlOutput,
+                   totals: RunTotals) -> tuple[Finished, AlertRunReport | None]:
+    """The finish and alert tasks, in the order that lets alerts judge what has landed."""
+    story_q, context_q, state_q = quote(story), quote(context), quote(state)
+    output_q, totals_q = quote(output), quote(totals)
+    if context.held:  # after the load, or at the next run
+        finished = finish(story_q, context_q, output_q, totals_q, state_q)
+        alerts = alert(story_q, context_q, quote(output.sources)) if finished.landed else None
+    else:
+        alerts = alert(story_q, context_q, quote(output.sources))
+        finished = finish(story_q, context_q, output_q, totals_q, state_q)
+    return finished, alerts
+
+
+def summarise_and_publish(story: Story, settings: RunSettings, state: StartState,
+                          output: CrawlOutput, totals: RunTotals, finished: Finished,
+                          alerts: AlertRunReport | None, side: InProcess | None) -> RunSummary:
+    """The run's summary, and once its work has landed its report and artifacts."""
+    logger = get_run_logger()
     summary = run_summary(story, finished, state, output, totals, alerts)
     if summary.note:
         logger.warning("%s", summary.note)
     if finished.landed:  # the artifacts, and the report
         built = publish_run_artifacts(story, settings, summary, finished.new_statements,
-                                      keep_report=summary.adds_nothing(alerts))
+                                      keep_report=summary.adds_nothing(alerts), side=side)
         if built is not None:
             summary.report_index = str(built.index.resolve())
             summary.report_kept_from = kept_from(built) if built.kept else None

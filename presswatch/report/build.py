@@ -451,12 +451,15 @@ def build_report(
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     built_at: datetime | None = None,
     second_process: bool | None = None,
+    side: InProcess | None = None,
 ) -> ReportResult:
     """Build the report of a warehouse (its published snapshot unless live) into out_dir
     (default: beside the warehouse, see report_dir). The pages say it was built at built_at
     (default now): the same warehouse and time give the same files, byte for byte.
     second_process: make the charts and downloads in a second process (side.py); None: when
-    the warehouse holds SECOND_PROCESS_STATEMENTS statements or more."""
+    the warehouse holds SECOND_PROCESS_STATEMENTS statements or more. side: where to make
+    them instead, started by the caller beforehand (start_side) so that a second process's
+    start is over before the queries end; closed here."""
     # DuckDB loads here, not on import: the report's second process (side.py) imports this
     # package and does without it (0.3 CPU s).
     from presswatch.warehouse.store import default_read_path, open_warehouse
@@ -467,10 +470,13 @@ def build_report(
     with open_warehouse(source, read_only=True, lock_timeout_s=lock_timeout_s) as warehouse:
         con = warehouse.connection
         _check_objects(con, source)
-        if second_process is None:
-            n_statements = run_query(con, "size")[0]["n_statements"]
-            second_process = n_statements >= SECOND_PROCESS_STATEMENTS
-        helper = start_side(second_process)  # a second process starts as the queries run
+        if side is not None:
+            helper = side
+        else:
+            if second_process is None:
+                n_statements = run_query(con, "size")[0]["n_statements"]
+                second_process = n_statements >= SECOND_PROCESS_STATEMENTS
+            helper = start_side(second_process)  # a second process starts as the queries run
         try:
             data = read_report_data(con, since)
         except BaseException:

@@ -85,6 +85,12 @@ class InProcess:
     def close(self) -> None:
         pass
 
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class SecondProcess(InProcess):
     """The charts and downloads made by a child process. It starts at once and loads its

@@ -160,6 +160,9 @@ class Finished:
     # run_findings.NEW_STATEMENTS_SHOWN), for its Prefect artifacts: read in the finish step's
     # own open of the file, so publishing them opens it no more.
     new_statements: list[dict] = field(default_factory=list)
+    # Staging folders whose work has landed, for the caller to remove once the run's report
+    # is written (runs.daily.drop_landed says why not sooner).
+    landed_dirs: list[Path] = field(default_factory=list)
 
 
 def new_run_id(story_id: str, now: datetime) -> str:

@@ -15,9 +15,10 @@ free, within PRESSWATCH_LOCK_TIMEOUT, or else at the next run (presswatch/runs/s
 from __future__ import annotations
 
 import logging
-import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import chain
@@ -28,6 +29,8 @@ from presswatch.lease import Lease, acquire
 from presswatch.nlp.statements import StatementFingerprint
 from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import FetchedPage
+from presswatch.report.build import SECOND_PROCESS_STATEMENTS
+from presswatch.report.side import InProcess, start_side
 from presswatch.runs import staging
 from presswatch.runs.analysis import Analyzer, analysed_items, batched, extracted_items, load_items
 from presswatch.runs.context import (
@@ -88,6 +91,7 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
     run_id = new_run_id(story.id, started_at)
     staging_dir = staging_root / run_id
     staging_dir.mkdir(parents=True, exist_ok=True)
+    staging.sweep_landed(staging_root)  # what an earlier process left to delete
     context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
     clock = time.monotonic()
     try:
@@ -223,8 +227,9 @@ def process_page_stream(
 def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
                state: StartState, *, status: str, message: str | None = None,
                failing_source_runs: int = 3) -> Finished:
-    """Record the sources' state and the run's outcome, publish views, checks and snapshot,
-    then drop the staging folders whose work has landed. A held run stages all that instead
+    """Record the sources' state and the run's outcome, publish views, checks and snapshot;
+    the staging folders whose work has landed are the caller's to drop (drop_landed), once the
+    report is written. A held run stages all that instead
     and loads it if the file comes free within the lock timeout (finish_held_run)."""
     now = datetime.now(UTC)
     sources = []
@@ -255,7 +260,29 @@ def finish_run(context: RunContext, crawl: CrawlOutput, totals: RunTotals,
         warehouse.publish(run_id=context.run_id)
         health = run_source_health(warehouse, context.run_id, failing_source_runs)
         new_statements = statement_details(warehouse, totals.new_statement_ids)
-    for path in [*state.leftover_dirs, context.staging_dir]:
-        shutil.rmtree(path, ignore_errors=True)
     return Finished(run, waited_s=context.waited_s, source_health=health,
-                    new_statements=new_statements)
+                    new_statements=new_statements,
+                    landed_dirs=[*state.leftover_dirs, context.staging_dir])
+
+
+@contextmanager
+def report_side(context: RunContext, state: StartState,
+                totals: RunTotals) -> Iterator[InProcess | None]:
+    """The report's second process (report/side.py), started as soon as the run knows it will
+    rebuild a big report, so that its start (interpreter, libraries, chart engine: about 1 CPU
+    s) runs on the idle core while alerts and publishing run in this process; ended on the way
+    out. None when the report is kept (the run added nothing), waits (a held run) or is small.
+    """
+    n_statements = len(state.statements) + len(totals.new_statement_ids)
+    wanted = (not context.held and totals.articles_added > 0
+              and n_statements >= SECOND_PROCESS_STATEMENTS)
+    with start_side(True) if wanted else nullcontext() as side:
+        yield side
+
+
+def drop_landed(context: RunContext, finished: Finished) -> threading.Thread | None:
+    """Remove the staging folders whose work has landed, in the background (staging.discard;
+    the thread is returned for tests to join), once the run's report is written: on ext4
+    without a journal, a file made within a minute of many deletions nearby skips each inode
+    freed meanwhile, one by one, and the report makes 4,000 files."""
+    return staging.discard(finished.landed_dirs, context.staging_root)

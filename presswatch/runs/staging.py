@@ -25,6 +25,7 @@ import gzip
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from presswatch.records import FetchedPage
 from presswatch.spiders.crawl import CrawlOutput, load_crawl_output
 from presswatch.spiders.job import JOB_FILE, DamagedJob
 from presswatch.warehouse.batch import LoadBatch, Run, SourceRun, to_arrow
+from presswatch.warehouse.beside import landed_bin
 from presswatch.warehouse.errors import ChecksFailed
 from presswatch.warehouse.staged import (
     DamagedBatch,
@@ -144,6 +146,37 @@ def run_dirs(staging_root: Path, *, exclude: Path | None = None) -> list[Path]:
     if not staging_root.is_dir():
         return []
     return sorted(p for p in staging_root.iterdir() if p.is_dir() and p != exclude)
+
+
+def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None:
+    """Move landed runs' folders out of staging at once (a rename each) and delete them in a
+    background thread (sweep_landed). Deleting a crawl's thousand bodies waits on the disk for
+    seconds (on a filesystem mounted with `discard`, each freed file is trimmed as it goes)
+    and needs no CPU: the run need not wait for it. The process waits for it before it exits
+    (the thread is no daemon); one killed first leaves the rest to the next run's sweep."""
+    bin_dir = landed_bin(staging_root)
+    for run_dir in run_dirs:
+        try:
+            bin_dir.mkdir(exist_ok=True)
+            run_dir.rename(bin_dir / run_dir.name)
+        except FileNotFoundError:
+            continue
+        except OSError:  # not movable there (another device, a name taken): delete it here
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return sweep_landed(staging_root)
+
+
+def sweep_landed(staging_root: Path) -> threading.Thread | None:
+    """Delete what waits in landed_bin, in a thread of its own; the thread, or None if nothing
+    waits."""
+    bin_dir = landed_bin(staging_root)
+    if not bin_dir.exists():
+        return None
+    sweeper = threading.Thread(target=shutil.rmtree, args=(bin_dir,),
+                               kwargs={"ignore_errors": True},
+                               name="presswatch-landed-sweep")
+    sweeper.start()
+    return sweeper
 
 
 def is_staged(run_dir: Path) -> bool:

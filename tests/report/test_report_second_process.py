@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from presswatch.records import SourceResult, Statement, stable_id
-from presswatch.report import build_report, side
+from presswatch.report import build, build_report, side
 from presswatch.warehouse.store import open_warehouse
 
 BUILT_AT = datetime(2024, 11, 28, 9, 30, 15, tzinfo=UTC)
@@ -62,3 +62,21 @@ def test_two_processes_write_the_same_files_as_one_and_a_failed_second_costs_not
     assert "second process ended with code 3" in caplog.text
     assert "made in this process instead" in caplog.text
     assert _files(one.out_dir) == files
+
+
+def test_a_second_process_started_beforehand_is_used_and_ended(tmp_path, builder, monkeypatch,
+                                                                caplog):
+    db = _warehouse(tmp_path, builder)
+    caplog.set_level(logging.WARNING, logger="presswatch.report.side")
+    alone = build_report(db, tmp_path / "alone", built_at=BUILT_AT, second_process=False)
+    early = side.start_side(True)  # as the daily flow starts it, before alerts and publishing
+    assert isinstance(early, side.SecondProcess) and early._child is not None
+
+    def no_other(second_process: bool):
+        raise AssertionError("build_report started its own helper")
+
+    monkeypatch.setattr(build, "start_side", no_other)
+    report = build_report(db, tmp_path / "early", built_at=BUILT_AT, side=early)
+    assert caplog.text == ""  # the early process made the charts and downloads
+    assert early._child.poll() is not None  # and was ended
+    assert _files(report.out_dir) == _files(alone.out_dir)

@@ -58,6 +58,7 @@ def _run(story, db: Path, staging: Path):
     context, state = daily_run.begin_run(story, db, staging, 5.0)
     crawl, totals = daily_run.crawl_and_process(story, context, state, gdelt_api=GDELT_API)
     finished = daily_run.finish_run(context, crawl, totals, state, status="ok")
+    daily_run.drop_landed(context, finished)
     return run_summary(story, finished, state, crawl, totals, None), context.started_at
 
 

@@ -67,7 +67,9 @@ def _story() -> Story:
 def _run(story: Story, db: Path, staging: Path) -> Finished:
     context, state = daily_run.begin_run(story, db, staging, 5.0)
     crawl, totals = daily_run.crawl_and_process(story, context, state)
-    return daily_run.finish_run(context, crawl, totals, state, status="ok")
+    finished = daily_run.finish_run(context, crawl, totals, state, status="ok")
+    daily_run.drop_landed(context, finished)
+    return finished
 
 
 def _rows(db: Path, sql: str) -> list[tuple]:

@@ -57,6 +57,7 @@ def _run(story: Story, db: Path, staging: Path):
                         sources=crawl.sources)
     finished = daily_run.finish_run(context, crawl, totals, state, status="ok",
                                     failing_source_runs=story.alerts.failing_source_runs)
+    daily_run.drop_landed(context, finished)
     summary = run_summary(story, finished, state, crawl, totals, alerts)
     console = Console(file=io.StringIO(), width=200)
     print_summary(summary, console)
