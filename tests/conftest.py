@@ -54,6 +54,18 @@ SLOWEST_FIRST = (
     "flows/test_prefect_server.py",
     "warehouse/test_warehouse_replay_views.py",
     "flows/test_lock_retry.py",
+    # Then the heaviest of the rest (20-70 s each on a busy machine): in collection order
+    # several come last (spiders/, warehouse/), where one long file keeps a worker busy after
+    # the others have run out of files.
+    "spiders/test_spider_news_links.py",
+    "warehouse/test_warehouse_checks.py",
+    "spiders/test_spider_crawl.py",
+    "warehouse/test_warehouse_console.py",
+    "warehouse/test_warehouse_crash.py",
+    "report/test_report_queries.py",
+    "warehouse/test_warehouse_sql_sandbox.py",
+    "runs/test_news_links_runs.py",
+    "runs/test_source_health.py",
 )
 
 
