@@ -33,10 +33,11 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -291,6 +292,62 @@ class StagePeaks:
         self.open.remove(name)
 
 
+class TreeFootprint:
+    """The run's real memory: the summed proportional set size (PSS: a page shared by n
+    processes counts 1/n in each) of this process and its descendants but the site's,
+    sampled in a thread, and its peak. RUSAGE_CHILDREN's maxrss is no measure of it: a child
+    started by (v)fork and exec keeps the parent's RSS at that moment as its own peak, and the
+    forked spaCy processes share this process's pages, so the sum of the two double counts."""
+
+    def __init__(self, exclude: set[int], interval_s: float = 0.25) -> None:
+        self.exclude = exclude
+        self.interval_s = interval_s
+        self.peak_mb = 0.0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="footprint", daemon=True)
+
+    def __enter__(self) -> TreeFootprint:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            pss = [_pss_kb(pid) for pid in _tree(os.getpid()) if pid not in self.exclude]
+            total = sum(pss) / 1024
+            if total > self.peak_mb:
+                self.peak_mb, self.peak_processes = round(total, 1), len(pss)
+
+
+def _tree(root: int) -> list[int]:
+    """root and its descendants, whichever of their threads started them."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in children.read_text().split())
+            except OSError:  # the process ended meanwhile
+                pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:  # ended meanwhile
+        pass
+    return 0
+
+
 def cpu_seconds() -> float:
     """User + system CPU of this process and its finished children (crawl, spaCy workers)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -406,9 +463,14 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         story = load_story(story_path)
         db = folder / "bench.duckdb"
         trace = RssTrace()
-        with profiled(args.profile):
+        # Sampling costs CPU in this process: only in the memory mode, which times nothing.
+        footprint = TreeFootprint({site.child.pid})
+        with profiled(args.profile), footprint if args.first_run_only else nullcontext():
             summary, full, full_cpu = run_flow(story_path, db, trace)
         figures.update(peak_rss_mb(clock.peaks))
+        if args.first_run_only:
+            figures["peak_pss_mb"] = footprint.peak_mb
+            figures["peak_pss_processes"] = footprint.peak_processes
         figures["rss_trace_mb"] = trace.summary()
         figures["stage_peak_rss_mb"] = dict(sorted(clock.peaks.mb.items()))
         figures["full_run_cpu_s"] = round(full_cpu, 2)
@@ -425,6 +487,8 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
               f"{figures['main_peak_rss_mb']}, largest child {figures['child_peak_rss_mb']}); "
               f"{full_cpu:.1f} CPU s", flush=True)
         if args.first_run_only:
+            print(f"  peak footprint (summed PSS of the run's processes, sampled every "
+                  f"{footprint.interval_s} s): {figures['peak_pss_mb']} MB", flush=True)
             return figures
 
         clock.reset()
@@ -637,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["cpus"] = os.cpu_count()
     print()
     for key in ("full_run_s", "quiet_run_s", "e2e_words_per_s", "nlp_words_per_s", "ratio",
-                "cpu_ratio", "articles_per_s", "peak_rss_mb", "quiet_requests",
+                "cpu_ratio", "articles_per_s", "peak_rss_mb", "peak_pss_mb", "quiet_requests",
                 "quiet_docs_parsed", "empty_run_s", "existing_run_s", "growth_ratio"):
         if key in figures:
             print(f"{key:24} {figures[key]}")

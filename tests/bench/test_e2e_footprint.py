@@ -1,0 +1,45 @@
+"""bench/e2e.py's memory figure: the summed PSS of the run's processes, not the kernel's
+maxrss of its children (a child started by fork and exec keeps its parent's RSS as its peak)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLD = ("import sys, time; b = bytearray(200 * 1024 * 1024)\n"
+        "for i in range(0, len(b), 4096): b[i] = 1\n"
+        "print('ready', flush=True); sys.stdin.read()")
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("e2e_bench", ROOT / "bench" / "e2e.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _peak_with_child(bench, *, exclude_child: bool) -> float:
+    child = subprocess.Popen([sys.executable, "-c", HOLD], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        with bench.TreeFootprint({child.pid} if exclude_child else set(),
+                                 interval_s=0.05) as footprint:
+            time.sleep(0.3)
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+    return footprint.peak_mb
+
+
+def test_the_footprint_counts_a_child_s_own_memory_and_leaves_out_the_excluded():
+    bench = _bench()
+    own = bench._pss_kb(bench.os.getpid()) / 1024
+    with_child = _peak_with_child(bench, exclude_child=False)
+    without = _peak_with_child(bench, exclude_child=True)
+    assert with_child >= own + 190  # the child's 200 MB, touched page by page
+    assert without < with_child - 190
