@@ -159,9 +159,9 @@ def discard(run_dirs: list[Path], staging_root: Path) -> threading.Thread | None
         try:
             bin_dir.mkdir(exist_ok=True)
             run_dir.rename(bin_dir / run_dir.name)
-        except FileNotFoundError:
-            continue
-        except OSError:  # not movable there (another device, a name taken): delete it here
+        except OSError:  # gone already, or not movable there (another device, a name taken,
+            # the bin removed meanwhile by an earlier sweep): delete it here, never leave it in
+            # staging, where the next run would take it for a dead run's work
             shutil.rmtree(run_dir, ignore_errors=True)
     return sweep_landed(staging_root)
 
