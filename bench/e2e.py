@@ -304,6 +304,8 @@ class TreeFootprint:
         self.interval_s = interval_s
         self.peak_mb = 0.0
         self.peak_processes = 0
+        self.peak_by_role: dict[str, float] = {}
+        self.own_peak_by_role: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="footprint", daemon=True)
 
@@ -316,11 +318,20 @@ class TreeFootprint:
         self._thread.join()
 
     def _sample(self) -> None:
+        own_command = _command(os.getpid())
         while not self._stop.wait(self.interval_s):
-            pss = [_pss_kb(pid) for pid in _tree(os.getpid()) if pid not in self.exclude]
-            total = sum(pss) / 1024
+            by_role: dict[str, float] = {}
+            pids = [pid for pid in _tree(os.getpid()) if pid not in self.exclude]
+            for pid in pids:
+                role = _role(pid, own_command)
+                mb = _pss_kb(pid) / 1024
+                by_role[role] = by_role.get(role, 0.0) + mb
+                self.own_peak_by_role[role] = round(max(self.own_peak_by_role.get(role, 0.0),
+                                                        mb), 1)
+            total = sum(by_role.values())
             if total > self.peak_mb:
-                self.peak_mb, self.peak_processes = round(total, 1), len(pss)
+                self.peak_mb, self.peak_processes = round(total, 1), len(pids)
+                self.peak_by_role = {role: round(mb, 1) for role, mb in by_role.items()}
 
 
 def _tree(root: int) -> list[int]:
@@ -335,6 +346,25 @@ def _tree(root: int) -> list[int]:
             except OSError:  # the process ended meanwhile
                 pass
     return found
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:  # ended meanwhile
+        return ""
+
+
+def _role(pid: int, own_command: str) -> str:
+    """Which of the run's processes pid is: this one, a fork of it (the spaCy workers, the
+    report's second process) or a started program, named by its first words."""
+    if pid == os.getpid():
+        return "this process"
+    command = _command(pid)
+    if command == own_command:
+        return "forks of this process"
+    words = [Path(word).name if word.startswith("/") else word for word in command.split()]
+    return " ".join(words[:4]) or "ended"
 
 
 def _pss_kb(pid: int) -> int:
@@ -471,6 +501,8 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         if args.first_run_only:
             figures["peak_pss_mb"] = footprint.peak_mb
             figures["peak_pss_processes"] = footprint.peak_processes
+            figures["peak_pss_by_role_mb"] = footprint.peak_by_role
+            figures["own_peak_pss_by_role_mb"] = footprint.own_peak_by_role
         figures["rss_trace_mb"] = trace.summary()
         figures["stage_peak_rss_mb"] = dict(sorted(clock.peaks.mb.items()))
         figures["full_run_cpu_s"] = round(full_cpu, 2)
@@ -488,7 +520,8 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
               f"{full_cpu:.1f} CPU s", flush=True)
         if args.first_run_only:
             print(f"  peak footprint (summed PSS of the run's processes, sampled every "
-                  f"{footprint.interval_s} s): {figures['peak_pss_mb']} MB", flush=True)
+                  f"{footprint.interval_s} s): {figures['peak_pss_mb']} MB; at the peak "
+                  f"{footprint.peak_by_role}", flush=True)
             return figures
 
         clock.reset()

@@ -47,7 +47,7 @@ from presswatch.warehouse.errors import WarehouseLocked
 @task(name="begin run", cache_policy=NO_CACHE)
 def begin_run(story: Story, settings: RunSettings):
     return daily_run.begin_run(story, settings.db_path, settings.staging_root,
-                               settings.lock_timeout_s)
+                               settings.lock_timeout_s, crawl_soon=True)
 
 
 # One task: the pages are processed while the crawl child still writes them. Retried when

@@ -20,6 +20,7 @@ from presswatch.records import (
     Statement,
 )
 from presswatch.runs import staging
+from presswatch.spiders.crawl import CrawlChild
 from presswatch.spiders.walls import WALL_KINDS
 from presswatch.text import clean_line, redact_urls
 from presswatch.warehouse.batch import Run
@@ -103,6 +104,9 @@ class StartState:
     caught_up: staging.CatchUp = field(default_factory=staging.CatchUp)
     # Google News links earlier runs decoded or tried (the decode cache).
     link_decodes: dict[str, LinkDecodeRow] = field(default_factory=dict)
+    # The crawl child begin_run started, setting Scrapy up meanwhile; the crawl takes it
+    # (a retried crawl starts its own).
+    crawl_child: CrawlChild | None = None
 
 
 @dataclass

@@ -46,7 +46,7 @@ from presswatch.runs.context import (
 )
 from presswatch.runs.held import begin_held_run, finish_held_run, stage_items
 from presswatch.runs.settings import RunSettings
-from presswatch.spiders.crawl import CrawlOutput, RunningCrawl
+from presswatch.spiders.crawl import CrawlChild, CrawlOutput, RunningCrawl
 from presswatch.spiders.job import CrawlJob
 from presswatch.spiders.urls import canonical_or_none
 from presswatch.story import Story
@@ -83,41 +83,58 @@ def lease(settings: RunSettings) -> Lease:
 
 
 def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: float,
-              now: datetime | None = None) -> tuple[RunContext, StartState]:
+              now: datetime | None = None, *, crawl_soon: bool = False,
+              ) -> tuple[RunContext, StartState]:
     """Open (and migrate) the warehouse briefly: load what earlier held runs staged, read the
     state, record the run as running. If another process holds the file for more than a few
-    seconds, start without it instead (see begin_held_run)."""
+    seconds, start without it instead (see begin_held_run). crawl_soon: start the crawl child
+    first, so that its second of start-up passes while this reads (state.crawl_child)."""
     started_at = now or datetime.now(UTC)
     run_id = new_run_id(story.id, started_at)
     staging_dir = staging_root / run_id
     staging_dir.mkdir(parents=True, exist_ok=True)
-    staging.sweep_landed(staging_root)  # what an earlier process left to delete
-    context = RunContext(run_id, story.id, started_at, db_path, staging_dir, lock_timeout_s)
+    child = CrawlChild(staging_dir / staging.CRAWL_DIR) if crawl_soon else None
+    try:
+        context, start = _read_start(story, RunContext(run_id, story.id, started_at, db_path,
+                                                       staging_dir, lock_timeout_s))
+    except BaseException:
+        if child is not None:
+            child.cancel()
+        raise
+    start.crawl_child = child
+    return context, start
+
+
+def _read_start(story: Story, context: RunContext) -> tuple[RunContext, StartState]:
+    """begin_run's reading: from the warehouse, or, when it is held, from what can be read."""
+    staging.sweep_landed(context.staging_root)  # what an earlier process left to delete
     clock = time.monotonic()
     try:
-        warehouse = open_warehouse(db_path, lock_timeout_s=min(lock_timeout_s, BEGIN_LOCK_WAIT_S))
+        warehouse = open_warehouse(context.db_path,
+                                   lock_timeout_s=min(context.lock_timeout_s, BEGIN_LOCK_WAIT_S))
     except WarehouseLocked as exc:
         log.warning("%s; this run crawls and analyses into %s and loads when the file is free",
-                    exc, staging_dir)
+                    exc, context.staging_dir)
         return begin_held_run(story, replace(context, waited_s=time.monotonic() - clock))
     with warehouse:
         warehouse.require_story(story.id)  # one story per warehouse: refuse to mix two
-        caught_up = staging.catch_up(warehouse, staging_root, by_run_id=run_id,
-                                     exclude=staging_dir)
+        caught_up = staging.catch_up(warehouse, context.staging_root, by_run_id=context.run_id,
+                                     exclude=context.staging_dir)
         staging.publish_landed(warehouse, caught_up.landed, strict=False)
         state = warehouse.read_state()
         fingerprints = [StatementFingerprint(i, list(w)) for i, w in
                         statement_fingerprints(warehouse)]
         decodes = read_link_decodes(warehouse)
-        warehouse.load_batch(LoadBatch(run_id=run_id, runs=[Run(run_id, story.id, started_at)],
-                                       extra=story_rows(story, started_at)))
-        if warehouse.close_unfinished_runs(run_id):
+        warehouse.load_batch(LoadBatch(
+            run_id=context.run_id, runs=[Run(context.run_id, story.id, context.started_at)],
+            extra=story_rows(story, context.started_at)))
+        if warehouse.close_unfinished_runs(context.run_id):
             log.warning("earlier runs ended before finishing; this run completes their work")
         if finish_interrupted_removals(warehouse):
             log.warning("a re-analysis had stopped before its last step; its statements no "
                         "quote names were removed")
     # Dead runs' folders and staged runs whose analysis was stale: this run processes them.
-    leftovers = staging.run_dirs(staging_root, exclude=staging_dir)
+    leftovers = staging.run_dirs(context.staging_root, exclude=context.staging_dir)
     start = start_state(context, state, fingerprints, leftovers, caught_up=caught_up)
     start.link_decodes = decodes
     return context, start
@@ -154,8 +171,14 @@ def crawl_and_process(story: Story, context: RunContext, state: StartState,
     finish_run, and every load is idempotent by key, so a run killed half-way is finished by
     the next from what its crawl child had written. A processing error stops the child.
     """
-    crawl = RunningCrawl(crawl_job(story, context, state, gdelt_api=gdelt_api),
-                         context.staging_dir / staging.CRAWL_DIR)
+    child, state.crawl_child = state.crawl_child, None
+    try:
+        job = crawl_job(story, context, state, gdelt_api=gdelt_api)
+    except BaseException:
+        if child is not None:
+            child.cancel()
+        raise
+    crawl = RunningCrawl(job, context.staging_dir / staging.CRAWL_DIR, child)
 
     def n_pages() -> int | None:  # known once the crawl has ended and every page is read
         return crawl.pages_read if crawl.all_read and not state.leftover_dirs else None

@@ -1,4 +1,4 @@
-"""`python -m presswatch.spiders STAGING/job.json`: one crawl, in this process.
+"""`python -m presswatch.spiders [--when-told] STAGING/job.json`: one crawl, in this process.
 
 The flow starts this as a child process (see crawl.py): Scrapy's reactor runs once per process.
 """
@@ -20,17 +20,24 @@ from presswatch.folders import write_atomically
 from presswatch.spiders.job import STATS_FILE
 from presswatch.spiders.spiders.articles import ArticlesSpider
 
+USAGE = "usage: python -m presswatch.spiders [--when-told] STAGING/job.json"
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the job in STAGING/job.json; exit 0 when the crawl finished (or hit max_seconds)."""
+    """Run the job in STAGING/job.json; exit 0 when the crawl finished (or hit max_seconds).
+    --when-told: set up first, then wait for a line on stdin (the job is written by then); at
+    the end of stdin instead, exit 0 without crawling (the run stopped before its crawl)."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m presswatch.spiders STAGING/job.json", file=sys.stderr)
+    when_told = args[:1] == ["--when-told"]
+    if len(args) != 1 + when_told:
+        print(USAGE, file=sys.stderr)
         return 2
-    job_path = Path(args[0]).resolve()
+    job_path = Path(args[-1]).resolve()
     settings = Settings()
     settings.setmodule("presswatch.spiders.settings", priority="project")
     process = CrawlerProcess(settings)
+    if when_told and not sys.stdin.readline():
+        return 0
     crawler = process.create_crawler(ArticlesSpider)
     process.crawl(crawler, job=str(job_path))
     process.start()

@@ -1,7 +1,8 @@
 """Run one crawl in a subprocess and read back what it wrote: the flow's way into Scrapy.
 
 Scrapy's reactor cannot restart in a process, so each crawl is `python -m presswatch.spiders
-STAGING/job.json` in a child process (about a second of overhead); the job it reads is defined
+--when-told STAGING/job.json` in a child process (about a second of overhead, which the daily
+run overlaps with its start: CrawlChild); the job it reads is defined
 in presswatch/spiders/job.py, which both sides import. The job and everything the crawl writes live
 in one staging folder:
 
@@ -186,18 +187,53 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-class RunningCrawl:
-    """A crawl in its child process, writing into its staging folder: its pages can be read as
-    the child writes them (pages), and its output once it has ended (finish)."""
+class CrawlChild:
+    """A crawl child started before its job is written: it imports Scrapy and sets it up (most
+    of its second of start-up) while the run opens the warehouse, then waits for a line on its
+    stdin before reading STAGING/job.json. RunningCrawl tells it to go; cancel(), or this
+    process's end closing the pipe, makes it exit without crawling."""
 
-    def __init__(self, job: CrawlJob, staging_dir: Path) -> None:
+    def __init__(self, staging_dir: Path) -> None:
         self.staging_dir = Path(staging_dir)
         self.staging_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "presswatch.spiders", "--when-told",
+                   str(self.staging_dir / JOB_FILE)]
+        self.log = (self.staging_dir / LOG_FILE).open("wb")
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log,
+                                        stderr=subprocess.STDOUT, env=_child_env())
+
+    def go(self) -> None:
+        """Its job is written: crawl it. A child that died starting is left for finish() to
+        report with its log."""
+        try:
+            self.process.stdin.write(b"go\n")
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def cancel(self) -> None:
+        """The run will not crawl with this child (it failed first): let it exit."""
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        finally:
+            self.log.close()
+
+
+class RunningCrawl:
+    """A crawl in its child process, writing into its staging folder: its pages can be read as
+    the child writes them (pages), and its output once it has ended (finish). child: one
+    started beforehand on this staging folder (CrawlChild); None starts one now."""
+
+    def __init__(self, job: CrawlJob, staging_dir: Path, child: CrawlChild | None = None) -> None:
+        child = child if child is not None else CrawlChild(staging_dir)
+        self.staging_dir = child.staging_dir
         write_atomically(self.staging_dir / JOB_FILE, job.to_json())
-        command = [sys.executable, "-m", "presswatch.spiders", str(self.staging_dir / JOB_FILE)]
-        self._log = (self.staging_dir / LOG_FILE).open("wb")
-        self._child = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT,
-                                       env=_child_env())
+        child.go()
+        self._child, self._log = child.process, child.log
         self.pages_read = 0
         self.all_read = False  # the child has ended and pages() has read its every page
 

@@ -77,3 +77,25 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(nlp):
     with pytest.raises(ParseWorkerFailed, match="exit code 3"):
         list(parse_in_processes(nlp, items, 2, words_and_pid))
     assert not multiprocessing.active_children()
+
+
+def test_a_worker_hands_over_to_a_fresh_fork_after_its_share_of_texts(nlp):
+    """So that spaCy's ever-growing vocabulary stays the size of a worker's share, not the run's."""
+    items = [(f"d{i}", f"text number {i}") for i in range(80)]
+    records = list(parse_in_processes(nlp, items, 2, words_and_pid,
+                                      texts_per_worker=2 * TEXTS_PER_HANDOUT))
+    assert [(doc_id, words) for doc_id, words, _ in records] == [
+        (f"d{i}", ["text", "number", str(i)]) for i in range(80)]
+    texts_by_worker: dict[int, int] = {}
+    for _, _, pid in records:
+        texts_by_worker[pid] = texts_by_worker.get(pid, 0) + 1
+    assert max(texts_by_worker.values()) <= 2 * TEXTS_PER_HANDOUT
+    assert len(texts_by_worker) >= 80 // (2 * TEXTS_PER_HANDOUT)
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_after_others_retired_is_still_an_error(nlp):
+    items = [(f"d{i}", "fine") for i in range(24)] + [("last", "die now")]
+    with pytest.raises(ParseWorkerFailed, match="exit code 3"):
+        list(parse_in_processes(nlp, items, 2, words_and_pid, texts_per_worker=TEXTS_PER_HANDOUT))
+    assert not multiprocessing.active_children()
