@@ -12,6 +12,7 @@ at once, each takes the next few texts from one queue when it is free, and retur
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import traceback
@@ -60,7 +61,13 @@ def parse_in_processes(nlp: Language, items: Iterable[tuple[str, str]], n_proces
         worker = context.Process(target=_work, daemon=True, name=f"presswatch-parse-{slot}",
                                  args=(nlp, to_record, handouts, results, slot,
                                        texts_per_worker))
-        worker.start()
+        # The objects this process holds are frozen in the worker: its garbage collector
+        # never walks them, which would copy every page of this process's heap into it.
+        gc.freeze()
+        try:
+            worker.start()
+        finally:
+            gc.unfreeze()
         return worker
 
     workers = [start(slot) for slot in range(n_process)]
