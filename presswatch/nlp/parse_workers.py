@@ -36,11 +36,13 @@ TEXTS_PER_HANDOUT = 4
 # held at most.
 HANDOUTS_PER_WORKER = 3
 POLL_S = 1.0  # how often a wait for results checks that the workers are alive
-# Texts a worker parses before it hands over to a fresh fork: spaCy's vocabulary and string
-# store grow with every new word and never shrink, about 50 KB per article, so a worker that
-# lived through 10,000 articles held 70 MB more than one that parsed 1,000. A fork costs a few
-# milliseconds and shares the loaded model.
-TEXTS_PER_WORKER = 500
+# Texts a worker parses before a fresh fork takes over. A worker's memory grows with its age:
+# spaCy's vocabulary and string store only grow, and every page this process writes after the
+# fork leaves its old copy in the worker. At 10,000 articles the two workers peaked at 756 MB
+# living through the run, 725-745 handing over every 500 texts and 674 every 150 (a run of
+# 1,000 articles parses about 145 a worker). A fork costs a few milliseconds and shares the
+# loaded model.
+TEXTS_PER_WORKER = 150
 
 
 class ParseWorkerFailed(RuntimeError):
