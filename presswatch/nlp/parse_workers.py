@@ -38,10 +38,9 @@ HANDOUTS_PER_WORKER = 3
 POLL_S = 1.0  # how often a wait for results checks that the workers are alive
 # Texts a worker parses before a fresh fork takes over. A worker's memory grows with its age:
 # spaCy's vocabulary and string store only grow, and every page this process writes after the
-# fork leaves its old copy in the worker. At 10,000 articles the two workers peaked at 756 MB
-# living through the run, 725-745 handing over every 500 texts and 674 every 150 (a run of
-# 1,000 articles parses about 145 a worker). A fork costs a few milliseconds and shares the
-# loaded model.
+# fork leaves its old copy in the worker. A run of 1,000 articles parses about 145 texts a
+# worker, so only longer runs hand over; a hand-over costs about 0.2 CPU s (docs/measured.md,
+# "Daily run, memory by process").
 TEXTS_PER_WORKER = 150
 
 
