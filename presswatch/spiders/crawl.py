@@ -201,20 +201,22 @@ class CrawlChild:
         self.log = (self.staging_dir / LOG_FILE).open("wb")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=self.log,
                                         stderr=subprocess.STDOUT, env=_child_env())
+        assert self.process.stdin is not None  # stdin=PIPE
+        self._told = self.process.stdin
 
     def go(self) -> None:
         """Its job is written: crawl it. A child that died starting is left for finish() to
         report with its log."""
         try:
-            self.process.stdin.write(b"go\n")
-            self.process.stdin.close()
+            self._told.write(b"go\n")
+            self._told.close()
         except BrokenPipeError:
             pass
 
     def cancel(self) -> None:
         """The run will not crawl with this child (it failed first): let it exit."""
         try:
-            self.process.stdin.close()
+            self._told.close()
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
