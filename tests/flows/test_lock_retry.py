@@ -49,7 +49,11 @@ def _begin(db, lock_timeout: str):
 
     started = time.monotonic()
     state = begin_only()
-    return state, time.monotonic() - started
+    seconds = time.monotonic() - started
+    if state.is_completed():  # no crawl follows: let the crawl child begin_run started go
+        _, start = state.result()
+        start.crawl_child.cancel()
+    return state, seconds
 
 
 def _run_count(state) -> int:
