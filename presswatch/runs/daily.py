@@ -94,15 +94,22 @@ def begin_run(story: Story, db_path: Path, staging_root: Path, lock_timeout_s: f
     staging_dir = staging_root / run_id
     staging_dir.mkdir(parents=True, exist_ok=True)
     child = CrawlChild(staging_dir / staging.CRAWL_DIR) if crawl_soon else None
-    try:
+    with _let_go_on_error(child):
         context, start = _read_start(story, RunContext(run_id, story.id, started_at, db_path,
                                                        staging_dir, lock_timeout_s))
+    start.crawl_child = child
+    return context, start
+
+
+@contextmanager
+def _let_go_on_error(child: CrawlChild | None) -> Iterator[None]:
+    """A crawl child started early exits, not waits, when the run fails before its crawl."""
+    try:
+        yield
     except BaseException:
         if child is not None:
             child.cancel()
         raise
-    start.crawl_child = child
-    return context, start
 
 
 def _read_start(story: Story, context: RunContext) -> tuple[RunContext, StartState]:
@@ -172,12 +179,8 @@ def crawl_and_process(story: Story, context: RunContext, state: StartState,
     the next from what its crawl child had written. A processing error stops the child.
     """
     child, state.crawl_child = state.crawl_child, None
-    try:
+    with _let_go_on_error(child):
         job = crawl_job(story, context, state, gdelt_api=gdelt_api)
-    except BaseException:
-        if child is not None:
-            child.cancel()
-        raise
     crawl = RunningCrawl(job, context.staging_dir / staging.CRAWL_DIR, child)
 
     def n_pages() -> int | None:  # known once the crawl has ended and every page is read

@@ -217,12 +217,18 @@ class CrawlChild:
         """The run will not crawl with this child (it failed first): let it exit."""
         try:
             self._told.close()
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            _wait_or_kill(self.process)
         finally:
             self.log.close()
+
+
+def _wait_or_kill(process: subprocess.Popen) -> None:
+    """Wait for a child told to end, killing it if it does not within 30 s."""
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class RunningCrawl:
@@ -287,11 +293,7 @@ class RunningCrawl:
         """End the child early (the run stopped on an error); what it wrote stays readable."""
         if self._child.poll() is None:
             self._child.terminate()
-            try:
-                self._child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._child.kill()
-                self._child.wait()
+            _wait_or_kill(self._child)
         self._log.close()
 
     def finish(self) -> CrawlOutput:
