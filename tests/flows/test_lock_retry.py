@@ -52,6 +52,7 @@ def _begin(db, lock_timeout: str):
     seconds = time.monotonic() - started
     if state.is_completed():  # no crawl follows: let the crawl child begin_run started go
         _, start = state.result()
+        assert start.crawl_child is not None  # the flow starts the crawl child as it begins
         start.crawl_child.cancel()
     return state, seconds
 

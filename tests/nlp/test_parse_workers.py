@@ -4,6 +4,7 @@ queues and failures are real."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -99,3 +100,17 @@ def test_a_worker_that_dies_after_others_retired_is_still_an_error(nlp):
     with pytest.raises(ParseWorkerFailed, match="exit code 3"):
         list(parse_in_processes(nlp, items, 2, words_and_pid, texts_per_worker=TEXTS_PER_HANDOUT))
     assert not multiprocessing.active_children()
+
+
+def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp):
+    """Objects inherited from this process are frozen in each worker (gc.freeze): a full
+    collection there would otherwise touch, and so copy, every page of this process's heap."""
+
+    def frozen_in_worker(doc_id, doc):
+        return gc.get_freeze_count()
+
+    assert gc.get_freeze_count() == 0
+    frozen = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
+                                     frozen_in_worker))
+    assert min(frozen) > 1000
+    assert gc.get_freeze_count() == 0  # unfrozen again here
