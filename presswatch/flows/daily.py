@@ -16,6 +16,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
 from presswatch.alerts.channels import build_channels
@@ -167,10 +168,22 @@ def daily(
     return summary.__dict__
 
 
-@flow(name="presswatch-daily", log_prints=True)
 def daily_with_settings(settings: RunSettings) -> RunSummary:
-    """The daily flow given settings made already (`presswatch run`, the demo, tests, benches);
-    to watch its progress, wrap the call in runs.context.progress_to."""
+    """The daily flow given settings made already (`presswatch run`, the demo, tests, benches),
+    run in this process without Prefect's flow-run heartbeat; to watch its progress, wrap the
+    call in runs.context.progress_to.
+
+    The heartbeat is how a deployment's run that dies is marked crashed (`daily`, run by
+    `presswatch serve` and prefect.yaml, keeps it). A run started here is no deployment's,
+    and paid for the heartbeat at its end: its thread sleeps in one-second steps and the flow
+    waits for the step under way, so every run ended up to a second late."""
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return daily_in_process(settings)
+
+
+@flow(name="presswatch-daily", log_prints=True)
+def daily_in_process(settings: RunSettings) -> RunSummary:
+    """The flow behind daily_with_settings."""
     return run_daily(settings)
 
 
