@@ -341,6 +341,8 @@ def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
     batch, new_ids = build_batch(analyzer, items, context.run_id, syndication, signatures)
     with context.warehouse() as warehouse:
         summary = warehouse.load_batch(batch)
+        # Searchable as they land, not all at the run's end (publish indexes what is left)
+        warehouse.index_articles()
     totals.articles_added += summary.articles_added
     totals.quotes_added += summary.quotes_added
     totals.articles_relevant += sum(r.is_relevant for r in batch.relevance)

@@ -160,3 +160,27 @@ def test_a_run_with_nothing_relevant_never_loads_the_model(story) -> None:
                                           Item(None, is_new=True, pages=[])]))
     assert [i.analysis for i in done] == [None, None]
     assert analyzer._loading is None and "nlp" not in analyzer.__dict__
+
+
+def test_articles_are_searchable_as_their_batch_lands_not_at_the_runs_end(tmp_path) -> None:
+    import duckdb
+
+    from presswatch.runs import daily as daily_run
+    from presswatch.story import Story
+
+    story = Story.model_validate({
+        "id": "index", "title": "Sora leak", "start_date": "2024-11-01",
+        "feeds": [{"url": "http://127.0.0.1:9/feed.xml", "name": "Wire"}],
+        "relevance": {"terms": ["Sora"]},
+    })
+    db = tmp_path / "w.duckdb"
+    context, state = daily_run.begin_run(story, db, tmp_path / "staging", 5.0)
+    pages = [article_page(tmp_path, n) for n in range(5)]
+
+    totals = daily_run.process_page_stream(story, context, state, pages, lambda: len(pages),
+                                           batch_size=2)
+
+    assert totals.articles_added == 5
+    with duckdb.connect(str(db), read_only=True) as con:  # the run has not published yet
+        (indexed,) = con.execute("select count(*) from article_lengths").fetchone()
+    assert indexed == 5
