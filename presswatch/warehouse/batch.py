@@ -10,7 +10,7 @@ No duckdb here: the flow builds batches without touching the database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -322,8 +322,10 @@ def extra_to_arrow(table: str, rows: list[Any]) -> pa.Table:
     """Rows for a table added by a later migration: dataclass fields become columns by name."""
     if not all(is_dataclass(row) for row in rows):
         raise BatchError(f"LoadBatch.extra[{table!r}] must hold dataclass instances")
+    # Each field as it is: asdict copies every list and dict inside it, deeply
     records = [
-        {k: _utc(v) if isinstance(v, datetime) else v for k, v in asdict(row).items()}
+        {f.name: _utc(v) if isinstance(v := getattr(row, f.name), datetime) else v
+         for f in fields(row)}
         for row in rows
     ]
     try:
