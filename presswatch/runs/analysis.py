@@ -79,8 +79,6 @@ class Analyzer:
 
     _loading: tuple[threading.Thread, Future] | None = field(default=None, init=False,
                                                               repr=False)
-    # How many spaCy processes parse this run's texts: 1 (this process) until analyse settles it
-    parse_processes: int = field(default=1, init=False)
 
     def __post_init__(self) -> None:
         self.rules = compile_rules(self.story)
@@ -130,7 +128,6 @@ class Analyzer:
         settings = self.story.nlp
         unread = iter(texts)
         ahead, n_process = self.processes_for(unread)
-        self.parse_processes = n_process
         return analyze_texts(chain(ahead, unread), self.story, nlp=self.nlp,
                              batch_size=settings.batch_size, n_process=n_process)
 
@@ -222,25 +219,6 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def load_batches(items: Iterable[Item], size: int,
-                 last_texts_in_flight: Callable[[], bool]) -> Iterator[list[Item]]:
-    """Lists of `size` items, read lazily, and one cut short (a quarter batch at least) when
-    last_texts_in_flight first says that every page is read and the last texts are being
-    parsed elsewhere: the items analysed so far load while those are parsed, not after, and
-    the load that follows the last parse is small."""
-    batch: list[Item] = []
-    cut_short = False
-    for item in items:
-        batch.append(item)
-        early = not cut_short and len(batch) >= size // 4 and last_texts_in_flight()
-        if early or len(batch) >= size:
-            cut_short = cut_short or early
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: RunTotals,

@@ -32,13 +32,7 @@ from presswatch.records import FetchedPage
 from presswatch.report.build import SECOND_PROCESS_STATEMENTS
 from presswatch.report.side import InProcess, start_side
 from presswatch.runs import staging
-from presswatch.runs.analysis import (
-    Analyzer,
-    analysed_items,
-    extracted_items,
-    load_batches,
-    load_items,
-)
+from presswatch.runs.analysis import Analyzer, analysed_items, batched, extracted_items, load_items
 from presswatch.runs.context import (
     STORED_URLS_FILE,
     Finished,
@@ -246,11 +240,7 @@ def process_page_stream(
                         texts_so_far=lambda: pages_read + len(state.pending_articles))
     staged = SyndicationIndex()  # a held run's earlier batches are in no file it can read
     items = extracted_items(state, counted(pages), totals, batch_size, progress, n_pages)
-
-    def last_texts_in_flight() -> bool:
-        return n_pages() is not None and analyzer.parse_processes > 1
-
-    for batch in load_batches(analysed_items(analyzer, items), batch_size, last_texts_in_flight):
+    for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
             stage_items(context, analyzer, batch, staged, totals)
         else:
