@@ -16,6 +16,7 @@ import operator
 import re
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -268,29 +269,41 @@ class ReportData:
     headlines: list[dict[str, Any]]
 
 
+# Each ReportData field's query file, the slowest first; a report runs them QUERY_THREADS at a
+# time, each on its own cursor: DuckDB runs a query without holding the GIL, and a report's
+# queries are many and small (at 1,000 articles 0.70 s one after another, 0.46 s two at a time).
+REPORT_QUERIES = {
+    "entities": "entities_trend", "appearances": "statement_appearances",
+    "statements": "statements", "story": "story", "new": "new_since_previous_run",
+    "speakers": "speakers", "voices": "share_of_voice", "outlets": "outlets",
+    "speakers_by_outlet": "speakers_by_outlet", "audit": "relevance_audit",
+    "markers": "attention_markers", "headlines": "top_headlines",
+    "voices_daily": "share_of_voice_daily", "sources": "source_health",
+    "attention": "attention_daily", "languages": "languages",
+}
+QUERY_THREADS = 2
+
+
 def read_report_data(con, since: date | None = None) -> ReportData:
     params = {"since": since or NO_SINCE, "limit": AUDIT_LIMIT}
-    story_rows = run_query(con, "story", **params)
-    if not story_rows:
+    # A cursor is a session of its own: it takes the connection's time zone, so times read
+    # the same whichever runs the query.
+    (time_zone,) = con.execute("select current_setting('TimeZone')").fetchone()
+
+    def rows_of(field: str) -> list[Row]:
+        cursor = con.cursor()
+        try:
+            cursor.execute("set TimeZone = ?", [time_zone])
+            limit = HEADLINES_LIMIT if field == "headlines" else AUDIT_LIMIT
+            return run_query(cursor, REPORT_QUERIES[field], **{**params, "limit": limit})
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="presswatch-report") as pool:
+        rows = dict(zip(REPORT_QUERIES, pool.map(rows_of, REPORT_QUERIES), strict=True))
+    if not rows["story"]:
         raise ReportError("the warehouse has no run yet: run `presswatch run` first")
-    return ReportData(
-        story=story_rows[0],
-        attention=run_query(con, "attention_daily", **params),
-        markers=run_query(con, "attention_markers", **params),
-        statements=run_query(con, "statements", **params),
-        speakers=run_query(con, "speakers", **params),
-        appearances=run_query(con, "statement_appearances", **params),
-        new=run_query(con, "new_since_previous_run", **params),
-        entities=run_query(con, "entities_trend", **params),
-        audit=run_query(con, "relevance_audit", **params),
-        sources=run_query(con, "source_health", **params),
-        outlets=run_query(con, "outlets", **params),
-        voices=run_query(con, "share_of_voice", **params),
-        voices_daily=run_query(con, "share_of_voice_daily", **params),
-        speakers_by_outlet=run_query(con, "speakers_by_outlet", **params),
-        languages=run_query(con, "languages", **params),
-        headlines=run_query(con, "top_headlines", **{**params, "limit": HEADLINES_LIMIT}),
-    )
+    return ReportData(**{**rows, "story": rows["story"][0]})
 
 
 # -- pages ---------------------------------------------------------------------------------

@@ -109,6 +109,18 @@ def test_the_statement_page_shows_the_sentence_around_the_quote(named):
     assert [a["minutes_after_first"] for a in data.appearances] == [0, 120, 1440, 1500]
 
 
+def test_every_query_reads_times_in_the_connections_time_zone(named):
+    """The queries run on cursors of their own, which start in the machine's zone."""
+    with open_warehouse(named, read_only=True) as warehouse:
+        utc = read_report_data(warehouse.connection)
+        warehouse.connection.execute("set TimeZone = 'Asia/Tokyo'")
+        tokyo = read_report_data(warehouse.connection)
+    (in_utc,), (in_tokyo,) = utc.statements, tokyo.statements
+    assert in_utc["first_seen_at"].utcoffset() == timedelta(0)
+    assert in_tokyo["first_seen_at"].utcoffset() == timedelta(hours=9)
+    assert in_tokyo["first_seen_at"] == in_utc["first_seen_at"]  # the same moment
+
+
 def _second_run(named, builder, article, statement):
     """Run r2 stores one article quoting one statement (its text, its speaker) and publishes;
     the report's data after it."""
