@@ -285,7 +285,6 @@ QUERY_THREADS = 2
 
 
 def read_report_data(con, since: date | None = None) -> ReportData:
-    params = {"since": since or NO_SINCE, "limit": AUDIT_LIMIT}
     # A cursor is a session of its own: it takes the connection's time zone, so times read
     # the same whichever runs the query.
     (time_zone,) = con.execute("select current_setting('TimeZone')").fetchone()
@@ -294,8 +293,8 @@ def read_report_data(con, since: date | None = None) -> ReportData:
         cursor = con.cursor()
         try:
             cursor.execute("set TimeZone = ?", [time_zone])
-            limit = HEADLINES_LIMIT if field == "headlines" else AUDIT_LIMIT
-            return run_query(cursor, REPORT_QUERIES[field], **{**params, "limit": limit})
+            return run_query(cursor, REPORT_QUERIES[field], since=since or NO_SINCE,
+                             limit=HEADLINES_LIMIT if field == "headlines" else AUDIT_LIMIT)
         finally:
             cursor.close()
 
