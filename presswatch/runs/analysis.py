@@ -163,6 +163,9 @@ class Item:
     pages: list[FetchedPage]
     relevance: Relevance | None = None
     analysis: DocAnalysis | None = None
+    # The article's syndication signature, made as it is judged (analysed_items): while the
+    # spaCy processes parse, not on the run's tail, when the last batch is loaded
+    signature: ArticleSignature | None = None
 
 
 def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
@@ -210,8 +213,15 @@ def build_batch(analyzer: Analyzer, items: list[Item], run_id: str,
     return batch, [s.statement_id for s in assignment.new]
 
 
-def sketch_articles(articles: list[Article]) -> list[ArticleSignature]:
-    return [sketch_article(a.article_id, a.text, a.published_at, a.fetched_at) for a in articles]
+def _sketch(article: Article) -> ArticleSignature:
+    return sketch_article(article.article_id, article.text, article.published_at,
+                          article.fetched_at)
+
+
+def item_signatures(items: list[Item]) -> list[ArticleSignature]:
+    """The signatures of the items' articles: those made as they were judged, else now."""
+    return [item.signature or _sketch(item.article) for item in items
+            if item.article is not None]
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -287,6 +297,7 @@ def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
         for item in items:
             if item.article is not None:
                 (item.relevance,) = analyzer.relevance([item.article])
+                item.signature = _sketch(item.article)
             waiting.append(item)
             if item.relevance is not None and item.relevance.is_relevant:
                 yield item.article.article_id, item.article.text
@@ -310,7 +321,7 @@ def load_items(context: RunContext, analyzer: Analyzer, items: list[Item],
                syndication: SyndicationIndex, totals: RunTotals) -> None:
     """Load analysed items: a short read of the stored look-alikes, statement and cluster
     assignment with no file open, then one short write."""
-    signatures = sketch_articles([item.article for item in items if item.article is not None])
+    signatures = item_signatures(items)
     hashes, bands = lookup_keys(signatures)
     with context.warehouse(read_only=True) as warehouse:  # one connection, no write lock
         candidates = signature_candidates(warehouse, hashes, bands)

@@ -19,7 +19,7 @@ from presswatch.nlp.syndication import (
     lookup_keys,
 )
 from presswatch.runs import staging
-from presswatch.runs.analysis import Analyzer, Item, build_batch, sketch_articles, wholes
+from presswatch.runs.analysis import Analyzer, Item, build_batch, item_signatures, wholes
 from presswatch.runs.context import Finished, RunContext, RunTotals, StartState, start_state
 from presswatch.story import Story
 from presswatch.warehouse.analysis_state import signature_candidates, statement_fingerprints
@@ -74,7 +74,7 @@ def _read_without_lock(db_path: Path):
 def stage_items(context: RunContext, analyzer: Analyzer, items: list[Item],
            syndication: SyndicationIndex, totals: RunTotals) -> None:
     """load_items for a held run: the same batch, written to the run's staging folder."""
-    signatures = sketch_articles([item.article for item in items if item.article is not None])
+    signatures = item_signatures(items)
     hashes, bands = lookup_keys(signatures)
     for row in _read_candidates(context, hashes, bands, totals):
         syndication.add(ArticleSignature(*row))

@@ -39,7 +39,7 @@ from presswatch.runs.analysis import (
     analysed_items,
     batched,
     build_batch,
-    sketch_articles,
+    item_signatures,
 )
 from presswatch.runs.context import new_run_id
 from presswatch.spiders.extract import NoArticleText, extract_article
@@ -103,7 +103,7 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
         for chunk in batched(run_items, batch_size):
             articles = [item.article for item in chunk]
             batch, new_ids = build_batch(analyzer, chunk, reanalysis_id, syndication,
-                                         sketch_articles(articles))
+                                         item_signatures(chunk))
             batch.refounded_statements = new_ids
             batch.updated_articles = [a for a in articles if a.article_id in changed]
             result.texts_changed.extend(batch.updated_articles)

@@ -10,8 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from presswatch.nlp.syndication import sketch_article
 from presswatch.records import Article, FetchedPage, stable_id
-from presswatch.runs.analysis import Analyzer, Item, analysed_items, extracted_items
+from presswatch.runs.analysis import (
+    Analyzer,
+    Item,
+    analysed_items,
+    extracted_items,
+    item_signatures,
+)
 from presswatch.runs.context import RunTotals, StartState, quiet
 from presswatch.story import default_story_path, load_story
 
@@ -150,6 +157,21 @@ def test_the_model_loads_while_the_texts_that_settle_the_processes_are_read(stor
     assert [i.relevance.is_relevant for i in done] == [True] * 3
     assert [i.analysis.doc_id for i in done] == [i.article.article_id for i in done]
     assert done[0].analysis.quotes  # parsed in this process (three texts) by that pipeline
+
+
+def test_each_article_is_sketched_as_it_is_judged_not_when_its_batch_loads(story) -> None:
+    """The syndication signatures are made while the spaCy processes parse: the run's last
+    load, after the parse, only uses them."""
+    analyzer = Analyzer(story, [], [], most_texts=lambda: None)
+    off_topic = replace(relevant_article(1), text="A bakery opened on the high street. " * 20,
+                        title="Bakery opens")
+    items = [Item(relevant_article(0), is_new=True, pages=[]),
+             Item(off_topic, is_new=True, pages=[]), Item(None, is_new=True, pages=[])]
+    done = list(analysed_items(analyzer, items))
+    assert [i.signature for i in done] == [
+        sketch_article(a.article_id, a.text, a.published_at, a.fetched_at)
+        for a in (items[0].article, off_topic)] + [None]
+    assert item_signatures(done) == [done[0].signature, done[1].signature]
 
 
 def test_a_run_with_nothing_relevant_never_loads_the_model(story) -> None:
