@@ -146,6 +146,24 @@ class _Entity:
     organisation: str | None
 
 
+class FullNames:
+    """Names of two words or more by their last word: a bare surname finds its full names
+    without reading every name known."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self._by_last: dict[str, set[str]] = {}
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        named = words(name)
+        if len(named) > 1:
+            self._by_last.setdefault(named[-1], set()).add(name)
+
+    def ending(self, surname: str) -> set[str]:
+        return self._by_last.get(surname, set())
+
+
 class SpeakerDirectory:
     """The story's people and organisations, and the rules that unify speaker mentions."""
 
@@ -174,7 +192,8 @@ class SpeakerDirectory:
         self._determiners = word_set("relevance/statement_determiners")
         self._place_prepositions = word_set("relevance/statement_place_prepositions")
 
-    def resolve(self, quote: StatementInput, full_names: Iterable[str] = ()) -> Speaker | None:
+    def resolve(self, quote: StatementInput,
+                full_names: FullNames | None = None) -> Speaker | None:
         """The unified speaker of a quote, or None when it has none (a bare pronoun).
 
         In order: a story person named anywhere in the mention ("OpenAI's Niko Felix"); an
@@ -241,14 +260,13 @@ class SpeakerDirectory:
         role = entity.role or stated_role
         return Speaker(speaker_key(entity.name), entity.name, role, organisation, kind)
 
-    def _person(self, name: str, role: str | None, full_names: Iterable[str]) -> Speaker:
+    def _person(self, name: str, role: str | None, full_names: FullNames | None) -> Speaker:
         """A person outside the story's list; a bare surname joins the one full name it ends."""
         tokens = words(name)
-        if len(tokens) == 1:
-            matches = {n for n in full_names
-                       if len(named := words(n)) > 1 and named[-1] == tokens[0]}
+        if len(tokens) == 1 and full_names is not None:
+            matches = full_names.ending(tokens[0])
             if len(matches) == 1:
-                name = matches.pop()
+                (name,) = matches
         return Speaker(speaker_key(name), name, role, None, "person")
 
     def _find(self, text: str, label: str | None) -> _Entity | None:
@@ -707,9 +725,9 @@ def assign_statements(quotes: Iterable[StatementInput], known: StatementIndex,
     ordered = sorted(quotes, key=lambda q: (q.confidence < MIN_CONFIDENCE_TO_CREATE,
                                             q.appeared_at, q.article_id, q.start_char,
                                             q.quote_id))
-    full_names = set(known.full_names()) | {p for p in people if len(words(p)) > 1}
+    full_names = FullNames([*known.full_names(), *people])
     for quote in ordered:  # all full names first, so a bare surname can find its full name
-        if quote.speaker and len(words(quote.speaker)) > 1:
+        if quote.speaker:
             full_names.add(quote.speaker)
     result = StatementAssignment()
     created: list[str] = []

@@ -9,6 +9,7 @@ from itertools import count
 import pytest
 
 from presswatch.nlp.statements import (
+    FullNames,
     SpeakerDirectory,
     StatementFingerprint,
     StatementIndex,
@@ -181,7 +182,7 @@ SPEAKERS = [
                          ids=[m[1] for m, *_ in SPEAKERS])
 def test_speakers_are_unified(directory, mention, name, kind, organisation) -> None:
     speaker = directory.resolve(quote("x", speaker=mention[0], speaker_text=mention[1]),
-                                full_names=["Maren Solvik", "Jane Doe"])
+                                full_names=FullNames(["Maren Solvik", "Jane Doe"]))
     assert speaker is not None
     assert (speaker.name, speaker.kind, speaker.organisation) == (name, kind, organisation)
 
