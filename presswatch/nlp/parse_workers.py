@@ -65,17 +65,13 @@ def parse_in_processes(nlp: Language, items: Iterable[tuple[str, str]], n_proces
         # The objects this process holds are frozen in the worker: its garbage collector
         # never walks them, which would copy every page of this process's heap into it.
         gc.freeze()
-        worker.start()
+        try:
+            worker.start()
+        finally:
+            gc.unfreeze()
         return worker
 
-    # Frozen here too until the parse ends: this process's full collections then skip the
-    # model and the run's start state (0.3 CPU s each at 1,000 articles), walking only what
-    # the parse made; unfrozen after, so what was dropped meanwhile is collected.
-    try:
-        workers = [start(slot) for slot in range(n_process)]
-    except BaseException:
-        gc.unfreeze()
-        raise
+    workers = [start(slot) for slot in range(n_process)]
     unread = iter(items)
     chunks = enumerate(iter(lambda: list(islice(unread, TEXTS_PER_HANDOUT)), []))
     finished = False
@@ -103,10 +99,7 @@ def parse_in_processes(nlp: Language, items: Iterable[tuple[str, str]], n_proces
                 next_out += 1
         finished = True
     finally:
-        try:
-            _stop(workers, handouts, orderly=finished)
-        finally:
-            gc.unfreeze()
+        _stop(workers, handouts, orderly=finished)
 
 
 def _next_result(results: Any, workers: Sequence[BaseProcess]) -> tuple[int | None, Any]:

@@ -114,18 +114,3 @@ def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp
                                      frozen_in_worker))
     assert min(frozen) > 1000
     assert gc.get_freeze_count() == 0  # unfrozen again here
-
-
-def test_this_process_s_objects_stay_frozen_while_it_reads_the_records(nlp):
-    """Its full collections during the parse skip what it held when the workers started (the
-    model, the run's start state); after the parse, or a failed one, nothing stays frozen."""
-    frozen_while_reading = []
-    for _ in parse_in_processes(nlp, [(f"d{i}", "some text") for i in range(12)], 2,
-                                words_and_pid):
-        frozen_while_reading.append(gc.get_freeze_count())
-    assert min(frozen_while_reading) > 1000
-    assert gc.get_freeze_count() == 0
-
-    with pytest.raises(ParseWorkerFailed):
-        list(parse_in_processes(nlp, [("d0", "fine"), ("d1", "boom")], 2, words_and_pid))
-    assert gc.get_freeze_count() == 0
