@@ -56,6 +56,8 @@ def test_every_headline_figure_is_reported(figures):
                 "peak_rss_mb", "quiet_requests", "quiet_docs_parsed", "articles_per_s"):
         assert key in figures, key
     assert figures["ratio"] > 0 and figures["peak_rss_mb"] > 0
+    # the report was written, and the kernel's share of it measured (a disk's bad minutes)
+    assert 0 < figures["report_write_system_cpu_s"] < figures["full_run_s"]
     # the reference runs with the flow's own processes; the runs used the configured server
     assert figures["nlp_processes"] == 2 and figures["prefect_api"] == "configured"
     for stage in ("begin_run", "crawl_and_process", "alerts", "finish_run",
