@@ -62,13 +62,18 @@ def parse_in_processes(nlp: Language, items: Iterable[tuple[str, str]], n_proces
         worker = context.Process(target=_work, daemon=True, name=f"presswatch-parse-{slot}",
                                  args=(nlp, to_record, handouts, results, slot,
                                        texts_per_worker))
-        # The objects this process holds are frozen in the worker: its garbage collector
-        # never walks them, which would copy every page of this process's heap into it.
-        gc.freeze()
+        # The worker freezes the objects it inherits as it starts (_work), so that its garbage
+        # collector never walks them, which would copy every page of this process's heap into
+        # it; collection is off across the fork so that none runs there first. Freezing here
+        # instead would end in an unfreeze that hands all of this process's objects, and any
+        # frozen before the run, back to its own full collections.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             worker.start()
         finally:
-            gc.unfreeze()
+            if collecting:
+                gc.enable()
         return worker
 
     workers = [start(slot) for slot in range(n_process)]
@@ -126,6 +131,8 @@ def _work(nlp: Language, to_record: Callable[[str, Doc], Any], handouts: Any,
           results: Any, slot: int, texts_per_worker: int) -> None:
     """A worker's loop: parse each hand-out, send back its records or what went wrong; after
     texts_per_worker texts, say so and end."""
+    gc.freeze()  # what the fork inherited (see start); O(1): no object is touched
+    gc.enable()
     parsed = 0
     while (handout := handouts.get()) is not None:
         seq, items = handout

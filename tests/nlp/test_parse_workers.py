@@ -104,13 +104,18 @@ def test_a_worker_that_dies_after_others_retired_is_still_an_error(nlp):
 
 def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp):
     """Objects inherited from this process are frozen in each worker (gc.freeze): a full
-    collection there would otherwise touch, and so copy, every page of this process's heap."""
+    collection there would otherwise touch, and so copy, every page of this process's heap.
+    This process's own frozen objects stay frozen, and its collector stays on."""
 
     def frozen_in_worker(doc_id, doc):
-        return gc.get_freeze_count()
+        return gc.get_freeze_count(), gc.isenabled()
 
-    assert gc.get_freeze_count() == 0
-    frozen = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
-                                     frozen_in_worker))
-    assert min(frozen) > 1000
-    assert gc.get_freeze_count() == 0  # unfrozen again here
+    if not gc.get_freeze_count():
+        gc.freeze()  # as a run has done by now (runs.analysis.freeze_loaded_code)
+    frozen_here = gc.get_freeze_count()
+    answers = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
+                                      frozen_in_worker))
+    assert min(count for count, _ in answers) > 1000
+    assert all(enabled for _, enabled in answers)
+    assert gc.get_freeze_count() == frozen_here  # not handed back to this collector
+    assert gc.isenabled()

@@ -4,6 +4,9 @@ the spaCy processes settled after a few dozen texts, not after a few hundred pag
 from __future__ import annotations
 
 import gzip
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,3 +213,25 @@ def test_articles_are_searchable_as_their_batch_lands_not_at_the_runs_end(tmp_pa
     with duckdb.connect(str(db), read_only=True) as con:  # the run has not published yet
         (indexed,) = con.execute("select count(*) from article_lengths").fetchone()
     assert indexed == 5
+
+
+def test_the_first_model_load_freezes_what_is_loaded_once_per_process():
+    """After spaCy's import the loaded code is frozen (gc.freeze), so a run's full collections
+    no longer walk it; a second run in the same process freezes nothing more."""
+    script = (
+        "import gc, json\n"
+        "from presswatch.runs.analysis import Analyzer\n"
+        "from presswatch.story import default_story_path, load_story\n"
+        "story = load_story(default_story_path())\n"
+        "counts = [gc.get_freeze_count()]\n"
+        "for _ in range(2):\n"
+        "    Analyzer(story, [], []).nlp\n"
+        "    counts.append(gc.get_freeze_count())\n"
+        "print(json.dumps(counts))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)
+    before, first, second = json.loads(done.stdout.splitlines()[-1])
+    assert before == 0
+    assert first > 100_000  # Python's, Prefect's and spaCy's modules, at least
+    assert second == first
