@@ -19,6 +19,9 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # The shortest path from the automaton's start to its farthest state in py3langid 0.4.0's model.
 NGRAM_DEPTH = 6
+# How much of a text every caller reads: the same opening, so that the question asked of an
+# article at extraction and again before its parse is one question, answered once.
+SAMPLE_CHARS = 5000
 # Answers kept: an article's text is asked about at extraction and again a few dozen relevant
 # articles later, before the parse (those between wait for spaCy's hand-outs).
 CLASSIFIED_TEXTS = 512
@@ -50,8 +53,8 @@ class ArrayWalkIdentifier(LanguageIdentifier):
 
     @lru_cache(maxsize=CLASSIFIED_TEXTS)  # noqa: B019 - one identifier per process
     def classify(self, text: str | bytes) -> tuple[str, float]:
-        """py3langid's answer, kept for the text itself: the run asks twice for an article
-        shorter than both samples (at extraction, then before the parse), the same text."""
+        """py3langid's answer, kept for the text itself: the run asks twice about each
+        article's opening (at extraction, then before the parse)."""
         return super().classify(text)
 
     def _raw_score(self, text: bytes) -> np.ndarray:

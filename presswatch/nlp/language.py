@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from presswatch.language_id import language_identifier
+from presswatch.language_id import SAMPLE_CHARS, language_identifier
 
 # Below this many letters the identifier guesses; such snippets are read as English.
 MIN_LETTERS = 40
@@ -12,7 +12,7 @@ MIN_LETTERS = 40
 
 def detect_language(text: str) -> tuple[str, float]:
     """ISO 639-1 code and probability; ("en", 0.0) when there is too little text to tell."""
-    sample = text[:4000]
+    sample = text[:SAMPLE_CHARS]
     if len(list(islice(filter(str.isalpha, sample), MIN_LETTERS))) < MIN_LETTERS:
         return "en", 0.0
     language, probability = language_identifier().classify(sample)

@@ -46,7 +46,7 @@ from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
-from presswatch.language_id import language_identifier
+from presswatch.language_id import SAMPLE_CHARS, language_identifier
 from presswatch.records import Article, FetchedPage, stable_id
 from presswatch.spiders.sniff import BOMS, sniff_non_html
 from presswatch.spiders.urls import BadUrl, canonicalize, outlet_of
@@ -149,7 +149,7 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
 
 
 def detect_language(text: str, html_lang: str | None) -> str | None:
-    sample = text[:5000]
+    sample = text[:SAMPLE_CHARS]
     guess, probability = language_identifier().classify(sample) if sample.strip() else (None, 0)
     if guess and probability >= LANGID_CONFIDENT:
         return guess
