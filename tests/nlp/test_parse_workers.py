@@ -111,7 +111,7 @@ def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp
         return gc.get_freeze_count(), gc.isenabled()
 
     if not gc.get_freeze_count():
-        gc.freeze()  # as a run has done by now (runs.analysis.freeze_loaded_code)
+        gc.freeze()  # as a run has done by now (runs.analysis.settle_collector)
     frozen_here = gc.get_freeze_count()
     answers = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
                                       frozen_in_worker))
