@@ -65,14 +65,12 @@ def _build_pipeline(story: Story):
 @cache
 def settle_collector() -> None:
     """Once per process, after spaCy's import, the last large one: the objects alive now, the
-    loaded code above all (about 400,000 of them), are frozen, left out of the collector's full
-    passes; and a full pass waits for FULL_PASS_EVERY passes of the middle generation, not
-    Python's 10, since a run's own objects mostly live as long as the run. Together: at
-    1,000 articles 0.46 s of full passes against 1.0 s, at 10,000 about 51 passes over the
-    run's objects instead of 18 over everything, 10 s either way, before the wait
-    (docs/measured.md, "Daily run, the collector's full passes"). A frozen object is still freed
-    when nothing refers to it; only a cycle among those alive now would stay, once per
-    process."""
+    loaded code above all (about 400,000 of them), are frozen, out of the collector's full
+    passes; and a full pass waits for FULL_PASS_EVERY passes of the middle generation, since a
+    run's own objects mostly live as long as the run. Full passes at 10,000 articles: 5 and
+    1.3 s, against 18 and 10 s before (docs/measured.md, "Daily run, the collector's full
+    passes"). A frozen object is still freed when nothing refers to it; only a cycle among
+    those alive now would stay, once per process."""
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_PASS_EVERY)
