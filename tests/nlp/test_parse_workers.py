@@ -110,12 +110,17 @@ def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp
     def frozen_in_worker(doc_id, doc):
         return gc.get_freeze_count(), gc.isenabled()
 
-    if not gc.get_freeze_count():
+    froze = not gc.get_freeze_count()
+    if froze:
         gc.freeze()  # as a run has done by now (runs.analysis.settle_collector)
-    frozen_here = gc.get_freeze_count()
-    answers = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
-                                      frozen_in_worker))
-    assert min(count for count, _ in answers) > 1000
-    assert all(enabled for _, enabled in answers)
-    assert gc.get_freeze_count() == frozen_here  # not handed back to this collector
-    assert gc.isenabled()
+    try:
+        frozen_here = gc.get_freeze_count()
+        answers = list(parse_in_processes(nlp, [("d0", "some text"), ("d1", "more text")], 2,
+                                          frozen_in_worker))
+        assert min(count for count, _ in answers) > 1000
+        assert all(enabled for _, enabled in answers)
+        assert gc.get_freeze_count() == frozen_here  # not handed back to this collector
+        assert gc.isenabled()
+    finally:
+        if froze:
+            gc.unfreeze()  # this test's freeze does not outlive it in the test process
