@@ -119,7 +119,9 @@ def test_a_worker_s_collector_never_walks_what_this_process_held_at_the_fork(nlp
                                           frozen_in_worker))
         assert min(count for count, _ in answers) > 1000
         assert all(enabled for _, enabled in answers)
-        assert gc.get_freeze_count() == frozen_here  # not handed back to this collector
+        # not handed back to this collector (an unfreeze leaves 0); a few frozen objects
+        # may have been freed meanwhile, which is what a frozen object does when unused
+        assert gc.get_freeze_count() > frozen_here // 2
         assert gc.isenabled()
     finally:
         if froze:

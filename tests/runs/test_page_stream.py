@@ -237,4 +237,6 @@ def test_the_first_model_load_settles_the_collector_once_per_process():
     assert before == [0, 10]  # Python's own setting
     assert first[0] > 100_000  # Python's, Prefect's and spaCy's modules, at least
     assert first[1] == FULL_PASS_EVERY
-    assert second == first
+    # nothing more frozen (a second freeze would add the first run's objects); frozen objects
+    # that nothing uses any more may have been freed meanwhile
+    assert second[0] <= first[0] and second[1] == first[1]
