@@ -94,6 +94,9 @@ class Article:
     source_url: str
     raw_html_gz: bytes = b""
     site_name: str | None = None  # the outlet's own name (og:site_name), for people to read
+    # The story's page gate (nlp/gate.py) turned the page away: it is off the story, and was
+    # skimmed, not extracted (spiders/extract.py, "Skimmed pages"). For the run, not stored.
+    turned_away: bool = False
 
 
 @dataclass(frozen=True)

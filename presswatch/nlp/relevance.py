@@ -365,6 +365,23 @@ def _combined(evidence: dict[str, float], combo: Sequence[str]) -> float:
     return math.prod(evidence[m] for m in combo) ** (1 / len(combo))
 
 
+def _none_met(rules: RelevanceRules) -> str:
+    return ("meets none of the story's combinations (relevance.require_any)"
+            if rules.combos else "names none of the story's terms")
+
+
+def turned_away_verdict(article: Article, rules: RelevanceRules) -> RelevanceResult:
+    """The verdict on a page the story's page gate (nlp/gate.py) turned away: no combination
+    can hold on it, so its score is 0 without reading its text (only skimmed, not extracted)."""
+    return RelevanceResult(
+        article_id=article.article_id,
+        score=0.0,
+        is_relevant=False,
+        reasons=[_none_met(rules), "so the story's page gate found on the raw page, and spared "
+                 "it the extraction"],
+    )
+
+
 def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult:
     """Judge one article with compiled rules, in the steps the module docstring gives."""
     found = _find(article, rules)
@@ -400,8 +417,7 @@ def score_with_rules(article: Article, rules: RelevanceRules) -> RelevanceResult
                 reasons.append(f"a passing mention: the story is in {found.story_sentences} "
                                f"of its {found.sentences} sentences{within}")
     else:
-        reasons.append("meets none of the story's combinations (relevance.require_any)"
-                       if rules.combos else "names none of the story's terms")
+        reasons.append(_none_met(rules))
     if found.hits:
         counts = sorted(found.hits.items(), key=lambda kv: -sum(kv[1].values()))
         shown = [f"{_shown(rules, concept, found)} {_times(sum(per_zone.values()))}"

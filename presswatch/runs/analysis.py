@@ -18,7 +18,8 @@ from functools import cache, cached_property
 from itertools import chain, islice
 
 from presswatch.nlp.analyze import analyze_texts, quotes_of, worker_processes
-from presswatch.nlp.relevance import compile_rules, score_with_rules
+from presswatch.nlp.gate import Gate, compile_gate
+from presswatch.nlp.relevance import compile_rules, score_with_rules, turned_away_verdict
 from presswatch.nlp.statements import (
     SpeakerDirectory,
     StatementFingerprint,
@@ -44,7 +45,7 @@ from presswatch.records import (
 )
 from presswatch.runs.context import Progress, RunContext, RunTotals, StartState
 from presswatch.spiders.crawl import is_fetch_failure
-from presswatch.spiders.extract import ExtractionFailure, extract_pages
+from presswatch.spiders.extract import ExtractionFailure, PageTest, extract_pages
 from presswatch.story import Story
 from presswatch.warehouse.analysis_state import signature_candidates
 from presswatch.warehouse.batch import LoadBatch
@@ -136,8 +137,14 @@ class Analyzer:
             return as_utc(article.published_at or article.fetched_at)
         return article.fetched_at
 
+    @cached_property
+    def gate(self) -> Gate:
+        """The story's page gate: a page it turns away is only skimmed (see extracted_items)."""
+        return compile_gate(self.story)
+
     def relevance(self, articles: list[Article]) -> list[Relevance]:
-        return [score_with_rules(article, self.rules) for article in articles]
+        return [turned_away_verdict(article, self.rules) if article.turned_away
+                else score_with_rules(article, self.rules) for article in articles]
 
     def analyse(self, texts: Iterable[tuple[str, str]]) -> Iterator[DocAnalysis]:
         """(article_id, text) pairs through one spaCy stream for the whole run, so that with
@@ -237,9 +244,11 @@ def _sketch(article: Article) -> ArticleSignature:
 
 
 def item_signatures(items: list[Item]) -> list[ArticleSignature]:
-    """The signatures of the items' articles: those made as they were judged, else now."""
+    """The signatures of the items' articles: those made as they were judged, else now. A
+    turned-away article has none: off the story, its copies are of no interest, and its
+    skimmed text would not match an extracted copy's."""
     return [item.signature or _sketch(item.article) for item in items
-            if item.article is not None]
+            if item.article is not None and not item.article.turned_away]
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -251,11 +260,15 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 
 def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: RunTotals,
                     batch_size: int, progress: Progress,
-                    most_pages: Callable[[], int | None] = lambda: None) -> Iterator[Item]:
+                    most_pages: Callable[[], int | None] = lambda: None,
+                    may_be_on_story: PageTest | None = None) -> Iterator[Item]:
     """Stored articles not analysed yet, then the pages' new articles, each as soon as its page
     is extracted, one Item each. Pages that gave no article ride along, for the fetch log, with
     the next Item; a run of batch_size pages that gave none is an Item of its own, and so is
-    the stream's last such tail. most_pages: the progress total, once known."""
+    the stream's last such tail. most_pages: the progress total, once known. may_be_on_story:
+    the story's page gate; a page it turns away is skimmed, not extracted (most of a feed's
+    pages, and most of the cost of each: docs/measured.md, "Daily run, skimming off-story
+    pages")."""
     for article in state.pending_articles:
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
@@ -265,7 +278,7 @@ def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: Run
     for page in pages:
         done += 1
         unsent.append(page)
-        article = _new_article(page, seen, totals)
+        article = _new_article(page, seen, totals, may_be_on_story)
         if article is not None:
             chunk_gave_article = True
             yield Item(article, is_new=True, pages=unsent)
@@ -282,7 +295,8 @@ def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: Run
         yield Item(None, is_new=True, pages=unsent)
 
 
-def _new_article(page: FetchedPage, seen: set[str], totals: RunTotals) -> Article | None:
+def _new_article(page: FetchedPage, seen: set[str], totals: RunTotals,
+                 may_be_on_story: PageTest | None) -> Article | None:
     """The page's article if it is one this run has not stored or seen; counted either way."""
     if page.body_path is not None:
         totals.pages_fetched += 1
@@ -291,7 +305,7 @@ def _new_article(page: FetchedPage, seen: set[str], totals: RunTotals) -> Articl
         totals.count(page.source_url, "failed", page.reason)
     if not page.body_path:
         return None
-    (result,) = extract_pages([page])
+    (result,) = extract_pages([page], may_be_on_story)
     if isinstance(result, ExtractionFailure):
         totals.extraction_failures += 1
         totals.count(result.source_url, "failed", result.reason)
@@ -315,7 +329,8 @@ def analysed_items(analyzer: Analyzer, items: Iterable[Item]) -> Iterator[Item]:
         for item in items:
             if item.article is not None:
                 (item.relevance,) = analyzer.relevance([item.article])
-                item.signature = _sketch(item.article)
+                if not item.article.turned_away:
+                    item.signature = _sketch(item.article)
             waiting.append(item)
             if item.relevance is not None and item.relevance.is_relevant:
                 yield item.article.article_id, item.article.text

@@ -42,7 +42,7 @@ from presswatch.runs.analysis import (
     item_signatures,
 )
 from presswatch.runs.context import new_run_id
-from presswatch.spiders.extract import NoArticleText, extract_article
+from presswatch.spiders.extract import NoArticleText, PageTest, extract_article
 from presswatch.story import Story
 from presswatch.warehouse.alert_book import AlertBook
 from presswatch.warehouse.batch import LoadBatch
@@ -83,11 +83,11 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
     batches before it. Each run after the first starts from the statements as the warehouse
     would hold them, rebuilt from rows as the daily run's start rebuilds them.
     """
+    analyzer = Analyzer(story, [], [])
     stored = {a.article_id: a for run in runs for a in run}
-    runs = [[reextracted(article) for article in run] for run in runs]
+    runs = [[reextracted(article, analyzer.gate.passes) for article in run] for run in runs]
     changed = {a.article_id for run in runs for a in run
                if _metadata(a) != _metadata(stored[a.article_id])}
-    analyzer = Analyzer(story, [], [])
     run_of = {a.article_id: n for n, run in enumerate(runs) for a in run}
     items = (Item(article, is_new=False, pages=[]) for run in runs for article in run)
     result = Reanalysis([], {}, {}, set(), len(run_of))
@@ -117,16 +117,21 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
     return result
 
 
-def reextracted(article: Article) -> Article:
+def reextracted(article: Article, may_be_on_story: PageTest) -> Article:
     """The article as today's extraction reads its stored raw page: improvements to the
-    extraction reach it too. As stored when no page is kept or the page gives no text now;
-    the id, URLs and first fetch are the stored ones whatever the page says now."""
+    extraction reach it too. As stored when no page is kept or the page gives no text now,
+    and when the story's page gate turns the page away (off the story, it is not extracted
+    again, and its stored text, whether extracted or skimmed, stays); the id, URLs and first
+    fetch are the stored ones whatever the page says now."""
     if not article.raw_html_gz:
         return article
     page = FetchedPage(article.url, article.url, 200, article.fetched_at, article.source_url,
                        "text/html", encoding="utf-8")  # raw pages are kept as UTF-8
     try:
-        fresh = extract_article(page, gzip.decompress(article.raw_html_gz))
+        body = gzip.decompress(article.raw_html_gz)
+        if not may_be_on_story(body, page.encoding):
+            return replace(article, turned_away=True)
+        fresh = extract_article(page, body)
     except (NoArticleText, OSError, EOFError):
         return article
     return replace(fresh, article_id=article.article_id, url=article.url,
