@@ -2,7 +2,8 @@
 
 An archive month holds millions of pages and a story needs a few hundred, so the judge
 (presswatch/nlp/relevance.py) cannot read them all. The gate is derived from the same compiled
-rules and is a necessary condition of the judge's verdict, never a guess:
+rules and is a necessary condition of the judge's verdict, never a guess (so a daily run uses
+it too: a page it turns away is only skimmed, not extracted, and judged off the story at once):
 
 - an article is relevant only if its score reaches the threshold, and with `require_any` the
   score is 0 unless some combination has all its members present; without combinations it is 0

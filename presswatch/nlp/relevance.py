@@ -377,8 +377,8 @@ def turned_away_verdict(article: Article, rules: RelevanceRules) -> RelevanceRes
         article_id=article.article_id,
         score=0.0,
         is_relevant=False,
-        reasons=[_none_met(rules), "so the story's page gate found on the raw page, and spared "
-                 "it the extraction"],
+        reasons=[_none_met(rules), "seen on the raw page by the story's page gate, so only "
+                 "skimmed, not extracted"],
     )
 
 
