@@ -266,9 +266,8 @@ def extracted_items(state: StartState, pages: Iterable[FetchedPage], totals: Run
     is extracted, one Item each. Pages that gave no article ride along, for the fetch log, with
     the next Item; a run of batch_size pages that gave none is an Item of its own, and so is
     the stream's last such tail. most_pages: the progress total, once known. may_be_on_story:
-    the story's page gate; a page it turns away is skimmed, not extracted (most of a feed's
-    pages, and most of the cost of each: docs/measured.md, "Daily run, skimming off-story
-    pages")."""
+    the story's page gate; a page it turns away is skimmed, not extracted (docs/relevance.md,
+    "Pages turned away before extraction")."""
     for article in state.pending_articles:
         yield Item(article, is_new=False, pages=[])
     seen = set(state.stored_urls)
