@@ -139,8 +139,14 @@ class Analyzer:
 
     @cached_property
     def gate(self) -> Gate:
-        """The story's page gate: a page it turns away is only skimmed (see extracted_items)."""
+        """The story's page gate, compiled on the first page: a run that reads none (the
+        quiet re-run) never builds its Hyperscan database."""
         return compile_gate(self.story)
+
+    def may_be_on_story(self, body: bytes, charset: str | None) -> bool:
+        """The gate's test of a raw page: a page it turns away is only skimmed (see
+        extracted_items)."""
+        return self.gate.passes(body, charset)
 
     def relevance(self, articles: list[Article]) -> list[Relevance]:
         return [turned_away_verdict(article, self.rules) if article.turned_away

@@ -240,7 +240,7 @@ def process_page_stream(
                         texts_so_far=lambda: pages_read + len(state.pending_articles))
     staged = SyndicationIndex()  # a held run's earlier batches are in no file it can read
     items = extracted_items(state, counted(pages), totals, batch_size, progress, n_pages,
-                            analyzer.gate.passes)
+                            analyzer.may_be_on_story)
     for batch in batched(analysed_items(analyzer, items), batch_size):
         if context.held:
             stage_items(context, analyzer, batch, staged, totals)

@@ -85,7 +85,7 @@ def reanalyse_articles(story: Story, runs: Iterable[list[Article]], reanalysis_i
     """
     analyzer = Analyzer(story, [], [])
     stored = {a.article_id: a for run in runs for a in run}
-    runs = [[reextracted(article, analyzer.gate.passes) for article in run] for run in runs]
+    runs = [[reextracted(article, analyzer.may_be_on_story) for article in run] for run in runs]
     changed = {a.article_id for run in runs for a in run
                if _metadata(a) != _metadata(stored[a.article_id])}
     run_of = {a.article_id: n for n, run in enumerate(runs) for a in run}

@@ -81,7 +81,7 @@ def test_a_run_judges_as_the_judge_does_on_extracted_text(pages) -> None:
     story = load_story(default_story_path())
     analyzer = Analyzer(story, [], [])
     items = list(extracted_items(empty_state(), iter(pages), RunTotals(), 64, quiet,
-                                 may_be_on_story=analyzer.gate.passes))
+                                 may_be_on_story=analyzer.may_be_on_story))
     articles = {item.article.url.rsplit("/", 1)[1]: item.article for item in items}
     assert {slug for slug, a in articles.items() if a.turned_away} == {"harbour", "near"}
     rules = compile_rules(story)
@@ -95,6 +95,11 @@ def test_a_run_judges_as_the_judge_does_on_extracted_text(pages) -> None:
             assert "page gate" in verdict.reasons[1]
             assert verdict.score == 0.0
     assert articles["leak"].turned_away is False and articles["sidebar"].turned_away is False
+    # a run that reads no page (the quiet re-run) never compiles the gate
+    idle = Analyzer(story, [], [])
+    assert list(extracted_items(empty_state(), iter([]), RunTotals(), 64, quiet,
+                                may_be_on_story=idle.may_be_on_story)) == []
+    assert "gate" not in idle.__dict__
 
 
 def test_a_skimmed_page_keeps_its_text_title_and_stated_date(tmp_path) -> None:
@@ -118,7 +123,7 @@ def test_turned_away_articles_land_with_text_reason_and_no_cluster(pages, tmp_pa
     off_story = [p for p in pages if not p.url.endswith(("/leak", "/sidebar"))]
     items = list(analysed_items(analyzer, extracted_items(
         empty_state(), iter(off_story), RunTotals(), 64, quiet,
-        may_be_on_story=analyzer.gate.passes)))
+        may_be_on_story=analyzer.may_be_on_story)))
     assert all(item.article.turned_away and item.signature is None for item in items)
     assert item_signatures(items) == []
     batch, _ = build_batch(analyzer, items, "run-1", SyndicationIndex(), item_signatures(items))
