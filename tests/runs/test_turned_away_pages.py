@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 
 from presswatch.nlp.relevance import compile_rules, score_with_rules
-from presswatch.nlp.syndication import SyndicationIndex
 from presswatch.records import FetchedPage
-from presswatch.runs.analysis import (
-    Analyzer,
-    analysed_items,
-    build_batch,
-    extracted_items,
-    item_signatures,
-)
+from presswatch.runs import daily as daily_run
+from presswatch.runs.analysis import Analyzer, analysed_items, extracted_items, item_signatures
 from presswatch.runs.context import RunTotals, StartState, quiet
-from presswatch.runs.reanalyse import reextracted
+from presswatch.runs.reanalyse import reanalyse_articles, reextracted
 from presswatch.spiders.extract import NoArticleText, extract_article
 from presswatch.story import default_story_path, load_story
-from presswatch.warehouse.batch import Run
 from presswatch.warehouse.store import open_warehouse
 
 FETCHED_AT = datetime(2024, 11, 27, 9, 0, tzinfo=UTC)
@@ -126,12 +119,13 @@ def test_turned_away_articles_land_with_text_reason_and_no_cluster(pages, tmp_pa
         may_be_on_story=analyzer.may_be_on_story)))
     assert all(item.article.turned_away and item.signature is None for item in items)
     assert item_signatures(items) == []
-    batch, _ = build_batch(analyzer, items, "run-1", SyndicationIndex(), item_signatures(items))
-    batch.runs = [Run("run-1", story.id, FETCHED_AT)]
+    # the daily run's own page stream, which hands its pages to the gate
     db = tmp_path / "w.duckdb"
-    with open_warehouse(db) as warehouse:
-        warehouse.load_batch(batch)
-        warehouse.index_articles()
+    context, state = daily_run.begin_run(story, db, tmp_path / "staging", 5.0)
+    totals = daily_run.process_page_stream(story, context, state, off_story,
+                                           lambda: len(off_story))
+    assert totals.articles_added == 2
+    with open_warehouse(db, read_only=True) as warehouse:
         warehouse.assert_checks()
         rows = warehouse.connection.execute(
             "select word_count, is_relevant, relevance_reasons[2], cluster_id, nlp_status "
@@ -149,3 +143,8 @@ def test_a_reanalysis_keeps_a_turned_away_articles_stored_text(tmp_path) -> None
     assert kept.turned_away and kept.text == "the stored text"
     again = reextracted(stored, lambda body, charset: True)  # a story the page may be about
     assert not again.turned_away and FILLER in again.text
+    # a re-analysis under the story asks the story's gate, and leaves the text as stored
+    result = reanalyse_articles(load_story(default_story_path()), [[stored]], "reanalysis-1")
+    assert result.texts_changed == []
+    (batch,) = result.batches
+    assert "page gate" in batch.relevance[0].reasons[1] and batch.clusters == {}
