@@ -78,9 +78,9 @@ class RunContext:
     read_path: Path | None = None
     waited_s: float = 0.0  # spent waiting for the lock at the start
 
-    def warehouse(self, *, read_only: bool = False):
+    def warehouse(self, *, read_only: bool = False, threads: int | None = None):
         return open_warehouse(self.db_path, read_only=read_only,
-                              lock_timeout_s=self.lock_timeout_s)
+                              lock_timeout_s=self.lock_timeout_s, threads=threads)
 
     @property
     def staging_root(self) -> Path:

@@ -117,18 +117,21 @@ def connect(
     read_only: bool,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     deadline: float | None = None,
+    threads: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, waiting with growing, logged pauses while another process holds it
     (lock_timeout_s from now, or until a time.monotonic() deadline an earlier wait began).
+    threads: DuckDB's worker threads (default: one per core).
 
     Errors other than the lock are mapped to named errors; the file is not touched by a failure.
     """
     if deadline is None:
         deadline = time.monotonic() + lock_timeout_s
     pause = 0.05
+    config = _DUCKDB_CONFIG if threads is None else {**_DUCKDB_CONFIG, "threads": threads}
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only, config=_DUCKDB_CONFIG)
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             con.execute("set TimeZone = 'UTC'")
             return con
         except duckdb.Error as exc:
@@ -248,6 +251,7 @@ def open_warehouse(
     read_only: bool = False,
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     migrations_dir: Path = MIGRATIONS_DIR,
+    threads: int | None = None,
 ) -> Warehouse:
     """Open a warehouse, creating and migrating it when writable; use it as a context manager.
 
@@ -257,12 +261,14 @@ def open_warehouse(
     views are then re-created (also when a file has none: its first run was killed between the
     last migration and the views). A read-only open never migrates (an older file is read as is).
     lock_timeout_s bounds the whole wait for a file another process holds, then WarehouseLocked.
+    threads: DuckDB's worker threads (default: one per core; see RunContext.warehouse).
     """
     path = Path(path)
     known = migrations(migrations_dir)
     deadline = time.monotonic() + lock_timeout_s  # one bound for the probe and the open
     if path.exists():
-        probe = connect(path, read_only=True, lock_timeout_s=lock_timeout_s, deadline=deadline)
+        probe = connect(path, read_only=True, lock_timeout_s=lock_timeout_s, deadline=deadline,
+                        threads=threads)
         try:
             _inspect(probe, path, known)
         except BaseException:
@@ -275,7 +281,8 @@ def open_warehouse(
         raise WarehouseMissing(path, "no warehouse here; run `presswatch run` to create one")
     else:
         refuse_to_start_over(path)
-    con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline)
+    con = connect(path, read_only=False, lock_timeout_s=lock_timeout_s, deadline=deadline,
+                  threads=threads)
     warehouse = Warehouse(path, con, read_only=False)
     try:
         applied = _inspect(con, path, known)

@@ -167,3 +167,25 @@ def test_a_lost_warehouse_beside_its_snapshot_is_not_started_over(published, cor
     shutil.copyfile(snapshot, published)  # the restore the message gives
     with open_warehouse(published) as wh:
         assert wh.has_run("r1")
+
+
+def _threads(wh) -> int:
+    return int(wh.connection.execute("select current_setting('threads')").fetchone()[0])
+
+
+def test_threads_caps_duckdb_on_every_kind_of_open(db_path, corpus):
+    """The run's loads open the file with one DuckDB thread (runs/analysis.LOAD_THREADS): a new
+    file, an existing one written to, and one read; without the option DuckDB takes a thread
+    per core, as analysts' tools get."""
+    with open_warehouse(db_path, threads=1) as wh:  # created
+        assert _threads(wh) == 1
+    with open_warehouse(db_path, threads=1) as wh:  # opened to write
+        assert _threads(wh) == 1
+        wh.load_batch(corpus.run_batch("r1", 2))
+        assert wh.index_articles() == 2
+    with open_warehouse(db_path, read_only=True, threads=1) as wh:
+        assert _threads(wh) == 1
+        assert wh.connection.execute("select count(*) from articles").fetchone()[0] == 2
+    with open_warehouse(db_path, read_only=True) as wh:
+        assert _threads(wh) == duckdb.connect(":memory:").execute(
+            "select current_setting('threads')").fetchone()[0]
