@@ -261,7 +261,7 @@ def open_warehouse(
     views are then re-created (also when a file has none: its first run was killed between the
     last migration and the views). A read-only open never migrates (an older file is read as is).
     lock_timeout_s bounds the whole wait for a file another process holds, then WarehouseLocked.
-    threads: DuckDB's worker threads (default: one per core; see RunContext.warehouse).
+    threads: DuckDB's worker threads (default: one per core; a daily run's loads take one).
     """
     path = Path(path)
     known = migrations(migrations_dir)
