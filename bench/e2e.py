@@ -1,6 +1,7 @@
 """End to end: the real daily flow over a synthetic coverage site, against plain `nlp.pipe`.
 
     .venv/bin/python bench/e2e.py [--articles 2000] [--profile out.html]
+    .venv/bin/python bench/e2e.py --articles 1000 --repeat 5
     .venv/bin/python bench/e2e.py --existing 100000 [--articles 1000]
 
 The default mode serves N articles (bench/sitegen.py, in its own process), runs the daily flow
@@ -9,7 +10,9 @@ publish) into a fresh warehouse, then runs it again with nothing new. It prints 
 seconds, throughput, peak RSS and the quiet run's requests and parsed documents, then times
 plain `spacy.load(model).pipe` over the very texts the flow analysed (read back from the
 warehouse), in this same process, with as many processes as the story's `[nlp] n_process` (the
-flow's own), as the reference (--plain-one-process adds the one-process figure).
+flow's own), as the reference (--plain-one-process adds the one-process figure). --repeat K
+runs the full run K times, each into a fresh warehouse and each followed by its own reference,
+and reports the median ratio with each run's.
 
 --existing M adds the N articles to an empty warehouse and to one already holding M synthetic
 articles (rows written straight through presswatch/warehouse/store.py load_batch), and reports the
@@ -30,6 +33,7 @@ import functools
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +42,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -549,11 +554,25 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         figures["quiet_report_kept"] = summary.report_kept_from is not None
         figures["quiet_stages_s"] = stage_figures(clock, quiet)
         print_stage_table("quiet run", figures["quiet_stages_s"], quiet)
+
+        texts = analysed_texts(db)
+        relevant_words = sum(len(t.split()) for t in texts)
+        figures["nlp_processes"] = story.nlp.n_process
+        pairs = [Pair(full, full_cpu, *plain_pipe_words_per_s(
+            texts, story, story.nlp.n_process, rounds=args.reference_rounds))]
+        for repeat in range(2, args.repeat + 1):
+            site.reset()
+            again = folder / f"bench-{repeat}.duckdb"
+            _, seconds, cpu = run_flow(story_path, again)
+            if analysed_texts(again) != texts:
+                raise BenchError(f"run {repeat} parsed other texts than the first run")
+            pairs.append(Pair(seconds, cpu, *plain_pipe_words_per_s(
+                texts, story, story.nlp.n_process, rounds=args.reference_rounds)))
+            print(f"  run {repeat}: {seconds:.2f} s, {cpu:.1f} CPU s, ratio "
+                  f"{pairs[-1].ratio(relevant_words):.3f}", flush=True)
     finally:
         site.close()
 
-    texts = analysed_texts(db)
-    relevant_words = sum(len(t.split()) for t in texts)
     all_words = article_words(db)
     figures["relevant_docs"] = len(texts)
     figures["relevant_words"] = relevant_words
@@ -561,16 +580,7 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
     figures["articles_per_s"] = round(figures["articles_added"] / full, 2)
     figures["e2e_words_per_s"] = round(relevant_words / full)
     figures["e2e_all_words_per_s"] = round(all_words / full)
-    figures["nlp_processes"] = story.nlp.n_process
-    plain, plain_cpu = plain_pipe_words_per_s(texts, story, story.nlp.n_process,
-                                              rounds=args.reference_rounds)
-    figures["nlp_words_per_s"] = round(plain)
-    figures["ratio"] = round(figures["e2e_words_per_s"] / figures["nlp_words_per_s"], 3)
-    # The same comparison in CPU seconds: what the flow costs beyond parsing, whatever else
-    # the shared machine was running at the time.
-    figures["e2e_words_per_cpu_s"] = round(relevant_words / full_cpu)
-    figures["nlp_words_per_cpu_s"] = round(plain_cpu)
-    figures["cpu_ratio"] = round(figures["e2e_words_per_cpu_s"] / plain_cpu, 3)
+    figures.update(paired_figures(pairs, relevant_words))
     figures["load_average"] = os.getloadavg()[0]
     if args.plain_one_process:
         figures["nlp_words_per_s_1proc"] = round(plain_pipe_words_per_s(texts, story, 1)[0])
@@ -587,6 +597,48 @@ def full_and_quiet(args: argparse.Namespace, folder: Path) -> dict:
         == quiet_requests.get("feed", 0) + quiet_requests.get("sitemap", 0)
         == 2 * len(site.bases),
     }
+    return figures
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One full run and the reference timed right after it."""
+
+    run_s: float
+    run_cpu_s: float
+    plain_words_per_s: float
+    plain_words_per_cpu_s: float
+
+    def ratio(self, words: int) -> float:
+        return words / self.run_s / self.plain_words_per_s
+
+    def cpu_ratio(self, words: int) -> float:
+        return words / self.run_cpu_s / self.plain_words_per_cpu_s
+
+
+def paired_figures(pairs: list[Pair], words: int) -> dict:
+    """The ratios of the first run (the stage table's), and with --repeat the median of every
+    run's ratio to its own reference: the machine's speed drifts by a tenth within an hour,
+    and one pair's ratio with it."""
+    first = pairs[0]
+    figures: dict = {
+        "nlp_words_per_s": round(first.plain_words_per_s),
+        "e2e_words_per_cpu_s": round(words / first.run_cpu_s),
+        "nlp_words_per_cpu_s": round(first.plain_words_per_cpu_s),
+        "ratio": round(statistics.median(p.ratio(words) for p in pairs), 3),
+        # The same comparison in CPU seconds: what the flow costs beyond parsing, whatever
+        # else the shared machine was running at the time.
+        "cpu_ratio": round(statistics.median(p.cpu_ratio(words) for p in pairs), 3),
+    }
+    if len(pairs) > 1:
+        figures["repeats"] = len(pairs)
+        figures["ratio_runs"] = [round(p.ratio(words), 3) for p in pairs]
+        figures["cpu_ratio_runs"] = [round(p.cpu_ratio(words), 3) for p in pairs]
+        figures["full_run_s_runs"] = [round(p.run_s, 2) for p in pairs]
+        figures["nlp_words_per_s_runs"] = [round(p.plain_words_per_s) for p in pairs]
+        # Each side at its best: the reference already keeps its best of --reference-rounds
+        figures["ratio_best_to_best"] = round(
+            words / min(p.run_s for p in pairs) / max(p.plain_words_per_s for p in pairs), 3)
     return figures
 
 
@@ -716,6 +768,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time plain nlp.pipe with one process")
     parser.add_argument("--reference-rounds", type=int, default=2,
                         help="time plain nlp.pipe this many times, keep the best")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="full runs (each into a fresh warehouse, each followed by its "
+                             "reference); the ratio is their median")
     parser.add_argument("--first-run-only", action="store_true",
                         help="only the first run's figures (stages, peak RSS per stage): no "
                              "quiet re-run, no plain nlp.pipe reference")

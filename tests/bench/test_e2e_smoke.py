@@ -25,7 +25,8 @@ def figures(prefect_harness, tmp_path_factory) -> dict:
     env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "e2e.py"), "--articles", str(N), "--no-warm-up",
-         "--reference-rounds", "1", "--workdir", str(tmp_path_factory.mktemp("e2e"))],
+         "--reference-rounds", "1", "--repeat", "2",
+         "--workdir", str(tmp_path_factory.mktemp("e2e"))],
         capture_output=True, text=True, env=env, timeout=600, cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -64,3 +65,12 @@ def test_every_headline_figure_is_reported(figures):
                   "report_and_artifacts",
                   "process.nlp", "process.extract", "process.load_batch"):
         assert stage in figures["stages_s"], stage
+
+
+def test_repeated_runs_report_each_ratio_and_their_median(figures):
+    # --repeat 2: a second full run into its own warehouse, with its own reference
+    assert figures["repeats"] == 2
+    assert len(figures["ratio_runs"]) == len(figures["full_run_s_runs"]) == 2
+    assert figures["full_run_s_runs"][0] == figures["full_run_s"]
+    assert figures["ratio"] == pytest.approx(sum(figures["ratio_runs"]) / 2, abs=0.002)
+    assert figures["ratio_best_to_best"] >= min(figures["ratio_runs"]) - 0.002
