@@ -798,8 +798,9 @@ def main(argv: list[str] | None = None) -> int:
     figures["cpus"] = os.cpu_count()
     print()
     for key in ("full_run_s", "quiet_run_s", "e2e_words_per_s", "nlp_words_per_s", "ratio",
-                "cpu_ratio", "articles_per_s", "peak_rss_mb", "peak_pss_mb", "quiet_requests",
-                "quiet_docs_parsed", "empty_run_s", "existing_run_s", "growth_ratio"):
+                "ratio_runs", "ratio_best_to_best", "cpu_ratio", "articles_per_s", "peak_rss_mb",
+                "peak_pss_mb", "quiet_requests", "quiet_docs_parsed", "empty_run_s",
+                "existing_run_s", "growth_ratio"):
         if key in figures:
             print(f"{key:24} {figures[key]}")
     print(json.dumps(figures, sort_keys=True))
