@@ -186,6 +186,5 @@ def test_threads_caps_duckdb_on_every_kind_of_open(db_path, corpus):
     with open_warehouse(db_path, read_only=True, threads=1) as wh:
         assert _threads(wh) == 1
         assert wh.connection.execute("select count(*) from articles").fetchone()[0] == 2
-    with open_warehouse(db_path, read_only=True) as wh:
-        assert _threads(wh) == duckdb.connect(":memory:").execute(
-            "select current_setting('threads')").fetchone()[0]
+    with open_warehouse(db_path, read_only=True) as wh, duckdb.connect(":memory:") as plain:
+        assert _threads(wh) == plain.execute("select current_setting('threads')").fetchone()[0]
