@@ -617,17 +617,17 @@ class Pair:
 
 
 def paired_figures(pairs: list[Pair], words: int) -> dict:
-    """The ratios of the first run (the stage table's), and with --repeat the median of every
-    run's ratio to its own reference: the machine's speed drifts by a tenth within an hour,
-    and one pair's ratio with it."""
+    """The reference's figures of the first pair (the stage table's run), and the median of
+    every pair's ratios: the machine's speed drifts by a tenth within an hour, and one pair's
+    ratio with it."""
     first = pairs[0]
     figures: dict = {
         "nlp_words_per_s": round(first.plain_words_per_s),
         "e2e_words_per_cpu_s": round(words / first.run_cpu_s),
         "nlp_words_per_cpu_s": round(first.plain_words_per_cpu_s),
         "ratio": round(statistics.median(p.ratio(words) for p in pairs), 3),
-        # The same comparison in CPU seconds: what the flow costs beyond parsing, whatever
-        # else the shared machine was running at the time.
+        # The same comparison in CPU seconds: what the flow costs beyond parsing, without the
+        # time spent waiting for a core (the CPU the same work takes moves too).
         "cpu_ratio": round(statistics.median(p.cpu_ratio(words) for p in pairs), 3),
     }
     if len(pairs) > 1:
